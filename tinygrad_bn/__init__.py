@@ -1,0 +1,47 @@
+"""tinygrad_bn: a small reverse-mode autodiff framework over NumPy and CuPy in which
+Batch Normalization is a first-class op, written twice (composite and fused)."""
+
+from tinygrad_bn import ops
+from tinygrad_bn.autograd import Function, Tensor, enable_grad, grad, is_grad_enabled, no_grad
+from tinygrad_bn.ops import (
+    arange,
+    concatenate,
+    full,
+    manual_seed,
+    maximum,
+    minimum,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    stack,
+    where,
+    zeros,
+    zeros_like,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Function",
+    "Tensor",
+    "arange",
+    "concatenate",
+    "enable_grad",
+    "full",
+    "grad",
+    "is_grad_enabled",
+    "manual_seed",
+    "maximum",
+    "minimum",
+    "no_grad",
+    "ones",
+    "ones_like",
+    "ops",
+    "rand",
+    "randn",
+    "stack",
+    "where",
+    "zeros",
+    "zeros_like",
+]

@@ -1,0 +1,26 @@
+"""The autodiff core: Tensor, Function, grad mode and the backward engine."""
+
+from tinygrad_bn.autograd.engine import backward, grad
+from tinygrad_bn.autograd.function import (
+    Function,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    once_differentiable,
+    scope,
+    set_grad_enabled,
+)
+from tinygrad_bn.autograd.tensor import Tensor
+
+__all__ = [
+    "Function",
+    "Tensor",
+    "backward",
+    "enable_grad",
+    "grad",
+    "is_grad_enabled",
+    "no_grad",
+    "once_differentiable",
+    "scope",
+    "set_grad_enabled",
+]

@@ -1,0 +1,225 @@
+"""`Function`: the one way an operation is written, and the graph node it leaves.
+
+An op subclasses :class:`Function` and writes ``forward`` and ``backward`` next
+to each other, the way PyTorch's ``torch.autograd.Function`` reads::
+
+    class Exp(Function):
+        def forward(self, x):          # x: Tensor; returns a backend array
+            y = x.xp.exp(x.data)
+            self.save_output(y)
+            return y
+
+        def backward(self, grad):      # grad: Tensor; returns one Tensor per input
+            return grad * self.saved_output()
+
+``backward`` is written with Tensor operations, so when the engine runs it with
+``create_graph=True`` the backward is itself recorded and can be differentiated
+again. Calling ``Exp.apply(x)`` runs ``forward`` and, when some input requires a
+gradient and grad mode is on, records the call as a node of the graph.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import threading
+
+from tinygrad_bn.autograd.tensor import Tensor
+
+
+class _GradMode(threading.local):
+    enabled = True
+    scope = ()
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations are being recorded for backward."""
+    return _mode.enabled
+
+
+class set_grad_enabled(contextlib.ContextDecorator):
+    """Turn graph recording on or off inside a ``with`` block (or a decorated function)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = bool(enabled)
+
+    def __enter__(self):
+        self.previous = _mode.enabled
+        _mode.enabled = self.enabled
+
+    def __exit__(self, *exc):
+        _mode.enabled = self.previous
+
+
+class no_grad(set_grad_enabled):
+    """Context manager and decorator that stops graph recording.
+
+    >>> from tinygrad_bn import Tensor, no_grad
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> with no_grad():
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+    """
+
+    def __init__(self):
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Context manager and decorator that turns graph recording back on."""
+
+    def __init__(self):
+        super().__init__(True)
+
+
+@contextlib.contextmanager
+def scope(label: str):
+    """Tag every node recorded inside the block with ``label``.
+
+    Scopes nest; a node's ``scope`` is the tuple of enclosing labels. The graph
+    renderer draws each scope as a labelled cluster (the composite BatchNorm
+    is recorded inside one)."""
+    previous = _mode.scope
+    _mode.scope = previous + (label,)
+    try:
+        yield
+    finally:
+        _mode.scope = previous
+
+
+def _device_error(cls, inputs):
+    devices = ", ".join(f"{tuple(t.shape)} on {t.device!r}" for t in inputs)
+    return RuntimeError(
+        f"{cls.__name__} expects all its tensors on one device, got {devices}; "
+        "move them with .to(device) first"
+    )
+
+
+class Function:
+    """Base class of every operation (see the module docstring for an example).
+
+    Attributes set on a recorded node:
+      ``parents``          for each input, its producing node, or the input itself if it is a leaf
+      ``needs_input_grad`` for each input, whether it requires a gradient
+      ``shape``, ``dtype`` of the output; ``params`` the keyword arguments of ``apply``
+      ``scope``            labels of the enclosing :func:`scope` blocks
+      ``backend``          the device backend of the output (forward may change it)
+    """
+
+    saved = ()
+    released = False
+    retains_grad = False
+    grad = None
+    scope = ()
+    params = {}
+    _output_data = None
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **params):
+        """Run ``forward`` on ``inputs`` and record the call when a gradient is needed."""
+        backend = inputs[0]._backend
+        record = False
+        for t in inputs:
+            if t._backend is not backend:
+                raise _device_error(cls, inputs)
+            if t.requires_grad:
+                record = True
+        fn = cls()
+        fn.backend = backend
+        record = record and _mode.enabled
+        if record:
+            fn.needs_input_grad = tuple([t.requires_grad for t in inputs])
+        else:
+            fn.needs_input_grad = (False,) * len(inputs)
+        data = fn.forward(*inputs, **params)
+        if not record:
+            return Tensor._wrap(data, fn.backend, None)
+        fn.parents = tuple([t if t._ctx is None else t._ctx for t in inputs])
+        fn.params = params
+        fn.shape = data.shape
+        fn.dtype = data.dtype
+        fn.scope = _mode.scope
+        return Tensor._wrap(data, fn.backend, fn)
+
+    def forward(self, *inputs: Tensor, **params):
+        """Compute the output array from the inputs' ``.data`` arrays."""
+        raise NotImplementedError(f"{type(self).__name__} has no forward")
+
+    def backward(self, grad: Tensor):
+        """Return the gradient with respect to each input (a Tensor, or None)."""
+        raise NotImplementedError(f"{type(self).__name__} has no backward")
+
+    # What forward keeps for backward -------------------------------------------------
+
+    def save_for_backward(self, *tensors: Tensor):
+        """Keep ``tensors`` (inputs, or constants wrapped as Tensors) for backward."""
+        self.saved = tensors
+
+    @property
+    def saved_tensors(self):
+        self._check_not_released()
+        return self.saved
+
+    def save_output(self, data):
+        """Keep the output array for backward (for ops like exp whose gradient uses it)."""
+        self._output_data = data
+
+    def saved_output(self) -> Tensor:
+        """The saved output as a Tensor; while recording, it is this node's output,
+        so a gradient through it reaches the node's inputs (double backward)."""
+        self._check_not_released()
+        return Tensor._wrap(self._output_data, self.backend, self if _mode.enabled else None)
+
+    def saved_arrays(self):
+        """The distinct arrays this node keeps alive for backward."""
+        arrays = [t.data for t in self.saved if isinstance(t, Tensor)]
+        if self._output_data is not None:
+            arrays.append(self._output_data)
+        unique = {id(a): a for a in arrays}
+        return list(unique.values())
+
+    def saved_bytes(self) -> int:
+        """Bytes of the distinct arrays this node keeps alive for backward."""
+        return sum(a.nbytes for a in self.saved_arrays())
+
+    def release(self):
+        """Drop what forward saved; a later backward through this node raises."""
+        self.saved = ()
+        self._output_data = None
+        self.released = True
+
+    def _check_not_released(self):
+        if self.released:
+            raise RuntimeError(
+                f"trying to backward through {type(self).__name__} a second time, "
+                "but its saved tensors were freed after the first backward; "
+                "pass retain_graph=True to the first backward() if you need to call it twice"
+            )
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{self.name} node>"
+
+
+def once_differentiable(backward):
+    """Mark a ``backward`` that is written with arrays and cannot be differentiated:
+    under ``create_graph=True`` it raises instead of silently giving wrong second
+    derivatives."""
+
+    @functools.wraps(backward)
+    def wrapper(self, grad):
+        if _mode.enabled:
+            raise RuntimeError(
+                f"{type(self).__name__}.backward is not differentiable; "
+                "double backward (create_graph=True) is not supported through it"
+            )
+        return backward(self, grad)
+
+    return wrapper

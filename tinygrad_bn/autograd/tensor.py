@@ -1,0 +1,224 @@
+"""`Tensor`: an array on a device, and its place in the computation graph.
+
+This module holds what a tensor *is* (its data, device, gradient and graph
+links). The arithmetic (``+``, ``@``, ``sum``, ``exp``, ...) is written as
+primitive ops in :mod:`tinygrad_bn.ops`, which installs them as methods here.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy
+
+from tinygrad_bn.backend import Backend, backend_of_array, get_backend
+
+
+def _is_floating(dtype) -> bool:
+    return numpy.dtype(dtype).kind == "f"
+
+
+def _host_array(data, dtype):
+    """Python scalars and (nested) lists as a NumPy array: floats become float32."""
+    array = numpy.asarray(data, dtype=dtype)
+    if dtype is None and array.dtype == numpy.float64:
+        array = array.astype(numpy.float32)
+    if array.dtype == object:
+        raise TypeError(f"cannot make a Tensor from {type(data).__name__} {data!r}")
+    return array
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it.
+
+    >>> from tinygrad_bn import Tensor
+    >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad.numpy().tolist()
+    [[2.0, 4.0], [6.0, 8.0]]
+
+    Python scalars and lists of floats become float32; NumPy (or CuPy) arrays
+    keep their dtype unless ``dtype`` is given.
+    """
+
+    __slots__ = ("data", "_backend", "requires_grad", "_ctx", "_grad", "__weakref__")
+    __array_priority__ = 1000  # so ndarray (op) Tensor defers to Tensor's reflected op
+
+    def __init__(self, data, requires_grad=False, dtype=None, device=None):
+        if isinstance(data, Tensor):
+            data = data.data
+        source = backend_of_array(data)
+        backend = get_backend(device) if device is not None else (source or get_backend("cpu"))
+        if source is None:
+            array = backend.from_host(_host_array(data, dtype))
+        else:
+            if source is not backend:
+                data = backend.from_host(source.to_host(data))
+            array = data if dtype is None else data.astype(dtype, copy=False)
+        self.data = array
+        self._backend = backend
+        self._ctx = None
+        self._grad = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @staticmethod
+    def _wrap(data, backend: Backend, ctx=None) -> Tensor:
+        """Wrap an array already on ``backend`` (no checks: the engine's fast path)."""
+        t = object.__new__(Tensor)
+        t.data = data
+        t._backend = backend
+        t._ctx = ctx
+        t._grad = None
+        t.requires_grad = ctx is not None
+        return t
+
+    # What a tensor is ---------------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self) -> str:
+        return self._backend.name
+
+    @property
+    def xp(self):
+        """The array namespace of this tensor's device (numpy or cupy)."""
+        return self._backend.xp
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded op (user-made tensors, parameters)."""
+        return self._ctx is None
+
+    @property
+    def grad_fn(self):
+        """The graph node that produced this tensor, or None for a leaf."""
+        return self._ctx
+
+    @property
+    def grad(self):
+        """The gradient accumulated by backward: on leaves that require grad, and on
+        non-leaf tensors after :meth:`retain_grad`."""
+        if self._ctx is not None:
+            return self._ctx.grad if self._ctx.retains_grad else None
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(f"grad must be a Tensor or None, got {type(value).__name__}")
+        if value is not None and value.shape != self.shape:
+            raise ValueError(f"grad of shape {value.shape} does not match tensor of shape {self.shape}")
+        if self._ctx is not None:
+            self._ctx.grad = value
+        else:
+            self._grad = value
+
+    def requires_grad_(self, requires_grad=True) -> Tensor:
+        """Set ``requires_grad`` on a leaf in place and return it."""
+        if self._ctx is not None:
+            raise RuntimeError("requires_grad can only be changed on leaf tensors; use .detach() first")
+        if requires_grad and not _is_floating(self.dtype):
+            raise TypeError(
+                f"only floating point tensors can require gradients, got dtype {self.dtype}"
+            )
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> Tensor:
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
+        if self._ctx is not None:
+            self._ctx.retains_grad = True
+        elif not self.requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+        return self
+
+    # Leaving the graph -------------------------------------------------------------
+
+    def detach(self) -> Tensor:
+        """The same data as a new leaf that does not require grad."""
+        return Tensor._wrap(self.data, self._backend, None)
+
+    def numpy(self):
+        """The data as a NumPy array on the host (a copy for device tensors)."""
+        return self._backend.to_host(self.data)
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+        return self.numpy().reshape(()).item()
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    # Backward --------------------------------------------------------------------
+
+    def backward(self, gradient=None, retain_graph=False, create_graph=False):
+        """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad.
+
+        ``gradient`` is the upstream gradient (required unless self has one element).
+        """
+        from tinygrad_bn.autograd.engine import backward
+
+        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+
+    # Presentation ------------------------------------------------------------------
+
+    def __repr__(self):
+        body = numpy.array2string(self.numpy(), separator=", ", prefix="Tensor(")
+        extras = [f"dtype={self.dtype}"]
+        if self.device != "cpu":
+            extras.append(f"device={self.device!r}")
+        if self._ctx is not None:
+            extras.append(f"grad_fn={self._ctx.name}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return f"Tensor({body}, {', '.join(extras)})"
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __bool__(self):
+        if self.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all()"
+            )
+        return bool(self.item())
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.size != 1 or _is_floating(self.dtype):
+            raise TypeError(f"only integer tensors of one element can be used as an index, got {self.dtype}")
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+
+def is_scalar(value) -> bool:
+    """True for Python numbers (and NumPy scalars), which ops lift to tensors."""
+    return isinstance(value, numbers.Number)

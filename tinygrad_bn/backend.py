@@ -1,0 +1,117 @@
+"""Array backends: which array library computes for which device.
+
+A tensor on ``"cpu"`` holds a NumPy array; a tensor on ``"cuda"`` holds a CuPy
+array. Every array operation in the library goes through ``tensor.xp`` (the
+namespace of the tensor's backend), never through ``numpy`` directly, so the same
+code runs on both devices.
+
+>>> get_backend("cpu").xp.__name__
+'numpy'
+"""
+
+from __future__ import annotations
+
+import numpy
+
+CUDA_INSTALL_HINT = (
+    "device='cuda' needs CuPy and a CUDA GPU: install the extra with "
+    "pip install -e '.[cuda]' on a machine with an NVIDIA GPU"
+)
+
+
+class Backend:
+    """One device: its name, its array namespace and the few helpers NumPy and
+    CuPy spell differently."""
+
+    def __init__(self, name, xp, to_host, from_host, scatter_add, array_type):
+        self.name = name
+        self.xp = xp
+        self.to_host = to_host
+        self.from_host = from_host
+        self.scatter_add = scatter_add
+        self.array_type = array_type
+
+    def __repr__(self):
+        return f"Backend({self.name!r}, xp={self.xp.__name__})"
+
+
+def _numpy_scatter_add(target, index, values):
+    numpy.add.at(target, index, values)
+
+
+CPU = Backend(
+    "cpu",
+    numpy,
+    to_host=lambda a: a,
+    from_host=lambda a: a,
+    scatter_add=_numpy_scatter_add,
+    array_type=numpy.ndarray,
+)
+
+_backends = {"cpu": CPU}
+
+
+def _load_cuda():
+    try:
+        import cupy
+        import cupyx
+    except ImportError as error:
+        raise RuntimeError(f"{CUDA_INSTALL_HINT} (CuPy is not installed)") from error
+    try:
+        gpus = cupy.cuda.runtime.getDeviceCount()
+    except Exception as error:  # CuPy raises its own runtime error type
+        raise RuntimeError(f"{CUDA_INSTALL_HINT} (no usable GPU: {error})") from error
+    if gpus == 0:
+        raise RuntimeError(f"{CUDA_INSTALL_HINT} (no GPU found)")
+    return Backend(
+        "cuda",
+        cupy,
+        to_host=cupy.asnumpy,
+        from_host=cupy.asarray,
+        scatter_add=cupyx.scatter_add,
+        array_type=cupy.ndarray,
+    )
+
+
+def get_backend(device) -> Backend:
+    """The backend for ``device`` (``"cpu"`` or ``"cuda"``)."""
+    if device is None:
+        return CPU
+    if isinstance(device, Backend):
+        return device
+    name = str(device)
+    if name.startswith("cuda:"):
+        name = "cuda"
+    backend = _backends.get(name)
+    if backend is None:
+        if name != "cuda":
+            raise ValueError(f"unknown device {device!r}: expected 'cpu' or 'cuda'")
+        backend = _backends["cuda"] = _load_cuda()
+    return backend
+
+
+def backend_of_array(array) -> Backend | None:
+    """The backend whose array type ``array`` is, or None for non-arrays."""
+    for backend in _backends.values():
+        if isinstance(array, backend.array_type):
+            return backend
+    if type(array).__module__.startswith("cupy"):
+        return get_backend("cuda")
+    return None
+
+
+def register_backend(backend: Backend) -> Backend | None:
+    """Install ``backend`` under its device name; return the one it replaces.
+
+    Used by the tests to stand a strict array namespace in for CuPy."""
+    previous = _backends.get(backend.name)
+    _backends[backend.name] = backend
+    return previous
+
+
+def unregister_backend(name, previous=None):
+    """Undo :func:`register_backend`."""
+    if previous is None:
+        _backends.pop(name, None)
+    else:
+        _backends[name] = previous

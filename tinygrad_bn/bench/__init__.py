@@ -1,0 +1,1 @@
+"""Benchmarks, always side by side with PyTorch CPU when it is installed."""

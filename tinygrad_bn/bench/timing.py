@@ -1,0 +1,58 @@
+"""Side-by-side timing: run candidates interleaved, report medians and ratios.
+
+Machines are noisy, so absolute times mean little; what a benchmark reports is
+the ratio of two medians measured in the same run, rounds alternating between
+the candidates so that both see the same noise.
+"""
+
+from __future__ import annotations
+
+import importlib
+import statistics
+import time
+from dataclasses import dataclass, field
+
+
+def optional_torch():
+    """PyTorch if it is installed, else None (it is never required)."""
+    try:
+        return importlib.import_module("torch")
+    except ImportError:
+        return None
+
+
+@dataclass
+class Timing:
+    name: str
+    seconds: list = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+
+def compare_times(candidates: dict, rounds: int = 15, number: int = 1, warmup: int = 2) -> dict:
+    """Time each callable in ``candidates`` (name -> fn), alternating between them.
+
+    Each round calls every candidate ``number`` times and records the mean time
+    per call. Returns name -> :class:`Timing`.
+    """
+    timings = {name: Timing(name) for name in candidates}
+    for fn in candidates.values():
+        for _ in range(warmup):
+            fn()
+    for _ in range(rounds):
+        for name, fn in candidates.items():
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            timings[name].seconds.append((time.perf_counter() - start) / number)
+    return timings
+
+
+def format_ms(seconds: float) -> str:
+    return f"{seconds * 1e3:8.3f} ms"
+
+
+def format_us(seconds: float) -> str:
+    return f"{seconds * 1e6:8.2f} µs"

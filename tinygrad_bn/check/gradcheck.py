@@ -1,0 +1,150 @@
+"""Gradient checks against central finite differences, in float64.
+
+The engine's gradient of ⟨v, f(x)⟩ is compared with
+(⟨v, f(x + ε·e_i)⟩ − ⟨v, f(x − ε·e_i)⟩) / 2ε for every element i of every input,
+where v is a **random** upstream gradient: with v = ones (a plain sum of the
+outputs) some functions, BatchNorm among them, would pass with any gradient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy
+
+from tinygrad_bn.autograd import Tensor, grad
+
+
+class GradcheckError(AssertionError):
+    """Raised when analytical and numerical gradients disagree."""
+
+
+def _as_tuple(value) -> tuple:
+    if isinstance(value, Tensor):
+        return (value,)
+    if isinstance(value, Sequence):
+        return tuple(value)
+    raise TypeError(f"expected a Tensor or a sequence of Tensors, got {type(value).__name__}")
+
+
+def _check_float64(inputs):
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"input {i} is a {type(t).__name__}, expected a Tensor")
+        if t.requires_grad and t.dtype != numpy.float64:
+            raise ValueError(
+                f"gradcheck needs float64 inputs for finite differences, input {i} is {t.dtype}; "
+                "pass x.astype('float64') copies"
+            )
+
+
+def random_like(t: Tensor, rng: numpy.random.Generator, requires_grad=False) -> Tensor:
+    """A standard normal tensor of ``t``'s shape, dtype and device."""
+    host = rng.standard_normal(t.shape).astype(t.dtype)
+    return Tensor(host, device=t.device, requires_grad=requires_grad)
+
+
+def _weighted_output(fn, inputs, upstream) -> float:
+    """⟨v, f(inputs)⟩ summed over all outputs, as a Python float."""
+    outputs = _as_tuple(fn(*inputs))
+    return float(sum((out.astype(v.dtype) * v).sum().item() for out, v in zip(outputs, upstream)))
+
+
+def _numerical_gradient(fn, inputs, index, upstream, eps):
+    data = inputs[index].data
+    result = numpy.zeros(data.shape)
+    for element in numpy.ndindex(*data.shape):
+        original = data[element].item()
+        data[element] = original + eps
+        plus = _weighted_output(fn, inputs, upstream)
+        data[element] = original - eps
+        minus = _weighted_output(fn, inputs, upstream)
+        data[element] = original
+        result[element] = (plus - minus) / (2 * eps)
+    return result
+
+
+def _analytical_gradients(fn, inputs, upstream):
+    outputs = _as_tuple(fn(*inputs))
+    if len(outputs) != len(upstream):
+        raise RuntimeError("the function returned a different number of outputs on a second call")
+    wanted = [t for t in inputs if t.requires_grad]
+    live = [(out, v) for out, v in zip(outputs, upstream) if out.requires_grad]
+    if not live:
+        return [numpy.zeros(t.shape) for t in wanted]
+    grads = grad([o for o, _ in live], wanted, grad_outputs=[v for _, v in live], allow_unused=True)
+    return [numpy.zeros(t.shape) if g is None else g.numpy().astype(numpy.float64) for t, g in zip(wanted, grads)]
+
+
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0) -> bool:
+    """Check the engine's gradients of ``fn`` at ``inputs`` against finite differences.
+
+    ``inputs`` is a Tensor or a sequence of Tensors; those with requires_grad=True
+    must be float64 and are checked. Returns True on success; on failure raises
+    :class:`GradcheckError` naming the worst element (or returns False when
+    ``raise_exception=False``).
+
+    >>> from tinygrad_bn import Tensor
+    >>> x = Tensor([[0.5, -1.0], [2.0, 3.0]], dtype="float64", requires_grad=True)
+    >>> gradcheck(lambda t: (t * t).tanh(), x)
+    True
+    """
+    inputs = _as_tuple(inputs)
+    _check_float64(inputs)
+    rng = numpy.random.default_rng(seed)
+    outputs = _as_tuple(fn(*inputs))
+    upstream = [random_like(out, rng) for out in outputs]
+    analytical = _analytical_gradients(fn, inputs, upstream)
+    wanted = [i for i, t in enumerate(inputs) if t.requires_grad]
+    worst = None
+    for position, index in enumerate(wanted):
+        numerical = _numerical_gradient(fn, inputs, index, upstream, eps)
+        excess = numpy.abs(analytical[position] - numerical) - (atol + rtol * numpy.abs(numerical))
+        if excess.size and excess.max() > 0:
+            element = numpy.unravel_index(int(excess.argmax()), excess.shape)
+            if worst is None or excess[element] > worst[0]:
+                worst = (excess[element], index, element, analytical[position][element], numerical[element])
+    if worst is None:
+        return True
+    if not raise_exception:
+        return False
+    _, index, element, a, n = worst
+    raise GradcheckError(
+        f"gradient of input {index} disagrees with finite differences at element {element}: "
+        f"analytical {a:.10g}, numerical {n:.10g}, |difference| {abs(a - n):.3g} "
+        f"> atol {atol:g} + rtol {rtol:g}·|numerical|"
+    )
+
+
+def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  raise_exception=True, seed=0) -> bool:
+    """Check second derivatives: gradcheck the map (inputs, v) ↦ ∂⟨v, f(inputs)⟩/∂inputs,
+    built with ``create_graph=True``, where v is a random upstream gradient (or
+    ``grad_outputs``) that is itself differentiated.
+
+    >>> from tinygrad_bn import Tensor
+    >>> x = Tensor([0.3, -0.7, 1.1], dtype="float64", requires_grad=True)
+    >>> gradgradcheck(lambda t: t.sigmoid() * t, x)
+    True
+    """
+    inputs = _as_tuple(inputs)
+    _check_float64(inputs)
+    rng = numpy.random.default_rng(seed + 1)
+    outputs = _as_tuple(fn(*inputs))
+    if grad_outputs is None:
+        upstream = tuple(random_like(out, rng, requires_grad=True) for out in outputs)
+    else:
+        upstream = tuple(Tensor(v, requires_grad=True) for v in _as_tuple(grad_outputs))
+    count = len(inputs)
+
+    def first_derivatives(*args):
+        values, vs = args[:count], args[count:]
+        outs = _as_tuple(fn(*values))
+        wanted = [t for t in values if t.requires_grad]
+        live = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
+        grads = grad([o for o, _ in live], wanted, grad_outputs=[v for _, v in live],
+                     create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(first_derivatives, inputs + upstream, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception, seed=seed + 2)

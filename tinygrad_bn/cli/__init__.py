@@ -1,0 +1,50 @@
+"""The ``tinygrad-bn`` command: one subcommand per module of this package.
+
+Each subcommand module has ``HELP`` (one line), ``configure(parser)`` and
+``run(args) -> int``; they are imported only when chosen, so ``--help`` is quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+SUBCOMMANDS = {
+    "train": "train a toy model (MLP or CNN, with fused, composite or no BatchNorm)",
+    "graph": "render a computation graph (composite and fused BatchNorm) with graphviz",
+    "compare": "cross-check composite vs fused BatchNorm (and finite differences, PyTorch)",
+    "bench": "benchmarks side by side with PyTorch CPU (overhead, bn, train)",
+}
+
+
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tinygrad-bn",
+        description="A small autodiff framework where BatchNorm is a first-class op, written twice.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text in SUBCOMMANDS.items():
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        if name == chosen:
+            _module(name).configure(sub)
+    return parser
+
+
+def _module(name: str):
+    return importlib.import_module(f"tinygrad_bn.cli.{name}")
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((a for a in argv if a in SUBCOMMANDS), None)
+    parser = build_parser(chosen)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return _module(args.command).run(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

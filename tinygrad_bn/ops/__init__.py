@@ -1,0 +1,103 @@
+"""Primitive operations, and the Tensor methods and operators that call them.
+
+Every op is a :class:`~tinygrad_bn.autograd.Function`; the functions here lift
+Python numbers, check shapes and apply them. Importing this package installs the
+methods (``x + y``, ``x.sum()``, ``x[i]`` ...) on :class:`Tensor`.
+"""
+
+from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.ops.creation import (
+    arange,
+    full,
+    generator,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    zeros,
+    zeros_like,
+)
+from tinygrad_bn.ops.elementwise import (
+    abs,
+    add,
+    compare,
+    div,
+    exp,
+    log,
+    maximum,
+    minimum,
+    mul,
+    neg,
+    pow,
+    relu,
+    sigmoid,
+    sqrt,
+    sub,
+    tanh,
+    where,
+)
+from tinygrad_bn.ops.linalg import matmul
+from tinygrad_bn.ops.reduce import log_softmax, logsumexp, max, mean, min, softmax, sum, var
+from tinygrad_bn.ops.shape import (
+    astype,
+    broadcast_to,
+    concatenate,
+    getitem,
+    pad,
+    reshape,
+    stack,
+    sum_to,
+    swapaxes,
+    to,
+    transpose,
+)
+
+__all__ = [
+    "abs", "add", "arange", "astype", "broadcast_to", "concatenate", "div", "exp", "full",
+    "generator", "getitem", "log", "log_softmax", "logsumexp", "manual_seed", "matmul", "max",
+    "maximum", "mean", "min", "minimum", "mul", "neg", "ones", "ones_like", "pad", "pow", "rand",
+    "randn", "relu", "reshape", "sigmoid", "softmax", "sqrt", "stack", "sub", "sum", "sum_to",
+    "swapaxes", "tanh", "to", "transpose", "var", "where", "zeros", "zeros_like",
+]
+
+
+def _reflected(op):
+    def method(self, other):
+        return op(other, self)
+
+    method.__name__ = f"r{op.__name__}"
+    return method
+
+
+def _comparison(symbol):
+    def method(self, other):
+        return compare(symbol, self, other)
+
+    return method
+
+
+_METHODS = {
+    "__add__": add, "__radd__": _reflected(add),
+    "__sub__": sub, "__rsub__": _reflected(sub),
+    "__mul__": mul, "__rmul__": _reflected(mul),
+    "__truediv__": div, "__rtruediv__": _reflected(div),
+    "__pow__": pow, "__rpow__": _reflected(pow),
+    "__matmul__": matmul, "__rmatmul__": _reflected(matmul),
+    "__neg__": neg, "__getitem__": getitem,
+    "__lt__": _comparison("<"), "__le__": _comparison("<="),
+    "__gt__": _comparison(">"), "__ge__": _comparison(">="),
+    "__eq__": _comparison("=="), "__ne__": _comparison("!="),
+    "exp": exp, "log": log, "sqrt": sqrt, "abs": abs, "tanh": tanh, "sigmoid": sigmoid, "relu": relu,
+    "sum": sum, "mean": mean, "max": max, "min": min, "var": var,
+    "logsumexp": logsumexp, "log_softmax": log_softmax, "softmax": softmax,
+    "reshape": reshape, "transpose": transpose, "swapaxes": swapaxes,
+    "broadcast_to": broadcast_to, "sum_to": sum_to, "pad": pad,
+    "astype": astype, "to": to, "maximum": maximum, "minimum": minimum, "matmul": matmul,
+}
+
+for _name, _method in _METHODS.items():
+    setattr(Tensor, _name, _method)
+
+Tensor.T = property(lambda self: transpose(self), doc="The tensor with its axes reversed.")
+Tensor.__hash__ = object.__hash__

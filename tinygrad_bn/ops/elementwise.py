@@ -1,0 +1,340 @@
+"""Elementwise primitives: arithmetic, unary math, maximum and where.
+
+Each op is a Function with its forward and its local derivative side by side.
+Broadcasting is never undone here: the engine reduces every gradient to its
+input's shape.
+"""
+
+from __future__ import annotations
+
+from tinygrad_bn.autograd import Function, Tensor
+from tinygrad_bn.autograd.tensor import is_scalar
+
+
+def constant(array, like: Tensor) -> Tensor:
+    """Wrap an array computed from ``like``'s data as a tensor outside the graph."""
+    return Tensor._wrap(array, like._backend, None)
+
+
+def lift(value, like: Tensor) -> Tensor:
+    """A Python number or array-like as a tensor beside ``like``.
+
+    Numbers take ``like``'s floating dtype, so ``x * 2.0`` stays float32."""
+    if isinstance(value, Tensor):
+        return value
+    if is_scalar(value):
+        if like.dtype.kind == "f":
+            dtype = like.dtype
+        elif isinstance(value, float):
+            dtype = "float32"
+        else:
+            dtype = like.dtype
+        return Tensor._wrap(like.xp.asarray(value, dtype=dtype), like._backend, None)
+    return Tensor(value, device=like.device)
+
+
+def broadcast_shapes(a: tuple, b: tuple) -> tuple | None:
+    """NumPy's broadcast of two shapes, or None when they do not broadcast."""
+    result = []
+    for i in range(1, max(len(a), len(b)) + 1):
+        da = a[-i] if i <= len(a) else 1
+        db = b[-i] if i <= len(b) else 1
+        if da != db and 1 not in (da, db):
+            return None
+        result.append(max(da, db) if 0 not in (da, db) else 0)
+    return tuple(reversed(result))
+
+
+def binary(cls, a, b) -> Tensor:
+    """Apply a two-input op after lifting a number on either side."""
+    if not isinstance(a, Tensor):
+        a = lift(a, b)
+    elif not isinstance(b, Tensor):
+        b = lift(b, a)
+    try:
+        return cls.apply(a, b)
+    except ValueError:
+        if broadcast_shapes(a.shape, b.shape) is not None:
+            raise
+        raise ValueError(
+            f"{cls.__name__}: shapes {a.shape} and {b.shape} do not broadcast together"
+        ) from None
+
+
+# Arithmetic -------------------------------------------------------------------------
+
+
+class Add(Function):
+    def forward(self, a, b):
+        return a.data + b.data
+
+    def backward(self, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    def forward(self, a, b):
+        return a.data - b.data
+
+    def backward(self, grad):
+        return grad, (-grad if self.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a.data * b.data
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        need_a, need_b = self.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
+
+
+class Div(Function):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a.data / b.data
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        need_a, need_b = self.needs_input_grad
+        # d(a/b)/da = 1/b,  d(a/b)/db = -a/b²
+        da = grad / b if need_a else None
+        db = -grad * a / (b * b) if need_b else None
+        return da, db
+
+
+class Pow(Function):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        y = a.data**b.data
+        self.save_output(y)
+        return y
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        need_a, need_b = self.needs_input_grad
+        # d(a^b)/da = b·a^(b-1),  d(a^b)/db = a^b·log a
+        da = grad * b * a ** (b - 1) if need_a else None
+        db = grad * self.saved_output() * a.log() if need_b else None
+        return da, db
+
+
+class Maximum(Function):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a.xp.maximum(a.data, b.data)
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        # ties share the gradient equally, as in PyTorch
+        xp = a.xp
+        share_a = (a.data > b.data) + xp.asarray(0.5, dtype=grad.dtype) * (a.data == b.data)
+        share_a = constant(share_a.astype(grad.dtype), grad)
+        return grad * share_a, grad * (1.0 - share_a)
+
+
+class Where(Function):
+    def forward(self, a, b, condition):
+        self.save_for_backward(constant(condition, a))
+        return a.xp.where(condition, a.data, b.data)
+
+    def backward(self, grad):
+        (condition,) = self.saved_tensors
+        zero = constant(grad.xp.zeros((), dtype=grad.dtype), grad)
+        need_a, need_b = self.needs_input_grad
+        da = where(condition, grad, zero) if need_a else None
+        db = where(condition, zero, grad) if need_b else None
+        return da, db
+
+
+# Unary math -------------------------------------------------------------------------
+
+
+class Neg(Function):
+    def forward(self, x):
+        return -x.data
+
+    def backward(self, grad):
+        return -grad
+
+
+class Exp(Function):
+    def forward(self, x):
+        y = x.xp.exp(x.data)
+        self.save_output(y)
+        return y
+
+    def backward(self, grad):
+        # d exp(x) = exp(x)
+        return grad * self.saved_output()
+
+
+class Log(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return x.xp.log(x.data)
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad / x
+
+
+class Sqrt(Function):
+    def forward(self, x):
+        y = x.xp.sqrt(x.data)
+        self.save_output(y)
+        return y
+
+    def backward(self, grad):
+        # d √x = 1 / (2√x)
+        return grad / (self.saved_output() * 2.0)
+
+
+class Abs(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return x.xp.abs(x.data)
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad * constant(x.xp.sign(x.data), x)
+
+
+class Tanh(Function):
+    def forward(self, x):
+        y = x.xp.tanh(x.data)
+        self.save_output(y)
+        return y
+
+    def backward(self, grad):
+        y = self.saved_output()
+        # d tanh = 1 - tanh²
+        return grad * (1.0 - y * y)
+
+
+class Sigmoid(Function):
+    def forward(self, x):
+        # σ(x) = (1 + tanh(x/2)) / 2: no overflow for large |x|
+        xp = x.xp
+        half = xp.asarray(0.5, dtype=x.dtype)
+        y = half + half * xp.tanh(half * x.data)
+        self.save_output(y)
+        return y
+
+    def backward(self, grad):
+        y = self.saved_output()
+        # d σ = σ(1 - σ)
+        return grad * y * (1.0 - y)
+
+
+class Relu(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return x.xp.maximum(x.data, 0)
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad * constant((x.data > 0).astype(grad.dtype), grad)
+
+
+# Functions --------------------------------------------------------------------------
+
+
+def add(a, b):
+    return binary(Add, a, b)
+
+
+def sub(a, b):
+    return binary(Sub, a, b)
+
+
+def mul(a, b):
+    return binary(Mul, a, b)
+
+
+def div(a, b):
+    return binary(Div, a, b)
+
+
+def pow(a, b):  # noqa: A001 - the operator's name
+    return binary(Pow, a, b)
+
+
+def maximum(a, b):
+    """Elementwise maximum; at ties each side gets half the gradient."""
+    return binary(Maximum, a, b)
+
+
+def minimum(a, b):
+    """Elementwise minimum."""
+    return -maximum(-lift_pair(a, b)[0], -lift_pair(a, b)[1])
+
+
+def lift_pair(a, b):
+    """Both operands as tensors, numbers lifted beside the other one."""
+    if not isinstance(a, Tensor):
+        a = lift(a, b)
+    if not isinstance(b, Tensor):
+        b = lift(b, a)
+    return a, b
+
+
+def where(condition, a, b):
+    """``a`` where ``condition`` is true, else ``b`` (condition gets no gradient)."""
+    a, b = lift_pair(a, b)
+    if isinstance(condition, Tensor):
+        condition = condition.data
+    shape = broadcast_shapes(a.shape, b.shape)
+    if shape is None or broadcast_shapes(shape, condition.shape) is None:
+        raise ValueError(
+            f"where: condition {condition.shape}, a {a.shape} and b {b.shape} do not broadcast together"
+        )
+    return Where.apply(a, b, condition=condition)
+
+
+def neg(x):
+    return Neg.apply(x)
+
+
+def exp(x):
+    return Exp.apply(x)
+
+
+def log(x):
+    return Log.apply(x)
+
+
+def sqrt(x):
+    return Sqrt.apply(x)
+
+
+def abs(x):  # noqa: A001 - the function's name
+    return Abs.apply(x)
+
+
+def tanh(x):
+    return Tanh.apply(x)
+
+
+def sigmoid(x):
+    return Sigmoid.apply(x)
+
+
+def relu(x):
+    return Relu.apply(x)
+
+
+def compare(op: str, a, b) -> Tensor:
+    """Elementwise comparison as a boolean tensor (no gradient flows through it)."""
+    a, b = lift_pair(a, b)
+    result = {
+        "<": a.data.__lt__,
+        "<=": a.data.__le__,
+        ">": a.data.__gt__,
+        ">=": a.data.__ge__,
+        "==": a.data.__eq__,
+        "!=": a.data.__ne__,
+    }[op](b.data)
+    return constant(result, a)

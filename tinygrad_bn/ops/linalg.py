@@ -1,0 +1,41 @@
+"""Matrix multiplication."""
+
+from __future__ import annotations
+
+from tinygrad_bn.autograd import Function
+from tinygrad_bn.ops.elementwise import broadcast_shapes, lift_pair
+
+
+class MatMul(Function):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a.data @ b.data
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        need_a, need_b = self.needs_input_grad
+        # C = A B:  dA = dC Bᵀ,  dB = Aᵀ dC  (batch axes are summed by the engine)
+        da = grad @ b.swapaxes(-1, -2) if need_a else None
+        db = a.swapaxes(-1, -2) @ grad if need_b else None
+        return da, db
+
+
+def matmul(a, b):
+    """Matrix product with NumPy's rules: 1-D operands are vectors, leading axes broadcast."""
+    a, b = lift_pair(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul needs tensors of at least one dimension, got shapes {a.shape} and {b.shape}")
+    inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if a.shape[-1] != inner_b:
+        raise ValueError(
+            f"matmul: shapes {a.shape} and {b.shape} do not match ({a.shape[-1]} != {inner_b})"
+        )
+    if a.ndim == 1 and b.ndim == 1:
+        return (a * b).sum()
+    if a.ndim == 1:
+        return matmul(a.reshape(1, -1), b).reshape(b.shape[:-2] + b.shape[-1:])
+    if b.ndim == 1:
+        return matmul(a, b.reshape(-1, 1)).reshape(a.shape[:-1])
+    if broadcast_shapes(a.shape[:-2], b.shape[:-2]) is None:
+        raise ValueError(f"matmul: batch shapes of {a.shape} and {b.shape} do not broadcast together")
+    return MatMul.apply(a, b)

@@ -1,0 +1,125 @@
+"""Reductions (sum, mean, max) and the composites built on them (var, softmax)."""
+
+from __future__ import annotations
+
+import math
+
+from tinygrad_bn.autograd import Function
+from tinygrad_bn.ops.elementwise import constant
+
+
+def normalize_axes(axis, ndim: int) -> tuple:
+    """``axis`` (None, an int or a sequence) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    normalized = []
+    for a in axes:
+        if not -ndim <= a < (ndim or 1):
+            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
+        normalized.append(a % ndim if ndim else 0)
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"repeated axis in {axis}")
+    return tuple(sorted(normalized))
+
+
+def _kept_shape(shape: tuple, axes: tuple) -> tuple:
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _spread(grad, shape: tuple, axes: tuple, keepdims: bool):
+    """Send a reduced gradient back over the reduced axes."""
+    if not keepdims:
+        grad = grad.reshape(_kept_shape(shape, axes))
+    return grad.broadcast_to(shape)
+
+
+class Sum(Function):
+    def forward(self, x, axes, keepdims):
+        self.input_shape = x.shape
+        return x.data.sum(axis=axes, keepdims=keepdims)
+
+    def backward(self, grad):
+        return _spread(grad, self.input_shape, self.params["axes"], self.params["keepdims"])
+
+
+class Mean(Function):
+    def forward(self, x, axes, keepdims):
+        self.input_shape = x.shape
+        return x.data.mean(axis=axes, keepdims=keepdims)
+
+    def backward(self, grad):
+        axes = self.params["axes"]
+        count = math.prod(self.input_shape[a] for a in axes)
+        return _spread(grad, self.input_shape, axes, self.params["keepdims"]) / count
+
+
+class Max(Function):
+    def forward(self, x, axes, keepdims):
+        peak = x.data.max(axis=axes, keepdims=True)
+        is_peak = (x.data == peak).astype(x.dtype)
+        # ties share the gradient equally
+        share = is_peak / is_peak.sum(axis=axes, keepdims=True)
+        self.save_for_backward(constant(share, x))
+        return peak if keepdims else peak.reshape(_squeezed(peak.shape, axes))
+
+    def backward(self, grad):
+        (share,) = self.saved_tensors
+        return _spread(grad, share.shape, self.params["axes"], self.params["keepdims"]) * share
+
+
+def _reduce(cls, x, axis, keepdims):
+    axes = normalize_axes(axis, x.ndim)
+    if cls is Max and any(x.shape[a] == 0 for a in axes):
+        raise ValueError(f"max of an empty axis: tensor of shape {x.shape}, axis {axis}")
+    return cls.apply(x, axes=axes, keepdims=bool(keepdims))
+
+
+def sum(x, axis=None, keepdims=False):  # noqa: A001 - the method's name
+    """Sum over ``axis`` (all axes by default)."""
+    return _reduce(Sum, x, axis, keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    """Arithmetic mean over ``axis``."""
+    return _reduce(Mean, x, axis, keepdims)
+
+
+def max(x, axis=None, keepdims=False):  # noqa: A001 - the method's name
+    """Maximum over ``axis``; tied maxima share the gradient."""
+    return _reduce(Max, x, axis, keepdims)
+
+
+def min(x, axis=None, keepdims=False):  # noqa: A001 - the method's name
+    """Minimum over ``axis``."""
+    return -max(-x, axis, keepdims)
+
+
+def var(x, axis=None, keepdims=False, ddof=0):
+    """Variance over ``axis``, two-pass: mean of squared deviations, divided by m − ddof."""
+    axes = normalize_axes(axis, x.ndim)
+    count = math.prod(x.shape[a] for a in axes)
+    centred = x - x.mean(axes, keepdims=True)
+    return (centred * centred).sum(axes, keepdims=keepdims) / (count - ddof)
+
+
+def logsumexp(x, axis=-1, keepdims=False):
+    """log Σ exp(x), shifted by the maximum so that it never overflows."""
+    shift = x.max(axis, keepdims=True).detach()
+    total = (x - shift).exp().sum(axis, keepdims=True)
+    result = total.log() + shift
+    return result if keepdims else result.reshape(_squeezed(result.shape, normalize_axes(axis, x.ndim)))
+
+
+def _squeezed(shape, axes):
+    return tuple(n for i, n in enumerate(shape) if i not in axes)
+
+
+def log_softmax(x, axis=-1):
+    """log(softmax(x)) along ``axis``, computed stably."""
+    return x - logsumexp(x, axis, keepdims=True)
+
+
+def softmax(x, axis=-1):
+    """exp(x) / Σ exp(x) along ``axis``."""
+    return log_softmax(x, axis).exp()

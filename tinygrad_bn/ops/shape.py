@@ -1,0 +1,251 @@
+"""Shape primitives: reshape, transpose, broadcast, indexing, concatenation, padding,
+dtype casts and device moves. Their gradients only move numbers around."""
+
+from __future__ import annotations
+
+import math
+
+from tinygrad_bn.autograd import Function, Tensor
+from tinygrad_bn.backend import get_backend
+from tinygrad_bn.ops.elementwise import broadcast_shapes
+
+
+class Reshape(Function):
+    def forward(self, x, shape):
+        self.input_shape = x.shape
+        return x.data.reshape(shape)
+
+    def backward(self, grad):
+        return grad.reshape(self.input_shape)
+
+
+class Transpose(Function):
+    def forward(self, x, axes):
+        return x.data.transpose(axes)
+
+    def backward(self, grad):
+        axes = self.params["axes"]
+        inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))
+        return grad.transpose(inverse)
+
+
+class BroadcastTo(Function):
+    def forward(self, x, shape):
+        self.input_shape = x.shape
+        return x.xp.broadcast_to(x.data, shape)
+
+    def backward(self, grad):
+        return grad.sum_to(self.input_shape)
+
+
+class SumTo(Function):
+    """Sum a broadcast array back down to ``shape`` (the adjoint of BroadcastTo)."""
+
+    def forward(self, x, shape):
+        self.input_shape = x.shape
+        lead = x.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
+        )
+        return x.data.sum(axis=axes, keepdims=True).reshape(shape)
+
+    def backward(self, grad):
+        return grad.broadcast_to(self.input_shape)
+
+
+class GetItem(Function):
+    def forward(self, x, index):
+        self.input_shape = x.shape
+        return x.data[index]
+
+    def backward(self, grad):
+        return ScatterAdd.apply(grad, index=self.params["index"], shape=self.input_shape)
+
+
+class ScatterAdd(Function):
+    """Zeros of ``shape`` with ``values`` added at ``index`` (the adjoint of indexing):
+    an element picked twice gets both gradients."""
+
+    def forward(self, values, index, shape):
+        out = values.xp.zeros(shape, dtype=values.dtype)
+        if _is_advanced(index):
+            self.backend.scatter_add(out, index, values.data)
+        else:
+            out[index] = values.data
+        return out
+
+    def backward(self, grad):
+        return grad[self.params["index"]]
+
+
+class Concatenate(Function):
+    def forward(self, *tensors, axis):
+        self.sizes = [t.shape[axis] for t in tensors]
+        return tensors[0].xp.concatenate([t.data for t in tensors], axis=axis)
+
+    def backward(self, grad):
+        axis = self.params["axis"]
+        lead = (slice(None),) * (axis % grad.ndim)
+        pieces, start = [], 0
+        for size in self.sizes:
+            pieces.append(grad[lead + (slice(start, start + size),)])
+            start += size
+        return tuple(pieces)
+
+
+class Pad(Function):
+    def forward(self, x, pad_width, value):
+        return x.xp.pad(x.data, pad_width, mode="constant", constant_values=value)
+
+    def backward(self, grad):
+        inner = tuple(slice(before, n - after) for (before, after), n in zip(self.params["pad_width"], grad.shape))
+        return grad[inner]
+
+
+class AsType(Function):
+    def forward(self, x, dtype):
+        self.input_dtype = x.dtype
+        return x.data.astype(dtype)
+
+    def backward(self, grad):
+        return grad.astype(self.input_dtype)
+
+
+class ToDevice(Function):
+    def forward(self, x, device):
+        self.source_device = x.device
+        self.backend = get_backend(device)
+        return self.backend.from_host(x._backend.to_host(x.data))
+
+    def backward(self, grad):
+        return grad.to(self.source_device)
+
+
+# Functions --------------------------------------------------------------------------
+
+
+def reshape(x, *shape):
+    """The same elements in a new shape; one dimension may be -1."""
+    shape = _shape_argument(shape)
+    known = math.prod(n for n in shape if n != -1)
+    if shape.count(-1) > 1:
+        raise ValueError(f"reshape: only one dimension can be -1, got {shape}")
+    if -1 in shape:
+        if known == 0 or x.size % known:
+            raise ValueError(
+                f"cannot reshape tensor of shape {x.shape} ({x.size} elements) into shape {shape}"
+            )
+        shape = tuple(x.size // known if n == -1 else n for n in shape)
+    elif known != x.size:
+        raise ValueError(f"cannot reshape tensor of shape {x.shape} ({x.size} elements) into shape {shape}")
+    if shape == x.shape:
+        return x
+    return Reshape.apply(x, shape=shape)
+
+
+def transpose(x, *axes):
+    """Permute the axes (reverse them when none are given)."""
+    axes = _shape_argument(axes) or tuple(reversed(range(x.ndim)))
+    if sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
+        raise ValueError(f"transpose: {axes} is not a permutation of the axes of a tensor of shape {x.shape}")
+    return Transpose.apply(x, axes=tuple(a % x.ndim for a in axes))
+
+
+def swapaxes(x, a: int, b: int):
+    axes = list(range(x.ndim))
+    axes[a], axes[b] = axes[b], axes[a]
+    return transpose(x, *axes)
+
+
+def broadcast_to(x, shape):
+    shape = tuple(shape)
+    if broadcast_shapes(x.shape, shape) != shape:
+        raise ValueError(f"cannot broadcast a tensor of shape {x.shape} to shape {shape}")
+    if shape == x.shape:
+        return x
+    return BroadcastTo.apply(x, shape=shape)
+
+
+def sum_to(x, shape):
+    """Sum ``x`` down to ``shape``, the shape it was broadcast from."""
+    shape = tuple(shape)
+    if broadcast_shapes(shape, x.shape) != x.shape:
+        raise ValueError(f"cannot sum a tensor of shape {x.shape} down to shape {shape}")
+    if shape == x.shape:
+        return x
+    return SumTo.apply(x, shape=shape)
+
+
+def getitem(x, index):
+    """``x[index]``: slices, integers, None, Ellipsis, boolean masks and integer arrays."""
+    return GetItem.apply(x, index=_index_argument(index))
+
+
+def concatenate(tensors, axis=0):
+    """Join tensors along an existing axis."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("concatenate needs at least one tensor")
+    first = tensors[0]
+    axis = axis % first.ndim if first.ndim else axis
+    for t in tensors[1:]:
+        if t.ndim != first.ndim or any(
+            a != b for i, (a, b) in enumerate(zip(t.shape, first.shape)) if i != axis
+        ):
+            raise ValueError(
+                f"concatenate along axis {axis}: shapes {first.shape} and {t.shape} differ off that axis"
+            )
+    return Concatenate.apply(*tensors, axis=axis)
+
+
+def stack(tensors, axis=0):
+    """Join tensors of one shape along a new axis."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack needs at least one tensor")
+    shape = tensors[0].shape
+    for t in tensors[1:]:
+        if t.shape != shape:
+            raise ValueError(f"stack needs tensors of one shape, got {shape} and {t.shape}")
+    axis = axis % (len(shape) + 1)
+    expanded = shape[:axis] + (1,) + shape[axis:]
+    return concatenate([t.reshape(expanded) for t in tensors], axis=axis)
+
+
+def pad(x, pad_width, value=0.0):
+    """Pad with a constant; ``pad_width`` is NumPy's ((before, after), ...) per axis."""
+    pad_width = tuple((int(b), int(a)) for b, a in pad_width)
+    if len(pad_width) != x.ndim:
+        raise ValueError(f"pad: {len(pad_width)} (before, after) pairs for a tensor of shape {x.shape}")
+    return Pad.apply(x, pad_width=pad_width, value=value)
+
+
+def astype(x, dtype):
+    """Cast to ``dtype`` (gradients are cast back)."""
+    if x.dtype == dtype:
+        return x
+    return AsType.apply(x, dtype=dtype)
+
+
+def to(x, device):
+    """Move to ``device`` (``"cpu"`` or ``"cuda"``); gradients move back."""
+    if get_backend(device) is x._backend:
+        return x
+    return ToDevice.apply(x, device=device)
+
+
+def _shape_argument(shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(n) for n in shape)
+
+
+def _index_argument(index):
+    if isinstance(index, tuple):
+        return tuple(t.data if isinstance(t, Tensor) else t for t in index)
+    return index.data if isinstance(index, Tensor) else index
+
+
+def _is_advanced(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(not isinstance(p, (int, slice, type(None), type(Ellipsis))) for p in parts)
