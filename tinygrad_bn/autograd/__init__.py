@@ -3,6 +3,7 @@
 from tinygrad_bn.autograd.engine import backward, grad
 from tinygrad_bn.autograd.function import (
     Function,
+    Scope,
     enable_grad,
     is_grad_enabled,
     no_grad,
@@ -14,6 +15,7 @@ from tinygrad_bn.autograd.tensor import Tensor
 
 __all__ = [
     "Function",
+    "Scope",
     "Tensor",
     "backward",
     "enable_grad",

@@ -76,17 +76,33 @@ class enable_grad(set_grad_enabled):
         super().__init__(True)
 
 
-@contextlib.contextmanager
-def scope(label: str):
-    """Tag every node recorded inside the block with ``label``.
+class Scope:
+    """A named region of the graph: ``kind`` says what it is (``"batch_norm"``),
+    ``label`` how to show it (``"BatchNorm1d · composite"``). Each ``with scope(...)``
+    block is its own Scope, so two layers of one kind stay two regions."""
 
-    Scopes nest; a node's ``scope`` is the tuple of enclosing labels. The graph
-    renderer draws each scope as a labelled cluster (the composite BatchNorm
-    is recorded inside one)."""
+    __slots__ = ("kind", "label")
+
+    def __init__(self, kind: str, label: str):
+        self.kind = kind
+        self.label = label
+
+    def __repr__(self):
+        return f"Scope({self.kind!r}, {self.label!r})"
+
+
+@contextlib.contextmanager
+def scope(kind: str, label: str | None = None):
+    """Tag every node recorded inside the block with a new :class:`Scope`.
+
+    Scopes nest; a node's ``scope`` is the tuple of enclosing Scopes, outermost
+    first. The graph renderer draws each as a labelled cluster (the composite
+    BatchNorm is recorded inside one) and can fold it to a single node.
+    """
     previous = _mode.scope
-    _mode.scope = previous + (label,)
+    _mode.scope = previous + (Scope(kind, label or kind),)
     try:
-        yield
+        yield _mode.scope[-1]
     finally:
         _mode.scope = previous
 
@@ -106,7 +122,9 @@ class Function:
       ``parents``          for each input, its producing node, or the input itself if it is a leaf
       ``needs_input_grad`` for each input, whether it requires a gradient
       ``shape``, ``dtype`` of the output; ``params`` the keyword arguments of ``apply``
-      ``scope``            labels of the enclosing :func:`scope` blocks
+      ``scope``            the enclosing :class:`Scope` regions, outermost first
+      ``role``, ``path``   optional tags an op sets on its nodes for display (e.g. the
+                           composite BatchNorm's steps and which gradient path they carry)
       ``backend``          the device backend of the output (forward may change it)
     """
 
@@ -115,6 +133,8 @@ class Function:
     retains_grad = False
     grad = None
     scope = ()
+    role = None
+    path = None
     params = {}
     _output_data = None
 
