@@ -1,0 +1,338 @@
+"""`Module` and `Parameter`: the containers models are built from, as in PyTorch.
+
+A Module owns three kinds of named members, registered when they are assigned
+as attributes: parameters (learned, :class:`Parameter`), buffers (state such as
+BatchNorm's running statistics, registered with :meth:`Module.register_buffer`)
+and sub-modules. Everything else (listing parameters, train/eval, state dicts)
+walks that tree.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, namedtuple
+
+from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.backend import get_backend
+
+
+class Parameter(Tensor):
+    """A tensor that a :class:`Module` registers as a learned parameter.
+
+    It shares ``data``'s array and requires grad by default.
+
+    >>> from tinygrad_bn import zeros
+    >>> w = Parameter(zeros(2, 3))
+    >>> isinstance(w, Tensor), w.requires_grad, w.shape
+    (True, True, (2, 3))
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data=None, requires_grad=True):
+        super().__init__([] if data is None else data, requires_grad=requires_grad)
+
+    def __repr__(self):
+        return f"Parameter containing:\n{super().__repr__()}"
+
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+def _check_member_name(module, name, kind):
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name must be a string, got {type(name).__name__}")
+    if not name or "." in name:
+        raise KeyError(f"{kind} name must be non-empty and contain no '.', got {name!r}")
+    if "_parameters" not in module.__dict__:
+        raise AttributeError(f"cannot add {kind} {name!r} before Module.__init__() is called")
+    if hasattr(type(module), name):
+        raise KeyError(
+            f"cannot add {kind} {name!r}: {type(module).__name__} already has an attribute of that name"
+        )
+
+
+class Module:
+    """Base class of every layer and model.
+
+    Subclasses call ``super().__init__()``, assign parameters and sub-modules as
+    attributes and write ``forward``; calling the module calls ``forward``.
+
+    >>> from tinygrad_bn import zeros
+    >>> class Affine(Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.scale = Parameter(zeros(3))
+    ...         self.register_buffer("calls", zeros(1))
+    ...     def forward(self, x):
+    ...         return x * self.scale
+    >>> model = Affine()
+    >>> [name for name, _ in model.named_parameters()], list(model.state_dict())
+    (['scale'], ['scale', 'calls'])
+    """
+
+    def __init__(self):
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers", set())
+        object.__setattr__(self, "_modules", OrderedDict())
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # Registering members ------------------------------------------------------------
+
+    def register_parameter(self, name: str, param: Parameter | None):
+        """Add a parameter (or an empty slot, with None) under ``name``."""
+        _check_member_name(self, name, "parameter")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(
+                f"cannot assign {type(param).__name__} as parameter {name!r} "
+                "(a Parameter or None is expected; wrap tensors with nn.Parameter(...))"
+            )
+        self._forget(name, keep="_parameters")
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True):
+        """Add a buffer: state that is not learned but belongs to the module.
+
+        Persistent buffers are part of :meth:`state_dict`."""
+        _check_member_name(self, name, "buffer")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(
+                f"cannot assign {type(tensor).__name__} as buffer {name!r} (a Tensor or None is expected)"
+            )
+        self._forget(name, keep="_buffers")
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
+            self._non_persistent_buffers.add(name)
+
+    def add_module(self, name: str, module: Module | None):
+        """Add a sub-module under ``name``."""
+        _check_member_name(self, name, "module")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        self._forget(name, keep="_modules")
+        self._modules[name] = module
+
+    def _forget(self, name, keep):
+        """Drop ``name`` from the plain attributes and from every member table but
+        ``keep`` (where a re-assigned member keeps its place)."""
+        for table in ("_parameters", "_buffers", "_modules"):
+            if table != keep:
+                getattr(self, table).pop(name, None)
+        if keep != "_buffers":
+            self._non_persistent_buffers.discard(name)
+        self.__dict__.pop(name, None)
+
+    def __setattr__(self, name, value):
+        if isinstance(value, Parameter):
+            self.register_parameter(name, value)
+        elif isinstance(value, Module):
+            self.add_module(name, value)
+        elif "_parameters" in self.__dict__ and name in self._parameters:
+            self.register_parameter(name, value)
+        elif "_buffers" in self.__dict__ and name in self._buffers:
+            self.register_buffer(name, value, persistent=name not in self._non_persistent_buffers)
+        elif "_modules" in self.__dict__ and name in self._modules:
+            self.add_module(name, value)
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name):
+        for table in ("_parameters", "_buffers", "_modules"):
+            members = self.__dict__.get(table)
+            if members is not None and name in members:
+                return members[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __delattr__(self, name):
+        for table in (self._parameters, self._buffers, self._modules):
+            if name in table:
+                del table[name]
+                self._non_persistent_buffers.discard(name)
+                return
+        object.__delattr__(self, name)
+
+    # Walking the tree ---------------------------------------------------------------
+
+    def named_children(self):
+        """(name, module) for each direct sub-module."""
+        for name, module in self._modules.items():
+            if module is not None:
+                yield name, module
+
+    def children(self):
+        for _, module in self.named_children():
+            yield module
+
+    def named_modules(self, prefix: str = "", remove_duplicate: bool = True):
+        """(dotted name, module) for this module and every module below it, depth
+        first; a module reachable by two names is listed once unless ``remove_duplicate``
+        is False."""
+        seen = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if remove_duplicate and id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            below = [(f"{name}.{child_name}" if name else child_name, child)
+                     for child_name, child in module.named_children()]
+            stack.extend(reversed(below))
+
+    def modules(self):
+        for _, module in self.named_modules():
+            yield module
+
+    def _named_members(self, table: str, prefix: str, recurse: bool):
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        seen = set()
+        for module_name, module in modules:
+            for name, member in getattr(module, table).items():
+                if member is None or id(member) in seen:
+                    continue
+                seen.add(id(member))
+                yield (f"{module_name}.{name}" if module_name else name), member
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True):
+        """(dotted name, parameter) pairs, each shared parameter once."""
+        return self._named_members("_parameters", prefix, recurse)
+
+    def parameters(self, recurse: bool = True):
+        for _, param in self.named_parameters(recurse=recurse):
+            yield param
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True):
+        """(dotted name, buffer) pairs, each shared buffer once."""
+        return self._named_members("_buffers", prefix, recurse)
+
+    def buffers(self, recurse: bool = True):
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def apply(self, fn):
+        """Call ``fn`` on every sub-module, then on this module; return self."""
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
+
+    # Modes, gradients, devices ------------------------------------------------------
+
+    def train(self, mode: bool = True):
+        """Set training mode (``self.training``) on this module and all below it."""
+        if not isinstance(mode, bool):
+            raise TypeError(f"train() expects a bool, got {type(mode).__name__}")
+        for module in self.modules():
+            object.__setattr__(module, "training", mode)
+        return self
+
+    def eval(self):
+        """Set evaluation mode: the same as ``train(False)``."""
+        return self.train(False)
+
+    def zero_grad(self):
+        """Forget every parameter's gradient (set ``.grad`` to None)."""
+        for param in self.parameters():
+            param.grad = None
+
+    def to(self, device=None, dtype=None):
+        """Move parameters and buffers to ``device`` and cast the floating ones to
+        ``dtype``, in place (parameters stay the same objects); return self."""
+        backend = get_backend(device) if device is not None else None
+        for tensor in [*self.parameters(), *self.buffers()]:
+            _move_in_place(tensor, backend, dtype)
+            if tensor.grad is not None:
+                _move_in_place(tensor.grad, backend, dtype)
+        return self
+
+    # State dicts --------------------------------------------------------------------
+
+    def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
+        """Every parameter and persistent buffer by its dotted name (PyTorch's keys):
+        per module, its parameters, then its buffers, then its sub-modules'.
+        The tensors share the module's arrays; they are detached unless ``keep_vars``."""
+        state = OrderedDict()
+        for module_name, module in self.named_modules(prefix, remove_duplicate=False):
+            dot = f"{module_name}." if module_name else ""
+            for name, param in module._parameters.items():
+                if param is not None:
+                    state[dot + name] = param if keep_vars else param.detach()
+            for name, buffer in module._buffers.items():
+                if buffer is not None and name not in module._non_persistent_buffers:
+                    state[dot + name] = buffer if keep_vars else buffer.detach()
+        return state
+
+    def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
+        """Copy values (Tensors or NumPy arrays) into this module's parameters and
+        buffers, in place: each keeps its dtype and device.
+
+        With ``strict`` every key must match; otherwise the missing and unexpected
+        keys are returned. A shape mismatch is always an error.
+
+        >>> import numpy as np
+        >>> from tinygrad_bn import zeros
+        >>> model = Module()
+        >>> model.weight = Parameter(zeros(1, 2))
+        >>> model.load_state_dict({"weight": np.array([[1.0, 2.0]])})
+        IncompatibleKeys(missing_keys=[], unexpected_keys=[])
+        >>> model.weight.tolist(), model.weight.dtype
+        ([[1.0, 2.0]], dtype('float32'))
+        """
+        own = self.state_dict(keep_vars=True)
+        missing = [key for key in own if key not in state_dict]
+        unexpected = [key for key in state_dict if key not in own]
+        problems = []
+        if strict and missing:
+            problems.append(f"missing keys: {', '.join(missing)}")
+        if strict and unexpected:
+            problems.append(f"unexpected keys: {', '.join(unexpected)}")
+        updates = []
+        for key, target in own.items():
+            if key not in state_dict:
+                continue
+            source = Tensor(state_dict[key], dtype=target.dtype, device=target.device)
+            if source.shape != target.shape:
+                problems.append(
+                    f"size mismatch for {key}: the checkpoint has shape {source.shape}, "
+                    f"the model has shape {target.shape}"
+                )
+            else:
+                updates.append((target, source))
+        if problems:
+            raise RuntimeError(
+                f"error loading state dict into {type(self).__name__}:\n  " + "\n  ".join(problems)
+            )
+        for target, source in updates:
+            target.data[...] = source.data
+        return IncompatibleKeys(missing, unexpected)
+
+    # Presentation -------------------------------------------------------------------
+
+    def extra_repr(self) -> str:
+        """The arguments shown between the parentheses of the module's repr."""
+        return ""
+
+    def __repr__(self):
+        lines = [f"({name}): " + repr(module).replace("\n", "\n  ") for name, module in self.named_children()]
+        if not lines:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        extra = self.extra_repr()
+        body = "\n  ".join(([extra] if extra else []) + lines)
+        return f"{type(self).__name__}(\n  {body}\n)"
+
+
+def _move_in_place(tensor: Tensor, backend, dtype):
+    """Re-home ``tensor``'s array on ``backend`` and cast it to ``dtype`` if floating."""
+    moved = Tensor(tensor, device=backend or tensor._backend)
+    if dtype is not None and moved.dtype.kind == "f":
+        moved = Tensor(moved, dtype=dtype)
+    tensor.data = moved.data
+    tensor._backend = moved._backend
