@@ -1,0 +1,65 @@
+import numpy
+import pytest
+
+import tinygrad_bn
+from tinygrad_bn.data import ArrayDataset, DataLoader
+
+
+def numbered(n):
+    """Sample i has feature i, so a batch shows which samples it holds."""
+    return ArrayDataset(numpy.arange(n, dtype=numpy.float32)[:, None], numpy.arange(n) % 3)
+
+
+def order(loader):
+    return numpy.concatenate([x.numpy()[:, 0] for x, _ in loader]).astype(int).tolist()
+
+
+@pytest.mark.parametrize(
+    "n, batch_size, drop_last, sizes",
+    [(10, 4, False, [4, 4, 2]), (10, 4, True, [4, 4]), (12, 4, True, [4, 4, 4]), (3, 5, False, [3])],
+)
+def test_batches_and_drop_last(n, batch_size, drop_last, sizes):
+    loader = DataLoader(numbered(n), batch_size=batch_size, drop_last=drop_last)
+    assert len(loader) == len(sizes)
+    assert [len(x) for x, _ in loader] == sizes
+    assert order(loader) == list(range(sum(sizes)))
+
+
+def test_batches_are_tensors_with_float_features_and_integer_labels():
+    x, y = next(iter(DataLoader(numbered(6), batch_size=4)))
+    assert isinstance(x, tinygrad_bn.Tensor) and isinstance(y, tinygrad_bn.Tensor)
+    assert x.dtype == numpy.float32 and y.dtype == numpy.int64 and x.device == "cpu"
+    assert y.tolist() == [0, 1, 2, 0]
+
+
+def test_seeded_shuffle_repeats_and_changes_between_epochs():
+    first = DataLoader(numbered(50), batch_size=8, shuffle=True, seed=7)
+    second = DataLoader(numbered(50), batch_size=8, shuffle=True, seed=7)
+    epoch_1, epoch_2 = order(first), order(first)
+    assert epoch_1 == order(second) and epoch_2 == order(second)
+    assert epoch_1 != epoch_2
+    assert sorted(epoch_1) == list(range(50)) and epoch_1 != list(range(50))
+
+
+def test_shuffle_with_drop_last_drops_a_different_remainder_each_epoch():
+    loader = DataLoader(numbered(10), batch_size=4, shuffle=True, drop_last=True, seed=0)
+    seen = [set(order(loader)) for _ in range(5)]
+    assert all(len(s) == 8 for s in seen)
+    assert len({frozenset(s) for s in seen}) > 1
+
+
+def test_unseeded_shuffle_follows_manual_seed():
+    tinygrad_bn.manual_seed(3)
+    first = order(DataLoader(numbered(30), batch_size=30, shuffle=True))
+    tinygrad_bn.manual_seed(3)
+    assert order(DataLoader(numbered(30), batch_size=30, shuffle=True)) == first
+
+
+def test_drop_last_that_leaves_nothing_is_an_error():
+    with pytest.raises(ValueError, match="leaves no batch of a dataset of 3 samples"):
+        DataLoader(numbered(3), batch_size=4, drop_last=True)
+
+
+def test_bad_batch_size_is_an_error():
+    with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
+        DataLoader(numbered(3), batch_size=0)

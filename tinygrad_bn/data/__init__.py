@@ -1,0 +1,43 @@
+"""Datasets and a loader: the bundled 8×8 handwritten digits, synthetic toy sets
+(spirals, moons, blobs) and :class:`DataLoader`.
+
+>>> train, test = load("digits")
+>>> len(train), len(test)
+(1438, 359)
+"""
+
+from __future__ import annotations
+
+from tinygrad_bn.data.dataset import ArrayDataset
+from tinygrad_bn.data.digits import digits_file, load_digits
+from tinygrad_bn.data.loader import DataLoader
+from tinygrad_bn.data.toy import blobs, moons, spirals
+
+DATASETS = {
+    "digits": load_digits,
+    "spirals": spirals,
+    "moons": moons,
+    "blobs": blobs,
+}
+
+SPLIT_SEED = 0
+
+
+def load(name: str, test_fraction: float = 0.2, seed: int = SPLIT_SEED) -> tuple[ArrayDataset, ArrayDataset]:
+    """The dataset ``name`` (one of :data:`DATASETS`) as a seeded ``(train, test)`` split."""
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}: expected one of {', '.join(DATASETS)}")
+    return DATASETS[name]().split(test_fraction, seed)
+
+
+__all__ = [
+    "DATASETS",
+    "ArrayDataset",
+    "DataLoader",
+    "blobs",
+    "digits_file",
+    "load",
+    "load_digits",
+    "moons",
+    "spirals",
+]

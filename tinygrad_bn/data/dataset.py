@@ -1,0 +1,68 @@
+"""`ArrayDataset`: features and integer labels held as host NumPy arrays, and a
+seeded train/test split."""
+
+from __future__ import annotations
+
+import numpy
+
+
+class ArrayDataset:
+    """Samples ``features[i]`` with integer labels ``labels[i]``, kept on the host.
+
+    Indexing with an integer array gives a batch: ``(features[index], labels[index])``.
+
+    >>> import numpy
+    >>> data = ArrayDataset(numpy.zeros((5, 2)), numpy.array([0, 1, 1, 0, 1]))
+    >>> len(data), data.feature_shape, data.num_classes
+    (5, (2,), 2)
+    >>> x, y = data[numpy.array([1, 2])]
+    >>> x.shape, y.tolist()
+    ((2, 2), [1, 1])
+    """
+
+    def __init__(self, features, labels, num_classes: int | None = None, name: str = "arrays"):
+        features = numpy.asarray(features, dtype=numpy.float32)
+        labels = numpy.asarray(labels)
+        if labels.ndim != 1 or labels.dtype.kind not in "iu":
+            raise ValueError(
+                f"labels must be a 1-d integer array, got shape {labels.shape} of dtype {labels.dtype}"
+            )
+        if len(features) != len(labels):
+            raise ValueError(f"{len(features)} samples of features but {len(labels)} labels")
+        self.features = features
+        self.labels = labels.astype(numpy.int64)
+        self.num_classes = int(num_classes if num_classes is not None else self.labels.max(initial=-1) + 1)
+        self.name = name
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, index):
+        return self.features[index], self.labels[index]
+
+    @property
+    def feature_shape(self) -> tuple:
+        """The shape of one sample, e.g. ``(1, 8, 8)`` for a digit image."""
+        return self.features.shape[1:]
+
+    def subset(self, index, name: str | None = None) -> ArrayDataset:
+        """The samples at ``index`` as a new dataset with the same classes."""
+        features, labels = self[index]
+        return ArrayDataset(features, labels, self.num_classes, name or self.name)
+
+    def split(self, test_fraction: float = 0.2, seed: int = 0) -> tuple[ArrayDataset, ArrayDataset]:
+        """A seeded random ``(train, test)`` split; the same seed gives the same split."""
+        if not 0 < test_fraction < 1:
+            raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction}")
+        order = numpy.random.default_rng(seed).permutation(len(self))
+        n_test = max(1, round(test_fraction * len(self)))
+        return (
+            self.subset(numpy.sort(order[n_test:]), f"{self.name}/train"),
+            self.subset(numpy.sort(order[:n_test]), f"{self.name}/test"),
+        )
+
+    def __repr__(self):
+        return (
+            f"ArrayDataset({self.name!r}, {len(self)} samples of shape {self.feature_shape}, "
+            f"{self.num_classes} classes)"
+        )

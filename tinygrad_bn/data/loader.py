@@ -1,0 +1,66 @@
+"""`DataLoader`: batches of a dataset as Tensors on a device, optionally shuffled
+with a seeded generator, optionally dropping the last incomplete batch.
+
+BatchNorm in training mode needs more than one sample per channel, so a loader
+that feeds it should use ``drop_last=True`` unless the dataset size is a
+multiple of the batch size.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy
+
+from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.ops import generator
+
+
+class DataLoader:
+    """Iterate over ``dataset`` in batches of ``batch_size`` as ``(x, y)`` Tensors.
+
+    ``dataset`` is indexed with an integer array (as :class:`ArrayDataset` is).
+    With ``shuffle=True`` each pass visits the samples in a new random order drawn
+    from a generator seeded once with ``seed`` (or from the library's generator,
+    set by :func:`tinygrad_bn.manual_seed`, when ``seed`` is None).
+
+    >>> from tinygrad_bn.data import ArrayDataset
+    >>> import numpy
+    >>> data = ArrayDataset(numpy.arange(10.0)[:, None], numpy.arange(10) % 2)
+    >>> loader = DataLoader(data, batch_size=4, drop_last=True)
+    >>> len(loader), [x.shape for x, y in loader]
+    (2, [(4, 1), (4, 1)])
+    """
+
+    def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
+                 seed: int | None = None, device=None):
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+        if drop_last and len(dataset) < batch_size:
+            raise ValueError(
+                f"drop_last=True with batch_size={batch_size} leaves no batch of a dataset of "
+                f"{len(dataset)} samples: use a smaller batch size"
+            )
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+        self.device = device
+        self._rng = numpy.random.default_rng(seed) if seed is not None else None
+
+    def __len__(self) -> int:
+        """The number of batches in one pass."""
+        count = len(self.dataset) / self.batch_size
+        return math.floor(count) if self.drop_last else math.ceil(count)
+
+    def __iter__(self):
+        order = self._order()
+        for start in range(0, len(self) * self.batch_size, self.batch_size):
+            x, y = self.dataset[order[start : start + self.batch_size]]
+            yield Tensor(x, device=self.device), Tensor(y, device=self.device)
+
+    def _order(self):
+        if not self.shuffle:
+            return numpy.arange(len(self.dataset))
+        rng = self._rng if self._rng is not None else generator()
+        return rng.permutation(len(self.dataset))
