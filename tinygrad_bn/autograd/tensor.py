@@ -178,7 +178,8 @@ class Tensor:
         """
         from tinygrad_bn.autograd.engine import backward
 
-        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+        gradients = None if gradient is None else [gradient]
+        backward([self], gradients, retain_graph=retain_graph, create_graph=create_graph)
 
     # Presentation ------------------------------------------------------------------
 
