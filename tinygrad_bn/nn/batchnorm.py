@@ -1,0 +1,120 @@
+"""BatchNorm1d and BatchNorm2d: PyTorch's modules, with ``impl="fused" | "composite"``.
+
+Parameters ``weight`` (γ) and ``bias`` (β); buffers ``running_mean``,
+``running_var`` and ``num_batches_tracked``, under PyTorch's state-dict keys, so a
+PyTorch BatchNorm state dict (as NumPy arrays) loads here and gives the same outputs.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.batchnorm import IMPLEMENTATIONS, batch_norm
+from tinygrad_bn.nn.module import Module, Parameter
+from tinygrad_bn.ops import ones, zeros
+
+
+class _BatchNorm(Module):
+    ranks: tuple = ()
+    layout: str = ""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 impl="fused", device=None, dtype="float32"):
+        super().__init__()
+        name = type(self).__name__
+        if not isinstance(num_features, numbers.Integral) or num_features < 1:
+            raise ValueError(f"{name}: num_features must be a positive integer, got {num_features!r}")
+        if eps < 0:
+            raise ValueError(f"{name}: eps must be >= 0, got {eps}")
+        if momentum is not None and not 0 <= momentum <= 1:
+            raise ValueError(f"{name}: momentum must be in [0, 1] or None, got {momentum}")
+        if impl not in IMPLEMENTATIONS:
+            raise ValueError(f"{name}: impl must be one of {IMPLEMENTATIONS}, got {impl!r}")
+        self.num_features = int(num_features)
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        self.impl = impl
+        if affine:
+            self.weight = Parameter(ones(num_features, dtype=dtype, device=device))
+            self.bias = Parameter(zeros(num_features, dtype=dtype, device=device))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", zeros(num_features, dtype=dtype, device=device))
+            self.register_buffer("running_var", ones(num_features, dtype=dtype, device=device))
+            self.register_buffer("num_batches_tracked", zeros((), dtype="int64", device=device))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self):
+        """Running mean 0, running variance 1, no batch seen."""
+        if self.track_running_stats:
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
+
+    def _check_input(self, x: Tensor):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{self._short_name()} expects a Tensor, got {type(x).__name__}")
+        if x.ndim not in self.ranks or x.shape[1] != self.num_features:
+            expected = self.layout.format(C=self.num_features)
+            raise ValueError(f"{self._short_name()} expects input of shape {expected}, got {x.shape}")
+
+    def _short_name(self):
+        return f"{type(self).__name__}({self.num_features})"
+
+    def forward(self, x):
+        self._check_input(x)
+        factor = self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data += 1
+            if self.momentum is None:  # (R3) cumulative moving average
+                factor = 1.0 / float(self.num_batches_tracked.item())
+        use_batch_stats = self.training or self.running_mean is None
+        keep_running = not self.training or self.track_running_stats
+        return batch_norm(
+            x,
+            self.running_mean if keep_running else None,
+            self.running_var if keep_running else None,
+            self.weight,
+            self.bias,
+            training=use_batch_stats,
+            momentum=0.0 if factor is None else factor,
+            eps=self.eps,
+            impl=self.impl,
+            label=f"{type(self).__name__} · composite",
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"track_running_stats={self.track_running_stats}, impl={self.impl!r}"
+        )
+
+
+class BatchNorm1d(_BatchNorm):
+    """BatchNorm over (N, C) or (N, C, L) inputs.
+
+    >>> import numpy as np
+    >>> from tinygrad_bn import Tensor
+    >>> bn = BatchNorm1d(3)
+    >>> y = bn(Tensor(np.random.default_rng(0).normal(5.0, 2.0, (8, 3))))
+    >>> bool(abs(y.numpy().mean()) < 1e-6), bn.num_batches_tracked.item()
+    (True, 1)
+    """
+
+    ranks = (2, 3)
+    layout = "(N, {C}) or (N, {C}, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """BatchNorm over (N, C, H, W) inputs, statistics per channel over N, H and W."""
+
+    ranks = (4,)
+    layout = "(N, {C}, H, W)"
