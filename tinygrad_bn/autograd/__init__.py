@@ -1,5 +1,6 @@
 """The autodiff core: Tensor, Function, grad mode and the backward engine."""
 
+from tinygrad_bn.autograd import graph
 from tinygrad_bn.autograd.engine import backward, grad
 from tinygrad_bn.autograd.function import (
     Function,
@@ -18,6 +19,7 @@ __all__ = [
     "Scope",
     "Tensor",
     "backward",
+    "graph",
     "enable_grad",
     "grad",
     "is_grad_enabled",

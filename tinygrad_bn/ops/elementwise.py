@@ -109,7 +109,8 @@ class Pow(Function):
     def forward(self, a, b):
         self.save_for_backward(a, b)
         y = a.data**b.data
-        self.save_output(y)
+        if self.needs_input_grad[1]:
+            self.save_output(y)
         return y
 
     def backward(self, grad):
