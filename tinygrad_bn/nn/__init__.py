@@ -1,5 +1,20 @@
-"""Neural-network building blocks with PyTorch's names, layouts and defaults."""
+"""Neural-network building blocks with PyTorch's names, layouts and defaults.
 
+>>> from tinygrad_bn import nn, ones
+>>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+>>> list(model.state_dict())
+['0.weight', '0.bias', '2.weight', '2.bias']
+>>> nn.functional.cross_entropy(model(ones(2, 4)), [0, 2]).shape
+()
+"""
+
+from tinygrad_bn.nn import functional, init
+from tinygrad_bn.nn.batchnorm import BatchNorm1d, BatchNorm2d
+from tinygrad_bn.nn.container import Sequential
+from tinygrad_bn.nn.layers import Conv2d, Dropout, Flatten, Identity, Linear, MaxPool2d, ReLU, Sigmoid, Tanh
 from tinygrad_bn.nn.module import Module, Parameter
 
-__all__ = ["Module", "Parameter"]
+__all__ = [
+    "BatchNorm1d", "BatchNorm2d", "Conv2d", "Dropout", "Flatten", "Identity", "Linear", "MaxPool2d",
+    "Module", "Parameter", "ReLU", "Sequential", "Sigmoid", "Tanh", "functional", "init",
+]

@@ -1,0 +1,119 @@
+"""Parameter initialisation, in place, with PyTorch's names and formulas.
+
+Values are drawn on the host from the library's seeded generator
+(:func:`tinygrad_bn.manual_seed`) and copied into the tensor, which keeps its
+dtype and device.
+
+>>> from tinygrad_bn import manual_seed, zeros
+>>> manual_seed(0)
+>>> w = kaiming_uniform_(zeros(64, 100), nonlinearity="relu")
+>>> bound = (2 ** 0.5) * (3 / 100) ** 0.5
+>>> bool(abs(w.numpy()).max() <= bound)
+True
+"""
+
+from __future__ import annotations
+
+import math
+
+from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.ops import generator
+
+_GAINS = {
+    "linear": 1.0, "conv2d": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3.0, "relu": math.sqrt(2.0), "selu": 0.75,
+}
+
+
+def calculate_gain(nonlinearity: str, param=None) -> float:
+    """The factor by which ``nonlinearity`` shrinks the spread of unit-variance inputs,
+    undone by scaling the weights: √2 for ReLU, √(2 / (1 + a²)) for leaky ReLU of slope
+    a (``param``, default 0.01), 5/3 for tanh, 1 for linear and sigmoid."""
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        return math.sqrt(2.0 / (1.0 + slope**2))
+    if nonlinearity not in _GAINS:
+        raise ValueError(
+            f"unknown nonlinearity {nonlinearity!r}: expected one of {sorted(_GAINS)} or 'leaky_relu'"
+        )
+    return _GAINS[nonlinearity]
+
+
+def fan_in_and_fan_out(tensor: Tensor) -> tuple:
+    """(inputs, outputs) of one unit of a weight: (in, out) for a Linear's (out, in)
+    weight, (C·kh·kw, O·kh·kw) for a Conv2d's (O, C, kh, kw) weight."""
+    if tensor.ndim < 2:
+        raise ValueError(
+            f"fan in and fan out need a weight of at least 2 dimensions, got shape {tensor.shape}"
+        )
+    receptive_field = math.prod(tensor.shape[2:])
+    return tensor.shape[1] * receptive_field, tensor.shape[0] * receptive_field
+
+
+def _fill(tensor: Tensor, host_values) -> Tensor:
+    tensor.data[...] = Tensor(host_values, dtype=tensor.dtype, device=tensor.device).data
+    return tensor
+
+
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
+    """Fill with samples of U(a, b)."""
+    return _fill(tensor, generator().uniform(a, b, size=tensor.shape))
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
+    """Fill with samples of N(mean, std²)."""
+    return _fill(tensor, generator().normal(mean, std, size=tensor.shape))
+
+
+def constant_(tensor: Tensor, value: float) -> Tensor:
+    tensor.data[...] = value
+    return tensor
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    return constant_(tensor, 0)
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    return constant_(tensor, 1)
+
+
+def _fan(tensor: Tensor, mode: str) -> int:
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu") -> Tensor:
+    """He et al.: U(−bound, bound) with bound = gain·√(3 / fan), so the variance is gain² / fan."""
+    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(tensor, mode))
+    return uniform_(tensor, -bound, bound)
+
+
+def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu") -> Tensor:
+    """He et al.: N(0, std²) with std = gain / √fan."""
+    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode)))
+
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    """Glorot & Bengio: U(−bound, bound) with bound = gain·√(6 / (fan_in + fan_out))."""
+    fan_in, fan_out = fan_in_and_fan_out(tensor)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -bound, bound)
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    """Glorot & Bengio: N(0, std²) with std = gain·√(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+
+
+def default_(weight: Tensor, bias: Tensor | None = None):
+    """PyTorch's default for Linear and Conv2d: kaiming_uniform_ with a = √5, which is
+    U(−1/√fan_in, 1/√fan_in), and the bias from the same range."""
+    kaiming_uniform_(weight, a=math.sqrt(5.0))
+    if bias is not None:
+        bound = 1.0 / math.sqrt(fan_in_and_fan_out(weight)[0])
+        uniform_(bias, -bound, bound)

@@ -1,0 +1,186 @@
+"""Layers: Linear, Conv2d, MaxPool2d, the activations, Flatten, Dropout, Identity.
+
+Parameter layouts and default initialisations are PyTorch's, so a state dict
+moves between the two frameworks unchanged (see docs/nn.md).
+"""
+
+from __future__ import annotations
+
+from tinygrad_bn.nn import functional as F
+from tinygrad_bn.nn import init
+from tinygrad_bn.nn.module import Module, Parameter
+from tinygrad_bn.nn.windows import pair
+from tinygrad_bn.ops import zeros
+
+
+def _positive(value, name: str) -> int:
+    if not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return value
+
+
+class Linear(Module):
+    """y = x Wᵀ + b, with ``weight`` of shape (out_features, in_features).
+
+    Weight and bias start as U(−1/√in_features, 1/√in_features), as in PyTorch.
+
+    >>> from tinygrad_bn import ones
+    >>> layer = Linear(4, 3)
+    >>> layer
+    Linear(in_features=4, out_features=3, bias=True)
+    >>> layer.weight.shape, layer(ones(2, 4)).shape
+    ((3, 4), (2, 3))
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None):
+        super().__init__()
+        self.in_features = _positive(in_features, "in_features")
+        self.out_features = _positive(out_features, "out_features")
+        self.weight = _parameter((out_features, in_features), device, dtype)
+        self.register_parameter("bias", _parameter((out_features,), device, dtype) if bias else None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.default_(self.weight, self.bias)
+
+    def forward(self, x):
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self):
+        has_bias = self.bias is not None
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={has_bias}"
+
+
+class Conv2d(Module):
+    """2-D convolution (cross-correlation) of (N, C_in, H, W) images, with ``weight``
+    of shape (C_out, C_in, kh, kw) and PyTorch's default initialisation.
+
+    >>> from tinygrad_bn import ones
+    >>> conv = Conv2d(3, 8, kernel_size=3, padding=1)
+    >>> conv
+    Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
+    >>> conv(ones(2, 3, 5, 5)).shape
+    (2, 8, 5, 5)
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 bias: bool = True, device=None, dtype=None):
+        super().__init__()
+        self.in_channels = _positive(in_channels, "in_channels")
+        self.out_channels = _positive(out_channels, "out_channels")
+        self.kernel_size = pair(kernel_size, "kernel_size")
+        self.stride = pair(stride, "stride")
+        self.padding = pair(padding, "padding", minimum=0)
+        self.weight = _parameter((out_channels, in_channels, *self.kernel_size), device, dtype)
+        self.register_parameter("bias", _parameter((out_channels,), device, dtype) if bias else None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.default_(self.weight, self.bias)
+
+    def forward(self, x):
+        if x.ndim != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(f"{self!r} expects input of shape (N, {self.in_channels}, H, W), got {x.shape}")
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+
+    def extra_repr(self):
+        text = f"{self.in_channels}, {self.out_channels}, "
+        text += f"kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            text += f", padding={self.padding}"
+        if self.bias is None:
+            text += ", bias=False"
+        return text
+
+
+def _parameter(shape, device, dtype) -> Parameter:
+    return Parameter(zeros(*shape, dtype=dtype or "float32", device=device))
+
+
+class MaxPool2d(Module):
+    """The maximum of each window; ``stride`` defaults to ``kernel_size``.
+
+    >>> from tinygrad_bn import ones
+    >>> MaxPool2d(2)(ones(1, 3, 8, 8)).shape
+    (1, 3, 4, 4)
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+
+    def forward(self, x):
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class ReLU(Module):
+    """max(x, 0), elementwise."""
+
+    def forward(self, x):
+        return F.relu(x)
+
+
+class Tanh(Module):
+    """tanh(x), elementwise."""
+
+    def forward(self, x):
+        return F.tanh(x)
+
+
+class Sigmoid(Module):
+    """1 / (1 + e^(−x)), elementwise."""
+
+    def forward(self, x):
+        return F.sigmoid(x)
+
+
+class Identity(Module):
+    """Returns its input (a placeholder, e.g. where a model has no normalisation)."""
+
+    def forward(self, x):
+        return x
+
+
+class Flatten(Module):
+    """Merge axes ``start_dim`` .. ``end_dim`` into one.
+
+    >>> from tinygrad_bn import ones
+    >>> Flatten()(ones(2, 3, 4, 5)).shape
+    (2, 60)
+    """
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        super().__init__()
+        self.start_dim = start_dim
+        self.end_dim = end_dim
+
+    def forward(self, x):
+        start, end = self.start_dim % x.ndim, self.end_dim % x.ndim
+        if start > end:
+            raise ValueError(f"{self!r}: start_dim comes after end_dim for input of shape {x.shape}")
+        return x.reshape(*x.shape[:start], -1, *x.shape[end + 1:])
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Dropout(Module):
+    """Inverted dropout: in training mode each element is zeroed with probability
+    ``p`` and the others are scaled by 1/(1 − p); in eval mode it is the identity."""
+
+    def __init__(self, p: float = 0.5):
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+        self.p = p
+
+    def forward(self, x):
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self):
+        return f"p={self.p}"
