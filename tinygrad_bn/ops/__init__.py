@@ -19,7 +19,7 @@ from tinygrad_bn.ops.creation import (
     zeros_like,
 )
 from tinygrad_bn.ops.elementwise import (
-    abs,
+    abs,  # noqa: A004 - the op's name
     add,
     compare,
     div,
@@ -29,7 +29,7 @@ from tinygrad_bn.ops.elementwise import (
     minimum,
     mul,
     neg,
-    pow,
+    pow,  # noqa: A004 - the op's name
     relu,
     sigmoid,
     sqrt,
@@ -38,7 +38,7 @@ from tinygrad_bn.ops.elementwise import (
     where,
 )
 from tinygrad_bn.ops.linalg import matmul
-from tinygrad_bn.ops.reduce import log_softmax, logsumexp, max, mean, min, softmax, sum, var
+from tinygrad_bn.ops.reduce import log_softmax, logsumexp, max, mean, min, softmax, sum, var  # noqa: A004
 from tinygrad_bn.ops.shape import (
     astype,
     broadcast_to,

@@ -7,6 +7,8 @@ input's shape.
 
 from __future__ import annotations
 
+import numpy
+
 from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.autograd.tensor import is_scalar
 
@@ -19,18 +21,32 @@ def constant(array, like: Tensor) -> Tensor:
 def lift(value, like: Tensor) -> Tensor:
     """A Python number or array-like as a tensor beside ``like``.
 
-    Numbers take ``like``'s floating dtype, so ``x * 2.0`` stays float32."""
+    Numbers take ``like``'s dtype, so ``x * 2.0`` stays float32 (see :func:`lift_pair`
+    for integer tensors meeting a float)."""
     if isinstance(value, Tensor):
         return value
     if is_scalar(value):
-        if like.dtype.kind == "f":
-            dtype = like.dtype
-        elif isinstance(value, float):
-            dtype = "float32"
-        else:
-            dtype = like.dtype
-        return Tensor._wrap(like.xp.asarray(value, dtype=dtype), like._backend, None)
+        return Tensor._wrap(like.xp.asarray(value, dtype=like.dtype), like._backend, None)
     return Tensor(value, device=like.device)
+
+
+# A number of a higher kind than the tensor it meets (bool < int < float) promotes the
+# tensor to that kind's default dtype, as in PyTorch: int tensor * 0.5 is float32.
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+_KIND_DEFAULT = {"i": "int64", "f": "float32"}
+
+
+def lift_pair(a, b):
+    """Both operands as tensors, a number on either side lifted beside the other one."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        return a, b
+    tensor, value = (a, b) if isinstance(a, Tensor) else (b, a)
+    if tensor.dtype.kind != "f" and is_scalar(value):
+        kind = numpy.dtype(type(value)).kind
+        if _KIND_RANK.get(kind, 0) > _KIND_RANK.get(tensor.dtype.kind, 2):
+            tensor = tensor.astype(_KIND_DEFAULT[kind])
+    value = lift(value, tensor)
+    return (tensor, value) if isinstance(a, Tensor) else (value, tensor)
 
 
 def broadcast_shapes(a: tuple, b: tuple) -> tuple | None:
@@ -47,10 +63,7 @@ def broadcast_shapes(a: tuple, b: tuple) -> tuple | None:
 
 def binary(cls, a, b) -> Tensor:
     """Apply a two-input op after lifting a number on either side."""
-    if not isinstance(a, Tensor):
-        a = lift(a, b)
-    elif not isinstance(b, Tensor):
-        b = lift(b, a)
+    a, b = lift_pair(a, b)
     try:
         return cls.apply(a, b)
     except ValueError:
@@ -270,29 +283,29 @@ def maximum(a, b):
 
 def minimum(a, b):
     """Elementwise minimum."""
-    return -maximum(-lift_pair(a, b)[0], -lift_pair(a, b)[1])
-
-
-def lift_pair(a, b):
-    """Both operands as tensors, numbers lifted beside the other one."""
-    if not isinstance(a, Tensor):
-        a = lift(a, b)
-    if not isinstance(b, Tensor):
-        b = lift(b, a)
-    return a, b
+    a, b = lift_pair(a, b)
+    return -maximum(-a, -b)
 
 
 def where(condition, a, b):
-    """``a`` where ``condition`` is true, else ``b`` (condition gets no gradient)."""
+    """``a`` where ``condition`` is true, else ``b`` (condition gets no gradient).
+
+    ``condition`` is a boolean Tensor or array-like; a host array is moved to the
+    device of ``a`` and ``b``."""
     a, b = lift_pair(a, b)
-    if isinstance(condition, Tensor):
-        condition = condition.data
+    if not isinstance(condition, Tensor):
+        condition = Tensor(condition, device=a.device)
+    elif condition.device != a.device:
+        raise RuntimeError(
+            f"where: condition on {condition.device!r} and tensors on {a.device!r}; "
+            "move them with .to(device) first"
+        )
     shape = broadcast_shapes(a.shape, b.shape)
     if shape is None or broadcast_shapes(shape, condition.shape) is None:
         raise ValueError(
             f"where: condition {condition.shape}, a {a.shape} and b {b.shape} do not broadcast together"
         )
-    return Where.apply(a, b, condition=condition)
+    return Where.apply(a, b, condition=condition.data)
 
 
 def neg(x):
@@ -330,6 +343,11 @@ def relu(x):
 def compare(op: str, a, b) -> Tensor:
     """Elementwise comparison as a boolean tensor (no gradient flows through it)."""
     a, b = lift_pair(a, b)
+    if a.device != b.device:
+        raise RuntimeError(
+            f"comparison {op}: tensors of shapes {a.shape} on {a.device!r} and {b.shape} on {b.device!r}; "
+            "move them with .to(device) first"
+        )
     result = {
         "<": a.data.__lt__,
         "<=": a.data.__le__,

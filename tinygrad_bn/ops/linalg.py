@@ -24,7 +24,9 @@ def matmul(a, b):
     """Matrix product with NumPy's rules: 1-D operands are vectors, leading axes broadcast."""
     a, b = lift_pair(a, b)
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul needs tensors of at least one dimension, got shapes {a.shape} and {b.shape}")
+        raise ValueError(
+            f"matmul needs tensors of at least one dimension, got shapes {a.shape} and {b.shape}"
+        )
     inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
     if a.shape[-1] != inner_b:
         raise ValueError(

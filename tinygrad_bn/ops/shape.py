@@ -98,8 +98,8 @@ class Pad(Function):
         return x.xp.pad(x.data, pad_width, mode="constant", constant_values=value)
 
     def backward(self, grad):
-        inner = tuple(slice(before, n - after) for (before, after), n in zip(self.params["pad_width"], grad.shape))
-        return grad[inner]
+        widths = zip(self.params["pad_width"], grad.shape, strict=True)
+        return grad[tuple(slice(before, n - after) for (before, after), n in widths)]
 
 
 class AsType(Function):
@@ -146,7 +146,8 @@ def reshape(x, *shape):
 def transpose(x, *axes):
     """Permute the axes (reverse them when none are given)."""
     axes = _shape_argument(axes) or tuple(reversed(range(x.ndim)))
-    if sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
+    in_range = all(-x.ndim <= a < x.ndim for a in axes)
+    if not in_range or sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
         raise ValueError(f"transpose: {axes} is not a permutation of the axes of a tensor of shape {x.shape}")
     return Transpose.apply(x, axes=tuple(a % x.ndim for a in axes))
 
@@ -190,7 +191,7 @@ def concatenate(tensors, axis=0):
     axis = axis % first.ndim if first.ndim else axis
     for t in tensors[1:]:
         if t.ndim != first.ndim or any(
-            a != b for i, (a, b) in enumerate(zip(t.shape, first.shape)) if i != axis
+            a != b for i, (a, b) in enumerate(zip(t.shape, first.shape, strict=True)) if i != axis
         ):
             raise ValueError(
                 f"concatenate along axis {axis}: shapes {first.shape} and {t.shape} differ off that axis"
