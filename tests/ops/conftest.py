@@ -1,0 +1,249 @@
+"""The ops under test: one :class:`OpCase` per op and shape, shared by the gradient,
+PyTorch-parity and device tests of this folder (a test asking for ``op_case`` runs
+once per case).
+
+Inputs are drawn away from kinks by construction: ``abs`` and ``relu`` never see 0,
+``max``/``min`` never see ties, ``maximum``/``minimum`` never see equal pairs, and
+``log``, ``sqrt`` and ``pow`` bases stay positive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy
+
+import tinygrad_bn as tg
+from tinygrad_bn import Tensor
+
+# Samplers: (rng, shape) -> float64 host array -----------------------------------------
+
+
+def normal(rng, shape):
+    return rng.standard_normal(shape)
+
+
+def positive(rng, shape):
+    return rng.uniform(0.5, 2.0, shape)
+
+
+def away_from_zero(rng, shape):
+    return rng.choice([-1.0, 1.0], shape) * rng.uniform(0.3, 1.5, shape)
+
+
+def distinct(rng, shape):
+    """Values at least 0.2 apart: no ties for max and min."""
+    size = int(numpy.prod(shape))
+    return (rng.permutation(size) * 0.3 + rng.uniform(-0.05, 0.05, size)).reshape(shape) - 0.15 * size
+
+
+def odd_lattice(rng, shape):
+    """Near odd multiples of 0.25; never within 0.15 of an :func:`even_lattice` value."""
+    return 0.5 * rng.integers(-3, 3, shape) + 0.25 + rng.uniform(-0.05, 0.05, shape)
+
+
+def even_lattice(rng, shape):
+    return 0.5 * rng.integers(-3, 3, shape) + rng.uniform(-0.05, 0.05, shape)
+
+
+@dataclass(frozen=True)
+class OpCase:
+    """``fn`` applied to Tensors made from ``inputs`` (shape, sampler) pairs.
+
+    ``torch_fn`` is the same computation on torch tensors: ``fn`` itself when
+    ``torch_fn is SAME``, None when PyTorch has no counterpart."""
+
+    name: str
+    fn: Callable
+    inputs: tuple
+    torch_fn: Callable | None = None
+    label: str = field(default="")
+
+    @property
+    def id(self) -> str:
+        shapes = ",".join(str(shape) for shape, _ in self.inputs).replace(" ", "")
+        label = f"[{self.label}]".replace(" ", "_") if self.label else ""
+        return f"{self.name}{label}-{shapes}"
+
+    def host_inputs(self, seed=0) -> list:
+        rng = numpy.random.default_rng(seed)
+        return [numpy.asarray(sample(rng, shape)) for shape, sample in self.inputs]
+
+    def tensors(self, dtype="float64", device=None, seed=0) -> list:
+        return [
+            Tensor(a.astype(dtype), requires_grad=True, device=device) for a in self.host_inputs(seed)
+        ]
+
+    def torch_function(self):
+        return self.fn if self.torch_fn is SAME else self.torch_fn
+
+
+SAME = object()
+
+# Elementwise ------------------------------------------------------------------------
+
+BROADCAST_PAIRS = [((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 1, 3), (4, 1)), ((), (2, 2))]
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def binary_cases(name, fn, first, second, torch_fn=SAME):
+    return [OpCase(name, fn, ((a, first), (b, second)), torch_fn) for a, b in BROADCAST_PAIRS]
+
+
+MASK = numpy.array([[True, False, True], [False, False, True]])
+
+ELEMENTWISE = [
+    *binary_cases("add", lambda a, b: a + b, normal, normal),
+    *binary_cases("sub", lambda a, b: a - b, normal, normal),
+    *binary_cases("mul", lambda a, b: a * b, normal, normal),
+    *binary_cases("div", lambda a, b: a / b, normal, away_from_zero),
+    *binary_cases("pow", lambda a, b: a**b, positive, normal),
+    *binary_cases("maximum", tg.maximum, odd_lattice, even_lattice, lambda a, b: _torch().maximum(a, b)),
+    *binary_cases("minimum", tg.minimum, odd_lattice, even_lattice, lambda a, b: _torch().minimum(a, b)),
+    OpCase("add", lambda x: x + 1.5, (((2, 3), normal),), SAME, "scalar"),
+    OpCase("add", lambda x: 1.5 + x, (((2, 3), normal),), SAME, "reflected"),
+    OpCase("sub", lambda x: 2.0 - x, (((2, 3), normal),), SAME, "reflected"),
+    OpCase("mul", lambda x: 2.0 * x, (((2, 3), normal),), SAME, "reflected"),
+    OpCase("div", lambda x: x / 4.0, (((2, 3), normal),), SAME, "scalar"),
+    OpCase("div", lambda x: 3.0 / x, (((2, 3), away_from_zero),), SAME, "reflected"),
+    OpCase("pow", lambda x: x**3.0, (((2, 3), normal),), SAME, "x**3.0"),
+    OpCase("pow", lambda x: x**2, (((2, 3), normal),), SAME, "x**2"),
+    OpCase("pow", lambda x: x**0.5, (((2, 3), positive),), SAME, "x**0.5"),
+    OpCase("pow", lambda x: x**-1.5, (((2, 3), positive),), SAME, "x**-1.5"),
+    OpCase("pow", lambda x: 2.0**x, (((2, 3), normal),), SAME, "2.0**x"),
+    OpCase("where", lambda a, b: tg.where(MASK, a, b), (((2, 3), normal), ((2, 3), normal)),
+           lambda a, b: _torch().where(_torch().from_numpy(MASK), a, b)),
+    OpCase("where", lambda a, b: tg.where(MASK, a, b), (((2, 3), normal), ((3,), normal)),
+           lambda a, b: _torch().where(_torch().from_numpy(MASK), a, b)),
+    OpCase("where", lambda a: tg.where(MASK, a, 0.5), (((2, 3), normal),),
+           lambda a: _torch().where(_torch().from_numpy(MASK), a, 0.5), "scalar"),
+    OpCase("neg", lambda x: -x, (((2, 3), normal),), SAME),
+    OpCase("exp", lambda x: x.exp(), (((2, 3), normal),), SAME),
+    OpCase("log", lambda x: x.log(), (((2, 3), positive),), SAME),
+    OpCase("sqrt", lambda x: x.sqrt(), (((2, 3), positive),), SAME),
+    OpCase("abs", lambda x: x.abs(), (((2, 3), away_from_zero),), SAME),
+    OpCase("tanh", lambda x: x.tanh(), (((2, 3), normal),), SAME),
+    OpCase("sigmoid", lambda x: x.sigmoid(), (((2, 3), normal),), SAME),
+    OpCase("relu", lambda x: x.relu(), (((2, 3), away_from_zero),), SAME),
+    OpCase("exp", lambda x: x.exp(), (((), normal),), SAME),
+]
+
+# Reductions -------------------------------------------------------------------------
+
+AXES = [(None, False), (1, False), ((0, 2), True), (-1, False)]
+
+
+def _dims(axis, ndim=3):
+    return tuple(range(ndim)) if axis is None else axis
+
+
+def reduction_cases(name, sampler, torch_reduce):
+    return [
+        OpCase(
+            name,
+            lambda x, axis=axis, keepdims=keepdims: getattr(x, name)(axis, keepdims),
+            (((2, 3, 4), sampler),),
+            lambda x, axis=axis, keepdims=keepdims: torch_reduce(x, _dims(axis), keepdims),
+            f"axis={axis},keepdims={keepdims}",
+        )
+        for axis, keepdims in AXES
+    ]
+
+
+def _torch_max(x, dims, keepdims):
+    return _torch().amax(x, dim=dims, keepdim=keepdims)
+
+
+def _torch_min(x, dims, keepdims):
+    return _torch().amin(x, dim=dims, keepdim=keepdims)
+
+
+REDUCE = [
+    *reduction_cases("sum", normal, lambda x, dims, keep: x.sum(dim=dims, keepdim=keep)),
+    *reduction_cases("mean", normal, lambda x, dims, keep: x.mean(dim=dims, keepdim=keep)),
+    *reduction_cases("max", distinct, _torch_max),
+    *reduction_cases("min", distinct, _torch_min),
+    *reduction_cases("var", normal, lambda x, dims, keep: x.var(dim=dims, keepdim=keep, correction=0)),
+    OpCase("var", lambda x: x.var((0, 2), keepdims=True, ddof=1), (((2, 3, 4), normal),),
+           lambda x: x.var(dim=(0, 2), keepdim=True, correction=1), "ddof=1"),
+    OpCase("logsumexp", lambda x: x.logsumexp(), (((2, 3, 4), normal),),
+           lambda x: x.logsumexp(dim=-1), "axis=-1"),
+    OpCase("logsumexp", lambda x: x.logsumexp((0, 2), keepdims=True), (((2, 3, 4), normal),),
+           lambda x: x.logsumexp(dim=(0, 2), keepdim=True), "axis=(0,2)"),
+    OpCase("logsumexp", lambda x: x.logsumexp(), (((3,), normal),), lambda x: x.logsumexp(dim=-1)),
+    OpCase("log_softmax", lambda x: x.log_softmax(), (((2, 3, 4), normal),),
+           lambda x: x.log_softmax(dim=-1), "axis=-1"),
+    OpCase("log_softmax", lambda x: x.log_softmax(0), (((2, 3), normal),),
+           lambda x: x.log_softmax(dim=0), "axis=0"),
+    OpCase("softmax", lambda x: x.softmax(1), (((2, 3, 4), normal),), lambda x: x.softmax(dim=1), "axis=1"),
+]
+
+# Shapes -----------------------------------------------------------------------------
+
+INDEX = numpy.array([0, 2, 0, 1, 2, 2])
+
+
+def _cat(tensors, axis):
+    return _torch().cat(tensors, dim=axis)
+
+
+SHAPE = [
+    OpCase("reshape", lambda x: x.reshape(6, 4), (((2, 3, 4), normal),), SAME),
+    OpCase("reshape", lambda x: x.reshape(-1), (((2, 3, 4), normal),), SAME, "-1"),
+    OpCase("transpose", lambda x: x.transpose(2, 0, 1), (((2, 3, 4), normal),), lambda x: x.permute(2, 0, 1)),
+    OpCase("transpose", lambda x: x.T, (((2, 3), normal),), SAME, ".T"),
+    OpCase("swapaxes", lambda x: x.swapaxes(0, 2), (((2, 3, 4), normal),), SAME),
+    OpCase("broadcast_to", lambda x: x.broadcast_to((2, 3, 4)), (((3, 1), normal),),
+           lambda x: x.broadcast_to((2, 3, 4))),
+    OpCase("sum_to", lambda x: x.sum_to((3, 1)), (((2, 3, 4), normal),),
+           lambda x: x.sum(dim=(0, 2)).reshape(3, 1)),
+    OpCase("getitem", lambda x: x[1:, ::2], (((3, 4), normal),), SAME, "slices"),
+    OpCase("getitem", lambda x: x[-1], (((3, 4), normal),), SAME, "int"),
+    OpCase("getitem", lambda x: x[INDEX], (((3, 4), normal),), SAME, "repeated rows"),
+    OpCase("getitem", lambda x: x[:, INDEX[:4]], (((3, 4), normal),), SAME, "repeated columns"),
+    OpCase("getitem", lambda x: x[INDEX[:3], INDEX[3:]], (((3, 4), normal),), SAME, "paired arrays"),
+    OpCase("getitem", lambda x: x[Tensor(INDEX, device=x.device)], (((3, 2), normal),),
+           lambda x: x[_torch().from_numpy(INDEX)], "tensor index"),
+    OpCase("getitem", lambda x: x[MASK], (((2, 3), normal),),
+           lambda x: x[_torch().from_numpy(MASK)], "mask"),
+    OpCase("getitem", lambda x: x[None, ..., 1], (((2, 3, 4), normal),), SAME, "None and Ellipsis"),
+    OpCase("concatenate", lambda a, b, c: tg.concatenate([a, b, c], axis=1),
+           (((2, 3), normal), ((2, 1), normal), ((2, 2), normal)), lambda a, b, c: _cat([a, b, c], 1)),
+    OpCase("concatenate", lambda a, b: tg.concatenate([a, b]), (((1, 3), normal), ((2, 3), normal)),
+           lambda a, b: _cat([a, b], 0)),
+    OpCase("stack", lambda a, b, c: tg.stack([a, b, c]), (((2, 3), normal),) * 3,
+           lambda a, b, c: _torch().stack([a, b, c])),
+    OpCase("stack", lambda a, b: tg.stack([a, b], axis=-1), (((2, 3), normal),) * 2,
+           lambda a, b: _torch().stack([a, b], dim=-1), "axis=-1"),
+    OpCase("pad", lambda x: x.pad(((1, 0), (2, 1)), 0.5), (((2, 3), normal),),
+           lambda x: _torch().nn.functional.pad(x, (2, 1, 1, 0), value=0.5)),
+]
+
+# Matrix multiplication --------------------------------------------------------------
+
+MATMUL_SHAPES = [
+    ((3,), (3,)),
+    ((3,), (3, 4)),
+    ((2, 3), (3,)),
+    ((2, 3), (3, 4)),
+    ((2, 2, 3), (3, 4)),
+    ((2, 1, 2, 3), (3, 3, 2)),
+    ((3,), (2, 3, 4)),
+]
+
+LINALG = [
+    OpCase("matmul", lambda a, b: a @ b, ((a, normal), (b, normal)), SAME) for a, b in MATMUL_SHAPES
+]
+
+ALL = ELEMENTWISE + REDUCE + SHAPE + LINALG
+
+
+def pytest_generate_tests(metafunc):
+    if "op_case" in metafunc.fixturenames:
+        metafunc.parametrize("op_case", ALL, ids=[case.id for case in ALL])

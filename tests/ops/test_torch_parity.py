@@ -1,0 +1,33 @@
+"""Every op that PyTorch also has: same forward values and dtype, same gradients."""
+
+import numpy
+import pytest
+
+from tinygrad_bn import Tensor
+from tinygrad_bn.autograd import grad
+
+torch = pytest.importorskip("torch")
+
+TOLERANCE = {"float32": {"rtol": 2e-5, "atol": 2e-6}, "float64": {"rtol": 1e-12, "atol": 1e-12}}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_matches_pytorch(op_case, dtype):
+    torch_fn = op_case.torch_function()
+    if torch_fn is None:
+        pytest.skip(f"PyTorch has no {op_case.name}")
+    host = [a.astype(dtype) for a in op_case.host_inputs()]
+    ours = [Tensor(a, requires_grad=True) for a in host]
+    theirs = [torch.tensor(a, requires_grad=True) for a in host]
+
+    out, expected = op_case.fn(*ours), torch_fn(*theirs)
+    assert out.dtype == dtype and str(expected.dtype) == f"torch.{dtype}"
+    assert out.shape == tuple(expected.shape)
+    numpy.testing.assert_allclose(out.numpy(), expected.detach().numpy(), **TOLERANCE[dtype])
+
+    upstream = numpy.random.default_rng(1).standard_normal(out.shape).astype(dtype)
+    grads = grad(out, ours, Tensor(upstream))
+    expected_grads = torch.autograd.grad(expected, theirs, torch.from_numpy(upstream))
+    for g, e in zip(grads, expected_grads, strict=True):
+        assert g.dtype == dtype and g.shape == tuple(e.shape)
+        numpy.testing.assert_allclose(g.numpy(), e.numpy(), **TOLERANCE[dtype])
