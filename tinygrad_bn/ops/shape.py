@@ -129,7 +129,7 @@ def reshape(x, *shape):
     shape = _shape_argument(shape)
     known = math.prod(n for n in shape if n != -1)
     if shape.count(-1) > 1:
-        raise ValueError(f"reshape: only one dimension can be -1, got {shape}")
+        raise ValueError(f"cannot reshape tensor of shape {x.shape} into shape {shape}: more than one -1")
     if -1 in shape:
         if known == 0 or x.size % known:
             raise ValueError(

@@ -1,0 +1,105 @@
+"""Elementwise ops: dtype rules with Python numbers, broadcasting errors, ties."""
+
+import numpy
+import pytest
+
+import tinygrad_bn as tg
+from tinygrad_bn import Tensor
+
+KEEP_DTYPE = {
+    "x*2.0": lambda x: x * 2.0,
+    "2.0*x": lambda x: 2.0 * x,
+    "2.0-x": lambda x: 2.0 - x,
+    "x/3": lambda x: x / 3,
+    "3/x": lambda x: 3 / x,
+    "x**2": lambda x: x**2,
+    "x**0.5": lambda x: x**0.5,
+    "2.0**x": lambda x: 2.0**x,
+    "x+float64": lambda x: x + numpy.float64(1.0),
+    "maximum": lambda x: tg.maximum(x, 0.5),
+    "where": lambda x: tg.where(x.numpy() > 1.0, x, 0.0),
+}
+
+
+@pytest.mark.parametrize("expression", KEEP_DTYPE.values(), ids=KEEP_DTYPE.keys())
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_python_numbers_keep_the_tensor_dtype(expression, dtype):
+    x = Tensor(numpy.array([0.5, 1.5, 2.5], dtype=dtype), requires_grad=True)
+    y = expression(x)
+    assert y.dtype == dtype
+    y.sum().backward()
+    assert x.grad.dtype == dtype
+
+
+@pytest.mark.parametrize(
+    "expression, dtype, values",
+    [
+        (lambda i: i * 0.5, "float32", [0.5, 1.0, 1.5]),
+        (lambda i: 0.5 + i, "float32", [1.5, 2.5, 3.5]),
+        (lambda i: i + 1, "int64", [2, 3, 4]),
+        (lambda i: (i > 1) * 2, "int64", [0, 2, 2]),
+        (lambda i: (i > 1) * 2.0, "float32", [0.0, 2.0, 2.0]),
+    ],
+    ids=["int*0.5", "0.5+int", "int+1", "bool*2", "bool*2.0"],
+)
+def test_numbers_promote_integer_and_boolean_tensors_like_pytorch(expression, dtype, values):
+    result = expression(Tensor([1, 2, 3]))
+    assert result.dtype == dtype
+    assert result.tolist() == values
+
+
+def test_mixed_float_dtypes_promote_and_cast_gradients_back():
+    a = Tensor(numpy.ones(3, dtype="float32"), requires_grad=True)
+    b = Tensor(numpy.full(3, 2.0), requires_grad=True)
+    y = a * b
+    assert y.dtype == "float64"
+    y.sum().backward()
+    assert a.grad.dtype == "float32" and b.grad.dtype == "float64"
+    assert a.grad.tolist() == [2.0, 2.0, 2.0] and b.grad.tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("op", [tg.ops.add, tg.ops.sub, tg.ops.mul, tg.ops.div, tg.ops.pow, tg.maximum])
+@pytest.mark.parametrize("shapes", [((2, 3), (2,)), ((4, 1, 3), (2, 2))])
+def test_broadcast_mismatch_names_both_shapes(op, shapes):
+    a, b = (Tensor(numpy.ones(s)) for s in shapes)
+    with pytest.raises(ValueError, match="do not broadcast") as error:
+        op(a, b)
+    assert str(shapes[0]) in str(error.value) and str(shapes[1]) in str(error.value)
+
+
+def test_where_mismatch_names_the_shapes():
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(2,\)"):
+        tg.where(numpy.ones((2, 3), dtype=bool), Tensor(numpy.ones(2)), 0.0)
+
+
+def test_where_takes_a_boolean_tensor_and_routes_gradients():
+    x = Tensor([1.0, -2.0, 3.0], requires_grad=True)
+    y = Tensor([10.0, 20.0, 30.0], requires_grad=True)
+    tg.where(x > 0, x, y).sum().backward()
+    assert x.grad.tolist() == [1.0, 0.0, 1.0]
+    assert y.grad.tolist() == [0.0, 1.0, 0.0]
+
+
+@pytest.mark.parametrize("op, x_share", [(tg.maximum, [1.0, 0.5, 0.0]), (tg.minimum, [0.0, 0.5, 1.0])])
+def test_ties_share_the_gradient_equally(op, x_share):
+    x = Tensor([3.0, 2.0, 1.0], requires_grad=True)
+    y = Tensor([2.0, 2.0, 2.0], requires_grad=True)
+    op(x, y).sum().backward()
+    assert x.grad.tolist() == x_share
+    assert y.grad.tolist() == [1.0 - s for s in x_share]
+
+
+def test_comparisons_give_boolean_tensors_outside_the_graph():
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    mask = x >= 2.0
+    assert mask.dtype == bool and not mask.requires_grad
+    assert mask.tolist() == [False, True, True]
+    assert (x == x).tolist() == [True] * 3 and (x != 2.0).tolist() == [True, False, True]
+
+
+def test_sigmoid_does_not_overflow_for_large_inputs():
+    x = Tensor([-1000.0, 0.0, 1000.0], requires_grad=True)
+    y = x.sigmoid()
+    y.sum().backward()
+    assert y.tolist() == [0.0, 0.5, 1.0]
+    assert x.grad.tolist() == [0.0, 0.25, 0.0]

@@ -1,0 +1,58 @@
+"""Reductions: shapes, axis errors, ties, and the stability of the log-sum-exp family."""
+
+import math
+
+import numpy
+import pytest
+
+from tinygrad_bn import Tensor
+
+X = numpy.arange(24.0).reshape(2, 3, 4)
+
+
+@pytest.mark.parametrize("method", ["sum", "mean", "max", "min", "var"])
+@pytest.mark.parametrize("axis", [None, 0, -1, (0, 2)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_reductions_match_numpy(method, axis, keepdims):
+    result = getattr(Tensor(X), method)(axis, keepdims=keepdims)
+    expected = getattr(numpy, method)(X, axis=axis, keepdims=keepdims)
+    assert result.shape == expected.shape
+    numpy.testing.assert_allclose(result.numpy(), expected)
+
+
+@pytest.mark.parametrize("axis, problem", [(3, "out of range"), (-4, "out of range"), ((1, -2), "repeated")])
+def test_bad_axes_are_rejected(axis, problem):
+    with pytest.raises(ValueError, match=problem):
+        Tensor(X).sum(axis)
+
+
+def test_max_of_an_empty_axis_is_rejected():
+    with pytest.raises(ValueError, match=r"empty axis.*\(2, 0\)"):
+        Tensor(numpy.ones((2, 0))).max(1)
+
+
+@pytest.mark.parametrize("method, values, share", [
+    ("max", [1.0, 3.0, 3.0, 2.0], [0.0, 0.5, 0.5, 0.0]),
+    ("min", [1.0, 3.0, 1.0, 1.0], [1 / 3, 0.0, 1 / 3, 1 / 3]),
+])
+def test_tied_extremes_share_the_gradient(method, values, share):
+    x = Tensor(values, dtype="float64", requires_grad=True)
+    getattr(x, method)().backward()
+    numpy.testing.assert_allclose(x.grad.numpy(), share)
+
+
+@pytest.mark.parametrize("ddof", [0, 1])
+def test_var_divides_by_count_minus_ddof(ddof):
+    x = Tensor([1.0, 2.0, 4.0])
+    mean = 7 / 3
+    expected = sum((v - mean) ** 2 for v in (1.0, 2.0, 4.0)) / (3 - ddof)
+    assert x.var(ddof=ddof).item() == pytest.approx(expected, rel=1e-6)
+
+
+def test_logsumexp_and_softmax_do_not_overflow():
+    x = Tensor([[1000.0, 1000.0, -1000.0]], dtype="float64", requires_grad=True)
+    assert x.logsumexp().item() == pytest.approx(1000.0 + math.log(2.0))
+    probabilities = x.softmax()
+    numpy.testing.assert_allclose(probabilities.numpy(), [[0.5, 0.5, 0.0]])
+    x.log_softmax()[0, 0].backward()
+    numpy.testing.assert_allclose(x.grad.numpy(), [[0.5, -0.5, 0.0]])

@@ -1,0 +1,101 @@
+"""Shape ops: error messages, repeated indices, casts and their gradients."""
+
+import numpy
+import pytest
+
+import tinygrad_bn as tg
+from tinygrad_bn import Tensor
+from tinygrad_bn.autograd import grad
+
+
+@pytest.mark.parametrize("shape", [(5, 7), (4, -1), (-1, -1)])
+def test_reshape_mismatch_names_both_shapes(shape):
+    with pytest.raises(ValueError, match=r"\(2, 3\)") as error:
+        Tensor(numpy.ones((2, 3))).reshape(*shape)
+    assert str(shape) in str(error.value)
+
+
+def test_reshape_infers_one_dimension():
+    assert Tensor(numpy.ones((2, 3, 4))).reshape(-1, 4).shape == (6, 4)
+    assert Tensor(numpy.ones((2, 3, 4))).reshape((3, -1)).shape == (3, 8)
+
+
+@pytest.mark.parametrize("axes", [(0, 0, 1), (0, 1), (0, 1, 3)])
+def test_transpose_needs_a_permutation(axes):
+    with pytest.raises(ValueError, match="permutation"):
+        Tensor(numpy.ones((2, 3, 4))).transpose(*axes)
+
+
+def test_T_reverses_all_axes():
+    assert Tensor(numpy.ones((2, 3, 4))).T.shape == (4, 3, 2)
+
+
+def test_broadcast_to_and_sum_to_reject_incompatible_shapes():
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(4, 3\)"):
+        Tensor(numpy.ones((2, 3))).broadcast_to((4, 3))
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(3, 1\)"):
+        Tensor(numpy.ones((2, 3))).sum_to((3, 1))
+
+
+@pytest.mark.parametrize("index, expected", [
+    ([0, 0, 2, 0], [3.0, 0.0, 1.0]),
+    (numpy.array([[1, 1], [1, 2]]), [0.0, 3.0, 1.0]),
+    (numpy.array([True, False, True]), [1.0, 0.0, 1.0]),
+    (slice(None, None, -1), [1.0, 1.0, 1.0]),
+])
+def test_repeated_indices_accumulate_gradients(index, expected):
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x[index].sum().backward()
+    assert x.grad.tolist() == expected
+
+
+def test_index_with_an_integer_tensor():
+    x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    rows = x[Tensor([1, 1, 0])]
+    assert rows.tolist() == [[3.0, 4.0], [3.0, 4.0], [1.0, 2.0]]
+    rows.sum().backward()
+    assert x.grad.tolist() == [[1.0, 1.0], [2.0, 2.0]]
+
+
+@pytest.mark.parametrize("source, target", [("float32", "float64"), ("float64", "float32")])
+def test_astype_casts_and_casts_the_gradient_back(source, target):
+    x = Tensor(numpy.array([1.0, 2.0], dtype=source), requires_grad=True)
+    y = x.astype(target)
+    assert y.dtype == target
+    (y * y).sum().backward()
+    assert x.grad.dtype == source and x.grad.tolist() == [2.0, 4.0]
+
+
+def test_astype_second_derivative():
+    x = Tensor(numpy.array([1.0, 2.0], dtype="float32"), requires_grad=True)
+    y = x.astype("float64")
+    (dx,) = grad((y * y * y).sum(), x, create_graph=True)
+    (ddx,) = grad(dx.sum(), x)
+    assert ddx.dtype == "float32" and ddx.tolist() == [6.0, 12.0]
+
+
+def test_astype_to_the_same_dtype_is_the_tensor_itself():
+    x = Tensor([1.0])
+    assert x.astype("float32") is x
+
+
+def test_concatenate_and_stack_reject_mismatched_shapes():
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(3, 3\)"):
+        tg.concatenate([Tensor(numpy.ones((2, 3))), Tensor(numpy.ones((3, 3)))], axis=1)
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(3, 2\)"):
+        tg.stack([Tensor(numpy.ones((2, 3))), Tensor(numpy.ones((3, 2)))])
+    with pytest.raises(ValueError, match="at least one"):
+        tg.concatenate([])
+
+
+def test_pad_needs_one_pair_per_axis():
+    with pytest.raises(ValueError, match=r"1 \(before, after\) pairs.*\(2, 3\)"):
+        Tensor(numpy.ones((2, 3))).pad(((1, 1),))
+
+
+def test_pad_values_and_gradient():
+    x = Tensor([[1.0, 2.0]], requires_grad=True)
+    y = x.pad(((0, 1), (1, 0)), value=-1.0)
+    assert y.tolist() == [[-1.0, 1.0, 2.0], [-1.0, -1.0, -1.0]]
+    (y * Tensor([[5.0, 6.0, 7.0], [8.0, 9.0, 10.0]])).sum().backward()
+    assert x.grad.tolist() == [[6.0, 7.0]]
