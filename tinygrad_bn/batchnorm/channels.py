@@ -39,6 +39,9 @@ class Channels:
 
     def dot(self, a, b, xp):
         """Σ a·b over the reduced axes, shaped ``param_shape``, without a product array."""
+        if self.spatial == 1:
+            total = xp.einsum("nc,nc->c", a.reshape(self.batch, self.channels), b.reshape(self.batch, self.channels))
+            return total.reshape(self.param_shape)
         rows = self.batch * self.channels
         per_row = xp.matmul(a.reshape(rows, 1, self.spatial), b.reshape(rows, self.spatial, 1))
         total = xp.ones(self.batch, dtype=a.dtype) @ per_row.reshape(self.batch, self.channels)

@@ -1,55 +1,38 @@
 """BatchNorm as one op with a hand-derived backward (docs/batchnorm.md).
 
 Forward computes the statistics once, with a numerically stable variance, and
-keeps only x, μ and inv_std for backward. Backward is the closed form (B7),
-written once over operations that backend arrays and Tensors share:
+keeps only x, μ and inv_std for backward. Backward is the closed form (B7) in
+the shape dx = a·dy + b·(x − μ) + k, with per-channel a, b, k:
 
-* first-order backward runs it on arrays;
-* under ``create_graph=True`` x̂ and inv_std are recomputed from x with
-  primitive ops, so the engine can differentiate (B7) again and x's influence
-  through μ and σ² is kept (a saved constant inv_std would cut it: see (S2)).
+* first-order backward evaluates it on arrays, in two passes over the data
+  (one to reduce, one to write dx), block by block (see ``blocks``);
+* under ``create_graph=True`` the same coefficients are built from Tensors,
+  with μ and inv_std recomputed from x by primitive ops, so the engine can
+  differentiate (B7) again and x's influence through μ and σ² is kept (a
+  saved constant inv_std would cut it: see (S2)).
 """
 
 from __future__ import annotations
 
 from tinygrad_bn.autograd import Function, is_grad_enabled
-from tinygrad_bn.batchnorm.channels import ArrayReductions, Channels, TensorReductions
+from tinygrad_bn.batchnorm.blocks import Blocks
+from tinygrad_bn.batchnorm.channels import Channels
 from tinygrad_bn.batchnorm.composite import ACCUMULATE_IN_FLOAT32, standardize
 from tinygrad_bn.batchnorm.running import update_running_stats
 from tinygrad_bn.ops.elementwise import constant
 
 
-def batch_statistics(x, channels: Channels, xp):
-    """(F1), (F2) by the corrected two-pass algorithm, on arrays.
+def closed_form_coefficients(dbeta, dgamma, weight, inv_std, count: int, training: bool):
+    """(a, b, k) with dx = a·dy + b·(x − μ) + k; arrays or Tensors of shape (1, C, 1, ...).
 
-    A first pass estimates μ; the deviations from it are small, so summing them
-    again recovers what the first pass rounded away (``shift``) and
-    σ² = mean((x − μ₀)²) − shift² never cancels catastrophically, unlike
-    E[x²] − E[x]². Returns μ, σ² and the deviations x − μ₀ with their ``shift``.
+    (B7) dx = (γ·inv_std/m)·(m·dy − Σdy − x̂·Σ(dy·x̂)) with x̂ = (x − μ)·inv_std, dγ = Σ dy·x̂
+    and dβ = Σ dy gives a = γ·inv_std, b = −a·inv_std·dγ/m, k = −a·dβ/m;
+    (E2) in eval mode is a alone.
     """
-    rough_mean = channels.mean(x, xp)
-    centred = x - rough_mean
-    shift = channels.mean(centred, xp)
-    var = channels.dot(centred, centred, xp) / channels.count - shift * shift
-    return rough_mean + shift, var, centred, shift
-
-
-def batch_norm_grads(dy, x_hat, inv_std, weight, count: int, reduce, training: bool):
-    """(dx, dγ, dβ) from (B1), (B2) and (B7) — or (E2) in eval mode.
-
-    Works on backend arrays and on Tensors alike; ``reduce`` supplies the
-    per-channel sums. Per-channel values have shape (1, C, 1, ...).
-    """
-    dbeta = reduce.sum(dy)  # (B1) Σ dy
-    dgamma = reduce.dot(dy, x_hat)  # (B2) Σ dy·x̂
-    scale = weight * inv_std  # γ·inv_std
+    a = weight * inv_std
     if not training:
-        return dy * scale, dgamma, dbeta  # (E2)
-    # (B7) dx = (γ·inv_std/m)·(m·dy − Σdy − x̂·Σ(dy·x̂)), factored as γ·inv_std·(dy − Σdy/m − x̂·dγ/m)
-    dx = dy - dbeta / count
-    dx -= x_hat * (dgamma / count)
-    dx *= scale
-    return dx, dgamma, dbeta
+        return a, 0.0, 0.0
+    return a, -a * inv_std * dgamma / count, -a * dbeta / count
 
 
 class BatchNormFunction(Function):
@@ -64,42 +47,78 @@ class BatchNormFunction(Function):
         xp = x.xp
         channels = self.channels = Channels(x.shape)
         shape = channels.param_shape
-        compute_dtype = "float32" if x.dtype.name in ACCUMULATE_IN_FLOAT32 else x.dtype
-        data = x.data.astype(compute_dtype, copy=False)
+        data = _in_compute_precision(x.data)
+        blocks = Blocks(x.shape, data.dtype.itemsize, x._backend)
         if training:
-            mean, var, centred, shift = batch_statistics(data, channels, xp)
+            mean, var = batch_statistics(data, channels, blocks, xp)
             update_running_stats(*(running or (None, None)), mean, var, channels.count, momentum)
         else:
-            running_mean, running_var = (r.data.reshape(shape).astype(compute_dtype) for r in running)
-            mean, var, centred, shift = running_mean, running_var, data - running_mean, 0
+            mean, var = (r.data.reshape(shape).astype(data.dtype) for r in running)
         inv_std = 1 / xp.sqrt(var + eps)  # (F3)
-        scale = weight.data.reshape(shape).astype(compute_dtype) * inv_std
-        # (F4), (F5): y = γ·x̂ + β = (x − μ₀)·γ·inv_std + (β − shift·γ·inv_std)
-        y = centred * scale
-        y += bias.data.reshape(shape).astype(compute_dtype) - shift * scale
+        scale = weight.data.reshape(shape).astype(data.dtype) * inv_std
+        shift = bias.data.reshape(shape).astype(data.dtype)
+        y = xp.empty(x.shape, dtype=x.dtype)
+
+        def write(rows):
+            y_rows = data[rows] - mean
+            y_rows *= scale  # (F4) x̂·γ = (x − μ)·inv_std·γ
+            y_rows += shift  # (F5) + β
+            y[rows] = y_rows
+
+        blocks.map(write)
         self.save_for_backward(x, weight, constant(mean, x), constant(inv_std, x))
-        return y.astype(x.dtype, copy=False)
+        return y
 
     def backward(self, grad):
+        if is_grad_enabled():
+            return self._differentiable_backward(grad)
         x, weight, mean, inv_std = self.saved_tensors
         channels, training = self.channels, self.params["training"]
-        shape = channels.param_shape
-        if is_grad_enabled():
-            x = _compute_precision(x)
-            if training:
-                x_hat, std, *_ = standardize(x, channels, self.params["eps"])
-                inv_std = 1.0 / std
-            else:
-                x_hat = (x - mean) * inv_std
-            grads = batch_norm_grads(_compute_precision(grad), x_hat, inv_std, weight.reshape(shape),
-                                     channels.count, TensorReductions(channels), training)
-        else:
-            dy = grad.data.astype(mean.dtype, copy=False)
-            x_hat = (x.data - mean.data) * inv_std.data
-            grads = batch_norm_grads(dy, x_hat, inv_std.data, weight.data.reshape(shape).astype(mean.dtype),
-                                     channels.count, ArrayReductions(channels, x.xp), training)
-            grads = [constant(g, x) for g in grads]
-        dx, dgamma, dbeta = grads
+        data, mean, inv_std = _in_compute_precision(x.data), mean.data, inv_std.data
+        dy = grad.data
+        blocks = Blocks(x.shape, data.dtype.itemsize, x._backend)
+
+        def reduce(rows):
+            part = Channels(dy[rows].shape)
+            centred = data[rows] - mean
+            return part.sum(dy[rows], x.xp), part.dot(dy[rows], centred, x.xp)
+
+        dbeta, dy_dot_centred = blocks.total(reduce)  # (B1) Σdy and Σ dy·(x − μ)
+        dgamma = dy_dot_centred * inv_std  # (B2) Σ dy·x̂
+        weight_c = weight.data.reshape(channels.param_shape).astype(data.dtype)
+        a, b, k = closed_form_coefficients(dbeta, dgamma, weight_c, inv_std, channels.count, training)
+        dx = x.xp.empty(x.shape, dtype=data.dtype)
+
+        def write(rows):
+            if not training:
+                dx[rows] = dy[rows] * a  # (E2)
+                return
+            dx_rows = data[rows] - mean
+            dx_rows *= b
+            dx_rows += k
+            dx_rows += dy[rows] * a  # (B7) a·dy + b·(x − μ) + k
+            dx[rows] = dx_rows
+
+        blocks.map(write)
+        return self._gradients(constant(dx, x), constant(dgamma, x), constant(dbeta, x), weight)
+
+    def _differentiable_backward(self, grad):
+        """The same closed form from Tensor ops, for create_graph=True."""
+        x, weight, mean, inv_std = self.saved_tensors
+        channels, training = self.channels, self.params["training"]
+        x, dy = _in_compute_precision(x), _in_compute_precision(grad)
+        if training:
+            _, std, mean, _ = standardize(x, channels, self.params["eps"])
+            inv_std = 1.0 / std
+        centred = x - mean
+        dbeta = dy.sum(channels.axes, keepdims=True)  # (B1)
+        dgamma = (dy * centred).sum(channels.axes, keepdims=True) * inv_std  # (B2)
+        a, b, k = closed_form_coefficients(dbeta, dgamma, weight.reshape(channels.param_shape), inv_std,
+                                           channels.count, training)
+        dx = a * dy + b * centred + k if training else a * dy
+        return self._gradients(dx, dgamma, dbeta, weight)
+
+    def _gradients(self, dx, dgamma, dbeta, weight):
         need_weight, need_bias = self.needs_input_grad[1:3]
         return (
             dx,
@@ -113,8 +132,29 @@ class BatchNormFunction(Function):
         return "BatchNorm (fused)"
 
 
-def _compute_precision(t):
-    return t.astype("float32") if t.dtype.name in ACCUMULATE_IN_FLOAT32 else t
+def batch_statistics(data, channels: Channels, blocks: Blocks, xp):
+    """(F1), (F2) on arrays, by the corrected two-pass algorithm.
+
+    A first pass estimates μ; the deviations from it are small, so summing them
+    again recovers what the first pass rounded away and
+    σ² = mean((x − μ₀)²) − (mean(x − μ₀))² never cancels catastrophically,
+    unlike E[x²] − E[x]².
+    """
+    rough_mean = channels.mean(data, xp)
+
+    def reduce(rows):
+        centred = data[rows] - rough_mean
+        part = Channels(centred.shape)
+        return part.sum(centred, xp), part.dot(centred, centred, xp)
+
+    sum_centred, sum_squares = blocks.total(reduce)
+    correction = sum_centred / channels.count
+    return rough_mean + correction, sum_squares / channels.count - correction * correction
+
+
+def _in_compute_precision(value):
+    """An array or Tensor, in float32 if it is float16 (statistics accumulate in float32)."""
+    return value.astype("float32") if value.dtype.name in ACCUMULATE_IN_FLOAT32 else value
 
 
 def batch_norm_fused(x, running_mean, running_var, weight, bias, training, momentum, eps):

@@ -1,0 +1,121 @@
+"""BatchNorm forward + backward in training mode: fused vs composite vs PyTorch CPU.
+
+For each shape, float32, data 5·randn + 12 and a random upstream gradient, the
+three candidates run interleaved in one process; the report gives medians and
+the ratios the goals are stated in, and the bytes each implementation's graph
+keeps alive for backward.
+"""
+
+from __future__ import annotations
+
+import numpy
+
+from tinygrad_bn import Tensor
+from tinygrad_bn.autograd.graph import saved_bytes
+from tinygrad_bn.batchnorm import batch_norm
+from tinygrad_bn.bench.timing import compare_times, format_ms, optional_torch
+
+SHAPES = ((4096, 512), (64, 64, 32, 32))
+GOALS = {"fused_speedup_over_composite": 3.0, "fused_over_pytorch": 2.5, "memory_fused_over_composite": 1 / 3}
+
+
+def _step(impl, x, weight, bias, running_mean, running_var, dy):
+    x.grad = weight.grad = bias.grad = None
+    y = batch_norm(x, running_mean, running_var, weight, bias, training=True, impl=impl)
+    y.backward(dy)
+
+
+def _inputs(shape, rng):
+    channels = shape[1]
+    x = Tensor((5 * rng.standard_normal(shape) + 12).astype(numpy.float32), requires_grad=True)
+    weight = Tensor(rng.standard_normal(channels).astype(numpy.float32), requires_grad=True)
+    bias = Tensor(rng.standard_normal(channels).astype(numpy.float32), requires_grad=True)
+    dy = Tensor(rng.standard_normal(shape).astype(numpy.float32))
+    return x, weight, bias, dy
+
+
+def _memory(impl, x, weight, bias):
+    y = batch_norm(x, None, None, weight, bias, training=True, impl=impl)
+    return {"saved": saved_bytes(y), "extra": saved_bytes(y, exclude=(x, weight, bias))}
+
+
+def measure(shape, rounds: int, rng) -> dict:
+    x, weight, bias, dy = _inputs(shape, rng)
+    channels = shape[1]
+
+    def stats():
+        return Tensor(numpy.zeros(channels, numpy.float32)), Tensor(numpy.ones(channels, numpy.float32))
+
+    fused_stats, composite_stats = stats(), stats()
+    candidates = {
+        "fused": lambda: _step("fused", x, weight, bias, *fused_stats, dy),
+        "composite": lambda: _step("composite", x, weight, bias, *composite_stats, dy),
+    }
+    torch = optional_torch()
+    if torch is not None:
+        tx = torch.tensor(x.numpy(), requires_grad=True)
+        tw = torch.tensor(weight.numpy(), requires_grad=True)
+        tb = torch.tensor(bias.numpy(), requires_grad=True)
+        trm, trv = torch.zeros(channels), torch.ones(channels)
+        tdy = torch.tensor(dy.numpy())
+
+        def pytorch_step():
+            tx.grad = tw.grad = tb.grad = None
+            torch.nn.functional.batch_norm(tx, trm, trv, tw, tb, training=True).backward(tdy)
+
+        candidates["pytorch"] = pytorch_step
+    timings = compare_times(candidates, rounds=rounds)
+    result = {
+        "shape": list(shape),
+        "median_seconds": {name: t.median for name, t in timings.items()},
+        "bytes": {impl: _memory(impl, x, weight, bias) for impl in ("fused", "composite")},
+    }
+    seconds = result["median_seconds"]
+    result["fused_speedup_over_composite"] = seconds["composite"] / seconds["fused"]
+    if "pytorch" in seconds:
+        result["fused_over_pytorch"] = seconds["fused"] / seconds["pytorch"]
+    memory = result["bytes"]
+    result["memory_fused_over_composite"] = {
+        kind: memory["fused"][kind] / memory["composite"][kind] for kind in ("saved", "extra")
+    }
+    return result
+
+
+def run(rounds: int = 15, shapes=SHAPES) -> dict:
+    rng = numpy.random.default_rng(0)
+    return {"goals": GOALS, "shapes": [measure(tuple(s), rounds, rng) for s in shapes]}
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:7.2f} MiB"
+
+
+def report(result: dict) -> str:
+    lines = [
+        "bn: BatchNorm forward + backward, training mode, float32, median per step",
+        f"  {'shape':<18} {'fused':>11} {'composite':>11} {'pytorch':>11}   "
+        f"{'composite/fused':>15} {'fused/pytorch':>13}",
+    ]
+    for row in result["shapes"]:
+        seconds = row["median_seconds"]
+        torch_time = format_ms(seconds["pytorch"]) if "pytorch" in seconds else "        n/a"
+        torch_ratio = f"{row['fused_over_pytorch']:13.2f}" if "fused_over_pytorch" in row else f"{'n/a':>13}"
+        lines.append(
+            f"  {str(tuple(row['shape'])):<18} {format_ms(seconds['fused'])} {format_ms(seconds['composite'])} "
+            f"{torch_time}   {row['fused_speedup_over_composite']:15.2f} {torch_ratio}"
+        )
+    lines.append("  bytes kept for backward (all saved arrays, inputs included | beyond the input and parameters):")
+    for row in result["shapes"]:
+        memory, ratio = row["bytes"], row["memory_fused_over_composite"]
+        lines.append(
+            f"  {str(tuple(row['shape'])):<18} fused {_mib(memory['fused']['saved'])} | "
+            f"{_mib(memory['fused']['extra'])}   composite {_mib(memory['composite']['saved'])} | "
+            f"{_mib(memory['composite']['extra'])}   fused/composite {ratio['saved']:.2f} | {ratio['extra']:.4f}"
+        )
+    goals = result["goals"]
+    lines.append(
+        f"  goals: composite/fused >= {goals['fused_speedup_over_composite']:g}, "
+        f"fused/pytorch <= {goals['fused_over_pytorch']:g}, "
+        f"memory fused/composite <= {goals['memory_fused_over_composite']:.2f}"
+    )
+    return "\n".join(lines)
