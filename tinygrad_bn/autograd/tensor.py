@@ -19,9 +19,10 @@ def _is_floating(dtype) -> bool:
 
 
 def _host_array(data, dtype):
-    """Python scalars and (nested) lists as a NumPy array: floats become float32."""
+    """Python scalars and (nested) lists as a NumPy array: floats become float32
+    (NumPy scalars, like NumPy arrays, keep their dtype)."""
     array = numpy.asarray(data, dtype=dtype)
-    if dtype is None and array.dtype == numpy.float64:
+    if dtype is None and array.dtype == numpy.float64 and not isinstance(data, numpy.generic):
         array = array.astype(numpy.float32)
     if array.dtype == object:
         raise TypeError(f"cannot make a Tensor from {type(data).__name__} {data!r}")
