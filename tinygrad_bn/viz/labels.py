@@ -1,0 +1,102 @@
+"""What each node of a picture says: titles and detail lines, as Graphviz HTML labels."""
+
+from __future__ import annotations
+
+import html
+import numbers
+
+_DETAIL_SIZE = 10
+_SHOWN_SHAPES = 3
+
+
+def html_label(title: str, *lines: str | None, left=False) -> str:
+    """A bold title over smaller detail lines (empty lines are left out),
+    centred or ``left``-aligned.
+
+    >>> html_label("mean", "(1, 3) float32", None)
+    '<<B>mean</B><BR/><FONT POINT-SIZE="10">(1, 3) float32</FONT>>'
+    """
+    rows = [f"<B>{html.escape(title, quote=False)}</B>"]
+    rows += [
+        f'<FONT POINT-SIZE="{_DETAIL_SIZE}">{html.escape(line, quote=False)}</FONT>'
+        for line in lines
+        if line
+    ]
+    if left:
+        return "<" + "".join(row + '<BR ALIGN="LEFT"/>' for row in rows) + ">"
+    return "<" + "<BR/>".join(rows) + ">"
+
+
+def human_bytes(count: int) -> str:
+    """A byte count as people read it.
+
+    >>> human_bytes(96), human_bytes(1536), human_bytes(3 * 2**20)
+    ('96 B', '1.5 KiB', '3.0 MiB')
+    """
+    if count < 1024:
+        return f"{count} B"
+    size = float(count)
+    for unit in ("KiB", "MiB", "GiB"):
+        size /= 1024
+        if size < 1024 or unit == "GiB":
+            return f"{size:.1f} {unit}"
+
+
+def shape_text(shape, dtype) -> str:
+    return f"{tuple(shape)} {dtype}"
+
+
+def grad_text(grad) -> str | None:
+    """The gradient's 2-norm and shape, or None when there is no gradient."""
+    if grad is None:
+        return None
+    flat = grad.data.astype(grad.xp.float64).ravel()
+    norm = float(grad.xp.sqrt((flat * flat).sum()))
+    return f"grad norm {norm:.4g} · {tuple(grad.shape)}"
+
+
+def _value_text(value) -> str:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        if hasattr(value, "shape") and getattr(value, "ndim", 0) > 0:
+            return f"array{tuple(value.shape)}"
+        text = repr(value)
+        return text if len(text) <= 30 else text[:29] + "…"
+    return f"{value:g}"
+
+
+def params_text(params: dict) -> str:
+    """An op's keyword arguments on one line; ``training`` reads as training/eval.
+
+    >>> params_text({"eps": 1e-05, "momentum": 0.1, "training": False})
+    'eps=1e-05 · momentum=0.1 · eval'
+    """
+    parts = []
+    for key, value in params.items():
+        if key == "training":
+            parts.append("training" if value else "eval")
+        elif value is not None:
+            parts.append(f"{key}={_value_text(value)}")
+    return " · ".join(parts)
+
+
+def saved_text(node) -> str:
+    """What an op node keeps alive for backward, and how many bytes that is."""
+    if node.released:
+        return "saved arrays freed by backward"
+    arrays = node.saved_arrays()
+    if not arrays:
+        return "keeps nothing for backward"
+    shapes = ", ".join(str(tuple(a.shape)) for a in arrays[:_SHOWN_SHAPES])
+    if len(arrays) > _SHOWN_SHAPES:
+        shapes += f" +{len(arrays) - _SHOWN_SHAPES} more"
+    return f"keeps {shapes} · {human_bytes(node.saved_bytes())}"
+
+
+def total_saved_bytes(nodes) -> int:
+    """Bytes of the distinct arrays that ``nodes`` keep for backward (an array
+    saved by several nodes counts once)."""
+    arrays = {}
+    for node in nodes:
+        for array in node.saved_arrays():
+            arrays[id(array)] = array
+    return sum(a.nbytes for a in arrays.values())
