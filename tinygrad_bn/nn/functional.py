@@ -137,14 +137,14 @@ def _reduce(losses, reduction: str):
     raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
 
 
-def _class_indices(target, log_probs) -> Tensor:
+def _class_indices(target, log_probs, loss: str) -> Tensor:
     """``target`` as integer class indices on ``log_probs``' device, checked against its shape."""
     target = Tensor(target, device=log_probs.device)
     if target.dtype.kind not in "iu":
-        raise TypeError(f"targets must be integer class indices, got dtype {target.dtype}")
+        raise TypeError(f"{loss} expects targets that are integer class indices, got dtype {target.dtype}")
     if log_probs.ndim != 2 or target.shape != log_probs.shape[:1]:
         raise ValueError(
-            f"expected input of shape (N, C) and target of shape (N,), "
+            f"{loss} expects input of shape (N, C) and target of shape (N,), "
             f"got input {log_probs.shape} and target {target.shape}"
         )
     classes = log_probs.shape[1]
@@ -152,23 +152,28 @@ def _class_indices(target, log_probs) -> Tensor:
         low, high = int(target.data.min()), int(target.data.max())
         if low < 0 or high >= classes:
             raise ValueError(
-                f"targets must be class indices in [0, {classes}), got values from {low} to {high}"
+                f"{loss} expects class indices in [0, {classes}), got values from {low} to {high}"
             )
     return target
+
+
+def _negative_picked(log_probs, target: Tensor, reduction: str):
+    """−log_probs[n, target[n]] for every row n, reduced."""
+    rows = log_probs.xp.arange(log_probs.shape[0])
+    return _reduce(-log_probs[rows, target.data], reduction)
 
 
 def nll_loss(input, target, reduction="mean"):  # noqa: A002 - PyTorch's argument name
     """Negative log-likelihood: −input[n, target[n]], from (N, C) log-probabilities
     and (N,) integer targets (a Tensor, NumPy array or list)."""
-    target = _class_indices(target, input)
-    rows = input.xp.arange(input.shape[0])
-    return _reduce(-input[rows, target.data], reduction)
+    return _negative_picked(input, _class_indices(target, input, "nll_loss"), reduction)
 
 
 def cross_entropy(input, target, reduction="mean"):  # noqa: A002 - PyTorch's argument name
     """−log softmax(input)[n, target[n]], averaged over the batch: (N, C) logits and
     (N,) integer class indices. Stable for large logits (log-sum-exp is shifted)."""
-    return nll_loss(log_softmax(input, dim=1), target, reduction)
+    target = _class_indices(target, input, "cross_entropy")
+    return _negative_picked(log_softmax(input, dim=1), target, reduction)
 
 
 def mse_loss(input, target, reduction="mean"):  # noqa: A002 - PyTorch's argument name

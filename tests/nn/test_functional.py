@@ -1,0 +1,233 @@
+"""nn.functional: derivatives by finite differences, values and gradients against PyTorch."""
+
+from __future__ import annotations
+
+import numpy
+import pytest
+
+import tinygrad_bn as tg
+from tinygrad_bn import Tensor
+from tinygrad_bn.check import gradcheck, gradgradcheck
+from tinygrad_bn.nn import functional as F
+
+
+def rng_array(shape, seed=0, scale=1.0):
+    return scale * numpy.random.default_rng(seed).standard_normal(shape)
+
+
+def leaf(shape, seed=0, dtype="float64", scale=1.0):
+    return Tensor(rng_array(shape, seed, scale).astype(dtype), requires_grad=True)
+
+
+# (input shape, weight shape, stride, padding)
+CONV_CASES = [
+    ((2, 2, 5, 5), (3, 2, 3, 3), 1, 0),
+    ((1, 3, 6, 5), (2, 3, 3, 2), 2, 1),
+    ((2, 1, 4, 4), (2, 1, 2, 2), (1, 2), (0, 1)),
+]
+# (input shape, kernel_size, stride, padding): overlapping, tiling, padded windows
+POOL_CASES = [((2, 2, 5, 5), 3, 1, 0), ((1, 3, 4, 6), 2, None, 0), ((2, 1, 5, 4), 3, 2, 1)]
+
+
+def distinct(shape, seed=0):
+    """Values at least 0.1 apart, so no pooling window holds a tie."""
+    size = int(numpy.prod(shape))
+    values = numpy.random.default_rng(seed).permutation(size) * 0.1 - 0.05 * size
+    return Tensor(values.reshape(shape), requires_grad=True)
+
+
+# Finite differences -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, padding", CONV_CASES)
+def test_conv2d_derivatives(x_shape, w_shape, stride, padding):
+    x, w, b = leaf(x_shape), leaf(w_shape, 1), leaf(w_shape[:1], 2)
+
+    def conv(*tensors):
+        return F.conv2d(*tensors, stride=stride, padding=padding)
+
+    assert gradcheck(conv, (x, w, b))
+    assert gradgradcheck(conv, (x, w, b))
+
+
+@pytest.mark.parametrize("shape, kernel_size, stride, padding", POOL_CASES)
+def test_max_pool2d_derivatives(shape, kernel_size, stride, padding):
+    x = distinct(shape)
+
+    def pool(t):
+        return F.max_pool2d(t, kernel_size, stride, padding)
+
+    assert gradcheck(pool, x)
+    # pooling is piecewise linear: its second derivative is checked through a square
+    assert gradgradcheck(lambda t: pool(t * t), x)
+
+
+@pytest.mark.parametrize("input_shape", [(4, 3), (2, 3, 3)])
+def test_linear_derivatives(input_shape):
+    x, w, b = leaf(input_shape), leaf((2, 3), 1), leaf((2,), 2)
+    assert gradcheck(F.linear, (x, w, b))
+    assert gradgradcheck(F.linear, (x, w, b))
+
+
+@pytest.mark.parametrize("loss", [F.cross_entropy, lambda x, t: F.nll_loss(F.log_softmax(x, 1), t, "sum")])
+def test_classification_loss_derivatives(loss):
+    logits = leaf((5, 4), scale=3.0)
+    target = numpy.array([0, 3, 1, 3, 2])
+    assert gradcheck(lambda t: loss(t, target), logits)
+    assert gradgradcheck(lambda t: loss(t, target), logits)
+
+
+# PyTorch parity -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def torch():
+    return pytest.importorskip("torch")
+
+
+TOLERANCE = {"float32": dict(rtol=2e-5, atol=2e-5), "float64": dict(rtol=1e-11, atol=1e-12)}
+
+
+def assert_same_values_and_gradients(torch, ours_fn, theirs_fn, arrays, dtype, upstream_seed=9):
+    """Run both functions on the same arrays; compare outputs and the gradients of ⟨v, out⟩
+    for a random v."""
+    ours_inputs = [Tensor(a.astype(dtype), requires_grad=True) for a in arrays]
+    theirs_inputs = [torch.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
+    ours, theirs = ours_fn(*ours_inputs), theirs_fn(*theirs_inputs)
+    numpy.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), **TOLERANCE[dtype])
+    v = numpy.asarray(rng_array(ours.shape, upstream_seed), dtype=dtype)
+    ours.backward(Tensor(v))
+    theirs.backward(torch.from_numpy(v))
+    for mine, other in zip(ours_inputs, theirs_inputs, strict=True):
+        numpy.testing.assert_allclose(mine.grad.numpy(), other.grad.numpy(), **TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("x_shape, w_shape, stride, padding", CONV_CASES)
+def test_conv2d_matches_pytorch(torch, x_shape, w_shape, stride, padding, dtype):
+    arrays = [rng_array(x_shape), rng_array(w_shape, 1), rng_array(w_shape[:1], 2)]
+    assert_same_values_and_gradients(
+        torch,
+        lambda *t: F.conv2d(*t, stride=stride, padding=padding),
+        lambda *t: torch.nn.functional.conv2d(*t, stride=stride, padding=padding),
+        arrays, dtype,
+    )
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape, kernel_size, stride, padding", POOL_CASES)
+def test_max_pool2d_matches_pytorch(torch, shape, kernel_size, stride, padding, dtype):
+    assert_same_values_and_gradients(
+        torch,
+        lambda t: F.max_pool2d(t, kernel_size, stride, padding),
+        lambda t: torch.nn.functional.max_pool2d(t, kernel_size, stride, padding),
+        [distinct(shape).numpy()], dtype,
+    )
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_classification_losses_match_pytorch(torch, name, reduction, dtype):
+    target = numpy.array([2, 0, 1, 2, 2, 0])
+    assert_same_values_and_gradients(
+        torch,
+        lambda x: getattr(F, name)(x, target, reduction=reduction),
+        lambda x: getattr(torch.nn.functional, name)(x, torch.from_numpy(target), reduction=reduction),
+        [rng_array((6, 3), scale=4.0)], dtype,
+    )
+
+
+def test_cross_entropy_is_stable_for_huge_logits(torch):
+    logits = numpy.array([[1000.0, 0.0, -1000.0], [-500.0, 500.0, 0.0]], dtype="float32")
+    target = numpy.array([2, 1])
+    ours = F.cross_entropy(Tensor(logits), target).item()
+    theirs = torch.nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(target)).item()
+    assert numpy.isfinite(ours) and ours == pytest.approx(theirs, rel=1e-6)
+
+
+@pytest.mark.parametrize("target", [[1, 0], numpy.array([1, 0], dtype="int32"), tg.arange(2)[::-1]])
+def test_cross_entropy_targets_as_list_array_or_tensor(target):
+    logits = Tensor([[0.0, 2.0], [3.0, 1.0]])
+    # −log σ(2) both times, σ the logistic function
+    expected = numpy.log1p(numpy.exp(-2.0))
+    assert F.cross_entropy(logits, target).item() == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "logits_shape, target, error, words",
+    [
+        ((3, 4), [0, 4, 1], ValueError, r"class indices in \[0, 4\), got values from 0 to 4"),
+        ((3, 4), [0, -1, 1], ValueError, "from -1 to 1"),
+        ((3, 4), [0, 1], ValueError, r"target of shape \(N,\), got input \(3, 4\) and target \(2,\)"),
+        ((3,), [0, 1, 2], ValueError, r"input of shape \(N, C\)"),
+        ((3, 4), [0.0, 1.0, 2.0], TypeError, "integer class indices"),
+    ],
+)
+def test_cross_entropy_rejects_bad_targets(logits_shape, target, error, words):
+    with pytest.raises(error, match=words):
+        F.cross_entropy(tg.zeros(*logits_shape), target)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_mse_loss_matches_pytorch(torch, reduction, dtype):
+    assert_same_values_and_gradients(
+        torch,
+        lambda x, y: F.mse_loss(x, y, reduction=reduction),
+        lambda x, y: torch.nn.functional.mse_loss(x, y, reduction=reduction),
+        [rng_array((4, 3)), rng_array((4, 3), 1)], dtype,
+    )
+
+
+def test_mse_loss_rejects_different_shapes():
+    with pytest.raises(ValueError, match=r"one shape, got \(4, 3\) and \(4, 1\)"):
+        F.mse_loss(tg.zeros(4, 3), tg.zeros(4, 1))
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_softmaxes_match_pytorch(torch, name, dim):
+    assert_same_values_and_gradients(
+        torch,
+        lambda x: getattr(F, name)(x, dim),
+        lambda x: getattr(torch.nn.functional, name)(x, dim),
+        [rng_array((3, 4, 2), scale=5.0)], "float64",
+    )
+
+
+@pytest.mark.parametrize("input_shape", [(4, 3), (2, 5, 3)])
+def test_linear_matches_pytorch(torch, input_shape):
+    assert_same_values_and_gradients(
+        torch, F.linear, torch.nn.functional.linear,
+        [rng_array(input_shape), rng_array((2, 3), 1), rng_array((2,), 2)], "float64",
+    )
+
+
+# Dropout ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("p", [0.2, 0.5, 0.9])
+def test_dropout_zeroes_a_fraction_p_and_scales_the_rest(p):
+    tg.manual_seed(0)
+    x = tg.ones(200_000, requires_grad=True)
+    y = F.dropout(x, p)
+    kept = y.numpy() != 0
+    # the fraction dropped is a mean of Bernoulli(p) draws: within 5 standard errors of p
+    assert abs((1 - kept.mean()) - p) < 5 * numpy.sqrt(p * (1 - p) / x.size)
+    numpy.testing.assert_allclose(y.numpy()[kept], 1 / (1 - p), rtol=1e-6)
+    y.sum().backward()
+    numpy.testing.assert_array_equal(x.grad.numpy(), y.numpy())
+
+
+def test_dropout_is_seeded_and_the_identity_outside_training():
+    x = tg.ones(100)
+    tg.manual_seed(5)
+    first = F.dropout(x, 0.5).numpy()
+    tg.manual_seed(5)
+    numpy.testing.assert_array_equal(F.dropout(x, 0.5).numpy(), first)
+    assert F.dropout(x, 0.5, training=False) is x
+    assert F.dropout(x, 0.0) is x
+    numpy.testing.assert_array_equal(F.dropout(x, 1.0).numpy(), numpy.zeros(100))
+    with pytest.raises(ValueError, match=r"\[0, 1\], got 1.5"):
+        F.dropout(x, 1.5)

@@ -1,0 +1,82 @@
+"""nn.init: gains and fans as in PyTorch; each initialiser's spread, in place, per dtype."""
+
+from __future__ import annotations
+
+import numpy
+import pytest
+
+import tinygrad_bn as tg
+from tinygrad_bn.nn import init
+
+
+@pytest.mark.parametrize(
+    "nonlinearity, param",
+    [("linear", None), ("sigmoid", None), ("tanh", None), ("relu", None), ("selu", None),
+     ("leaky_relu", None), ("leaky_relu", 0.2), ("leaky_relu", 5 ** 0.5)],
+)
+def test_gains_match_pytorch(nonlinearity, param):
+    torch = pytest.importorskip("torch")
+    expected = torch.nn.init.calculate_gain(nonlinearity, param)
+    assert init.calculate_gain(nonlinearity, param) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(7, 5), (6, 4, 3, 2), (3, 2, 5)])
+def test_fans_match_pytorch(shape):
+    torch = pytest.importorskip("torch")
+    expected = torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))
+    assert init.fan_in_and_fan_out(tg.zeros(*shape)) == expected
+
+
+def spread_of(initialiser, shape, dtype):
+    """Fill a fresh tensor in place; return its values as float64, checking the array stayed."""
+    tensor = tg.zeros(*shape, dtype=dtype)
+    array = tensor.data
+    assert initialiser(tensor) is tensor and tensor.data is array and tensor.dtype == dtype
+    return tensor.numpy().astype("float64").ravel()
+
+
+# (initialiser, the standard deviation it should give for a (256, 128, 3, 3) weight),
+# fan_in = 128·9 = 1152, fan_out = 256·9 = 2304
+FAN_IN, FAN_OUT = 1152, 2304
+SPREADS = {
+    "kaiming_uniform relu": (lambda t: init.kaiming_uniform_(t, nonlinearity="relu"), (2 / FAN_IN) ** 0.5),
+    # the default nonlinearity, leaky ReLU with slope a = 0, has gain √2
+    "kaiming_normal fan_out": (lambda t: init.kaiming_normal_(t, mode="fan_out"), (2 / FAN_OUT) ** 0.5),
+    "xavier_uniform": (init.xavier_uniform_, (2 / (FAN_IN + FAN_OUT)) ** 0.5),
+    "xavier_normal tanh": (lambda t: init.xavier_normal_(t, gain=5 / 3),
+                           5 / 3 * (2 / (FAN_IN + FAN_OUT)) ** 0.5),
+    "normal": (lambda t: init.normal_(t, 0.0, 0.3), 0.3),
+    "uniform": (lambda t: init.uniform_(t, -1.0, 1.0), 1 / 3 ** 0.5),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", SPREADS)
+def test_initialisers_give_the_documented_spread(name, dtype):
+    tg.manual_seed(0)
+    initialiser, std = SPREADS[name]
+    values = spread_of(initialiser, (256, 128, 3, 3), dtype)
+    # 295k samples: the sample std is within 1% of the true one
+    assert values.std() == pytest.approx(std, rel=0.01)
+    assert abs(values.mean()) < 5 * std / values.size ** 0.5
+    if "uniform" in name:
+        assert numpy.abs(values).max() <= std * 3 ** 0.5 * (1 + 1e-6)
+
+
+def test_constants():
+    numpy.testing.assert_array_equal(init.ones_(tg.zeros(2, 3)).numpy(), numpy.ones((2, 3)))
+    numpy.testing.assert_array_equal(init.zeros_(tg.ones(4)).numpy(), numpy.zeros(4))
+    assert init.constant_(tg.zeros((), dtype="int64"), 3).item() == 3
+
+
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda: init.calculate_gain("swish"), "unknown nonlinearity 'swish'"),
+        (lambda: init.kaiming_uniform_(tg.zeros(3)), r"at least 2 dimensions, got shape \(3,\)"),
+        (lambda: init.kaiming_normal_(tg.zeros(3, 3), mode="fan"), "'fan_in' or 'fan_out'"),
+    ],
+)
+def test_bad_arguments_are_reported(call, words):
+    with pytest.raises(ValueError, match=words):
+        call()

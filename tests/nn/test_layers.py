@@ -1,0 +1,163 @@
+"""Layers: PyTorch parity with copied weights, default initialisation, Sequential,
+Dropout's modes, and running on the strict stand-in device."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy
+import pytest
+
+import tinygrad_bn as tg
+from tinygrad_bn import Tensor, nn
+from tinygrad_bn.nn import functional as F
+
+# (layer in either framework, given its nn module and factory arguments; input shape)
+LAYERS = {
+    "linear": (lambda n, **f: n.Linear(5, 3, **f), (4, 5)),
+    "linear-3d-no-bias": (lambda n, **f: n.Linear(5, 3, bias=False, **f), (2, 4, 5)),
+    "conv": (lambda n, **f: n.Conv2d(2, 3, 3, stride=2, padding=1, **f), (2, 2, 7, 7)),
+    "conv-rect-no-bias": (lambda n, **f: n.Conv2d(2, 3, (2, 3), bias=False, **f), (2, 2, 5, 6)),
+    "pool": (lambda n, **f: n.MaxPool2d(2), (2, 3, 4, 6)),
+    "pool-overlap-padded": (lambda n, **f: n.MaxPool2d(3, stride=1, padding=1), (1, 2, 5, 5)),
+    "relu": (lambda n, **f: n.ReLU(), (3, 4)),
+    "tanh": (lambda n, **f: n.Tanh(), (3, 4)),
+    "sigmoid": (lambda n, **f: n.Sigmoid(), (3, 4)),
+    "flatten": (lambda n, **f: n.Flatten(), (2, 3, 4)),
+    "flatten-middle": (lambda n, **f: n.Flatten(1, 2), (2, 3, 4, 5)),
+    "identity": (lambda n, **f: n.Identity(), (3,)),
+}
+
+
+def distinct(shape, seed=0):
+    """Standard-normal-sized values, all different (no ties inside a pooling window)."""
+    size = int(numpy.prod(shape))
+    return (numpy.random.default_rng(seed).permutation(size) - size / 2) / (size / 4)
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_layer_matches_pytorch_with_copied_weights(name):
+    torch = pytest.importorskip("torch")
+    build, shape = LAYERS[name]
+    theirs = build(torch.nn, dtype=torch.float64)
+    ours = build(nn, dtype="float64")
+    ours.load_state_dict({key: value.numpy() for key, value in theirs.state_dict().items()})
+    x = distinct(shape).reshape(shape)
+    x_ours, x_theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y_ours, y_theirs = ours(x_ours), theirs(x_theirs)
+    numpy.testing.assert_allclose(y_ours.numpy(), y_theirs.detach().numpy(), rtol=1e-12, atol=1e-12)
+    v = numpy.random.default_rng(1).standard_normal(y_ours.shape)
+    y_ours.backward(Tensor(v))
+    y_theirs.backward(torch.from_numpy(v))
+    numpy.testing.assert_allclose(x_ours.grad.numpy(), x_theirs.grad.numpy(), rtol=1e-12, atol=1e-12)
+    their_params = dict(theirs.named_parameters())
+    assert [key for key, _ in ours.named_parameters()] == list(their_params)
+    for key, param in ours.named_parameters():
+        expected = their_params[key].grad.numpy()
+        numpy.testing.assert_allclose(param.grad.numpy(), expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "layer, fan_in",
+    [
+        (lambda: nn.Linear(400, 300), 400),
+        (lambda: nn.Conv2d(8, 160, 3), 72),
+        (lambda: nn.Conv2d(3, 200, (5, 1)), 15),
+    ],
+)
+def test_default_init_is_uniform_within_one_over_root_fan_in(layer, fan_in):
+    tg.manual_seed(0)
+    module = layer()
+    bound = 1 / numpy.sqrt(fan_in)  # PyTorch's U(−√k, √k) with k = 1 / fan_in
+    for values in (module.weight.numpy().ravel(), module.bias.numpy()):
+        assert numpy.abs(values).max() <= bound
+    weight = module.weight.numpy().ravel()
+    # U(−b, b): variance b²/3; the sample maximum comes within 1% of b for ≥ 1000 samples
+    assert numpy.abs(weight).max() > 0.99 * bound
+    assert weight.var() == pytest.approx(bound**2 / 3, rel=0.05)
+    assert abs(weight.mean()) < 5 * bound / numpy.sqrt(3 * weight.size)
+
+
+def test_init_follows_the_seed():
+    tg.manual_seed(7)
+    first = nn.Conv2d(2, 3, 3).weight.numpy()
+    tg.manual_seed(7)
+    numpy.testing.assert_array_equal(nn.Conv2d(2, 3, 3).weight.numpy(), first)
+
+
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda: nn.Linear(0, 3), "in_features must be a positive int, got 0"),
+        (lambda: nn.Conv2d(2, 3, 0), "kernel_size"),
+        (lambda: nn.Conv2d(2, 3, 3)(tg.zeros(1, 4, 5, 5)), r"\(N, 2, H, W\), got \(1, 4, 5, 5\)"),
+        (lambda: nn.Linear(4, 3)(tg.zeros(2, 5)), r"\(\.\.\., 4\), got \(2, 5\)"),
+        (lambda: nn.MaxPool2d(2, padding=2)(tg.zeros(1, 1, 4, 4)), "at most half"),
+        (lambda: nn.Dropout(-0.1), r"\[0, 1\]"),
+    ],
+)
+def test_bad_arguments_are_reported(call, words):
+    with pytest.raises(ValueError, match=words):
+        call()
+
+
+def test_dropout_module_follows_the_mode():
+    layer = nn.Dropout(0.5)
+    x = tg.ones(1000)
+    assert (layer(x).numpy() == 0).any()
+    assert layer.eval()(x) is x
+
+
+# Sequential ---------------------------------------------------------------------------
+
+
+def test_sequential_indexing_and_names():
+    relu = nn.ReLU()
+    model = nn.Sequential(nn.Linear(2, 3), relu, nn.Linear(3, 1))
+    assert len(model) == 3 and model[1] is relu and model[-2] is relu
+    assert [name for name, _ in model.named_children()] == ["0", "1", "2"]
+    assert list(model) == [model[0], relu, model[2]]
+    tail = model[1:]
+    assert isinstance(tail, nn.Sequential) and [name for name, _ in tail.named_children()] == ["1", "2"]
+    with pytest.raises(IndexError, match="index 3 is out of range for a Sequential of 3 modules"):
+        model[3]
+    model.append(nn.Sigmoid())
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"] and len(model) == 4
+
+
+def test_sequential_from_named_modules_chains_them():
+    first, second = nn.Linear(2, 3), nn.Linear(3, 1)
+    model = nn.Sequential(OrderedDict(hidden=first, act=nn.Tanh(), out=second))
+    assert list(model.state_dict()) == ["hidden.weight", "hidden.bias", "out.weight", "out.bias"]
+    x = tg.randn(4, 2)
+    numpy.testing.assert_array_equal(model(x).numpy(), second(first(x).tanh()).numpy())
+
+
+# On the strict stand-in device --------------------------------------------------------
+
+
+def small_cnn(**factory):
+    return nn.Sequential(
+        nn.Conv2d(2, 3, 3, padding=1, **factory), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Dropout(0.25), nn.Linear(3 * 2 * 2, 4, **factory), nn.Sigmoid(),
+    )
+
+
+@pytest.mark.parametrize("placement", ["constructed on the device", "moved with .to"])
+def test_layers_run_forward_and_backward_on_the_device(strict_cuda, placement):
+    host = small_cnn()
+    device = small_cnn(device="cuda") if placement == "constructed on the device" else small_cnn().to("cuda")
+    device.load_state_dict(host.state_dict())
+    assert all(p.device == "cuda" for p in device.parameters())
+    x = numpy.random.default_rng(0).standard_normal((3, 2, 4, 4)).astype("float32")
+    target = numpy.array([0, 3, 1])
+    losses = []
+    for model, where in ((host, "cpu"), (device, "cuda")):
+        tg.manual_seed(1)  # the same dropout mask on both
+        loss = F.cross_entropy(model(Tensor(x, device=where)), target)
+        loss.backward()
+        losses.append(loss.item())
+    assert losses[1] == pytest.approx(losses[0], rel=1e-6)
+    for (key, mine), theirs in zip(device.named_parameters(), host.parameters(), strict=True):
+        assert mine.grad.device == "cuda", key
+        numpy.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-6)

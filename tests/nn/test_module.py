@@ -1,0 +1,236 @@
+"""Module and Parameter: registration, traversal, modes, state dicts (and their
+exchange with PyTorch)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy
+import pytest
+
+import tinygrad_bn as tg
+from tinygrad_bn import Tensor, nn
+
+
+class Block(nn.Module):
+    """A parameter, a persistent and a non-persistent buffer, two sub-modules."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(tg.ones(3))
+        self.register_buffer("count", tg.zeros((), dtype="int64"))
+        self.register_buffer("scratch", tg.zeros(3), persistent=False)
+        self.inner = nn.Linear(3, 2)
+        self.act = nn.ReLU()
+
+    def forward(self, x):
+        return self.act(self.inner(x * self.scale))
+
+
+def test_members_are_registered_in_assignment_order():
+    block = Block()
+    assert [name for name, _ in block.named_parameters()] == ["scale", "inner.weight", "inner.bias"]
+    assert [name for name, _ in block.named_buffers()] == ["count", "scratch"]
+    assert [name for name, _ in block.named_children()] == ["inner", "act"]
+    assert [name for name, _ in block.named_modules()] == ["", "inner", "act"]
+    assert list(block.state_dict()) == ["scale", "count", "inner.weight", "inner.bias"]
+
+
+def test_parameter_is_a_tensor_that_ops_accept():
+    weight = nn.Parameter(tg.ones(2, 2))
+    assert isinstance(weight, Tensor) and weight.requires_grad and weight.is_leaf
+    (weight @ tg.ones(2, 1)).sum().backward()
+    numpy.testing.assert_array_equal(weight.grad.numpy(), numpy.ones((2, 2)))
+    frozen = nn.Parameter(tg.ones(2), requires_grad=False)
+    assert not frozen.requires_grad
+    assert repr(weight).startswith("Parameter containing:\nTensor(")
+
+
+def test_shared_parameter_is_listed_once_but_saved_under_every_name():
+    first = nn.Linear(2, 2)
+    second = nn.Linear(2, 2)
+    second.weight = first.weight
+    model = nn.Sequential(first, second)
+    assert len(list(model.parameters())) == 3
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias"]
+
+
+def test_reassigning_a_member_keeps_its_place_and_none_empties_it():
+    layer = nn.Linear(2, 3)
+    layer.weight = nn.Parameter(tg.zeros(3, 2))
+    layer.bias = None
+    assert list(layer.state_dict()) == ["weight"]
+    layer.bias = nn.Parameter(tg.zeros(3))
+    assert list(layer.state_dict()) == ["weight", "bias"]
+    del layer.bias
+    assert [name for name, _ in layer.named_parameters()] == ["weight"]
+
+
+@pytest.mark.parametrize(
+    "action, error, words",
+    [
+        (lambda m: setattr(m.inner, "weight", tg.zeros(2, 3)), TypeError, "Parameter or None"),
+        (lambda m: m.register_buffer("bad", numpy.zeros(2)), TypeError, "ndarray"),
+        (lambda m: m.register_buffer("a.b", tg.zeros(2)), KeyError, "'.'"),
+        (lambda m: m.register_buffer("forward", tg.zeros(2)), KeyError, "already has an attribute"),
+        (lambda m: m.add_module("child", "not a module"), TypeError, "not a Module"),
+        (lambda m: m.train("no"), TypeError, "bool"),
+        (lambda m: m.missing, AttributeError, "'missing'"),
+    ],
+)
+def test_misuse_is_reported(action, error, words):
+    with pytest.raises(error, match=words):
+        action(Block())
+
+
+def test_assignment_before_init_is_reported():
+    class Forgetful(nn.Module):
+        def __init__(self):
+            self.weight = nn.Parameter(tg.zeros(1))
+
+    with pytest.raises(AttributeError, match="before Module.__init__"):
+        Forgetful()
+
+
+def test_train_and_eval_reach_every_module():
+    model = nn.Sequential(Block(), nn.Sequential(nn.Dropout(0.5), nn.BatchNorm1d(2)))
+    assert model.eval() is model
+    assert all(not m.training for m in model.modules())
+    model[1].train()
+    assert [m.training for m in model.modules()] == [False, False, False, False, True, True, True]
+
+
+def test_zero_grad_forgets_gradients():
+    block = Block()
+    block(tg.randn(4, 3)).sum().backward()
+    assert all(p.grad is not None for p in block.parameters())
+    block.zero_grad()
+    assert all(p.grad is None for p in block.parameters())
+
+
+def test_apply_visits_children_first():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.ReLU()))
+    visited = []
+    model.apply(lambda m: visited.append(type(m).__name__))
+    assert visited == ["Linear", "ReLU", "Sequential", "Sequential"]
+
+
+def test_to_casts_floating_members_in_place_and_keeps_integers():
+    model = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    weight = model[0].weight
+    model.to(dtype="float64")
+    assert model[0].weight is weight and weight.dtype == numpy.float64
+    assert model[1].running_var.dtype == numpy.float64
+    assert model[1].num_batches_tracked.dtype == numpy.int64
+
+
+# Loading state dicts ----------------------------------------------------------------
+
+
+def test_load_copies_in_place_keeping_dtype():
+    block = Block()
+    weight_array = block.inner.weight.data
+    values = {key: numpy.full(t.shape, 7, dtype=numpy.float64) for key, t in block.state_dict().items()}
+    block.load_state_dict(values)
+    assert block.inner.weight.data is weight_array
+    assert block.inner.weight.dtype == numpy.float32 and block.count.dtype == numpy.int64
+    numpy.testing.assert_array_equal(block.inner.weight.numpy(), numpy.full((2, 3), 7.0))
+    assert block.count.item() == 7
+
+
+def test_load_accepts_tensors_from_another_model():
+    source, target = Block(), Block()
+    target.load_state_dict(source.state_dict())
+    x = tg.randn(5, 3)
+    numpy.testing.assert_array_equal(source(x).numpy(), target(x).numpy())
+
+
+def test_strict_load_lists_missing_and_unexpected_keys():
+    block = Block()
+    state = block.state_dict()
+    del state["inner.bias"]
+    state["inner.gain"] = numpy.ones(2)
+    with pytest.raises(RuntimeError, match=r"missing keys: inner\.bias\n.*unexpected keys: inner\.gain"):
+        block.load_state_dict(state)
+    result = block.load_state_dict(state, strict=False)
+    assert result.missing_keys == ["inner.bias"] and result.unexpected_keys == ["inner.gain"]
+
+
+def test_shape_mismatch_names_the_key_and_changes_nothing():
+    block = Block()
+    before = {key: t.numpy().copy() for key, t in block.state_dict().items()}
+    state = {key: numpy.zeros(t.shape) for key, t in block.state_dict().items()}
+    state["inner.weight"] = numpy.zeros((3, 2))
+    with pytest.raises(RuntimeError, match=r"size mismatch for inner\.weight: .*\(3, 2\).*\(2, 3\)"):
+        block.load_state_dict(state, strict=False)
+    for key, t in block.state_dict().items():
+        numpy.testing.assert_array_equal(t.numpy(), before[key])
+
+
+# Exchange with PyTorch ----------------------------------------------------------------
+
+
+def cnn(framework, **factory):
+    """The same small CNN (conv, BN, pooling, an MLP head with BN) in either framework."""
+    return framework.Sequential(
+        framework.Conv2d(2, 4, 3, padding=1, **factory), framework.BatchNorm2d(4, **factory),
+        framework.ReLU(), framework.MaxPool2d(2), framework.Flatten(),
+        framework.Linear(4 * 3 * 3, 8, **factory), framework.BatchNorm1d(8, **factory),
+        framework.Tanh(), framework.Linear(8, 3, **factory),
+    )
+
+
+def trained_a_little(model, make_input):
+    """Run three training-mode forwards so the running statistics move away from 0 and 1."""
+    for _ in range(3):
+        model(make_input())
+    return model
+
+
+TOLERANCES = {"float32": 1e-5, "float64": 1e-11}
+
+
+@pytest.fixture
+def torch():
+    return pytest.importorskip("torch")
+
+
+def test_state_dict_keys_match_pytorch(torch):
+    assert list(cnn(nn).state_dict()) == list(cnn(torch.nn).state_dict())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_pytorch_state_dict_as_numpy_loads_and_gives_the_same_outputs(torch, dtype):
+    torch.manual_seed(0)
+    theirs = trained_a_little(cnn(torch.nn, dtype=getattr(torch, dtype)),
+                              lambda: 3 * torch.randn(5, 2, 6, 6, dtype=getattr(torch, dtype)) + 1)
+    ours = cnn(nn, dtype=dtype)
+    ours.load_state_dict({key: value.numpy() for key, value in theirs.state_dict().items()})
+    x = numpy.random.default_rng(1).standard_normal((4, 2, 6, 6)).astype(dtype)
+    for mode in (False, True):
+        theirs.train(mode)
+        ours.train(mode)
+        expected = theirs(torch.from_numpy(x)).detach().numpy()
+        numpy.testing.assert_allclose(ours(Tensor(x)).numpy(), expected, rtol=TOLERANCES[dtype],
+                                      atol=TOLERANCES[dtype])
+
+
+def test_our_state_dict_exports_to_pytorch(torch):
+    tg.manual_seed(3)
+    ours = trained_a_little(cnn(nn, dtype="float64"),
+                            lambda: tg.randn(5, 2, 6, 6, dtype="float64") * 2.0 - 1.0).eval()
+    theirs = cnn(torch.nn, dtype=torch.float64).eval()
+    theirs.load_state_dict({key: torch.from_numpy(t.numpy()) for key, t in ours.state_dict().items()})
+    x = numpy.random.default_rng(2).standard_normal((4, 2, 6, 6))
+    numpy.testing.assert_allclose(ours(Tensor(x)).numpy(), theirs(torch.from_numpy(x)).detach().numpy(),
+                                  rtol=1e-11, atol=1e-11)
+
+
+def test_repr_reads_like_pytorch(torch):
+    def model(framework):
+        return framework.Sequential(OrderedDict(
+            conv=framework.Conv2d(1, 2, 3, stride=2, bias=False), flat=framework.Flatten(),
+            body=framework.Sequential(framework.Linear(8, 4), framework.Sigmoid()),
+        ))
+
+    assert repr(model(nn)) == repr(model(torch.nn))
