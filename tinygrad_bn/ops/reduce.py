@@ -34,10 +34,23 @@ def _spread(grad, shape: tuple, axes: tuple, keepdims: bool):
     return grad.broadcast_to(shape)
 
 
+# Sums of float16 and float32 accumulate in the next wider type: NumPy adds
+# along a non-contiguous axis one element after another, and float32 data with
+# mean 1000 would lose its spread (see docs/batchnorm.md, "Numerics").
+WIDER = {"float16": "float32", "float32": "float64"}
+
+
+def _accumulate(reduction, x, axes, keepdims):
+    wider = WIDER.get(x.dtype.name)
+    if wider is None:
+        return reduction(axis=axes, keepdims=keepdims)
+    return reduction(axis=axes, keepdims=keepdims, dtype=wider).astype(x.dtype)
+
+
 class Sum(Function):
     def forward(self, x, axes, keepdims):
         self.input_shape = x.shape
-        return x.data.sum(axis=axes, keepdims=keepdims)
+        return _accumulate(x.data.sum, x, axes, keepdims)
 
     def backward(self, grad):
         return _spread(grad, self.input_shape, self.params["axes"], self.params["keepdims"])
@@ -46,7 +59,7 @@ class Sum(Function):
 class Mean(Function):
     def forward(self, x, axes, keepdims):
         self.input_shape = x.shape
-        return x.data.mean(axis=axes, keepdims=keepdims)
+        return _accumulate(x.data.mean, x, axes, keepdims)
 
     def backward(self, grad):
         axes = self.params["axes"]
