@@ -26,6 +26,20 @@ def test_bad_axes_are_rejected(axis, problem):
         Tensor(X).sum(axis)
 
 
+def test_axes_may_be_numpy_integers():
+    numpy.testing.assert_allclose(Tensor(X).sum(numpy.int64(1)).numpy(), X.sum(1))
+    numpy.testing.assert_allclose(Tensor(X).mean((numpy.int32(0), 2)).numpy(), X.mean((0, 2)))
+
+
+@pytest.mark.parametrize("axis", [0, -1, (), None])
+def test_a_0d_tensor_reduces_over_its_only_axis_name(axis):
+    x = Tensor(2.5, requires_grad=True)
+    y = x.sum(axis)
+    assert y.shape == () and y.item() == 2.5
+    y.backward()
+    assert x.grad.item() == 1.0
+
+
 def test_max_of_an_empty_axis_is_rejected():
     with pytest.raises(ValueError, match=r"empty axis.*\(2, 0\)"):
         Tensor(numpy.ones((2, 0))).max(1)

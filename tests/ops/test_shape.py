@@ -88,6 +88,25 @@ def test_concatenate_and_stack_reject_mismatched_shapes():
         tg.concatenate([])
 
 
+@pytest.mark.parametrize("join", [
+    lambda ts: tg.concatenate(ts, axis=2),
+    lambda ts: tg.concatenate(ts, axis=-3),
+    lambda ts: tg.stack(ts, axis=3),
+    lambda ts: tg.stack(ts, axis=-4),
+    lambda ts: ts[0].swapaxes(0, 2),
+], ids=["concatenate 2", "concatenate -3", "stack 3", "stack -4", "swapaxes"])
+def test_out_of_range_axes_are_rejected(join):
+    with pytest.raises(ValueError, match="out of range"):
+        join([Tensor(numpy.ones((2, 3))), Tensor(numpy.ones((2, 3)))])
+
+
+def test_concatenate_needs_axes_and_stack_does_not():
+    scalars = [Tensor(1.0), Tensor(2.0)]
+    with pytest.raises(ValueError, match="at least one dimension.*use stack"):
+        tg.concatenate(scalars)
+    assert tg.stack(scalars).tolist() == [1.0, 2.0]
+
+
 def test_pad_needs_one_pair_per_axis():
     with pytest.raises(ValueError, match=r"1 \(before, after\) pairs.*\(2, 3\)"):
         Tensor(numpy.ones((2, 3))).pad(((1, 1),))

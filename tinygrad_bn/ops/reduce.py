@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 import math
+import operator
 
 from tinygrad_bn.autograd import Function
 from tinygrad_bn.ops.elementwise import constant
 
 
+def normalize_axis(axis, ndim: int) -> int:
+    """One axis (negative counts from the end) as a non-negative int."""
+    axis = operator.index(axis)
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"axis {axis} is out of range for a tensor with {ndim} dimensions")
+    return axis % ndim
+
+
 def normalize_axes(axis, ndim: int) -> tuple:
-    """``axis`` (None, an int or a sequence) as a sorted tuple of non-negative axes."""
+    """``axis`` (None, an int or a sequence) as a sorted tuple of non-negative axes.
+
+    A 0-d tensor has no axes to reduce; axis 0 or -1 names it, as in PyTorch."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    normalized = []
-    for a in axes:
-        if not -ndim <= a < (ndim or 1):
-            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
-        normalized.append(a % ndim if ndim else 0)
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    normalized = [normalize_axis(a, ndim or 1) for a in axes]
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"repeated axis in {axis}")
-    return tuple(sorted(normalized))
+    return tuple(sorted(normalized)) if ndim else ()
 
 
 def _kept_shape(shape: tuple, axes: tuple) -> tuple:

@@ -8,6 +8,7 @@ import math
 from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.backend import get_backend
 from tinygrad_bn.ops.elementwise import broadcast_shapes
+from tinygrad_bn.ops.reduce import normalize_axis
 
 
 class Reshape(Function):
@@ -153,6 +154,8 @@ def transpose(x, *axes):
 
 
 def swapaxes(x, a: int, b: int):
+    """Exchange two axes."""
+    a, b = normalize_axis(a, x.ndim), normalize_axis(b, x.ndim)
     axes = list(range(x.ndim))
     axes[a], axes[b] = axes[b], axes[a]
     return transpose(x, *axes)
@@ -188,7 +191,9 @@ def concatenate(tensors, axis=0):
     if not tensors:
         raise ValueError("concatenate needs at least one tensor")
     first = tensors[0]
-    axis = axis % first.ndim if first.ndim else axis
+    if first.ndim == 0:
+        raise ValueError("concatenate needs tensors of at least one dimension, got shape (); use stack")
+    axis = normalize_axis(axis, first.ndim)
     for t in tensors[1:]:
         if t.ndim != first.ndim or any(
             a != b for i, (a, b) in enumerate(zip(t.shape, first.shape, strict=True)) if i != axis
@@ -208,7 +213,7 @@ def stack(tensors, axis=0):
     for t in tensors[1:]:
         if t.shape != shape:
             raise ValueError(f"stack needs tensors of one shape, got {shape} and {t.shape}")
-    axis = axis % (len(shape) + 1)
+    axis = normalize_axis(axis, len(shape) + 1)
     expanded = shape[:axis] + (1,) + shape[axis:]
     return concatenate([t.reshape(expanded) for t in tensors], axis=axis)
 
