@@ -109,7 +109,8 @@ def run_backward(outputs, grads, retain_graph, create_graph, inputs=None):
             node = ready.pop()
             grad = node_grads.pop(node)
             if node.retains_grad:
-                node.grad = grad if create_graph else grad.detach()
+                kept = grad if create_graph else grad.detach()
+                node.grad = kept if node.grad is None else node.grad + kept
             if node in wanted_nodes:
                 capture[node] = grad
             node._check_not_released()

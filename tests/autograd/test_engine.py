@@ -1,0 +1,275 @@
+"""The backward engine: errors, accumulation, freed graphs, memory, deep graphs, grad()."""
+
+import gc
+import math
+import tracemalloc
+import weakref
+
+import numpy
+import pytest
+
+from tinygrad_bn import Tensor
+from tinygrad_bn.autograd import backward, grad
+
+# backward() errors ------------------------------------------------------------------
+
+
+def test_backward_of_a_non_scalar_needs_a_gradient():
+    y = Tensor([1.0, 2.0], requires_grad=True) * 2.0
+    with pytest.raises(RuntimeError, match=r"one element, got shape \(2,\).*gradient="):
+        y.backward()
+
+
+def test_backward_of_a_tensor_that_does_not_require_grad():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        (Tensor([1.0]) * 2.0).sum().backward()
+
+
+def test_backward_with_a_gradient_of_the_wrong_shape():
+    y = Tensor([1.0, 2.0], requires_grad=True) * 2.0
+    with pytest.raises(ValueError, match=r"gradient of shape \(3,\).*output of shape \(2,\)"):
+        y.backward(Tensor([1.0, 1.0, 1.0]))
+
+
+def test_backward_with_an_explicit_gradient():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (x * x).backward(numpy.array([10.0, 100.0], dtype="float32"))
+    assert x.grad.tolist() == [20.0, 400.0]
+
+
+# Accumulation and freed graphs -----------------------------------------------------------
+
+
+def test_gradients_accumulate_until_cleared():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    for expected in ([2.0, 4.0], [4.0, 8.0]):
+        (x * x).sum().backward()
+        assert x.grad.tolist() == expected
+    x.grad = None
+    (x * 3.0).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_gradients_are_leaves_that_do_not_require_grad():
+    x = Tensor([1.0], requires_grad=True)
+    (x * x).sum().backward()
+    assert x.grad.is_leaf and not x.grad.requires_grad
+
+
+def test_second_backward_through_a_freed_graph_says_retain_graph():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = (x.exp() * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match=r"retain_graph=True"):
+        y.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = Tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    y = (x.exp() * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    # d/dx (x eˣ) = (1 + x) eˣ, accumulated twice
+    numpy.testing.assert_allclose(x.grad.numpy(), 2 * (1 + x.numpy()) * numpy.exp(x.numpy()))
+
+
+@pytest.mark.parametrize("retain_graph", [False, True])
+def test_saved_arrays_are_released_after_backward(retain_graph):
+    x = Tensor(numpy.arange(1.0, 4.0), requires_grad=True)
+    h = x.exp()
+    saved = weakref.ref(h.data)
+    loss = (h * h).sum()
+    del h
+    gc.collect()
+    assert saved() is not None, "the graph keeps eˣ for backward"
+    loss.backward(retain_graph=retain_graph)
+    gc.collect()
+    assert (saved() is not None) == retain_graph
+
+
+def test_training_loop_memory_does_not_grow():
+    rng = numpy.random.default_rng(0)
+    x = Tensor(rng.standard_normal((8, 4)))
+    target = Tensor(rng.standard_normal((8, 1)))
+    w1 = Tensor(rng.standard_normal((4, 6)) * 0.5, requires_grad=True)
+    w2 = Tensor(rng.standard_normal((6, 1)) * 0.5, requires_grad=True)
+
+    def step():
+        hidden = (x @ w1).tanh()
+        loss = ((hidden @ w2 - target) ** 2).mean()
+        loss.backward()
+        for w in (w1, w2):
+            w.data -= 0.01 * w.grad.data
+            w.grad = None
+        return loss.item()
+
+    tracemalloc.start()
+    try:
+        first_loss = [step() for _ in range(200)][0]
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        last_loss = [step() for _ in range(1800)][-1]
+        gc.collect()
+        growth = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert last_loss < first_loss
+    assert growth < 20_000, f"memory grew by {growth} bytes over 1800 steps"
+
+
+def test_a_100000_op_chain_without_recursion():
+    x = Tensor([0.5, -2.0], dtype="float64", requires_grad=True)
+    y = x
+    for _ in range(50_000):
+        y = y * 1.0001 + x
+    y.sum().backward()
+    # y_n = a·y_{n-1} + x  ⇒  y_n = x·(aⁿ⁺¹ − 1)/(a − 1), the same as dy_n/dx
+    a, n = 1.0001, 50_000
+    slope = (a ** (n + 1) - 1) / (a - 1)
+    numpy.testing.assert_allclose(y.numpy(), x.numpy() * slope, rtol=1e-9)
+    numpy.testing.assert_allclose(x.grad.numpy(), [slope, slope], rtol=1e-9)
+
+
+def test_a_shared_input_gets_the_sum_of_both_paths():
+    x = Tensor([3.0], requires_grad=True)
+    a = x * 2.0
+    b = x * x
+    (a * b).sum().backward()
+    # d/dx (2x · x²) = 6x²
+    assert x.grad.tolist() == [54.0]
+
+
+def test_backward_of_several_outputs_with_their_gradients():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y1, y2 = x * 3.0, x * x
+    backward([y1, y2], [Tensor([1.0, 1.0]), Tensor([10.0, 10.0])])
+    assert x.grad.tolist() == [23.0, 43.0]
+
+
+def test_backward_through_an_output_that_feeds_another_output():
+    x = Tensor([2.0], requires_grad=True)
+    y = x * x
+    z = y * 3.0
+    backward([y, z], [Tensor([1.0]), Tensor([1.0])])
+    # dy/dx + dz/dx = 2x + 6x
+    assert x.grad.tolist() == [16.0]
+
+
+def test_retained_gradients_accumulate_like_leaf_gradients():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3.0
+    h.retain_grad()
+    y = (h * h).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    assert h.grad.tolist() == [12.0, 24.0] and x.grad.tolist() == [36.0, 72.0]
+
+
+def test_retain_grad_keeps_a_non_leaf_gradient():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3.0
+    other = x * 5.0
+    h.retain_grad()
+    (h * h + other).sum().backward()
+    assert h.grad.tolist() == [6.0, 12.0]
+    assert other.grad is None
+
+
+# grad() -----------------------------------------------------------------------------
+
+
+def test_grad_returns_a_tuple_and_leaves_dot_grad_alone():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    result = grad((a * b).sum(), [a, b])
+    assert isinstance(result, tuple) and len(result) == 2
+    assert result[0].tolist() == [3.0, 4.0] and result[1].tolist() == [1.0, 2.0]
+    assert a.grad is None and b.grad is None
+
+
+def test_grad_with_grad_outputs():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (dx,) = grad(x * x, x, grad_outputs=Tensor([10.0, -1.0]))
+    assert dx.tolist() == [20.0, -4.0]
+
+
+def test_grad_of_several_outputs():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (dx,) = grad([x.sum(), (x * x).sum()], [x])
+    assert dx.tolist() == [3.0, 5.0]
+
+
+def test_second_order_with_create_graph():
+    x = Tensor([0.3, -1.2, 2.0], dtype="float64", requires_grad=True)
+    f = (x.exp() * x).sum()
+    (df,) = grad(f, x, create_graph=True)
+    assert df.requires_grad
+    (ddf,) = grad(df.sum(), x)
+    values = x.numpy()
+    # f = x eˣ:  f' = (1 + x) eˣ,  f'' = (2 + x) eˣ
+    numpy.testing.assert_allclose(df.numpy(), (1 + values) * numpy.exp(values))
+    numpy.testing.assert_allclose(ddf.numpy(), (2 + values) * numpy.exp(values))
+
+
+def test_mixed_second_derivative_matches_finite_differences():
+    x = Tensor([0.5, 1.5], dtype="float64", requires_grad=True)
+    y = Tensor([2.0, -1.0], dtype="float64", requires_grad=True)
+
+    def dfdx_sum(y_values):
+        x_ = Tensor(x.numpy(), requires_grad=True)
+        (d,) = grad((x_ * x_ * Tensor(y_values)).tanh().sum(), x_)
+        return d.numpy().sum()
+
+    (dx,) = grad((x * x * y).tanh().sum(), x, create_graph=True)
+    (dxdy,) = grad(dx.sum(), y)
+    eps = 1e-6
+    for i in range(2):
+        step = numpy.eye(2)[i] * eps
+        numerical = (dfdx_sum(y.numpy() + step) - dfdx_sum(y.numpy() - step)) / (2 * eps)
+        assert dxdy.numpy()[i] == pytest.approx(numerical, rel=1e-6)
+
+
+def test_third_order():
+    x = Tensor([2.0], dtype="float64", requires_grad=True)
+    (d1,) = grad((x**4).sum(), x, create_graph=True)
+    (d2,) = grad(d1.sum(), x, create_graph=True)
+    (d3,) = grad(d2.sum(), x)
+    assert (d1.item(), d2.item(), d3.item()) == (32.0, 48.0, 48.0)
+
+
+def test_allow_unused():
+    x = Tensor([1.0], requires_grad=True)
+    unused = Tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"input 1.*allow_unused=True"):
+        grad((x * 2.0).sum(), [x, unused])
+    dx, dunused = grad((x * 2.0).sum(), [x, unused], allow_unused=True)
+    assert dx.tolist() == [2.0] and dunused is None
+
+
+def test_grad_with_respect_to_non_leaf_tensors():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3.0
+    y = (h * h).sum()
+    dh, dx = grad(y, [h, x])
+    assert dh.tolist() == [6.0, 12.0] and dx.tolist() == [18.0, 36.0]
+
+
+def test_grad_needs_inputs_that_require_grad():
+    with pytest.raises(RuntimeError, match="requires grad"):
+        grad(Tensor([1.0], requires_grad=True).sum(), Tensor([1.0]))
+
+
+def test_grad_without_create_graph_gives_constants():
+    x = Tensor([1.0], requires_grad=True)
+    (dx,) = grad((x * x).sum(), x)
+    assert not dx.requires_grad and dx.is_leaf
+
+
+def test_cross_entropy_gradient_is_probabilities_minus_onehot():
+    logits = Tensor([[1.0, 2.0, 0.5]], dtype="float64", requires_grad=True)
+    loss = -logits.log_softmax()[0, 1]
+    loss.backward()
+    p = numpy.exp(logits.numpy()) / numpy.exp(logits.numpy()).sum()
+    numpy.testing.assert_allclose(logits.grad.numpy(), p - numpy.array([[0.0, 1.0, 0.0]]))
+    assert loss.item() == pytest.approx(-math.log(p[0, 1]))
+

@@ -1,0 +1,123 @@
+"""Function, the public way to add an op; grad mode (no_grad); scopes."""
+
+import pytest
+
+from tinygrad_bn import Function, Tensor, enable_grad, is_grad_enabled, no_grad
+from tinygrad_bn.autograd import grad, once_differentiable, scope, set_grad_enabled
+from tinygrad_bn.check import gradcheck, gradgradcheck
+
+
+class Square(Function):
+    """x², written the way a user adds an op of their own."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return x.data * x.data
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad * x * 2.0
+
+
+class ScaledSum(Function):
+    """Two inputs, a keyword parameter, and gradients only where needed."""
+
+    def forward(self, a, b, scale):
+        return (a.data + b.data) * scale
+
+    def backward(self, grad):
+        scale = self.params["scale"]
+        need_a, need_b = self.needs_input_grad
+        return (grad * scale if need_a else None), (grad * scale if need_b else None)
+
+
+class ArrayBackward(Function):
+    def forward(self, x):
+        return x.data * 3.0
+
+    @once_differentiable
+    def backward(self, grad):
+        return Tensor(grad.data * 3.0)
+
+
+def test_a_user_function_end_to_end():
+    x = Tensor([1.0, -2.0, 3.0], requires_grad=True)
+    y = Square.apply(x)
+    assert y.tolist() == [1.0, 4.0, 9.0]
+    assert isinstance(y.grad_fn, Square) and y.grad_fn.name == "Square"
+    (y * Tensor([1.0, 10.0, 100.0])).sum().backward()
+    assert x.grad.tolist() == [2.0, -40.0, 600.0]
+
+
+def test_a_user_function_passes_gradcheck_and_gradgradcheck():
+    x = Tensor([0.4, -1.3, 2.2], dtype="float64", requires_grad=True)
+    assert gradcheck(Square.apply, x)
+    assert gradgradcheck(Square.apply, x)
+
+
+def test_params_and_needs_input_grad():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([5.0, 5.0])
+    y = ScaledSum.apply(a, b, scale=2.0)
+    assert y.tolist() == [12.0, 14.0]
+    assert y.grad_fn.params == {"scale": 2.0}
+    assert y.grad_fn.needs_input_grad == (True, False)
+    y.sum().backward()
+    assert a.grad.tolist() == [2.0, 2.0] and b.grad is None
+
+
+def test_inputs_that_need_no_gradient_are_not_recorded():
+    y = ScaledSum.apply(Tensor([1.0]), Tensor([2.0]), scale=1.0)
+    assert y.grad_fn is None and not y.requires_grad
+
+
+def test_once_differentiable_refuses_double_backward():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (dx,) = grad(ArrayBackward.apply(x).sum(), x)
+    assert dx.tolist() == [3.0, 3.0]
+    with pytest.raises(RuntimeError, match="ArrayBackward.backward is not differentiable"):
+        grad(ArrayBackward.apply(x).sum(), x, create_graph=True)
+
+
+def test_no_grad_as_a_context_manager():
+    x = Tensor([1.0], requires_grad=True)
+    with no_grad():
+        assert not is_grad_enabled()
+        y = x * 2.0
+    assert is_grad_enabled()
+    assert not y.requires_grad and y.grad_fn is None
+
+
+def test_no_grad_as_a_decorator_and_after_an_exception():
+    @no_grad()
+    def double(t):
+        return t * 2.0
+
+    x = Tensor([1.0], requires_grad=True)
+    assert not double(x).requires_grad
+    with pytest.raises(ZeroDivisionError), no_grad():
+        raise ZeroDivisionError
+    assert is_grad_enabled() and (x * 2.0).requires_grad
+
+
+def test_enable_grad_inside_no_grad():
+    x = Tensor([1.0], requires_grad=True)
+    with no_grad():
+        with enable_grad():
+            assert (x * 2.0).requires_grad
+        with set_grad_enabled(True):
+            assert (x * 2.0).requires_grad
+        assert not (x * 2.0).requires_grad
+
+
+def test_scopes_tag_the_nodes_recorded_inside():
+    x = Tensor([1.0], requires_grad=True)
+    with scope("block", "outer") as outer:
+        y = x * 2.0
+        with scope("block", "inner") as inner:
+            z = y.exp()
+    w = z + 1.0
+    assert y.grad_fn.scope == (outer,) and z.grad_fn.scope == (outer, inner)
+    assert w.grad_fn.scope == ()
+    assert (outer.kind, outer.label) == ("block", "outer")
+
