@@ -1,14 +1,77 @@
-"""``tinygrad-bn compare``: not available yet."""
+"""``tinygrad-bn compare``: cross-check fused against composite BatchNorm.
+
+Prints one line per check (the worst relative errors), the full table of every
+failing check, and each implementation's time and memory; exits 1 if anything
+disagrees beyond tolerance. ``--json`` prints the whole report as one JSON object.
+"""
 
 from __future__ import annotations
 
-import sys
+import argparse
+import json
+import math
+
+from tinygrad_bn.check.compare_bn import DTYPES, MODES, SHAPES, TIMING_SHAPE, compare_bn
+
+AFFINE = {"both": (True, False), "on": (True,), "off": (False,)}
+
+
+def _shape(text: str) -> tuple:
+    try:
+        shape = tuple(int(n) for n in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a shape like 8,3 or 2,3,4,4, got {text!r}") from None
+    if not 2 <= len(shape) <= 4 or min(shape) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected (N, C), (N, C, L) or (N, C, H, W) of positive sizes, got {text!r}"
+        )
+    if math.prod(shape) // shape[1] < 2:
+        raise argparse.ArgumentTypeError(
+            f"training mode needs more than one value per channel (N·L or N·H·W >= 2), got {text!r}"
+        )
+    return shape
+
+
+def _text(shape) -> str:
+    return ",".join(map(str, shape))
 
 
 def configure(parser):
-    parser.add_argument("rest", nargs="*", help="arguments (the command is not implemented yet)")
+    parser.add_argument("--shapes", type=_shape, nargs="+", default=list(SHAPES), metavar="N,C[,...]",
+                        help=f"input shapes to check (default: {' '.join(map(_text, SHAPES))})")
+    parser.add_argument("--dtypes", nargs="+", choices=DTYPES, default=list(DTYPES), help="dtypes to check")
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES), help="training and/or eval")
+    parser.add_argument("--affine", choices=list(AFFINE), default="both", help="with γ, β; without; or both")
+    parser.add_argument("--first-order", action="store_true", help="skip the second-order terms")
+    parser.add_argument("--steps", type=int, default=3,
+                        help="training batches before the running statistics are compared (default 3)")
+    parser.add_argument("--timing-shape", type=_shape, default=TIMING_SHAPE, metavar="N,C[,...]",
+                        help=f"shape for time and memory (default: {_text(TIMING_SHAPE)})")
+    parser.add_argument("--no-timing", action="store_true", help="skip time and memory")
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds per implementation (default 5)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the data and of the random gradients")
+    parser.add_argument("--verbose", action="store_true", help="print the full table of every check")
+    parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
 
 
 def run(args) -> int:
-    print("tinygrad-bn compare is not implemented yet", file=sys.stderr)
-    return 2
+    if args.steps < 1 or args.rounds < 1:
+        raise SystemExit(
+            f"tinygrad-bn compare: --steps and --rounds must be >= 1, got {args.steps} and {args.rounds}"
+        )
+    report = compare_bn(
+        shapes=args.shapes,
+        dtypes=args.dtypes,
+        modes=args.modes,
+        affine=AFFINE[args.affine],
+        second_order=not args.first_order,
+        steps=args.steps,
+        timing_shape=None if args.no_timing else args.timing_shape,
+        rounds=args.rounds,
+        seed=args.seed,
+    )
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        print(report.to_text(verbose=args.verbose))
+    return 0 if report.passed else 1

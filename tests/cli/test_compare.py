@@ -1,0 +1,57 @@
+"""``tinygrad-bn compare``: the BatchNorm cross-check from the command line."""
+
+import importlib
+import json
+
+import pytest
+
+from tinygrad_bn.batchnorm import batch_norm
+from tinygrad_bn.cli import main
+
+QUICK = ["compare", "--shapes", "6,2", "--dtypes", "float64", "--no-timing"]
+
+
+def test_prints_the_summary_and_exits_0_when_everything_agrees(capsys):
+    assert main(QUICK) == 0
+    out = capsys.readouterr().out
+    assert "(6, 2) float64 · training · affine" in out and "BatchNorm1d running statistics" in out
+    assert out.rstrip().endswith("all checks passed")
+
+
+def test_json_output_is_one_object_for_scripts(capsys):
+    assert main([*QUICK, "--modes", "eval", "--affine", "on", "--first-order", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["passed"] is True and data["costs"] == []
+    # one eval case with affine, then the running statistics with momentum 0.1 and None
+    assert len(data["checks"]) == 3
+    assert "eval · affine" in data["checks"][0]["title"]
+    assert not any(row["kind"] == "2nd" for check in data["checks"] for row in check["rows"])
+
+
+def test_times_and_measures_memory_at_the_timing_shape(capsys):
+    args = ["compare", "--shapes", "6,2", "--dtypes", "float32", "--modes", "training", "--affine", "on",
+            "--timing-shape", "8,4,3", "--rounds", "1"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "kept for backward" in out and "(8, 4, 3)" in out
+
+
+def test_exits_1_and_shows_the_failing_table_when_the_twins_disagree(capsys, monkeypatch):
+    matrix = importlib.import_module("tinygrad_bn.check.compare_bn")
+
+    def off_by_a_little(*args, impl, **kwargs):
+        y = batch_norm(*args, impl=impl, **kwargs)
+        return y * 1.001 if impl == "fused" else y
+
+    monkeypatch.setattr(matrix, "batch_norm", off_by_a_little)
+    assert main(QUICK) == 1
+    out = capsys.readouterr().out
+    assert "checks FAILED" in out and "✗" in out and "fused vs composite" in out
+
+
+@pytest.mark.parametrize("shape", ["6", "6,x", "0,3", "1,3", "1,2,3,4,5"])
+def test_rejects_shapes_it_cannot_check(shape, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["compare", "--shapes", shape])
+    assert exit_info.value.code == 2
+    assert repr(shape) in capsys.readouterr().err
