@@ -47,7 +47,8 @@ def random_like(t: Tensor, rng: numpy.random.Generator, requires_grad=False) -> 
 def _weighted_output(fn, inputs, upstream) -> float:
     """⟨v, f(inputs)⟩ summed over all outputs, as a Python float."""
     outputs = _as_tuple(fn(*inputs))
-    return float(sum((out.astype(v.dtype) * v).sum().item() for out, v in zip(outputs, upstream)))
+    products = ((out.astype(v.dtype) * v).sum().item() for out, v in zip(outputs, upstream, strict=True))
+    return float(sum(products))
 
 
 def _numerical_gradient(fn, inputs, index, upstream, eps):
@@ -69,11 +70,14 @@ def _analytical_gradients(fn, inputs, upstream):
     if len(outputs) != len(upstream):
         raise RuntimeError("the function returned a different number of outputs on a second call")
     wanted = [t for t in inputs if t.requires_grad]
-    live = [(out, v) for out, v in zip(outputs, upstream) if out.requires_grad]
+    live = [(out, v) for out, v in zip(outputs, upstream, strict=True) if out.requires_grad]
     if not live:
         return [numpy.zeros(t.shape) for t in wanted]
     grads = grad([o for o, _ in live], wanted, grad_outputs=[v for _, v in live], allow_unused=True)
-    return [numpy.zeros(t.shape) if g is None else g.numpy().astype(numpy.float64) for t, g in zip(wanted, grads)]
+    return [
+        numpy.zeros(t.shape) if g is None else g.numpy().astype(numpy.float64)
+        for t, g in zip(wanted, grads, strict=True)
+    ]
 
 
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0) -> bool:
@@ -101,7 +105,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
         numerical = _numerical_gradient(fn, inputs, index, upstream, eps)
         excess = numpy.abs(analytical[position] - numerical) - (atol + rtol * numpy.abs(numerical))
         if excess.size and excess.max() > 0:
-            element = numpy.unravel_index(int(excess.argmax()), excess.shape)
+            element = tuple(int(i) for i in numpy.unravel_index(int(excess.argmax()), excess.shape))
             if worst is None or excess[element] > worst[0]:
                 worst = (excess[element], index, element, analytical[position][element], numerical[element])
     if worst is None:
@@ -134,14 +138,18 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     if grad_outputs is None:
         upstream = tuple(random_like(out, rng, requires_grad=True) for out in outputs)
     else:
-        upstream = tuple(Tensor(v, requires_grad=True) for v in _as_tuple(grad_outputs))
+        given = grad_outputs if isinstance(grad_outputs, (tuple, list)) else (grad_outputs,)
+        upstream = tuple(
+            Tensor(v, dtype=out.dtype, device=out.device, requires_grad=True)
+            for v, out in zip(given, outputs, strict=True)
+        )
     count = len(inputs)
 
     def first_derivatives(*args):
         values, vs = args[:count], args[count:]
         outs = _as_tuple(fn(*values))
         wanted = [t for t in values if t.requires_grad]
-        live = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
+        live = [(o, v) for o, v in zip(outs, vs, strict=True) if o.requires_grad]
         grads = grad([o for o, _ in live], wanted, grad_outputs=[v for _, v in live],
                      create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
