@@ -54,16 +54,18 @@ def _initial_gradient(output: Tensor, gradient) -> Tensor:
 def _count_consumers(roots) -> dict:
     """For every node reachable from ``roots``: how many recorded edges lead into it."""
     consumers = {}
+    roots = set(roots)
     stack = list(roots)
-    seen = set(stack)
     while stack:
         node = stack.pop()
         for parent, needed in zip(node.parents, node.needs_input_grad):
             if needed and isinstance(parent, Function):
-                consumers[parent] = consumers.get(parent, 0) + 1
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
+                if parent in consumers:
+                    consumers[parent] += 1
+                else:
+                    consumers[parent] = 1
+                    if parent not in roots:
+                        stack.append(parent)
     return consumers
 
 
@@ -78,7 +80,14 @@ def _fit(grad: Tensor, target) -> Tensor:
 
 def _accumulate(store: dict, key, grad: Tensor):
     previous = store.get(key)
-    store[key] = grad if previous is None else previous + grad
+    store[key] = grad if previous is None else _add(previous, grad)
+
+
+def _add(a: Tensor, b: Tensor) -> Tensor:
+    """a + b, recorded only while the backward itself is being recorded."""
+    if a.requires_grad or b.requires_grad:
+        return a + b
+    return Tensor._wrap(a.data + b.data, a._backend, None)
 
 
 def run_backward(outputs, grads, retain_graph, create_graph, inputs=None):
@@ -110,33 +119,38 @@ def run_backward(outputs, grads, retain_graph, create_graph, inputs=None):
             grad = node_grads.pop(node)
             if node.retains_grad:
                 kept = grad if create_graph else grad.detach()
-                node.grad = kept if node.grad is None else node.grad + kept
-            if node in wanted_nodes:
+                node.grad = kept if node.grad is None else _add(node.grad, kept)
+            if capture is not None and node in wanted_nodes:
                 capture[node] = grad
-            node._check_not_released()
+            if node.released:
+                node._check_not_released()
             input_grads = node.backward(grad)
-            if not isinstance(input_grads, tuple):
+            if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
-            if len(input_grads) != len(node.parents):
+            parents = node.parents
+            if len(input_grads) != len(parents):
                 raise RuntimeError(
-                    f"{node.name}.backward returned {len(input_grads)} gradients "
-                    f"for {len(node.parents)} inputs"
+                    f"{node.name}.backward returned {len(input_grads)} gradients for {len(parents)} inputs"
                 )
             if not retain_graph:
                 node.release()
-            for parent, needed, input_grad in zip(node.parents, node.needs_input_grad, input_grads):
+            for parent, needed, input_grad in zip(parents, node.needs_input_grad, input_grads):
                 if not needed:
                     continue
                 is_node = isinstance(parent, Function)
                 if input_grad is not None:
-                    input_grad = _fit(input_grad, parent)
+                    data = input_grad.data
+                    if data.shape != parent.shape or data.dtype != parent.dtype:
+                        input_grad = _fit(input_grad, parent)
                     if is_node:
-                        _accumulate(node_grads, parent, input_grad)
+                        previous = node_grads.get(parent)
+                        node_grads[parent] = input_grad if previous is None else _add(previous, input_grad)
                     elif inputs is None or parent in wanted_leaves:
                         _accumulate(leaf_grads, parent, input_grad)
                 if is_node:
-                    consumers[parent] -= 1
-                    if consumers[parent] == 0:
+                    remaining = consumers[parent] - 1
+                    consumers[parent] = remaining
+                    if remaining == 0:
                         if parent in node_grads:
                             ready.append(parent)
                         else:
@@ -146,7 +160,7 @@ def run_backward(outputs, grads, retain_graph, create_graph, inputs=None):
             for leaf, grad in leaf_grads.items():
                 if not create_graph:
                     grad = grad.detach()
-                leaf._grad = grad if leaf._grad is None else leaf._grad + grad
+                leaf._grad = grad if leaf._grad is None else _add(leaf._grad, grad)
             return None
     capture.update(leaf_grads)
     return tuple(capture.get(t._ctx if t._ctx is not None else t) for t in inputs)

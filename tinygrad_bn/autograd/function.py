@@ -141,20 +141,14 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Tensor, **params):
         """Run ``forward`` on ``inputs`` and record the call when a gradient is needed."""
-        backend = inputs[0]._backend
-        record = False
+        fn = cls()
+        backend = fn.backend = inputs[0]._backend
+        needs = tuple([t.requires_grad for t in inputs])
         for t in inputs:
             if t._backend is not backend:
                 raise _device_error(cls, inputs)
-            if t.requires_grad:
-                record = True
-        fn = cls()
-        fn.backend = backend
-        record = record and _mode.enabled
-        if record:
-            fn.needs_input_grad = tuple([t.requires_grad for t in inputs])
-        else:
-            fn.needs_input_grad = (False,) * len(inputs)
+        record = True in needs and _mode.enabled
+        fn.needs_input_grad = needs if record else (False,) * len(needs)
         data = fn.forward(*inputs, **params)
         if not record:
             return Tensor._wrap(data, fn.backend, None)

@@ -26,8 +26,23 @@ def lift(value, like: Tensor) -> Tensor:
     if isinstance(value, Tensor):
         return value
     if is_scalar(value):
-        return Tensor._wrap(like.xp.asarray(value, dtype=like.dtype), like._backend, None)
+        return Tensor._wrap(_scalar_array(value, like.data.dtype, like._backend), like._backend, None)
     return Tensor(value, device=like.device)
+
+
+_scalars = {}
+
+
+def _scalar_array(value, dtype, backend):
+    """A 0-d array holding ``value``; the few numbers a program uses over and over
+    (1.01, 0.5, the learning rate) are made once. Ops never write into their inputs."""
+    key = (value, type(value), dtype, backend)
+    array = _scalars.get(key)
+    if array is None:
+        if len(_scalars) >= 1024:
+            _scalars.clear()
+        array = _scalars[key] = backend.xp.asarray(value, dtype=dtype)
+    return array
 
 
 # A number of a higher kind than the tensor it meets (bool < int < float) promotes the
@@ -63,7 +78,8 @@ def broadcast_shapes(a: tuple, b: tuple) -> tuple | None:
 
 def binary(cls, a, b) -> Tensor:
     """Apply a two-input op after lifting a number on either side."""
-    a, b = lift_pair(a, b)
+    if type(a) is not Tensor or type(b) is not Tensor:
+        a, b = lift_pair(a, b)
     try:
         return cls.apply(a, b)
     except ValueError:
