@@ -125,8 +125,8 @@ class _Picture:
             head = self.ids[fold]
         for index, (parent, needed) in enumerate(zip(node.parents, node.needs_input_grad, strict=True)):
             tail = self._tail(parent, head)
-            if tail is None:
-                continue
+            if tail is None or (fold is not None and self.nodes[tail][0] == "constant"):
+                continue  # inside a fold, or a constant that only a fold uses
             if not isinstance(parent, Function):
                 self._place_leaf(tail, placement)
             if fold is None and tail == self.ids.get(parent):
@@ -211,6 +211,8 @@ class _Picture:
         graph = graphviz.Digraph(graph_attr=graph_attr, node_attr=styles.NODE, edge_attr=styles.EDGE)
         clusters = {(): graph}
         for node_id, (kind, item) in self.nodes.items():
+            if self.placement[node_id] is None:
+                continue  # a constant whose only consumers are folded
             cluster = self._cluster(self.placement[node_id], clusters)
             cluster.node(node_id, self._label(kind, item), **styles.KINDS[kind])
         for placement in sorted(clusters, key=len, reverse=True)[:-1]:

@@ -1,0 +1,90 @@
+"""The pictures of the two BatchNorm twins: what a reader of docs/visualization.md relies on."""
+
+import numpy
+import pytest
+
+from tinygrad_bn import Tensor, nn
+from tinygrad_bn.autograd.graph import saved_bytes
+from tinygrad_bn.viz import draw_graph, retain_grads
+
+STEPS = ("mean", "centre", "square", "variance", "add eps", "sqrt", "normalize", "scale", "shift")
+ROUTE_COLOURS = ("#2563eb", "#16a34a", "#dc2626")  # through x̂, μ, σ²
+SHAPES = [(4, 3), (2, 3, 5), (2, 3, 4, 4)]
+
+
+def run(impl, shape, training=True, **options):
+    module = (nn.BatchNorm2d if len(shape) == 4 else nn.BatchNorm1d)(shape[1], impl=impl, **options)
+    module.train(training)
+    rng = numpy.random.default_rng(0)
+    x = Tensor((5 * rng.normal(size=shape) + 12).astype("float32"), requires_grad=True)
+    return module, x, module(x)
+
+
+def draw(module, x, y, **options):
+    return draw_graph(y, params=module.named_parameters(), buffers=module.named_buffers(), inputs={"x": x},
+                      **options)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_composite_is_a_labelled_cluster_of_its_steps(render, shape):
+    module, x, y = run("composite", shape)
+    picture = render(draw(module, x, y))
+    assert len(picture.clusters) == 1
+    cluster = picture.cluster(f"{type(module).__name__} · composite")
+    for step in STEPS:
+        node = next(n for n, g in picture.nodes.items() if picture.text(g).startswith(step + " "))
+        assert picture.inside(node, cluster), step
+    colours = picture.edge_colours()
+    assert all(colours[c] >= 1 for c in ROUTE_COLOURS)
+    legend = picture.graph_text()
+    for route in ("directly through x̂", "through μ", "through σ²"):
+        assert f"x's gradient {route}" in legend
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_fused_is_one_node_with_its_hyperparameters(render, training):
+    module, x, y = run("fused", (4, 3), training, eps=1e-3, momentum=0.25)
+    picture = render(draw(module, x, y))
+    assert len(picture.clusters) == 0
+    assert len(picture.nodes) == 7  # x, weight, bias, running_mean, running_var, the op, the output
+    text = picture.label("BatchNorm (fused)")
+    assert "eps=0.001" in text and "momentum=0.25" in text
+    assert ("training" if training else "eval") in text
+    for buffer in ("running_mean", "running_var"):
+        assert picture.fill(picture.node(buffer)) != picture.fill(picture.node("weight"))
+    dashed = [title for title, g in picture.edges if g.find("{http://www.w3.org/2000/svg}path").get(
+        "stroke-dasharray")]
+    assert sorted(dashed) == sorted(f"{picture.node(b)}->{picture.node('BatchNorm')}"
+                                    for b in ("running_mean", "running_var"))
+
+
+def test_collapse_folds_the_composite_into_one_node(render):
+    module, x, y = run("composite", (4, 3))
+    picture = render(draw(module, x, y, collapse=("batch_norm",)))
+    assert len(picture.clusters) == 0
+    assert len(picture.nodes) == 5  # x, weight, bias, the folded BatchNorm, the output
+    text = picture.label("BatchNorm1d · composite")
+    assert "ops folded" in text and "(4, 3) float32" in text
+
+
+@pytest.mark.parametrize("impl", ["composite", "fused"])
+def test_show_saved_matches_the_graph_accounting(render, impl):
+    module, x, y = run(impl, (8, 3))
+    picture = render(draw(module, x, y, show_saved=True))
+    kept = f"keeps {saved_bytes(y)} B for backward"
+    assert kept in picture.graph_text()
+    if impl == "composite":
+        assert kept in picture.text(picture.clusters[picture.cluster("composite")])
+
+
+@pytest.mark.parametrize("impl", ["composite", "fused"])
+def test_show_grads_after_backward(render, impl):
+    module, x, y = run(impl, (6, 3))
+    retain_grads(y)
+    dy = numpy.random.default_rng(1).normal(size=(6, 3)).astype("float32")
+    y.backward(Tensor(dy), retain_graph=True)
+    picture = render(draw(module, x, y, show_grads=True))
+    norm = numpy.linalg.norm(x.grad.numpy().astype("float64"))
+    assert f"grad norm {norm:.4g} · (6, 3)" in picture.label("x (")
+    output = picture.label("output")
+    assert f"grad norm {numpy.linalg.norm(dy.astype('float64')):.4g} · (6, 3)" in output
