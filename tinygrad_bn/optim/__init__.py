@@ -1,0 +1,18 @@
+"""Optimizers with PyTorch's names, defaults and update rules.
+
+>>> from tinygrad_bn import nn, optim, randn
+>>> model = nn.Linear(3, 1)
+>>> optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+>>> loss = (model(randn(8, 3)) ** 2).mean()
+>>> loss.backward()
+>>> optimizer.step()
+>>> optimizer.zero_grad()
+>>> model.weight.grad is None
+True
+"""
+
+from tinygrad_bn.optim.adam import Adam, AdamW
+from tinygrad_bn.optim.optimizer import Optimizer
+from tinygrad_bn.optim.sgd import SGD
+
+__all__ = ["SGD", "Adam", "AdamW", "Optimizer"]

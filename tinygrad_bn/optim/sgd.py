@@ -1,0 +1,45 @@
+"""Stochastic gradient descent, with momentum, dampening, Nesterov and weight decay."""
+
+from __future__ import annotations
+
+from tinygrad_bn.optim.optimizer import Optimizer, check_at_least
+
+
+class SGD(Optimizer):
+    """PyTorch's SGD. For each parameter θ with gradient ∇:
+
+        g ← ∇ + λ·θ                                  (weight_decay λ)
+        b ← g at the first step, then μ·b + (1 − τ)·g  (momentum μ, dampening τ)
+        g ← g + μ·b if nesterov else b               (when μ ≠ 0)
+        θ ← θ − η·g                                  (lr η)
+    """
+
+    def __init__(self, params, lr: float, momentum: float = 0.0, dampening: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False):
+        for name, value in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay)):
+            check_at_least(name, value, 0.0, "SGD")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError(
+                f"SGD: nesterov needs momentum > 0 and dampening = 0, got momentum={momentum}, "
+                f"dampening={dampening}"
+            )
+        defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
+                    "weight_decay": weight_decay, "nesterov": nesterov}
+        super().__init__(params, defaults)
+
+    def update(self, param, grad, group, state):
+        xp = param.xp
+        momentum = group["momentum"]
+        if group["weight_decay"] != 0:
+            grad = grad + group["weight_decay"] * param.data
+        if momentum != 0:
+            buffer = state.get("momentum_buffer")
+            if buffer is None:
+                buffer = state["momentum_buffer"] = grad.copy()
+            else:
+                # b ← μ·b + (1 − τ)·g
+                xp.multiply(buffer, momentum, out=buffer)
+                xp.add(buffer, (1 - group["dampening"]) * grad, out=buffer)
+            grad = grad + momentum * buffer if group["nesterov"] else buffer
+        # θ ← θ − η·g
+        xp.subtract(param.data, group["lr"] * grad, out=param.data)
