@@ -110,6 +110,14 @@ def test_mixing_devices_names_both(strict_cuda, op):
     assert "'cuda'" in str(error.value) and ".to(device)" in str(error.value)
 
 
+def test_astype_on_the_device(strict_cuda):
+    x = Tensor([1.0, 2.0], requires_grad=True, device="cuda")
+    y = x.astype("float64")
+    assert y.device == "cuda" and y.dtype == "float64"
+    (y * y).sum().backward()
+    assert x.grad.device == "cuda" and x.grad.dtype == "float32" and x.grad.tolist() == [2.0, 4.0]
+
+
 def test_backward_with_a_gradient_on_another_device(strict_cuda):
     x = Tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="'cuda'.*'cpu'"):

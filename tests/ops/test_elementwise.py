@@ -103,3 +103,9 @@ def test_sigmoid_does_not_overflow_for_large_inputs():
     y.sum().backward()
     assert y.tolist() == [0.0, 0.5, 1.0]
     assert x.grad.tolist() == [0.0, 0.25, 0.0]
+
+
+def test_sigmoid_of_an_integer_tensor_is_a_float():
+    y = Tensor([0, 2]).sigmoid()
+    assert y.dtype.kind == "f"
+    numpy.testing.assert_allclose(y.numpy(), [0.5, 1 / (1 + numpy.exp(-2.0))])

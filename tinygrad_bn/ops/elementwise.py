@@ -78,7 +78,9 @@ def broadcast_shapes(a: tuple, b: tuple) -> tuple | None:
 
 def binary(cls, a, b) -> Tensor:
     """Apply a two-input op after lifting a number on either side."""
-    if type(a) is not Tensor or type(b) is not Tensor:
+    if type(b) is float and type(a) is Tensor and a.data.dtype.kind == "f":
+        b = Tensor._wrap(_scalar_array(b, a.data.dtype, a._backend), a._backend, None)
+    elif type(a) is not Tensor or type(b) is not Tensor:
         a, b = lift_pair(a, b)
     try:
         return cls.apply(a, b)
@@ -248,7 +250,7 @@ class Sigmoid(Function):
     def forward(self, x):
         # σ(x) = (1 + tanh(x/2)) / 2: no overflow for large |x|
         xp = x.xp
-        half = xp.asarray(0.5, dtype=x.dtype)
+        half = xp.asarray(0.5, dtype=x.dtype if x.dtype.kind == "f" else "float64")
         y = half + half * xp.tanh(half * x.data)
         self.save_output(y)
         return y
