@@ -3,9 +3,9 @@
 import numpy
 import pytest
 
-from tinygrad_bn import Tensor, nn
+from tinygrad_bn import Function, Tensor, nn
 from tinygrad_bn.autograd.graph import saved_bytes
-from tinygrad_bn.viz import draw_graph, retain_grads
+from tinygrad_bn.viz import draw_graph, retain_grads, topological_order
 
 STEPS = ("mean", "centre", "square", "variance", "add eps", "sqrt", "normalize", "scale", "shift")
 ROUTE_COLOURS = ("#2563eb", "#16a34a", "#dc2626")  # through x̂, μ, σ²
@@ -88,3 +88,37 @@ def test_show_grads_after_backward(render, impl):
     assert f"grad norm {norm:.4g} · (6, 3)" in picture.label("x (")
     output = picture.label("output")
     assert f"grad norm {numpy.linalg.norm(dy.astype('float64')):.4g} · (6, 3)" in output
+
+
+def test_reading_guide_gradients_are_the_terms_of_the_backward_formula():
+    """docs/visualization.md names, for each term of (B1)–(B6), the node whose
+    retained gradient it is; check each against the formula in float64."""
+    rng = numpy.random.default_rng(2)
+    data = 5 * rng.normal(size=(6, 3)) + 12
+    x = Tensor(data, requires_grad=True)
+    bn = nn.BatchNorm1d(3, impl="composite", dtype="float64")
+    bn.weight.data[...] = rng.normal(size=3)
+    y = bn(x)
+    retain_grads(y)
+    dy = rng.normal(size=(6, 3))
+    y.backward(Tensor(dy))
+    node = {n.role: n for n in topological_order([y]) if isinstance(n, Function) and n.role}
+
+    m, eps, gamma = 6, 1e-5, bn.weight.numpy()
+    mu = data.mean(0)
+    centred = data - mu
+    var = (centred**2).mean(0)
+    inv_std = 1 / numpy.sqrt(var + eps)
+    x_hat = centred * inv_std
+    dx_hat = dy * gamma  # (B3)
+    dvar = (dx_hat * centred).sum(0) * -0.5 * (var + eps) ** -1.5  # (B4)
+    dmu = -inv_std * dx_hat.sum(0)  # (B5)
+    close = numpy.testing.assert_allclose
+    close(bn.bias.grad.numpy(), dy.sum(0))  # (B1)
+    close(bn.weight.grad.numpy(), (dy * x_hat).sum(0))  # (B2)
+    close(node["normalize"].grad.numpy(), dx_hat)
+    close(node["add eps"].grad.numpy()[0], dvar)
+    close(node["variance"].grad.numpy()[0], dvar)
+    close(node["centre"].grad.numpy(), dx_hat * inv_std + dvar * 2 * centred / m)
+    close(node["mean"].grad.numpy()[0], dmu, atol=1e-12)
+    close(x.grad.numpy(), dx_hat * inv_std + dvar * 2 * centred / m + dmu / m)  # (B6)
