@@ -110,7 +110,8 @@ class _Picture:
             kind = "constant"
         else:
             kind = next((k for k in ("parameter", "buffer") if leaf in self.names[k]), "input")
-        self.ids[leaf] = self._add_node(kind, leaf, None if kind != "output" else ())
+        unplaced = None  # until a consumer is added: see _place_leaf
+        self.ids[leaf] = self._add_node(kind, leaf, () if kind == "output" else unplaced)
 
     def add_op(self, node: Function):
         fold, placement = self._fold_of(node)
