@@ -1,0 +1,215 @@
+"""The training job: model builders, the loop (against PyTorch), determinism,
+checkpoints and their errors."""
+
+import numpy
+import pytest
+
+from tinygrad_bn import Tensor, nn, optim
+from tinygrad_bn.data import DataLoader, load
+from tinygrad_bn.train import (
+    CheckpointError,
+    TrainConfig,
+    build_model,
+    evaluate,
+    fit,
+    load_checkpoint,
+    read_checkpoint,
+    save_checkpoint,
+    train_epoch,
+)
+
+TINY = {"dataset": "blobs", "epochs": 2, "batch_size": 32, "hidden": 16, "lr": 0.05}
+
+
+def kinds(model, cls):
+    return [module for module in model.modules() if isinstance(module, cls)]
+
+
+@pytest.mark.parametrize("norm", ["fused", "composite"])
+@pytest.mark.parametrize(
+    "model_kind, shape, cls", [("mlp", (64,), nn.BatchNorm1d), ("cnn", (1, 8, 8), nn.BatchNorm2d)]
+)
+def test_hidden_layers_have_batch_norm_of_the_chosen_impl_and_no_bias(model_kind, shape, cls, norm):
+    model = build_model(model_kind, norm, shape, num_classes=10, hidden=32)
+    norms = kinds(model, cls)
+    assert len(norms) == 2 and all(bn.impl == norm for bn in norms)
+    weighted = kinds(model, (nn.Linear, nn.Conv2d))
+    assert [layer.bias is None for layer in weighted] == [True, True, False]  # the classifier keeps its bias
+    assert model.eval()(Tensor(numpy.ones((3, *shape), numpy.float32))).shape == (3, 10)
+
+
+@pytest.mark.parametrize("model_kind, shape", [("mlp", (2,)), ("cnn", (3, 8, 8))])
+def test_without_norm_every_layer_has_a_bias(model_kind, shape):
+    model = build_model(model_kind, "none", shape, num_classes=4, hidden=8)
+    assert not kinds(model, nn.BatchNorm1d) and not kinds(model, nn.BatchNorm2d)
+    assert all(layer.bias is not None for layer in kinds(model, (nn.Linear, nn.Conv2d)))
+
+
+def test_cnn_needs_images():
+    with pytest.raises(ValueError, match=r"needs images of shape \(C, H, W\), got samples of shape \(2,\)"):
+        build_model("cnn", "fused", (2,), num_classes=3)
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"model": "rnn"}, "unknown model 'rnn': expected one of mlp, cnn"),
+        ({"norm": "layer"}, "unknown norm 'layer': expected one of fused, composite, none"),
+        ({"dataset": "mnist"}, "unknown dataset 'mnist': expected one of digits"),
+        ({"epochs": 0}, "epochs must be a positive integer, got 0"),
+        ({"lr": -1.0}, "lr must be positive, got -1.0"),
+    ],
+)
+def test_config_errors_name_what_is_allowed(changes, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**changes)
+
+
+@pytest.mark.parametrize("norm", ["fused", "none"])
+def test_training_steps_match_pytorch(norm):
+    """The same model, weights and batches give the same losses and test numbers."""
+    torch = pytest.importorskip("torch")
+    train_set, test_set = load("spirals")
+    ours = build_model("mlp", norm, (2,), 3, hidden=16)
+    theirs = torch.nn.Sequential(
+        *[torch.nn.Flatten(), torch.nn.Linear(2, 16, bias=norm == "none")]
+        + ([torch.nn.BatchNorm1d(16)] if norm != "none" else [])
+        + [torch.nn.ReLU(), torch.nn.Linear(16, 16, bias=norm == "none")]
+        + ([torch.nn.BatchNorm1d(16)] if norm != "none" else [])
+        + [torch.nn.ReLU(), torch.nn.Linear(16, 3)]
+    )
+    theirs.load_state_dict({key: torch.from_numpy(t.numpy().copy()) for key, t in ours.state_dict().items()})
+    our_losses, their_losses = [], []
+    train_epoch(
+        ours, DataLoader(train_set, 32, shuffle=True, drop_last=True, seed=1),
+        optim.SGD(ours.parameters(), lr=0.1, momentum=0.9),
+        on_step=lambda step, steps, loss, accuracy: our_losses.append(loss),
+    )
+    their_optimizer = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
+    for x, target in DataLoader(train_set, 32, shuffle=True, drop_last=True, seed=1):
+        their_optimizer.zero_grad()
+        logits = theirs(torch.from_numpy(x.numpy()))
+        loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(target.numpy()))
+        loss.backward()
+        their_optimizer.step()
+        their_losses.append(loss.item())
+    their_running = numpy.cumsum(their_losses) / numpy.arange(1, len(their_losses) + 1)
+    numpy.testing.assert_allclose(our_losses, their_running, rtol=1e-4)
+    test_loss, test_accuracy = evaluate(ours, test_set)
+    theirs.eval()
+    with torch.no_grad():
+        logits = theirs(torch.from_numpy(test_set.features))
+    labels = torch.from_numpy(test_set.labels)
+    assert test_loss == pytest.approx(torch.nn.functional.cross_entropy(logits, labels).item(), rel=1e-4)
+    assert test_accuracy == pytest.approx((logits.argmax(1) == labels).double().mean().item())
+
+
+def test_fit_learns_the_blobs():
+    result = fit(TrainConfig(**{**TINY, "epochs": 3}))
+    assert result.test_accuracy > 0.9
+    assert result.history[-1].train_loss < result.history[0].train_loss
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers():
+    first, again = fit(TrainConfig(**TINY)).summary(), fit(TrainConfig(**TINY)).summary()
+    other = fit(TrainConfig(**TINY, seed=1)).summary()
+    for key in ("train_loss", "test_loss", "test_accuracy"):
+        assert first[key] == again[key]
+    assert first["train_loss"] != other["train_loss"]
+
+
+def test_fit_runs_on_a_device(strict_cuda):
+    result = fit(TrainConfig(**{**TINY, "epochs": 1}, device="cuda"))
+    assert all(p.device == "cuda" for p in result.model.parameters())
+    assert 0 <= result.test_accuracy <= 1
+
+
+# Checkpoints -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def trained():
+    return fit(TrainConfig(**TINY))
+
+
+@pytest.fixture
+def checkpoint(trained, tmp_path):
+    return trained.save(tmp_path / "model.npz")
+
+
+def outputs(model, x):
+    return model.eval()(Tensor(x)).numpy()
+
+
+def test_checkpoint_round_trip_rebuilds_the_model(trained, checkpoint):
+    model, metadata = load_checkpoint(checkpoint)
+    x = numpy.random.default_rng(0).standard_normal((5, 2)).astype(numpy.float32)
+    numpy.testing.assert_array_equal(outputs(model, x), outputs(trained.model, x))
+    assert metadata["config"]["dataset"] == "blobs" and metadata["num_classes"] == 4
+    assert metadata["test_accuracy"] == trained.test_accuracy
+
+
+def test_checkpoint_loads_into_a_given_model_with_buffers(trained, checkpoint):
+    model = build_model("mlp", "composite", (2,), 4, hidden=16)
+    load_checkpoint(checkpoint, model)
+    saved = trained.model.state_dict()
+    for key, ours in model.state_dict().items():
+        numpy.testing.assert_array_equal(ours.numpy(), saved[key].numpy(), err_msg=key)
+    assert any(key.endswith("num_batches_tracked") for key in model.state_dict())
+
+
+def test_checkpoint_holds_plain_arrays_only(checkpoint):
+    with numpy.load(checkpoint, allow_pickle=False) as archive:
+        assert all(archive[key].dtype != object for key in archive.files)
+    state, _ = read_checkpoint(checkpoint)
+    assert state["1.weight"].shape == (16, 2)
+
+
+def test_mismatched_model_says_what_does_not_fit(checkpoint):
+    wider = build_model("mlp", "fused", (2,), 4, hidden=32)
+    mismatch = r"size mismatch for 1.weight: the checkpoint has shape \(16, 2\)"
+    with pytest.raises(CheckpointError, match=mismatch):
+        load_checkpoint(checkpoint, wider)
+    without_bn = build_model("mlp", "none", (2,), 4, hidden=16)
+    keys = "(?s)saved from mlp with norm=fused on blobs.*unexpected keys: 2.weight"
+    with pytest.raises(CheckpointError, match=keys):
+        load_checkpoint(checkpoint, without_bn)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda raw: raw[: len(raw) // 2],  # truncated
+        lambda raw: raw[:200] + bytes(len(raw) - 200),  # zeroed tail
+        lambda raw: b"not a checkpoint at all",
+    ],
+)
+def test_corrupt_file_is_a_clear_error(checkpoint, damage):
+    checkpoint_bytes = open(checkpoint, "rb").read()
+    with open(checkpoint, "wb") as handle:
+        handle.write(damage(checkpoint_bytes))
+    with pytest.raises(CheckpointError, match="is not a readable tinygrad_bn checkpoint"):
+        load_checkpoint(checkpoint)
+
+
+def test_other_npz_files_are_refused(tmp_path):
+    plain = tmp_path / "plain.npz"
+    numpy.savez(plain, weights=numpy.ones(3))
+    with pytest.raises(CheckpointError, match="no metadata"):
+        load_checkpoint(plain)
+    pickled = tmp_path / "pickled.npz"
+    numpy.savez(pickled, metadata=numpy.array([{"format": 1}], dtype=object))
+    with pytest.raises(CheckpointError, match="is not a readable tinygrad_bn checkpoint"):
+        load_checkpoint(pickled)
+
+
+def test_a_checkpoint_of_another_format_is_refused(tmp_path):
+    path = save_checkpoint(tmp_path / "old.npz", nn.Linear(2, 2), {"format": "someone-else/7"})
+    expected = "has format 'someone-else/7', expected 'tinygrad_bn.checkpoint/1'"
+    with pytest.raises(CheckpointError, match=expected):
+        read_checkpoint(path)
+
+
+def test_missing_file_is_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_checkpoint(tmp_path / "nothing.npz")
