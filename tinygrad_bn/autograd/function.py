@@ -107,6 +107,20 @@ def scope(kind: str, label: str | None = None):
         _mode.scope = previous
 
 
+_wrap = Tensor._wrap
+
+
+class _NothingNeeded(dict):
+    """(False,) * n for any n, made once."""
+
+    def __missing__(self, n):
+        self[n] = (False,) * n
+        return self[n]
+
+
+_NOTHING_NEEDED = _NothingNeeded()
+
+
 def _device_error(cls, inputs):
     devices = ", ".join(f"{tuple(t.shape)} on {t.device!r}" for t in inputs)
     return RuntimeError(
@@ -147,17 +161,18 @@ class Function:
         for t in inputs:
             if t._backend is not backend:
                 raise _device_error(cls, inputs)
-        record = True in needs and _mode.enabled
-        fn.needs_input_grad = needs if record else (False,) * len(needs)
+        mode = _mode
+        record = True in needs and mode.enabled
+        fn.needs_input_grad = needs if record else _NOTHING_NEEDED[len(needs)]
         data = fn.forward(*inputs, **params)
         if not record:
-            return Tensor._wrap(data, fn.backend, None)
+            return _wrap(data, fn.backend, None)
         fn.parents = tuple([t if t._ctx is None else t._ctx for t in inputs])
         fn.params = params
         fn.shape = data.shape
         fn.dtype = data.dtype
-        fn.scope = _mode.scope
-        return Tensor._wrap(data, fn.backend, fn)
+        fn.scope = mode.scope
+        return _wrap(data, fn.backend, fn)
 
     def forward(self, *inputs: Tensor, **params):
         """Compute the output array from the inputs' ``.data`` arrays."""
@@ -175,7 +190,8 @@ class Function:
 
     @property
     def saved_tensors(self):
-        self._check_not_released()
+        if self.released:
+            self._check_not_released()
         return self.saved
 
     def save_output(self, data):

@@ -223,4 +223,7 @@ class Tensor:
 
 def is_scalar(value) -> bool:
     """True for Python numbers (and NumPy scalars), which ops lift to tensors."""
-    return isinstance(value, numbers.Number)
+    return type(value) in _PYTHON_NUMBERS or isinstance(value, numbers.Number)
+
+
+_PYTHON_NUMBERS = (float, int, bool)

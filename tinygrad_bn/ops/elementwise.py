@@ -26,23 +26,23 @@ def lift(value, like: Tensor) -> Tensor:
     if isinstance(value, Tensor):
         return value
     if is_scalar(value):
-        return Tensor._wrap(_scalar_array(value, like.data.dtype, like._backend), like._backend, None)
+        return _number(value, like.data.dtype, like._backend)
     return Tensor(value, device=like.device)
 
 
-_scalars = {}
+_numbers = {}
 
 
-def _scalar_array(value, dtype, backend):
-    """A 0-d array holding ``value``; the few numbers a program uses over and over
-    (1.01, 0.5, the learning rate) are made once. Ops never write into their inputs."""
-    key = (value, type(value), dtype, backend)
-    array = _scalars.get(key)
-    if array is None:
-        if len(_scalars) >= 1024:
-            _scalars.clear()
-        array = _scalars[key] = backend.xp.asarray(value, dtype=dtype)
-    return array
+def _number(value, dtype, backend) -> Tensor:
+    """``value`` as a 0-d constant tensor. The few numbers a program uses over and
+    over (1.01, 0.5, a learning rate) are made once: ops never write into their inputs."""
+    key = (value, dtype, backend)
+    t = _numbers.get(key)
+    if t is None:
+        if len(_numbers) >= 1024:
+            _numbers.clear()
+        t = _numbers[key] = Tensor._wrap(backend.xp.asarray(value, dtype=dtype), backend, None)
+    return t
 
 
 # A number of a higher kind than the tensor it meets (bool < int < float) promotes the
@@ -76,20 +76,26 @@ def broadcast_shapes(a: tuple, b: tuple) -> tuple | None:
     return tuple(reversed(result))
 
 
-def binary(cls, a, b) -> Tensor:
-    """Apply a two-input op after lifting a number on either side."""
-    if type(b) is float and type(a) is Tensor and a.data.dtype.kind == "f":
-        b = Tensor._wrap(_scalar_array(b, a.data.dtype, a._backend), a._backend, None)
-    elif type(a) is not Tensor or type(b) is not Tensor:
-        a, b = lift_pair(a, b)
-    try:
-        return cls.apply(a, b)
-    except ValueError:
-        if broadcast_shapes(a.shape, b.shape) is not None:
-            raise
-        raise ValueError(
-            f"{cls.__name__}: shapes {a.shape} and {b.shape} do not broadcast together"
-        ) from None
+def binary(cls, doc: str):
+    """The function that applies the two-input op ``cls``, lifting a number on either side."""
+
+    def op(a, b) -> Tensor:
+        if type(b) is float and type(a) is Tensor and a.data.dtype.kind == "f":
+            b = _number(b, a.data.dtype, a._backend)
+        elif type(a) is not Tensor or type(b) is not Tensor:
+            a, b = lift_pair(a, b)
+        try:
+            return cls.apply(a, b)
+        except ValueError:
+            if broadcast_shapes(a.shape, b.shape) is not None:
+                raise
+            raise ValueError(
+                f"{cls.__name__}: shapes {a.shape} and {b.shape} do not broadcast together"
+            ) from None
+
+    op.__name__ = op.__qualname__ = cls.__name__.lower()
+    op.__doc__ = doc
+    return op
 
 
 # Arithmetic -------------------------------------------------------------------------
@@ -274,29 +280,12 @@ class Relu(Function):
 # Functions --------------------------------------------------------------------------
 
 
-def add(a, b):
-    return binary(Add, a, b)
-
-
-def sub(a, b):
-    return binary(Sub, a, b)
-
-
-def mul(a, b):
-    return binary(Mul, a, b)
-
-
-def div(a, b):
-    return binary(Div, a, b)
-
-
-def pow(a, b):  # noqa: A001 - the operator's name
-    return binary(Pow, a, b)
-
-
-def maximum(a, b):
-    """Elementwise maximum; at ties each side gets half the gradient."""
-    return binary(Maximum, a, b)
+add = binary(Add, "a + b, elementwise, with NumPy broadcasting.")
+sub = binary(Sub, "a − b, elementwise, with NumPy broadcasting.")
+mul = binary(Mul, "a · b, elementwise, with NumPy broadcasting.")
+div = binary(Div, "a / b, elementwise, with NumPy broadcasting.")
+pow = binary(Pow, "a ** b, elementwise, with NumPy broadcasting.")  # noqa: A001 - the operator's name
+maximum = binary(Maximum, "Elementwise maximum; at ties each side gets half the gradient.")
 
 
 def minimum(a, b):
