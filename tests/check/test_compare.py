@@ -257,3 +257,16 @@ def test_mismatched_functions_and_bad_arguments_are_explained():
         compare(lambda t: t, lambda t: t, x, input_names=["x", "y"])
     with pytest.raises(TypeError, match="a returned float 1.0; expected a Tensor"):
         compare(lambda t: 1.0, lambda t: t, x)
+
+
+def test_runs_on_a_device_without_handing_device_arrays_to_numpy(strict_cuda):
+    x = Tensor(_input((3, 4), "float32").numpy(), device="cuda", requires_grad=True)
+    counter = Tensor(numpy.zeros(4, numpy.float32), device="cuda")
+
+    def counting(t, c):
+        c.data += t.data.sum(axis=0)
+        return stable_softplus(t)
+
+    report = compare(lambda t, c: naive_softplus(t), counting, [x, counter], input_names=["x", "total"])
+    assert report.row("grad", "x").passed and report.row("2nd", "x").passed
+    assert not report.row("state", "total").a_b.passed

@@ -63,7 +63,7 @@ def compare(fn_a, fn_b, inputs, *, reference=None, names=("a", "b"), reference_n
 
     a = _Evaluation(fn_a, inputs, names[0])
     b = _Evaluation(fn_b, inputs, names[1])
-    ref = _Evaluation(reference or fn_a, inputs, reference_name, floating_dtype=numpy.float64)
+    ref = _Evaluation(reference or fn_a, inputs, reference_name, is_reference=True)
     runs = (a, b, ref)
     _check_outputs(*runs)
     output_names = _names(output_names, len(a.outputs), "y", "output_names")
@@ -98,14 +98,15 @@ def compare(fn_a, fn_b, inputs, *, reference=None, names=("a", "b"), reference_n
 
 
 class _Evaluation:
-    """One implementation (named ``label``) called on its own copies of the inputs
-    (cast to ``floating_dtype`` when given); gradients are taken on demand."""
+    """One implementation (named ``label``) called on its own copies of the inputs;
+    gradients are taken on demand. The reference gets float64 copies of the floating
+    inputs, and may be computed outside the engine (then it has no gradients)."""
 
-    def __init__(self, fn, inputs, label, floating_dtype=None):
+    def __init__(self, fn, inputs, label, is_reference=False):
         self.fn = fn
         self.label = label
         self.inputs = inputs
-        self.floating_dtype = floating_dtype
+        self.is_reference = is_reference
         self.wanted = [i for i, t in enumerate(inputs) if t.requires_grad]
         self.args = self._copies()
         self.outputs = self._call(self.args)
@@ -113,7 +114,7 @@ class _Evaluation:
     def _copies(self) -> list:
         copies = []
         for t in self.inputs:
-            dtype = self.floating_dtype if self.floating_dtype and t.dtype.kind == "f" else t.dtype
+            dtype = numpy.float64 if self.is_reference and t.dtype.kind == "f" else t.dtype
             copies.append(Tensor(t.data.astype(dtype, copy=True), requires_grad=t.requires_grad))
         return copies
 
@@ -128,8 +129,9 @@ class _Evaluation:
         return tuple(outputs)
 
     @property
-    def has_graph(self) -> bool:
-        return any(out.requires_grad for out in self.outputs)
+    def without_gradients(self) -> bool:
+        """A reference none of whose outputs is in a graph."""
+        return self.is_reference and not any(out.requires_grad for out in self.outputs)
 
     def _gradients(self, outputs, args, upstream, create_graph):
         """∂⟨u, f⟩/∂x for every wanted input x (None where no path leads)."""
@@ -142,9 +144,8 @@ class _Evaluation:
                     create_graph=create_graph, allow_unused=True)
 
     def gradients(self, upstream) -> list:
-        """Host float64 gradients of the wanted inputs; None when there is no graph
-        (a reference computed outside the engine)."""
-        if not self.has_graph and self.floating_dtype:
+        """Host float64 gradients of the wanted inputs (zeros where no path leads)."""
+        if self.without_gradients:
             return [None] * len(self.wanted)
         us = [_device(u, out) for u, out in zip(upstream, self.outputs, strict=True)]
         grads = self._gradients(self.outputs, self.args, us, create_graph=False)
@@ -154,7 +155,7 @@ class _Evaluation:
         """∂⟨v, ∂⟨u, f⟩/∂x⟩/∂z for z = each wanted input, then each upstream u
         (on fresh copies, since the first call may have changed its inputs)."""
         live = [k for k, u in enumerate(upstream) if u is not None]
-        if not self.has_graph and self.floating_dtype:
+        if self.without_gradients:
             return [None] * (len(self.wanted) + len(live))
         args = self._copies()
         outputs = self._call(args)

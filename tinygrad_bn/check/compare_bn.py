@@ -19,7 +19,7 @@ from tinygrad_bn.autograd.graph import saved_bytes
 from tinygrad_bn.batchnorm import IMPLEMENTATIONS, batch_norm
 from tinygrad_bn.bench.timing import compare_times, optional_torch
 from tinygrad_bn.check.compare import compare
-from tinygrad_bn.check.report import ComparisonReport, Tolerance, format_table
+from tinygrad_bn.check.report import ComparisonReport, Tolerance, Verdict, format_table
 from tinygrad_bn.nn.batchnorm import BatchNorm1d, BatchNorm2d
 
 SHAPES = ((8, 3), (4, 3, 5), (2, 3, 4, 4))
@@ -193,19 +193,14 @@ def measure_costs(shape=TIMING_SHAPE, rounds=5, seed=0) -> list:
 
 
 @dataclass
-class BatchNormReport:
+class BatchNormReport(Verdict):
     """Every check of :func:`compare_bn`, and the costs; ``passed`` when all checks pass."""
 
     checks: list = field(default_factory=list)
     costs: list = field(default_factory=list)
 
-    @property
-    def passed(self) -> bool:
-        return all(check.passed for check in self.checks)
-
-    @property
-    def failures(self) -> list:
-        return [check for check in self.checks if not check.passed]
+    def parts(self) -> list:
+        return self.checks
 
     def to_dict(self) -> dict:
         return {"passed": self.passed, "checks": [c.to_dict() for c in self.checks],

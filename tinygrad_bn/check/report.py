@@ -31,7 +31,7 @@ class Tolerance(NamedTuple):
 
 #: Tolerances by dtype, relative to the largest value (see docs/cross-check.md).
 #: float64: two correct implementations agree to ~1e-15; 1e-10 leaves room for
-#: ill-conditioned data (mean 1000, std 0.1 loses about four digits) and still
+#: ill-conditioned data (mean 1000, std 0.1 costs four to five digits) and still
 #: catches any wrong formula. float32: twins agree to ~1e-6 of the largest value;
 #: against float64 the float32 rounding of every intermediate adds up, so 1e-4.
 #: float16: ~3 significant digits, 1e-2 for everything. Integers and booleans
@@ -133,8 +133,23 @@ class Row:
         }
 
 
+class Verdict:
+    """A report made of parts that each pass or fail (rows, or whole checks)."""
+
+    def parts(self) -> list:
+        raise NotImplementedError
+
+    @property
+    def passed(self) -> bool:
+        return all(part.passed for part in self.parts())
+
+    @property
+    def failures(self) -> list:
+        return [part for part in self.parts() if not part.passed]
+
+
 @dataclass
-class ComparisonReport:
+class ComparisonReport(Verdict):
     """The result of :func:`~tinygrad_bn.check.compare`: one :class:`Row` per
     quantity; ``passed`` is True when every row is within tolerance."""
 
@@ -143,13 +158,8 @@ class ComparisonReport:
     reference: str = "float64"
     rows: list = field(default_factory=list)
 
-    @property
-    def passed(self) -> bool:
-        return all(row.passed for row in self.rows)
-
-    @property
-    def failures(self) -> list:
-        return [row for row in self.rows if not row.passed]
+    def parts(self) -> list:
+        return self.rows
 
     def row(self, kind: str, term: str) -> Row:
         """The row for ``term`` of ``kind`` ("output", "grad", "2nd" or "state")."""
