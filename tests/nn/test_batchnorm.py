@@ -40,7 +40,7 @@ def _pair(ours_cls, theirs_cls, impl, options, rng):
 def test_train_then_eval_matches_pytorch(impl, ours_cls, theirs_cls, shape, options):
     rng = np.random.default_rng(0)
     ours, theirs = _pair(ours_cls, theirs_cls, impl, options, rng)
-    for step in range(4):
+    for _ in range(4):
         data, dy = 4 * rng.standard_normal(shape) + 7, rng.standard_normal(shape)
         x, tx = Tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
         y, ty = ours(x), theirs(tx)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import json
 
-
 SUITES = {
     "overhead": "tinygrad_bn.bench.overhead",
     "bn": "tinygrad_bn.bench.bn",
