@@ -184,13 +184,20 @@ def _skip_unreached(node, consumers, ready, node_grads):
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
     """Accumulate gradients of ``tensors`` into the ``.grad`` of the graph's leaves."""
     outputs = _as_tuple(tensors)
-    given = _as_tuple(grad_tensors) if grad_tensors is not None else (None,) * len(outputs)
+    run_backward(outputs, _initial_gradients(outputs, grad_tensors), _retain(retain_graph, create_graph),
+                 create_graph)
+
+
+def _initial_gradients(outputs: tuple, given) -> list:
+    given = _as_tuple(given) if given is not None else (None,) * len(outputs)
     if len(given) != len(outputs):
         raise ValueError(f"got {len(given)} gradients for {len(outputs)} outputs")
-    grads = [_initial_gradient(out, g) for out, g in zip(outputs, given)]
-    if retain_graph is None:
-        retain_graph = create_graph
-    run_backward(outputs, grads, retain_graph, create_graph)
+    return [_initial_gradient(out, g) for out, g in zip(outputs, given)]
+
+
+def _retain(retain_graph, create_graph) -> bool:
+    """PyTorch's default: keep the graph when the backward itself is recorded."""
+    return create_graph if retain_graph is None else retain_graph
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
@@ -212,13 +219,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for t in inputs:
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError("every input of grad() must be a Tensor that requires grad")
-    given = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
-    if len(given) != len(outputs):
-        raise ValueError(f"got {len(given)} grad_outputs for {len(outputs)} outputs")
-    grads = [_initial_gradient(out, g) for out, g in zip(outputs, given)]
-    if retain_graph is None:
-        retain_graph = create_graph
-    results = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs)
+    grads = _initial_gradients(outputs, grad_outputs)
+    results = run_backward(outputs, grads, _retain(retain_graph, create_graph), create_graph, inputs=inputs)
     if not allow_unused:
         for i, result in enumerate(results):
             if result is None:
