@@ -36,6 +36,8 @@ def trains_like_pytorch():
     learning rate after step 10; assert equal loss curves and final state dicts, and that
     the loss fell (an optimizer that does nothing would otherwise pass at lr = 0)."""
     torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # these tensors are tiny: threads would only wait on each other
 
     def run(name, kwargs, grouped=False, steps=20):
         torch.manual_seed(0)
@@ -72,4 +74,5 @@ def trains_like_pytorch():
             expected = their_state[key].numpy()
             numpy.testing.assert_allclose(value.numpy(), expected, rtol=1e-9, atol=1e-11, err_msg=key)
 
-    return run
+    yield run
+    torch.set_num_threads(threads)
