@@ -10,7 +10,7 @@ Inputs are drawn away from kinks by construction: ``abs`` and ``relu`` never see
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy
 
@@ -47,6 +47,9 @@ def even_lattice(rng, shape):
     return 0.5 * rng.integers(-3, 3, shape) + rng.uniform(-0.05, 0.05, shape)
 
 
+SAME = object()  # OpCase.torch_fn: the case's own fn works on torch tensors too
+
+
 @dataclass(frozen=True)
 class OpCase:
     """``fn`` applied to Tensors made from ``inputs`` (shape, sampler) pairs.
@@ -58,7 +61,7 @@ class OpCase:
     fn: Callable
     inputs: tuple
     torch_fn: Callable | None = None
-    label: str = field(default="")
+    label: str = ""
 
     @property
     def id(self) -> str:
@@ -78,15 +81,13 @@ class OpCase:
     def torch_function(self):
         return self.fn if self.torch_fn is SAME else self.torch_fn
 
-
-SAME = object()
-
 # Elementwise ------------------------------------------------------------------------
 
 BROADCAST_PAIRS = [((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 1, 3), (4, 1)), ((), (2, 2))]
 
 
 def _torch():
+    """PyTorch, imported only by the parity tests (which skip without it)."""
     import torch
 
     return torch
