@@ -8,6 +8,7 @@ import json
 SUITES = {
     "overhead": "tinygrad_bn.bench.overhead",
     "bn": "tinygrad_bn.bench.bn",
+    "train": "tinygrad_bn.bench.train",
 }
 
 

@@ -1,0 +1,153 @@
+"""One SGD training step of an MLP with BatchNorm, side by side with PyTorch, and
+a long training loop that must not grow in memory.
+
+The model: 784-512-512-10, each hidden layer ``Linear(bias=False)`` → BatchNorm1d
+→ ReLU; batch 256 of float32, cross-entropy, SGD with momentum. Both frameworks
+build it from the same code (the APIs have the same names) and start from the
+same weights: PyTorch's initial state dict is loaded into ours.
+
+The memory check runs ``memory_steps`` steps under :mod:`tracemalloc` (which
+sees NumPy's array allocations) and records the memory in use at regular points
+and the peak between them: a loop that frees each step's graph stays flat.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy
+
+from tinygrad_bn import Tensor, nn, optim
+from tinygrad_bn.bench.timing import compare_times, format_ms, optional_torch
+
+SIZES = (784, 512, 512, 10)
+BATCH = 256
+LR = 0.01
+MOMENTUM = 0.9
+GOAL = 1.5
+MEMORY_STEPS = 1000
+MEMORY_CHECKPOINTS = 10
+STABLE_GROWTH_BYTES = 1 << 20  # what the memory in use may drift between the first and last checkpoint
+
+
+def mlp_bn(nn_namespace, sizes=SIZES, **batch_norm_options):
+    """The benchmark's model, built from ``torch.nn`` or ``tinygrad_bn.nn``."""
+    layers = []
+    for width_in, width_out in zip(sizes[:-2], sizes[1:-1], strict=True):
+        layers += [
+            nn_namespace.Linear(width_in, width_out, bias=False),
+            nn_namespace.BatchNorm1d(width_out, **batch_norm_options),
+            nn_namespace.ReLU(),
+        ]
+    return nn_namespace.Sequential(*layers, nn_namespace.Linear(sizes[-2], sizes[-1]))
+
+
+def sgd_step(model, optimizer, functional, x, target):
+    """One training step, the same code for both frameworks."""
+    optimizer.zero_grad()
+    loss = functional.cross_entropy(model(x), target)
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
+def _batch(sizes=SIZES, batch=BATCH):
+    rng = numpy.random.default_rng(0)
+    x = rng.standard_normal((batch, sizes[0])).astype(numpy.float32)
+    target = rng.integers(0, sizes[-1], size=batch)
+    return x, target
+
+
+def _ours(x, target, state=None, impl="fused"):
+    model = mlp_bn(nn, impl=impl)
+    if state is not None:
+        model.load_state_dict(state)
+    optimizer = optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+    x, target = Tensor(x), Tensor(target)
+    return lambda: sgd_step(model, optimizer, nn.functional, x, target)
+
+
+def _pytorch(torch, x, target):
+    torch.manual_seed(0)
+    model = mlp_bn(torch.nn)
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+    x, target = torch.from_numpy(x), torch.from_numpy(target)
+    state = {key: value.numpy().copy() for key, value in model.state_dict().items()}
+    return (lambda: sgd_step(model, optimizer, torch.nn.functional, x, target)), state
+
+
+def memory_check(step, steps: int = MEMORY_STEPS, checkpoints: int = MEMORY_CHECKPOINTS) -> dict:
+    """Run ``step`` ``steps`` times under tracemalloc; return the bytes in use and
+    the peak bytes of each of ``checkpoints`` equal windows, and whether it is stable."""
+    step()  # warm-up: the optimizer's state and any caches exist from here on
+    window = max(1, steps // checkpoints)
+    current, peak = [], []
+    tracemalloc.start()
+    try:
+        for _ in range(checkpoints):
+            tracemalloc.reset_peak()
+            for _ in range(window):
+                step()
+            in_use, top = tracemalloc.get_traced_memory()
+            current.append(in_use)
+            peak.append(top)
+    finally:
+        tracemalloc.stop()
+    growth = current[-1] - current[0]
+    return {
+        "steps": window * checkpoints,
+        "current_bytes": current,
+        "peak_bytes": peak,
+        "growth_bytes": growth,
+        "stable": abs(growth) <= STABLE_GROWTH_BYTES and max(peak) - peak[0] <= STABLE_GROWTH_BYTES,
+    }
+
+
+def run(rounds: int = 15, memory_steps: int = MEMORY_STEPS) -> dict:
+    """Time one SGD step (median of ``rounds``) in both frameworks, then check memory."""
+    x, target = _batch()
+    torch = optional_torch()
+    candidates, state = {}, None
+    if torch is not None:
+        pytorch_step, state = _pytorch(torch, x, target)
+    candidates["tinygrad_bn"] = _ours(x, target, state)
+    if torch is not None:
+        candidates["pytorch"] = pytorch_step
+    timings = compare_times(candidates, rounds=rounds, number=3)
+    result = {
+        "step_seconds": {name: timing.median for name, timing in timings.items()},
+        "batch": BATCH,
+        "sizes": list(SIZES),
+        "goal_ratio": GOAL,
+    }
+    if "pytorch" in timings:
+        result["ratio"] = timings["tinygrad_bn"].median / timings["pytorch"].median
+    result["memory"] = memory_check(_ours(x, target, state), steps=memory_steps)
+    return result
+
+
+def _mib(n_bytes) -> str:
+    return f"{n_bytes / 2**20:.2f} MiB"
+
+
+def report(result: dict) -> str:
+    sizes = "-".join(str(n) for n in result["sizes"])
+    lines = [f"train: one SGD step (forward, backward, update) of MLP-BN {sizes}, batch {result['batch']}"]
+    for name, seconds in result["step_seconds"].items():
+        lines.append(f"  {name:<12} {format_ms(seconds)}")
+    if "ratio" in result:
+        verdict = "meets" if result["ratio"] <= result["goal_ratio"] else "misses"
+        lines.append(
+            f"  ratio tinygrad_bn / pytorch = {result['ratio']:.2f} "
+            f"({verdict} the goal <= {result['goal_ratio']:.1f})"
+        )
+    else:
+        lines.append("  (PyTorch is not installed: pip install -e '.[torch]' for the side-by-side ratio)")
+    memory = result["memory"]
+    verdict = "stable" if memory["stable"] else "GROWING"
+    lines.append(
+        f"  memory over {memory['steps']} steps (tracemalloc): in use {_mib(memory['current_bytes'][0])} "
+        f"-> {_mib(memory['current_bytes'][-1])}, peak {_mib(min(memory['peak_bytes']))}"
+        f"..{_mib(max(memory['peak_bytes']))}: {verdict}"
+    )
+    return "\n".join(lines)
