@@ -94,6 +94,8 @@ def test_init_follows_the_seed():
         (lambda: nn.Linear(4, 3)(tg.zeros(2, 5)), r"\(\.\.\., 4\), got \(2, 5\)"),
         (lambda: nn.MaxPool2d(2, padding=2)(tg.zeros(1, 1, 4, 4)), "at most half"),
         (lambda: nn.Dropout(-0.1), r"\[0, 1\]"),
+        (lambda: nn.Flatten()(tg.zeros(4)), r"Flatten\(start_dim=1, end_dim=-1\) cannot flatten .* \(4,\)"),
+        (lambda: nn.Flatten(2, 1)(tg.zeros(2, 3, 4)), r"cannot flatten an input of shape \(2, 3, 4\)"),
     ],
 )
 def test_bad_arguments_are_reported(call, words):

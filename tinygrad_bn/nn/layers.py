@@ -160,9 +160,10 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, x):
+        dims = (self.start_dim, self.end_dim)
+        if not all(-x.ndim <= d < x.ndim for d in dims) or dims[0] % x.ndim > dims[1] % x.ndim:
+            raise ValueError(f"{self!r} cannot flatten an input of shape {x.shape}")
         start, end = self.start_dim % x.ndim, self.end_dim % x.ndim
-        if start > end:
-            raise ValueError(f"{self!r}: start_dim comes after end_dim for input of shape {x.shape}")
         return x.reshape(*x.shape[:start], -1, *x.shape[end + 1:])
 
     def extra_repr(self):

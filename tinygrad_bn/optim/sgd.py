@@ -38,8 +38,9 @@ class SGD(Optimizer):
                 buffer = state["momentum_buffer"] = grad.copy()
             else:
                 # b ← μ·b + (1 − τ)·g
+                dampening = group["dampening"]
                 xp.multiply(buffer, momentum, out=buffer)
-                xp.add(buffer, (1 - group["dampening"]) * grad, out=buffer)
+                xp.add(buffer, grad if dampening == 0 else (1 - dampening) * grad, out=buffer)
             grad = grad + momentum * buffer if group["nesterov"] else buffer
         # θ ← θ − η·g
         xp.subtract(param.data, group["lr"] * grad, out=param.data)
