@@ -34,6 +34,10 @@ class Backend:
     def __repr__(self):
         return f"Backend({self.name!r}, xp={self.xp.__name__})"
 
+    def __reduce__(self):
+        # copied and pickled tensors refer to their device by name
+        return get_backend, (self.name,)
+
 
 def _numpy_scatter_add(target, index, values):
     numpy.add.at(target, index, values)

@@ -3,6 +3,7 @@ exchange with PyTorch)."""
 
 from __future__ import annotations
 
+import copy
 from collections import OrderedDict
 
 import numpy
@@ -234,3 +235,13 @@ def test_repr_reads_like_pytorch(torch):
         ))
 
     assert repr(model(nn)) == repr(model(torch.nn))
+
+
+def test_deepcopy_gives_an_independent_model():
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    twin = copy.deepcopy(model)
+    x = tg.randn(4, 2)
+    numpy.testing.assert_array_equal(twin(x).numpy(), model(x).numpy())
+    assert isinstance(twin[0].weight, nn.Parameter) and twin[0].weight.requires_grad
+    twin[0].weight.data[...] = 0
+    assert model[0].weight.numpy().any()
