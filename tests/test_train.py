@@ -16,6 +16,7 @@ from tinygrad_bn.train import (
     read_checkpoint,
     save_checkpoint,
     train_epoch,
+    train_step,
 )
 
 TINY = {"dataset": "blobs", "epochs": 2, "batch_size": 32, "hidden": 16, "lr": 0.05}
@@ -87,11 +88,8 @@ def test_training_steps_match_pytorch(norm):
     )
     their_optimizer = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
     for x, target in DataLoader(train_set, 32, shuffle=True, drop_last=True, seed=1):
-        their_optimizer.zero_grad()
-        logits = theirs(torch.from_numpy(x.numpy()))
-        loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(target.numpy()))
-        loss.backward()
-        their_optimizer.step()
+        x, target = torch.from_numpy(x.numpy()), torch.from_numpy(target.numpy())
+        loss, _ = train_step(theirs, their_optimizer, x, target, torch.nn.functional)
         their_losses.append(loss.item())
     their_running = numpy.cumsum(their_losses) / numpy.arange(1, len(their_losses) + 1)
     numpy.testing.assert_allclose(our_losses, their_running, rtol=1e-4)

@@ -169,6 +169,20 @@ def _correct(logits, target) -> int:
     return int((logits.data.argmax(axis=1) == target.data).sum())
 
 
+def train_step(model, optimizer, x, target, functional=F):
+    """One step of training: forward, cross-entropy, backward, update.
+
+    Returns ``(loss, logits)``. Written only with names PyTorch shares, so a torch
+    model and optimizer run through it too with ``functional=torch.nn.functional``.
+    """
+    logits = model(x)
+    loss = functional.cross_entropy(logits, target)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss, logits
+
+
 def train_epoch(model, loader, optimizer, on_step=None) -> tuple[float, float]:
     """One pass over ``loader`` in training mode; returns the mean loss and the
     accuracy over its batches. ``on_step(step, steps, loss, accuracy)`` is called
@@ -176,11 +190,7 @@ def train_epoch(model, loader, optimizer, on_step=None) -> tuple[float, float]:
     model.train()
     total_loss, correct, seen = 0.0, 0, 0
     for step, (x, target) in enumerate(loader, 1):
-        logits = model(x)
-        loss = F.cross_entropy(logits, target)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+        loss, logits = train_step(model, optimizer, x, target)
         total_loss += loss.item() * len(target)
         correct += _correct(logits, target)
         seen += len(target)

@@ -8,6 +8,7 @@ import pytest
 
 from tinygrad_bn import Tensor, nn, optim
 from tinygrad_bn.bench import train
+from tinygrad_bn.train import train_step
 
 SMALL = (12, 8, 8, 3)
 
@@ -33,9 +34,9 @@ def test_one_step_does_the_same_work_as_pytorch(impl):
     our_optimizer = optim.SGD(ours.parameters(), lr=0.1, momentum=0.9)
     their_optimizer = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
     for _ in range(3):
-        our_loss = train.sgd_step(ours, our_optimizer, nn.functional, Tensor(x), Tensor(target))
-        their_loss = train.sgd_step(
-            theirs, their_optimizer, torch.nn.functional, torch.from_numpy(x), torch.from_numpy(target)
+        our_loss, _ = train_step(ours, our_optimizer, Tensor(x), Tensor(target))
+        their_loss, _ = train_step(
+            theirs, their_optimizer, torch.from_numpy(x), torch.from_numpy(target), torch.nn.functional
         )
         assert our_loss.item() == pytest.approx(their_loss.item(), rel=1e-5)
     their_state = theirs.state_dict()

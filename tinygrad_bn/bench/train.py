@@ -4,7 +4,8 @@ a long training loop that must not grow in memory.
 The model: 784-512-512-10, each hidden layer ``Linear(bias=False)`` → BatchNorm1d
 → ReLU; batch 256 of float32, cross-entropy, SGD with momentum. Both frameworks
 build it from the same code (the APIs have the same names) and start from the
-same weights: PyTorch's initial state dict is loaded into ours.
+same weights: PyTorch's initial state dict is loaded into ours. The step is
+:func:`tinygrad_bn.train.train_step`, which runs a torch model just as well.
 
 The memory check runs ``memory_steps`` steps under :mod:`tracemalloc` (which
 sees NumPy's array allocations) and records the memory in use at regular points
@@ -19,6 +20,7 @@ import numpy
 
 from tinygrad_bn import Tensor, nn, optim
 from tinygrad_bn.bench.timing import compare_times, format_ms, optional_torch
+from tinygrad_bn.train import train_step
 
 SIZES = (784, 512, 512, 10)
 BATCH = 256
@@ -42,15 +44,6 @@ def mlp_bn(nn_namespace, sizes=SIZES, **batch_norm_options):
     return nn_namespace.Sequential(*layers, nn_namespace.Linear(sizes[-2], sizes[-1]))
 
 
-def sgd_step(model, optimizer, functional, x, target):
-    """One training step, the same code for both frameworks."""
-    optimizer.zero_grad()
-    loss = functional.cross_entropy(model(x), target)
-    loss.backward()
-    optimizer.step()
-    return loss
-
-
 def _batch(sizes=SIZES, batch=BATCH):
     rng = numpy.random.default_rng(0)
     x = rng.standard_normal((batch, sizes[0])).astype(numpy.float32)
@@ -64,7 +57,7 @@ def _ours(x, target, state=None, impl="fused"):
         model.load_state_dict(state)
     optimizer = optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     x, target = Tensor(x), Tensor(target)
-    return lambda: sgd_step(model, optimizer, nn.functional, x, target)
+    return lambda: train_step(model, optimizer, x, target)
 
 
 def _pytorch(torch, x, target):
@@ -73,7 +66,7 @@ def _pytorch(torch, x, target):
     optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     x, target = torch.from_numpy(x), torch.from_numpy(target)
     state = {key: value.numpy().copy() for key, value in model.state_dict().items()}
-    return (lambda: sgd_step(model, optimizer, torch.nn.functional, x, target)), state
+    return (lambda: train_step(model, optimizer, x, target, torch.nn.functional)), state
 
 
 def memory_check(step, steps: int = MEMORY_STEPS, checkpoints: int = MEMORY_CHECKPOINTS) -> dict:
