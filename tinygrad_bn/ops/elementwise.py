@@ -36,7 +36,7 @@ _numbers = {}
 def _number(value, dtype, backend) -> Tensor:
     """``value`` as a 0-d constant tensor. The few numbers a program uses over and
     over (1.01, 0.5, a learning rate) are made once: ops never write into their inputs."""
-    key = (value, dtype, backend)
+    key = (value, dtype, backend, str(value) if value == 0 else None)  # keeps -0.0 apart from 0.0
     t = _numbers.get(key)
     if t is None:
         if len(_numbers) >= 1024:
@@ -153,8 +153,12 @@ class Pow(Function):
     def backward(self, grad):
         a, b = self.saved_tensors
         need_a, need_b = self.needs_input_grad
-        # d(a^b)/da = b·a^(b-1),  d(a^b)/db = a^b·log a
-        da = grad * b * a ** (b - 1) if need_a else None
+        # d(a^b)/da = b·a^(b-1) (0 where b = 0, also at a = 0),  d(a^b)/db = a^b·log a
+        da = None
+        if need_a:
+            da = grad * b * a ** (b - 1)
+            if (b.data == 0).any():
+                da = where(b == 0, 0.0, da)
         db = grad * self.saved_output() * a.log() if need_b else None
         return da, db
 
