@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy
 
 from tinygrad_bn import Tensor
-from tinygrad_bn.bench.timing import compare_times, format_us, optional_torch
+from tinygrad_bn.bench.timing import compare_times, format_us, optional_torch, side_by_side
 
 STEPS = 50
 OPS_PER_STEP = 2  # one multiply, one add
@@ -45,14 +45,5 @@ def run(rounds: int = 15, steps: int = STEPS) -> dict:
 
 def report(result: dict) -> str:
     lines = [f"overhead: chain of {result['ops']} ops on 4x4 float32, forward + backward, per op"]
-    for name, seconds in result["per_op_seconds"].items():
-        lines.append(f"  {name:<12} {format_us(seconds)}")
-    if "ratio" in result:
-        verdict = "meets" if result["ratio"] <= result["goal_ratio"] else "misses"
-        lines.append(
-            f"  ratio tinygrad_bn / pytorch = {result['ratio']:.2f} "
-            f"({verdict} the goal <= {result['goal_ratio']:.1f})"
-        )
-    else:
-        lines.append("  (PyTorch is not installed: pip install -e '.[torch]' for the side-by-side ratio)")
+    lines += side_by_side(result["per_op_seconds"], format_us, result["goal_ratio"], result.get("ratio"))
     return "\n".join(lines)

@@ -56,3 +56,15 @@ def format_ms(seconds: float) -> str:
 
 def format_us(seconds: float) -> str:
     return f"{seconds * 1e6:8.2f} µs"
+
+
+def side_by_side(seconds: dict, fmt, goal: float, ratio: float | None = None) -> list:
+    """Report lines: each framework's time (``fmt`` formats seconds), then the ratio
+    tinygrad_bn / pytorch against ``goal``, or a hint to install PyTorch."""
+    lines = [f"  {name:<12} {fmt(value)}" for name, value in seconds.items()]
+    if ratio is None:
+        lines.append("  (PyTorch is not installed: pip install -e '.[torch]' for the side-by-side ratio)")
+    else:
+        verdict = "meets" if ratio <= goal else "misses"
+        lines.append(f"  ratio tinygrad_bn / pytorch = {ratio:.2f} ({verdict} the goal <= {goal:.1f})")
+    return lines

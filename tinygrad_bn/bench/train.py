@@ -23,7 +23,7 @@ import tracemalloc
 import numpy
 
 from tinygrad_bn import Tensor, nn, optim
-from tinygrad_bn.bench.timing import compare_times, format_ms, optional_torch
+from tinygrad_bn.bench.timing import compare_times, format_ms, optional_torch, side_by_side
 from tinygrad_bn.train import train_step
 
 SIZES = (784, 512, 512, 10)
@@ -149,16 +149,7 @@ def _mib(n_bytes) -> str:
 def report(result: dict) -> str:
     sizes = "-".join(str(n) for n in result["sizes"])
     lines = [f"train: one SGD step (forward, backward, update) of MLP-BN {sizes}, batch {result['batch']}"]
-    for name, seconds in result["step_seconds"].items():
-        lines.append(f"  {name:<12} {format_ms(seconds)}")
-    if "ratio" in result:
-        verdict = "meets" if result["ratio"] <= result["goal_ratio"] else "misses"
-        lines.append(
-            f"  ratio tinygrad_bn / pytorch = {result['ratio']:.2f} "
-            f"({verdict} the goal <= {result['goal_ratio']:.1f})"
-        )
-    else:
-        lines.append("  (PyTorch is not installed: pip install -e '.[torch]' for the side-by-side ratio)")
+    lines += side_by_side(result["step_seconds"], format_ms, result["goal_ratio"], result.get("ratio"))
     memory = result["memory"]
     verdict = "stable" if memory["stable"] else "GROWING"
     lines.append(
