@@ -208,6 +208,16 @@ def test_a_checkpoint_of_another_format_is_refused(tmp_path):
         read_checkpoint(path)
 
 
+def test_a_checkpoint_without_a_config_needs_the_model(tmp_path):
+    layer = nn.Linear(2, 2)
+    path = save_checkpoint(tmp_path / "layer.npz", layer, {})
+    with pytest.raises(CheckpointError, match="does not say which model it holds: pass the model"):
+        load_checkpoint(path)
+    other = nn.Linear(2, 2)
+    load_checkpoint(path, other)
+    numpy.testing.assert_array_equal(other.weight.numpy(), layer.weight.numpy())
+
+
 def test_missing_file_is_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         load_checkpoint(tmp_path / "nothing.npz")

@@ -200,7 +200,8 @@ def train_epoch(model, loader, optimizer, on_step=None) -> tuple[float, float]:
 
 
 def evaluate(model, dataset, batch_size: int = 1024, device=None) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of ``model`` on ``dataset``, in eval mode."""
+    """Mean cross-entropy and accuracy of ``model`` on ``dataset``; leaves the model
+    in eval mode."""
     model.eval()
     total_loss, correct = 0.0, 0
     with no_grad():
@@ -296,6 +297,8 @@ def load_checkpoint(path, model=None):
     """
     state, metadata = read_checkpoint(path)
     if model is None:
+        if "config" not in metadata:
+            raise CheckpointError(f"{path} does not say which model it holds: pass the model to load it into")
         config = metadata["config"]
         model = build_model(
             config["model"], config["norm"], tuple(metadata["feature_shape"]), metadata["num_classes"],
