@@ -215,8 +215,9 @@ def evaluate(model, dataset, batch_size: int = 1024, device=None) -> tuple[float
 def fit(config: TrainConfig, on_step=None, on_epoch=None) -> TrainResult:
     """Train the model ``config`` describes with SGD (momentum) on its dataset.
 
-    Everything random (the split, the initial weights, the batch order) follows
-    ``config.seed``, so the same config gives the same numbers. ``on_step`` is
+    The initial weights and the batch order follow ``config.seed``; the data and
+    its train/test split are fixed (:func:`tinygrad_bn.data.load`). So the same
+    config gives the same numbers. ``on_step`` is
     passed to :func:`train_epoch` with the epoch number first; ``on_epoch(record)``
     gets each :class:`EpochRecord`.
     """
