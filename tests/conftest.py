@@ -113,7 +113,7 @@ def _forwarded(name: str):
 _OPERATORS = [
     f"__{op}__"
     for base in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "and", "or", "xor")
-    for op in (base, "r" + base)
+    for op in (base, "r" + base, "i" + base)  # in-place operators write through views, as CuPy's do
 ] + [f"__{op}__" for op in ("neg", "pos", "abs", "invert", "lt", "le", "gt", "ge", "eq", "ne")]
 _METHODS = [
     "sum", "mean", "max", "min", "prod", "var", "std", "any", "all", "argmax", "argmin",

@@ -14,7 +14,7 @@ import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-BLOCK_BYTES = 512 * 1024
+BLOCK_BYTES = 2 * 1024 * 1024
 _pool = None
 
 

@@ -25,57 +25,20 @@ class Channels:
         self.count = self.batch * self.spatial
         self.param_shape = (1, self.channels) + (1,) * (len(shape) - 2)
 
-    # Reductions on backend arrays: matrix-vector products run in BLAS, several
-    # times faster than NumPy's axis reductions, and sum in blocks (accurate enough
-    # for the shifted data they are used on; see docs/batchnorm.md, "Numerics").
+    # Per-channel reductions of backend arrays (whole inputs or blocks of samples),
+    # with NumPy's own loops: BLAS would start threads of its own inside the block
+    # threads (see ``blocks``).
 
     def sum(self, a, xp):
         """Σ over the reduced axes of array ``a``, shaped ``param_shape``."""
-        per_row = a.reshape(self.batch * self.channels, self.spatial)
-        if self.spatial > 1:
-            per_row = per_row @ xp.ones(self.spatial, dtype=a.dtype)
-        total = xp.ones(self.batch, dtype=a.dtype) @ per_row.reshape(self.batch, self.channels)
+        total = a.reshape(self.batch, self.channels, self.spatial).sum(axis=(0, 2))
         return total.reshape(self.param_shape)
 
     def dot(self, a, b, xp):
         """Σ a·b over the reduced axes, shaped ``param_shape``, without a product array."""
-        if self.spatial == 1:
-            total = xp.einsum("nc,nc->c", a.reshape(self.batch, self.channels), b.reshape(self.batch, self.channels))
-            return total.reshape(self.param_shape)
-        rows = self.batch * self.channels
-        per_row = xp.matmul(a.reshape(rows, 1, self.spatial), b.reshape(rows, self.spatial, 1))
-        total = xp.ones(self.batch, dtype=a.dtype) @ per_row.reshape(self.batch, self.channels)
+        grouped = (self.batch, self.channels, self.spatial)
+        total = xp.einsum("ncl,ncl->c", a.reshape(grouped), b.reshape(grouped))
         return total.reshape(self.param_shape)
-
-    def mean(self, a, xp):
-        return self.sum(a, xp) / self.count
-
-
-class ArrayReductions:
-    """Per-channel Σ and Σ·, on backend arrays (the fused op's first-order path)."""
-
-    def __init__(self, channels: Channels, xp):
-        self.channels = channels
-        self.xp = xp
-
-    def sum(self, a):
-        return self.channels.sum(a, self.xp)
-
-    def dot(self, a, b):
-        return self.channels.dot(a, b, self.xp)
-
-
-class TensorReductions:
-    """Per-channel Σ and Σ·, as differentiable Tensor ops (the double-backward path)."""
-
-    def __init__(self, channels: Channels):
-        self.axes = channels.axes
-
-    def sum(self, a):
-        return a.sum(self.axes, keepdims=True)
-
-    def dot(self, a, b):
-        return (a * b).sum(self.axes, keepdims=True)
 
 
 def check_input(x, num_features: int | None, training: bool, eps: float, owner: str = "batch_norm"):

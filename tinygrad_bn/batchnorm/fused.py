@@ -1,11 +1,13 @@
 """BatchNorm as one op with a hand-derived backward (docs/batchnorm.md).
 
-Forward computes the statistics once, with a numerically stable variance, and
-keeps only x, μ and inv_std for backward. Backward is the closed form (B7) in
-the shape dx = a·dy + b·(x − μ) + k, with per-channel a, b, k:
+Forward computes the statistics once, with a numerically stable (shifted)
+variance, and keeps only x, μ and inv_std for backward. Backward is the closed
+form (B7) as dx = a·dy + b·(x − μ) + k, with per-channel a, b, k:
 
-* first-order backward evaluates it on arrays, in two passes over the data
-  (one to reduce, one to write dx), block by block (see ``blocks``);
+* first-order backward evaluates it on arrays in two passes over the data (one
+  to reduce, one to write dx), spread over the cores in blocks of samples
+  (see ``blocks``); like PyTorch's CPU kernel, the per-channel constants are
+  folded so that each element costs one multiply-add per term;
 * under ``create_graph=True`` the same coefficients are built from Tensors,
   with μ and inv_std recomputed from x by primitive ops, so the engine can
   differentiate (B7) again and x's influence through μ and σ² is kept (a
@@ -56,18 +58,18 @@ class BatchNormFunction(Function):
             mean, var = (r.data.reshape(shape).astype(data.dtype) for r in running)
         inv_std = 1 / xp.sqrt(var + eps)  # (F3)
         scale = weight.data.reshape(shape).astype(data.dtype) * inv_std
-        shift = bias.data.reshape(shape).astype(data.dtype)
-        y = xp.empty(x.shape, dtype=x.dtype)
+        offset = bias.data.reshape(shape).astype(data.dtype) - mean * scale
+        y = xp.empty(x.shape, dtype=data.dtype)
 
         def write(rows):
-            y_rows = data[rows] - mean
-            y_rows *= scale  # (F4) x̂·γ = (x − μ)·inv_std·γ
-            y_rows += shift  # (F5) + β
-            y[rows] = y_rows
+            # (F4), (F5): y = γ·(x − μ)·inv_std + β = x·scale + (β − μ·scale)
+            y_rows = y[rows]
+            xp.multiply(data[rows], scale, out=y_rows)
+            y_rows += offset
 
         blocks.map(write)
         self.save_for_backward(x, weight, constant(mean, x), constant(inv_std, x))
-        return y
+        return y.astype(x.dtype, copy=False)
 
     def backward(self, grad):
         if is_grad_enabled():
@@ -75,29 +77,28 @@ class BatchNormFunction(Function):
         x, weight, mean, inv_std = self.saved_tensors
         channels, training = self.channels, self.params["training"]
         data, mean, inv_std = _in_compute_precision(x.data), mean.data, inv_std.data
-        dy = grad.data
+        dy = _in_compute_precision(grad.data)
+        xp = x.xp
         blocks = Blocks(x.shape, data.dtype.itemsize, x._backend)
 
         def reduce(rows):
             part = Channels(dy[rows].shape)
-            centred = data[rows] - mean
-            return part.sum(dy[rows], x.xp), part.dot(dy[rows], centred, x.xp)
+            return part.sum(dy[rows], xp), part.dot(dy[rows], data[rows], xp)
 
-        dbeta, dy_dot_centred = blocks.total(reduce)  # (B1) Σdy and Σ dy·(x − μ)
-        dgamma = dy_dot_centred * inv_std  # (B2) Σ dy·x̂
+        dbeta, dy_dot_x = blocks.total(reduce)  # (B1) Σdy, and Σ dy·x
+        dgamma = (dy_dot_x - mean * dbeta) * inv_std  # (B2) Σ dy·x̂ = inv_std·(Σ dy·x − μ·Σdy)
         weight_c = weight.data.reshape(channels.param_shape).astype(data.dtype)
         a, b, k = closed_form_coefficients(dbeta, dgamma, weight_c, inv_std, channels.count, training)
-        dx = x.xp.empty(x.shape, dtype=data.dtype)
+        offset = k - b * mean
+        dx = xp.empty(x.shape, dtype=data.dtype)
 
         def write(rows):
-            if not training:
-                dx[rows] = dy[rows] * a  # (E2)
-                return
-            dx_rows = data[rows] - mean
-            dx_rows *= b
-            dx_rows += k
-            dx_rows += dy[rows] * a  # (B7) a·dy + b·(x − μ) + k
-            dx[rows] = dx_rows
+            # (B7) dx = a·dy + b·(x − μ) + k = a·dy + b·x + (k − b·μ); (E2) when b = k = 0
+            dx_rows = dx[rows]
+            xp.multiply(dy[rows], a, out=dx_rows)
+            if training:
+                dx_rows += data[rows] * b
+                dx_rows += offset
 
         blocks.map(write)
         return self._gradients(constant(dx, x), constant(dgamma, x), constant(dbeta, x), weight)
@@ -133,23 +134,27 @@ class BatchNormFunction(Function):
 
 
 def batch_statistics(data, channels: Channels, blocks: Blocks, xp):
-    """(F1), (F2) on arrays, by the corrected two-pass algorithm.
+    """(F1), (F2) on arrays, from data shifted by a rough mean.
 
-    A first pass estimates μ; the deviations from it are small, so summing them
-    again recovers what the first pass rounded away and
-    σ² = mean((x − μ₀)²) − (mean(x − μ₀))² never cancels catastrophically,
-    unlike E[x²] − E[x]².
+    K, the mean of a few samples, lies within a few σ of μ, so the deviations
+    x − K are small and σ² = mean((x − K)²) − (mean(x − K))² never cancels
+    catastrophically, unlike E[x²] − E[x]² (the shifted-data algorithm).
     """
-    rough_mean = channels.mean(data, xp)
+    step = max(1, channels.batch // SHIFT_SAMPLES)
+    sample = data[::step][:SHIFT_SAMPLES]
+    rough_mean = Channels(sample.shape).sum(sample, xp) / (sample.shape[0] * channels.spatial)
 
     def reduce(rows):
-        centred = data[rows] - rough_mean
-        part = Channels(centred.shape)
-        return part.sum(centred, xp), part.dot(centred, centred, xp)
+        deviations = data[rows] - rough_mean
+        part = Channels(deviations.shape)
+        return part.sum(deviations, xp), part.dot(deviations, deviations, xp)
 
-    sum_centred, sum_squares = blocks.total(reduce)
-    correction = sum_centred / channels.count
+    sum_deviations, sum_squares = blocks.total(reduce)
+    correction = sum_deviations / channels.count
     return rough_mean + correction, sum_squares / channels.count - correction * correction
+
+
+SHIFT_SAMPLES = 16
 
 
 def _in_compute_precision(value):

@@ -1,7 +1,8 @@
 """BatchNorm forward + backward in training mode: fused vs composite vs PyTorch CPU.
 
 For each shape, float32, data 5·randn + 12 and a random upstream gradient, the
-three candidates run interleaved in one process; the report gives medians and
+three candidates run in one process, in alternating blocks with a pause between
+them (``time_apart``); the report gives medians and
 the ratios the goals are stated in, and the bytes each implementation's graph
 keeps alive for backward.
 """
@@ -13,7 +14,7 @@ import numpy
 from tinygrad_bn import Tensor
 from tinygrad_bn.autograd.graph import saved_bytes
 from tinygrad_bn.batchnorm import batch_norm
-from tinygrad_bn.bench.timing import compare_times, format_ms, optional_torch
+from tinygrad_bn.bench.timing import format_ms, optional_torch, time_apart
 
 SHAPES = ((4096, 512), (64, 64, 32, 32))
 GOALS = {"fused_speedup_over_composite": 3.0, "fused_over_pytorch": 2.5, "memory_fused_over_composite": 1 / 3}
@@ -64,10 +65,9 @@ def measure(shape, rounds: int, rng) -> dict:
             torch.nn.functional.batch_norm(tx, trm, trv, tw, tb, training=True).backward(tdy)
 
         candidates["pytorch"] = pytorch_step
-    timings = compare_times(candidates, rounds=rounds)
     result = {
         "shape": list(shape),
-        "median_seconds": {name: t.median for name, t in timings.items()},
+        "median_seconds": time_apart(candidates, rounds),
         "bytes": {impl: _memory(impl, x, weight, bias) for impl in ("fused", "composite")},
     }
     seconds = result["median_seconds"]

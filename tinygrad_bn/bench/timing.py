@@ -21,6 +21,10 @@ def optional_torch():
         return None
 
 
+BLOCK = 3  # timed calls per candidate between pauses (time_apart)
+SETTLE_SECONDS = 0.2
+
+
 @dataclass
 class Timing:
     name: str
@@ -48,6 +52,22 @@ def compare_times(candidates: dict, rounds: int = 15, number: int = 1, warmup: i
                 fn()
             timings[name].seconds.append((time.perf_counter() - start) / number)
     return timings
+
+
+def time_apart(candidates: dict, rounds: int, block: int = BLOCK) -> dict:
+    """Median seconds per call of each candidate (name -> fn), timed in alternating
+    blocks of ``block`` calls with a pause and one untimed call before each block.
+
+    After working, NumPy's BLAS threads and PyTorch's OpenMP threads keep spinning
+    for a while; on 2 cores a framework timed right after the other one runs up to
+    2-3x slower than alone. The pause lets them go to sleep first.
+    """
+    seconds = {name: [] for name in candidates}
+    for _ in range(rounds):
+        for name, fn in candidates.items():
+            time.sleep(SETTLE_SECONDS)
+            seconds[name] += compare_times({name: fn}, rounds=block, number=1, warmup=1)[name].seconds
+    return {name: statistics.median(values) for name, values in seconds.items()}
 
 
 def format_ms(seconds: float) -> str:

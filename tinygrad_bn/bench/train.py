@@ -16,14 +16,12 @@ and the peak between them: a loop that frees each step's graph stays flat.
 
 from __future__ import annotations
 
-import statistics
-import time
 import tracemalloc
 
 import numpy
 
 from tinygrad_bn import Tensor, nn, optim
-from tinygrad_bn.bench.timing import compare_times, format_ms, optional_torch, side_by_side
+from tinygrad_bn.bench.timing import format_ms, optional_torch, side_by_side, time_apart
 from tinygrad_bn.train import train_step
 
 SIZES = (784, 512, 512, 10)
@@ -31,8 +29,6 @@ BATCH = 256
 LR = 0.01
 MOMENTUM = 0.9
 GOAL = 1.5
-BLOCK = 3  # timed steps per candidate between pauses
-SETTLE_SECONDS = 0.2
 MEMORY_STEPS = 1000
 MEMORY_CHECKPOINTS = 10
 STABLE_GROWTH_BYTES = 1 << 20  # what the memory in use may drift between the first and last checkpoint
@@ -73,22 +69,6 @@ def _pytorch(torch, x, target):
     x, target = torch.from_numpy(x), torch.from_numpy(target)
     state = {key: value.numpy().copy() for key, value in model.state_dict().items()}
     return (lambda: train_step(model, optimizer, x, target, torch.nn.functional)), state
-
-
-def time_apart(candidates: dict, rounds: int, block: int = BLOCK) -> dict:
-    """Median seconds per call of each candidate (name -> fn), timed in alternating
-    blocks of ``block`` calls with a pause and one untimed call before each block.
-
-    After working, NumPy's BLAS threads and PyTorch's OpenMP threads keep spinning
-    for a while; on 2 cores a framework timed right after the other one runs up to
-    2-3x slower than alone. The pause lets them go to sleep first.
-    """
-    seconds = {name: [] for name in candidates}
-    for _ in range(rounds):
-        for name, fn in candidates.items():
-            time.sleep(SETTLE_SECONDS)
-            seconds[name] += compare_times({name: fn}, rounds=block, number=1, warmup=1)[name].seconds
-    return {name: statistics.median(values) for name, values in seconds.items()}
 
 
 def memory_check(step, steps: int = MEMORY_STEPS, checkpoints: int = MEMORY_CHECKPOINTS) -> dict:
