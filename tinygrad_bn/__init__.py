@@ -1,7 +1,7 @@
 """tinygrad_bn: a small reverse-mode autodiff framework over NumPy and CuPy in which
 Batch Normalization is a first-class op, written twice (composite and fused)."""
 
-from tinygrad_bn import ops
+from tinygrad_bn import batchnorm, ops
 from tinygrad_bn.autograd import Function, Tensor, enable_grad, grad, is_grad_enabled, no_grad
 from tinygrad_bn.ops import (
     arange,
@@ -26,6 +26,7 @@ __all__ = [
     "Function",
     "Tensor",
     "arange",
+    "batchnorm",
     "concatenate",
     "enable_grad",
     "full",

@@ -126,3 +126,10 @@ class TestErrors:
 def test_unknown_impl():
     with pytest.raises(ValueError, match="impl must be one of"):
         batch_norm(Tensor(np.ones((3, 2))), None, None, training=True, impl="cudnn")
+
+
+def test_batch_norm_is_a_tensor_method():
+    data = np.random.default_rng(4).standard_normal((5, 3))
+    x = Tensor(data)
+    np.testing.assert_array_equal(x.batch_norm(training=True).numpy(),
+                                  batch_norm(x, None, None, training=True).numpy())

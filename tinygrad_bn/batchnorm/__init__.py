@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.batchnorm.channels import check_input, check_per_channel
 from tinygrad_bn.batchnorm.composite import batch_norm_composite
 from tinygrad_bn.batchnorm.fused import BatchNormFunction, batch_norm_fused
@@ -48,5 +49,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         return batch_norm_fused(input, running_mean, running_var, weight, bias, training, momentum, eps)
     return batch_norm_composite(input, running_mean, running_var, weight, bias, training, momentum, eps, label)
 
+
+def _batch_norm_method(self, running_mean=None, running_var=None, weight=None, bias=None, training=False,
+                       momentum=0.1, eps=1e-5, impl="fused"):
+    """``x.batch_norm(...)``: :func:`batch_norm` with this tensor as the input."""
+    return batch_norm(self, running_mean, running_var, weight, bias, training, momentum, eps, impl)
+
+
+Tensor.batch_norm = _batch_norm_method
 
 __all__ = ["BatchNormFunction", "IMPLEMENTATIONS", "batch_norm", "batch_norm_composite", "batch_norm_fused"]
