@@ -158,9 +158,10 @@ class Function:
         fn = cls()
         backend = fn.backend = inputs[0]._backend
         needs = tuple([t.requires_grad for t in inputs])
-        for t in inputs:
-            if t._backend is not backend:
-                raise _device_error(cls, inputs)
+        if len(inputs) > 1:
+            for t in inputs:
+                if t._backend is not backend:
+                    raise _device_error(cls, inputs)
         mode = _mode
         record = True in needs and mode.enabled
         fn.needs_input_grad = needs if record else _NOTHING_NEEDED[len(needs)]
