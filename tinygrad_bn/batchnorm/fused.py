@@ -2,7 +2,7 @@
 
 Forward computes the statistics once, with a numerically stable (shifted)
 variance, and keeps only x, μ and inv_std for backward. Backward is the closed
-form (B7) as dx = a·dy + b·(x − μ) + k, with per-channel a, b, k:
+form (B7) as dx = a·(dy + b·(x − μ) + k), with per-channel a, b, k:
 
 * first-order backward evaluates it on arrays in two passes over the data (one
   to reduce, one to write dx), spread over the cores in blocks of samples
@@ -25,16 +25,16 @@ from tinygrad_bn.ops.elementwise import constant
 
 
 def closed_form_coefficients(dbeta, dgamma, weight, inv_std, count: int, training: bool):
-    """(a, b, k) with dx = a·dy + b·(x − μ) + k; arrays or Tensors of shape (1, C, 1, ...).
+    """(a, b, k) with dx = a·(dy + b·(x − μ) + k); arrays or Tensors of shape (1, C, 1, ...).
 
     (B7) dx = (γ·inv_std/m)·(m·dy − Σdy − x̂·Σ(dy·x̂)) with x̂ = (x − μ)·inv_std, dγ = Σ dy·x̂
-    and dβ = Σ dy gives a = γ·inv_std, b = −a·inv_std·dγ/m, k = −a·dβ/m;
-    (E2) in eval mode is a alone.
+    and dβ = Σ dy gives a = γ·inv_std, b = −inv_std·dγ/m, k = −dβ/m;
+    (E2) in eval mode is a alone (b = k = 0).
     """
     a = weight * inv_std
     if not training:
         return a, 0.0, 0.0
-    return a, -a * inv_std * dgamma / count, -a * dbeta / count
+    return a, -inv_std * dgamma / count, -dbeta / count
 
 
 class BatchNormFunction(Function):
@@ -51,6 +51,7 @@ class BatchNormFunction(Function):
         shape = channels.param_shape
         data = _in_compute_precision(x.data)
         blocks = Blocks(x.shape, data.dtype.itemsize, x._backend)
+        y = xp.empty(x.shape, dtype=data.dtype)
         if training:
             mean, var = batch_statistics(data, channels, blocks, xp)
             update_running_stats(*(running or (None, None)), mean, var, channels.count, momentum)
@@ -59,7 +60,6 @@ class BatchNormFunction(Function):
         inv_std = 1 / xp.sqrt(var + eps)  # (F3)
         scale = weight.data.reshape(shape).astype(data.dtype) * inv_std
         offset = bias.data.reshape(shape).astype(data.dtype) - mean * scale
-        y = xp.empty(x.shape, dtype=data.dtype)
 
         def write(rows):
             # (F4), (F5): y = γ·(x − μ)·inv_std + β = x·scale + (β − μ·scale)
@@ -93,12 +93,15 @@ class BatchNormFunction(Function):
         dx = xp.empty(x.shape, dtype=data.dtype)
 
         def write(rows):
-            # (B7) dx = a·dy + b·(x − μ) + k = a·dy + b·x + (k − b·μ); (E2) when b = k = 0
+            # (B7) dx = a·(dy + b·(x − μ) + k) = a·(dy + b·x + (k − b·μ)); (E2) when b = k = 0
             dx_rows = dx[rows]
-            xp.multiply(dy[rows], a, out=dx_rows)
             if training:
-                dx_rows += data[rows] * b
+                xp.multiply(data[rows], b, out=dx_rows)
                 dx_rows += offset
+                dx_rows += dy[rows]
+                dx_rows *= a
+            else:
+                xp.multiply(dy[rows], a, out=dx_rows)
 
         blocks.map(write)
         return self._gradients(constant(dx, x), constant(dgamma, x), constant(dbeta, x), weight)
@@ -116,7 +119,7 @@ class BatchNormFunction(Function):
         dgamma = (dy * centred).sum(channels.axes, keepdims=True) * inv_std  # (B2)
         a, b, k = closed_form_coefficients(dbeta, dgamma, weight.reshape(channels.param_shape), inv_std,
                                            channels.count, training)
-        dx = a * dy + b * centred + k if training else a * dy
+        dx = a * (dy + b * centred + k) if training else a * dy
         return self._gradients(dx, dgamma, dbeta, weight)
 
     def _gradients(self, dx, dgamma, dbeta, weight):
@@ -145,7 +148,8 @@ def batch_statistics(data, channels: Channels, blocks: Blocks, xp):
     rough_mean = Channels(sample.shape).sum(sample, xp) / (sample.shape[0] * channels.spatial)
 
     def reduce(rows):
-        deviations = data[rows] - rough_mean
+        block = data[rows]
+        deviations = xp.subtract(block, rough_mean, out=blocks.scratch(block))
         part = Channels(deviations.shape)
         return part.sum(deviations, xp), part.dot(deviations, deviations, xp)
 
