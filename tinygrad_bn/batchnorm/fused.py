@@ -60,12 +60,13 @@ class BatchNormFunction(Function):
         inv_std = 1 / xp.sqrt(var + eps)  # (F3)
         scale = weight.data.reshape(shape).astype(data.dtype) * inv_std
         offset = bias.data.reshape(shape).astype(data.dtype) - mean * scale
+        scale, offset = blocks.spread(scale), blocks.spread(offset)
 
         def write(rows):
             # (F4), (F5): y = γ·(x − μ)·inv_std + β = x·scale + (β − μ·scale)
-            y_rows = y[rows]
-            xp.multiply(data[rows], scale, out=y_rows)
-            y_rows += offset
+            x_rows, y_rows, scale_rows, offset_rows = blocks.rows(rows, data, y, scale, offset)
+            xp.multiply(x_rows, scale_rows, out=y_rows)
+            y_rows += offset_rows
 
         blocks.map(write)
         self.save_for_backward(x, weight, constant(mean, x), constant(inv_std, x))
@@ -89,19 +90,20 @@ class BatchNormFunction(Function):
         dgamma = (dy_dot_x - mean * dbeta) * inv_std  # (B2) Σ dy·x̂ = inv_std·(Σ dy·x − μ·Σdy)
         weight_c = weight.data.reshape(channels.param_shape).astype(data.dtype)
         a, b, k = closed_form_coefficients(dbeta, dgamma, weight_c, inv_std, channels.count, training)
-        offset = k - b * mean
+        # the coefficients as arrays of shape (1, C, 1, ...), also where eval mode made them 0
+        a, b, offset = (blocks.spread(v + 0 * a) for v in (a, b, k - b * mean))
         dx = xp.empty(x.shape, dtype=data.dtype)
 
         def write(rows):
             # (B7) dx = a·(dy + b·(x − μ) + k) = a·(dy + b·x + (k − b·μ)); (E2) when b = k = 0
-            dx_rows = dx[rows]
+            x_rows, dy_rows, dx_rows, a_rows, b_rows, offset_rows = blocks.rows(rows, data, dy, dx, a, b, offset)
             if training:
-                xp.multiply(data[rows], b, out=dx_rows)
-                dx_rows += offset
-                dx_rows += dy[rows]
-                dx_rows *= a
+                xp.multiply(x_rows, b_rows, out=dx_rows)
+                dx_rows += offset_rows
+                dx_rows += dy_rows
+                dx_rows *= a_rows
             else:
-                xp.multiply(dy[rows], a, out=dx_rows)
+                xp.multiply(dy_rows, a_rows, out=dx_rows)
 
         blocks.map(write)
         return self._gradients(constant(dx, x), constant(dgamma, x), constant(dbeta, x), weight)
@@ -147,9 +149,11 @@ def batch_statistics(data, channels: Channels, blocks: Blocks, xp):
     sample = data[::step][:SHIFT_SAMPLES]
     rough_mean = Channels(sample.shape).sum(sample, xp) / (sample.shape[0] * channels.spatial)
 
+    shift = blocks.spread(rough_mean)
+
     def reduce(rows):
-        block = data[rows]
-        deviations = xp.subtract(block, rough_mean, out=blocks.scratch(block))
+        x_rows, shift_rows = blocks.rows(rows, data, shift)
+        deviations = xp.subtract(x_rows, shift_rows, out=blocks.scratch(x_rows)).reshape(data[rows].shape)
         part = Channels(deviations.shape)
         return part.sum(deviations, xp), part.dot(deviations, deviations, xp)
 
