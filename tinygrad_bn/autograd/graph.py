@@ -1,26 +1,55 @@
-"""Walking a recorded graph: its nodes, and the memory they keep for backward."""
+"""Walking a recorded graph: its nodes in order, and the memory they keep for backward.
+
+The walk is an iterative depth-first search, so a graph of any depth is safe,
+and it visits inputs in the order the ops received them, so the same graph
+always comes out in the same order (the graph renderer numbers its nodes by it).
+"""
 
 from __future__ import annotations
 
 from tinygrad_bn.autograd.function import Function
+from tinygrad_bn.autograd.tensor import Tensor
+
+
+def _roots(outputs) -> list:
+    roots = []
+    for output in outputs:
+        if not isinstance(output, Tensor):
+            raise TypeError(f"expected Tensors as the graph's outputs, got {type(output).__name__}")
+        roots.append(output if output.grad_fn is None else output.grad_fn)
+    return roots
+
+
+def topological_order(outputs) -> list:
+    """The op nodes and leaf tensors that ``outputs`` depend on, each once,
+    every one after all of its inputs (the first item is an input of the graph).
+
+    >>> from tinygrad_bn import Tensor
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> y = (x * 2.0).exp()
+    >>> [getattr(item, "name", "leaf") for item in topological_order([y])]
+    ['leaf', 'leaf', 'Mul', 'Exp']
+    """
+    order = []
+    seen = set()
+    stack = [(root, False) for root in reversed(_roots(outputs))]
+    while stack:
+        item, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(item)
+            continue
+        if item in seen:
+            continue
+        seen.add(item)
+        stack.append((item, True))
+        if isinstance(item, Function):
+            stack.extend((parent, False) for parent in reversed(item.parents) if parent not in seen)
+    return order
 
 
 def nodes(*outputs) -> list:
-    """The nodes reachable from ``outputs`` (Tensors), each once, outputs first.
-
-    Iterative, so graphs of any depth are fine.
-    """
-    found = []
-    seen = set()
-    stack = [t.grad_fn for t in outputs if t.grad_fn is not None]
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        found.append(node)
-        stack.extend(p for p in reversed(node.parents) if isinstance(p, Function) and p not in seen)
-    return found
+    """The op nodes ``outputs`` depend on, each once, every one after its inputs."""
+    return [item for item in topological_order(outputs) if isinstance(item, Function)]
 
 
 def saved_arrays(*outputs) -> list:
