@@ -10,20 +10,12 @@ place, so ops never need to.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from tinygrad_bn.autograd.function import Function, set_grad_enabled
-from tinygrad_bn.autograd.tensor import Tensor
+from tinygrad_bn.autograd.tensor import Tensor, as_tensors
 
 
 def _as_tuple(value) -> tuple:
-    if value is None:
-        return ()
-    if isinstance(value, Tensor):
-        return (value,)
-    if isinstance(value, Sequence):
-        return tuple(value)
-    raise TypeError(f"expected a Tensor or a sequence of Tensors, got {type(value).__name__}")
+    return () if value is None else as_tensors(value)
 
 
 def _initial_gradient(output: Tensor, gradient) -> Tensor:

@@ -8,6 +8,7 @@ primitive ops in :mod:`tinygrad_bn.ops`, which installs them as methods here.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 
 import numpy
 
@@ -227,3 +228,12 @@ def is_scalar(value) -> bool:
 
 
 _PYTHON_NUMBERS = (float, int, bool)
+
+
+def as_tensors(value, what: str = "argument") -> tuple:
+    """A Tensor, or a sequence of them, as a tuple (``what`` names it in the error)."""
+    if isinstance(value, Tensor):
+        return (value,)
+    if isinstance(value, Sequence):
+        return tuple(value)
+    raise TypeError(f"{what} must be a Tensor or a sequence of Tensors, got {type(value).__name__}")

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import numpy
 
 from tinygrad_bn.autograd import Tensor, grad
+from tinygrad_bn.autograd.tensor import as_tensors
 from tinygrad_bn.check.report import ComparisonReport, Row, difference, largest, tolerance_for
 
 # compare draws u and v from its own stream: were it default_rng(seed), data drawn
@@ -54,7 +55,7 @@ def compare(fn_a, fn_b, inputs, *, reference=None, names=("a", "b"), reference_n
     >>> [f"{row.kind} {row.term}" for row in report.rows]
     ['output y', 'grad x', '2nd x', '2nd grad_y']
     """
-    inputs = _as_tuple(inputs, "inputs")
+    inputs = as_tensors(inputs, "compare: inputs")
     for i, t in enumerate(inputs):
         if not isinstance(t, Tensor):
             raise TypeError(f"compare: input {i} is a {type(t).__name__}, expected a Tensor")
@@ -187,7 +188,7 @@ def _device(host, like: Tensor, requires_grad=False):
 def _upstream(outputs, grad_outputs, rng) -> list:
     """One upstream gradient per floating output (None for the others), as host arrays."""
     if grad_outputs is not None:
-        given = _as_tuple(grad_outputs, "grad_outputs")
+        given = as_tensors(grad_outputs, "compare: grad_outputs")
         if len(given) != len(outputs):
             raise ValueError(f"compare: {len(given)} grad_outputs given for {len(outputs)} outputs")
         hosts = [g.numpy() if isinstance(g, Tensor) else numpy.asarray(g) for g in given]
@@ -244,11 +245,3 @@ def _names(names, count, stem, what) -> list:
     if len(names) != count:
         raise ValueError(f"compare: {len(names)} {what} given for {count} values: {names}")
     return names
-
-
-def _as_tuple(value, what) -> tuple:
-    if isinstance(value, Tensor):
-        return (value,)
-    if isinstance(value, Sequence):
-        return tuple(value)
-    raise TypeError(f"compare: {what} must be a Tensor or a sequence of Tensors, got {type(value).__name__}")

@@ -8,23 +8,14 @@ outputs) some functions, BatchNorm among them, would pass with any gradient.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy
 
 from tinygrad_bn.autograd import Tensor, grad
+from tinygrad_bn.autograd.tensor import as_tensors
 
 
 class GradcheckError(AssertionError):
     """Raised when analytical and numerical gradients disagree."""
-
-
-def _as_tuple(value) -> tuple:
-    if isinstance(value, Tensor):
-        return (value,)
-    if isinstance(value, Sequence):
-        return tuple(value)
-    raise TypeError(f"expected a Tensor or a sequence of Tensors, got {type(value).__name__}")
 
 
 def _check_float64(inputs):
@@ -46,7 +37,7 @@ def random_like(t: Tensor, rng: numpy.random.Generator, requires_grad=False) -> 
 
 def _weighted_output(fn, inputs, upstream) -> float:
     """⟨v, f(inputs)⟩ summed over all outputs, as a Python float."""
-    outputs = _as_tuple(fn(*inputs))
+    outputs = as_tensors(fn(*inputs))
     products = ((out.astype(v.dtype) * v).sum().item() for out, v in zip(outputs, upstream, strict=True))
     return float(sum(products))
 
@@ -66,7 +57,7 @@ def _numerical_gradient(fn, inputs, index, upstream, eps):
 
 
 def _analytical_gradients(fn, inputs, upstream):
-    outputs = _as_tuple(fn(*inputs))
+    outputs = as_tensors(fn(*inputs))
     if len(outputs) != len(upstream):
         raise RuntimeError("the function returned a different number of outputs on a second call")
     wanted = [t for t in inputs if t.requires_grad]
@@ -93,10 +84,10 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     >>> gradcheck(lambda t: (t * t).tanh(), x)
     True
     """
-    inputs = _as_tuple(inputs)
+    inputs = as_tensors(inputs)
     _check_float64(inputs)
     rng = numpy.random.default_rng(seed)
-    outputs = _as_tuple(fn(*inputs))
+    outputs = as_tensors(fn(*inputs))
     upstream = [random_like(out, rng) for out in outputs]
     analytical = _analytical_gradients(fn, inputs, upstream)
     wanted = [i for i, t in enumerate(inputs) if t.requires_grad]
@@ -131,10 +122,10 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     >>> gradgradcheck(lambda t: t.sigmoid() * t, x)
     True
     """
-    inputs = _as_tuple(inputs)
+    inputs = as_tensors(inputs)
     _check_float64(inputs)
     rng = numpy.random.default_rng(seed + 1)
-    outputs = _as_tuple(fn(*inputs))
+    outputs = as_tensors(fn(*inputs))
     if grad_outputs is None:
         upstream = tuple(random_like(out, rng, requires_grad=True) for out in outputs)
     else:
@@ -147,7 +138,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
 
     def first_derivatives(*args):
         values, vs = args[:count], args[count:]
-        outs = _as_tuple(fn(*values))
+        outs = as_tensors(fn(*values))
         wanted = [t for t in values if t.requires_grad]
         live = [(o, v) for o, v in zip(outs, vs, strict=True) if o.requires_grad]
         grads = grad([o for o, _ in live], wanted, grad_outputs=[v for _, v in live],
