@@ -14,7 +14,7 @@ import numpy
 from tinygrad_bn import Tensor
 from tinygrad_bn.autograd.graph import saved_bytes
 from tinygrad_bn.batchnorm import batch_norm
-from tinygrad_bn.bench.timing import format_ms, optional_torch, time_apart
+from tinygrad_bn.bench.timing import format_mib, format_ms, optional_torch, time_apart
 
 SHAPES = ((4096, 512), (64, 64, 32, 32))
 GOALS = {"fused_speedup_over_composite": 3.0, "fused_over_pytorch": 2.5, "memory_fused_over_composite": 1 / 3}
@@ -86,10 +86,6 @@ def run(rounds: int = 15, shapes=SHAPES) -> dict:
     return {"goals": GOALS, "shapes": [measure(tuple(s), rounds, rng) for s in shapes]}
 
 
-def _mib(n: int) -> str:
-    return f"{n / 2**20:7.2f} MiB"
-
-
 def report(result: dict) -> str:
     lines = [
         "bn: BatchNorm forward + backward, training mode, float32, median per step",
@@ -107,10 +103,11 @@ def report(result: dict) -> str:
     lines.append("  bytes kept for backward (all saved arrays, inputs included | beyond the input and parameters):")
     for row in result["shapes"]:
         memory, ratio = row["bytes"], row["memory_fused_over_composite"]
+        fused, composite = ([f"{format_mib(memory[impl][kind]):>11}" for kind in ("saved", "extra")]
+                            for impl in ("fused", "composite"))
         lines.append(
-            f"  {str(tuple(row['shape'])):<18} fused {_mib(memory['fused']['saved'])} | "
-            f"{_mib(memory['fused']['extra'])}   composite {_mib(memory['composite']['saved'])} | "
-            f"{_mib(memory['composite']['extra'])}   fused/composite {ratio['saved']:.2f} | {ratio['extra']:.4f}"
+            f"  {str(tuple(row['shape'])):<18} fused {fused[0]} | {fused[1]}   composite {composite[0]} | "
+            f"{composite[1]}   fused/composite {ratio['saved']:.2f} | {ratio['extra']:.4f}"
         )
     goals = result["goals"]
     lines.append(

@@ -78,6 +78,10 @@ def format_us(seconds: float) -> str:
     return f"{seconds * 1e6:8.2f} µs"
 
 
+def format_mib(n_bytes: int) -> str:
+    return f"{n_bytes / 2**20:.2f} MiB"
+
+
 def side_by_side(seconds: dict, fmt, goal: float, ratio: float | None = None) -> list:
     """Report lines: each framework's time (``fmt`` formats seconds), then the ratio
     tinygrad_bn / pytorch against ``goal``, or a hint to install PyTorch."""

@@ -21,7 +21,7 @@ import tracemalloc
 import numpy
 
 from tinygrad_bn import Tensor, nn, optim
-from tinygrad_bn.bench.timing import format_ms, optional_torch, side_by_side, time_apart
+from tinygrad_bn.bench.timing import format_mib, format_ms, optional_torch, side_by_side, time_apart
 from tinygrad_bn.train import train_step
 
 SIZES = (784, 512, 512, 10)
@@ -122,10 +122,6 @@ def run(rounds: int = 15, memory_steps: int = MEMORY_STEPS) -> dict:
     return result
 
 
-def _mib(n_bytes) -> str:
-    return f"{n_bytes / 2**20:.2f} MiB"
-
-
 def report(result: dict) -> str:
     sizes = "-".join(str(n) for n in result["sizes"])
     lines = [f"train: one SGD step (forward, backward, update) of MLP-BN {sizes}, batch {result['batch']}"]
@@ -133,8 +129,8 @@ def report(result: dict) -> str:
     memory = result["memory"]
     verdict = "stable" if memory["stable"] else "GROWING"
     lines.append(
-        f"  memory over {memory['steps']} steps (tracemalloc): in use {_mib(memory['current_bytes'][0])} "
-        f"-> {_mib(memory['current_bytes'][-1])}, peak {_mib(min(memory['peak_bytes']))}"
-        f"..{_mib(max(memory['peak_bytes']))}: {verdict}"
+        f"  memory over {memory['steps']} steps (tracemalloc): in use {format_mib(memory['current_bytes'][0])} "
+        f"-> {format_mib(memory['current_bytes'][-1])}, peak {format_mib(min(memory['peak_bytes']))}"
+        f"..{format_mib(max(memory['peak_bytes']))}: {verdict}"
     )
     return "\n".join(lines)

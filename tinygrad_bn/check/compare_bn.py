@@ -17,7 +17,7 @@ import numpy
 from tinygrad_bn import Tensor
 from tinygrad_bn.autograd.graph import saved_bytes
 from tinygrad_bn.batchnorm import IMPLEMENTATIONS, batch_norm
-from tinygrad_bn.bench.timing import compare_times, optional_torch
+from tinygrad_bn.bench.timing import compare_times, format_mib, optional_torch
 from tinygrad_bn.check.compare import compare
 from tinygrad_bn.check.report import ComparisonReport, Tolerance, Verdict, format_table
 from tinygrad_bn.nn.batchnorm import BatchNorm1d, BatchNorm2d
@@ -222,8 +222,10 @@ class BatchNormReport(Verdict):
 
     def cost_table(self) -> str:
         header = ["impl", "shape", "forward+backward", "kept for backward", "beyond input/params/output"]
-        body = [[c.impl, str(c.shape), f"{c.seconds * 1e3:.2f} ms", _mib(c.saved_bytes), _mib(c.extra_bytes)]
-                for c in self.costs]
+        body = [
+            [c.impl, str(c.shape), f"{c.seconds * 1e3:.2f} ms", format_mib(c.saved_bytes), format_mib(c.extra_bytes)]
+            for c in self.costs
+        ]
         return format_table(header, body, left=2)
 
     def to_text(self, verbose=False) -> str:
@@ -241,8 +243,6 @@ class BatchNormReport(Verdict):
         return self.to_text()
 
 
-def _mib(n: int) -> str:
-    return f"{n / 2**20:.2f} MiB"
 
 
 def compare_bn(shapes=SHAPES, dtypes=DTYPES, modes=MODES, affine=(True, False), second_order=True,
