@@ -31,7 +31,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """
     if impl not in IMPLEMENTATIONS:
         raise ValueError(f"batch_norm: impl must be one of {IMPLEMENTATIONS}, got {impl!r}")
-    check_input(input, None, training, eps)
+    check_input(input, training, eps)
     channels = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):

@@ -17,7 +17,6 @@ class Channels:
     """
 
     def __init__(self, shape: tuple):
-        self.shape = tuple(shape)
         self.batch = shape[0]
         self.channels = shape[1]
         self.spatial = math.prod(shape[2:])
@@ -29,7 +28,7 @@ class Channels:
     # with NumPy's own loops: BLAS would start threads of its own inside the block
     # threads (see ``blocks``).
 
-    def sum(self, a, xp):
+    def sum(self, a):
         """Σ over the reduced axes of array ``a``, shaped ``param_shape``."""
         total = a.reshape(self.batch, self.channels, self.spatial).sum(axis=(0, 2))
         return total.reshape(self.param_shape)
@@ -41,27 +40,23 @@ class Channels:
         return total.reshape(self.param_shape)
 
 
-def check_input(x, num_features: int | None, training: bool, eps: float, owner: str = "batch_norm"):
+def check_input(x, training: bool, eps: float):
     """Raise a clear error for input BatchNorm cannot normalize."""
     if eps < 0:
-        raise ValueError(f"{owner}: eps must be >= 0, got {eps}")
+        raise ValueError(f"batch_norm: eps must be >= 0, got {eps}")
     if x.dtype.kind != "f":
         raise TypeError(
-            f"{owner} expects a floating point input, got dtype {x.dtype}; convert it with .astype('float32')"
+            f"batch_norm expects a floating point input, got dtype {x.dtype}; convert it with .astype('float32')"
         )
     if x.ndim < 2:
-        raise ValueError(f"{owner} expects input of shape (N, C, ...), got {x.shape}")
-    if num_features is not None and x.shape[1] != num_features:
-        raise ValueError(
-            f"{owner} expects {num_features} channels on axis 1, got input of shape {x.shape}"
-        )
+        raise ValueError(f"batch_norm expects input of shape (N, C, ...), got {x.shape}")
     if training and x.size // x.shape[1] <= 1:
         raise ValueError(
             f"Expected more than 1 value per channel when training, got input size {x.shape}"
         )
 
 
-def check_per_channel(name: str, t, channels: int, owner: str = "batch_norm"):
+def check_per_channel(name: str, t, channels: int):
     """A per-channel tensor (weight, bias, running statistic) must have shape (C,)."""
     if t is not None and t.shape != (channels,):
-        raise ValueError(f"{owner}: {name} must have shape ({channels},), got {t.shape}")
+        raise ValueError(f"batch_norm: {name} must have shape ({channels},), got {t.shape}")

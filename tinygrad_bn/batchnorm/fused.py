@@ -33,7 +33,7 @@ def closed_form_coefficients(dbeta, dgamma, weight, inv_std, count: int, trainin
     """
     a = weight * inv_std
     if not training:
-        return a, 0.0, 0.0
+        return a, 0 * a, 0 * a
     return a, -inv_std * dgamma / count, -dbeta / count
 
 
@@ -50,7 +50,7 @@ class BatchNormFunction(Function):
         channels = self.channels = Channels(x.shape)
         shape = channels.param_shape
         data = _in_compute_precision(x.data)
-        blocks = Blocks(x.shape, data.dtype.itemsize, x._backend)
+        blocks = self.blocks = Blocks(x.shape, data.dtype.itemsize, x._backend)
         y = xp.empty(x.shape, dtype=data.dtype)
         if training:
             mean, var = batch_statistics(data, channels, blocks, xp)
@@ -76,22 +76,20 @@ class BatchNormFunction(Function):
         if is_grad_enabled():
             return self._differentiable_backward(grad)
         x, weight, mean, inv_std = self.saved_tensors
-        channels, training = self.channels, self.params["training"]
+        channels, blocks, training = self.channels, self.blocks, self.params["training"]
         data, mean, inv_std = _in_compute_precision(x.data), mean.data, inv_std.data
         dy = _in_compute_precision(grad.data)
         xp = x.xp
-        blocks = Blocks(x.shape, data.dtype.itemsize, x._backend)
 
         def reduce(rows):
             part = Channels(dy[rows].shape)
-            return part.sum(dy[rows], xp), part.dot(dy[rows], data[rows], xp)
+            return part.sum(dy[rows]), part.dot(dy[rows], data[rows], xp)
 
         dbeta, dy_dot_x = blocks.total(reduce)  # (B1) Σdy, and Σ dy·x
         dgamma = (dy_dot_x - mean * dbeta) * inv_std  # (B2) Σ dy·x̂ = inv_std·(Σ dy·x − μ·Σdy)
         weight_c = weight.data.reshape(channels.param_shape).astype(data.dtype)
         a, b, k = closed_form_coefficients(dbeta, dgamma, weight_c, inv_std, channels.count, training)
-        # the coefficients as arrays of shape (1, C, 1, ...), also where eval mode made them 0
-        a, b, offset = (blocks.spread(v + 0 * a) for v in (a, b, k - b * mean))
+        a, b, offset = blocks.spread(a), blocks.spread(b), blocks.spread(k - b * mean)
         dx = xp.empty(x.shape, dtype=data.dtype)
 
         def write(rows):
@@ -147,7 +145,8 @@ def batch_statistics(data, channels: Channels, blocks: Blocks, xp):
     """
     step = max(1, channels.batch // SHIFT_SAMPLES)
     sample = data[::step][:SHIFT_SAMPLES]
-    rough_mean = Channels(sample.shape).sum(sample, xp) / (sample.shape[0] * channels.spatial)
+    in_sample = Channels(sample.shape)
+    rough_mean = in_sample.sum(sample) / in_sample.count
 
     shift = blocks.spread(rough_mean)
 
@@ -155,7 +154,7 @@ def batch_statistics(data, channels: Channels, blocks: Blocks, xp):
         x_rows, shift_rows = blocks.rows(rows, data, shift)
         deviations = xp.subtract(x_rows, shift_rows, out=blocks.scratch(x_rows)).reshape(data[rows].shape)
         part = Channels(deviations.shape)
-        return part.sum(deviations, xp), part.dot(deviations, deviations, xp)
+        return part.sum(deviations), part.dot(deviations, deviations, xp)
 
     sum_deviations, sum_squares = blocks.total(reduce)
     correction = sum_deviations / channels.count
