@@ -4,7 +4,9 @@ For each shape, float32, data 5·randn + 12 and a random upstream gradient, the
 three candidates run in one process, in alternating blocks with a pause between
 them (``time_apart``); the report gives medians and
 the ratios the goals are stated in, and the bytes each implementation's graph
-keeps alive for backward.
+keeps alive for backward. When PyTorch is installed, the same bytes are counted
+for its ``F.batch_norm`` and for the same composite written in PyTorch ops, so
+the memory ratio can be read against PyTorch's own pair.
 """
 
 from __future__ import annotations
@@ -38,6 +40,48 @@ def _inputs(shape, rng):
 def _memory(impl, x, weight, bias):
     y = batch_norm(x, None, None, weight, bias, training=True, impl=impl)
     return {"saved": saved_bytes(y), "extra": saved_bytes(y, exclude=(x, weight, bias))}
+
+
+def _torch_composite(torch, x, weight, bias, eps=1e-5):
+    """The composite's steps (F1)-(F5) in PyTorch ops, for counting what autograd saves."""
+    axes = [0, *range(2, x.dim())]
+    shape = [1, -1] + [1] * (x.dim() - 2)
+    mean = x.mean(axes, keepdim=True)
+    centred = x - mean
+    var = (centred**2).mean(axes, keepdim=True)
+    x_hat = centred / (var + eps).sqrt()
+    return x_hat * weight.reshape(shape) + bias.reshape(shape)
+
+
+def torch_saved_bytes(torch, forward, inputs) -> dict:
+    """Bytes of the distinct storages PyTorch's autograd saves while ``forward(*inputs)``
+    runs: all of them, and those beyond the inputs' own storages."""
+    saved = {}
+
+    def pack(tensor):
+        storage = tensor.untyped_storage()
+        saved[storage.data_ptr()] = storage.nbytes()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        forward(*inputs)
+    own = {t.untyped_storage().data_ptr() for t in inputs}
+    return {"saved": sum(saved.values()), "extra": sum(n for ptr, n in saved.items() if ptr not in own)}
+
+
+def _torch_memory(torch, tx, tw, tb) -> dict:
+    def fused(x, weight, bias):
+        return torch.nn.functional.batch_norm(x, None, None, weight, bias, training=True)
+
+    def composite(x, weight, bias):
+        return _torch_composite(torch, x, weight, bias)
+
+    return {name: torch_saved_bytes(torch, fn, (tx, tw, tb)) for name, fn in
+            (("fused", fused), ("composite", composite))}
+
+
+def _ratios(memory: dict) -> dict:
+    return {kind: memory["fused"][kind] / memory["composite"][kind] for kind in ("saved", "extra")}
 
 
 def measure(shape, rounds: int, rng) -> dict:
@@ -74,10 +118,10 @@ def measure(shape, rounds: int, rng) -> dict:
     result["fused_speedup_over_composite"] = seconds["composite"] / seconds["fused"]
     if "pytorch" in seconds:
         result["fused_over_pytorch"] = seconds["fused"] / seconds["pytorch"]
-    memory = result["bytes"]
-    result["memory_fused_over_composite"] = {
-        kind: memory["fused"][kind] / memory["composite"][kind] for kind in ("saved", "extra")
-    }
+    result["memory_fused_over_composite"] = _ratios(result["bytes"])
+    if torch is not None:
+        result["pytorch_bytes"] = _torch_memory(torch, tx, tw, tb)
+        result["pytorch_memory_fused_over_composite"] = _ratios(result["pytorch_bytes"])
     return result
 
 
@@ -102,17 +146,37 @@ def report(result: dict) -> str:
         )
     lines.append("  bytes kept for backward (all saved arrays, inputs included | beyond the input and parameters):")
     for row in result["shapes"]:
-        memory, ratio = row["bytes"], row["memory_fused_over_composite"]
-        fused, composite = ([f"{format_mib(memory[impl][kind]):>11}" for kind in ("saved", "extra")]
-                            for impl in ("fused", "composite"))
-        lines.append(
-            f"  {str(tuple(row['shape'])):<18} fused {fused[0]} | {fused[1]}   composite {composite[0]} | "
-            f"{composite[1]}   fused/composite {ratio['saved']:.2f} | {ratio['extra']:.4f}"
-        )
+        shape = f"  {str(tuple(row['shape'])):<18}"
+        lines.append(_memory_line(shape, row["bytes"], row["memory_fused_over_composite"]))
+        if "pytorch_bytes" in row:
+            lines.append(_memory_line(f"  {'  same in pytorch':<18}", row["pytorch_bytes"],
+                                      row["pytorch_memory_fused_over_composite"]))
     goals = result["goals"]
     lines.append(
         f"  goals: composite/fused >= {goals['fused_speedup_over_composite']:g}, "
         f"fused/pytorch <= {goals['fused_over_pytorch']:g}, "
-        f"memory fused/composite <= {goals['memory_fused_over_composite']:.2f}"
+        f"memory fused/composite <= {goals['memory_fused_over_composite']:.2f} (all saved arrays)"
     )
+    lines.append("  " + "; ".join(f"{goal}: {verdict}" for goal, verdict in verdicts(result).items()))
     return "\n".join(lines)
+
+
+def verdicts(result: dict) -> dict:
+    """Goal name -> 'meets', 'misses at <shapes>' or 'not measured' (no PyTorch).
+    The speed-up goal is a lower bound, the others upper bounds; memory is judged
+    on all saved arrays."""
+    out = {}
+    for goal, bound in result["goals"].items():
+        measured = {str(tuple(row["shape"])): row[goal] for row in result["shapes"] if goal in row}
+        values = {shape: value["saved"] if isinstance(value, dict) else value for shape, value in measured.items()}
+        at_least = goal == "fused_speedup_over_composite"
+        missed = [shape for shape, value in values.items() if (value < bound if at_least else value > bound)]
+        out[goal] = "not measured" if not values else f"misses at {', '.join(missed)}" if missed else "meets"
+    return out
+
+
+def _memory_line(label: str, memory: dict, ratio: dict) -> str:
+    fused, composite = ([f"{format_mib(memory[impl][kind]):>11}" for kind in ("saved", "extra")]
+                        for impl in ("fused", "composite"))
+    return (f"{label} fused {fused[0]} | {fused[1]}   composite {composite[0]} | {composite[1]}   "
+            f"fused/composite {ratio['saved']:.2f} | {ratio['extra']:.4f}")
