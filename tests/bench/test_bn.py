@@ -22,8 +22,8 @@ def test_bytes_kept_are_the_arrays_each_backward_needs(shape, no_pause):
     data = 4 * int(numpy.prod(shape))  # one float32 array of the input's shape
     channel = 4 * shape[1]
     fused, composite = row["bytes"]["fused"], row["bytes"]["composite"]
-    # fused: x, weight, μ and inv_std; beyond x and weight only μ and inv_std
-    assert fused == {"saved": data + 3 * channel, "extra": 2 * channel}
+    # fused: x, weight, and per channel K, μ − K and inv_std; beyond x and weight only the last three
+    assert fused == {"saved": data + 4 * channel, "extra": 3 * channel}
     # composite: x − μ and x̂ and a few per-channel values, none of them an input
     assert 2 * data < composite["saved"] == composite["extra"] <= 2 * data + 4 * channel
     assert row["memory_fused_over_composite"]["saved"] == fused["saved"] / composite["saved"]

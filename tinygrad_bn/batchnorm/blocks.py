@@ -6,26 +6,62 @@ NumPy operations; run on whole arrays, every one of them would stream the
 array through main memory. Run on a block of samples that fits in cache, only
 the first read and the final write reach memory. NumPy releases the GIL inside
 its loops, so on the CPU the blocks are shared among threads, one per core.
+Each thread always gets the same share of the batch, pass after pass, so the
+blocks it works on are still in its core's caches from the pass before.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 BLOCK_BYTES = 2 * 1024 * 1024
 LONG_ROW = 32 * 1024  # elements in a row of grouped samples
-_pool = None
-_scratch = threading.local()
+MAX_WORKERS = 8
 
 
-def _cpu_pool():
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, 8))
-    return _pool
+class _Workers:
+    """One thread per core, each with an inbox of its own: the i-th task of every
+    :meth:`run` goes to the i-th thread."""
+
+    def __init__(self, count: int):
+        self.pid = os.getpid()
+        self.inboxes = [queue.SimpleQueue() for _ in range(count)]
+        for inbox in self.inboxes:
+            threading.Thread(target=self._serve, args=(inbox,), daemon=True).start()
+
+    @staticmethod
+    def _serve(inbox):
+        while True:
+            task, outbox = inbox.get()
+            try:
+                outbox.put((task(), None))
+            except BaseException as error:  # handed to the caller, which raises it
+                outbox.put((None, error))
+
+    def run(self, tasks) -> list:
+        """Each task's result, in order; the first error raised, once all have ended."""
+        outboxes = []
+        for inbox, task in zip(self.inboxes, tasks):
+            outboxes.append(queue.SimpleQueue())
+            inbox.put((task, outboxes[-1]))
+        results, errors = zip(*(outbox.get() for outbox in outboxes))
+        for error in errors:
+            if error is not None:
+                raise error
+        return list(results)
+
+
+_workers = None
+
+
+def _cpu_workers() -> _Workers:
+    global _workers
+    if _workers is None or _workers.pid != os.getpid():  # threads do not survive a fork
+        _workers = _Workers(min(os.cpu_count() or 1, MAX_WORKERS))
+    return _workers
 
 
 class Blocks:
@@ -49,9 +85,12 @@ class Blocks:
             self.slices = [slice(0, shape[0])]
 
     def spread(self, per_channel):
-        """Per-channel values (1, C, 1, ...) laid out along a row of :meth:`rows`."""
-        one_sample = self.xp.broadcast_to(per_channel, (1,) + self.sample_shape).reshape(1, -1)
-        return {1: one_sample, self.group: self.xp.tile(one_sample, (1, self.group))}
+        """Per-channel values (1, C, 1, ...) laid out along a row of :meth:`rows`:
+        ``group`` samples' worth, of which the first sample's is a view."""
+        row = self.xp.empty((self.group,) + self.sample_shape, dtype=per_channel.dtype)
+        row[...] = per_channel
+        row = row.reshape(1, -1)
+        return {1: row[:, : row.size // self.group], self.group: row}
 
     def rows(self, rows: slice, *operands):
         """Each operand for the block ``rows``: an array of the input's shape as a 2-D
@@ -62,23 +101,20 @@ class Blocks:
         return [op[group] if isinstance(op, dict) else op[rows].reshape(count // group, -1) for op in operands]
 
     def map(self, step):
-        """``step(rows)`` for every block (concurrently on the CPU); their results in order."""
+        """``step(rows)`` for every block (concurrently on the CPU); their results in order.
+
+        The blocks are cut into one contiguous share per thread, and share i always
+        goes to thread i."""
         if not self.parallel:
             return [step(rows) for rows in self.slices]
-        return list(_cpu_pool().map(step, self.slices))
+        workers = _cpu_workers()
+        count = min(len(workers.inboxes), len(self.slices))
+        shares = [self.slices[i * len(self.slices) // count: (i + 1) * len(self.slices) // count]
+                  for i in range(count)]
+        parts = workers.run([lambda share=share: [step(rows) for rows in share] for share in shares])
+        return [result for part in parts for result in part]
 
     def total(self, step):
         """Sum of the tuples ``step(rows)`` returns over all blocks."""
         parts = self.map(step)
         return tuple(sum(values[1:], values[0]) for values in zip(*parts))
-
-    def scratch(self, like):
-        """An uninitialized array shaped like ``like`` (one block) to compute into.
-        On the CPU each thread reuses its own buffer, which stays in cache and costs
-        no page faults."""
-        if not self.parallel:
-            return self.xp.empty_like(like)
-        buffer = getattr(_scratch, "buffer", None)
-        if buffer is None or buffer.size < like.size or buffer.dtype != like.dtype:
-            buffer = _scratch.buffer = self.xp.empty(like.size, dtype=like.dtype)
-        return buffer[: like.size].reshape(like.shape)

@@ -51,54 +51,59 @@ class BatchNormFunction(Function):
         shape = channels.param_shape
         data = _in_compute_precision(x.data)
         blocks = self.blocks = Blocks(x.shape, data.dtype.itemsize, x._backend)
-        y = xp.empty(x.shape, dtype=data.dtype)
+        y = xp.empty(x.shape, dtype=data.dtype)  # holds x − K until it is overwritten with y
         if training:
-            mean, var = batch_statistics(data, channels, blocks, xp)
-            update_running_stats(*(running or (None, None)), mean, var, channels.count, momentum)
-        else:
-            mean, var = (r.data.reshape(shape).astype(data.dtype) for r in running)
+            shift, correction, var = batch_statistics(data, y, channels, blocks, xp)  # μ = K + c
+            update_running_stats(*(running or (None, None)), shift + correction, var, channels.count, momentum)
+        else:  # (E1): K = μ, the running mean
+            shift, var = (r.data.reshape(shape).astype(data.dtype) for r in running)
+            correction = xp.zeros_like(shift)
+            subtract_shift(data, shift, y, blocks, xp)
         inv_std = 1 / xp.sqrt(var + eps)  # (F3)
         scale = weight.data.reshape(shape).astype(data.dtype) * inv_std
-        offset = bias.data.reshape(shape).astype(data.dtype) - mean * scale
+        offset = bias.data.reshape(shape).astype(data.dtype) - correction * scale
         scale, offset = blocks.spread(scale), blocks.spread(offset)
 
         def write(rows):
-            # (F4), (F5): y = γ·(x − μ)·inv_std + β = x·scale + (β − μ·scale)
-            x_rows, y_rows, scale_rows, offset_rows = blocks.rows(rows, data, y, scale, offset)
-            xp.multiply(x_rows, scale_rows, out=y_rows)
+            # (F4), (F5): y = γ·(x − μ)·inv_std + β = (x − K)·scale + (β − c·scale)
+            y_rows, scale_rows, offset_rows = blocks.rows(rows, y, scale, offset)
+            y_rows *= scale_rows
             y_rows += offset_rows
 
         blocks.map(write)
-        self.save_for_backward(x, weight, constant(mean, x), constant(inv_std, x))
+        self.save_for_backward(x, weight, *(constant(v, x) for v in (shift, correction, inv_std)))
         return y.astype(x.dtype, copy=False)
 
     def backward(self, grad):
         if is_grad_enabled():
             return self._differentiable_backward(grad)
-        x, weight, mean, inv_std = self.saved_tensors
+        x, weight, shift, correction, inv_std = self.saved_tensors
         channels, blocks, training = self.channels, self.blocks, self.params["training"]
-        data, mean, inv_std = _in_compute_precision(x.data), mean.data, inv_std.data
+        data, correction, inv_std = _in_compute_precision(x.data), correction.data, inv_std.data
         dy = _in_compute_precision(grad.data)
         xp = x.xp
+        dx = xp.empty(x.shape, dtype=data.dtype)  # holds x − K until it is overwritten with dx
+        shift = blocks.spread(shift.data)
 
         def reduce(rows):
+            x_rows, deviation_rows, shift_rows = blocks.rows(rows, data, dx, shift)
+            xp.subtract(x_rows, shift_rows, out=deviation_rows)
             part = Channels(dy[rows].shape)
-            return part.sum(dy[rows]), part.dot(dy[rows], data[rows], xp)
+            return part.sum(dy[rows]), part.dot(dy[rows], dx[rows], xp)
 
-        dbeta, dy_dot_x = blocks.total(reduce)  # (B1) Σdy, and Σ dy·x
-        dgamma = (dy_dot_x - mean * dbeta) * inv_std  # (B2) Σ dy·x̂ = inv_std·(Σ dy·x − μ·Σdy)
+        dbeta, dy_dot_deviations = blocks.total(reduce)  # (B1) Σdy, and Σ dy·(x − K)
+        dgamma = (dy_dot_deviations - correction * dbeta) * inv_std  # (B2) Σ dy·x̂, as x − μ = (x − K) − c
         weight_c = weight.data.reshape(channels.param_shape).astype(data.dtype)
         a, b, k = closed_form_coefficients(dbeta, dgamma, weight_c, inv_std, channels.count, training)
-        a, b, offset = blocks.spread(a), blocks.spread(b), blocks.spread(k - b * mean)
-        dx = xp.empty(x.shape, dtype=data.dtype)
+        a, b, offset = blocks.spread(a), blocks.spread(b), blocks.spread(k - b * correction)
 
         def write(rows):
-            # (B7) dx = a·(dy + b·(x − μ) + k) = a·(dy + b·x + (k − b·μ)); (E2) when b = k = 0
-            x_rows, dy_rows, dx_rows, a_rows, b_rows, offset_rows = blocks.rows(rows, data, dy, dx, a, b, offset)
+            # (B7) dx = a·(dy + b·(x − μ) + k) = a·(dy + b·(x − K) + (k − b·c)); (E2) when b = k = 0
+            dy_rows, dx_rows, a_rows, b_rows, offset_rows = blocks.rows(rows, dy, dx, a, b, offset)
             if training:
-                xp.multiply(x_rows, b_rows, out=dx_rows)
-                dx_rows += offset_rows
+                dx_rows *= b_rows
                 dx_rows += dy_rows
+                dx_rows += offset_rows
                 dx_rows *= a_rows
             else:
                 xp.multiply(dy_rows, a_rows, out=dx_rows)
@@ -108,12 +113,14 @@ class BatchNormFunction(Function):
 
     def _differentiable_backward(self, grad):
         """The same closed form from Tensor ops, for create_graph=True."""
-        x, weight, mean, inv_std = self.saved_tensors
+        x, weight, shift, correction, inv_std = self.saved_tensors
         channels, training = self.channels, self.params["training"]
         x, dy = _in_compute_precision(x), _in_compute_precision(grad)
         if training:
             _, std, mean, _ = standardize(x, channels, self.params["eps"])
             inv_std = 1.0 / std
+        else:
+            mean = shift + correction
         centred = x - mean
         dbeta = dy.sum(channels.axes, keepdims=True)  # (B1)
         dgamma = (dy * centred).sum(channels.axes, keepdims=True) * inv_std  # (B2)
@@ -136,8 +143,9 @@ class BatchNormFunction(Function):
         return "BatchNorm (fused)"
 
 
-def batch_statistics(data, channels: Channels, blocks: Blocks, xp):
-    """(F1), (F2) on arrays, from data shifted by a rough mean.
+def batch_statistics(data, deviations, channels: Channels, blocks: Blocks, xp):
+    """(F1), (F2) on arrays, from data shifted by a rough mean K: returns K, c = μ − K
+    and σ², and leaves x − K in the array ``deviations`` (of the input's shape).
 
     K, the mean of a few samples, lies within a few σ of μ, so the deviations
     x − K are small and σ² = mean((x − K)²) − (mean(x − K))² never cancels
@@ -151,14 +159,25 @@ def batch_statistics(data, channels: Channels, blocks: Blocks, xp):
     shift = blocks.spread(rough_mean)
 
     def reduce(rows):
-        x_rows, shift_rows = blocks.rows(rows, data, shift)
-        deviations = xp.subtract(x_rows, shift_rows, out=blocks.scratch(x_rows)).reshape(data[rows].shape)
-        part = Channels(deviations.shape)
-        return part.sum(deviations), part.dot(deviations, deviations, xp)
+        x_rows, deviation_rows, shift_rows = blocks.rows(rows, data, deviations, shift)
+        xp.subtract(x_rows, shift_rows, out=deviation_rows)
+        part = Channels(deviations[rows].shape)
+        return part.sum(deviations[rows]), part.dot(deviations[rows], deviations[rows], xp)
 
     sum_deviations, sum_squares = blocks.total(reduce)
     correction = sum_deviations / channels.count
-    return rough_mean + correction, sum_squares / channels.count - correction * correction
+    return rough_mean, correction, sum_squares / channels.count - correction * correction
+
+
+def subtract_shift(data, shift, deviations, blocks: Blocks, xp):
+    """deviations = data − shift, for a per-channel shift, block by block."""
+    shift = blocks.spread(shift)
+
+    def subtract(rows):
+        x_rows, deviation_rows, shift_rows = blocks.rows(rows, data, deviations, shift)
+        xp.subtract(x_rows, shift_rows, out=deviation_rows)
+
+    blocks.map(subtract)
 
 
 SHIFT_SAMPLES = 16
