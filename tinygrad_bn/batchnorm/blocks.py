@@ -75,7 +75,7 @@ class Blocks:
     def __init__(self, shape: tuple, itemsize: int, backend):
         self.sample_shape = tuple(shape[1:])
         sample = math.prod(self.sample_shape)
-        self.group = max(1, LONG_ROW // max(1, sample))
+        self.group = max(1, min(LONG_ROW // max(1, sample), shape[0]))
         rows = max(1, BLOCK_BYTES // max(1, itemsize * sample))
         rows = max(self.group, rows - rows % self.group)
         self.slices = [slice(start, min(start + rows, shape[0])) for start in range(0, shape[0], rows)]
