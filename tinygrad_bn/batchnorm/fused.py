@@ -1,13 +1,16 @@
 """BatchNorm as one op with a hand-derived backward (docs/batchnorm.md).
 
 Forward computes the statistics once, with a numerically stable (shifted)
-variance, and keeps only x, μ and inv_std for backward. Backward is the closed
-form (B7) as dx = a·(dy + b·(x − μ) + k), with per-channel a, b, k:
+variance, and keeps only x and, per channel, the shift K, c = μ − K and inv_std.
+Backward is the closed form (B7) as dx = a·(dy + b·(x − μ) + k), with per-channel
+a, b, k:
 
-* first-order backward evaluates it on arrays in two passes over the data (one
-  to reduce, one to write dx), spread over the cores in blocks of samples
-  (see ``blocks``); like PyTorch's CPU kernel, the per-channel constants are
-  folded so that each element costs one multiply-add per term;
+* both directions make two passes over the data in blocks of samples spread
+  over the cores (see ``blocks``): the first writes x − K into the output's own
+  memory and reduces, the second turns it into the result in place. Working on
+  x − K, with K and c kept apart, no float32 value of size |μ| is ever rounded;
+  the per-channel constants are folded so that each element costs one
+  multiply-add per term;
 * under ``create_graph=True`` the same coefficients are built from Tensors,
   with μ and inv_std recomputed from x by primitive ops, so the engine can
   differentiate (B7) again and x's influence through μ and σ² is kept (a
