@@ -60,11 +60,15 @@ def time_apart(candidates: dict, rounds: int, block: int = BLOCK) -> dict:
 
     After working, NumPy's BLAS threads and PyTorch's OpenMP threads keep spinning
     for a while; on 2 cores a framework timed right after the other one runs up to
-    2-3x slower than alone. The pause lets them go to sleep first.
+    2-3x slower than alone. The pause lets them go to sleep first. Each round starts
+    with the next candidate, so none is always the one that follows a given other.
     """
     seconds = {name: [] for name in candidates}
-    for _ in range(rounds):
-        for name, fn in candidates.items():
+    names = list(candidates)
+    for round_ in range(rounds):
+        start = round_ % len(names)
+        for name in names[start:] + names[:start]:
+            fn = candidates[name]
             time.sleep(SETTLE_SECONDS)
             seconds[name] += compare_times({name: fn}, rounds=block, number=1, warmup=1)[name].seconds
     return {name: statistics.median(values) for name, values in seconds.items()}
