@@ -66,3 +66,11 @@ def test_threads_are_started_again_in_a_forked_child(monkeypatch):
     blocks = Blocks((4096, 512), 4, CPU)
     assert blocks.map(lambda rows: rows.start) == [r.start for r in blocks.slices]
     assert blocks_module._cpu_workers() is not workers
+
+
+def test_one_core_works_in_the_calling_thread(monkeypatch):
+    monkeypatch.setattr(blocks_module.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(blocks_module, "_workers", None)
+    blocks = Blocks((4096, 512), 4, CPU)
+    owners = blocks.map(lambda rows: threading.get_ident())
+    assert owners == [threading.get_ident()] * len(blocks.slices)

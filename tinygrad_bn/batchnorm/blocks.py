@@ -105,9 +105,9 @@ class Blocks:
 
         The blocks are cut into one contiguous share per thread, and share i always
         goes to thread i."""
-        if not self.parallel:
+        workers = _cpu_workers() if self.parallel else None
+        if workers is None or len(workers.inboxes) == 1:
             return [step(rows) for rows in self.slices]
-        workers = _cpu_workers()
         count = min(len(workers.inboxes), len(self.slices))
         shares = [self.slices[i * len(self.slices) // count: (i + 1) * len(self.slices) // count]
                   for i in range(count)]
