@@ -61,7 +61,8 @@ class BatchNormFunction(Function):
         else:  # (E1): K = μ, the running mean
             shift, var = (r.data.reshape(shape).astype(data.dtype) for r in running)
             correction = xp.zeros_like(shift)
-            subtract_shift(data, shift, y, blocks, xp)
+            spread_shift = blocks.spread(shift)
+            blocks.map(lambda rows: write_deviations(rows, data, spread_shift, y, blocks, xp))
         inv_std = 1 / xp.sqrt(var + eps)  # (F3)
         scale = weight.data.reshape(shape).astype(data.dtype) * inv_std
         offset = bias.data.reshape(shape).astype(data.dtype) - correction * scale
@@ -89,10 +90,9 @@ class BatchNormFunction(Function):
         shift = blocks.spread(shift.data)
 
         def reduce(rows):
-            x_rows, deviation_rows, shift_rows = blocks.rows(rows, data, dx, shift)
-            xp.subtract(x_rows, shift_rows, out=deviation_rows)
-            part = Channels(dy[rows].shape)
-            return part.sum(dy[rows]), part.dot(dy[rows], dx[rows], xp)
+            deviations = write_deviations(rows, data, shift, dx, blocks, xp)
+            part = Channels(deviations.shape)
+            return part.sum(dy[rows]), part.dot(dy[rows], deviations, xp)
 
         dbeta, dy_dot_deviations = blocks.total(reduce)  # (B1) Σdy, and Σ dy·(x − K)
         dgamma = (dy_dot_deviations - correction * dbeta) * inv_std  # (B2) Σ dy·x̂, as x − μ = (x − K) − c
@@ -162,25 +162,21 @@ def batch_statistics(data, deviations, channels: Channels, blocks: Blocks, xp):
     shift = blocks.spread(rough_mean)
 
     def reduce(rows):
-        x_rows, deviation_rows, shift_rows = blocks.rows(rows, data, deviations, shift)
-        xp.subtract(x_rows, shift_rows, out=deviation_rows)
-        part = Channels(deviations[rows].shape)
-        return part.sum(deviations[rows]), part.dot(deviations[rows], deviations[rows], xp)
+        block = write_deviations(rows, data, shift, deviations, blocks, xp)
+        part = Channels(block.shape)
+        return part.sum(block), part.dot(block, block, xp)
 
     sum_deviations, sum_squares = blocks.total(reduce)
     correction = sum_deviations / channels.count
     return rough_mean, correction, sum_squares / channels.count - correction * correction
 
 
-def subtract_shift(data, shift, deviations, blocks: Blocks, xp):
-    """deviations = data − shift, for a per-channel shift, block by block."""
-    shift = blocks.spread(shift)
-
-    def subtract(rows):
-        x_rows, deviation_rows, shift_rows = blocks.rows(rows, data, deviations, shift)
-        xp.subtract(x_rows, shift_rows, out=deviation_rows)
-
-    blocks.map(subtract)
+def write_deviations(rows: slice, data, shift, deviations, blocks: Blocks, xp):
+    """deviations = data − shift on the block ``rows`` (``shift`` a :meth:`Blocks.spread`);
+    returns that block of ``deviations``."""
+    x_rows, deviation_rows, shift_rows = blocks.rows(rows, data, deviations, shift)
+    xp.subtract(x_rows, shift_rows, out=deviation_rows)
+    return deviations[rows]
 
 
 SHIFT_SAMPLES = 16
