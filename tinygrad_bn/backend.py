@@ -39,16 +39,12 @@ class Backend:
         return get_backend, (self.name,)
 
 
-def _numpy_scatter_add(target, index, values):
-    numpy.add.at(target, index, values)
-
-
 CPU = Backend(
     "cpu",
     numpy,
     to_host=lambda a: a,
     from_host=lambda a: a,
-    scatter_add=_numpy_scatter_add,
+    scatter_add=numpy.add.at,
     array_type=numpy.ndarray,
 )
 

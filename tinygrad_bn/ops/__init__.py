@@ -100,4 +100,3 @@ for _name, _method in _METHODS.items():
     setattr(Tensor, _name, _method)
 
 Tensor.T = property(lambda self: transpose(self), doc="The tensor with its axes reversed.")
-Tensor.__hash__ = object.__hash__

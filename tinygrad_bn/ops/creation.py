@@ -6,6 +6,7 @@ import numpy
 
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.backend import get_backend
+from tinygrad_bn.ops.shape import _shape_argument
 
 _generator = numpy.random.default_rng(0)
 
@@ -21,15 +22,9 @@ def generator() -> numpy.random.Generator:
     return _generator
 
 
-def _shape(shape) -> tuple:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = shape[0]
-    return tuple(int(n) for n in shape)
-
-
 def _make(array_fn, shape, dtype, device, requires_grad) -> Tensor:
     backend = get_backend(device)
-    data = array_fn(backend.xp, _shape(shape), numpy.dtype(dtype))
+    data = array_fn(backend.xp, _shape_argument(shape), numpy.dtype(dtype))
     return Tensor(data, requires_grad=requires_grad, device=backend)
 
 
@@ -60,11 +55,11 @@ def arange(start, stop=None, step=1, dtype="int64", device=None) -> Tensor:
 
 def randn(*shape, dtype="float32", device=None, requires_grad=False) -> Tensor:
     """Standard normal samples, drawn on the host from the seeded generator."""
-    host = _generator.standard_normal(_shape(shape)).astype(dtype)
+    host = _generator.standard_normal(_shape_argument(shape)).astype(dtype)
     return Tensor(host, requires_grad=requires_grad, device=device)
 
 
 def rand(*shape, dtype="float32", device=None, requires_grad=False) -> Tensor:
     """Uniform samples in [0, 1), drawn on the host from the seeded generator."""
-    host = _generator.random(_shape(shape)).astype(dtype)
+    host = _generator.random(_shape_argument(shape)).astype(dtype)
     return Tensor(host, requires_grad=requires_grad, device=device)

@@ -7,6 +7,8 @@ input's shape.
 
 from __future__ import annotations
 
+import operator
+
 import numpy
 
 from tinygrad_bn.autograd import Function, Tensor
@@ -184,7 +186,7 @@ class Where(Function):
 
     def backward(self, grad):
         (condition,) = self.saved_tensors
-        zero = constant(grad.xp.zeros((), dtype=grad.dtype), grad)
+        zero = _number(0.0, grad.dtype, grad._backend)
         need_a, need_b = self.needs_input_grad
         da = where(condition, grad, zero) if need_a else None
         db = where(condition, zero, grad) if need_b else None
@@ -351,6 +353,10 @@ def relu(x):
     return Relu.apply(x)
 
 
+_COMPARISONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
+                "!=": operator.ne}
+
+
 def compare(op: str, a, b) -> Tensor:
     """Elementwise comparison as a boolean tensor (no gradient flows through it)."""
     a, b = lift_pair(a, b)
@@ -359,12 +365,5 @@ def compare(op: str, a, b) -> Tensor:
             f"comparison {op}: tensors of shapes {a.shape} on {a.device!r} and {b.shape} on {b.device!r}; "
             "move them with .to(device) first"
         )
-    result = {
-        "<": a.data.__lt__,
-        "<=": a.data.__le__,
-        ">": a.data.__gt__,
-        ">=": a.data.__ge__,
-        "==": a.data.__eq__,
-        "!=": a.data.__ne__,
-    }[op](b.data)
+    result = _COMPARISONS[op](a.data, b.data)
     return constant(result, a)

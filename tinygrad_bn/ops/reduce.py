@@ -90,8 +90,6 @@ class Max(Function):
 
 def _reduce(cls, x, axis, keepdims):
     axes = normalize_axes(axis, x.ndim)
-    if cls is Max and any(x.shape[a] == 0 for a in axes):
-        raise ValueError(f"max of an empty axis: tensor of shape {x.shape}, axis {axis}")
     return cls.apply(x, axes=axes, keepdims=bool(keepdims))
 
 
@@ -107,6 +105,8 @@ def mean(x, axis=None, keepdims=False):
 
 def max(x, axis=None, keepdims=False):  # noqa: A001 - the method's name
     """Maximum over ``axis``; tied maxima share the gradient."""
+    if x.size == 0 and any(x.shape[a] == 0 for a in normalize_axes(axis, x.ndim)):
+        raise ValueError(f"max of an empty axis: tensor of shape {x.shape}, axis {axis}")
     return _reduce(Max, x, axis, keepdims)
 
 
