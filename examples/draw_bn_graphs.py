@@ -9,27 +9,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import tinygrad_bn
-from tinygrad_bn import nn
 from tinygrad_bn.cli.graph import bn_graph
-from tinygrad_bn.viz import draw_graph
 
 IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
 
 
-def one_twin(impl: str):
-    """One BatchNorm1d(3) in training mode on a batch of 4, drawn with its names."""
-    tinygrad_bn.manual_seed(0)
-    bn = nn.BatchNorm1d(3, impl=impl)
-    x = tinygrad_bn.randn(4, 3, requires_grad=True)
-    y = bn(x)
-    return draw_graph(y, params=bn.named_parameters(), buffers=bn.named_buffers(), inputs={"x": x})
-
-
 def main():
     pictures = {
-        "bn-composite.svg": one_twin("composite"),
-        "bn-fused.svg": one_twin("fused"),
+        # one BatchNorm1d(3) in training mode on a batch of 4, drawn with its names
+        "bn-composite.svg": bn_graph("composite", (4, 3)),
+        "bn-fused.svg": bn_graph("fused", (4, 3)),
         # both twins on one batch of 64 × 16, with what each op keeps for backward
         "bn-twins-saved.svg": bn_graph("both", (64, 16), saved=True),
     }

@@ -18,6 +18,19 @@ SUBCOMMANDS = {
 }
 
 
+def shape_argument(text: str) -> tuple:
+    """``N,C``, ``N,C,L`` or ``N,C,H,W`` as a tuple of positive integers."""
+    try:
+        shape = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        shape = ()
+    if not 2 <= len(shape) <= 4 or min(shape) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected N,C or N,C,L or N,C,H,W (positive integers, e.g. 4,3), got {text!r}"
+        )
+    return shape
+
+
 def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tinygrad-bn",

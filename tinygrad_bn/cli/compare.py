@@ -12,19 +12,13 @@ import json
 import math
 
 from tinygrad_bn.check.compare_bn import DTYPES, MODES, SHAPES, TIMING_SHAPE, compare_bn
+from tinygrad_bn.cli import shape_argument
 
 AFFINE = {"both": (True, False), "on": (True,), "off": (False,)}
 
 
 def _shape(text: str) -> tuple:
-    try:
-        shape = tuple(int(n) for n in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a shape like 8,3 or 2,3,4,4, got {text!r}") from None
-    if not 2 <= len(shape) <= 4 or min(shape) < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected (N, C), (N, C, L) or (N, C, H, W) of positive sizes, got {text!r}"
-        )
+    shape = shape_argument(text)
     if math.prod(shape) // shape[1] < 2:
         raise argparse.ArgumentTypeError(
             f"training mode needs more than one value per channel (N·L or N·H·W >= 2), got {text!r}"

@@ -8,7 +8,6 @@ each in its own cluster. Images need the Graphviz ``dot`` program;
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -17,23 +16,11 @@ import graphviz
 import tinygrad_bn
 from tinygrad_bn import nn
 from tinygrad_bn.autograd import scope
+from tinygrad_bn.cli import shape_argument
 from tinygrad_bn.viz import draw_graph, retain_grads
 
 FORMATS = ("svg", "png", "pdf", "dot")
 IMPLS = ("composite", "fused", "both")
-
-
-def shape_argument(text: str) -> tuple:
-    """``N,C``, ``N,C,L`` or ``N,C,H,W`` as a tuple of positive integers."""
-    try:
-        shape = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        shape = ()
-    if not 2 <= len(shape) <= 4 or min(shape) < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected N,C or N,C,L or N,C,H,W (positive integers, e.g. 4,3), got {text!r}"
-        )
-    return shape
 
 
 def configure(parser):

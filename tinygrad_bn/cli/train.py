@@ -7,6 +7,7 @@ progress goes to stderr either way.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -99,11 +100,7 @@ def save_loss_curves(result, path) -> str | None:
 
 def run(args) -> int:
     try:
-        config = TrainConfig(
-            model=args.model, norm=args.norm, dataset=args.dataset, epochs=args.epochs, lr=args.lr,
-            batch_size=args.batch_size, seed=args.seed, momentum=args.momentum, hidden=args.hidden,
-            device=args.device,
-        )
+        config = TrainConfig(**{field.name: getattr(args, field.name) for field in dataclasses.fields(TrainConfig)})
         get_backend(config.device)
     except (ValueError, RuntimeError) as error:
         print(f"tinygrad-bn train: {error}", file=sys.stderr)
