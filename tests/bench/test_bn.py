@@ -46,7 +46,7 @@ def test_pytorch_pair_is_counted_like_ours(shape, no_pause):
     rng = numpy.random.default_rng(1)
     x = torch.tensor((5 * rng.standard_normal(shape) + 12).astype(numpy.float32), requires_grad=True)
     w, b = (torch.tensor(rng.standard_normal(shape[1]).astype(numpy.float32), requires_grad=True) for _ in "wb")
-    composite = bn._torch_composite(torch, x, w, b)
+    composite = bn._torch_composite(x, w, b)
     fused = torch.nn.functional.batch_norm(x, None, None, w, b, training=True)
     torch.testing.assert_close(composite, fused, rtol=1e-5, atol=1e-5)
 

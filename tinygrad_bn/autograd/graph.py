@@ -52,13 +52,18 @@ def nodes(*outputs) -> list:
     return [item for item in topological_order(outputs) if isinstance(item, Function)]
 
 
-def saved_arrays(*outputs) -> list:
-    """The distinct arrays the graph of ``outputs`` keeps alive for backward."""
+def arrays_saved_by(op_nodes) -> list:
+    """The distinct arrays the op nodes keep alive for backward (one saved by several counts once)."""
     arrays = {}
-    for node in nodes(*outputs):
+    for node in op_nodes:
         for array in node.saved_arrays():
             arrays[id(array)] = array
     return list(arrays.values())
+
+
+def saved_arrays(*outputs) -> list:
+    """The distinct arrays the graph of ``outputs`` keeps alive for backward."""
+    return arrays_saved_by(nodes(*outputs))
 
 
 def saved_bytes(*outputs, exclude=()) -> int:

@@ -42,7 +42,7 @@ def _memory(impl, x, weight, bias):
     return {"saved": saved_bytes(y), "extra": saved_bytes(y, exclude=(x, weight, bias))}
 
 
-def _torch_composite(torch, x, weight, bias, eps=1e-5):
+def _torch_composite(x, weight, bias, eps=1e-5):
     """The composite's steps (F1)-(F5) in PyTorch ops, for counting what autograd saves."""
     axes = [0, *range(2, x.dim())]
     shape = [1, -1] + [1] * (x.dim() - 2)
@@ -73,11 +73,8 @@ def _torch_memory(torch, tx, tw, tb) -> dict:
     def fused(x, weight, bias):
         return torch.nn.functional.batch_norm(x, None, None, weight, bias, training=True)
 
-    def composite(x, weight, bias):
-        return _torch_composite(torch, x, weight, bias)
-
     return {name: torch_saved_bytes(torch, fn, (tx, tw, tb)) for name, fn in
-            (("fused", fused), ("composite", composite))}
+            (("fused", fused), ("composite", _torch_composite))}
 
 
 def _ratios(memory: dict) -> dict:

@@ -53,8 +53,8 @@ def _batch(sizes=SIZES, batch=BATCH):
     return x, target
 
 
-def _ours(x, target, state=None, impl="fused"):
-    model = mlp_bn(nn, impl=impl)
+def _ours(x, target, state=None):
+    model = mlp_bn(nn)
     if state is not None:
         model.load_state_dict(state)
     optimizer = optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)

@@ -24,6 +24,7 @@ import numpy
 
 from tinygrad_bn.autograd import Tensor, grad
 from tinygrad_bn.autograd.tensor import as_tensors
+from tinygrad_bn.check.gradcheck import host_or_zeros, vector_jacobian
 from tinygrad_bn.check.report import ComparisonReport, Row, difference, largest, tolerance_for
 
 # compare draws u and v from its own stream: were it default_rng(seed), data drawn
@@ -136,13 +137,7 @@ class _Evaluation:
 
     def _gradients(self, outputs, args, upstream, create_graph):
         """∂⟨u, f⟩/∂x for every wanted input x (None where no path leads)."""
-        pairs = zip(outputs, upstream, strict=True)
-        live = [(out, u) for out, u in pairs if u is not None and out.requires_grad]
-        targets = [args[i] for i in self.wanted]
-        if not live:
-            return [None] * len(targets)
-        return grad([out for out, _ in live], targets, grad_outputs=[u for _, u in live],
-                    create_graph=create_graph, allow_unused=True)
+        return vector_jacobian(outputs, upstream, [args[i] for i in self.wanted], create_graph)
 
     def gradients(self, upstream) -> list:
         """Host float64 gradients of the wanted inputs (zeros where no path leads)."""
@@ -150,7 +145,7 @@ class _Evaluation:
             return [None] * len(self.wanted)
         us = [_device(u, out) for u, out in zip(upstream, self.outputs, strict=True)]
         grads = self._gradients(self.outputs, self.args, us, create_graph=False)
-        return [self._zero_or_host(g, self.args[i]) for g, i in zip(grads, self.wanted, strict=True)]
+        return [host_or_zeros(g, self.args[i]) for g, i in zip(grads, self.wanted, strict=True)]
 
     def second_order(self, upstream, directions) -> list:
         """∂⟨v, ∂⟨u, f⟩/∂x⟩/∂z for z = each wanted input, then each upstream u
@@ -167,10 +162,7 @@ class _Evaluation:
         inner = [s for s in inner if s.requires_grad]
         targets = [args[i] for i in self.wanted] + [us[k] for k in live]
         terms = grad(inner, targets, allow_unused=True) if inner else [None] * len(targets)
-        return [self._zero_or_host(term, target) for term, target in zip(terms, targets, strict=True)]
-
-    def _zero_or_host(self, t, like):
-        return numpy.zeros(like.shape) if t is None else _host(t)
+        return [host_or_zeros(term, target) for term, target in zip(terms, targets, strict=True)]
 
 
 def _host(t: Tensor):

@@ -115,7 +115,7 @@ def _torch_steps(momentum):
 
     def fn(*batches):
         channels = batches[0].shape[1]
-        cls = torch.nn.BatchNorm2d if batches[0].ndim == 4 else torch.nn.BatchNorm1d
+        cls = getattr(torch.nn, _module_class(batches[0].shape).__name__)
         module = cls(channels, momentum=momentum, dtype=torch.float64)
         with torch.no_grad():
             for batch in batches:

@@ -56,19 +56,17 @@ def _numerical_gradient(fn, inputs, index, upstream, eps):
     return result
 
 
-def _analytical_gradients(fn, inputs, upstream):
-    outputs = as_tensors(fn(*inputs))
-    if len(outputs) != len(upstream):
-        raise RuntimeError("the function returned a different number of outputs on a second call")
-    wanted = [t for t in inputs if t.requires_grad]
-    live = [(out, v) for out, v in zip(outputs, upstream, strict=True) if out.requires_grad]
-    if not live:
-        return [numpy.zeros(t.shape) for t in wanted]
-    grads = grad([o for o, _ in live], wanted, grad_outputs=[v for _, v in live], allow_unused=True)
-    return [
-        numpy.zeros(t.shape) if g is None else g.numpy().astype(numpy.float64)
-        for t, g in zip(wanted, grads, strict=True)
-    ]
+def vector_jacobian(outputs, upstream, targets, create_graph=False) -> tuple:
+    """∂⟨u, f⟩/∂t for each target t (None where no path leads), summed over the outputs
+    f that are in a graph and have an upstream gradient u (not None)."""
+    live = [(out, u) for out, u in zip(outputs, upstream, strict=True) if u is not None and out.requires_grad]
+    return grad([out for out, _ in live], targets, grad_outputs=[u for _, u in live],
+                create_graph=create_graph, allow_unused=True)
+
+
+def host_or_zeros(t, like):
+    """``t`` as a float64 host array, or zeros of ``like``'s shape where ``t`` is None."""
+    return numpy.zeros(like.shape) if t is None else t.numpy().astype(numpy.float64)
 
 
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0) -> bool:
@@ -89,8 +87,10 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     rng = numpy.random.default_rng(seed)
     outputs = as_tensors(fn(*inputs))
     upstream = [random_like(out, rng) for out in outputs]
-    analytical = _analytical_gradients(fn, inputs, upstream)
     wanted = [i for i, t in enumerate(inputs) if t.requires_grad]
+    targets = [inputs[i] for i in wanted]
+    analytical = [host_or_zeros(g, t) for g, t in zip(vector_jacobian(outputs, upstream, targets), targets,
+                                                       strict=True)]
     worst = None
     for position, index in enumerate(wanted):
         numerical = _numerical_gradient(fn, inputs, index, upstream, eps)
@@ -139,10 +139,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     def first_derivatives(*args):
         values, vs = args[:count], args[count:]
         outs = as_tensors(fn(*values))
-        wanted = [t for t in values if t.requires_grad]
-        live = [(o, v) for o, v in zip(outs, vs, strict=True) if o.requires_grad]
-        grads = grad([o for o, _ in live], wanted, grad_outputs=[v for _, v in live],
-                     create_graph=True, allow_unused=True)
+        grads = vector_jacobian(outs, vs, [t for t in values if t.requires_grad], create_graph=True)
         return tuple(g for g in grads if g is not None)
 
     return gradcheck(first_derivatives, inputs + upstream, eps=eps, atol=atol, rtol=rtol,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import numbers
 
+from tinygrad_bn.autograd.graph import arrays_saved_by
+
 _DETAIL_SIZE = 10
 _SHOWN_SHAPES = 3
 
@@ -95,8 +97,4 @@ def saved_text(node) -> str:
 def total_saved_bytes(nodes) -> int:
     """Bytes of the distinct arrays that ``nodes`` keep for backward (an array
     saved by several nodes counts once)."""
-    arrays = {}
-    for node in nodes:
-        for array in node.saved_arrays():
-            arrays[id(array)] = array
-    return sum(a.nbytes for a in arrays.values())
+    return sum(a.nbytes for a in arrays_saved_by(nodes))
