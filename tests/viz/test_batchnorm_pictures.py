@@ -1,5 +1,7 @@
 """The pictures of the two BatchNorm twins: what a reader of docs/visualization.md relies on."""
 
+import re
+
 import numpy
 import pytest
 
@@ -56,6 +58,32 @@ def test_fused_is_one_node_with_its_hyperparameters(render, training):
         "stroke-dasharray")]
     assert sorted(dashed) == sorted(f"{picture.node(b)}->{picture.node('BatchNorm')}"
                                     for b in ("running_mean", "running_var"))
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (2, 1, 3, 3)])
+def test_composite_in_eval_names_what_it_takes_from_the_buffers(render, shape):
+    """In eval mode the running statistics enter the composite through unrecorded
+    steps (a reshape, √(σ² + ε)); the picture still says what they are."""
+    module, x, y = run("composite", shape, training=False)
+    picture = render(draw(module, x, y))
+    buffer_fill = picture.fill(picture.node("running_mean"))
+    assert buffer_fill != picture.fill(picture.node("x ("))
+    assert picture.fill(picture.node("√(running_var + ε)")) == buffer_fill
+    assert f"(1, {shape[1]}" in picture.label("running_mean")
+    cluster = picture.cluster("composite")
+    for name in ("running_mean", "√(running_var + ε)", "centre", "normalize"):
+        assert picture.inside(picture.node(name), cluster), name
+    titles = [picture.text(g).split(" (")[0] for g in picture.nodes.values()]
+    assert "input" not in titles
+
+
+def test_a_view_of_a_named_tensor_takes_its_name_only_when_it_holds_the_same_elements():
+    data = numpy.arange(6.0)
+    whole, half = Tensor(data), Tensor(data[:3])
+    w = Tensor(numpy.ones((2, 3)), requires_grad=True)
+    y = (w * whole.reshape(2, 3)).sum() + (w[0] * half).sum()
+    titles = re.findall(r"<B>([^<]*)</B>", draw_graph(y, params={"w": w}, buffers={"b": whole}).source)
+    assert sorted(t for t in titles if t in ("w", "b", "input")) == ["b", "input", "w"]
 
 
 def test_collapse_folds_the_composite_into_one_node(render):

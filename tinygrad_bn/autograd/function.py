@@ -79,13 +79,23 @@ class enable_grad(set_grad_enabled):
 class Scope:
     """A named region of the graph: ``kind`` says what it is (``"batch_norm"``),
     ``label`` how to show it (``"BatchNorm1d · composite"``). Each ``with scope(...)``
-    block is its own Scope, so two layers of one kind stay two regions."""
+    block is its own Scope, so two layers of one kind stay two regions.
 
-    __slots__ = ("kind", "label")
+    ``constants`` names tensors that enter the region's ops from outside the
+    graph, such as a value computed from buffers under no gradient, so the
+    renderer can say what they are (see :meth:`name`)."""
+
+    __slots__ = ("kind", "label", "constants")
 
     def __init__(self, kind: str, label: str):
         self.kind = kind
         self.label = label
+        self.constants = {}
+
+    def name(self, tensor, text: str):
+        """Call ``tensor`` ``text`` in pictures of this region; returns ``tensor``."""
+        self.constants[tensor] = text
+        return tensor
 
     def __repr__(self):
         return f"Scope({self.kind!r}, {self.label!r})"

@@ -51,7 +51,7 @@ def batch_norm_composite(x, running_mean, running_var, weight, bias, training, m
     channels = Channels(x.shape)
     shape = channels.param_shape
     input_dtype = x.dtype
-    with scope("batch_norm", label):
+    with scope("batch_norm", label) as region:
         if input_dtype.name in ACCUMULATE_IN_FLOAT32:
             x = _tag(x.astype("float32"), "to float32")
         if training:
@@ -59,7 +59,9 @@ def batch_norm_composite(x, running_mean, running_var, weight, bias, training, m
             with no_grad():
                 update_running_stats(running_mean, running_var, mean.data, var.data, channels.count, momentum)
         else:
-            x_hat, *_ = standardize(x, channels, eps, running_mean.reshape(shape), running_var.reshape(shape))
+            x_hat, std, *_ = standardize(x, channels, eps, running_mean.reshape(shape), running_var.reshape(shape))
+            if std.grad_fn is None:  # computed from the buffers outside the graph
+                region.name(std, "√(running_var + ε)")
         y = x_hat
         if weight is not None:
             y = _tag(y * weight.reshape(shape), "scale")  # (F5) γ·x̂

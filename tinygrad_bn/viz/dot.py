@@ -37,6 +37,19 @@ def _names(mapping, argument: str) -> dict:
     return names
 
 
+def _array_root(array):
+    """The array that owns the memory ``array`` views (itself if it owns it)."""
+    while getattr(array, "base", None) is not None:
+        array = array.base
+    return array
+
+
+def _same_elements(a: Tensor, b: Tensor) -> bool:
+    """Whether two tensors hold the same elements of one array, in any shape."""
+    return (a.size == b.size and _array_root(a.data) is _array_root(b.data)
+            and bool(a.xp.may_share_memory(a.data, b.data)))
+
+
 def _edge_path(node: Function, index: int) -> str | None:
     """The route of x's gradient (a key of styles.PATHS) that input ``index`` of
     ``node`` carries: the node's ``path`` tag, one for all inputs or one per input."""
@@ -106,12 +119,29 @@ class _Picture:
         if title is not None:
             kind = "output"
             self.output_titles[leaf] = title
-        elif leaf.size == 1 and not leaf.requires_grad and not any(leaf in n for n in self.names.values()):
-            kind = "constant"
         else:
-            kind = next((k for k in ("parameter", "buffer") if leaf in self.names[k]), "input")
+            kind = self._kind_of(leaf)
         unplaced = None  # until a consumer is added: see _place_leaf
         self.ids[leaf] = self._add_node(kind, leaf, () if kind == "output" else unplaced)
+
+    def _kind_of(self, leaf: Tensor) -> str:
+        """The kind of a leaf: parameter, buffer, input or (unnamed, one element,
+        no gradient) constant. A leaf that is not named but views the array of a
+        named tensor, such as a running mean reshaped to (1, C, 1, 1) outside the
+        graph, takes that tensor's name; one that a scope named
+        (:meth:`Scope.name`) is drawn as a buffer."""
+        for kind in ("parameter", "buffer", "input"):
+            if leaf in self.names[kind]:
+                return kind
+        if leaf in self.names["constant"]:
+            self.names["buffer"][leaf] = self.names["constant"][leaf]
+            return "buffer"
+        for kind in ("parameter", "buffer", "input"):
+            for named, name in self.names[kind].items():
+                if _same_elements(leaf, named):
+                    self.names[kind][leaf] = name
+                    return kind
+        return "constant" if leaf.size == 1 and not leaf.requires_grad else "input"
 
     def add_op(self, node: Function):
         fold, placement = self._fold_of(node)
@@ -265,9 +295,14 @@ def draw_graph(
         "parameter": _names(params, "params"),
         "buffer": _names(buffers, "buffers"),
         "input": _names(inputs, "inputs"),
+        "constant": {},  # named by the scope they enter (Scope.name)
     }
-    picture = _Picture(names, (show_shapes, show_grads, show_saved), collapse)
     distinct = list(dict.fromkeys(outputs))
+    for item in topological_order(distinct):
+        if isinstance(item, Function):
+            for region in item.scope:
+                names["constant"].update(region.constants)
+    picture = _Picture(names, (show_shapes, show_grads, show_saved), collapse)
     titles = {out: "output" if len(distinct) == 1 else f"output {i}" for i, out in enumerate(distinct)}
     for item in topological_order(distinct):
         if isinstance(item, Function):
