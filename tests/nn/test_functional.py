@@ -125,6 +125,35 @@ def test_max_pool2d_matches_pytorch(torch, shape, kernel_size, stride, padding, 
     )
 
 
+def tied(shape, seed=0):
+    """Small integers: most pooling windows hold a tie (as after a ReLU, all zeros)."""
+    return numpy.random.default_rng(seed).integers(0, 3, size=shape).astype("float64")
+
+
+def test_max_pool2d_sends_a_tied_window_gradient_to_its_first_maximum():
+    x = Tensor([[[[1.0, 4.0, 0.0, 0.0], [4.0, 2.0, 0.0, 0.0]]]], requires_grad=True)
+    F.max_pool2d(x, 2).backward(Tensor([[[[10.0, 20.0]]]]))
+    # window 1 holds 4 twice (row 0 comes first); window 2 is all zeros (its first element)
+    assert x.grad.numpy().tolist() == [[[[0.0, 10.0, 20.0, 0.0], [0.0, 0.0, 0.0, 0.0]]]]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape, kernel_size, stride, padding", POOL_CASES)
+def test_max_pool2d_with_ties_matches_pytorch(torch, shape, kernel_size, stride, padding, dtype):
+    assert_same_values_and_gradients(
+        torch,
+        lambda t: F.max_pool2d(t, kernel_size, stride, padding),
+        lambda t: torch.nn.functional.max_pool2d(t, kernel_size, stride, padding),
+        [tied(shape)], dtype,
+    )
+
+
+def test_max_over_an_axis_still_shares_a_tie_like_amax():
+    x = Tensor([[3.0, 1.0, 3.0]], requires_grad=True)
+    x.max(axis=1).sum().backward()
+    assert x.grad.numpy().tolist() == [[0.5, 0.0, 0.5]]
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("name", ["cross_entropy", "nll_loss"])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])

@@ -16,6 +16,7 @@ from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.batchnorm import batch_norm
 from tinygrad_bn.nn.windows import fold, pair, unfold, windows_per_axis
 from tinygrad_bn.ops import generator, relu, sigmoid, tanh
+from tinygrad_bn.ops.reduce import Max
 
 __all__ = [
     "batch_norm", "conv2d", "cross_entropy", "dropout", "fold", "linear", "log_softmax",
@@ -72,7 +73,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0):  # noqa: A002 - PyTor
 
 def max_pool2d(input, kernel_size, stride=None, padding=0):  # noqa: A002 - PyTorch's argument name
     """The maximum of each ``kernel_size`` window of (N, C, H, W) images; ``stride``
-    defaults to ``kernel_size``. Padding is −∞. Tied maxima share the gradient.
+    defaults to ``kernel_size``. Padding is −∞. As in PyTorch, the gradient of a
+    window goes to its first maximum (in row-major order) when several tie.
 
     >>> from tinygrad_bn import arange
     >>> max_pool2d(arange(16, dtype="float32").reshape(1, 1, 4, 4), 2).numpy()[0, 0].tolist()
@@ -89,7 +91,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0):  # noqa: A002 - PyTo
     # every channel pooled on its own: (N·C, 1, H, W)
     padded = _pad_images(input.reshape(n * c, 1, h, w), padding, -numpy.inf)
     counts = windows_per_axis(padded.shape[2:], kernel_size, stride)
-    return unfold(padded, kernel_size, stride).max(axis=1).reshape(n, c, *counts)
+    windows = unfold(padded, kernel_size, stride)  # (N·C, kh·kw, windows), a window's elements row-major
+    return Max.apply(windows, axes=(1,), keepdims=False, ties="first").reshape(n, c, *counts)
 
 
 def _pad_images(images, padding: tuple, value: float):

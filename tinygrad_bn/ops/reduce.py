@@ -34,6 +34,10 @@ def _kept_shape(shape: tuple, axes: tuple) -> tuple:
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
+def _other_axes(axis: int, ndim: int) -> tuple:
+    return tuple(a for a in range(ndim) if a != axis)
+
+
 def _spread(grad, shape: tuple, axes: tuple, keepdims: bool):
     """Send a reduced gradient back over the reduced axes."""
     if not keepdims:
@@ -75,11 +79,20 @@ class Mean(Function):
 
 
 class Max(Function):
-    def forward(self, x, axes, keepdims):
+    """The maximum over ``axes``. Its gradient goes to the maximal elements: with
+    ``ties="share"`` equally to all of them (PyTorch's ``amax``), with
+    ``ties="first"`` (one axis only) to the first along the axis (PyTorch's
+    ``max_pool2d``)."""
+
+    def forward(self, x, axes, keepdims, ties="share"):
         peak = x.data.max(axis=axes, keepdims=True)
-        is_peak = (x.data == peak).astype(x.dtype)
-        # ties share the gradient equally
-        share = is_peak / is_peak.sum(axis=axes, keepdims=True)
+        if ties == "first":
+            (axis,) = axes
+            positions = x.xp.arange(x.shape[axis]).reshape(_kept_shape(x.shape, _other_axes(axis, x.ndim)))
+            share = (positions == x.data.argmax(axis=axis, keepdims=True)).astype(x.dtype)
+        else:
+            is_peak = (x.data == peak).astype(x.dtype)
+            share = is_peak / is_peak.sum(axis=axes, keepdims=True)
         self.save_for_backward(constant(share, x))
         return peak if keepdims else peak.reshape(_squeezed(peak.shape, axes))
 
