@@ -12,6 +12,8 @@ CONFIGS = {
     ("Adam", "betas, eps and decay"): {"lr": 1e-2, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 1e-2},
     ("AdamW", "default decay"): {"lr": 1e-2},
     ("AdamW", "strong decay"): {"lr": 2e-2, "weight_decay": 0.5, "betas": (0.85, 0.95)},
+    ("Adam", "amsgrad"): {"lr": 2e-2, "betas": (0.5, 0.9), "amsgrad": True},
+    ("AdamW", "amsgrad and decay"): {"lr": 2e-2, "betas": (0.5, 0.9), "weight_decay": 0.1, "amsgrad": True},
 }
 
 

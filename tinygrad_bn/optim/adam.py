@@ -12,19 +12,21 @@ class Adam(Optimizer):
 
         g ← ∇ + λ·θ                        (weight_decay λ; AdamW instead: θ ← θ·(1 − η·λ))
         m ← β₁·m + (1 − β₁)·g,   v ← β₂·v + (1 − β₂)·g²
+        v̂ ← max(v̂, v)                      (amsgrad only; then v̂ stands for v below)
         θ ← θ − η/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
     """
 
     decoupled_weight_decay = False
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0):
+                 weight_decay: float = 0.0, amsgrad: bool = False):
         name = type(self).__name__
         for label, value in (("lr", lr), ("eps", eps), ("weight_decay", weight_decay)):
             check_at_least(label, value, 0.0, name)
         if len(betas) != 2 or not all(0.0 <= beta < 1.0 for beta in betas):
             raise ValueError(f"{name}: betas must be two numbers in [0, 1), got {betas}")
-        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay}
+        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
+                    "amsgrad": bool(amsgrad)}
         super().__init__(params, defaults)
 
     def update(self, param, grad, group, state):
@@ -34,6 +36,8 @@ class Adam(Optimizer):
             state["step"] = 0
             state["exp_avg"] = xp.zeros_like(param.data)
             state["exp_avg_sq"] = xp.zeros_like(param.data)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = xp.zeros_like(param.data)
         state["step"] += 1
         step, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
         if decay != 0 and self.decoupled_weight_decay:
@@ -45,6 +49,8 @@ class Adam(Optimizer):
         # v ← β₂·v + (1 − β₂)·g²
         xp.multiply(v, beta2, out=v)
         xp.add(v, (1 - beta2) * (grad * grad), out=v)
+        if group["amsgrad"]:  # the largest v so far: the step size never grows back
+            v = xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
         step_size = lr / (1 - beta1**step)
         denominator = xp.sqrt(v) / math.sqrt(1 - beta2**step) + group["eps"]
         xp.subtract(param.data, step_size * (m / denominator), out=param.data)
@@ -57,5 +63,5 @@ class AdamW(Adam):
     decoupled_weight_decay = True
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2):
-        super().__init__(params, lr, betas, eps, weight_decay)
+                 weight_decay: float = 1e-2, amsgrad: bool = False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
