@@ -69,7 +69,7 @@ def test_linear_derivatives(input_shape):
     assert gradgradcheck(F.linear, (x, w, b))
 
 
-@pytest.mark.parametrize("loss", [F.cross_entropy, lambda x, t: F.nll_loss(F.log_softmax(x, 1), t, "sum")])
+@pytest.mark.parametrize("loss", [F.cross_entropy, lambda x, t: F.nll_loss(F.log_softmax(x, 1), t, reduction="sum")])
 def test_classification_loss_derivatives(loss):
     logits = leaf((5, 4), scale=3.0)
     target = numpy.array([0, 3, 1, 3, 2])
@@ -167,6 +167,91 @@ def test_classification_losses_match_pytorch(torch, name, reduction, dtype):
     )
 
 
+# (target, class weight, ignore_index): plain, weighted, with ignored rows, both
+LOSS_OPTIONS = {
+    "weighted": ([2, 0, 1, 2, 2, 0], [0.5, 2.0, 1.5], -100),
+    "ignored": ([2, -100, 1, 2, -100, 0], None, -100),
+    "ignore a class": ([2, 0, 1, 2, 2, 0], None, 2),
+    "weighted and ignored": ([2, 0, 7, 1, 7, 0], [0.5, 2.0, 1.5], 7),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.25])
+@pytest.mark.parametrize("case", LOSS_OPTIONS)
+def test_cross_entropy_options_match_pytorch(torch, case, label_smoothing, reduction, dtype):
+    target, weight, ignore_index = LOSS_OPTIONS[case]
+    target = numpy.array(target)
+    options = dict(ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing)
+    assert_same_values_and_gradients(
+        torch,
+        lambda x: F.cross_entropy(x, target, None if weight is None else numpy.array(weight, dtype), **options),
+        lambda x: torch.nn.functional.cross_entropy(
+            x, torch.from_numpy(target), None if weight is None else torch.tensor(weight, dtype=x.dtype), **options),
+        [rng_array((6, 3), scale=4.0)], dtype,
+    )
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("case", LOSS_OPTIONS)
+def test_nll_loss_options_match_pytorch(torch, case, reduction):
+    target, weight, ignore_index = LOSS_OPTIONS[case]
+    target = numpy.array(target)
+    ours = None if weight is None else Tensor(weight)  # the weight as a Tensor too
+    theirs = None if weight is None else torch.tensor(weight, dtype=torch.float64)
+    assert_same_values_and_gradients(
+        torch,
+        lambda x: F.nll_loss(x, target, ours, ignore_index=ignore_index, reduction=reduction),
+        lambda x: torch.nn.functional.nll_loss(x, torch.from_numpy(target), theirs, ignore_index=ignore_index,
+                                               reduction=reduction),
+        [rng_array((6, 3))], "float64",
+    )
+
+
+def test_smoothed_weighted_cross_entropy_derivatives():
+    logits = leaf((5, 4), scale=3.0)
+    target = numpy.array([0, 3, 1, -1, 2])
+
+    def loss(t):
+        return F.cross_entropy(t, target, [1.0, 0.5, 2.0, 1.5], ignore_index=-1, label_smoothing=0.3)
+
+    assert gradcheck(loss, logits)
+    assert gradgradcheck(loss, logits)
+
+
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.5])
+def test_a_mean_over_no_counted_rows_is_nan_with_zero_gradient_as_in_pytorch(label_smoothing):
+    x = leaf((2, 3))
+    loss = F.cross_entropy(x, [-100, -100], label_smoothing=label_smoothing)
+    loss.backward()
+    assert numpy.isnan(loss.item())
+    assert x.grad.numpy().tolist() == [[0.0] * 3] * 2
+
+
+def test_label_smoothing_spreads_the_target_over_the_classes():
+    """With ε = 1 the target is uniform: the loss is the mean of −log p over the classes."""
+    logits = numpy.array([[0.0, 1.0, 3.0], [2.0, -1.0, 0.5]])
+    log_p = logits - numpy.log(numpy.exp(logits).sum(axis=1, keepdims=True))
+    loss = F.cross_entropy(Tensor(logits), [2, 0], label_smoothing=1.0, reduction="none")
+    numpy.testing.assert_allclose(loss.numpy(), -log_p.mean(axis=1))
+
+
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda x: F.cross_entropy(x, [0, 1, 2], label_smoothing=1.5), ValueError,
+         r"label_smoothing must be in \[0, 1\]"),
+        (lambda x: F.cross_entropy(x, [0, 1, 2], [1.0, 2.0]), ValueError, r"weight of shape \(4,\), one per class"),
+        (lambda x: F.nll_loss(x, [0, 1, 2], "sum"), TypeError, "pass reduction, ignore_index and label_smoothing by"),
+        (lambda x: F.nll_loss(x, [0, 9, 2], ignore_index=8), ValueError, "or ignore_index=8, got values from 0 to 9"),
+    ],
+)
+def test_loss_options_are_checked(call, error, words):
+    with pytest.raises(error, match=words):
+        call(tg.zeros(3, 4))
+
+
 def test_cross_entropy_is_stable_for_huge_logits(torch):
     logits = numpy.array([[1000.0, 0.0, -1000.0], [-500.0, 500.0, 0.0]], dtype="float32")
     target = numpy.array([2, 1])
@@ -186,7 +271,7 @@ def test_cross_entropy_targets_as_list_array_or_tensor(target):
 @pytest.mark.parametrize(
     "logits_shape, target, error, words",
     [
-        ((3, 4), [0, 4, 1], ValueError, r"class indices in \[0, 4\), got values from 0 to 4"),
+        ((3, 4), [0, 4, 1], ValueError, r"class indices in \[0, 4\) or ignore_index=-100, got values from 0 to 4"),
         ((3, 4), [0, -1, 1], ValueError, "from -1 to 1"),
         ((3, 4), [0, 1], ValueError, r"target of shape \(N,\), got input \(3, 4\) and target \(2,\)"),
         ((3,), [0, 1, 2], ValueError, r"input of shape \(N, C\)"),

@@ -140,8 +140,9 @@ def _reduce(losses, reduction: str):
     raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
 
 
-def _class_indices(target, log_probs, loss: str) -> Tensor:
-    """``target`` as integer class indices on ``log_probs``' device, checked against its shape."""
+def _class_indices(target, log_probs, loss: str, ignore_index: int) -> Tensor:
+    """``target`` as integer class indices on ``log_probs``' device, checked against
+    its shape; entries equal to ``ignore_index`` are not checked."""
     target = Tensor(target, device=log_probs.device)
     if target.dtype.kind not in "iu":
         raise TypeError(f"{loss} expects targets that are integer class indices, got dtype {target.dtype}")
@@ -151,32 +152,85 @@ def _class_indices(target, log_probs, loss: str) -> Tensor:
             f"got input {log_probs.shape} and target {target.shape}"
         )
     classes = log_probs.shape[1]
-    if target.size:
-        low, high = int(target.data.min()), int(target.data.max())
+    counted = target.data[target.data != ignore_index]
+    if counted.size:
+        low, high = int(counted.min()), int(counted.max())
         if low < 0 or high >= classes:
             raise ValueError(
-                f"{loss} expects class indices in [0, {classes}), got values from {low} to {high}"
+                f"{loss} expects class indices in [0, {classes}) or ignore_index={ignore_index}, "
+                f"got values from {low} to {high}"
             )
     return target
 
 
-def _negative_picked(log_probs, target: Tensor, reduction: str):
-    """−log_probs[n, target[n]] for every row n, reduced."""
-    rows = log_probs.xp.arange(log_probs.shape[0])
-    return _reduce(-log_probs[rows, target.data], reduction)
+def _class_weights(weight, log_probs, loss: str):
+    """The per-class weights as an array of ``log_probs``' dtype (ones when None)."""
+    classes = log_probs.shape[1]
+    if weight is None:
+        return log_probs.xp.ones(classes, dtype=log_probs.dtype)
+    if isinstance(weight, str):
+        raise TypeError(f"{loss} expects weight to be one number per class, got {weight!r}; "
+                        "pass reduction, ignore_index and label_smoothing by keyword")
+    weight = Tensor(weight, dtype=log_probs.dtype, device=log_probs.device)
+    if weight.shape != (classes,):
+        raise ValueError(f"{loss} expects a weight of shape ({classes},), one per class, got {weight.shape}")
+    return weight.data
 
 
-def nll_loss(input, target, reduction="mean"):  # noqa: A002 - PyTorch's argument name
-    """Negative log-likelihood: −input[n, target[n]], from (N, C) log-probabilities
-    and (N,) integer targets (a Tensor, NumPy array or list)."""
-    return _negative_picked(input, _class_indices(target, input, "nll_loss"), reduction)
+def _weighted_nll(log_probs, target: Tensor, weight, ignore_index: int, reduction: str, loss: str):
+    """−w[y]·log_probs[n, y] for each row n with target y (0 where y is ignored),
+    reduced; ``"mean"`` divides by Σ w[y] over the rows not ignored, as PyTorch
+    does. Returns the loss and the per-row weights w[y] (0 where ignored)."""
+    xp = log_probs.xp
+    counted = target.data != ignore_index
+    picked = xp.where(counted, target.data, 0)
+    row_weight = xp.where(counted, _class_weights(weight, log_probs, loss)[picked], 0).astype(log_probs.dtype)
+    rows = xp.arange(log_probs.shape[0])
+    losses = -log_probs[rows, picked] * Tensor(row_weight, device=log_probs.device)
+    if reduction == "mean":
+        return _weighted_mean(losses, row_weight), row_weight
+    return _reduce(losses, reduction), row_weight
 
 
-def cross_entropy(input, target, reduction="mean"):  # noqa: A002 - PyTorch's argument name
-    """−log softmax(input)[n, target[n]], averaged over the batch: (N, C) logits and
-    (N,) integer class indices. Stable for large logits (log-sum-exp is shifted)."""
-    target = _class_indices(target, input, "cross_entropy")
-    return _negative_picked(log_softmax(input, dim=1), target, reduction)
+def _weighted_mean(losses, row_weight):
+    """Σ losses / Σ row_weight; with nothing counted NaN (0/0) with a zero gradient, as in PyTorch."""
+    total = float(row_weight.sum())
+    if total == 0.0:
+        return losses.sum() * 0.0 + float("nan")
+    return losses.sum() / total
+
+
+def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):  # noqa: A002 - PyTorch's name
+    """Negative log-likelihood −w[y]·input[n, y], from (N, C) log-probabilities and
+    (N,) integer targets y (a Tensor, NumPy array or list). ``weight`` (C,) weighs
+    each class; rows whose target is ``ignore_index`` count for nothing; ``"mean"``
+    divides by the total weight of the rows counted."""
+    target = _class_indices(target, input, "nll_loss", ignore_index)
+    return _weighted_nll(input, target, weight, ignore_index, reduction, "nll_loss")[0]
+
+
+def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="mean",  # noqa: A002
+                  label_smoothing=0.0):
+    """−log softmax(input)[n, y] for (N, C) logits and (N,) integer class indices y,
+    averaged over the batch; stable for large logits (log-sum-exp is shifted).
+    ``weight`` and ``ignore_index`` as in :func:`nll_loss`. With label smoothing ε
+    the target is (1 − ε) on y plus ε/C on every class:
+    loss = (1 − ε)·nll + ε/C · Σ_c −w[c]·log p[n, c], both reduced the same way."""
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    target = _class_indices(target, input, "cross_entropy", ignore_index)
+    log_probs = log_softmax(input, dim=1)
+    nll, row_weight = _weighted_nll(log_probs, target, weight, ignore_index, reduction, "cross_entropy")
+    if label_smoothing == 0.0:
+        return nll
+    class_weight = Tensor(_class_weights(weight, log_probs, "cross_entropy"), device=input.device)
+    counted = Tensor((target.data != ignore_index).astype(input.dtype), device=input.device)
+    smooth = -(log_probs * class_weight).sum(axis=1) * counted
+    if reduction == "mean":
+        smooth = _weighted_mean(smooth, row_weight)
+    else:
+        smooth = _reduce(smooth, reduction)
+    return nll * (1.0 - label_smoothing) + smooth * (label_smoothing / input.shape[1])
 
 
 def mse_loss(input, target, reduction="mean"):  # noqa: A002 - PyTorch's argument name
