@@ -19,43 +19,58 @@ def leaf(shape, seed=0, dtype="float64", scale=1.0):
     return Tensor(rng_array(shape, seed, scale).astype(dtype), requires_grad=True)
 
 
-# (input shape, weight shape, stride, padding)
+# (input shape, weight shape, stride, padding, dilation, groups)
 CONV_CASES = [
-    ((2, 2, 5, 5), (3, 2, 3, 3), 1, 0),
-    ((1, 3, 6, 5), (2, 3, 3, 2), 2, 1),
-    ((2, 1, 4, 4), (2, 1, 2, 2), (1, 2), (0, 1)),
+    ((2, 2, 5, 5), (3, 2, 3, 3), 1, 0, 1, 1),
+    ((1, 3, 6, 5), (2, 3, 3, 2), 2, 1, 1, 1),
+    ((2, 1, 4, 4), (2, 1, 2, 2), (1, 2), (0, 1), 1, 1),
+    ((1, 2, 7, 6), (2, 2, 2, 3), 1, 1, (2, 1), 1),
+    ((2, 4, 5, 5), (6, 2, 3, 3), 1, 1, 1, 2),  # two groups
+    ((1, 3, 6, 6), (3, 1, 3, 3), 2, 2, 2, 3),  # depthwise, dilated
 ]
-# (input shape, kernel_size, stride, padding): overlapping, tiling, padded windows
-POOL_CASES = [((2, 2, 5, 5), 3, 1, 0), ((1, 3, 4, 6), 2, None, 0), ((2, 1, 5, 4), 3, 2, 1)]
+# (input shape, kernel_size, stride, padding, dilation, ceil_mode): overlapping, tiling,
+# padded, dilated windows, and partial last windows kept by ceil_mode
+POOL_CASES = [
+    ((2, 2, 5, 5), 3, 1, 0, 1, False),
+    ((1, 3, 4, 6), 2, None, 0, 1, False),
+    ((2, 1, 5, 4), 3, 2, 1, 1, False),
+    ((1, 2, 8, 7), 2, 1, 1, 2, False),
+    ((2, 1, 5, 7), 2, None, 0, 1, True),
+    ((1, 2, 6, 5), 3, 2, 1, (1, 2), True),
+    ((1, 1, 5, 5), 2, 3, 1, 1, True),  # the last window would start in the right padding: dropped
+]
+POOL_ARGS = "shape, kernel_size, stride, padding, dilation, ceil_mode"
+CONV_ARGS = "x_shape, w_shape, stride, padding, dilation, groups"
 
 
 def distinct(shape, seed=0):
-    """Values at least 0.1 apart, so no pooling window holds a tie."""
+    """Positive values at least 0.1 apart, so no pooling window holds a tie, nor
+    does one of their squares (a tie has no derivative to check)."""
     size = int(numpy.prod(shape))
-    values = numpy.random.default_rng(seed).permutation(size) * 0.1 - 0.05 * size
+    values = numpy.random.default_rng(seed).permutation(size) * 0.1 + 0.05
     return Tensor(values.reshape(shape), requires_grad=True)
 
 
 # Finite differences -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("x_shape, w_shape, stride, padding", CONV_CASES)
-def test_conv2d_derivatives(x_shape, w_shape, stride, padding):
+@pytest.mark.parametrize(CONV_ARGS, CONV_CASES)
+def test_conv2d_derivatives(x_shape, w_shape, stride, padding, dilation, groups):
     x, w, b = leaf(x_shape), leaf(w_shape, 1), leaf(w_shape[:1], 2)
 
     def conv(*tensors):
-        return F.conv2d(*tensors, stride=stride, padding=padding)
+        return F.conv2d(*tensors, stride, padding, dilation, groups)
 
     assert gradcheck(conv, (x, w, b))
     assert gradgradcheck(conv, (x, w, b))
 
 
-@pytest.mark.parametrize("shape, kernel_size, stride, padding", POOL_CASES)
-def test_max_pool2d_derivatives(shape, kernel_size, stride, padding):
+@pytest.mark.parametrize(POOL_ARGS, POOL_CASES)
+def test_max_pool2d_derivatives(shape, kernel_size, stride, padding, dilation, ceil_mode):
     x = distinct(shape)
 
     def pool(t):
-        return F.max_pool2d(t, kernel_size, stride, padding)
+        return F.max_pool2d(t, kernel_size, stride, padding, dilation, ceil_mode)
 
     assert gradcheck(pool, x)
     # pooling is piecewise linear: its second derivative is checked through a square
@@ -103,24 +118,24 @@ def assert_same_values_and_gradients(torch, ours_fn, theirs_fn, arrays, dtype, u
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("x_shape, w_shape, stride, padding", CONV_CASES)
-def test_conv2d_matches_pytorch(torch, x_shape, w_shape, stride, padding, dtype):
+@pytest.mark.parametrize(CONV_ARGS, CONV_CASES)
+def test_conv2d_matches_pytorch(torch, x_shape, w_shape, stride, padding, dilation, groups, dtype):
     arrays = [rng_array(x_shape), rng_array(w_shape, 1), rng_array(w_shape[:1], 2)]
     assert_same_values_and_gradients(
         torch,
-        lambda *t: F.conv2d(*t, stride=stride, padding=padding),
-        lambda *t: torch.nn.functional.conv2d(*t, stride=stride, padding=padding),
+        lambda *t: F.conv2d(*t, stride, padding, dilation, groups),
+        lambda *t: torch.nn.functional.conv2d(*t, stride, padding, dilation, groups),
         arrays, dtype,
     )
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("shape, kernel_size, stride, padding", POOL_CASES)
-def test_max_pool2d_matches_pytorch(torch, shape, kernel_size, stride, padding, dtype):
+@pytest.mark.parametrize(POOL_ARGS, POOL_CASES)
+def test_max_pool2d_matches_pytorch(torch, shape, kernel_size, stride, padding, dilation, ceil_mode, dtype):
     assert_same_values_and_gradients(
         torch,
-        lambda t: F.max_pool2d(t, kernel_size, stride, padding),
-        lambda t: torch.nn.functional.max_pool2d(t, kernel_size, stride, padding),
+        lambda t: F.max_pool2d(t, kernel_size, stride, padding, dilation, ceil_mode),
+        lambda t: torch.nn.functional.max_pool2d(t, kernel_size, stride, padding, dilation, ceil_mode),
         [distinct(shape).numpy()], dtype,
     )
 
@@ -138,12 +153,13 @@ def test_max_pool2d_sends_a_tied_window_gradient_to_its_first_maximum():
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("shape, kernel_size, stride, padding", POOL_CASES)
-def test_max_pool2d_with_ties_matches_pytorch(torch, shape, kernel_size, stride, padding, dtype):
+@pytest.mark.parametrize(POOL_ARGS, POOL_CASES)
+def test_max_pool2d_with_ties_matches_pytorch(torch, shape, kernel_size, stride, padding, dilation, ceil_mode,
+                                              dtype):
     assert_same_values_and_gradients(
         torch,
-        lambda t: F.max_pool2d(t, kernel_size, stride, padding),
-        lambda t: torch.nn.functional.max_pool2d(t, kernel_size, stride, padding),
+        lambda t: F.max_pool2d(t, kernel_size, stride, padding, dilation, ceil_mode),
+        lambda t: torch.nn.functional.max_pool2d(t, kernel_size, stride, padding, dilation, ceil_mode),
         [tied(shape)], dtype,
     )
 

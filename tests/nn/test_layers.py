@@ -18,7 +18,10 @@ LAYERS = {
     "linear-3d-no-bias": (lambda n, **f: n.Linear(5, 3, bias=False, **f), (2, 4, 5)),
     "conv": (lambda n, **f: n.Conv2d(2, 3, 3, stride=2, padding=1, **f), (2, 2, 7, 7)),
     "conv-rect-no-bias": (lambda n, **f: n.Conv2d(2, 3, (2, 3), bias=False, **f), (2, 2, 5, 6)),
+    "conv-dilated-grouped": (lambda n, **f: n.Conv2d(4, 6, 3, 1, 2, 2, 2, False, **f), (2, 4, 7, 6)),
+    "conv-depthwise": (lambda n, **f: n.Conv2d(3, 6, (3, 2), stride=2, groups=3, **f), (1, 3, 6, 7)),
     "pool": (lambda n, **f: n.MaxPool2d(2), (2, 3, 4, 6)),
+    "pool-dilated-ceil": (lambda n, **f: n.MaxPool2d(3, 2, 1, 2, False, True), (2, 2, 8, 7)),
     "pool-overlap-padded": (lambda n, **f: n.MaxPool2d(3, stride=1, padding=1), (1, 2, 5, 5)),
     "relu": (lambda n, **f: n.ReLU(), (3, 4)),
     "tanh": (lambda n, **f: n.Tanh(), (3, 4)),
@@ -63,6 +66,7 @@ def test_layer_matches_pytorch_with_copied_weights(name):
         (lambda: nn.Linear(400, 300), 400),
         (lambda: nn.Conv2d(8, 160, 3), 72),
         (lambda: nn.Conv2d(3, 200, (5, 1)), 15),
+        (lambda: nn.Conv2d(8, 160, 3, groups=4), 18),  # a kernel sees 8/4 channels
     ],
 )
 def test_default_init_is_uniform_within_one_over_root_fan_in(layer, fan_in):
@@ -93,6 +97,13 @@ def test_init_follows_the_seed():
         (lambda: nn.Conv2d(2, 3, 3)(tg.zeros(1, 4, 5, 5)), r"\(N, 2, H, W\), got \(1, 4, 5, 5\)"),
         (lambda: nn.Linear(4, 3)(tg.zeros(2, 5)), r"\(\.\.\., 4\), got \(2, 5\)"),
         (lambda: nn.MaxPool2d(2, padding=2)(tg.zeros(1, 1, 4, 4)), "at most half"),
+        (lambda: nn.MaxPool2d(2, return_indices=True), "return_indices=True is not supported"),
+        (lambda: nn.Conv2d(4, 6, 3, groups=4), r"out_channels \(6\) must be divisible by groups \(4\)"),
+        (lambda: nn.Conv2d(3, 6, 3, groups=2), r"in_channels \(3\) must be divisible by groups \(2\)"),
+        (lambda: nn.Conv2d(2, 2, 3, groups=0), "groups must be a positive int, got 0"),
+        (lambda: nn.Conv2d(2, 2, 3, padding_mode="reflect"), "only padding_mode='zeros'"),
+        (lambda: nn.Conv2d(4, 4, 3, groups=2)(tg.zeros(1, 2, 5, 5)), r"\(N, 4, H, W\), got \(1, 2, 5, 5\)"),
+        (lambda: F.conv2d(tg.zeros(1, 4, 5, 5), tg.zeros(3, 2, 3, 3), groups=2), "out divisible by groups=2"),
         (lambda: nn.Dropout(-0.1), r"\[0, 1\]"),
         (lambda: nn.Flatten()(tg.zeros(4)), r"Flatten\(start_dim=1, end_dim=-1\) cannot flatten .* \(4,\)"),
         (lambda: nn.Flatten(2, 1)(tg.zeros(2, 3, 4)), r"cannot flatten an input of shape \(2, 3, 4\)"),
@@ -101,6 +112,13 @@ def test_init_follows_the_seed():
 def test_bad_arguments_are_reported(call, words):
     with pytest.raises(ValueError, match=words):
         call()
+
+
+@pytest.mark.parametrize("name", [n for n in LAYERS if n.startswith(("conv", "pool"))])
+def test_layer_prints_like_pytorch(name):
+    torch = pytest.importorskip("torch")
+    build, _ = LAYERS[name]
+    assert repr(build(nn)) == repr(build(torch.nn))
 
 
 def test_dropout_module_follows_the_mode():

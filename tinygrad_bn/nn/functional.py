@@ -14,7 +14,7 @@ import numpy
 from tinygrad_bn import ops
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.batchnorm import batch_norm
-from tinygrad_bn.nn.windows import fold, pair, unfold, windows_per_axis
+from tinygrad_bn.nn.windows import fold, pad_images, pair, unfold, windows_per_axis
 from tinygrad_bn.ops import generator, relu, sigmoid, tanh
 from tinygrad_bn.ops.reduce import Max
 
@@ -45,61 +45,90 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument name
     return output if bias is None else output + bias
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0):  # noqa: A002 - PyTorch's argument name
-    """2-D cross-correlation of (N, C, H, W) images with (O, C, kh, kw) kernels.
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002 - PyTorch's name
+    """2-D cross-correlation of (N, C, H, W) images with (O, C/groups, kh, kw) kernels.
 
     The windows are laid out as columns (:func:`unfold`) and multiplied by the
-    weight seen as an (O, C·kh·kw) matrix.
+    weight seen as an (O, C·kh·kw) matrix; with ``groups`` g, channels and
+    kernels split into g groups and group k of the output sees group k of the
+    input only (one batched matrix product).
 
     >>> from tinygrad_bn import ones
     >>> conv2d(ones(1, 1, 3, 3), ones(1, 1, 2, 2), padding=1).numpy()[0, 0].tolist()
     [[1.0, 2.0, 2.0, 1.0], [2.0, 4.0, 4.0, 2.0], [2.0, 4.0, 4.0, 2.0], [1.0, 2.0, 2.0, 1.0]]
     """
-    if weight.ndim != 4 or input.ndim != 4 or input.shape[1] != weight.shape[1]:
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"conv2d: groups must be a positive int, got {groups!r}")
+    if weight.ndim != 4 or weight.shape[0] % groups:
+        raise ValueError(f"conv2d expects a weight of shape (out, in/groups, kh, kw) with out divisible by "
+                         f"groups={groups}, got {weight.shape}")
+    in_channels = weight.shape[1] * groups
+    if input.ndim != 4 or input.shape[1] != in_channels:
         raise ValueError(
-            f"conv2d with weight of shape {weight.shape} (out, in, kh, kw) expects input of shape "
-            f"(N, {weight.shape[1] if weight.ndim == 4 else 'C'}, H, W), got {input.shape}"
+            f"conv2d with weight of shape {weight.shape} (out, in/groups, kh, kw) and groups={groups} expects "
+            f"input of shape (N, {in_channels}, H, W), got {input.shape}"
         )
     out_channels, _, kh, kw = weight.shape
-    stride, padding = pair(stride, "stride"), pair(padding, "padding", minimum=0)
-    padded = _pad_images(input, padding, 0.0)
-    counts = windows_per_axis(padded.shape[2:], (kh, kw), stride)
-    # out[n, o, l] = Σ_k W[o, k] · columns[n, k, l],  k running over (c, i, j)
-    output = weight.reshape(out_channels, -1) @ unfold(padded, (kh, kw), stride)
+    stride, padding, dilation = pair(stride, "stride"), pair(padding, "padding", minimum=0), pair(dilation, "dilation")
+    n, _, h, w = input.shape
+    counts = windows_per_axis((h + 2 * padding[0], w + 2 * padding[1]), (kh, kw), stride, dilation)
+    windows = counts[0] * counts[1]
+    columns = unfold(input, (kh, kw), dilation=dilation, padding=padding, stride=stride)
+    # out[n, g, o, l] = Σ_k W[g, o, k] · columns[n, g, k, l],  k running over (c, i, j) of group g
+    if groups == 1:
+        output = weight.reshape(out_channels, -1) @ columns
+    else:
+        kernels = weight.reshape(groups, out_channels // groups, -1)
+        output = (kernels @ columns.reshape(n, groups, -1, windows)).reshape(n, out_channels, windows)
     if bias is not None:
         output = output + bias.reshape(out_channels, 1)
-    return output.reshape(input.shape[0], out_channels, *counts)
+    return output.reshape(n, out_channels, *counts)
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0):  # noqa: A002 - PyTorch's argument name
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
+               return_indices=False):
     """The maximum of each ``kernel_size`` window of (N, C, H, W) images; ``stride``
-    defaults to ``kernel_size``. Padding is −∞. As in PyTorch, the gradient of a
-    window goes to its first maximum (in row-major order) when several tie.
+    defaults to ``kernel_size``. Padding is −∞. With ``ceil_mode`` a last, partial
+    window is kept on an axis if it starts inside the image or its left padding,
+    as in PyTorch. As in PyTorch, the gradient of a window goes to its first
+    maximum (in row-major order) when several tie.
 
     >>> from tinygrad_bn import arange
     >>> max_pool2d(arange(16, dtype="float32").reshape(1, 1, 4, 4), 2).numpy()[0, 0].tolist()
     [[5.0, 7.0], [13.0, 15.0]]
     """
+    if return_indices:
+        raise ValueError("max_pool2d: return_indices=True is not supported (the gradient needs no indices)")
     if input.ndim != 4:
         raise ValueError(f"max_pool2d expects input of shape (N, C, H, W), got {input.shape}")
     kernel_size = pair(kernel_size, "kernel_size")
     stride = kernel_size if stride is None else pair(stride, "stride")
-    padding = pair(padding, "padding", minimum=0)
-    if any(2 * p > k for p, k in zip(padding, kernel_size, strict=True)):
-        raise ValueError(f"padding {padding} must be at most half of kernel_size {kernel_size}")
+    padding, dilation = pair(padding, "padding", minimum=0), pair(dilation, "dilation")
+    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel_size, dilation, strict=True))
+    if any(2 * p > span for p, span in zip(padding, spans, strict=True)):
+        raise ValueError(f"padding {padding} must be at most half of the window: {kernel_size} with dilation "
+                         f"{dilation} spans {spans}")
     n, c, h, w = input.shape
+    extra = [_ceil_mode_extra(size, p, span, s) if ceil_mode else 0
+             for size, p, span, s in zip((h, w), padding, spans, stride, strict=True)]
     # every channel pooled on its own: (N·C, 1, H, W)
-    padded = _pad_images(input.reshape(n * c, 1, h, w), padding, -numpy.inf)
-    counts = windows_per_axis(padded.shape[2:], kernel_size, stride)
-    windows = unfold(padded, kernel_size, stride)  # (N·C, kh·kw, windows), a window's elements row-major
+    sides = (padding[0], padding[0] + extra[0], padding[1], padding[1] + extra[1])
+    images = pad_images(input.reshape(n * c, 1, h, w), sides, -numpy.inf)
+    counts = windows_per_axis(images.shape[2:], kernel_size, stride, dilation)
+    windows = unfold(images, kernel_size, dilation=dilation, stride=stride)  # (N·C, kh·kw, windows)
     return Max.apply(windows, axes=(1,), keepdims=False, ties="first").reshape(n, c, *counts)
 
 
-def _pad_images(images, padding: tuple, value: float):
-    if padding == (0, 0):
-        return images
-    (ph, pw) = padding
-    return images.pad(((0, 0), (0, 0), (ph, ph), (pw, pw)), value=value)
+def _ceil_mode_extra(size: int, padding: int, span: int, stride: int) -> int:
+    """Rows (or columns) of −∞ to add after the padding so that ceil_mode's last
+    window fits: PyTorch keeps it when it starts before the right padding."""
+    padded = size + 2 * padding
+    if span > padded:
+        return 0  # windows_per_axis reports that the window does not fit
+    count = -(-(padded - span) // stride) + 1  # ⌈(padded − span)/s⌉ + 1
+    if (count - 1) * stride >= size + padding:
+        count -= 1
+    return max(0, (count - 1) * stride + span - padded)
 
 
 def dropout(input, p=0.5, training=True):  # noqa: A002 - PyTorch's argument name

@@ -24,30 +24,34 @@ def pair(value, name: str, minimum: int = 1) -> tuple:
     return values
 
 
-def windows_per_axis(size: tuple, kernel_size: tuple, stride: tuple) -> tuple:
-    """How many windows fit along each axis: ⌊(size − k)/s⌋ + 1."""
-    if any(k > n for n, k in zip(size, kernel_size, strict=True)):
-        raise ValueError(f"a {kernel_size} window does not fit in an image of size {tuple(size)}")
-    return tuple((n - k) // s + 1 for n, k, s in zip(size, kernel_size, stride, strict=True))
+def windows_per_axis(size: tuple, kernel_size: tuple, stride: tuple, dilation: tuple = (1, 1)) -> tuple:
+    """How many windows fit along each axis: ⌊(size − span)/s⌋ + 1, where a window
+    with dilation d spans d·(k − 1) + 1 pixels."""
+    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel_size, dilation, strict=True))
+    if any(span > n for n, span in zip(size, spans, strict=True)):
+        shown = f"{kernel_size} window" + (f" with dilation {dilation}" if dilation != (1, 1) else "")
+        raise ValueError(f"a {shown} does not fit in an image of size {tuple(size)}")
+    return tuple((n - span) // s + 1 for n, span, s in zip(size, spans, stride, strict=True))
 
 
-def _offsets(kernel_size, stride, counts):
+def _offsets(kernel_size, stride, dilation, counts):
     """For each kernel offset (i, j): the strided slices of image rows and columns
     that the (i, j) element of every window sees."""
-    (kh, kw), (sh, sw), (oh, ow) = kernel_size, stride, counts
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel_size, stride, dilation, counts
     for i in range(kh):
         for j in range(kw):
-            yield i, j, (slice(i, i + sh * (oh - 1) + 1, sh), slice(j, j + sw * (ow - 1) + 1, sw))
+            top, left = i * dh, j * dw
+            yield i, j, (slice(top, top + sh * (oh - 1) + 1, sh), slice(left, left + sw * (ow - 1) + 1, sw))
 
 
 class Unfold(Function):
     """(N, C, H, W) -> (N, C·kh·kw, OH·OW): every window as a column."""
 
-    def forward(self, x, kernel_size, stride):
+    def forward(self, x, kernel_size, stride, dilation):
         n, c, h, w = x.shape
-        counts = windows_per_axis((h, w), kernel_size, stride)
+        counts = windows_per_axis((h, w), kernel_size, stride, dilation)
         columns = x.xp.empty((n, c, *kernel_size, *counts), dtype=x.dtype)
-        for i, j, (rows, cols) in _offsets(kernel_size, stride, counts):
+        for i, j, (rows, cols) in _offsets(kernel_size, stride, dilation, counts):
             columns[:, :, i, j] = x.data[:, :, rows, cols]
         self.image_size = (h, w)
         return columns.reshape(n, c * kernel_size[0] * kernel_size[1], counts[0] * counts[1])
@@ -60,45 +64,67 @@ class Fold(Function):
     """(N, C·kh·kw, OH·OW) -> (N, C, H, W): columns added back into the image;
     where windows overlap, their values add up."""
 
-    def forward(self, columns, image_size, kernel_size, stride):
+    def forward(self, columns, image_size, kernel_size, stride, dilation):
         n, rows_per_column, _ = columns.shape
         c = rows_per_column // (kernel_size[0] * kernel_size[1])
-        counts = windows_per_axis(image_size, kernel_size, stride)
+        counts = windows_per_axis(image_size, kernel_size, stride, dilation)
         blocks = columns.data.reshape(n, c, *kernel_size, *counts)
         image = columns.xp.zeros((n, c, *image_size), dtype=columns.dtype)
-        for i, j, (rows, cols) in _offsets(kernel_size, stride, counts):
+        for i, j, (rows, cols) in _offsets(kernel_size, stride, dilation, counts):
             image[:, :, rows, cols] += blocks[:, :, i, j]
         return image
 
     def backward(self, grad):
-        return Unfold.apply(grad, kernel_size=self.params["kernel_size"], stride=self.params["stride"])
+        return Unfold.apply(grad, **{key: self.params[key] for key in ("kernel_size", "stride", "dilation")})
 
 
-def unfold(x, kernel_size, stride=1):
-    """Every ``kernel_size`` window of an (N, C, H, W) tensor as a column of an
-    (N, C·kh·kw, L) tensor (no padding: pad first with ``x.pad``).
+def pad_images(images, padding: tuple, value: float = 0.0):
+    """(N, C, H, W) images with ``padding`` = (ph, pw) rows and columns of ``value``
+    on each side (or (top, bottom, left, right) when four are given)."""
+    if len(padding) == 2:
+        padding = (padding[0], padding[0], padding[1], padding[1])
+    if not any(padding):
+        return images
+    top, bottom, left, right = padding
+    return images.pad(((0, 0), (0, 0), (top, bottom), (left, right)), value=value)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002 - PyTorch's argument name
+    """Every ``kernel_size`` window of an (N, C, H, W) tensor, zero-padded by
+    ``padding``, as a column of an (N, C·kh·kw, L) tensor; PyTorch's ``F.unfold``.
 
     >>> from tinygrad_bn import arange
     >>> image = arange(9, dtype="float32").reshape(1, 1, 3, 3)
     >>> unfold(image, 2).numpy()[0].tolist()
     [[0.0, 1.0, 3.0, 4.0], [1.0, 2.0, 4.0, 5.0], [3.0, 4.0, 6.0, 7.0], [4.0, 5.0, 7.0, 8.0]]
     """
-    if x.ndim != 4:
-        raise ValueError(f"unfold expects a tensor of shape (N, C, H, W), got {x.shape}")
-    kernel_size, stride = pair(kernel_size, "kernel_size"), pair(stride, "stride")
-    return Unfold.apply(x, kernel_size=kernel_size, stride=stride)
+    if input.ndim != 4:
+        raise ValueError(f"unfold expects a tensor of shape (N, C, H, W), got {input.shape}")
+    kernel_size, dilation, stride = _window_arguments(kernel_size, dilation, stride)
+    padded = pad_images(input, pair(padding, "padding", minimum=0))
+    return Unfold.apply(padded, kernel_size=kernel_size, stride=stride, dilation=dilation)
 
 
-def fold(columns, image_size, kernel_size, stride=1):
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002 - PyTorch's name
     """Add the columns of an (N, C·kh·kw, L) tensor back into (N, C, H, W) images
-    (the adjoint of :func:`unfold`; overlapping windows add up)."""
-    kernel_size, stride = pair(kernel_size, "kernel_size"), pair(stride, "stride")
-    image_size = pair(image_size, "image_size")
-    counts = windows_per_axis(image_size, kernel_size, stride)
+    of ``output_size`` (H, W): the adjoint of :func:`unfold` with the same
+    arguments; overlapping windows add up. PyTorch's ``F.fold``."""
+    kernel_size, dilation, stride = _window_arguments(kernel_size, dilation, stride)
+    output_size, padding = pair(output_size, "output_size"), pair(padding, "padding", minimum=0)
+    padded_size = tuple(n + 2 * p for n, p in zip(output_size, padding, strict=True))
+    counts = windows_per_axis(padded_size, kernel_size, stride, dilation)
     per_window = kernel_size[0] * kernel_size[1]
-    if columns.ndim != 3 or columns.shape[1] % per_window or columns.shape[2] != counts[0] * counts[1]:
+    if input.ndim != 3 or input.shape[1] % per_window or input.shape[2] != counts[0] * counts[1]:
         raise ValueError(
-            f"fold into {image_size} images with {kernel_size} windows expects columns of shape "
-            f"(N, C·{per_window}, {counts[0] * counts[1]}), got {columns.shape}"
+            f"fold into {output_size} images with {kernel_size} windows expects columns of shape "
+            f"(N, C·{per_window}, {counts[0] * counts[1]}), got {input.shape}"
         )
-    return Fold.apply(columns, image_size=image_size, kernel_size=kernel_size, stride=stride)
+    image = Fold.apply(input, image_size=padded_size, kernel_size=kernel_size, stride=stride, dilation=dilation)
+    if padding == (0, 0):
+        return image
+    (ph, pw), (h, w) = padding, output_size
+    return image[:, :, ph:ph + h, pw:pw + w]
+
+
+def _window_arguments(kernel_size, dilation, stride) -> tuple:
+    return pair(kernel_size, "kernel_size"), pair(dilation, "dilation"), pair(stride, "stride")
