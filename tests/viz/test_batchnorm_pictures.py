@@ -77,6 +77,17 @@ def test_composite_in_eval_names_what_it_takes_from_the_buffers(render, shape):
     assert "input" not in titles
 
 
+def test_eval_picture_with_gradients_on_the_device_stays_on_the_device(strict_cuda):
+    module = nn.BatchNorm2d(3, impl="composite").to("cuda").eval()
+    x = Tensor(numpy.random.default_rng(0).normal(size=(2, 3, 4, 4)).astype("float32"), device="cuda",
+               requires_grad=True)
+    y = module(x)
+    retain_grads(y)
+    y.backward(Tensor(numpy.ones((2, 3, 4, 4), "float32"), device="cuda"))
+    source = draw(module, x, y, show_grads=True, show_saved=True).source
+    assert "√(running_var + ε)" in source and "grad norm" in source
+
+
 def test_a_view_of_a_named_tensor_takes_its_name_only_when_it_holds_the_same_elements():
     data = numpy.arange(6.0)
     whole, half = Tensor(data), Tensor(data[:3])
