@@ -209,12 +209,15 @@ def _class_weights(weight, log_probs, loss: str):
 def _weighted_nll(log_probs, target: Tensor, weight, ignore_index: int, reduction: str, loss: str):
     """−w[y]·log_probs[n, y] for each row n with target y (0 where y is ignored),
     reduced; ``"mean"`` divides by Σ w[y] over the rows not ignored, as PyTorch
-    does. Returns the loss and the per-row weights w[y] (0 where ignored)."""
+    does. Returns the loss and the per-row weights w[y] (0 where ignored), or None
+    when every row counts with weight 1."""
     xp = log_probs.xp
+    rows = xp.arange(log_probs.shape[0])
     counted = target.data != ignore_index
+    if weight is None and bool(counted.all()):
+        return _reduce(-log_probs[rows, target.data], reduction), None
     picked = xp.where(counted, target.data, 0)
     row_weight = xp.where(counted, _class_weights(weight, log_probs, loss)[picked], 0).astype(log_probs.dtype)
-    rows = xp.arange(log_probs.shape[0])
     losses = -log_probs[rows, picked] * Tensor(row_weight, device=log_probs.device)
     if reduction == "mean":
         return _weighted_mean(losses, row_weight), row_weight
@@ -252,13 +255,14 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     nll, row_weight = _weighted_nll(log_probs, target, weight, ignore_index, reduction, "cross_entropy")
     if label_smoothing == 0.0:
         return nll
-    class_weight = Tensor(_class_weights(weight, log_probs, "cross_entropy"), device=input.device)
-    counted = Tensor((target.data != ignore_index).astype(input.dtype), device=input.device)
-    smooth = -(log_probs * class_weight).sum(axis=1) * counted
-    if reduction == "mean":
-        smooth = _weighted_mean(smooth, row_weight)
-    else:
+    if weight is not None:
+        log_probs = log_probs * Tensor(_class_weights(weight, log_probs, "cross_entropy"), device=input.device)
+    smooth = -log_probs.sum(axis=1)  # Σ_c −w[c]·log p[n, c]
+    if row_weight is None:
         smooth = _reduce(smooth, reduction)
+    else:
+        smooth = smooth * Tensor((target.data != ignore_index).astype(input.dtype), device=input.device)
+        smooth = _weighted_mean(smooth, row_weight) if reduction == "mean" else _reduce(smooth, reduction)
     return nll * (1.0 - label_smoothing) + smooth * (label_smoothing / input.shape[1])
 
 
