@@ -27,6 +27,8 @@ CONV_CASES = [
     ((1, 2, 7, 6), (2, 2, 2, 3), 1, 1, (2, 1), 1),
     ((2, 4, 5, 5), (6, 2, 3, 3), 1, 1, 1, 2),  # two groups
     ((1, 3, 6, 6), (3, 1, 3, 3), 2, 2, 2, 3),  # depthwise, dilated
+    ((1, 2, 5, 6), (3, 2, 2, 3), 1, "same", (2, 1), 1),  # uneven "same": the odd row and column at the end
+    ((2, 2, 5, 5), (2, 1, 3, 3), 1, "valid", 1, 2),
 ]
 # (input shape, kernel_size, stride, padding, dilation, ceil_mode): overlapping, tiling,
 # padded, dilated windows, and partial last windows kept by ceil_mode

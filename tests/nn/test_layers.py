@@ -20,6 +20,7 @@ LAYERS = {
     "conv-rect-no-bias": (lambda n, **f: n.Conv2d(2, 3, (2, 3), bias=False, **f), (2, 2, 5, 6)),
     "conv-dilated-grouped": (lambda n, **f: n.Conv2d(4, 6, 3, 1, 2, 2, 2, False, **f), (2, 4, 7, 6)),
     "conv-depthwise": (lambda n, **f: n.Conv2d(3, 6, (3, 2), stride=2, groups=3, **f), (1, 3, 6, 7)),
+    "conv-same": (lambda n, **f: n.Conv2d(2, 3, (2, 3), padding="same", dilation=(1, 2), **f), (2, 2, 5, 6)),
     "pool": (lambda n, **f: n.MaxPool2d(2), (2, 3, 4, 6)),
     "pool-dilated-ceil": (lambda n, **f: n.MaxPool2d(3, 2, 1, 2, False, True), (2, 2, 8, 7)),
     "pool-overlap-padded": (lambda n, **f: n.MaxPool2d(3, stride=1, padding=1), (1, 2, 5, 5)),
@@ -38,6 +39,7 @@ def distinct(shape, seed=0):
     return (numpy.random.default_rng(seed).permutation(size) - size / 2) / (size / 4)
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths")  # PyTorch's own note
 @pytest.mark.parametrize("name", LAYERS)
 def test_layer_matches_pytorch_with_copied_weights(name):
     torch = pytest.importorskip("torch")
@@ -102,6 +104,8 @@ def test_init_follows_the_seed():
         (lambda: nn.Conv2d(3, 6, 3, groups=2), r"in_channels \(3\) must be divisible by groups \(2\)"),
         (lambda: nn.Conv2d(2, 2, 3, groups=0), "groups must be a positive int, got 0"),
         (lambda: nn.Conv2d(2, 2, 3, padding_mode="reflect"), "only padding_mode='zeros'"),
+        (lambda: nn.Conv2d(2, 2, 3, stride=2, padding="same"), "padding='same' needs stride 1"),
+        (lambda: F.conv2d(tg.zeros(1, 2, 5, 5), tg.zeros(2, 2, 3, 3), padding="full"), "'same', 'valid', an int"),
         (lambda: nn.Conv2d(4, 4, 3, groups=2)(tg.zeros(1, 2, 5, 5)), r"\(N, 4, H, W\), got \(1, 2, 5, 5\)"),
         (lambda: F.conv2d(tg.zeros(1, 4, 5, 5), tg.zeros(3, 2, 3, 3), groups=2), "out divisible by groups=2"),
         (lambda: nn.Dropout(-0.1), r"\[0, 1\]"),

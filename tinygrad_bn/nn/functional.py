@@ -69,11 +69,13 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
             f"input of shape (N, {in_channels}, H, W), got {input.shape}"
         )
     out_channels, _, kh, kw = weight.shape
-    stride, padding, dilation = pair(stride, "stride"), pair(padding, "padding", minimum=0), pair(dilation, "dilation")
-    n, _, h, w = input.shape
-    counts = windows_per_axis((h + 2 * padding[0], w + 2 * padding[1]), (kh, kw), stride, dilation)
+    stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
+    sides = _conv_padding(padding, (kh, kw), stride, dilation)
+    padded = pad_images(input, sides)
+    n = input.shape[0]
+    counts = windows_per_axis(padded.shape[2:], (kh, kw), stride, dilation)
     windows = counts[0] * counts[1]
-    columns = unfold(input, (kh, kw), dilation=dilation, padding=padding, stride=stride)
+    columns = unfold(padded, (kh, kw), dilation=dilation, stride=stride)
     # out[n, g, o, l] = Σ_k W[g, o, k] · columns[n, g, k, l],  k running over (c, i, j) of group g
     if groups == 1:
         output = weight.reshape(out_channels, -1) @ columns
@@ -83,6 +85,24 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if bias is not None:
         output = output + bias.reshape(out_channels, 1)
     return output.reshape(n, out_channels, *counts)
+
+
+def _conv_padding(padding, kernel_size: tuple, stride: tuple, dilation: tuple) -> tuple:
+    """(top, bottom, left, right) zeros for conv2d's ``padding``: an int or pair
+    (each side), ``"valid"`` (none) or ``"same"`` (the output keeps the input's
+    size: d·(k − 1) in all per axis, the odd one at the bottom or right, as in
+    PyTorch; stride 1 only)."""
+    if padding == "valid":
+        return (0, 0, 0, 0)
+    if padding == "same":
+        if stride != (1, 1):
+            raise ValueError(f"conv2d: padding='same' needs stride 1, got stride {stride}")
+        totals = [d * (k - 1) for k, d in zip(kernel_size, dilation, strict=True)]
+        return (totals[0] // 2, totals[0] - totals[0] // 2, totals[1] // 2, totals[1] - totals[1] // 2)
+    if isinstance(padding, str):
+        raise ValueError(f"conv2d: padding must be 'same', 'valid', an int or a pair of ints, got {padding!r}")
+    ph, pw = pair(padding, "padding", minimum=0)
+    return (ph, ph, pw, pw)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002

@@ -76,8 +76,10 @@ class Conv2d(Module):
             raise ValueError(f"Conv2d: only padding_mode='zeros' is supported, got {padding_mode!r}")
         self.kernel_size = pair(kernel_size, "kernel_size")
         self.stride = pair(stride, "stride")
-        self.padding = pair(padding, "padding", minimum=0)
+        self.padding = padding if padding in ("same", "valid") else pair(padding, "padding", minimum=0)
         self.dilation = pair(dilation, "dilation")
+        if padding == "same" and self.stride != (1, 1):
+            raise ValueError(f"Conv2d: padding='same' needs stride 1, got stride {self.stride}")
         self.weight = _parameter((out_channels, in_channels // groups, *self.kernel_size), device, dtype)
         self.register_parameter("bias", _parameter((out_channels,), device, dtype) if bias else None)
         self.reset_parameters()
