@@ -13,6 +13,8 @@ docs/images/bn_learning_rates.png.  Run: python examples/bn_learning_rates.py
 
 from __future__ import annotations
 
+import argparse
+
 from bn_common import digits, markdown_table, mlp, percent, pyplot, save_figure, train, write_section
 
 from tinygrad_bn import nn, optim
@@ -78,4 +80,6 @@ def plot(runs):
 
 
 if __name__ == "__main__":
+    # no options: --help prints what the script does (and writes nothing)
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     main()

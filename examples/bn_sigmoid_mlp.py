@@ -13,6 +13,8 @@ docs/images/bn_sigmoid_mlp.png.  Run: python examples/bn_sigmoid_mlp.py
 
 from __future__ import annotations
 
+import argparse
+
 import numpy
 from bn_common import digits, markdown_table, mlp, percent, pyplot, save_figure, train, write_section
 
@@ -98,4 +100,6 @@ def plot(results):
 
 
 if __name__ == "__main__":
+    # no options: --help prints what the script does (and writes nothing)
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     main()

@@ -7,6 +7,7 @@ Needs the Graphviz ``dot`` program (``apt-get install graphviz``).
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from tinygrad_bn.cli.graph import bn_graph
@@ -30,4 +31,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # no options: --help prints what the script does (and writes nothing)
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     main()

@@ -13,6 +13,7 @@ Run it with ``python examples/wrong_backward.py``.
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 import numpy
@@ -102,4 +103,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    # no options: --help prints what the script does (and writes nothing)
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     sys.exit(main())
