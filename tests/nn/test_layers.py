@@ -162,8 +162,9 @@ def test_sequential_from_named_modules_chains_them():
 
 def small_cnn(**factory):
     return nn.Sequential(
-        nn.Conv2d(2, 3, 3, padding=1, **factory), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-        nn.Dropout(0.25), nn.Linear(3 * 2 * 2, 4, **factory), nn.Sigmoid(),
+        nn.Conv2d(2, 4, 3, padding=1, **factory), nn.ReLU(),
+        nn.Conv2d(4, 4, 2, padding="same", dilation=2, groups=2, **factory), nn.MaxPool2d(3, 2, ceil_mode=True),
+        nn.Flatten(), nn.Dropout(0.25), nn.Linear(4 * 2 * 2, 4, **factory), nn.Sigmoid(),
     )
 
 
@@ -174,11 +175,12 @@ def test_layers_run_forward_and_backward_on_the_device(strict_cuda, placement):
     device.load_state_dict(host.state_dict())
     assert all(p.device == "cuda" for p in device.parameters())
     x = numpy.random.default_rng(0).standard_normal((3, 2, 4, 4)).astype("float32")
-    target = numpy.array([0, 3, 1])
+    target = numpy.array([0, 3, -1])
     losses = []
     for model, where in ((host, "cpu"), (device, "cuda")):
         tg.manual_seed(1)  # the same dropout mask on both
-        loss = F.cross_entropy(model(Tensor(x, device=where)), target)
+        loss = F.cross_entropy(model(Tensor(x, device=where)), target, [1.0, 2.0, 0.5, 1.5], ignore_index=-1,
+                               label_smoothing=0.2)
         loss.backward()
         losses.append(loss.item())
     assert losses[1] == pytest.approx(losses[0], rel=1e-6)
