@@ -298,13 +298,14 @@ def draw_graph(
         "constant": {},  # named by the scope they enter (Scope.name)
     }
     distinct = list(dict.fromkeys(outputs))
-    for item in topological_order(distinct):
+    order = topological_order(distinct)
+    for item in order:
         if isinstance(item, Function):
             for region in item.scope:
                 names["constant"].update(region.constants)
     picture = _Picture(names, (show_shapes, show_grads, show_saved), collapse)
     titles = {out: "output" if len(distinct) == 1 else f"output {i}" for i, out in enumerate(distinct)}
-    for item in topological_order(distinct):
+    for item in order:
         if isinstance(item, Function):
             picture.add_op(item)
         else:
