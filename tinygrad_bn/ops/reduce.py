@@ -34,10 +34,6 @@ def _kept_shape(shape: tuple, axes: tuple) -> tuple:
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-def _other_axes(axis: int, ndim: int) -> tuple:
-    return tuple(a for a in range(ndim) if a != axis)
-
-
 def _spread(grad, shape: tuple, axes: tuple, keepdims: bool):
     """Send a reduced gradient back over the reduced axes."""
     if not keepdims:
@@ -88,7 +84,7 @@ class Max(Function):
         peak = x.data.max(axis=axes, keepdims=True)
         if ties == "first":
             (axis,) = axes
-            positions = x.xp.arange(x.shape[axis]).reshape(_kept_shape(x.shape, _other_axes(axis, x.ndim)))
+            positions = x.xp.arange(x.shape[axis]).reshape([-1 if a == axis else 1 for a in range(x.ndim)])
             share = (positions == x.data.argmax(axis=axis, keepdims=True)).astype(x.dtype)
         else:
             is_peak = (x.data == peak).astype(x.dtype)
