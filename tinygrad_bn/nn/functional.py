@@ -70,7 +70,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         )
     out_channels, _, kh, kw = weight.shape
     stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
-    sides = _conv_padding(padding, (kh, kw), stride, dilation)
+    sides = conv_padding(padding, (kh, kw), stride, dilation)
     padded = pad_images(input, sides)
     n = input.shape[0]
     counts = windows_per_axis(padded.shape[2:], (kh, kw), stride, dilation)
@@ -87,7 +87,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return output.reshape(n, out_channels, *counts)
 
 
-def _conv_padding(padding, kernel_size: tuple, stride: tuple, dilation: tuple) -> tuple:
+def conv_padding(padding, kernel_size: tuple, stride: tuple, dilation: tuple) -> tuple:
     """(top, bottom, left, right) zeros for conv2d's ``padding``: an int or pair
     (each side), ``"valid"`` (none) or ``"same"`` (the output keeps the input's
     size: d·(k − 1) in all per axis, the odd one at the bottom or right, as in

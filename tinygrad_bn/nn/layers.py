@@ -78,8 +78,7 @@ class Conv2d(Module):
         self.stride = pair(stride, "stride")
         self.padding = padding if padding in ("same", "valid") else pair(padding, "padding", minimum=0)
         self.dilation = pair(dilation, "dilation")
-        if padding == "same" and self.stride != (1, 1):
-            raise ValueError(f"Conv2d: padding='same' needs stride 1, got stride {self.stride}")
+        F.conv_padding(self.padding, self.kernel_size, self.stride, self.dilation)  # bad padding fails here already
         self.weight = _parameter((out_channels, in_channels // groups, *self.kernel_size), device, dtype)
         self.register_parameter("bias", _parameter((out_channels,), device, dtype) if bias else None)
         self.reset_parameters()
