@@ -213,10 +213,10 @@ def _class_indices(target, log_probs, loss: str, ignore_index: int) -> Tensor:
 
 
 def _class_weights(weight, log_probs, loss: str):
-    """The per-class weights as an array of ``log_probs``' dtype (ones when None)."""
+    """The per-class weights as an array of ``log_probs``' dtype, checked (None stays None)."""
     classes = log_probs.shape[1]
     if weight is None:
-        return log_probs.xp.ones(classes, dtype=log_probs.dtype)
+        return None
     if isinstance(weight, str):
         raise TypeError(f"{loss} expects weight to be one number per class, got {weight!r}; "
                         "pass reduction, ignore_index and label_smoothing by keyword")
@@ -226,18 +226,20 @@ def _class_weights(weight, log_probs, loss: str):
     return weight.data
 
 
-def _weighted_nll(log_probs, target: Tensor, weight, ignore_index: int, reduction: str, loss: str):
+def _weighted_nll(log_probs, target: Tensor, class_weight, ignore_index: int, reduction: str):
     """−w[y]·log_probs[n, y] for each row n with target y (0 where y is ignored),
     reduced; ``"mean"`` divides by Σ w[y] over the rows not ignored, as PyTorch
-    does. Returns the loss and the per-row weights w[y] (0 where ignored), or None
+    does. ``class_weight`` is an array from :func:`_class_weights` (None: all 1).
+    Returns the loss and the per-row weights w[y] (0 where ignored), or None
     when every row counts with weight 1."""
     xp = log_probs.xp
     rows = xp.arange(log_probs.shape[0])
     counted = target.data != ignore_index
-    if weight is None and bool(counted.all()):
+    if class_weight is None and bool(counted.all()):
         return _reduce(-log_probs[rows, target.data], reduction), None
     picked = xp.where(counted, target.data, 0)
-    row_weight = xp.where(counted, _class_weights(weight, log_probs, loss)[picked], 0).astype(log_probs.dtype)
+    row_weight = counted if class_weight is None else xp.where(counted, class_weight[picked], 0)
+    row_weight = row_weight.astype(log_probs.dtype)
     losses = -log_probs[rows, picked] * Tensor(row_weight, device=log_probs.device)
     if reduction == "mean":
         return _weighted_mean(losses, row_weight), row_weight
@@ -258,7 +260,7 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
     each class; rows whose target is ``ignore_index`` count for nothing; ``"mean"``
     divides by the total weight of the rows counted."""
     target = _class_indices(target, input, "nll_loss", ignore_index)
-    return _weighted_nll(input, target, weight, ignore_index, reduction, "nll_loss")[0]
+    return _weighted_nll(input, target, _class_weights(weight, input, "nll_loss"), ignore_index, reduction)[0]
 
 
 def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="mean",  # noqa: A002
@@ -271,12 +273,13 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     target = _class_indices(target, input, "cross_entropy", ignore_index)
+    class_weight = _class_weights(weight, input, "cross_entropy")
     log_probs = log_softmax(input, dim=1)
-    nll, row_weight = _weighted_nll(log_probs, target, weight, ignore_index, reduction, "cross_entropy")
+    nll, row_weight = _weighted_nll(log_probs, target, class_weight, ignore_index, reduction)
     if label_smoothing == 0.0:
         return nll
-    if weight is not None:
-        log_probs = log_probs * Tensor(_class_weights(weight, log_probs, "cross_entropy"), device=input.device)
+    if class_weight is not None:
+        log_probs = log_probs * Tensor(class_weight, device=input.device)
     smooth = -log_probs.sum(axis=1)  # Σ_c −w[c]·log p[n, c]
     if row_weight is None:
         smooth = _reduce(smooth, reduction)
