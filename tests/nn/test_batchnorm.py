@@ -1,10 +1,10 @@
-"""BatchNorm1d/2d modules: PyTorch's state, modes and state dicts, both implementations."""
+"""BatchNorm1d/2d/3d modules: PyTorch's state, modes and state dicts, both implementations."""
 
 import numpy as np
 import pytest
 
 from tinygrad_bn import Tensor, no_grad
-from tinygrad_bn.nn import BatchNorm1d, BatchNorm2d
+from tinygrad_bn.nn import BatchNorm1d, BatchNorm2d, BatchNorm3d
 
 torch = pytest.importorskip("torch")
 
@@ -13,6 +13,7 @@ CASES = [  # (ours, theirs, input shape)
     (BatchNorm1d, torch.nn.BatchNorm1d, (8, 3)),
     (BatchNorm1d, torch.nn.BatchNorm1d, (6, 3, 5)),
     (BatchNorm2d, torch.nn.BatchNorm2d, (4, 3, 5, 2)),
+    (BatchNorm3d, torch.nn.BatchNorm3d, (2, 3, 4, 2, 3)),
 ]
 OPTIONS = [
     dict(),
@@ -103,11 +104,25 @@ def test_eval_accepts_a_single_sample(impl):
     (BatchNorm2d(4), (2, 3, 5, 5), r"BatchNorm2d\(4\) expects input of shape \(N, 4, H, W\), got \(2, 3, 5, 5\)"),
     (BatchNorm2d(4), (2, 4, 5), r"BatchNorm2d\(4\) expects input of shape \(N, 4, H, W\), got \(2, 4, 5\)"),
     (BatchNorm1d(3), (2, 3, 4, 4), r"BatchNorm1d\(3\) expects input of shape \(N, 3\) or \(N, 3, L\)"),
+    (BatchNorm3d(2), (2, 2, 4, 4), r"BatchNorm3d\(2\) expects input of shape \(N, 2, D, H, W\), got \(2, 2, 4, 4\)"),
     (BatchNorm1d(3), (1, 3), r"Expected more than 1 value per channel when training, got input size \(1, 3\)"),
 ])
 def test_bad_input_is_named(module, shape, message):
     with pytest.raises(ValueError, match=message):
         module(Tensor(np.ones(shape, dtype=np.float32)))
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_reset_parameters_restores_pytorchs_initial_state(affine):
+    ours, theirs = BatchNorm2d(3, affine=affine, dtype="float64"), torch.nn.BatchNorm2d(3, affine=affine)
+    fresh = {key: value.numpy() for key, value in theirs.state_dict().items()}
+    rng = np.random.default_rng(3)
+    ours.load_state_dict({key: rng.standard_normal(value.shape) + 2 for key, value in fresh.items()
+                          if key != "num_batches_tracked"} | {"num_batches_tracked": np.array(5)})
+    ours.reset_parameters()
+    theirs.reset_parameters()
+    for key, value in theirs.state_dict().items():
+        np.testing.assert_array_equal(ours.state_dict()[key].numpy(), value.numpy(), err_msg=key)
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -9,12 +9,12 @@
 """
 
 from tinygrad_bn.nn import functional, init
-from tinygrad_bn.nn.batchnorm import BatchNorm1d, BatchNorm2d
+from tinygrad_bn.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from tinygrad_bn.nn.container import Sequential
 from tinygrad_bn.nn.layers import Conv2d, Dropout, Flatten, Identity, Linear, MaxPool2d, ReLU, Sigmoid, Tanh
 from tinygrad_bn.nn.module import Module, Parameter
 
 __all__ = [
-    "BatchNorm1d", "BatchNorm2d", "Conv2d", "Dropout", "Flatten", "Identity", "Linear", "MaxPool2d",
+    "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Conv2d", "Dropout", "Flatten", "Identity", "Linear", "MaxPool2d",
     "Module", "Parameter", "ReLU", "Sequential", "Sigmoid", "Tanh", "functional", "init",
 ]

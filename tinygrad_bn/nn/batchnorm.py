@@ -1,4 +1,4 @@
-"""BatchNorm1d and BatchNorm2d: PyTorch's modules, with ``impl="fused" | "composite"``.
+"""BatchNorm1d, BatchNorm2d and BatchNorm3d: PyTorch's modules, with ``impl="fused" | "composite"``.
 
 Parameters ``weight`` (γ) and ``bias`` (β); buffers ``running_mean``,
 ``running_var`` and ``num_batches_tracked``, under PyTorch's state-dict keys, so a
@@ -59,6 +59,13 @@ class _BatchNorm(Module):
             self.running_var.data[...] = 1
             self.num_batches_tracked.data[...] = 0
 
+    def reset_parameters(self):
+        """The running statistics as :meth:`reset_running_stats`, and γ = 1, β = 0."""
+        self.reset_running_stats()
+        if self.affine:
+            self.weight.data[...] = 1
+            self.bias.data[...] = 0
+
     def _check_input(self, x: Tensor):
         if not isinstance(x, Tensor):
             raise TypeError(f"{self._short_name()} expects a Tensor, got {type(x).__name__}")
@@ -118,3 +125,10 @@ class BatchNorm2d(_BatchNorm):
 
     ranks = (4,)
     layout = "(N, {C}, H, W)"
+
+
+class BatchNorm3d(_BatchNorm):
+    """BatchNorm over (N, C, D, H, W) inputs, statistics per channel over N, D, H and W."""
+
+    ranks = (5,)
+    layout = "(N, {C}, D, H, W)"
