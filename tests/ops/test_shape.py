@@ -26,6 +26,38 @@ def test_transpose_needs_a_permutation(axes):
         Tensor(numpy.ones((2, 3, 4))).transpose(*axes)
 
 
+def test_transpose_of_two_axes_points_to_swapaxes():
+    with pytest.raises(ValueError, match="PyTorch's transpose.*swapaxes"):
+        Tensor(numpy.ones((2, 3, 4))).transpose(0, 2)
+
+
+@pytest.mark.parametrize("axes", [(0, 1), ((0, 1),), (-2, -1)])
+def test_transpose_0_1_of_a_matrix_is_ambiguous_and_raises(axes):
+    with pytest.raises(ValueError, match="ambiguous.*swapaxes"):
+        Tensor(numpy.ones((2, 3))).transpose(*axes)
+    assert Tensor(numpy.ones((2, 3))).transpose(1, 0).shape == (3, 2)
+
+
+@pytest.mark.parametrize("call, problem", [
+    (lambda x: x.permute(1, 0), r"permute: 2 dims \(1, 0\) for a tensor of shape \(2, 3, 4\); give all 3"),
+    (lambda x: x.permute(0, 0, 1), "not a permutation"),
+    (lambda x: x.flatten(2, 1), "start_dim 2 comes after end_dim 1"),
+    (lambda x: x.unsqueeze(4), "axis 4 is out of range for a tensor with 4 dimensions"),
+    (lambda x: x.squeeze(3), "axis 3 is out of range"),
+    (lambda x: x.expand(3, 4), r"expand: \(3, 4\) has fewer axes"),
+    (lambda x: x.expand(-1, 2, 3, 4), "-1 in .* names a new leading axis"),
+    (lambda x: x.expand(2, 5, 4), r"cannot broadcast a tensor of shape \(2, 3, 4\) to shape \(2, 5, 4\)"),
+])
+def test_pytorch_named_reshapes_reject_bad_dims(call, problem):
+    with pytest.raises(ValueError, match=problem):
+        call(Tensor(numpy.ones((2, 3, 4))))
+
+
+def test_dim_and_numel_are_ndim_and_size():
+    x = Tensor(numpy.ones((2, 3, 4)))
+    assert (x.dim(), x.numel()) == (3, 24)
+
+
 def test_T_reverses_all_axes():
     assert Tensor(numpy.ones((2, 3, 4))).T.shape == (4, 3, 2)
 

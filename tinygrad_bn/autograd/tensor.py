@@ -91,6 +91,14 @@ class Tensor:
     def size(self) -> int:
         return self.data.size
 
+    def dim(self) -> int:
+        """PyTorch's ``dim()``: the number of axes, as :attr:`ndim`."""
+        return self.data.ndim
+
+    def numel(self) -> int:
+        """PyTorch's ``numel()``: the number of elements, as :attr:`size`."""
+        return self.data.size
+
     @property
     def dtype(self):
         return self.data.dtype

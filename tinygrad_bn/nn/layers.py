@@ -177,11 +177,10 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, x):
-        dims = (self.start_dim, self.end_dim)
-        if not all(-x.ndim <= d < x.ndim for d in dims) or dims[0] % x.ndim > dims[1] % x.ndim:
-            raise ValueError(f"{self!r} cannot flatten an input of shape {x.shape}")
-        start, end = self.start_dim % x.ndim, self.end_dim % x.ndim
-        return x.reshape(*x.shape[:start], -1, *x.shape[end + 1:])
+        try:
+            return x.flatten(self.start_dim, self.end_dim)
+        except ValueError as error:
+            raise ValueError(f"{self!r} cannot flatten an input of shape {x.shape}: {error}") from None
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -43,22 +43,27 @@ from tinygrad_bn.ops.shape import (
     astype,
     broadcast_to,
     concatenate,
+    expand,
+    flatten,
     getitem,
     pad,
+    permute,
     reshape,
+    squeeze,
     stack,
     sum_to,
     swapaxes,
     to,
     transpose,
+    unsqueeze,
 )
 
 __all__ = [
-    "abs", "add", "arange", "astype", "broadcast_to", "concatenate", "div", "exp", "full",
+    "abs", "add", "arange", "astype", "broadcast_to", "concatenate", "div", "exp", "expand", "flatten", "full",
     "generator", "getitem", "log", "log_softmax", "logsumexp", "manual_seed", "matmul", "max",
-    "maximum", "mean", "min", "minimum", "mul", "neg", "ones", "ones_like", "pad", "pow", "rand",
-    "randn", "relu", "reshape", "sigmoid", "softmax", "sqrt", "stack", "sub", "sum", "sum_to",
-    "swapaxes", "tanh", "to", "transpose", "var", "where", "zeros", "zeros_like",
+    "maximum", "mean", "min", "minimum", "mul", "neg", "ones", "ones_like", "pad", "permute", "pow", "rand",
+    "randn", "relu", "reshape", "sigmoid", "softmax", "sqrt", "squeeze", "stack", "sub", "sum", "sum_to",
+    "swapaxes", "tanh", "to", "transpose", "unsqueeze", "var", "where", "zeros", "zeros_like",
 ]
 
 
@@ -91,7 +96,8 @@ _METHODS = {
     "exp": exp, "log": log, "sqrt": sqrt, "abs": abs, "tanh": tanh, "sigmoid": sigmoid, "relu": relu,
     "sum": sum, "mean": mean, "max": max, "min": min, "var": var,
     "logsumexp": logsumexp, "log_softmax": log_softmax, "softmax": softmax,
-    "reshape": reshape, "transpose": transpose, "swapaxes": swapaxes,
+    "reshape": reshape, "view": reshape, "transpose": transpose, "permute": permute, "swapaxes": swapaxes,
+    "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze, "expand": expand,
     "broadcast_to": broadcast_to, "sum_to": sum_to, "pad": pad,
     "astype": astype, "to": to, "maximum": maximum, "minimum": minimum, "matmul": matmul,
 }

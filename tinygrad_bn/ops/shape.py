@@ -1,5 +1,7 @@
-"""Shape primitives: reshape, transpose, broadcast, indexing, concatenation, padding,
-dtype casts and device moves. Their gradients only move numbers around."""
+"""Shape primitives: reshape, transpose (permute), broadcast, indexing,
+concatenation, padding, dtype casts and device moves. Their gradients only move
+numbers around. PyTorch's names for reshapes (``flatten``, ``unsqueeze``,
+``squeeze``, ``expand``, ``view``) are spelled with these."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import math
 from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.backend import get_backend
 from tinygrad_bn.ops.elementwise import broadcast_shapes
-from tinygrad_bn.ops.reduce import normalize_axis
+from tinygrad_bn.ops.reduce import normalize_axes, normalize_axis
 
 
 class Reshape(Function):
@@ -145,12 +147,32 @@ def reshape(x, *shape):
 
 
 def transpose(x, *axes):
-    """Permute the axes (reverse them when none are given)."""
+    """Permute the axes, NumPy's way (reverse them when none are given); PyTorch's
+    name for this is :func:`permute`, and PyTorch's ``transpose(dim0, dim1)`` is
+    :func:`swapaxes` here."""
     axes = _shape_argument(axes) or tuple(reversed(range(x.ndim)))
     in_range = all(-x.ndim <= a < x.ndim for a in axes)
     if not in_range or sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
-        raise ValueError(f"transpose: {axes} is not a permutation of the axes of a tensor of shape {x.shape}")
-    return Transpose.apply(x, axes=tuple(a % x.ndim for a in axes))
+        hint = "; to exchange two axes (PyTorch's transpose(dim0, dim1)) use swapaxes" if len(axes) == 2 else ""
+        raise ValueError(
+            f"transpose: {axes} is not a permutation of the axes of a tensor of shape {x.shape}{hint}"
+        )
+    axes = tuple(a % x.ndim for a in axes)
+    if axes == (0, 1):  # a 2-D tensor: NumPy's identity, PyTorch's swap
+        raise ValueError(
+            "transpose(0, 1) of a 2-D tensor is ambiguous: NumPy's transpose keeps the axes, PyTorch's "
+            "exchanges them; write x.T or x.swapaxes(0, 1) to exchange them"
+        )
+    return Transpose.apply(x, axes=axes)
+
+
+def permute(x, *dims):
+    """PyTorch's name for :func:`transpose` with every axis given: axis i of the
+    result is axis ``dims[i]`` of ``x``."""
+    dims = _shape_argument(dims)
+    if len(dims) != x.ndim:
+        raise ValueError(f"permute: {len(dims)} dims {dims} for a tensor of shape {x.shape}; give all {x.ndim}")
+    return transpose(x, *dims)
 
 
 def swapaxes(x, a: int, b: int):
@@ -159,6 +181,42 @@ def swapaxes(x, a: int, b: int):
     axes = list(range(x.ndim))
     axes[a], axes[b] = axes[b], axes[a]
     return transpose(x, *axes)
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    """Merge axes ``start_dim`` .. ``end_dim`` into one (PyTorch's ``flatten``)."""
+    ndim = x.ndim or 1
+    start, end = normalize_axis(start_dim, ndim), normalize_axis(end_dim, ndim)
+    if start > end:
+        raise ValueError(
+            f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for a tensor of shape {x.shape}"
+        )
+    return reshape(x, *x.shape[:start], -1, *x.shape[end + 1:])
+
+
+def unsqueeze(x, dim: int):
+    """A new axis of length 1 at position ``dim`` (of the result)."""
+    dim = normalize_axis(dim, x.ndim + 1)
+    return reshape(x, *x.shape[:dim], 1, *x.shape[dim:])
+
+
+def squeeze(x, dim=None):
+    """Drop the axes of length 1 (only ``dim``, an int or a tuple, when given;
+    axes named there that are not of length 1 stay, as in PyTorch)."""
+    axes = range(x.ndim) if dim is None else normalize_axes(dim, x.ndim)
+    dropped = {a for a in axes if x.shape[a] == 1}
+    return reshape(x, *(n for a, n in enumerate(x.shape) if a not in dropped))
+
+
+def expand(x, *sizes):
+    """PyTorch's ``expand``: broadcast to ``sizes``, where -1 keeps an axis's length."""
+    sizes = _shape_argument(sizes)
+    if len(sizes) < x.ndim:
+        raise ValueError(f"expand: {sizes} has fewer axes than a tensor of shape {x.shape}")
+    own = (None,) * (len(sizes) - x.ndim) + x.shape
+    if any(n == -1 and length is None for n, length in zip(sizes, own)):
+        raise ValueError(f"expand: -1 in {sizes} names a new leading axis; give its length")
+    return broadcast_to(x, tuple(length if n == -1 else n for n, length in zip(sizes, own)))
 
 
 def broadcast_to(x, shape):
