@@ -18,6 +18,12 @@ def test_prints_the_summary_and_exits_0_when_everything_agrees(capsys):
     assert out.rstrip().endswith("all checks passed")
 
 
+def test_checks_volumes_through_batchnorm3d(capsys):
+    assert main(["compare", "--shapes", "3,2,2,2,2", "--dtypes", "float64", "--no-timing", "--first-order"]) == 0
+    out = capsys.readouterr().out
+    assert "(3, 2, 2, 2, 2) float64 · training · affine" in out and "BatchNorm3d running statistics" in out
+
+
 def test_json_output_is_one_object_for_scripts(capsys):
     assert main([*QUICK, "--modes", "eval", "--affine", "on", "--first-order", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -49,7 +55,7 @@ def test_exits_1_and_shows_the_failing_table_when_the_twins_disagree(capsys, mon
     assert "checks FAILED" in out and "✗" in out and "fused vs composite" in out
 
 
-@pytest.mark.parametrize("shape", ["6", "6,x", "0,3", "1,3", "1,2,3,4,5"])
+@pytest.mark.parametrize("shape", ["6", "6,x", "0,3", "1,3", "1,2,3,4,5,6"])
 def test_rejects_shapes_it_cannot_check(shape, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["compare", "--shapes", shape])

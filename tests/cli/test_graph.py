@@ -60,6 +60,7 @@ def test_both_twins_show_the_same_gradient_for_the_same_input(tmp_path):
         (["--grads"], "grad norm", None),
         (["--saved"], "keeps", None),
         (["--shape", "2,3,4,4"], "BatchNorm2d · composite", "BatchNorm1d"),
+        (["--shape", "2,3,2,2,2"], "BatchNorm3d · composite", "BatchNorm1d"),
         (["--shape", "2,3,5"], "(2, 3, 5) float32", None),
         (["--collapse", "--impl", "composite"], "ops folded", "subgraph"),
     ],
@@ -72,12 +73,12 @@ def test_options(tmp_path, flags, present, absent):
     assert absent is None or absent not in dot
 
 
-@pytest.mark.parametrize("shape", ["4", "4,0", "a,b", "1,2,3,4,5"])
+@pytest.mark.parametrize("shape", ["4", "4,0", "a,b", "1,2,3,4,5,6"])
 def test_bad_shape_is_a_usage_error(tmp_path, capsys, shape):
     with pytest.raises(SystemExit) as exit_info:
         main(["graph", "--shape", shape, "--out", str(tmp_path / "g.dot")])
     assert exit_info.value.code == 2
-    expected = f"expected N,C or N,C,L or N,C,H,W (positive integers, e.g. 4,3), got '{shape}'"
+    expected = f"expected N,C or N,C,L or N,C,H,W or N,C,D,H,W (positive integers, e.g. 4,3), got '{shape}'"
     assert expected in capsys.readouterr().err
 
 

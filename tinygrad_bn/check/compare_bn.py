@@ -20,7 +20,7 @@ from tinygrad_bn.batchnorm import IMPLEMENTATIONS, batch_norm
 from tinygrad_bn.bench.timing import compare_times, format_mib, optional_torch
 from tinygrad_bn.check.compare import compare
 from tinygrad_bn.check.report import ComparisonReport, Tolerance, Verdict, format_table
-from tinygrad_bn.nn.batchnorm import BatchNorm1d, BatchNorm2d
+from tinygrad_bn.nn.batchnorm import batch_norm_module
 
 SHAPES = ((8, 3), (4, 3, 5), (2, 3, 4, 4))
 DTYPES = ("float32", "float64")
@@ -88,17 +88,13 @@ def compare_case(shape, dtype="float32", training=True, affine=True, data=TYPICA
                    tolerances=tolerances, second_order=second_order, title=title, seed=seed)
 
 
-def _module_class(shape):
-    return BatchNorm2d if len(shape) == 4 else BatchNorm1d
-
-
 def _module_steps(impl, momentum):
     """Train a fresh module on each batch in turn, then evaluate it on the last one:
     returns (running_mean, running_var, num_batches_tracked, eval output)."""
 
     def fn(*batches):
         first = batches[0]
-        module = _module_class(first.shape)(first.shape[1], momentum=momentum, impl=impl, dtype=first.dtype)
+        module = batch_norm_module(first.ndim)(first.shape[1], momentum=momentum, impl=impl, dtype=first.dtype)
         for batch in batches:
             module(batch)
         module.eval()
@@ -115,7 +111,7 @@ def _torch_steps(momentum):
 
     def fn(*batches):
         channels = batches[0].shape[1]
-        cls = getattr(torch.nn, _module_class(batches[0].shape).__name__)
+        cls = getattr(torch.nn, batch_norm_module(batches[0].ndim).__name__)
         module = cls(channels, momentum=momentum, dtype=torch.float64)
         with torch.no_grad():
             for batch in batches:
@@ -139,7 +135,7 @@ def compare_running_stats(shape, dtype="float32", steps=3, momentum=0.1, seed=0)
     scale, loc = TYPICAL
     batches = [Tensor((scale * rng.standard_normal(shape) + loc).astype(dtype)) for _ in range(steps)]
     reference = _torch_steps(momentum)
-    cls = _module_class(shape).__name__
+    cls = batch_norm_module(len(shape)).__name__
     title = f"{cls} running statistics · {tuple(shape)} {dtype} · {steps} steps, momentum={momentum}"
     fused, composite = (_module_steps(impl, momentum) for impl in IMPLEMENTATIONS)
     return compare(fused, composite, batches, reference=reference, names=IMPLEMENTATIONS,

@@ -19,14 +19,14 @@ SUBCOMMANDS = {
 
 
 def shape_argument(text: str) -> tuple:
-    """``N,C``, ``N,C,L`` or ``N,C,H,W`` as a tuple of positive integers."""
+    """``N,C``, ``N,C,L``, ``N,C,H,W`` or ``N,C,D,H,W`` as a tuple of positive integers."""
     try:
         shape = tuple(int(part) for part in text.split(","))
     except ValueError:
         shape = ()
-    if not 2 <= len(shape) <= 4 or min(shape) < 1:
+    if not 2 <= len(shape) <= 5 or min(shape) < 1:
         raise argparse.ArgumentTypeError(
-            f"expected N,C or N,C,L or N,C,H,W (positive integers, e.g. 4,3), got {text!r}"
+            f"expected N,C or N,C,L or N,C,H,W or N,C,D,H,W (positive integers, e.g. 4,3), got {text!r}"
         )
     return shape
 

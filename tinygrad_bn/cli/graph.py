@@ -14,9 +14,9 @@ from pathlib import Path
 import graphviz
 
 import tinygrad_bn
-from tinygrad_bn import nn
 from tinygrad_bn.autograd import scope
 from tinygrad_bn.cli import shape_argument
+from tinygrad_bn.nn.batchnorm import batch_norm_module
 from tinygrad_bn.viz import draw_graph, retain_grads
 
 FORMATS = ("svg", "png", "pdf", "dot")
@@ -27,7 +27,8 @@ def configure(parser):
     parser.add_argument("--impl", choices=IMPLS, default="both", help="which BatchNorm (default both)")
     parser.add_argument("--format", choices=FORMATS, help="image or DOT (default: --out's suffix, else svg)")
     parser.add_argument("--out", required=True, type=Path, help="file to write")
-    parser.add_argument("--shape", type=shape_argument, default=(4, 3), help="input N,C[,H,W] (default 4,3)")
+    parser.add_argument("--shape", type=shape_argument, default=(4, 3),
+                        help="input N,C or N,C,L or N,C,H,W or N,C,D,H,W (default 4,3)")
     parser.add_argument("--grads", action="store_true", help="run a backward and show each gradient's norm")
     parser.add_argument("--saved", action="store_true", help="show what each op keeps for backward")
     parser.add_argument("--eval", action="store_true", help="eval mode: use the running statistics")
@@ -43,7 +44,7 @@ def bn_graph(impl: str, shape: tuple, grads=False, saved=False, training=True, c
     """
     tinygrad_bn.manual_seed(0)
     data = tinygrad_bn.randn(*shape).numpy()
-    module_class = nn.BatchNorm2d if len(shape) == 4 else nn.BatchNorm1d
+    module_class = batch_norm_module(len(shape))
     impls = ("composite", "fused") if impl == "both" else (impl,)
     outputs, params, buffers, inputs = [], [], [], []
     for name in impls:

@@ -132,3 +132,16 @@ class BatchNorm3d(_BatchNorm):
 
     ranks = (5,)
     layout = "(N, {C}, D, H, W)"
+
+
+def batch_norm_module(ndim: int) -> type:
+    """The BatchNorm module for inputs with ``ndim`` axes: 2 or 3 → BatchNorm1d,
+    4 → BatchNorm2d, 5 → BatchNorm3d.
+
+    >>> batch_norm_module(4).__name__
+    'BatchNorm2d'
+    """
+    for module in (BatchNorm1d, BatchNorm2d, BatchNorm3d):
+        if ndim in module.ranks:
+            return module
+    raise ValueError(f"BatchNorm takes inputs of 2 to 5 axes, (N, C, ...), got {ndim}")
