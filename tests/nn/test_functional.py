@@ -42,6 +42,18 @@ POOL_CASES = [
     ((1, 1, 5, 5), 2, 3, 1, 1, True),  # the last window would start in the right padding: dropped
 ]
 POOL_ARGS = "shape, kernel_size, stride, padding, dilation, ceil_mode"
+# (input shape, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+AVG_POOL_CASES = [
+    ((2, 2, 4, 6), 2, None, 0, False, True, None),
+    ((1, 3, 7, 6), 3, 2, 1, False, True, None),
+    ((1, 3, 7, 6), 3, 2, 1, False, False, None),  # padded windows divide by the pixels they cover
+    ((2, 1, 7, 6), (3, 2), 2, 1, True, True, None),  # ceil_mode: the last window is cut at the padding
+    ((2, 1, 7, 6), (3, 2), 2, 1, True, False, None),
+    ((1, 2, 5, 5), 2, 1, 1, False, True, 3),
+]
+AVG_POOL_ARGS = "shape, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override"
+# (input shape, output_size): shrinking by whole and by uneven (overlapping) windows, keeping a size, growing
+ADAPTIVE_CASES = [((2, 3, 6, 4), 1), ((1, 2, 7, 5), (3, 2)), ((1, 2, 5, 6), (None, 4)), ((1, 1, 3, 2), (5, 3))]
 CONV_ARGS = "x_shape, w_shape, stride, padding, dilation, groups"
 
 
@@ -77,6 +89,30 @@ def test_max_pool2d_derivatives(shape, kernel_size, stride, padding, dilation, c
     assert gradcheck(pool, x)
     # pooling is piecewise linear: its second derivative is checked through a square
     assert gradgradcheck(lambda t: pool(t * t), x)
+
+
+@pytest.mark.parametrize(AVG_POOL_ARGS, AVG_POOL_CASES)
+def test_avg_pool2d_derivatives(shape, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    def pool(t):
+        return F.avg_pool2d(t, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+
+    x = leaf(shape)
+    assert gradcheck(pool, x)
+    assert gradgradcheck(lambda t: pool(t * t), x)  # linear, so checked through a square
+
+
+@pytest.mark.parametrize("shape, output_size", ADAPTIVE_CASES)
+def test_adaptive_avg_pool2d_derivatives(shape, output_size):
+    x = leaf(shape)
+    assert gradcheck(lambda t: F.adaptive_avg_pool2d(t, output_size), x)
+    assert gradgradcheck(lambda t: F.adaptive_avg_pool2d(t * t, output_size), x)
+
+
+def test_leaky_relu_derivatives():
+    x = Tensor(numpy.random.default_rng(0).choice([-1.0, 1.0], (3, 4)) * numpy.linspace(0.2, 2.0, 12).reshape(3, 4),
+               requires_grad=True)  # away from the kink at 0
+    assert gradcheck(lambda t: F.leaky_relu(t, 0.2), x)
+    assert gradgradcheck(lambda t: F.leaky_relu(t * t * t, 0.2), x)
 
 
 @pytest.mark.parametrize("input_shape", [(4, 3), (2, 3, 3)])
@@ -139,6 +175,35 @@ def test_max_pool2d_matches_pytorch(torch, shape, kernel_size, stride, padding, 
         lambda t: F.max_pool2d(t, kernel_size, stride, padding, dilation, ceil_mode),
         lambda t: torch.nn.functional.max_pool2d(t, kernel_size, stride, padding, dilation, ceil_mode),
         [distinct(shape).numpy()], dtype,
+    )
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(AVG_POOL_ARGS, AVG_POOL_CASES)
+def test_avg_pool2d_matches_pytorch(torch, shape, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                                    divisor_override, dtype):
+    options = (kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    assert_same_values_and_gradients(
+        torch, lambda t: F.avg_pool2d(t, *options), lambda t: torch.nn.functional.avg_pool2d(t, *options),
+        [rng_array(shape)], dtype,
+    )
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape, output_size", ADAPTIVE_CASES)
+def test_adaptive_avg_pool2d_matches_pytorch(torch, shape, output_size, dtype):
+    assert_same_values_and_gradients(
+        torch,
+        lambda t: F.adaptive_avg_pool2d(t, output_size),
+        lambda t: torch.nn.functional.adaptive_avg_pool2d(t, output_size),
+        [rng_array(shape)], dtype,
+    )
+
+
+def test_leaky_relu_matches_pytorch_also_at_zero(torch):
+    values = numpy.array([[-2.0, -0.5, 0.0, 0.5, 3.0]])
+    assert_same_values_and_gradients(
+        torch, lambda t: F.leaky_relu(t, 0.1), lambda t: torch.nn.functional.leaky_relu(t, 0.1), [values], "float64",
     )
 
 

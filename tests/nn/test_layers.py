@@ -24,7 +24,14 @@ LAYERS = {
     "pool": (lambda n, **f: n.MaxPool2d(2), (2, 3, 4, 6)),
     "pool-dilated-ceil": (lambda n, **f: n.MaxPool2d(3, 2, 1, 2, False, True), (2, 2, 8, 7)),
     "pool-overlap-padded": (lambda n, **f: n.MaxPool2d(3, stride=1, padding=1), (1, 2, 5, 5)),
+    "avgpool": (lambda n, **f: n.AvgPool2d(2), (2, 3, 4, 6)),
+    "avgpool-padded-ceil": (lambda n, **f: n.AvgPool2d(3, 2, 1, True, False), (1, 2, 7, 6)),
+    "adaptive-avgpool": (lambda n, **f: n.AdaptiveAvgPool2d((3, None)), (2, 2, 7, 5)),
+    "adaptive-avgpool-global": (lambda n, **f: n.AdaptiveAvgPool2d(1), (2, 3, 4, 4)),
     "relu": (lambda n, **f: n.ReLU(), (3, 4)),
+    "leaky-relu": (lambda n, **f: n.LeakyReLU(0.2), (3, 4)),
+    "softmax": (lambda n, **f: n.Softmax(dim=1), (3, 4)),
+    "log-softmax": (lambda n, **f: n.LogSoftmax(dim=0), (3, 4)),
     "tanh": (lambda n, **f: n.Tanh(), (3, 4)),
     "sigmoid": (lambda n, **f: n.Sigmoid(), (3, 4)),
     "flatten": (lambda n, **f: n.Flatten(), (2, 3, 4)),
@@ -111,6 +118,13 @@ def test_init_follows_the_seed():
         (lambda: nn.Dropout(-0.1), r"\[0, 1\]"),
         (lambda: nn.Flatten()(tg.zeros(4)), r"Flatten\(start_dim=1, end_dim=-1\) cannot flatten .* \(4,\)"),
         (lambda: nn.Flatten(2, 1)(tg.zeros(2, 3, 4)), r"cannot flatten an input of shape \(2, 3, 4\)"),
+        (lambda: nn.AvgPool2d(2, padding=2)(tg.zeros(1, 1, 4, 4)), "at most half"),
+        (lambda: nn.AvgPool2d(2)(tg.zeros(4, 4)), r"avg_pool2d expects input of shape \(N, C, H, W\), got \(4, 4\)"),
+        (lambda: nn.AvgPool2d(2, divisor_override=0)(tg.zeros(1, 1, 4, 4)), "divisor_override must be a positive"),
+        (lambda: nn.AdaptiveAvgPool2d((2, 0))(tg.zeros(1, 1, 4, 4)), r"output_size must be .* got \(2, 0\)"),
+        (lambda: nn.AdaptiveAvgPool2d(2)(tg.zeros(4, 4)), r"expects input of shape \(N, C, H, W\), got \(4, 4\)"),
+        (lambda: nn.Softmax(), r"Softmax needs the axis to normalize over, e.g. Softmax\(dim=1\)"),
+        (lambda: nn.LogSoftmax(), "LogSoftmax needs the axis"),
     ],
 )
 def test_bad_arguments_are_reported(call, words):
@@ -118,7 +132,7 @@ def test_bad_arguments_are_reported(call, words):
         call()
 
 
-@pytest.mark.parametrize("name", [n for n in LAYERS if n.startswith(("conv", "pool"))])
+@pytest.mark.parametrize("name", LAYERS)
 def test_layer_prints_like_pytorch(name):
     torch = pytest.importorskip("torch")
     build, _ = LAYERS[name]
@@ -162,9 +176,10 @@ def test_sequential_from_named_modules_chains_them():
 
 def small_cnn(**factory):
     return nn.Sequential(
-        nn.Conv2d(2, 4, 3, padding=1, **factory), nn.ReLU(),
+        nn.Conv2d(2, 4, 3, padding=1, **factory), nn.LeakyReLU(0.1),
         nn.Conv2d(4, 4, 2, padding="same", dilation=2, groups=2, **factory), nn.MaxPool2d(3, 2, ceil_mode=True),
-        nn.Flatten(), nn.Dropout(0.25), nn.Linear(4 * 2 * 2, 4, **factory), nn.Sigmoid(),
+        nn.AvgPool2d(2, 1, 1, count_include_pad=False), nn.AdaptiveAvgPool2d((2, None)),
+        nn.Flatten(), nn.Dropout(0.25), nn.Linear(4 * 2 * 3, 4, **factory), nn.Sigmoid(),
     )
 
 

@@ -9,18 +9,16 @@
 
 from __future__ import annotations
 
-import numpy
-
 from tinygrad_bn import ops
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.batchnorm import batch_norm
+from tinygrad_bn.nn.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from tinygrad_bn.nn.windows import fold, pad_images, pair, unfold, windows_per_axis
 from tinygrad_bn.ops import generator, relu, sigmoid, tanh
-from tinygrad_bn.ops.reduce import Max
 
 __all__ = [
-    "batch_norm", "conv2d", "cross_entropy", "dropout", "fold", "linear", "log_softmax",
-    "max_pool2d", "mse_loss", "nll_loss", "relu", "sigmoid", "softmax", "tanh", "unfold",
+    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv2d", "cross_entropy", "dropout", "fold", "leaky_relu",
+    "linear", "log_softmax", "max_pool2d", "mse_loss", "nll_loss", "relu", "sigmoid", "softmax", "tanh", "unfold",
 ]
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -105,52 +103,6 @@ def conv_padding(padding, kernel_size: tuple, stride: tuple, dilation: tuple) ->
     return (ph, ph, pw, pw)
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
-               return_indices=False):
-    """The maximum of each ``kernel_size`` window of (N, C, H, W) images; ``stride``
-    defaults to ``kernel_size``. Padding is −∞. With ``ceil_mode`` a last, partial
-    window is kept on an axis if it starts inside the image or its left padding,
-    as in PyTorch. As in PyTorch, the gradient of a window goes to its first
-    maximum (in row-major order) when several tie.
-
-    >>> from tinygrad_bn import arange
-    >>> max_pool2d(arange(16, dtype="float32").reshape(1, 1, 4, 4), 2).numpy()[0, 0].tolist()
-    [[5.0, 7.0], [13.0, 15.0]]
-    """
-    if return_indices:
-        raise ValueError("max_pool2d: return_indices=True is not supported (the gradient needs no indices)")
-    if input.ndim != 4:
-        raise ValueError(f"max_pool2d expects input of shape (N, C, H, W), got {input.shape}")
-    kernel_size = pair(kernel_size, "kernel_size")
-    stride = kernel_size if stride is None else pair(stride, "stride")
-    padding, dilation = pair(padding, "padding", minimum=0), pair(dilation, "dilation")
-    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel_size, dilation, strict=True))
-    if any(2 * p > span for p, span in zip(padding, spans, strict=True)):
-        raise ValueError(f"padding {padding} must be at most half of the window: {kernel_size} with dilation "
-                         f"{dilation} spans {spans}")
-    n, c, h, w = input.shape
-    extra = [_ceil_mode_extra(size, p, span, s) if ceil_mode else 0
-             for size, p, span, s in zip((h, w), padding, spans, stride, strict=True)]
-    # every channel pooled on its own: (N·C, 1, H, W)
-    sides = (padding[0], padding[0] + extra[0], padding[1], padding[1] + extra[1])
-    images = pad_images(input.reshape(n * c, 1, h, w), sides, -numpy.inf)
-    counts = windows_per_axis(images.shape[2:], kernel_size, stride, dilation)
-    windows = unfold(images, kernel_size, dilation=dilation, stride=stride)  # (N·C, kh·kw, windows)
-    return Max.apply(windows, axes=(1,), keepdims=False, ties="first").reshape(n, c, *counts)
-
-
-def _ceil_mode_extra(size: int, padding: int, span: int, stride: int) -> int:
-    """Rows (or columns) of −∞ to add after the padding so that ceil_mode's last
-    window fits: PyTorch keeps it when it starts before the right padding."""
-    padded = size + 2 * padding
-    if span > padded:
-        return 0  # windows_per_axis reports that the window does not fit
-    count = -(-(padded - span) // stride) + 1  # ⌈(padded − span)/s⌉ + 1
-    if (count - 1) * stride >= size + padding:
-        count -= 1
-    return max(0, (count - 1) * stride + span - padded)
-
-
 def dropout(input, p=0.5, training=True):  # noqa: A002 - PyTorch's argument name
     """Inverted dropout: in training, zero each element with probability ``p`` and
     scale the rest by 1/(1 − p); the identity otherwise. The mask is drawn from the
@@ -164,6 +116,11 @@ def dropout(input, p=0.5, training=True):  # noqa: A002 - PyTorch's argument nam
     keep = generator().random(input.shape) >= p
     mask = Tensor(keep.astype(input.dtype) / (1.0 - p), dtype=input.dtype, device=input.device)
     return input * mask
+
+
+def leaky_relu(input, negative_slope=0.01):  # noqa: A002 - PyTorch's argument name
+    """x where x > 0, negative_slope·x elsewhere (so the gradient at 0 is the slope, as in PyTorch)."""
+    return ops.where(input > 0, input, input * negative_slope)
 
 
 def softmax(input, dim=-1):  # noqa: A002 - PyTorch's argument name

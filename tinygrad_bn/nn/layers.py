@@ -135,6 +135,52 @@ class MaxPool2d(Module):
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
+class AvgPool2d(Module):
+    """The mean of each window; ``stride`` defaults to ``kernel_size``.
+
+    >>> from tinygrad_bn import ones
+    >>> AvgPool2d(2)
+    AvgPool2d(kernel_size=2, stride=2, padding=0)
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                 divisor_override=None):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+        self.ceil_mode = bool(ceil_mode)
+        self.count_include_pad = bool(count_include_pad)
+        self.divisor_override = divisor_override
+
+    def forward(self, x):
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+                            self.divisor_override)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average each image down to ``output_size``; ``AdaptiveAvgPool2d(1)`` is global
+    average pooling.
+
+    >>> from tinygrad_bn import ones
+    >>> AdaptiveAvgPool2d((1, 1))(ones(2, 8, 5, 5)).shape
+    (2, 8, 1, 1)
+    """
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x):
+        return F.adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
 class ReLU(Module):
     """max(x, 0), elementwise."""
 
@@ -154,6 +200,48 @@ class Sigmoid(Module):
 
     def forward(self, x):
         return F.sigmoid(x)
+
+
+class LeakyReLU(Module):
+    """x where x > 0, ``negative_slope``·x elsewhere."""
+
+    def __init__(self, negative_slope: float = 0.01):
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def forward(self, x):
+        return F.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class Softmax(Module):
+    """softmax along ``dim``, which must be given (PyTorch's guess for ``dim=None``
+    is deprecated there and not made here)."""
+
+    def __init__(self, dim: int | None = None):
+        super().__init__()
+        self.dim = _softmax_dim(dim, type(self).__name__)
+
+    def forward(self, x):
+        return F.softmax(x, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    """log softmax along ``dim``, which must be given."""
+
+    def forward(self, x):
+        return F.log_softmax(x, self.dim)
+
+
+def _softmax_dim(dim, name: str) -> int:
+    if dim is None:
+        raise ValueError(f"{name} needs the axis to normalize over, e.g. {name}(dim=1) for (N, C) scores")
+    return dim
 
 
 class Identity(Module):

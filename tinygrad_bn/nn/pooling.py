@@ -1,0 +1,139 @@
+"""Pooling of (N, C, H, W) images: max and average over sliding windows, and
+adaptive average pooling to a given output size, as in ``torch.nn.functional``.
+
+Sliding windows are laid out as columns by :func:`~tinygrad_bn.nn.windows.unfold`
+and reduced down each column. Adaptive average pooling is linear and separable:
+y = P_h · x · P_wᵀ, with P holding 1/len(window) over each output's window.
+"""
+
+from __future__ import annotations
+
+import numpy
+
+from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.nn.windows import pad_images, pair, unfold, windows_per_axis
+from tinygrad_bn.ops.reduce import Max
+
+
+def _window_geometry(name: str, images, kernel_size, stride, padding, dilation=1):
+    """Checked (kernel_size, stride, padding, dilation, spans) of a pooling call."""
+    if images.ndim != 4:
+        raise ValueError(f"{name} expects input of shape (N, C, H, W), got {images.shape}")
+    kernel_size = pair(kernel_size, "kernel_size")
+    stride = kernel_size if stride is None else pair(stride, "stride")
+    padding, dilation = pair(padding, "padding", minimum=0), pair(dilation, "dilation")
+    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel_size, dilation, strict=True))
+    if any(2 * p > span for p, span in zip(padding, spans, strict=True)):
+        raise ValueError(f"padding {padding} must be at most half of the window: {kernel_size} with dilation "
+                         f"{dilation} spans {spans}")
+    return kernel_size, stride, padding, dilation, spans
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
+               return_indices=False):
+    """The maximum of each ``kernel_size`` window of (N, C, H, W) images; ``stride``
+    defaults to ``kernel_size``. Padding is −∞. With ``ceil_mode`` a last, partial
+    window is kept on an axis if it starts inside the image or its left padding,
+    as in PyTorch. As in PyTorch, the gradient of a window goes to its first
+    maximum (in row-major order) when several tie.
+
+    >>> from tinygrad_bn import arange
+    >>> max_pool2d(arange(16, dtype="float32").reshape(1, 1, 4, 4), 2).numpy()[0, 0].tolist()
+    [[5.0, 7.0], [13.0, 15.0]]
+    """
+    if return_indices:
+        raise ValueError("max_pool2d: return_indices=True is not supported (the gradient needs no indices)")
+    kernel_size, stride, padding, dilation, spans = _window_geometry("max_pool2d", input, kernel_size, stride,
+                                                                      padding, dilation)
+    n, c, h, w = input.shape
+    extra = [_ceil_mode_extra(size, p, span, s) if ceil_mode else 0
+             for size, p, span, s in zip((h, w), padding, spans, stride, strict=True)]
+    # every channel pooled on its own: (N·C, 1, H, W)
+    sides = (padding[0], padding[0] + extra[0], padding[1], padding[1] + extra[1])
+    images = pad_images(input.reshape(n * c, 1, h, w), sides, -numpy.inf)
+    counts = windows_per_axis(images.shape[2:], kernel_size, stride, dilation)
+    windows = unfold(images, kernel_size, dilation=dilation, stride=stride)  # (N·C, kh·kw, windows)
+    return Max.apply(windows, axes=(1,), keepdims=False, ties="first").reshape(n, c, *counts)
+
+
+def _ceil_mode_extra(size: int, padding: int, span: int, stride: int) -> int:
+    """Rows (or columns) of −∞ to add after the padding so that ceil_mode's last
+    window fits: PyTorch keeps it when it starts before the right padding."""
+    padded = size + 2 * padding
+    if span > padded:
+        return 0  # windows_per_axis reports that the window does not fit
+    count = -(-(padded - span) // stride) + 1  # ⌈(padded − span)/s⌉ + 1
+    if (count - 1) * stride >= size + padding:
+        count -= 1
+    return max(0, (count - 1) * stride + span - padded)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002 - PyTorch's name
+               count_include_pad=True, divisor_override=None):
+    """The mean of each ``kernel_size`` window of (N, C, H, W) images, zero-padded by
+    ``padding``; ``stride`` defaults to ``kernel_size``. As in PyTorch, a window is
+    divided by its size counted within the padded image (``count_include_pad``), or
+    within the image alone (``count_include_pad=False``), or by ``divisor_override``;
+    ``ceil_mode`` keeps a last, partial window as :func:`max_pool2d` does.
+
+    >>> from tinygrad_bn import arange
+    >>> avg_pool2d(arange(16, dtype="float32").reshape(1, 1, 4, 4), 2).numpy()[0, 0].tolist()
+    [[2.5, 4.5], [10.5, 12.5]]
+    """
+    kernel_size, stride, padding, _, spans = _window_geometry("avg_pool2d", input, kernel_size, stride, padding)
+    if divisor_override is not None and (not isinstance(divisor_override, int) or divisor_override < 1):
+        raise ValueError(f"avg_pool2d: divisor_override must be a positive int or None, got {divisor_override!r}")
+    n, c, h, w = input.shape
+    extra = [_ceil_mode_extra(size, p, span, s) if ceil_mode else 0
+             for size, p, span, s in zip((h, w), padding, spans, stride, strict=True)]
+    sides = (padding[0], padding[0] + extra[0], padding[1], padding[1] + extra[1])
+    images = pad_images(input, sides)
+    counts = windows_per_axis(images.shape[2:], kernel_size, stride)
+    windows = unfold(images, kernel_size, stride=stride)  # (N, C·kh·kw, windows)
+    sums = windows.reshape(n, c, kernel_size[0] * kernel_size[1], counts[0] * counts[1]).sum(axis=2)
+    if divisor_override is not None:
+        divisor = numpy.full(counts, float(divisor_override))
+    else:
+        divisor = numpy.outer(*(_window_sizes(size, k, s, p, o, count_include_pad) for size, k, s, p, o
+                                in zip((h, w), kernel_size, stride, padding, counts, strict=True)))
+    return sums.reshape(n, c, *counts) / Tensor(divisor, dtype=input.dtype, device=input.device)
+
+
+def _window_sizes(size: int, kernel: int, stride: int, padding: int, count: int, include_pad: bool):
+    """Along one axis, how many elements each window divides by: those inside the
+    padded axis, or inside the axis itself (PyTorch's rule, windows clipped at the
+    right end of the padding)."""
+    starts = numpy.arange(count) * stride - padding
+    ends = numpy.minimum(starts + kernel, size + padding)
+    if include_pad:
+        return (ends - starts).astype(float)
+    return (numpy.minimum(ends, size) - numpy.maximum(starts, 0)).astype(float)
+
+
+def adaptive_avg_pool2d(input, output_size):  # noqa: A002 - PyTorch's argument name
+    """Average (N, C, H, W) images down to ``output_size`` (an int, a pair, or None in
+    a pair to keep that size). Output i along an axis of n averages elements
+    ⌊i·n/o⌋ to ⌈(i + 1)·n/o⌉ − 1, as in PyTorch; windows may overlap.
+
+    >>> from tinygrad_bn import arange
+    >>> adaptive_avg_pool2d(arange(6, dtype="float32").reshape(1, 1, 2, 3), (1, 2)).numpy()[0, 0].tolist()
+    [[2.0, 3.0]]
+    """
+    if input.ndim != 4:
+        raise ValueError(f"adaptive_avg_pool2d expects input of shape (N, C, H, W), got {input.shape}")
+    sizes = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else tuple(output_size)
+    if len(sizes) != 2 or not all(o is None or (isinstance(o, int) and o >= 1) for o in sizes):
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be a positive int or a pair of them (or None), "
+                         f"got {output_size!r}")
+    rows, cols = (Tensor(_averaging_matrix(n, n if o is None else o), dtype=input.dtype, device=input.device)
+                  for n, o in zip(input.shape[2:], sizes))
+    return rows @ input @ cols.T  # (oh, H) · (N, C, H, W) · (W, ow)
+
+
+def _averaging_matrix(size: int, count: int):
+    """(count, size): row i holds 1/len over window i, ⌊i·size/count⌋ .. ⌈(i + 1)·size/count⌉ − 1."""
+    matrix = numpy.zeros((count, size))
+    for i in range(count):
+        start, end = (i * size) // count, -(-(i + 1) * size // count)
+        matrix[i, start:end] = 1.0 / (end - start)
+    return matrix
