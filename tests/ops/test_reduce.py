@@ -1,4 +1,5 @@
-"""Reductions: shapes, axis errors, ties, and the stability of the log-sum-exp family."""
+"""Reductions: shapes, axis errors, ties, the stability of the log-sum-exp family, and
+the positions of extremes."""
 
 import math
 
@@ -70,3 +71,49 @@ def test_logsumexp_and_softmax_do_not_overflow():
     numpy.testing.assert_allclose(probabilities.numpy(), [[0.5, 0.5, 0.0]])
     x.log_softmax()[0, 0].backward()
     numpy.testing.assert_allclose(x.grad.numpy(), [[0.5, -0.5, 0.0]])
+
+
+TIED = numpy.array([[3.0, 1.0, 3.0, 0.0], [2.0, 2.0, -1.0, -1.0], [0.0, 5.0, 5.0, 5.0]])
+
+
+@pytest.mark.parametrize("method", ["argmax", "argmin"])
+@pytest.mark.parametrize("axis", [None, 0, 1, -1])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_positions_of_extremes_match_pytorch_with_ties(method, axis, keepdims):
+    torch = pytest.importorskip("torch")
+    x = Tensor(TIED, requires_grad=True)
+    result = getattr(x, method)(axis, keepdims=keepdims)
+    expected = getattr(torch.tensor(TIED), method)(dim=axis, keepdim=keepdims)
+    assert result.dtype == numpy.int64 and not result.requires_grad
+    numpy.testing.assert_array_equal(result.numpy(), expected.numpy())  # the first of tied extremes
+
+
+def test_positions_run_on_the_device(strict_cuda):
+    x = Tensor(TIED, device="cuda")
+    assert x.argmax(1).device == "cuda"
+    assert x.argmax(1).tolist() == [0, 0, 1] and x.argmin().item() == 6
+
+
+@pytest.mark.parametrize("call, problem", [
+    (lambda: Tensor(numpy.ones((2, 0))).argmax(1), r"argmax of an empty tensor \(shape \(2, 0\)\)"),
+    (lambda: Tensor(X).argmin(3), "axis 3 is out of range"),
+])
+def test_bad_positions_are_rejected(call, problem):
+    with pytest.raises(ValueError, match=problem):
+        call()
+
+
+def test_a_0d_tensor_is_its_own_extreme():
+    assert Tensor(4.0).argmax().item() == 0 and Tensor(4.0).argmin(0).item() == 0
+
+
+@pytest.mark.parametrize("method, dtype", [("float", "float32"), ("double", "float64"), ("half", "float16"),
+                                           ("long", "int64")])
+def test_pytorch_casts(method, dtype):
+    x = Tensor(numpy.array([1.5, -2.0]), requires_grad=True)
+    y = getattr(x, method)()
+    assert y.dtype == dtype
+    assert y.requires_grad == (y.dtype.kind == "f")  # an integer tensor leaves the graph, as in PyTorch
+    if y.requires_grad:
+        (y * 2).sum().backward()
+        assert x.grad.dtype == "float64" and x.grad.tolist() == [2.0, 2.0]

@@ -15,7 +15,7 @@ import numpy
 from tinygrad_bn.backend import Backend, backend_of_array, get_backend
 
 
-def _is_floating(dtype) -> bool:
+def is_floating(dtype) -> bool:
     return numpy.dtype(dtype).kind == "f"
 
 
@@ -145,7 +145,7 @@ class Tensor:
         """Set ``requires_grad`` on a leaf in place and return it."""
         if self._ctx is not None:
             raise RuntimeError("requires_grad can only be changed on leaf tensors; use .detach() first")
-        if requires_grad and not _is_floating(self.dtype):
+        if requires_grad and not is_floating(self.dtype):
             raise TypeError(
                 f"only floating point tensors can require gradients, got dtype {self.dtype}"
             )
@@ -223,7 +223,7 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if self.size != 1 or _is_floating(self.dtype):
+        if self.size != 1 or is_floating(self.dtype):
             raise TypeError(f"only integer tensors of one element can be used as an index, got {self.dtype}")
         return int(self.item())
 

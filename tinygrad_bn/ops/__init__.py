@@ -38,7 +38,18 @@ from tinygrad_bn.ops.elementwise import (
     where,
 )
 from tinygrad_bn.ops.linalg import matmul
-from tinygrad_bn.ops.reduce import log_softmax, logsumexp, max, mean, min, softmax, sum, var  # noqa: A004
+from tinygrad_bn.ops.reduce import (
+    argmax,
+    argmin,
+    log_softmax,
+    logsumexp,
+    max,  # noqa: A004 - the op's name
+    mean,
+    min,  # noqa: A004 - the op's name
+    softmax,
+    sum,  # noqa: A004 - the op's name
+    var,
+)
 from tinygrad_bn.ops.shape import (
     astype,
     broadcast_to,
@@ -59,11 +70,11 @@ from tinygrad_bn.ops.shape import (
 )
 
 __all__ = [
-    "abs", "add", "arange", "astype", "broadcast_to", "concatenate", "div", "exp", "expand", "flatten", "full",
-    "generator", "getitem", "log", "log_softmax", "logsumexp", "manual_seed", "matmul", "max",
-    "maximum", "mean", "min", "minimum", "mul", "neg", "ones", "ones_like", "pad", "permute", "pow", "rand",
-    "randn", "relu", "reshape", "sigmoid", "softmax", "sqrt", "squeeze", "stack", "sub", "sum", "sum_to",
-    "swapaxes", "tanh", "to", "transpose", "unsqueeze", "var", "where", "zeros", "zeros_like",
+    "abs", "add", "arange", "argmax", "argmin", "astype", "broadcast_to", "concatenate", "div", "exp", "expand",
+    "flatten", "full", "generator", "getitem", "log", "log_softmax", "logsumexp", "manual_seed", "matmul",
+    "max", "maximum", "mean", "min", "minimum", "mul", "neg", "ones", "ones_like", "pad", "permute", "pow",
+    "rand", "randn", "relu", "reshape", "sigmoid", "softmax", "sqrt", "squeeze", "stack", "sub", "sum",
+    "sum_to", "swapaxes", "tanh", "to", "transpose", "unsqueeze", "var", "where", "zeros", "zeros_like",
 ]
 
 
@@ -95,6 +106,7 @@ _METHODS = {
     "__eq__": _comparison("=="), "__ne__": _comparison("!="),
     "exp": exp, "log": log, "sqrt": sqrt, "abs": abs, "tanh": tanh, "sigmoid": sigmoid, "relu": relu,
     "sum": sum, "mean": mean, "max": max, "min": min, "var": var,
+    "argmax": argmax, "argmin": argmin,
     "logsumexp": logsumexp, "log_softmax": log_softmax, "softmax": softmax,
     "reshape": reshape, "view": reshape, "transpose": transpose, "permute": permute, "swapaxes": swapaxes,
     "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze, "expand": expand,
@@ -104,5 +116,16 @@ _METHODS = {
 
 for _name, _method in _METHODS.items():
     setattr(Tensor, _name, _method)
+
+def _cast_to(dtype: str):
+    def method(self):
+        return astype(self, dtype)
+
+    method.__doc__ = f"PyTorch's cast to {dtype}: ``astype({dtype!r})``."
+    return method
+
+
+for _name, _dtype in {"float": "float32", "double": "float64", "half": "float16", "long": "int64"}.items():
+    setattr(Tensor, _name, _cast_to(_dtype))
 
 Tensor.T = property(lambda self: transpose(self), doc="The tensor with its axes reversed.")

@@ -1,4 +1,5 @@
-"""Reductions (sum, mean, max) and the composites built on them (var, softmax)."""
+"""Reductions (sum, mean, max), the composites built on them (var, softmax), and
+the positions of extremes (argmax, argmin), which carry no gradient."""
 
 from __future__ import annotations
 
@@ -122,6 +123,32 @@ def max(x, axis=None, keepdims=False):  # noqa: A001 - the method's name
 def min(x, axis=None, keepdims=False):  # noqa: A001 - the method's name
     """Minimum over ``axis``."""
     return -max(-x, axis, keepdims)
+
+
+def argmax(x, axis=None, keepdims=False):
+    """Index of the maximum along ``axis`` (into the flattened tensor when None), as
+    an int64 tensor outside the graph; the first one when several tie, as in PyTorch.
+
+    >>> from tinygrad_bn import Tensor
+    >>> Tensor([[1.0, 5.0, 5.0], [7.0, 0.0, 2.0]]).argmax(axis=1).tolist()
+    [1, 0]
+    """
+    return _position(x.xp.argmax, x, axis, keepdims, "argmax")
+
+
+def argmin(x, axis=None, keepdims=False):
+    """Index of the minimum along ``axis``, as :func:`argmax`."""
+    return _position(x.xp.argmin, x, axis, keepdims, "argmin")
+
+
+def _position(find, x, axis, keepdims, name: str):
+    if axis is not None:
+        axis = normalize_axis(axis, x.ndim or 1)
+    if x.size == 0:
+        raise ValueError(f"{name} of an empty tensor (shape {x.shape})")
+    if x.ndim == 0:
+        return constant(x.xp.zeros((), dtype="int64"), x)
+    return constant(find(x.data, axis=axis, keepdims=bool(keepdims)).astype("int64"), x)
 
 
 def var(x, axis=None, keepdims=False, ddof=0):

@@ -8,8 +8,9 @@ from __future__ import annotations
 import math
 
 from tinygrad_bn.autograd import Function, Tensor
+from tinygrad_bn.autograd.tensor import is_floating
 from tinygrad_bn.backend import get_backend
-from tinygrad_bn.ops.elementwise import broadcast_shapes
+from tinygrad_bn.ops.elementwise import broadcast_shapes, constant
 from tinygrad_bn.ops.reduce import normalize_axes, normalize_axis
 
 
@@ -285,9 +286,12 @@ def pad(x, pad_width, value=0.0):
 
 
 def astype(x, dtype):
-    """Cast to ``dtype`` (gradients are cast back)."""
+    """Cast to ``dtype`` (gradients are cast back). A cast to an integer or boolean
+    type leaves the graph: such tensors carry no gradient, as in PyTorch."""
     if x.dtype == dtype:
         return x
+    if not is_floating(dtype):
+        return constant(x.data.astype(dtype), x)
     return AsType.apply(x, dtype=dtype)
 
 
