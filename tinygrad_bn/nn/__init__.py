@@ -8,7 +8,7 @@
 ()
 """
 
-from tinygrad_bn.nn import functional, init
+from tinygrad_bn.nn import functional, init, utils
 from tinygrad_bn.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from tinygrad_bn.nn.container import Sequential
 from tinygrad_bn.nn.layers import (
@@ -33,5 +33,5 @@ from tinygrad_bn.nn.module import Module, Parameter
 __all__ = [
     "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Conv2d", "CrossEntropyLoss",
     "Dropout", "Flatten", "Identity", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool2d", "Module",
-    "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh", "functional", "init",
+    "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh", "functional", "init", "utils",
 ]

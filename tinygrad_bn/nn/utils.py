@@ -1,0 +1,77 @@
+"""Gradient clipping, as PyTorch's ``torch.nn.utils.clip_grad_norm_`` and
+``clip_grad_value_``.
+
+Each clipped gradient is a new array: gradients may share arrays with each
+other (see ``optim``), so none is changed in place. Everything is computed with
+Tensor operations on the gradients' device.
+"""
+
+from __future__ import annotations
+
+import math
+
+from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.ops import minimum
+from tinygrad_bn.ops.elementwise import constant
+
+
+def _with_gradients(parameters) -> list:
+    parameters = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    return [p for p in parameters if p.grad is not None]
+
+
+def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False) -> Tensor:
+    """Scale all gradients together so that their joint ``norm_type``-norm is at most
+    ``max_norm``; returns that norm (before scaling) as a 0-d Tensor.
+
+    ‖g‖ = (Σ_p ‖g_p‖^q)^(1/q) over the parameters p (max_p ‖g_p‖_∞ for q = inf), and
+    every g_p is multiplied by min(1, max_norm / (‖g‖ + 1e-6)), as in PyTorch.
+
+    >>> from tinygrad_bn import Tensor
+    >>> w = Tensor([3.0, 4.0], requires_grad=True)
+    >>> (w * w).sum().backward()                    # gradient 2w = (6, 8), norm 10
+    >>> clip_grad_norm_([w], max_norm=5.0).item()
+    10.0
+    >>> [round(v, 4) for v in w.grad.tolist()]
+    [3.0, 4.0]
+    """
+    parameters = _with_gradients(parameters)
+    if not parameters:
+        return Tensor(0.0)
+    norm_type = float(norm_type)
+    if math.isinf(norm_type):
+        norms = [p.grad.abs().max() for p in parameters]
+        total = norms[0]
+        for norm in norms[1:]:
+            total = total.maximum(norm)
+    else:
+        total = sum(_vector_norm(p.grad, norm_type) ** norm_type for p in parameters) ** (1.0 / norm_type)
+    if error_if_nonfinite and not math.isfinite(total.item()):
+        raise RuntimeError(
+            f"the total norm of order {norm_type} of the gradients is {total.item()}, so they cannot be clipped; "
+            "pass error_if_nonfinite=False to clip anyway"
+        )
+    scale = minimum(max_norm / (total + 1e-6), 1.0)
+    for p in parameters:
+        p.grad = p.grad * scale.astype(p.grad.dtype)
+    return total
+
+
+def _vector_norm(g: Tensor, order: float) -> Tensor:
+    """(Σ |g|^q)^(1/q) over all elements."""
+    return (g.abs() ** order).sum() ** (1.0 / order)
+
+
+def clip_grad_value_(parameters, clip_value: float):
+    """Clip every gradient element into [−clip_value, clip_value].
+
+    >>> from tinygrad_bn import Tensor
+    >>> w = Tensor([1.0, -2.0], requires_grad=True)
+    >>> (w * 3.0).sum().backward()
+    >>> clip_grad_value_(w, 0.5)
+    >>> w.grad.tolist()
+    [0.5, 0.5]
+    """
+    clip_value = float(clip_value)
+    for p in _with_gradients(parameters):
+        p.grad = constant(p.grad.xp.clip(p.grad.data, -clip_value, clip_value), p.grad)
