@@ -139,8 +139,9 @@ class AvgPool2d(Module):
     """The mean of each window; ``stride`` defaults to ``kernel_size``.
 
     >>> from tinygrad_bn import ones
-    >>> AvgPool2d(2)
-    AvgPool2d(kernel_size=2, stride=2, padding=0)
+    >>> pool = AvgPool2d(2)
+    >>> pool, pool(ones(1, 3, 8, 6)).shape
+    (AvgPool2d(kernel_size=2, stride=2, padding=0), (1, 3, 4, 3))
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
