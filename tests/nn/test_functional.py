@@ -231,6 +231,65 @@ def test_max_pool2d_with_ties_matches_pytorch(torch, shape, kernel_size, stride,
     )
 
 
+@pytest.mark.parametrize("values", ["distinct", "tied"])
+@pytest.mark.parametrize(POOL_ARGS, POOL_CASES)
+def test_max_pool2d_indices_match_pytorch(torch, shape, kernel_size, stride, padding, dilation, ceil_mode, values):
+    x = distinct(shape).numpy() if values == "distinct" else tied(shape)
+    options = (kernel_size, stride, padding, dilation, ceil_mode, True)
+    pooled, indices = F.max_pool2d(Tensor(x), *options)
+    their_pooled, their_indices = torch.nn.functional.max_pool2d(torch.from_numpy(x), *options)
+    numpy.testing.assert_array_equal(pooled.numpy(), their_pooled.numpy())
+    assert indices.dtype == numpy.int64 and not indices.requires_grad
+    numpy.testing.assert_array_equal(indices.numpy(), their_indices.numpy())
+
+
+# (input shape, kernel_size, stride, padding, output_size) of the pooling that is undone
+UNPOOL_CASES = [
+    ((2, 3, 4, 6), 2, None, 0, None),
+    ((1, 2, 7, 6), 3, 2, 1, (7, 6)),  # the default size would be (7, 5): too small for these indices
+    ((1, 2, 7, 7), (3, 2), (2, 3), (1, 0), (1, 2, 7, 7)),  # output_size with (N, C) in front
+    ((2, 1, 5, 5), 3, 1, 1, None),  # overlapping windows: a pixel can be the maximum of several
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape, kernel_size, stride, padding, output_size", UNPOOL_CASES)
+def test_max_unpool2d_matches_pytorch(torch, shape, kernel_size, stride, padding, output_size, dtype):
+    pooled, indices = torch.nn.functional.max_pool2d(torch.from_numpy(tied(shape)), kernel_size, stride, padding,
+                                                     return_indices=True)
+    assert_same_values_and_gradients(
+        torch,
+        lambda t: F.max_unpool2d(t, indices.numpy(), kernel_size, stride, padding, output_size),
+        lambda t: torch.nn.functional.max_unpool2d(t, indices, kernel_size, stride, padding, output_size),
+        [rng_array(tuple(pooled.shape))], dtype,
+    )
+
+
+# windows that do not overlap: no pixel is placed twice, so unpooling is a function of every value
+UNIQUE_UNPOOL_CASES = [UNPOOL_CASES[0], ((1, 2, 6, 6), 3, 3, 0, None), ((1, 1, 5, 7), (2, 3), (2, 3), 1, (6, 8))]
+
+
+@pytest.mark.parametrize("shape, kernel_size, stride, padding, output_size", UNIQUE_UNPOOL_CASES)
+def test_max_unpool2d_derivatives(shape, kernel_size, stride, padding, output_size):
+    _, indices = F.max_pool2d(distinct(shape), kernel_size, stride, padding, return_indices=True)
+    x = leaf(indices.shape)
+    assert gradcheck(lambda t: F.max_unpool2d(t, indices, kernel_size, stride, padding, output_size), x)
+    assert gradgradcheck(lambda t: F.max_unpool2d(t * t, indices, kernel_size, stride, padding, output_size), x)
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: F.max_unpool2d(tg.ones(1, 1, 2, 2), numpy.array([[[[0, 1], [4, 16]]]]), 2),
+     r"indices must lie in \[0, 16\) for an output of size \(4, 4\), got values from 0 to 16"),
+    (lambda: F.max_unpool2d(tg.ones(1, 1, 2, 2), numpy.zeros((1, 1, 2, 3), dtype="int64"), 2),
+     r"integer indices of the input's shape \(1, 1, 2, 2\), got int64 indices of shape \(1, 1, 2, 3\)"),
+    (lambda: F.max_unpool2d(tg.ones(1, 1, 2, 2), numpy.zeros((1, 1, 2, 2)), 2), "got float64 indices"),
+    (lambda: F.max_unpool2d(tg.ones(2, 2), numpy.zeros((2, 2), dtype="int64"), 2), r"\(N, C, H, W\), got \(2, 2\)"),
+])
+def test_max_unpool2d_rejects_what_it_cannot_place(call, words):
+    with pytest.raises(ValueError, match=words):
+        call()
+
+
 def test_max_over_an_axis_still_shares_a_tie_like_amax():
     x = Tensor([[3.0, 1.0, 3.0]], requires_grad=True)
     x.max(axis=1).sum().backward()

@@ -12,6 +12,30 @@ import tinygrad_bn as tg
 from tinygrad_bn import Tensor, nn
 from tinygrad_bn.nn import functional as F
 
+
+class PoolUnpool:
+    """Max pooling with indices, then unpooling back to the input's size, in either framework."""
+
+    def __init__(self, framework):
+        self.pool = framework.MaxPool2d(3, 2, 1, return_indices=True)
+        self.unpool = framework.MaxUnpool2d(3, 2, 1)
+
+    def __call__(self, x):
+        return self.unpool(*self.pool(x), output_size=x.shape[2:])
+
+    def __repr__(self):
+        return f"{self.pool!r} {self.unpool!r}"
+
+    def state_dict(self):
+        return {}
+
+    def load_state_dict(self, state):
+        assert not state
+
+    def named_parameters(self):
+        return iter(())
+
+
 # (layer in either framework, given its nn module and factory arguments; input shape)
 LAYERS = {
     "linear": (lambda n, **f: n.Linear(5, 3, **f), (4, 5)),
@@ -24,6 +48,7 @@ LAYERS = {
     "pool": (lambda n, **f: n.MaxPool2d(2), (2, 3, 4, 6)),
     "pool-dilated-ceil": (lambda n, **f: n.MaxPool2d(3, 2, 1, 2, False, True), (2, 2, 8, 7)),
     "pool-overlap-padded": (lambda n, **f: n.MaxPool2d(3, stride=1, padding=1), (1, 2, 5, 5)),
+    "pool-unpool": (lambda n, **f: PoolUnpool(n), (2, 2, 5, 7)),
     "avgpool": (lambda n, **f: n.AvgPool2d(2), (2, 3, 4, 6)),
     "avgpool-padded-ceil": (lambda n, **f: n.AvgPool2d(3, 2, 1, True, False), (1, 2, 7, 6)),
     "adaptive-avgpool": (lambda n, **f: n.AdaptiveAvgPool2d((3, None)), (2, 2, 7, 5)),
@@ -106,7 +131,6 @@ def test_init_follows_the_seed():
         (lambda: nn.Conv2d(2, 3, 3)(tg.zeros(1, 4, 5, 5)), r"\(N, 2, H, W\), got \(1, 4, 5, 5\)"),
         (lambda: nn.Linear(4, 3)(tg.zeros(2, 5)), r"\(\.\.\., 4\), got \(2, 5\)"),
         (lambda: nn.MaxPool2d(2, padding=2)(tg.zeros(1, 1, 4, 4)), "at most half"),
-        (lambda: nn.MaxPool2d(2, return_indices=True), "return_indices=True is not supported"),
         (lambda: nn.Conv2d(4, 6, 3, groups=4), r"out_channels \(6\) must be divisible by groups \(4\)"),
         (lambda: nn.Conv2d(3, 6, 3, groups=2), r"in_channels \(3\) must be divisible by groups \(2\)"),
         (lambda: nn.Conv2d(2, 2, 3, groups=0), "groups must be a positive int, got 0"),
@@ -202,3 +226,18 @@ def test_layers_run_forward_and_backward_on_the_device(strict_cuda, placement):
     for (key, mine), theirs in zip(device.named_parameters(), host.parameters(), strict=True):
         assert mine.grad.device == "cuda", key
         numpy.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_pooling_with_indices_and_unpooling_run_on_the_device(strict_cuda):
+    x = distinct((2, 2, 5, 7)).reshape(2, 2, 5, 7)
+    results = []
+    for device in ("cpu", "cuda"):
+        model = PoolUnpool(nn)
+        inputs = Tensor(x, requires_grad=True, device=device)
+        pooled, indices = model.pool(inputs)
+        out = model.unpool(pooled, indices, output_size=x.shape)
+        out.backward(Tensor(numpy.arange(out.size, dtype="float64").reshape(out.shape), device=device))
+        assert indices.device == device and inputs.grad.device == device
+        results.append([t.numpy() for t in (out, indices, inputs.grad)])
+    for on_device, on_cpu in zip(*results, strict=True):
+        numpy.testing.assert_array_equal(on_device, on_cpu)

@@ -12,13 +12,14 @@ from __future__ import annotations
 from tinygrad_bn import ops
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.batchnorm import batch_norm
-from tinygrad_bn.nn.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from tinygrad_bn.nn.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_unpool2d
 from tinygrad_bn.nn.windows import fold, pad_images, pair, unfold, windows_per_axis
 from tinygrad_bn.ops import generator, relu, sigmoid, tanh
 
 __all__ = [
-    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv2d", "cross_entropy", "dropout", "fold", "leaky_relu",
-    "linear", "log_softmax", "max_pool2d", "mse_loss", "nll_loss", "relu", "sigmoid", "softmax", "tanh", "unfold",
+    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv2d", "cross_entropy", "dropout", "fold",
+    "leaky_relu", "linear", "log_softmax", "max_pool2d", "max_unpool2d", "mse_loss", "nll_loss", "relu",
+    "sigmoid", "softmax", "tanh", "unfold",
 ]
 
 REDUCTIONS = ("mean", "sum", "none")

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy
 
-from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.nn.windows import pad_images, pair, unfold, windows_per_axis
+from tinygrad_bn.ops.elementwise import constant
 from tinygrad_bn.ops.reduce import Max
 
 
@@ -35,14 +36,15 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     defaults to ``kernel_size``. Padding is −∞. With ``ceil_mode`` a last, partial
     window is kept on an axis if it starts inside the image or its left padding,
     as in PyTorch. As in PyTorch, the gradient of a window goes to its first
-    maximum (in row-major order) when several tie.
+    maximum (in row-major order) when several tie. With ``return_indices`` it
+    also returns where each maximum is, as an index into its channel's H·W
+    pixels (an int64 tensor, what :func:`max_unpool2d` takes).
 
     >>> from tinygrad_bn import arange
-    >>> max_pool2d(arange(16, dtype="float32").reshape(1, 1, 4, 4), 2).numpy()[0, 0].tolist()
-    [[5.0, 7.0], [13.0, 15.0]]
+    >>> pooled, where = max_pool2d(arange(16, dtype="float32").reshape(1, 1, 4, 4), 2, return_indices=True)
+    >>> pooled.numpy()[0, 0].tolist(), where.numpy()[0, 0].tolist()
+    ([[5.0, 7.0], [13.0, 15.0]], [[5, 7], [13, 15]])
     """
-    if return_indices:
-        raise ValueError("max_pool2d: return_indices=True is not supported (the gradient needs no indices)")
     kernel_size, stride, padding, dilation, spans = _window_geometry("max_pool2d", input, kernel_size, stride,
                                                                       padding, dilation)
     n, c, h, w = input.shape
@@ -53,7 +55,73 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     images = pad_images(input.reshape(n * c, 1, h, w), sides, -numpy.inf)
     counts = windows_per_axis(images.shape[2:], kernel_size, stride, dilation)
     windows = unfold(images, kernel_size, dilation=dilation, stride=stride)  # (N·C, kh·kw, windows)
-    return Max.apply(windows, axes=(1,), keepdims=False, ties="first").reshape(n, c, *counts)
+    pooled = Max.apply(windows, axes=(1,), keepdims=False, ties="first").reshape(n, c, *counts)
+    if not return_indices:
+        return pooled
+    offsets = windows.xp.argmax(windows.data, axis=1)  # (N·C, windows): the first maximum's place in its window
+    return pooled, _pixel_indices(offsets, input, kernel_size, stride, padding, dilation, counts)
+
+
+def _pixel_indices(offsets, like, kernel_size, stride, padding, dilation, counts):
+    """Window offsets k = i·kw + j of windows l = oh·OW + ow as indices row·W + col
+    into the unpadded image: row = oh·sh − ph + i·dh, col = ow·sw − pw + j·dw."""
+    xp, (n, c, _, w) = like.xp, like.shape
+    i, j = offsets // kernel_size[1], offsets % kernel_size[1]
+    window = xp.arange(counts[0] * counts[1])
+    row = (window // counts[1]) * stride[0] - padding[0] + i * dilation[0]
+    col = (window % counts[1]) * stride[1] - padding[1] + j * dilation[1]
+    return constant((row * w + col).astype("int64").reshape(n, c, *counts), like)
+
+
+class MaxUnpool(Function):
+    """(N, C, OH, OW) values put at their pixel indices of (N, C, H, W) zeros; the
+    gradient reads each value's pixel back (a gather, so double backward works)."""
+
+    def forward(self, x, indices, size):
+        n, c = x.shape[:2]
+        self.input_shape = x.shape
+        self.rows = x.xp.arange(n * c)[:, None]
+        self.places = indices.data.reshape(n * c, -1)
+        out = x.xp.zeros((n * c, size[0] * size[1]), dtype=x.dtype)
+        out[self.rows, self.places] = x.data.reshape(n * c, -1)
+        return out.reshape(n, c, *size)
+
+    def backward(self, grad):
+        n, c = self.input_shape[:2]
+        return grad.reshape(n * c, -1)[self.rows, self.places].reshape(self.input_shape), None
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):  # noqa: A002
+    """The inverse of :func:`max_pool2d` with ``return_indices``: each value goes to
+    its pixel, every other pixel is 0. The output is (H, W) = ``output_size`` (its
+    last two entries), by default ((OH − 1)·sh − 2·ph + kh, (OW − 1)·sw − 2·pw + kw).
+    Where pooling windows overlap, a pixel may be the maximum of several; it is
+    written once (those values are equal), and, as in PyTorch, the gradient at
+    that pixel goes back to every one of them.
+
+    >>> from tinygrad_bn import arange
+    >>> pooled, where = max_pool2d(arange(16, dtype="float32").reshape(1, 1, 4, 4), 2, return_indices=True)
+    >>> max_unpool2d(pooled, where, 2).numpy()[0, 0, :2].tolist()
+    [[0.0, 0.0, 0.0, 0.0], [0.0, 5.0, 0.0, 7.0]]
+    """
+    if input.ndim != 4:
+        raise ValueError(f"max_unpool2d expects input of shape (N, C, H, W), got {input.shape}")
+    indices = indices if isinstance(indices, Tensor) else Tensor(indices, device=input.device)
+    if indices.shape != input.shape or indices.dtype.kind not in "iu":
+        raise ValueError(f"max_unpool2d expects integer indices of the input's shape {input.shape}, "
+                         f"got {indices.dtype} indices of shape {indices.shape}")
+    kernel_size = pair(kernel_size, "kernel_size")
+    stride = kernel_size if stride is None else pair(stride, "stride")
+    padding = pair(padding, "padding", minimum=0)
+    if output_size is None:
+        size = tuple((n - 1) * s - 2 * p + k for n, s, p, k in zip(input.shape[2:], stride, padding, kernel_size,
+                                                                   strict=True))
+    else:
+        size = pair(tuple(output_size)[-2:], "output_size")
+    if indices.size and not 0 <= int(indices.data.min()) <= int(indices.data.max()) < size[0] * size[1]:
+        raise ValueError(f"max_unpool2d: indices must lie in [0, {size[0] * size[1]}) for an output of size "
+                         f"{size}, got values from {int(indices.data.min())} to {int(indices.data.max())}")
+    return MaxUnpool.apply(input, indices, size=size)
 
 
 def _ceil_mode_extra(size: int, padding: int, span: int, stride: int) -> int:
