@@ -93,3 +93,150 @@ def test_updates_run_on_the_device(strict_cuda, name):
     for mine, theirs in zip(device.parameters(), host.parameters(), strict=True):
         assert mine.device == "cuda"
         numpy.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+
+
+# State dicts ----------------------------------------------------------------------------
+
+RESUMABLE = {
+    "SGD momentum": ("SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.1, "weight_decay": 1e-2}),
+    "SGD nesterov": ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
+    "Adam amsgrad": ("Adam", {"lr": 0.05, "betas": (0.8, 0.9), "weight_decay": 1e-2, "amsgrad": True}),
+    "AdamW amsgrad": ("AdamW", {"lr": 0.05, "betas": (0.8, 0.9), "amsgrad": True}),
+}
+
+
+def make_optimizer(framework_optim, name, model, **changes):
+    """``RESUMABLE[name]`` over two groups: weights, and biases with a learning rate of their own."""
+    kind, kwargs = RESUMABLE[name]
+    named = list(model.named_parameters())
+    groups = [
+        {"params": [p for key, p in named if key.endswith("weight")]},
+        {"params": [p for key, p in named if key.endswith("bias")], "lr": 0.02},
+    ]
+    return getattr(framework_optim, kind)(groups, **{**kwargs, **changes})
+
+
+def mlp(framework, **factory):
+    return framework.Sequential(framework.Linear(4, 8, **factory), framework.Tanh(), framework.Linear(8, 3, **factory))
+
+
+def batches(count, seed, dtype="float32"):
+    rng = numpy.random.default_rng(seed)
+    return [tuple(rng.standard_normal(shape).astype(dtype) for shape in ((8, 4), (8, 3))) for _ in range(count)]
+
+
+def train(model, optimizer, data, tensor):
+    """One step per batch of mean squared error; ``tensor`` makes the framework's tensors."""
+    for x, y in data:
+        optimizer.zero_grad()
+        ((model(tensor(x)) - tensor(y)) ** 2).mean().backward()
+        optimizer.step()
+
+
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+@pytest.mark.parametrize("name", RESUMABLE)
+def test_resuming_from_state_dicts_equals_training_on(request, name, device):
+    if device == "cuda":
+        request.getfixturevalue("strict_cuda")
+
+    def tensor(array):
+        return Tensor(array, device=device)
+
+    model = mlp(nn, device=device)
+    optimizer = make_optimizer(optim, name, model)
+    train(model, optimizer, batches(4, seed=1), tensor)
+    optimizer.param_groups[1]["lr"] /= 2  # hyper-parameters are part of the state
+    saved_model = {key: value.numpy().copy() for key, value in model.state_dict().items()}
+    saved = optimizer.state_dict()
+    assert {type(value) for state in saved["state"].values() for value in state.values()} <= {numpy.ndarray, int}
+    later = batches(4, seed=2)
+    train(model, optimizer, later, tensor)
+    for _ in range(2):  # twice from the same state dict: neither saving nor loading shares arrays
+        resumed_model = mlp(nn, device=device)
+        resumed_model.load_state_dict(saved_model)
+        resumed = make_optimizer(optim, name, resumed_model)
+        resumed.load_state_dict(saved)
+        train(resumed_model, resumed, later, tensor)
+        assert [group["lr"] for group in resumed.param_groups] == [group["lr"] for group in optimizer.param_groups]
+        for mine, theirs in zip(resumed_model.parameters(), model.parameters(), strict=True):
+            numpy.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("name", RESUMABLE)
+def test_a_pytorch_state_dict_loads_and_training_goes_on_as_in_pytorch(name):
+    """PyTorch's state dict with its tensors as NumPy arrays, and Adam's step (a tensor) as a number."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    theirs = mlp(torch.nn, dtype=torch.float64)
+    their_optimizer = make_optimizer(torch.optim, name, theirs)
+    train(theirs, their_optimizer, batches(3, seed=1, dtype="float64"), torch.from_numpy)
+    ours = mlp(nn, dtype="float64")
+    ours.load_state_dict({key: value.numpy() for key, value in theirs.state_dict().items()})
+    our_optimizer = make_optimizer(optim, name, ours, lr=1.0)
+    their_state = their_optimizer.state_dict()
+    our_optimizer.load_state_dict({
+        "state": {
+            index: {key: value.item() if key == "step" else value.numpy() for key, value in state.items()}
+            for index, state in their_state["state"].items()
+        },
+        "param_groups": their_state["param_groups"],
+    })
+    later = batches(4, seed=2, dtype="float64")
+    train(theirs, their_optimizer, later, torch.from_numpy)
+    train(ours, our_optimizer, later, Tensor)
+    for mine, (key, expected) in zip(ours.parameters(), theirs.named_parameters(), strict=True):
+        numpy.testing.assert_allclose(mine.numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=key)
+
+
+def test_state_dict_numbers_parameters_in_order_across_groups():
+    model = nn.Linear(3, 2)
+    optimizer = optim.SGD([{"params": [model.weight]}, {"params": [model.bias], "lr": 0.5}], lr=0.1, momentum=0.9)
+    model(tg.ones(1, 3)).sum().backward()
+    optimizer.step()
+    state = optimizer.state_dict()
+    hyper = {"momentum": 0.9, "dampening": 0.0, "weight_decay": 0.0, "nesterov": False}
+    assert state["param_groups"] == [{"lr": 0.1, **hyper, "params": [0]}, {"lr": 0.5, **hyper, "params": [1]}]
+    assert sorted(state["state"]) == [0, 1]
+    buffer = state["state"][1]["momentum_buffer"]
+    numpy.testing.assert_array_equal(buffer, [1.0, 1.0])
+    assert not numpy.shares_memory(buffer, optimizer.state[model.bias]["momentum_buffer"])
+
+
+def test_loaded_state_takes_each_parameters_dtype():
+    model = nn.Linear(3, 2)
+    optimizer = optim.Adam(model.parameters(), lr=0.1)
+    state = {1: {"step": 2, "exp_avg": numpy.ones(2), "exp_avg_sq": numpy.ones(2)}}  # float64 arrays
+    optimizer.load_state_dict({"state": state, "param_groups": optimizer.state_dict()["param_groups"]})
+    assert optimizer.state[model.bias]["exp_avg"].dtype == numpy.float32
+    assert optimizer.state[model.bias]["step"] == 2 and model.weight not in optimizer.state
+
+
+@pytest.mark.parametrize(
+    "groups, words",
+    [
+        (lambda weight, bias, extra: [weight, bias], r"expected 1 parameter group\(s\), got a state dict with 2"),
+        (
+            lambda weight, bias, extra: [{"params": [weight, bias]}, {"params": [extra]}],
+            r"expected 2 parameter\(s\) in group 0, got a state dict with 1",
+        ),
+    ],
+)
+def test_loading_a_state_dict_of_other_groups_is_reported(groups, words):
+    model = nn.Linear(3, 2)
+    saved = optim.SGD([{"params": [model.weight]}, {"params": [model.bias]}], lr=0.1).state_dict()
+    optimizer = optim.SGD(groups(model.weight, model.bias, nn.Parameter(tg.ones(2))), lr=0.1)
+    with pytest.raises(ValueError, match=f"SGD.load_state_dict: {words}"):
+        optimizer.load_state_dict(saved)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam"])
+def test_a_state_dict_asking_to_maximize_is_refused(name):
+    model = nn.Linear(3, 2)
+    optimizer = getattr(optim, name)(model.parameters(), lr=0.1)
+    saved = optimizer.state_dict()
+    saved["param_groups"][0]["maximize"] = True
+    with pytest.raises(ValueError, match=f"group 0 asks for maximize=True, which {name} does not implement"):
+        optimizer.load_state_dict(saved)
+    saved["param_groups"][0]["maximize"] = False
+    optimizer.load_state_dict(saved)
+    assert optimizer.param_groups[0]["maximize"] is False

@@ -8,7 +8,10 @@ so they run on the parameter's device, and never write into a gradient's array
 
 from __future__ import annotations
 
+import numpy
+
 from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.backend import get_backend
 
 
 class Optimizer:
@@ -59,6 +62,74 @@ class Optimizer:
                 if p.grad is not None:
                     self.update(p, p.grad.data, group, self.state.setdefault(p, {}))
 
+    def state_dict(self) -> dict:
+        """The state in PyTorch's layout, parameters numbered in order across groups:
+        ``{"state": {index: {name: value}}, "param_groups": [{...hyper-parameters, "params": [index, ...]}]}``.
+        Arrays in the state are NumPy copies on the host.
+
+        >>> from tinygrad_bn import nn, ones, optim
+        >>> model = nn.Linear(2, 1)
+        >>> optimizer = optim.Adam(model.parameters(), lr=0.1)
+        >>> model(ones(4, 2)).sum().backward()
+        >>> optimizer.step()
+        >>> state = optimizer.state_dict()
+        >>> state["param_groups"][0]["params"], sorted(state["state"][1])
+        ([0, 1], ['exp_avg', 'exp_avg_sq', 'step'])
+        """
+        params = [p for group in self.param_groups for p in group["params"]]
+        index = {id(p): i for i, p in enumerate(params)}
+        state = {
+            index[id(p)]: {name: _host_copy(p, value) for name, value in values.items()}
+            for p, values in self.state.items()
+        }
+        groups = [{**group, "params": [index[id(p)] for p in group["params"]]} for group in self.param_groups]
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict):
+        """Take the state and hyper-parameters of :meth:`state_dict` (ours, or PyTorch's
+        with every tensor as a NumPy array and numbers as numbers: Adam's ``step``, a
+        tensor in PyTorch, as ``step.item()``). Arrays are copied to each parameter's
+        device and dtype; group entries are taken as given, as PyTorch does (its own
+        speed flags, such as ``foreach``, ride along unused). A flag that would change
+        the update and is not implemented here (``maximize=True``) is refused.
+
+        >>> from tinygrad_bn import nn, ones, optim
+        >>> model = nn.Linear(2, 1)
+        >>> optimizer = optim.Adam(model.parameters(), lr=0.1)
+        >>> model(ones(4, 2)).sum().backward()
+        >>> optimizer.step()
+        >>> resumed = optim.Adam(model.parameters())
+        >>> resumed.load_state_dict(optimizer.state_dict())
+        >>> resumed.param_groups[0]["lr"], resumed.state[model.bias]["step"]
+        (0.1, 1)
+        """
+        name = type(self).__name__
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"{name}.load_state_dict: expected {len(self.param_groups)} parameter group(s), "
+                f"got a state dict with {len(saved_groups)}"
+            )
+        param, groups = {}, []  # param: the state dict's index -> our parameter
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(
+                    f"{name}.load_state_dict: expected {len(group['params'])} parameter(s) in group {i}, "
+                    f"got a state dict with {len(saved['params'])}"
+                )
+            if saved.get("maximize", False):
+                raise ValueError(
+                    f"{name}.load_state_dict: group {i} asks for maximize=True, which {name} does not "
+                    "implement; negate the loss instead"
+                )
+            param.update(zip(saved["params"], group["params"]))
+            groups.append({**saved, "params": group["params"]})
+        self.state = {
+            param[i]: {key: _device_copy(param[i], value) for key, value in values.items()}
+            for i, values in state_dict["state"].items()
+        }
+        self.param_groups = groups
+
     def update(self, param: Tensor, grad, group: dict, state: dict):
         """Change ``param.data`` in place given its gradient array ``grad``
         (read-only), its group's hyper-parameters and its own ``state``."""
@@ -75,3 +146,17 @@ class Optimizer:
 def check_at_least(name: str, value: float, low: float, optimizer: str):
     if not value >= low:
         raise ValueError(f"{optimizer}: {name} must be >= {low}, got {value}")
+
+
+def _host_copy(param: Tensor, value):
+    """A state value for a state dict: an array as a NumPy copy, anything else as it is."""
+    backend = get_backend(param.device)
+    return numpy.array(backend.to_host(value)) if isinstance(value, backend.array_type) else value
+
+
+def _device_copy(param: Tensor, value):
+    """A state value from a state dict: a NumPy array as a copy on ``param``'s device
+    in its dtype, anything else as it is."""
+    if isinstance(value, numpy.ndarray):
+        return get_backend(param.device).from_host(numpy.array(value, dtype=param.dtype))
+    return value
