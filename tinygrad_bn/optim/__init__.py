@@ -9,10 +9,13 @@
 >>> optimizer.zero_grad()
 >>> model.weight.grad is None
 True
+
+Learning-rate schedules are in :mod:`tinygrad_bn.optim.lr_scheduler`, as in PyTorch.
 """
 
+from tinygrad_bn.optim import lr_scheduler
 from tinygrad_bn.optim.adam import Adam, AdamW
 from tinygrad_bn.optim.optimizer import Optimizer
 from tinygrad_bn.optim.sgd import SGD
 
-__all__ = ["SGD", "Adam", "AdamW", "Optimizer"]
+__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "lr_scheduler"]

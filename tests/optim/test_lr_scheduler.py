@@ -1,0 +1,140 @@
+"""Learning-rate schedulers: every epoch's learning rates against torch.optim.lr_scheduler,
+also across a state-dict round trip, and their argument errors."""
+
+from __future__ import annotations
+
+import numpy
+import pytest
+
+import tinygrad_bn as tg
+from tinygrad_bn import nn, optim
+from tinygrad_bn.optim import lr_scheduler
+
+EPOCHS = 25
+LRS = (0.1, 0.03)  # two parameter groups, each with its own learning rate
+
+
+class Warmup:
+    """A callable object as lr_lambda: its attributes are what LambdaLR's state dict keeps."""
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def __call__(self, epoch):
+        return min(1.0, (epoch + 1) / self.epochs)
+
+
+SCHEDULERS = {
+    "StepLR": ("StepLR", {"step_size": 4}),
+    "StepLR every epoch": ("StepLR", {"step_size": 1, "gamma": 0.8}),
+    "MultiStepLR": ("MultiStepLR", {"milestones": [3, 7, 15]}),
+    "MultiStepLR at 0 and the end": ("MultiStepLR", {"milestones": [0, 24], "gamma": 0.5}),
+    "ExponentialLR": ("ExponentialLR", {"gamma": 0.9}),
+    "CosineAnnealingLR": ("CosineAnnealingLR", {"T_max": EPOCHS}),
+    "CosineAnnealingLR past T_max": ("CosineAnnealingLR", {"T_max": 7, "eta_min": 0.01}),
+    "CosineAnnealingLR eta_min above lr": ("CosineAnnealingLR", {"T_max": 3, "eta_min": 0.05}),
+    "LambdaLR one function": ("LambdaLR", {"lr_lambda": lambda epoch: 1 / (epoch + 1)}),
+    "LambdaLR one per group": ("LambdaLR", {"lr_lambda": [lambda epoch: 0.95**epoch, Warmup(5)]}),
+}
+
+
+def two_groups(framework_optim, params):
+    return framework_optim.SGD([{"params": [params[0]]}, {"params": [params[1]], "lr": LRS[1]}], lr=LRS[0])
+
+
+def lr_curve(framework_optim, name, kwargs, params, resume_at=None):
+    """The group learning rates of every epoch, optionally saving both state dicts at
+    epoch ``resume_at`` and going on with a fresh optimizer and scheduler that load them."""
+    optimizer = two_groups(framework_optim, params)
+    scheduler = getattr(framework_optim.lr_scheduler, name)(optimizer, **kwargs)
+    curve = []
+    for epoch in range(EPOCHS):
+        if epoch == resume_at:
+            saved = optimizer.state_dict(), scheduler.state_dict()
+            optimizer = two_groups(framework_optim, params)
+            scheduler = getattr(framework_optim.lr_scheduler, name)(optimizer, **kwargs)
+            scheduler.load_state_dict(saved[1])
+            optimizer.load_state_dict(saved[0])
+        curve.append([group["lr"] for group in optimizer.param_groups])
+        assert scheduler.get_last_lr() == curve[-1]
+        optimizer.step()
+        scheduler.step()
+    return curve
+
+
+@pytest.mark.parametrize("resume_at", [None, 1, 12], ids=["uninterrupted", "resumed at 1", "resumed at 12"])
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_learning_rates_match_pytorch(scheduler, resume_at):
+    torch = pytest.importorskip("torch")
+    name, kwargs = SCHEDULERS[scheduler]
+    theirs = lr_curve(torch.optim, name, kwargs, [torch.nn.Parameter(torch.zeros(2)) for _ in LRS])
+    ours = lr_curve(optim, name, kwargs, [nn.Parameter(tg.zeros(2)) for _ in LRS], resume_at)
+    numpy.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=0)
+    assert len(set(map(tuple, ours))) > 1  # the schedule moved
+
+
+@pytest.mark.parametrize("T_max, eta_min", [(100, 0.3), (1000, 0.05)])
+def test_cosine_annealing_follows_pytorchs_recursion_to_the_last_bit(T_max, eta_min):
+    """Long enough for the closed form to drift from PyTorch's recursion by more than 1e-12."""
+    torch = pytest.importorskip("torch")
+    their_optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    theirs = torch.optim.lr_scheduler.CosineAnnealingLR(their_optimizer, T_max, eta_min)
+    ours = lr_scheduler.CosineAnnealingLR(optim.SGD([nn.Parameter(tg.zeros(1))], lr=0.1), T_max, eta_min)
+    for _ in range(2 * T_max):
+        assert ours.get_last_lr() == theirs.get_last_lr()
+        their_optimizer.step()
+        theirs.step()
+        ours.step()
+
+
+@pytest.mark.parametrize(
+    "scheduler", ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR one function"]
+)
+def test_constructor_records_initial_lr_and_sets_epoch_0(scheduler):
+    name, kwargs = SCHEDULERS[scheduler]
+    optimizer = optim.SGD(nn.Linear(2, 1).parameters(), lr=0.2)
+    optimizer.param_groups[0]["initial_lr"] = 1.0  # once there, initial_lr is kept
+    schedule = getattr(lr_scheduler, name)(optimizer, **kwargs)
+    assert schedule.last_epoch == 0 and schedule.base_lrs == [1.0]
+    assert optimizer.param_groups[0]["lr"] == 1.0
+
+
+def test_state_dict_is_every_attribute_but_the_optimizer():
+    optimizer = optim.SGD(nn.Linear(2, 1).parameters(), lr=0.5)
+    scheduler = lr_scheduler.MultiStepLR(optimizer, milestones=[2, 4])
+    scheduler.step()
+    state = scheduler.state_dict()
+    assert state == {"milestones": [2, 4], "gamma": 0.1, "base_lrs": [0.5], "last_epoch": 1, "_last_lr": [0.5]}
+
+
+def test_lambda_lr_keeps_the_attributes_of_callable_objects():
+    optimizer = optim.SGD(nn.Linear(2, 1).parameters(), lr=1.0)
+    scheduler = lr_scheduler.LambdaLR(optimizer, [Warmup(10)])
+    state = scheduler.state_dict()
+    assert state["lr_lambdas"] == [{"epochs": 10}]
+    resumed = lr_scheduler.LambdaLR(optimizer, [Warmup(2)])
+    resumed.load_state_dict(state)
+    assert resumed.lr_lambdas[0].epochs == 10 and state["lr_lambdas"] == [{"epochs": 10}]
+    assert lr_scheduler.LambdaLR(optimizer, lambda epoch: 1.0).state_dict()["lr_lambdas"] == [None]
+
+
+@pytest.mark.parametrize(
+    "name, kwargs, error, words",
+    [
+        ("StepLR", {"step_size": 0}, ValueError, "StepLR: step_size must be >= 1, got 0"),
+        ("MultiStepLR", {"milestones": [5, 3]}, ValueError, r"milestones must be increasing, got \[5, 3\]"),
+        ("MultiStepLR", {"milestones": [3, 3]}, ValueError, r"milestones must be increasing, got \[3, 3\]"),
+        ("CosineAnnealingLR", {"T_max": 0}, ValueError, "CosineAnnealingLR: T_max must be >= 1, got 0"),
+        ("LambdaLR", {"lr_lambda": [abs]}, ValueError, "expected 2 lr_lambdas, one per parameter group, got 1"),
+        ("LambdaLR", {"lr_lambda": 0.5}, TypeError, "lr_lambda must be callable, got float"),
+    ],
+)
+def test_bad_arguments_are_reported(name, kwargs, error, words):
+    optimizer = two_groups(optim, [nn.Parameter(tg.zeros(2)) for _ in LRS])
+    with pytest.raises(error, match=words):
+        getattr(lr_scheduler, name)(optimizer, **kwargs)
+
+
+def test_a_scheduler_needs_an_optimizer():
+    with pytest.raises(TypeError, match="StepLR needs an Optimizer, got list"):
+        lr_scheduler.StepLR([nn.Parameter(tg.zeros(2))], step_size=1)
