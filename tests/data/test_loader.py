@@ -48,6 +48,24 @@ def test_shuffle_with_drop_last_drops_a_different_remainder_each_epoch():
     assert len({frozenset(s) for s in seen}) > 1
 
 
+@pytest.mark.parametrize("skipped", [0, 1, 3])
+@pytest.mark.parametrize("seed", [7, None])
+def test_skipping_epochs_continues_the_order_of_an_uninterrupted_loader(skipped, seed):
+    tinygrad_bn.manual_seed(5)  # the generator of a loader without a seed
+    straight = DataLoader(numbered(20), batch_size=6, shuffle=True, drop_last=True, seed=seed)
+    orders = [order(straight) for _ in range(skipped + 2)]
+    tinygrad_bn.manual_seed(5)
+    resumed = DataLoader(numbered(20), batch_size=6, shuffle=True, drop_last=True, seed=seed)
+    resumed.skip_epochs(skipped)
+    assert [order(resumed), order(resumed)] == orders[skipped:]
+
+
+def test_skipping_epochs_of_an_unshuffled_loader_changes_nothing():
+    loader = DataLoader(numbered(5), batch_size=2)
+    loader.skip_epochs(3)
+    assert order(loader) == [0, 1, 2, 3, 4]
+
+
 def test_unseeded_shuffle_follows_manual_seed():
     tinygrad_bn.manual_seed(3)
     first = order(DataLoader(numbered(30), batch_size=30, shuffle=True))

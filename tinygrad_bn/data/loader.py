@@ -22,7 +22,9 @@ class DataLoader:
     ``dataset`` is indexed with an integer array (as :class:`ArrayDataset` is).
     With ``shuffle=True`` each pass visits the samples in a new random order drawn
     from a generator seeded once with ``seed`` (or from the library's generator,
-    set by :func:`tinygrad_bn.manual_seed`, when ``seed`` is None).
+    set by :func:`tinygrad_bn.manual_seed`, when ``seed`` is None). So with a
+    ``seed`` the order of pass n depends only on ``seed`` and n, and a resumed
+    run picks up the orders where it stopped with :meth:`skip_epochs`.
 
     >>> from tinygrad_bn.data import ArrayDataset
     >>> import numpy
@@ -58,6 +60,27 @@ class DataLoader:
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             x, y = self.dataset[order[start : start + self.batch_size]]
             yield Tensor(x, device=self.device), Tensor(y, device=self.device)
+
+    def skip_epochs(self, count: int):
+        """Draw and discard the orders of the next ``count`` passes, as iterating
+        over them would, without loading their batches. A new loader that skips n
+        passes then visits the samples in the order pass n + 1 of an uninterrupted
+        run has.
+
+        >>> from tinygrad_bn.data import ArrayDataset
+        >>> import numpy
+        >>> data = ArrayDataset(numpy.arange(6.0)[:, None], numpy.zeros(6, dtype=int))
+        >>> def order(loader):
+        ...     return [int(value) for x, _ in loader for value in x.numpy()[:, 0]]
+        >>> straight = DataLoader(data, batch_size=3, shuffle=True, seed=0)
+        >>> orders = [order(straight) for epoch in range(3)]
+        >>> resumed = DataLoader(data, batch_size=3, shuffle=True, seed=0)
+        >>> resumed.skip_epochs(2)
+        >>> order(resumed) == orders[2]
+        True
+        """
+        for _ in range(count):
+            self._order()
 
     def _order(self):
         if not self.shuffle:
