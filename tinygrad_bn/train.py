@@ -1,5 +1,6 @@
 """The training job: toy models (an MLP or a small CNN, with fused, composite or
-no BatchNorm), the training loop, evaluation and checkpoints.
+no BatchNorm), the training loop with its learning-rate schedule, evaluation, and
+checkpoints from which a run resumes.
 
 >>> result = fit(TrainConfig(dataset="blobs", epochs=2, batch_size=32, lr=0.05))
 >>> [record.epoch for record in result.history]
@@ -11,24 +12,20 @@ True
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
-import os
 import time
-import zipfile
-import zlib
 from dataclasses import dataclass, field
-
-import numpy
 
 from tinygrad_bn import data as datasets
 from tinygrad_bn import manual_seed, nn, no_grad, optim
+from tinygrad_bn.checkpoint import CheckpointError, load_states, read_checkpoint, save_checkpoint
 from tinygrad_bn.data import DataLoader
 from tinygrad_bn.nn import functional as F
 
 MODELS = ("mlp", "cnn")
 NORMS = ("fused", "composite", "none")
-CHECKPOINT_FORMAT = "tinygrad_bn.checkpoint/1"
+SCHEDULES = ("constant", "cosine")
+RESUMABLE_CHANGES = ("epochs", "device")  # the config fields a resumed run may change
 
 
 @dataclass
@@ -40,6 +37,7 @@ class TrainConfig:
     dataset: str = "digits"
     epochs: int = 15
     lr: float = 0.1
+    schedule: str = "constant"
     batch_size: int = 64
     seed: int = 0
     momentum: float = 0.9
@@ -47,7 +45,8 @@ class TrainConfig:
     device: str = "cpu"
 
     def __post_init__(self):
-        for name, allowed in (("model", MODELS), ("norm", NORMS), ("dataset", tuple(datasets.DATASETS))):
+        choices = (("model", MODELS), ("norm", NORMS), ("dataset", tuple(datasets.DATASETS)), ("schedule", SCHEDULES))
+        for name, allowed in choices:
             value = getattr(self, name)
             if value not in allowed:
                 raise ValueError(f"unknown {name} {value!r}: expected one of {', '.join(allowed)}")
@@ -60,10 +59,12 @@ class TrainConfig:
 
 @dataclass
 class EpochRecord:
-    """The numbers of one epoch: training loss/accuracy averaged over its batches
-    (in training mode), test loss/accuracy after it (in eval mode)."""
+    """The numbers of one epoch: the learning rate it trained with, training
+    loss/accuracy averaged over its batches (in training mode), test loss/accuracy
+    after it (in eval mode), and the seconds of training up to its end."""
 
     epoch: int
+    lr: float
     train_loss: float
     train_accuracy: float
     test_loss: float
@@ -73,10 +74,13 @@ class EpochRecord:
 
 @dataclass
 class TrainResult:
-    """A trained model, the data shapes it was built for, and its history."""
+    """A trained model with its optimizer and learning-rate scheduler, the data
+    shapes it was built for, and its history."""
 
     config: TrainConfig
     model: nn.Module
+    optimizer: optim.Optimizer
+    scheduler: optim.lr_scheduler.LRScheduler
     feature_shape: tuple
     num_classes: int
     history: list = field(default_factory=list)
@@ -101,7 +105,9 @@ class TrainResult:
         }
 
     def save(self, path) -> str:
-        """Write a checkpoint of the model that :func:`load_checkpoint` can rebuild."""
+        """Write a checkpoint of the run: the model, which :func:`load_checkpoint`
+        rebuilds, and the optimizer's and scheduler's state and the history, with
+        which :func:`fit` resumes the run."""
         config = self.config
         metadata = {
             "model_name": f"{config.model} with norm={config.norm} on {config.dataset}",
@@ -110,8 +116,9 @@ class TrainResult:
             "num_classes": self.num_classes,
             "test_accuracy": self.test_accuracy,
             "epochs": len(self.history),
+            "history": [dataclasses.asdict(record) for record in self.history],
         }
-        return save_checkpoint(path, self.model, metadata)
+        return save_checkpoint(path, self.model, metadata, self.optimizer, self.scheduler)
 
 
 # Models ------------------------------------------------------------------------------
@@ -212,85 +219,139 @@ def evaluate(model, dataset, batch_size: int = 1024, device=None) -> tuple[float
     return total_loss / len(dataset), correct / len(dataset)
 
 
-def fit(config: TrainConfig, on_step=None, on_epoch=None) -> TrainResult:
-    """Train the model ``config`` describes with SGD (momentum) on its dataset.
+def build_scheduler(schedule: str, optimizer, epochs: int):
+    """The learning-rate schedule of ``optimizer``, stepped once per epoch over
+    ``epochs`` epochs: "constant" keeps η₀, "cosine" anneals it as
+    η_t = η₀·(1 + cos(πt / epochs))/2 (PyTorch's CosineAnnealingLR with T_max = epochs).
+
+    >>> optimizer = optim.SGD(nn.Linear(2, 1).parameters(), lr=1.0)
+    >>> scheduler = build_scheduler("cosine", optimizer, epochs=4)
+    >>> lrs = []
+    >>> for epoch in range(4):
+    ...     lrs.append(optimizer.param_groups[0]["lr"])
+    ...     scheduler.step()
+    >>> [round(lr, 4) for lr in lrs]
+    [1.0, 0.8536, 0.5, 0.1464]
+    """
+    if schedule == "constant":
+        return optim.lr_scheduler.LambdaLR(optimizer, lambda epoch: 1.0)
+    if schedule == "cosine":
+        return optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
+    raise ValueError(f"unknown schedule {schedule!r}: expected one of {', '.join(SCHEDULES)}")
+
+
+def fit(config: TrainConfig, on_step=None, on_epoch=None, resume=None, checkpoint=None) -> TrainResult:
+    """Train the model ``config`` describes with SGD (momentum) on its dataset,
+    with the learning rate of ``config.schedule``.
 
     The initial weights and the batch order follow ``config.seed``; the data and
     its train/test split are fixed (:func:`tinygrad_bn.data.load`). So the same
     config gives the same numbers. ``on_step`` is
     passed to :func:`train_epoch` with the epoch number first; ``on_epoch(record)``
     gets each :class:`EpochRecord`.
+
+    With ``checkpoint`` (a path) the run is saved there after every epoch
+    (:meth:`TrainResult.save`). ``resume`` (a path) continues the run saved there
+    up to ``config.epochs`` epochs in all, those done included: the epochs that
+    follow get the batches and the numbers of an uninterrupted run. Only ``epochs``
+    and ``device`` may differ from the saved config, and with the cosine schedule
+    ``epochs`` may not, since it is the length of the schedule.
+
+    >>> import dataclasses, os, tempfile
+    >>> config = TrainConfig(dataset="blobs", epochs=1, batch_size=32, lr=0.05)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "run.npz")
+    ...     first = fit(config, checkpoint=path)
+    ...     resumed = fit(dataclasses.replace(config, epochs=3), resume=path)
+    >>> [record.epoch for record in resumed.history]
+    [1, 2, 3]
+    >>> resumed.history[0] == first.history[0]
+    True
     """
+    saved_run = None if resume is None else _read_run(resume, config)
     manual_seed(config.seed)
     train_set, test_set = datasets.load(config.dataset)
     shape, classes = train_set.feature_shape, train_set.num_classes
     model = build_model(config.model, config.norm, shape, classes, config.hidden).to(config.device)
     optimizer = optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
+    scheduler = build_scheduler(config.schedule, optimizer, config.epochs)
+    result = TrainResult(config, model, optimizer, scheduler, shape, classes)
+    if saved_run is not None:
+        _continue(resume, saved_run, result)
     loader = DataLoader(
         train_set, config.batch_size, shuffle=True, drop_last=True, seed=config.seed, device=config.device
     )
-    result = TrainResult(config, model, shape, classes)
-    start = time.perf_counter()
-    for epoch in range(1, config.epochs + 1):
+    loader.skip_epochs(len(result.history))
+    start = time.perf_counter() - result.seconds
+    for epoch in range(len(result.history) + 1, config.epochs + 1):
         step_hook = None if on_step is None else lambda *numbers, epoch=epoch: on_step(epoch, *numbers)
+        lr = optimizer.param_groups[0]["lr"]
         train_loss, train_accuracy = train_epoch(model, loader, optimizer, step_hook)
+        scheduler.step()
         test_loss, test_accuracy = evaluate(model, test_set, device=config.device)
         record = EpochRecord(
-            epoch, train_loss, train_accuracy, test_loss, test_accuracy, time.perf_counter() - start
+            epoch, lr, train_loss, train_accuracy, test_loss, test_accuracy, time.perf_counter() - start
         )
         result.history.append(record)
+        if checkpoint is not None:
+            result.save(checkpoint)
         if on_epoch is not None:
             on_epoch(record)
     result.seconds = time.perf_counter() - start
     return result
 
 
-# Checkpoints -------------------------------------------------------------------------
-
-
-class CheckpointError(ValueError):
-    """A checkpoint file that cannot be read, or that does not fit the model."""
-
-
-def save_checkpoint(path, model, metadata: dict) -> str:
-    """Write ``model.state_dict()`` and JSON ``metadata`` to the ``.npz`` file ``path``.
-
-    The file holds plain arrays only (it loads with ``allow_pickle=False``): one
-    ``state/<key>`` array per state-dict entry and the metadata as a JSON string.
-    It is written to a temporary name first, so a crash never leaves half a file.
-    """
-    arrays = {f"state/{key}": tensor.numpy() for key, tensor in model.state_dict().items()}
-    arrays["metadata"] = numpy.array(json.dumps({"format": CHECKPOINT_FORMAT, **metadata}))
-    path = os.fspath(path)
-    partial = path + ".partial"
-    with open(partial, "wb") as handle:
-        numpy.savez_compressed(handle, **arrays)
-    os.replace(partial, path)
-    return path
-
-
-def read_checkpoint(path) -> tuple[dict, dict]:
-    """The ``(state_dict, metadata)`` stored in the checkpoint ``path``, as NumPy arrays."""
-    with open(path, "rb") as handle:
-        try:
-            with numpy.load(handle, allow_pickle=False) as archive:
-                contents = {key: archive[key] for key in archive.files}
-            metadata = json.loads(str(contents.pop("metadata"))) if "metadata" in contents else None
-        except (ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
-            raise CheckpointError(
-                f"{path} is not a readable tinygrad_bn checkpoint ({type(error).__name__}: {error}); "
-                "it may be truncated or corrupt: train again to write a new one"
-            ) from error
-    if metadata is None:
-        raise CheckpointError(f"{path} has no metadata entry: it was not written by save_checkpoint")
-    if metadata.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(f"{path} has format {metadata.get('format')!r}, expected {CHECKPOINT_FORMAT!r}")
-    state = {key.removeprefix("state/"): array for key, array in contents.items()}
+def _read_run(path, config: TrainConfig) -> tuple[dict, dict]:
+    """The ``(state_dict, metadata)`` of the run saved at ``path``, which ``config``
+    continues; :class:`CheckpointError` says why when it does not."""
+    state, metadata = read_checkpoint(path)
+    missing = [key for key in ("config", "history", "optimizer", "scheduler") if key not in metadata]
+    if missing:
+        raise CheckpointError(
+            f"{path} cannot be resumed: it has no {', '.join(missing)} (it holds a model, not a run saved by "
+            "TrainResult.save, or one saved before runs could be resumed); train anew"
+        )
+    saved = metadata["config"]
+    differences = [
+        f"{name} {saved.get(name)!r} in the checkpoint, {value!r} asked for"
+        for name, value in dataclasses.asdict(config).items()
+        if name not in RESUMABLE_CHANGES and saved.get(name) != value
+    ]
+    if differences:
+        raise CheckpointError(
+            f"{path} holds another run ({'; '.join(differences)}): resume with the checkpoint's settings "
+            f"(only {' and '.join(RESUMABLE_CHANGES)} may change), or train anew"
+        )
+    done = len(metadata["history"])
+    if config.epochs <= done:
+        raise CheckpointError(
+            f"{path} has trained up to epoch {done}, and epochs={config.epochs} counts the epochs in all: "
+            f"ask for more than {done} to train on"
+        )
+    if config.schedule == "cosine" and config.epochs != saved["epochs"]:
+        raise CheckpointError(
+            f"{path} anneals the learning rate over {saved['epochs']} epochs (cosine schedule), "
+            f"so it resumes with epochs={saved['epochs']}, not {config.epochs}: train anew for another length"
+        )
     return state, metadata
 
 
-def load_checkpoint(path, model=None):
-    """Load the checkpoint ``path`` into ``model`` and return ``(model, metadata)``.
+def _continue(path, saved_run: tuple[dict, dict], result: TrainResult):
+    """Load the run :func:`_read_run` read from ``path`` into ``result``: its model,
+    optimizer, scheduler, history and seconds."""
+    state, metadata = saved_run
+    load_states(path, state, metadata, result.model, result.optimizer, result.scheduler)
+    result.history = [EpochRecord(**record) for record in metadata["history"]]
+    result.seconds = result.history[-1].seconds
+
+
+# A trained model from its checkpoint -------------------------------------------------
+
+
+def load_checkpoint(path, model=None, optimizer=None, scheduler=None):
+    """Load the checkpoint ``path`` into ``model`` and return ``(model, metadata)``;
+    load its optimizer's and scheduler's state into ``optimizer`` and ``scheduler``
+    when they are given.
 
     Without ``model`` the model is rebuilt from the configuration stored in the
     metadata. A corrupt file, or one saved from a different model, raises
@@ -305,12 +366,5 @@ def load_checkpoint(path, model=None):
             config["model"], config["norm"], tuple(metadata["feature_shape"]), metadata["num_classes"],
             config["hidden"],
         )
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as error:
-        raise CheckpointError(
-            f"{path} does not fit {type(model).__name__} (it was saved from {metadata.get('model_name')}): "
-            f"{error}"
-        ) from error
+    load_states(path, state, metadata, model, optimizer, scheduler)
     return model, metadata
-

@@ -1,4 +1,5 @@
-"""``tinygrad-bn train``: options, progress, JSON summary, checkpoint and plot."""
+"""``tinygrad-bn train``: options, progress, JSON summary, checkpoint and plot,
+resuming a run."""
 
 import io
 import json
@@ -45,6 +46,12 @@ def test_options_reach_the_job(capsys, tmp_path):
     assert summary["checkpoint"].endswith("mlp-none-moons.npz")
 
 
+def test_the_schedule_reaches_the_job_and_the_history_shows_each_lr(capsys, tmp_path):
+    summary, _ = train(capsys, tmp_path, "--schedule", "cosine", "--epochs", "2", "--lr", "0.2")
+    assert summary["schedule"] == "cosine"
+    assert [record["lr"] for record in summary["history"]] == pytest.approx([0.2, 0.1])
+
+
 def test_loss_curves_are_a_png_when_matplotlib_is_installed(capsys, tmp_path):
     pytest.importorskip("matplotlib")
     summary, _ = train(capsys, tmp_path)
@@ -79,7 +86,7 @@ def test_bad_choices_exit_with_a_message(capsys, tmp_path, extra, message):
 
 
 def test_progress_bar_redraws_on_a_terminal_and_prints_once_elsewhere():
-    record = EpochRecord(epoch=2, train_loss=0.5, train_accuracy=0.75, test_loss=0.25, test_accuracy=0.875,
+    record = EpochRecord(epoch=2, lr=0.1, train_loss=0.5, train_accuracy=0.75, test_loss=0.25, test_accuracy=0.875,
                          seconds=1.5)
 
     class Terminal(io.StringIO):
@@ -95,3 +102,63 @@ def test_progress_bar_redraws_on_a_terminal_and_prints_once_elsewhere():
         text = stream.getvalue()
         assert text.count("\r") == carriage_returns
         assert text.split("\r")[-1] == final
+
+
+# Resuming ----------------------------------------------------------------------------
+
+
+def without_time(summary):
+    return [{**record, "seconds": 0} for record in summary["history"]]
+
+
+def test_resume_trains_the_saved_run_on_to_the_epochs_in_all(capsys, tmp_path):
+    first, _ = train(capsys, tmp_path / "resumed", "--epochs", "2")
+    # TINY repeats the checkpoint's settings, which is allowed
+    resumed, progress = train(capsys, tmp_path / "resumed", "--resume", first["checkpoint"], "--epochs", "4")
+    straight, _ = train(capsys, tmp_path / "straight", "--epochs", "4")
+    assert resumed["epochs"] == 4 and resumed["checkpoint"] == first["checkpoint"]
+    assert without_time(resumed) == without_time(straight)
+    assert without_time(resumed)[:2] == without_time(first)
+    assert "epoch 3/4" in progress and "epoch 1/4" not in progress
+
+
+def test_an_interrupted_cosine_run_resumes_where_it_stopped(capsys, tmp_path, monkeypatch):
+    cosine = ["--schedule", "cosine", "--epochs", "3"]
+    straight, _ = train(capsys, tmp_path / "straight", *cosine)
+
+    def interrupt(self, record):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ProgressBar, "end_epoch", interrupt)
+        assert main([*TINY, *cosine, "--out", str(tmp_path / "stopped")]) == 130
+    checkpoint = str(tmp_path / "stopped" / "mlp-fused-moons.npz")
+    resumed, _ = train(capsys, tmp_path / "stopped", "--resume", checkpoint, "--epochs", "3")
+    assert without_time(resumed) == without_time(straight)
+
+
+@pytest.mark.parametrize(
+    "first_run, resume_with, message",
+    [
+        ([], ["--lr", "0.5", "--norm", "none"], "norm 'fused' in the checkpoint, 'none' asked for; lr 0.1"),
+        ([], [], "has trained up to epoch 1, and epochs=1 counts the epochs in all: ask for more than 1"),
+        (["--schedule", "cosine"], ["--epochs", "2"], "so it resumes with epochs=1, not 2"),
+    ],
+)
+def test_resume_refuses_what_does_not_continue_the_run(capsys, tmp_path, first_run, resume_with, message):
+    first, _ = train(capsys, tmp_path, *first_run)
+    assert main(["train", "--resume", first["checkpoint"], "--out", str(tmp_path), *resume_with]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_resuming_a_missing_file_is_an_error(capsys, tmp_path):
+    assert main(["train", "--resume", str(tmp_path / "nothing.npz"), "--out", str(tmp_path)]) == 2
+    assert "No such file" in capsys.readouterr().err
+
+
+def test_help_says_that_epochs_counts_those_resumed(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "passes over the training set in all (with --resume, counting those done)" in text
+    assert "--resume CHECKPOINT" in text

@@ -1,5 +1,6 @@
 """``tinygrad-bn train``: train a toy model, show a progress bar per epoch, save a
-checkpoint (and the loss curves as a PNG when matplotlib is installed).
+checkpoint after every epoch (and the loss curves as a PNG when matplotlib is
+installed). ``--resume`` continues the run of a checkpoint, with its settings.
 
 With ``--json`` the last line of stdout is one JSON object with the results;
 progress goes to stderr either way.
@@ -13,8 +14,9 @@ import os
 import sys
 
 from tinygrad_bn.backend import get_backend
+from tinygrad_bn.checkpoint import read_checkpoint
 from tinygrad_bn.data import DATASETS
-from tinygrad_bn.train import MODELS, NORMS, TrainConfig, fit
+from tinygrad_bn.train import MODELS, NORMS, SCHEDULES, TrainConfig, fit
 
 DEFAULTS = TrainConfig()
 
@@ -24,8 +26,9 @@ def configure(parser):
         ("--model", {"choices": MODELS}, "MLP or small CNN"),
         ("--norm", {"choices": NORMS}, "BatchNorm implementation, or none"),
         ("--dataset", {"choices": list(DATASETS)}, "bundled digits or a synthetic set"),
-        ("--epochs", {"type": int}, "passes over the training set"),
+        ("--epochs", {"type": int}, "passes over the training set in all (with --resume, counting those done)"),
         ("--lr", {"type": float}, "SGD learning rate"),
+        ("--schedule", {"choices": SCHEDULES}, "learning rate per epoch: constant, or cosine annealing over --epochs"),
         ("--momentum", {"type": float}, "SGD momentum"),
         ("--batch-size", {"type": int}, "samples per step (the last incomplete batch is dropped)"),
         ("--hidden", {"type": int}, "width of the MLP's hidden layers"),
@@ -34,7 +37,13 @@ def configure(parser):
     ]
     for flag, kind, help_text in options:
         default = getattr(DEFAULTS, flag[2:].replace("-", "_"))
-        parser.add_argument(flag, default=default, help=f"{help_text} (default: %(default)s)", **kind)
+        parser.add_argument(flag, help=f"{help_text} (default: {default})", **kind)
+    parser.add_argument(
+        "--resume", metavar="CHECKPOINT",
+        help="continue the run saved in CHECKPOINT (a .npz of this command) up to --epochs in all (default: its "
+        "planned epochs) with its settings: the options above may only repeat them, but for --epochs and --device; "
+        "a cosine schedule resumes only to its planned epochs",
+    )
     parser.add_argument("--out", default="runs", help="output directory (default: %(default)s)")
     parser.add_argument("--json", action="store_true", help="end stdout with the results as one JSON object")
 
@@ -98,23 +107,35 @@ def save_loss_curves(result, path) -> str | None:
     return os.fspath(path)
 
 
+def chosen_config(args) -> TrainConfig:
+    """The options given over the defaults, or with ``--resume`` over the checkpoint's
+    settings (:func:`tinygrad_bn.train.fit` then refuses those that differ from them)."""
+    given = {field.name: getattr(args, field.name) for field in dataclasses.fields(TrainConfig)}
+    given = {name: value for name, value in given.items() if value is not None}
+    if args.resume is None:
+        return TrainConfig(**given)
+    _, metadata = read_checkpoint(args.resume)
+    return TrainConfig(**{**metadata.get("config", {}), **given})
+
+
 def run(args) -> int:
     try:
-        config = TrainConfig(**{field.name: getattr(args, field.name) for field in dataclasses.fields(TrainConfig)})
+        config = chosen_config(args)
         get_backend(config.device)
-    except (ValueError, RuntimeError) as error:
+    except (ValueError, RuntimeError, OSError) as error:
         print(f"tinygrad-bn train: {error}", file=sys.stderr)
         return 2
     progress = ProgressBar(config.epochs, sys.stderr)
-    try:
-        result = fit(config, on_step=progress.step, on_epoch=progress.end_epoch)
-    except ValueError as error:  # a model that does not fit the dataset
-        print(f"tinygrad-bn train: {error}", file=sys.stderr)
-        return 2
     os.makedirs(args.out, exist_ok=True)
     stem = os.path.join(args.out, f"{config.model}-{config.norm}-{config.dataset}")
+    checkpoint = stem + ".npz"
+    try:
+        result = fit(config, progress.step, progress.end_epoch, resume=args.resume, checkpoint=checkpoint)
+    except ValueError as error:  # a model that does not fit the dataset, or a checkpoint that does not fit
+        print(f"tinygrad-bn train: {error}", file=sys.stderr)
+        return 2
     summary = result.summary()
-    summary["checkpoint"] = result.save(stem + ".npz")
+    summary["checkpoint"] = checkpoint
     summary["plot"] = save_loss_curves(result, stem + "-loss.png")
     if args.json:
         print(json.dumps(summary))
