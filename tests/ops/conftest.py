@@ -169,6 +169,21 @@ def _torch_min(x, dims, keepdims):
     return _torch().amin(x, dim=dims, keepdim=keepdims)
 
 
+def pytorch_word_cases(name, sampler, *calls):
+    """``name`` called with PyTorch's keywords (one dict per case), the same call on
+    torch tensors; of ``max(dim=...)`` and ``min(dim=...)`` the values."""
+
+    def case(words):
+        def fn(x):
+            result = getattr(x, name)(**words)
+            return result.values if name in ("max", "min") else result
+
+        label = ",".join(f"{word}={value}" for word, value in words.items()).replace(" ", "")
+        return OpCase(name, fn, (((2, 3, 4), sampler),), SAME, label)
+
+    return [case(words) for words in calls]
+
+
 REDUCE = [
     *reduction_cases("sum", normal, lambda x, dims, keep: x.sum(dim=dims, keepdim=keep)),
     *reduction_cases("mean", normal, lambda x, dims, keep: x.mean(dim=dims, keepdim=keep)),
@@ -177,6 +192,12 @@ REDUCE = [
     *reduction_cases("var", normal, lambda x, dims, keep: x.var(dim=dims, keepdim=keep, correction=0)),
     OpCase("var", lambda x: x.var((0, 2), keepdims=True, ddof=1), (((2, 3, 4), normal),),
            lambda x: x.var(dim=(0, 2), keepdim=True, correction=1), "ddof=1"),
+    *pytorch_word_cases("sum", normal, {"dim": (0, -1), "keepdim": True}, {"dim": ()}),
+    *pytorch_word_cases("mean", normal, {"dim": 1}),
+    *pytorch_word_cases("max", distinct, {"dim": 1}, {"dim": -1, "keepdim": True}),
+    *pytorch_word_cases("min", distinct, {"dim": 0}, {"dim": -2, "keepdim": True}),
+    *pytorch_word_cases("var", normal, {"dim": 1}, {"dim": (0, -1), "keepdim": True, "unbiased": False},
+                        {"correction": 0}, {"dim": -1, "correction": 2}),
     OpCase("logsumexp", lambda x: x.logsumexp(), (((2, 3, 4), normal),),
            lambda x: x.logsumexp(dim=-1), "axis=-1"),
     OpCase("logsumexp", lambda x: x.logsumexp((0, 2), keepdims=True), (((2, 3, 4), normal),),

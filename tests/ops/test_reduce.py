@@ -1,5 +1,5 @@
-"""Reductions: shapes, axis errors, ties, the stability of the log-sum-exp family, and
-the positions of extremes."""
+"""Reductions: shapes, axis errors, ties, the stability of the log-sum-exp family, the
+positions of extremes, and PyTorch's keywords with PyTorch's meaning."""
 
 import math
 
@@ -7,6 +7,7 @@ import numpy
 import pytest
 
 from tinygrad_bn import Tensor
+from tinygrad_bn.autograd import grad
 
 X = numpy.arange(24.0).reshape(2, 3, 4)
 
@@ -117,3 +118,145 @@ def test_pytorch_casts(method, dtype):
     if y.requires_grad:
         (y * 2).sum().backward()
         assert x.grad.dtype == "float64" and x.grad.tolist() == [2.0, 2.0]
+
+
+# PyTorch's keywords -------------------------------------------------------------------
+
+ONE_DIM = [((5,), 0), ((5,), -1), ((2, 3, 4), 1), ((2, 3, 4), -1), ((3, 1, 2), 0), ((3, 1, 2), -2)]
+EVERY_DIM = [((2, 3, 4), None)]
+SEVERAL_DIMS = [((2, 3, 4), (0, 2)), ((2, 3, 4), (-1, 0)), ((3, 1, 2), (1, 2))]
+KEYWORD_CALLS = [
+    *((method, shape, dim) for method in ("sum", "mean", "var") for shape, dim in ONE_DIM + EVERY_DIM + SEVERAL_DIMS),
+    *((method, shape, dim) for method in ("argmax", "argmin") for shape, dim in ONE_DIM + EVERY_DIM),
+]
+
+
+def _tied(shape, dtype):
+    """Small integers, so that most rows hold tied extremes."""
+    return numpy.random.default_rng(0).integers(0, 3, shape).astype(dtype)
+
+
+def _assert_equal(ours, theirs):
+    assert ours.dtype == str(theirs.dtype).removeprefix("torch.") and ours.shape == tuple(theirs.shape)
+    numpy.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore:var.*degrees of freedom", "ignore:invalid value encountered")
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("method, shape, dim", KEYWORD_CALLS)
+def test_pytorch_keywords_give_pytorch_results(method, shape, dim, keepdim, dtype):
+    torch = pytest.importorskip("torch")
+    data = _tied(shape, dtype)
+    ours = getattr(Tensor(data), method)(dim=dim, keepdim=keepdim)
+    _assert_equal(ours, getattr(torch.tensor(data), method)(dim=dim, keepdim=keepdim))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("shape, dim", ONE_DIM)
+@pytest.mark.parametrize("method", ["max", "min"])
+def test_max_and_min_with_dim_are_values_and_indices_as_in_pytorch(method, shape, dim, keepdim, dtype):
+    torch = pytest.importorskip("torch")
+    data = _tied(shape, dtype)
+    x, expected_x = Tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    result = getattr(x, method)(dim=dim, keepdim=keepdim)
+    expected = getattr(expected_x, method)(dim=dim, keepdim=keepdim)
+
+    values, indices = result
+    assert result._fields == ("values", "indices") and values is result.values and indices is result.indices
+    _assert_equal(values, expected.values)
+    _assert_equal(indices, expected.indices)  # the first of tied extremes
+    assert values.requires_grad and not indices.requires_grad
+
+    upstream = numpy.random.default_rng(1).standard_normal(values.shape).astype(dtype)
+    (dx,) = grad(values, [x], Tensor(upstream))
+    (expected_dx,) = torch.autograd.grad(expected.values, [expected_x], torch.from_numpy(upstream))
+    _assert_equal(dx, expected_dx)  # all of it to the element at indices
+
+
+@pytest.mark.parametrize("words", [
+    {"dim": 1}, {"dim": -1, "correction": 0}, {"dim": (0, 2), "unbiased": False, "keepdim": True},
+    {"dim": 0, "unbiased": True}, {"dim": 2, "correction": 2}, {"correction": 0}, {"unbiased": False},
+    {"unbiased": True}, {"correction": 1, "keepdim": True}, {"dim": ()},
+])
+def test_var_with_pytorch_keywords_divides_as_pytorch(words):
+    torch = pytest.importorskip("torch")
+    data = numpy.random.default_rng(0).standard_normal((2, 3, 4))
+    _assert_equal(Tensor(data).var(**words), torch.tensor(data).var(**words))
+
+
+@pytest.mark.parametrize("method", ["sum", "mean", "var"])
+def test_an_empty_dim_reduces_every_axis_as_in_pytorch(method):
+    torch = pytest.importorskip("torch")
+    _assert_equal(getattr(Tensor(X), method)(dim=()), getattr(torch.tensor(X), method)(dim=()))
+    assert getattr(Tensor(X), method)(axis=()).shape == X.shape  # NumPy's: no axis
+
+
+def test_a_0d_tensor_has_its_own_max_and_index():
+    x = Tensor(2.5, requires_grad=True)
+    values, indices = x.max(dim=-1, keepdim=True)
+    assert values.item() == 2.5 and indices.item() == 0 and indices.shape == ()
+    values.backward()
+    assert x.grad.item() == 1.0
+
+
+@pytest.mark.parametrize("method", ["max", "min", "var"])
+@pytest.mark.parametrize("keywords", [{}, {"keepdims": True}])
+def test_positional_axes_and_numpy_words_keep_numpy_meaning(method, keywords):
+    result = getattr(Tensor(X), method)(1, **keywords)
+    expected = getattr(numpy, method)(X, axis=1, **keywords)
+    assert isinstance(result, Tensor) and result.shape == expected.shape
+    numpy.testing.assert_allclose(result.numpy(), expected)  # the values only; var divides by m
+
+
+@pytest.mark.parametrize("method", ["max", "min", "var"])
+def test_keepdim_alone_speaks_pytorch(method):
+    """``x.max(1, keepdim=True)`` is PyTorch's (values, indices); ``x.var(1, keepdim=True)`` divides by m − 1."""
+    torch = pytest.importorskip("torch")
+    result = getattr(Tensor(X), method)(1, keepdim=True)
+    expected = getattr(torch.from_numpy(X), method)(1, keepdim=True)
+    if method == "var":
+        numpy.testing.assert_allclose(result.numpy(), expected.numpy())
+        return
+    numpy.testing.assert_allclose(result.values.numpy(), expected.values.numpy())
+    numpy.testing.assert_array_equal(result.indices.numpy(), expected.indices.numpy())
+
+
+def test_max_with_dim_runs_on_the_device(strict_cuda):
+    x = Tensor(TIED, requires_grad=True, device="cuda")
+    values, indices = x.min(dim=1)
+    assert values.device == indices.device == "cuda"
+    assert values.tolist() == [0.0, -1.0, 0.0] and indices.tolist() == [3, 2, 0]
+    values.sum().backward()
+    assert x.grad.device == "cuda"
+    numpy.testing.assert_array_equal(x.grad.numpy(), [[0, 0, 0, 1], [0, 0, 1, 0], [1, 0, 0, 0]])
+
+
+@pytest.mark.parametrize("call, problem", [
+    (lambda x: x.sum(axis=1, dim=1), r"sum\(\) got both axis=1 and dim=1; give one: axis .* or dim"),
+    (lambda x: x.mean(0, dim=0), r"mean\(\) got both axis=0 and dim=0"),
+    (lambda x: x.argmin(keepdims=True, keepdim=True), r"argmin\(\) got both keepdims=True and keepdim=True"),
+    (lambda x: x.max(keepdims=False, keepdim=True), r"max\(\) got both keepdims=False and keepdim=True"),
+    (lambda x: x.min(axis=0, dim=1), r"min\(\) got both axis=0 and dim=1"),
+    (lambda x: x.max(dim=(0, 1)), r"max\(dim=...\) takes one int dim, as in PyTorch; got \(0, 1\)"),
+    (lambda x: x.min(dim=1.0), r"min\(dim=...\) takes one int dim"),
+    (lambda x: x.var(dim=0, ddof=1), r"var\(\) got NumPy's ddof=1 together with PyTorch's dim=0"),
+    (lambda x: x.var(0, ddof=0, correction=1), r"ddof=0 together with PyTorch's correction=1"),
+    (lambda x: x.var(ddof=1, unbiased=True), r"ddof=1 together with PyTorch's unbiased=True"),
+    (lambda x: x.var(correction=1, unbiased=False), r"both correction=1 and unbiased=False; give one"),
+    (lambda x: x.sum(dims=1), "unexpected keyword argument 'dims'"),
+    (lambda x: x.max(dim=1, keepdims_=True), "unexpected keyword argument 'keepdims_'"),
+    (lambda x: x.var(dim=0, bias=True), "unexpected keyword argument 'bias'"),
+])
+def test_mixed_or_unknown_keywords_are_rejected(call, problem):
+    with pytest.raises(TypeError, match=problem):
+        call(Tensor(X))
+
+
+@pytest.mark.parametrize("method", ["max", "min"])
+def test_max_with_dim_of_an_empty_axis_is_rejected(method):
+    with pytest.raises(ValueError, match=rf"{method} of an empty axis: tensor of shape \(0, 3\), axis 0"):
+        getattr(Tensor(numpy.ones((0, 3))), method)(dim=0)
+    values, indices = getattr(Tensor(numpy.ones((0, 3))), method)(dim=1)  # PyTorch's empty results
+    assert values.shape == indices.shape == (0,)

@@ -1,12 +1,18 @@
 """Reductions (sum, mean, max), the composites built on them (var, softmax), and
-the positions of extremes (argmax, argmin), which carry no gradient."""
+the positions of extremes (argmax, argmin), which carry no gradient.
+
+The reductions take NumPy's words (``axis``, ``keepdims``, ``ddof``) with NumPy's
+meaning, and PyTorch's (``dim``, ``keepdim``, ``correction``, ``unbiased``) with
+PyTorch's: ``max(dim=d)`` is (values, indices), ``var(dim=d)`` divides by m − 1.
+"""
 
 from __future__ import annotations
 
 import math
 import operator
+from typing import NamedTuple
 
-from tinygrad_bn.autograd import Function
+from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.ops.elementwise import constant
 
 
@@ -29,6 +35,37 @@ def normalize_axes(axis, ndim: int) -> tuple:
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"repeated axis in {axis}")
     return tuple(sorted(normalized)) if ndim else ()
+
+
+class _NotGiven:
+    """The default of PyTorch's ``dim``, which may itself be None (every axis)."""
+
+    def __repr__(self):
+        return "<not given>"
+
+
+_NOT_GIVEN = _NotGiven()
+
+
+def _axis_words(name: str, axis, keepdims, dim, keepdim) -> tuple:
+    """``(axis, keepdims)`` from NumPy's words or PyTorch's ``dim`` and ``keepdim``.
+
+    An empty ``dim`` names every axis, as in PyTorch (an empty ``axis`` names none)."""
+    if dim is not _NOT_GIVEN:
+        _only_one(name, "axis", axis, "dim", dim)
+        axis = None if isinstance(dim, (tuple, list)) and not dim else dim
+    if keepdim is not None:
+        _only_one(name, "keepdims", keepdims, "keepdim", keepdim)
+        keepdims = keepdim
+    return axis, bool(keepdims)
+
+
+def _only_one(name: str, numpy_word: str, numpy_value, pytorch_word: str, pytorch_value):
+    if numpy_value is not None:
+        raise TypeError(
+            f"{name}() got both {numpy_word}={numpy_value!r} and {pytorch_word}={pytorch_value!r}; "
+            f"give one: {numpy_word} (NumPy's word) or {pytorch_word} (PyTorch's)"
+        )
 
 
 def _kept_shape(shape: tuple, axes: tuple) -> tuple:
@@ -78,12 +115,12 @@ class Mean(Function):
 class Max(Function):
     """The maximum over ``axes``. Its gradient goes to the maximal elements: with
     ``ties="share"`` equally to all of them (PyTorch's ``amax``), with
-    ``ties="first"`` (one axis only) to the first along the axis (PyTorch's
-    ``max_pool2d``)."""
+    ``ties="first"`` (one axis, or none of a 0-d tensor) to the first along the axis
+    (PyTorch's ``max(dim)`` and ``max_pool2d``)."""
 
     def forward(self, x, axes, keepdims, ties="share"):
         peak = x.data.max(axis=axes, keepdims=True)
-        if ties == "first":
+        if ties == "first" and axes:
             (axis,) = axes
             positions = x.xp.arange(x.shape[axis]).reshape([-1 if a == axis else 1 for a in range(x.ndim)])
             share = (positions == x.data.argmax(axis=axis, keepdims=True)).astype(x.dtype)
@@ -98,65 +135,178 @@ class Max(Function):
         return _spread(grad, share.shape, self.params["axes"], self.params["keepdims"]) * share
 
 
+class Extremes(NamedTuple):
+    """What ``max(dim=d)`` and ``min(dim=d)`` return, as PyTorch's
+    ``torch.return_types.max``: the extreme ``values`` along ``d`` and their
+    ``indices`` (int64, outside the graph)."""
+
+    values: Tensor
+    indices: Tensor
+
+
 def _reduce(cls, x, axis, keepdims):
     axes = normalize_axes(axis, x.ndim)
-    return cls.apply(x, axes=axes, keepdims=bool(keepdims))
+    return cls.apply(x, axes=axes, keepdims=keepdims)
 
 
-def sum(x, axis=None, keepdims=False):  # noqa: A001 - the method's name
-    """Sum over ``axis`` (all axes by default)."""
-    return _reduce(Sum, x, axis, keepdims)
+def sum(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):  # noqa: A001 - the method's name
+    """Sum over ``axis`` (all axes by default), keeping the reduced axes with
+    ``keepdims=True``; PyTorch's ``dim`` and ``keepdim`` say the same.
+
+    >>> from tinygrad_bn import Tensor
+    >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> x.sum(axis=0).tolist(), x.sum(dim=1, keepdim=True).tolist()
+    ([4.0, 6.0], [[3.0], [7.0]])
+    """
+    return _reduce(Sum, x, *_axis_words("sum", axis, keepdims, dim, keepdim))
 
 
-def mean(x, axis=None, keepdims=False):
-    """Arithmetic mean over ``axis``."""
-    return _reduce(Mean, x, axis, keepdims)
+def mean(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):
+    """Arithmetic mean over ``axis``, as :func:`sum`.
+
+    >>> from tinygrad_bn import Tensor
+    >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).mean(dim=-1).tolist()
+    [1.5, 3.5]
+    """
+    return _reduce(Mean, x, *_axis_words("mean", axis, keepdims, dim, keepdim))
 
 
-def max(x, axis=None, keepdims=False):  # noqa: A001 - the method's name
-    """Maximum over ``axis``; tied maxima share the gradient."""
-    if x.size == 0 and any(x.shape[a] == 0 for a in normalize_axes(axis, x.ndim)):
-        raise ValueError(f"max of an empty axis: tensor of shape {x.shape}, axis {axis}")
-    return _reduce(Max, x, axis, keepdims)
+def max(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):  # noqa: A001 - the method's name
+    """Maximum over ``axis`` (all axes by default); tied maxima share the gradient.
+
+    With PyTorch's ``dim`` (one int) or ``keepdim`` it is PyTorch's ``max``:
+    :class:`Extremes` ``(values, indices)`` along ``dim`` (or the positional axis),
+    the gradient going to the first of tied maxima.
+
+    >>> from tinygrad_bn import Tensor
+    >>> x = Tensor([[1.0, 5.0, 5.0], [7.0, 0.0, 2.0]])
+    >>> x.max(axis=1).tolist()
+    [5.0, 7.0]
+    >>> values, indices = x.max(dim=1)
+    >>> values.tolist(), indices.tolist()
+    ([5.0, 7.0], [1, 0])
+    >>> x.max(1, keepdim=True).indices.tolist()
+    [[1], [0]]
+    """
+    return _largest("max", x, axis, keepdims, dim, keepdim)
 
 
-def min(x, axis=None, keepdims=False):  # noqa: A001 - the method's name
-    """Minimum over ``axis``."""
-    return -max(-x, axis, keepdims)
+def min(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):  # noqa: A001 - the method's name
+    """Minimum over ``axis``, as :func:`max`: the maximum of −x, negated.
+
+    >>> from tinygrad_bn import Tensor
+    >>> Tensor([[1.0, 5.0, 1.0], [7.0, 0.0, 2.0]]).min(dim=1).indices.tolist()
+    [0, 1]
+    """
+    largest = _largest("min", -x, axis, keepdims, dim, keepdim)
+    if isinstance(largest, Extremes):
+        return Extremes(-largest.values, largest.indices)
+    return -largest
 
 
-def argmax(x, axis=None, keepdims=False):
+def _largest(name: str, x, axis, keepdims, dim, keepdim):
+    """The maximum of ``x``: the values, or with ``dim`` :class:`Extremes`; errors speak
+    of ``name``, the method called."""
+    pytorch = _pytorch_words(dim, keepdim)
+    axis, keepdims = _axis_words(name, axis, keepdims, dim, keepdim)
+    if pytorch:
+        axis = _one_dim(name, axis)
+    axes = normalize_axes(axis, x.ndim)
+    if x.size == 0 and any(x.shape[a] == 0 for a in axes):
+        raise ValueError(f"{name} of an empty axis: tensor of shape {x.shape}, axis {axis}")
+    if not pytorch:
+        return Max.apply(x, axes=axes, keepdims=keepdims)
+    values = Max.apply(x, axes=axes, keepdims=keepdims, ties="first")
+    return Extremes(values, _position("argmax", x, axis, keepdims))
+
+
+def _pytorch_words(dim, keepdim) -> bool:
+    """Whether a call speaks PyTorch (``dim`` or ``keepdim`` given), and so means PyTorch's result."""
+    return dim is not _NOT_GIVEN or keepdim is not None
+
+
+def _one_dim(name: str, dim) -> int:
+    try:
+        return operator.index(dim)
+    except TypeError:
+        raise TypeError(
+            f"{name}(dim=...) takes one int dim, as in PyTorch; got {dim!r}. "
+            "For the values alone, over any axes, give axis= instead"
+        ) from None
+
+
+def argmax(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):
     """Index of the maximum along ``axis`` (into the flattened tensor when None), as
     an int64 tensor outside the graph; the first one when several tie, as in PyTorch.
+    ``dim`` and ``keepdim`` are PyTorch's names for ``axis`` and ``keepdims``.
 
     >>> from tinygrad_bn import Tensor
     >>> Tensor([[1.0, 5.0, 5.0], [7.0, 0.0, 2.0]]).argmax(axis=1).tolist()
     [1, 0]
     """
-    return _position(x.xp.argmax, x, axis, keepdims, "argmax")
+    return _position("argmax", x, *_axis_words("argmax", axis, keepdims, dim, keepdim))
 
 
-def argmin(x, axis=None, keepdims=False):
+def argmin(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):
     """Index of the minimum along ``axis``, as :func:`argmax`."""
-    return _position(x.xp.argmin, x, axis, keepdims, "argmin")
+    return _position("argmin", x, *_axis_words("argmin", axis, keepdims, dim, keepdim))
 
 
-def _position(find, x, axis, keepdims, name: str):
+def _position(name: str, x, axis, keepdims):
+    """``x.xp.argmax`` or ``x.xp.argmin`` (``name``) of ``x`` along ``axis``."""
     if axis is not None:
         axis = normalize_axis(axis, x.ndim or 1)
-    if x.size == 0:
+    if x.size == 0 and (axis is None or x.shape[axis] == 0):
         raise ValueError(f"{name} of an empty tensor (shape {x.shape})")
     if x.ndim == 0:
         return constant(x.xp.zeros((), dtype="int64"), x)
-    return constant(find(x.data, axis=axis, keepdims=bool(keepdims)).astype("int64"), x)
+    find = getattr(x.xp, name)
+    return constant(find(x.data, axis=axis, keepdims=keepdims).astype("int64"), x)
 
 
-def var(x, axis=None, keepdims=False, ddof=0):
-    """Variance over ``axis``, two-pass: mean of squared deviations, divided by m − ddof."""
+def var(x, axis=None, keepdims=None, ddof=None, *, dim=_NOT_GIVEN, keepdim=None, correction=None, unbiased=None):
+    """Variance over ``axis``, two-pass: Σ(x − mean)² / (m − ddof), for m elements per result.
+
+    NumPy's words divide by m (``ddof=0``) unless ``ddof`` says otherwise. PyTorch's
+    (``dim``, ``keepdim``, ``correction``, ``unbiased``) divide by m − 1 (``correction=1``) unless ``correction`` or ``unbiased`` (True is 1,
+    False is 0) says otherwise; ``var(correction=0)`` without ``dim`` is over all elements.
+
+    >>> from tinygrad_bn import Tensor
+    >>> x = Tensor([0.0, 1.0, 2.0, 3.0, 4.0])  # Σ(x − mean)² = 10
+    >>> x.var(0).item(), x.var(dim=0).item(), x.var(unbiased=False).item()
+    (2.0, 2.5, 2.0)
+    """
+    ddof = _ddof(ddof, dim, keepdim, correction, unbiased)
+    axis, keepdims = _axis_words("var", axis, keepdims, dim, keepdim)
     axes = normalize_axes(axis, x.ndim)
     count = math.prod(x.shape[a] for a in axes)
     centred = x - x.mean(axes, keepdims=True)
     return (centred * centred).sum(axes, keepdims=keepdims) / (count - ddof)
+
+
+def _ddof(ddof, dim, keepdim, correction, unbiased):
+    """What :func:`var` subtracts from the count: NumPy's ``ddof`` (0 by default), or
+    PyTorch's correction (1 by default) once one of PyTorch's words is given."""
+    given = [] if dim is _NOT_GIVEN else [f"dim={dim!r}"]
+    given += [f"{word}={value!r}" for word, value in
+              (("keepdim", keepdim), ("correction", correction), ("unbiased", unbiased)) if value is not None]
+    if ddof is not None:
+        if given:
+            raise TypeError(
+                f"var() got NumPy's ddof={ddof!r} together with PyTorch's {', '.join(given)}; "
+                "write var(axis=..., ddof=...) or var(dim=..., correction=...)"
+            )
+        return ddof
+    if correction is not None and unbiased is not None:
+        raise TypeError(
+            f"var() got both correction={correction!r} and unbiased={unbiased!r}; "
+            "give one (unbiased=True is correction=1, unbiased=False is correction=0)"
+        )
+    if unbiased is not None:
+        return 1 if unbiased else 0
+    if correction is not None:
+        return correction
+    return 1 if _pytorch_words(dim, keepdim) else 0
 
 
 def logsumexp(x, axis=-1, keepdims=False):
