@@ -268,8 +268,9 @@ def var(x, axis=None, keepdims=None, ddof=None, *, dim=_NOT_GIVEN, keepdim=None,
     """Variance over ``axis``, two-pass: Σ(x − mean)² / (m − ddof), for m elements per result.
 
     NumPy's words divide by m (``ddof=0``) unless ``ddof`` says otherwise. PyTorch's
-    (``dim``, ``keepdim``, ``correction``, ``unbiased``) divide by m − 1 (``correction=1``) unless ``correction`` or ``unbiased`` (True is 1,
-    False is 0) says otherwise; ``var(correction=0)`` without ``dim`` is over all elements.
+    (``dim``, ``keepdim``, ``correction``, ``unbiased``) divide by m − 1
+    (``correction=1``) unless ``correction`` or ``unbiased`` (True is 1, False is 0)
+    says otherwise; ``var(correction=0)`` without ``dim`` is over all elements.
 
     >>> from tinygrad_bn import Tensor
     >>> x = Tensor([0.0, 1.0, 2.0, 3.0, 4.0])  # Σ(x − mean)² = 10
