@@ -152,7 +152,7 @@ def reduction_cases(name, sampler, torch_reduce):
     return [
         OpCase(
             name,
-            lambda x, axis=axis, keepdims=keepdims: getattr(x, name)(axis, keepdims),
+            lambda x, axis=axis, keepdims=keepdims: getattr(x, name)(axis=axis, keepdims=keepdims),
             (((2, 3, 4), sampler),),
             lambda x, axis=axis, keepdims=keepdims: torch_reduce(x, _dims(axis), keepdims),
             f"axis={axis},keepdims={keepdims}",

@@ -4,6 +4,8 @@ the positions of extremes (argmax, argmin), which carry no gradient.
 The reductions take NumPy's words (``axis``, ``keepdims``, ``ddof``) with NumPy's
 meaning, and PyTorch's (``dim``, ``keepdim``, ``correction``, ``unbiased``) with
 PyTorch's: ``max(dim=d)`` is (values, indices), ``var(dim=d)`` divides by m − 1.
+A position is NumPy's ``axis``, except in ``max`` and ``min``, where it is PyTorch's
+``dim``: ``x.max(1)[1]``, PyTorch's idiom for the indices, means the indices here too.
 """
 
 from __future__ import annotations
@@ -171,32 +173,34 @@ def mean(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):
     return _reduce(Mean, x, *_axis_words("mean", axis, keepdims, dim, keepdim))
 
 
-def max(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):  # noqa: A001 - the method's name
-    """Maximum over ``axis`` (all axes by default); tied maxima share the gradient.
+def max(x, dim=_NOT_GIVEN, keepdim=None, *, axis=None, keepdims=None):  # noqa: A001 - the method's name
+    """PyTorch's ``max``: given a dimension (one int, by position or as ``dim``),
+    :class:`Extremes` ``(values, indices)`` along it, the gradient going to the first
+    of tied maxima; given none, the maximum of all elements.
 
-    With PyTorch's ``dim`` (one int) or ``keepdim`` it is PyTorch's ``max``:
-    :class:`Extremes` ``(values, indices)`` along ``dim`` (or the positional axis),
-    the gradient going to the first of tied maxima.
+    NumPy's keywords give NumPy's ``max``: the values alone over ``axis`` (an int or
+    a tuple), tied maxima sharing the gradient (PyTorch's ``amax``).
 
     >>> from tinygrad_bn import Tensor
     >>> x = Tensor([[1.0, 5.0, 5.0], [7.0, 0.0, 2.0]])
-    >>> x.max(axis=1).tolist()
-    [5.0, 7.0]
-    >>> values, indices = x.max(dim=1)
+    >>> values, indices = x.max(1)
     >>> values.tolist(), indices.tolist()
     ([5.0, 7.0], [1, 0])
-    >>> x.max(1, keepdim=True).indices.tolist()
+    >>> x.max(dim=1, keepdim=True).indices.tolist()
     [[1], [0]]
+    >>> x.max(axis=1).tolist(), x.max().item()
+    ([5.0, 7.0], 7.0)
     """
     return _largest("max", x, axis, keepdims, dim, keepdim)
 
 
-def min(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):  # noqa: A001 - the method's name
-    """Minimum over ``axis``, as :func:`max`: the maximum of −x, negated.
+def min(x, dim=_NOT_GIVEN, keepdim=None, *, axis=None, keepdims=None):  # noqa: A001 - the method's name
+    """The minimum, as :func:`max`: the maximum of −x, negated.
 
     >>> from tinygrad_bn import Tensor
-    >>> Tensor([[1.0, 5.0, 1.0], [7.0, 0.0, 2.0]]).min(dim=1).indices.tolist()
-    [0, 1]
+    >>> x = Tensor([[1.0, 5.0, 1.0], [7.0, 0.0, 2.0]])
+    >>> x.min(1).indices.tolist(), x.min(axis=1).tolist()
+    ([0, 1], [1.0, 0.0])
     """
     largest = _largest("min", -x, axis, keepdims, dim, keepdim)
     if isinstance(largest, Extremes):
@@ -230,8 +234,8 @@ def _one_dim(name: str, dim) -> int:
         return operator.index(dim)
     except TypeError:
         raise TypeError(
-            f"{name}(dim=...) takes one int dim, as in PyTorch; got {dim!r}. "
-            "For the values alone, over any axes, give axis= instead"
+            f"{name}(dim) takes one int dim, as in PyTorch; got {dim!r}. "
+            f"For the values alone, over any axes, write {name}(axis=...)"
         ) from None
 
 
@@ -312,7 +316,7 @@ def _ddof(ddof, dim, keepdim, correction, unbiased):
 
 def logsumexp(x, axis=-1, keepdims=False):
     """log Σ exp(x), shifted by the maximum so that it never overflows."""
-    shift = x.max(axis, keepdims=True).detach()
+    shift = x.max(axis=axis, keepdims=True).detach()
     total = (x - shift).exp().sum(axis, keepdims=True)
     result = total.log() + shift
     return result if keepdims else result.reshape(_squeezed(result.shape, normalize_axes(axis, x.ndim)))
