@@ -190,7 +190,7 @@ REDUCE = [
     *reduction_cases("max", distinct, _torch_max),
     *reduction_cases("min", distinct, _torch_min),
     *reduction_cases("var", normal, lambda x, dims, keep: x.var(dim=dims, keepdim=keep, correction=0)),
-    OpCase("var", lambda x: x.var((0, 2), keepdims=True, ddof=1), (((2, 3, 4), normal),),
+    OpCase("var", lambda x: x.var(axis=(0, 2), keepdims=True, ddof=1), (((2, 3, 4), normal),),
            lambda x: x.var(dim=(0, 2), keepdim=True, correction=1), "ddof=1"),
     *pytorch_word_cases("sum", normal, {"dim": (0, -1), "keepdim": True}, {"dim": ()}),
     *pytorch_word_cases("mean", normal, {"dim": 1}),

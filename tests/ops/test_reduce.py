@@ -201,13 +201,23 @@ def test_a_0d_tensor_has_its_own_max_and_index():
     assert x.grad.item() == 1.0
 
 
-@pytest.mark.parametrize("method", ["sum", "mean", "var"])
+@pytest.mark.parametrize("method", ["sum", "mean"])
 @pytest.mark.parametrize("keywords", [{}, {"keepdims": True}])
-def test_positional_axes_keep_numpy_meaning(method, keywords):
+def test_a_position_is_the_axis_where_numpy_and_pytorch_agree(method, keywords):
     result = getattr(Tensor(X), method)(1, **keywords)
     expected = getattr(numpy, method)(X, axis=1, **keywords)
     assert isinstance(result, Tensor) and result.shape == expected.shape
-    numpy.testing.assert_allclose(result.numpy(), expected)  # var divides by m
+    numpy.testing.assert_allclose(result.numpy(), expected)
+
+
+@pytest.mark.parametrize("call", [(), (1,), ((0, 2),), (-1, False), (0, True, True)])
+def test_var_without_keywords_is_pytorchs(call):
+    """``x.var()`` and ``x.var(d)`` divide by m − 1, as PyTorch's ``var(dim, unbiased, keepdim)``;
+    ``axis=`` gives NumPy's m, also for ``axis=None``."""
+    torch = pytest.importorskip("torch")
+    numpy.testing.assert_allclose(Tensor(X).var(*call).numpy(), torch.from_numpy(X).var(*call).numpy())
+    axis = call[0] if call else None
+    numpy.testing.assert_allclose(Tensor(X).var(axis=axis).numpy(), numpy.var(X, axis=axis))
 
 
 @pytest.mark.parametrize("method", ["max", "min"])
@@ -254,7 +264,7 @@ def test_max_with_dim_runs_on_the_device(strict_cuda):
     (lambda x: x.max(dim=(0, 1)), r"max\(dim\) takes one int dim, as in PyTorch; got \(0, 1\)\. .* max\(axis=...\)"),
     (lambda x: x.min(dim=1.0), r"min\(dim\) takes one int dim"),
     (lambda x: x.var(dim=0, ddof=1), r"var\(\) got NumPy's ddof=1 together with PyTorch's dim=0"),
-    (lambda x: x.var(0, ddof=0, correction=1), r"ddof=0 together with PyTorch's correction=1"),
+    (lambda x: x.var(0, ddof=0, correction=1), r"ddof=0 together with PyTorch's dim=0, correction=1"),
     (lambda x: x.var(ddof=1, unbiased=True), r"ddof=1 together with PyTorch's unbiased=True"),
     (lambda x: x.var(correction=1, unbiased=False), r"both correction=1 and unbiased=False; give one"),
     (lambda x: x.sum(dims=1), "unexpected keyword argument 'dims'"),

@@ -4,8 +4,10 @@ the positions of extremes (argmax, argmin), which carry no gradient.
 The reductions take NumPy's words (``axis``, ``keepdims``, ``ddof``) with NumPy's
 meaning, and PyTorch's (``dim``, ``keepdim``, ``correction``, ``unbiased``) with
 PyTorch's: ``max(dim=d)`` is (values, indices), ``var(dim=d)`` divides by m − 1.
-A position is NumPy's ``axis``, except in ``max`` and ``min``, where it is PyTorch's
-``dim``: ``x.max(1)[1]``, PyTorch's idiom for the indices, means the indices here too.
+Where the two disagree on a call without keywords — ``max``, ``min`` and ``var`` —
+the call means PyTorch's: ``x.max(1)[1]``, PyTorch's idiom for the indices, is the
+indices here too, and ``x.var()`` divides by m − 1. Where they agree (``sum``,
+``mean``, ``argmax``), a position is the axis either way.
 """
 
 from __future__ import annotations
@@ -268,30 +270,31 @@ def _position(name: str, x, axis, keepdims):
     return constant(find(x.data, axis=axis, keepdims=keepdims).astype("int64"), x)
 
 
-def var(x, axis=None, keepdims=None, ddof=None, *, dim=_NOT_GIVEN, keepdim=None, correction=None, unbiased=None):
-    """Variance over ``axis``, two-pass: Σ(x − mean)² / (m − ddof), for m elements per result.
+def var(x, dim=_NOT_GIVEN, unbiased=None, keepdim=None, *, correction=None, axis=_NOT_GIVEN, keepdims=None, ddof=None):
+    """Variance, two-pass: Σ(x − mean)² / (m − correction), for m elements per result.
 
-    NumPy's words divide by m (``ddof=0``) unless ``ddof`` says otherwise. PyTorch's
-    (``dim``, ``keepdim``, ``correction``, ``unbiased``) divide by m − 1
-    (``correction=1``) unless ``correction`` or ``unbiased`` (True is 1, False is 0)
-    says otherwise; ``var(correction=0)`` without ``dim`` is over all elements.
+    As PyTorch's ``var(dim, unbiased, keepdim)``, over ``dim`` (all elements by
+    default), dividing by m − 1 unless ``correction`` or ``unbiased`` (True is 1,
+    False is 0) says otherwise. NumPy's keywords (``axis``, ``keepdims``, ``ddof``)
+    alone give NumPy's ``var``, dividing by m unless ``ddof`` says otherwise.
 
     >>> from tinygrad_bn import Tensor
     >>> x = Tensor([0.0, 1.0, 2.0, 3.0, 4.0])  # Σ(x − mean)² = 10
-    >>> x.var(0).item(), x.var(dim=0).item(), x.var(unbiased=False).item()
-    (2.0, 2.5, 2.0)
+    >>> x.var().item(), x.var(0, correction=0).item(), x.var(axis=0).item()
+    (2.5, 2.0, 2.0)
     """
-    ddof = _ddof(ddof, dim, keepdim, correction, unbiased)
-    axis, keepdims = _axis_words("var", axis, keepdims, dim, keepdim)
+    numpy_words = axis is not _NOT_GIVEN or keepdims is not None
+    ddof = _ddof(ddof, dim, keepdim, correction, unbiased, numpy_words)
+    axis, keepdims = _axis_words("var", None if axis is _NOT_GIVEN else axis, keepdims, dim, keepdim)
     axes = normalize_axes(axis, x.ndim)
     count = math.prod(x.shape[a] for a in axes)
     centred = x - x.mean(axes, keepdims=True)
     return (centred * centred).sum(axes, keepdims=keepdims) / (count - ddof)
 
 
-def _ddof(ddof, dim, keepdim, correction, unbiased):
-    """What :func:`var` subtracts from the count: NumPy's ``ddof`` (0 by default), or
-    PyTorch's correction (1 by default) once one of PyTorch's words is given."""
+def _ddof(ddof, dim, keepdim, correction, unbiased, numpy_words: bool):
+    """What :func:`var` subtracts from the count: PyTorch's correction (1 by default),
+    or NumPy's ``ddof`` (0 by default) when only NumPy's words are given."""
     given = [] if dim is _NOT_GIVEN else [f"dim={dim!r}"]
     given += [f"{word}={value!r}" for word, value in
               (("keepdim", keepdim), ("correction", correction), ("unbiased", unbiased)) if value is not None]
@@ -311,7 +314,7 @@ def _ddof(ddof, dim, keepdim, correction, unbiased):
         return 1 if unbiased else 0
     if correction is not None:
         return correction
-    return 1 if _pytorch_words(dim, keepdim) else 0
+    return 0 if numpy_words and not _pytorch_words(dim, keepdim) else 1
 
 
 def logsumexp(x, axis=-1, keepdims=False):
