@@ -1,9 +1,10 @@
-"""batch_norm (both implementations) against PyTorch's F.batch_norm, and its errors."""
+"""batch_norm (both implementations) against PyTorch's F.batch_norm, to second order, and its errors."""
 
 import numpy as np
 import pytest
 
 from tinygrad_bn import Tensor, no_grad
+from tinygrad_bn.autograd import grad
 from tinygrad_bn.batchnorm import IMPLEMENTATIONS, batch_norm
 
 torch = pytest.importorskip("torch")
@@ -133,3 +134,45 @@ def test_batch_norm_is_a_tensor_method():
     x = Tensor(data)
     np.testing.assert_array_equal(x.batch_norm(training=True).numpy(),
                                   batch_norm(x, None, None, training=True).numpy())
+
+
+def _second_order(d, v, batch_norm_fn, grad_fn, tensor, training):
+    """First-order gradients of ⟨y, dy⟩ and the gradients of ⟨v, those gradients⟩ with
+    respect to (x, γ, β, dy), in one framework given as its batch_norm, grad and tensor."""
+    x, weight, bias, dy = (tensor(d[key]) for key in ("x", "weight", "bias", "dy"))
+    running = tensor(d["running_mean"], grad=False), tensor(d["running_var"], grad=False)
+    y = batch_norm_fn(x, *running, weight, bias, training=training)
+    first = grad_fn([y], [x, weight, bias], [dy], create_graph=True)
+    inner = sum((g * w).sum() for g, w in zip(first, (tensor(a, grad=False) for a in v)))
+    second = grad_fn([inner], [x, weight, bias, dy], None, create_graph=False)
+    return [g.detach().numpy() for g in (*first, *second)]
+
+
+@pytest.mark.parametrize("impl", IMPLEMENTATIONS)
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("training", [True, False])
+def test_second_order_matches_pytorchs_double_backward(impl, shape, training):
+    """Hessian-vector products of BN against PyTorch's batchnorm_double_backward, in float64."""
+    rng = np.random.default_rng(7)
+    d = _data(shape, "float64", rng)
+    v = [rng.standard_normal(shape), rng.standard_normal(shape[1]), rng.standard_normal(shape[1])]
+
+    def ours_grad(outputs, inputs, grads, create_graph):
+        found = grad(outputs, inputs, grads, create_graph=create_graph, allow_unused=True)
+        return [Tensor(np.zeros(t.shape)) if g is None else g for g, t in zip(found, inputs)]
+
+    def torch_grad(outputs, inputs, grads, create_graph):
+        found = torch.autograd.grad(outputs, inputs, grads, create_graph=create_graph, allow_unused=True)
+        return [torch.zeros_like(t) if g is None else g for g, t in zip(found, inputs)]
+
+    ours = _second_order(
+        d, v, lambda *a, **k: batch_norm(*a, **k, impl=impl), ours_grad,
+        lambda a, grad=True: Tensor(a.copy(), requires_grad=grad), training,
+    )
+    theirs = _second_order(
+        d, v, torch.nn.functional.batch_norm, torch_grad,
+        lambda a, grad=True: torch.tensor(a, requires_grad=grad), training,
+    )
+    names = ["dx", "dweight", "dbias", "d2/dx", "d2/dweight", "d2/dbias", "d2/ddy"]
+    for name, a, b in zip(names, ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b, err_msg=name, **TOLERANCE["float64"])
