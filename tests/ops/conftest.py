@@ -3,8 +3,9 @@ PyTorch-parity and device tests of this folder (a test asking for ``op_case`` ru
 once per case).
 
 Inputs are drawn away from kinks by construction: ``abs`` and ``relu`` never see 0,
-``max``/``min`` never see ties, ``maximum``/``minimum`` never see equal pairs, and
-``log``, ``sqrt`` and ``pow`` bases stay positive.
+``max``/``min`` never see ties, ``maximum``/``minimum`` never see equal pairs,
+``clamp`` never sees a bound, and ``log``, ``sqrt`` and ``pow`` bases stay positive.
+``prod`` has no kinks, so it sees zeros: one and two in a row.
 """
 
 from __future__ import annotations
@@ -38,6 +39,11 @@ def distinct(rng, shape):
     return (rng.permutation(size) * 0.3 + rng.uniform(-0.05, 0.05, size)).reshape(shape) - 0.15 * size
 
 
+def distinct_magnitudes(rng, shape):
+    """Values of either sign whose magnitudes are at least 0.2 apart: no ties for max |x|."""
+    return rng.choice([-1.0, 1.0], shape) * (distinct(rng, shape) + 0.15 * int(numpy.prod(shape)) + 0.5)
+
+
 def odd_lattice(rng, shape):
     """Near odd multiples of 0.25; never within 0.15 of an :func:`even_lattice` value."""
     return 0.5 * rng.integers(-3, 3, shape) + 0.25 + rng.uniform(-0.05, 0.05, shape)
@@ -45,6 +51,13 @@ def odd_lattice(rng, shape):
 
 def even_lattice(rng, shape):
     return 0.5 * rng.integers(-3, 3, shape) + rng.uniform(-0.05, 0.05, shape)
+
+
+def every_third_zero(rng, shape):
+    """:func:`away_from_zero` with every third element (in C order) set to 0."""
+    x = away_from_zero(rng, shape)
+    x.reshape(-1)[::3] = 0.0
+    return x
 
 
 SAME = object()  # OpCase.torch_fn: the case's own fn works on torch tensors too
@@ -118,6 +131,7 @@ ELEMENTWISE = [
     OpCase("pow", lambda x: x**0.5, (((2, 3), positive),), SAME, "x**0.5"),
     OpCase("pow", lambda x: x**-1.5, (((2, 3), positive),), SAME, "x**-1.5"),
     OpCase("pow", lambda x: 2.0**x, (((2, 3), normal),), SAME, "2.0**x"),
+    OpCase("pow", lambda a, b: a.pow(b), (((2, 3), positive), ((3,), normal)), SAME, "method"),
     OpCase("where", lambda a, b: tg.where(MASK, a, b), (((2, 3), normal), ((2, 3), normal)),
            lambda a, b: _torch().where(_torch().from_numpy(MASK), a, b)),
     OpCase("where", lambda a, b: tg.where(MASK, a, b), (((2, 3), normal), ((3,), normal)),
@@ -128,6 +142,16 @@ ELEMENTWISE = [
            lambda a, b: _torch().where(a > 0.0, a, b), "tensor condition"),
     OpCase("maximum", lambda x: tg.maximum(x, 0.1), (((2, 3), away_from_zero),),
            lambda x: _torch().clamp(x, min=0.1), "scalar"),
+    OpCase("clamp", lambda x: x.clamp(-0.5, 0.5), (((2, 3), odd_lattice),), SAME),
+    OpCase("clamp", lambda x: x.clamp(min=-0.5), (((2, 3), odd_lattice),), SAME, "min"),
+    OpCase("clip", lambda x: x.clip(max=0.5), (((2, 3), odd_lattice),), SAME, "max"),
+    OpCase("clamp", lambda x, low, high: x.clamp(low, high),
+           (((2, 3), odd_lattice), ((3,), even_lattice), ((2, 1), even_lattice)), SAME, "tensor bounds"),
+    OpCase("masked_fill", lambda x: x.masked_fill(Tensor(MASK, device=x.device), 0.5), (((2, 3), normal),),
+           lambda x: x.masked_fill(_torch().from_numpy(MASK), 0.5)),
+    OpCase("masked_fill", lambda x, v: x.masked_fill(Tensor(MASK[0], device=x.device), v),
+           (((2, 3), normal), ((), normal)), lambda x, v: x.masked_fill(_torch().from_numpy(MASK[0]), v),
+           "broadcast mask, tensor value"),
     OpCase("neg", lambda x: -x, (((2, 3), normal),), SAME),
     OpCase("exp", lambda x: x.exp(), (((2, 3), normal),), SAME),
     OpCase("log", lambda x: x.log(), (((2, 3), positive),), SAME),
@@ -208,6 +232,17 @@ REDUCE = [
     OpCase("log_softmax", lambda x: x.log_softmax(0), (((2, 3), normal),),
            lambda x: x.log_softmax(dim=0), "axis=0"),
     OpCase("softmax", lambda x: x.softmax(1), (((2, 3, 4), normal),), lambda x: x.softmax(dim=1), "axis=1"),
+    *pytorch_word_cases("softmax", normal, {"dim": 0}),
+    *pytorch_word_cases("log_softmax", normal, {"dim": -2}),
+    OpCase("std", lambda x: x.std(axis=(0, 2), keepdims=True), (((2, 3, 4), normal),),
+           lambda x: x.std(dim=(0, 2), keepdim=True, correction=0), "axis=(0,2),keepdims=True"),
+    *pytorch_word_cases("std", normal, {}, {"dim": -1, "unbiased": False}),
+    OpCase("prod", lambda x: x.prod(), (((2, 3), away_from_zero),), SAME),
+    OpCase("prod", lambda x: x.prod(1), (((3, 4), every_third_zero),), SAME, "zeros,dim=1"),
+    OpCase("prod", lambda x: x.prod(dim=0, keepdim=True), (((3, 4), every_third_zero),), SAME,
+           "zeros,dim=0,keepdim=True"),
+    OpCase("prod", lambda x: x.prod(axis=(0, 2)), (((2, 5, 3), every_third_zero),),
+           lambda x: x.prod(2).prod(0), "zeros,axis=(0,2)"),
 ]
 
 # Shapes -----------------------------------------------------------------------------
@@ -248,6 +283,8 @@ SHAPE = [
            lambda x: x[_torch().from_numpy(MASK)], "mask"),
     OpCase("getitem", lambda x: x[x > 0.0], (((2, 3), away_from_zero),), SAME, "tensor mask"),
     OpCase("getitem", lambda x: x[None, ..., 1], (((2, 3, 4), normal),), SAME, "None and Ellipsis"),
+    OpCase("t", lambda x: x.t(), (((2, 3), normal),), SAME),
+    OpCase("clone", lambda x: x.clone(), (((2, 3), normal),), SAME),
     OpCase("concatenate", lambda a, b, c: tg.concatenate([a, b, c], axis=1),
            (((2, 3), normal), ((2, 1), normal), ((2, 2), normal)), lambda a, b, c: _cat([a, b, c], 1)),
     OpCase("concatenate", lambda a, b: tg.concatenate([a, b]), (((1, 3), normal), ((2, 3), normal)),
@@ -273,7 +310,12 @@ MATMUL_SHAPES = [
 ]
 
 LINALG = [
-    OpCase("matmul", lambda a, b: a @ b, ((a, normal), (b, normal)), SAME) for a, b in MATMUL_SHAPES
+    *(OpCase("matmul", lambda a, b: a @ b, ((a, normal), (b, normal)), SAME) for a, b in MATMUL_SHAPES),
+    OpCase("norm", lambda x: x.norm(), (((2, 3, 4), normal),), SAME),
+    OpCase("norm", lambda x: x.norm(2, dim=1), (((2, 3, 4), normal),), SAME, "p=2,dim=1"),
+    OpCase("norm", lambda x: x.norm(1, dim=(0, 2), keepdim=True), (((2, 3, 4), away_from_zero),), SAME,
+           "p=1,dim=(0,2),keepdim=True"),
+    OpCase("norm", lambda x: x.norm(float("inf"), dim=-1), (((3, 4), distinct_magnitudes),), SAME, "p=inf,dim=-1"),
 ]
 
 ALL = ELEMENTWISE + REDUCE + SHAPE + LINALG

@@ -1,9 +1,11 @@
-"""Matrix multiplication: NumPy's shape rules and errors that name both shapes."""
+"""Matrix multiplication: NumPy's shape rules and errors that name both shapes. Norms:
+PyTorch's gradient where x = 0, and the orders there are."""
 
 import numpy
 import pytest
 
 from tinygrad_bn import Tensor
+from tinygrad_bn.autograd import grad
 
 
 @pytest.mark.parametrize("a, b", [((3,), (3,)), ((3,), (3, 2)), ((2, 3), (3,)), ((4, 1, 2, 3), (5, 3, 2))])
@@ -31,3 +33,33 @@ def test_matmul_with_a_host_array_on_either_side():
     v = numpy.array([1.0, 1.0], dtype="float32")
     assert (m @ v).tolist() == [3.0, 7.0]
     assert (v @ m).tolist() == [4.0, 6.0]
+
+
+ZERO_ROW = numpy.array([[0.0, 0.0, 0.0], [3.0, -4.0, 0.0]])
+
+
+@pytest.mark.parametrize("p", [2, "fro", 1, float("inf")])
+@pytest.mark.parametrize("dim", [None, 1])
+def test_norm_at_zero_has_pytorchs_zero_gradient(p, dim):
+    torch = pytest.importorskip("torch")
+    data = ZERO_ROW if dim is not None else numpy.zeros((2, 3))
+    x, expected_x = Tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    y, expected = x.norm(p, dim=dim), expected_x.norm(p, dim=dim)
+    numpy.testing.assert_allclose(y.numpy(), expected.detach().numpy(), rtol=1e-15)
+    (dx,) = grad(y.sum(), [x])
+    (expected_dx,) = torch.autograd.grad(expected.sum(), [expected_x])
+    assert numpy.isfinite(dx.numpy()).all() and dx.numpy()[0].tolist() == [0.0, 0.0, 0.0]
+    numpy.testing.assert_allclose(dx.numpy(), expected_dx.numpy(), rtol=1e-15)
+
+
+def test_norm_at_zero_has_a_zero_second_derivative():
+    x = Tensor(numpy.zeros(3), requires_grad=True)
+    (dx,) = grad(x.norm(), [x], create_graph=True)
+    (ddx,) = grad((dx * Tensor(numpy.array([1.0, -2.0, 0.5]))).sum(), [x])
+    assert ddx.tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("p", ["nuc", 3, 0, -float("inf")])
+def test_norm_names_the_orders_it_supports(p):
+    with pytest.raises(ValueError, match=rf"norm supports p = 2 \(or 'fro'\), 1 and inf .*, got p={p!r}"):
+        Tensor(numpy.ones((2, 3))).norm(p)

@@ -1,5 +1,6 @@
 """Reductions: shapes, axis errors, ties, the stability of the log-sum-exp family, the
-positions of extremes, and PyTorch's keywords with PyTorch's meaning."""
+positions of extremes, products with zeros, truth reductions, and PyTorch's keywords
+with PyTorch's meaning."""
 
 import math
 
@@ -12,7 +13,7 @@ from tinygrad_bn.autograd import grad
 X = numpy.arange(24.0).reshape(2, 3, 4)
 
 
-@pytest.mark.parametrize("method", ["sum", "mean", "max", "min", "var"])
+@pytest.mark.parametrize("method", ["sum", "mean", "max", "min", "var", "std", "prod"])
 @pytest.mark.parametrize("axis", [None, 0, -1, (0, 2)])
 @pytest.mark.parametrize("keepdims", [False, True])
 def test_reductions_match_numpy(method, axis, keepdims):
@@ -175,15 +176,16 @@ def test_max_and_min_with_dim_are_values_and_indices_as_in_pytorch(method, shape
     _assert_equal(dx, expected_dx)  # all of it to the element at indices
 
 
+@pytest.mark.parametrize("method", ["var", "std"])
 @pytest.mark.parametrize("words", [
     {"dim": 1}, {"dim": -1, "correction": 0}, {"dim": (0, 2), "unbiased": False, "keepdim": True},
     {"dim": 0, "unbiased": True}, {"dim": 2, "correction": 2}, {"correction": 0}, {"unbiased": False},
     {"unbiased": True}, {"correction": 1, "keepdim": True}, {"dim": ()},
 ])
-def test_var_with_pytorch_keywords_divides_as_pytorch(words):
+def test_var_and_std_with_pytorch_keywords_divide_as_pytorch(method, words):
     torch = pytest.importorskip("torch")
     data = numpy.random.default_rng(0).standard_normal((2, 3, 4))
-    _assert_equal(Tensor(data).var(**words), torch.tensor(data).var(**words))
+    _assert_equal(getattr(Tensor(data), method)(**words), getattr(torch.tensor(data), method)(**words))
 
 
 @pytest.mark.parametrize("method", ["sum", "mean", "var"])
@@ -210,14 +212,16 @@ def test_a_position_is_the_axis_where_numpy_and_pytorch_agree(method, keywords):
     numpy.testing.assert_allclose(result.numpy(), expected)
 
 
+@pytest.mark.parametrize("method", ["var", "std"])
 @pytest.mark.parametrize("call", [(), (1,), ((0, 2),), (-1, False), (0, True, True)])
-def test_var_without_keywords_is_pytorchs(call):
+def test_var_and_std_without_keywords_are_pytorchs(method, call):
     """``x.var()`` and ``x.var(d)`` divide by m − 1, as PyTorch's ``var(dim, unbiased, keepdim)``;
-    ``axis=`` gives NumPy's m, also for ``axis=None``."""
+    ``axis=`` gives NumPy's m, also for ``axis=None``. So does ``std``."""
     torch = pytest.importorskip("torch")
-    numpy.testing.assert_allclose(Tensor(X).var(*call).numpy(), torch.from_numpy(X).var(*call).numpy())
+    ours, theirs = getattr(Tensor(X), method), getattr(torch.from_numpy(X), method)
+    numpy.testing.assert_allclose(ours(*call).numpy(), theirs(*call).numpy())
     axis = call[0] if call else None
-    numpy.testing.assert_allclose(Tensor(X).var(axis=axis).numpy(), numpy.var(X, axis=axis))
+    numpy.testing.assert_allclose(ours(axis=axis).numpy(), getattr(numpy, method)(X, axis=axis))
 
 
 @pytest.mark.parametrize("method", ["max", "min"])
@@ -267,6 +271,13 @@ def test_max_with_dim_runs_on_the_device(strict_cuda):
     (lambda x: x.var(0, ddof=0, correction=1), r"ddof=0 together with PyTorch's dim=0, correction=1"),
     (lambda x: x.var(ddof=1, unbiased=True), r"ddof=1 together with PyTorch's unbiased=True"),
     (lambda x: x.var(correction=1, unbiased=False), r"both correction=1 and unbiased=False; give one"),
+    (lambda x: x.std(dim=0, ddof=1), r"std\(\) got NumPy's ddof=1 together with PyTorch's dim=0; write std\(axis"),
+    (lambda x: x.std(correction=0, unbiased=True), r"std\(\) got both correction=0 and unbiased=True"),
+    (lambda x: x.softmax(1, dim=1), r"softmax\(\) got both axis=1 and dim=1; give one"),
+    (lambda x: x.log_softmax(axis=0, dim=-1), r"log_softmax\(\) got both axis=0 and dim=-1"),
+    (lambda x: x.prod(keepdims=True, keepdim=True), r"prod\(\) got both keepdims=True and keepdim=True"),
+    (lambda x: x.all(axis=0, dim=0), r"all\(\) got both axis=0 and dim=0"),
+    (lambda x: x.any(0, dim=1), r"any\(\) got both axis=0 and dim=1"),
     (lambda x: x.sum(dims=1), "unexpected keyword argument 'dims'"),
     (lambda x: x.max(dim=1, keepdims_=True), "unexpected keyword argument 'keepdims_'"),
     (lambda x: x.var(dim=0, bias=True), "unexpected keyword argument 'bias'"),
@@ -282,3 +293,76 @@ def test_max_with_dim_of_an_empty_axis_is_rejected(method):
         getattr(Tensor(numpy.ones((0, 3))), method)(dim=0)
     values, indices = getattr(Tensor(numpy.ones((0, 3))), method)(dim=1)  # PyTorch's empty results
     assert values.shape == indices.shape == (0,)
+
+
+# std, softmax's dim, prod, all and any ------------------------------------------------
+
+
+def test_std_where_the_values_agree_has_pytorchs_zero_gradient():
+    torch = pytest.importorskip("torch")
+    data = numpy.array([[2.0, 2.0, 2.0], [1.0, 2.0, 4.0]])  # row 0 has no spread
+    x, expected_x = Tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    (dx,) = grad(x.std(dim=1).sum(), [x])
+    (expected_dx,) = torch.autograd.grad(expected_x.std(dim=1).sum(), [expected_x])
+    assert dx.tolist()[0] == [0.0, 0.0, 0.0]
+    _assert_equal(dx, expected_dx)
+
+
+def test_std_of_constant_values_has_a_zero_second_derivative():
+    x = Tensor(numpy.full(4, 3.0), requires_grad=True)
+    (dx,) = grad(x.std(), [x], create_graph=True)
+    (ddx,) = grad((dx * Tensor([1.0, -2.0, 0.5, 3.0], dtype="float64")).sum(), [x])
+    assert dx.tolist() == [0.0] * 4 and ddx.tolist() == [0.0] * 4
+
+
+@pytest.mark.parametrize("method", ["softmax", "log_softmax"])
+def test_softmax_takes_pytorchs_dim_and_defaults_to_the_last_axis(method):
+    x = Tensor(X)
+    numpy.testing.assert_array_equal(getattr(x, method)(dim=0).numpy(), getattr(x, method)(0).numpy())
+    numpy.testing.assert_array_equal(getattr(x, method)().numpy(), getattr(x, method)(axis=-1).numpy())
+    assert not numpy.allclose(getattr(x, method)(dim=0).numpy(), getattr(x, method)().numpy())
+
+
+@pytest.mark.parametrize("values", [[2.0, 3.0, 4.0], [2.0, 0.0, 4.0], [0.0, 3.0, 0.0], [0.0, 0.0, 0.0]])
+def test_prod_gradient_is_the_product_of_the_others_also_with_zeros(values):
+    x = Tensor(values, dtype="float64", requires_grad=True)
+    x.prod().backward()
+    others = [math.prod(v for j, v in enumerate(values) if j != i) for i in range(len(values))]
+    assert x.grad.tolist() == others
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 8, 9])
+def test_prod_of_any_length_matches_numpy(n):
+    data = numpy.linspace(0.5, 1.5, 2 * n).reshape(2, n)
+    x = Tensor(data, requires_grad=True)
+    y = x.prod(1)
+    numpy.testing.assert_allclose(y.numpy(), data.prod(1), rtol=1e-14)
+    y.sum().backward()
+    numpy.testing.assert_allclose(x.grad.numpy(), data.prod(1, keepdims=True) / data, rtol=1e-14)
+
+
+def test_prod_of_an_empty_axis_is_one_as_in_pytorch():
+    assert Tensor(numpy.ones((2, 0))).prod(1).tolist() == [1.0, 1.0]
+    assert Tensor(numpy.ones((2, 0))).prod(dim=0, keepdim=True).shape == (1, 0)
+
+
+TRUTH = numpy.array([[[0.0, 1.0, 2.0, 1.0], [1.0, 1.0, 0.5, 3.0], [0.0, 0.0, 0.0, 0.0]],
+                     [[1.0, 2.0, 3.0, 4.0], [0.0, 1.0, 1.0, 1.0], [0.0, 0.0, 7.0, 0.0]]])
+
+
+@pytest.mark.parametrize("method", ["all", "any"])
+@pytest.mark.parametrize("dim", [None, 0, -1, 2, (0, 2)])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_all_and_any_match_pytorch(method, dim, keepdim):
+    torch = pytest.importorskip("torch")
+    result = getattr(Tensor(TRUTH, requires_grad=True), method)(dim=dim, keepdim=keepdim)
+    expected = getattr(torch.from_numpy(TRUTH), method)(dim=dim, keepdim=keepdim)
+    assert result.dtype == bool and not result.requires_grad
+    assert result.shape == tuple(expected.shape) and result.tolist() == expected.tolist()
+    assert getattr(Tensor(TRUTH), method)(axis=dim, keepdims=keepdim).tolist() == result.tolist()
+
+
+def test_all_and_any_run_on_the_device(strict_cuda):
+    x = Tensor(TRUTH, device="cuda")
+    assert x.all(-1).device == x.any().device == "cuda"
+    assert x.all(-1).tolist() == [[False, True, False], [True, False, False]] and x.any().item()

@@ -1,4 +1,4 @@
-"""Shape ops: error messages, repeated indices, casts and their gradients."""
+"""Shape ops: error messages, repeated indices, casts, copies and their gradients."""
 
 import numpy
 import pytest
@@ -60,6 +60,33 @@ def test_dim_and_numel_are_ndim_and_size():
 
 def test_T_reverses_all_axes():
     assert Tensor(numpy.ones((2, 3, 4))).T.shape == (4, 3, 2)
+
+
+@pytest.mark.parametrize("shape", [(), (3,)])
+def test_t_leaves_0d_and_1d_tensors_as_they_are(shape):
+    x = Tensor(numpy.arange(float(numpy.prod(shape))).reshape(shape))
+    assert x.t() is x
+
+
+def test_t_exchanges_the_axes_of_a_matrix():
+    x = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    assert x.t().tolist() == [[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]]
+
+
+def test_t_of_more_than_2_dimensions_points_to_permute_and_swapaxes():
+    problem = r"t\(\) expects .* at most 2 dimensions, got shape \(2, 3, 4\); use permute.*swapaxes"
+    with pytest.raises(ValueError, match=problem):
+        Tensor(numpy.ones((2, 3, 4))).t()
+
+
+def test_clone_copies_the_data_and_stays_in_the_graph():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x.clone()
+    assert y.grad_fn is not None and not numpy.shares_memory(y.data, x.data)
+    y.data[0] = 5.0
+    assert x.tolist() == [1.0, 2.0]
+    (y * 3.0).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
 
 
 def test_broadcast_to_and_sum_to_reject_incompatible_shapes():

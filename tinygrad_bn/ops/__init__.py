@@ -21,10 +21,12 @@ from tinygrad_bn.ops.creation import (
 from tinygrad_bn.ops.elementwise import (
     abs,  # noqa: A004 - the op's name
     add,
+    clamp,
     compare,
     div,
     exp,
     log,
+    masked_fill,
     maximum,
     minimum,
     mul,
@@ -37,8 +39,10 @@ from tinygrad_bn.ops.elementwise import (
     tanh,
     where,
 )
-from tinygrad_bn.ops.linalg import matmul
+from tinygrad_bn.ops.linalg import matmul, norm
 from tinygrad_bn.ops.reduce import (
+    all,  # noqa: A004 - the op's name
+    any,  # noqa: A004 - the op's name
     argmax,
     argmin,
     log_softmax,
@@ -46,13 +50,16 @@ from tinygrad_bn.ops.reduce import (
     max,  # noqa: A004 - the op's name
     mean,
     min,  # noqa: A004 - the op's name
+    prod,
     softmax,
+    std,
     sum,  # noqa: A004 - the op's name
     var,
 )
 from tinygrad_bn.ops.shape import (
     astype,
     broadcast_to,
+    clone,
     concatenate,
     expand,
     flatten,
@@ -64,17 +71,19 @@ from tinygrad_bn.ops.shape import (
     stack,
     sum_to,
     swapaxes,
+    t,
     to,
     transpose,
     unsqueeze,
 )
 
 __all__ = [
-    "abs", "add", "arange", "argmax", "argmin", "astype", "broadcast_to", "concatenate", "div", "exp", "expand",
-    "flatten", "full", "generator", "getitem", "log", "log_softmax", "logsumexp", "manual_seed", "matmul",
-    "max", "maximum", "mean", "min", "minimum", "mul", "neg", "ones", "ones_like", "pad", "permute", "pow",
-    "rand", "randn", "relu", "reshape", "sigmoid", "softmax", "sqrt", "squeeze", "stack", "sub", "sum",
-    "sum_to", "swapaxes", "tanh", "to", "transpose", "unsqueeze", "var", "where", "zeros", "zeros_like",
+    "abs", "add", "all", "any", "arange", "argmax", "argmin", "astype", "broadcast_to", "clamp", "clone",
+    "concatenate", "div", "exp", "expand", "flatten", "full", "generator", "getitem", "log", "log_softmax",
+    "logsumexp", "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "neg",
+    "norm", "ones", "ones_like", "pad", "permute", "pow", "prod", "rand", "randn", "relu", "reshape", "sigmoid",
+    "softmax", "sqrt", "squeeze", "stack", "std", "sub", "sum", "sum_to", "swapaxes", "t", "tanh", "to",
+    "transpose", "unsqueeze", "var", "where", "zeros", "zeros_like",
 ]
 
 
@@ -98,18 +107,19 @@ _METHODS = {
     "__sub__": sub, "__rsub__": _reflected(sub),
     "__mul__": mul, "__rmul__": _reflected(mul),
     "__truediv__": div, "__rtruediv__": _reflected(div),
-    "__pow__": pow, "__rpow__": _reflected(pow),
+    "__pow__": pow, "__rpow__": _reflected(pow), "pow": pow,
     "__matmul__": matmul, "__rmatmul__": _reflected(matmul),
     "__neg__": neg, "__getitem__": getitem,
     "__lt__": _comparison("<"), "__le__": _comparison("<="),
     "__gt__": _comparison(">"), "__ge__": _comparison(">="),
     "__eq__": _comparison("=="), "__ne__": _comparison("!="),
     "exp": exp, "log": log, "sqrt": sqrt, "abs": abs, "tanh": tanh, "sigmoid": sigmoid, "relu": relu,
-    "sum": sum, "mean": mean, "max": max, "min": min, "var": var,
-    "argmax": argmax, "argmin": argmin,
+    "clamp": clamp, "clip": clamp, "masked_fill": masked_fill,
+    "sum": sum, "mean": mean, "prod": prod, "max": max, "min": min, "var": var, "std": std, "norm": norm,
+    "argmax": argmax, "argmin": argmin, "all": all, "any": any,
     "logsumexp": logsumexp, "log_softmax": log_softmax, "softmax": softmax,
     "reshape": reshape, "view": reshape, "transpose": transpose, "permute": permute, "swapaxes": swapaxes,
-    "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze, "expand": expand,
+    "t": t, "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze, "expand": expand, "clone": clone,
     "broadcast_to": broadcast_to, "sum_to": sum_to, "pad": pad,
     "astype": astype, "to": to, "maximum": maximum, "minimum": minimum, "matmul": matmul,
 }

@@ -1,4 +1,5 @@
-"""Elementwise primitives: arithmetic, unary math, maximum and where.
+"""Elementwise primitives: arithmetic, unary math, maximum and where, and what is
+built from them (minimum, clamp, masked_fill).
 
 Each op is a Function with its forward and its local derivative side by side.
 Broadcasting is never undone here: the engine reduces every gradient to its
@@ -319,6 +320,65 @@ def where(condition, a, b):
             f"where: condition {condition.shape}, a {a.shape} and b {b.shape} do not broadcast together"
         )
     return Where.apply(a, b, condition=condition.data)
+
+
+def clamp(x, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+    """PyTorch's ``clamp`` (also ``clip``): ``x`` held within [min, max]. Each bound is
+    a number, a Tensor (broadcast against ``x``) or None for no bound.
+
+    The gradient passes to ``x`` where min ≤ x ≤ max, bounds included, as in PyTorch;
+    a Tensor bound gets it where it is the result (``min`` where x < min = max, a
+    gradient PyTorch gives to neither bound).
+
+    >>> from tinygrad_bn import Tensor
+    >>> x = Tensor([-2.0, 0.0, 0.5, 1.0, 3.0], requires_grad=True)
+    >>> y = x.clamp(0.0, 1.0)
+    >>> y.sum().backward()
+    >>> y.tolist(), x.grad.tolist()
+    ([0.0, 0.0, 0.5, 1.0, 1.0], [0.0, 1.0, 1.0, 1.0, 0.0])
+    """
+    if min is None and max is None:
+        raise TypeError("clamp() expects min, max or both, got neither")
+    if min is not None:
+        x = where(x < min, min, x)
+    if max is not None:
+        x = where(x > max, max, x)
+    return x
+
+
+def masked_fill(x, mask, value):
+    """PyTorch's ``masked_fill``: ``value`` where the boolean ``mask`` is true, ``x``
+    elsewhere. ``mask`` broadcasts against ``x``; ``value`` is a number or a 0-d
+    tensor, cast to the dtype of ``x``. The gradient goes to ``x`` where ``mask`` is
+    false (and to a tensor ``value`` where it is true).
+
+    >>> from tinygrad_bn import Tensor
+    >>> x = Tensor([1.0, -2.0, 3.0], requires_grad=True)
+    >>> y = x.masked_fill(x < 0, 0.0)
+    >>> y.sum().backward()
+    >>> y.tolist(), x.grad.tolist()
+    ([1.0, 0.0, 3.0], [1.0, 0.0, 1.0])
+    """
+    if not isinstance(mask, Tensor):
+        mask = Tensor(mask, device=x.device)
+    if mask.dtype != bool:
+        raise TypeError(
+            f"masked_fill expects a boolean mask, got dtype {mask.dtype}; make one with a comparison, e.g. x < 0"
+        )
+    if broadcast_shapes(mask.shape, x.shape) is None:
+        raise ValueError(f"masked_fill: mask of shape {mask.shape} does not broadcast with tensor of shape {x.shape}")
+    value = lift(value, x)
+    if value.ndim:
+        raise ValueError(f"masked_fill expects a number or a 0-d tensor as value, got shape {value.shape}")
+    return where(mask, value.astype(x.dtype), x)
+
+
+def sqrt_flat_at_zero(s):
+    """√s with slope 0 at s = 0 instead of ∞: the subgradient PyTorch takes for ``std``
+    and ``norm`` where they are 0. Both branches are guarded, so no ∞ · 0 reaches the
+    gradient, nor its derivative."""
+    at_zero = s == 0
+    return where(at_zero, 0.0, where(at_zero, 1.0, s).sqrt())
 
 
 def neg(x):

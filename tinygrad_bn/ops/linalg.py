@@ -1,9 +1,12 @@
-"""Matrix multiplication."""
+"""Matrix multiplication and vector norms."""
 
 from __future__ import annotations
 
+import math
+
 from tinygrad_bn.autograd import Function
-from tinygrad_bn.ops.elementwise import broadcast_shapes, lift_pair
+from tinygrad_bn.ops.elementwise import broadcast_shapes, lift_pair, sqrt_flat_at_zero
+from tinygrad_bn.ops.reduce import normalize_axes
 
 
 class MatMul(Function):
@@ -41,3 +44,28 @@ def matmul(a, b):
     if broadcast_shapes(a.shape[:-2], b.shape[:-2]) is None:
         raise ValueError(f"matmul: batch shapes of {a.shape} and {b.shape} do not broadcast together")
     return MatMul.apply(a, b)
+
+
+def norm(x, p="fro", dim=None, keepdim=False):
+    """PyTorch's ``norm``: the vector norm over ``dim`` (an int or a tuple, every axis
+    by default) for p = 2 or "fro" (√Σx²), 1 (Σ|x|) and inf (max |x|).
+
+    Where x = 0 the gradient is 0, PyTorch's subgradient; tied maxima of |x| share it.
+
+    >>> from tinygrad_bn import Tensor
+    >>> x = Tensor([[0.0, -2.0], [0.0, 0.0]], requires_grad=True)
+    >>> y = x.norm(dim=1)
+    >>> y.sum().backward()
+    >>> y.tolist(), x.grad.tolist()
+    ([2.0, 0.0], [[0.0, -1.0], [0.0, 0.0]])
+    >>> x.norm(1).item(), x.norm(float("inf")).item()
+    (2.0, 2.0)
+    """
+    axes = normalize_axes(dim, x.ndim)
+    if p in (2, "fro"):
+        return sqrt_flat_at_zero((x * x).sum(axes, keepdims=keepdim))
+    if p == 1:
+        return x.abs().sum(axes, keepdims=keepdim)
+    if p == math.inf:
+        return x.abs().max(axis=axes, keepdims=keepdim)
+    raise ValueError(f"norm supports p = 2 (or 'fro'), 1 and inf (float('inf')), got p={p!r}")

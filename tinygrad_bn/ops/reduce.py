@@ -1,13 +1,14 @@
-"""Reductions (sum, mean, max), the composites built on them (var, softmax), and
-the positions of extremes (argmax, argmin), which carry no gradient.
+"""Reductions (sum, mean, max; prod as pairwise products), the composites built on
+them (var, std, softmax), and what carries no gradient: the positions of extremes
+(argmax, argmin) and the truth reductions (all, any).
 
 The reductions take NumPy's words (``axis``, ``keepdims``, ``ddof``) with NumPy's
 meaning, and PyTorch's (``dim``, ``keepdim``, ``correction``, ``unbiased``) with
 PyTorch's: ``max(dim=d)`` is (values, indices), ``var(dim=d)`` divides by m − 1.
-Where the two disagree on a call without keywords — ``max``, ``min`` and ``var`` —
-the call means PyTorch's: ``x.max(1)[1]``, PyTorch's idiom for the indices, is the
-indices here too, and ``x.var()`` divides by m − 1. Where they agree (``sum``,
-``mean``, ``argmax``), a position is the axis either way.
+Where the two disagree on a call without keywords — ``max``, ``min``, ``var`` and
+``std`` — the call means PyTorch's: ``x.max(1)[1]``, PyTorch's idiom for the
+indices, is the indices here too, and ``x.var()`` divides by m − 1. Where they agree
+(``sum``, ``mean``, ``prod``, ``argmax``, ``all``), a position is the axis either way.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import operator
 from typing import NamedTuple
 
 from tinygrad_bn.autograd import Function, Tensor
-from tinygrad_bn.ops.elementwise import constant
+from tinygrad_bn.ops.elementwise import constant, sqrt_flat_at_zero
 
 
 def normalize_axis(axis, ndim: int) -> int:
@@ -175,6 +176,38 @@ def mean(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):
     return _reduce(Mean, x, *_axis_words("mean", axis, keepdims, dim, keepdim))
 
 
+def prod(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):
+    """Product over ``axis`` (all axes by default), as :func:`sum`. The elements are
+    multiplied pairwise, x[0::2] · x[1::2] until one is left, so the gradient of each
+    is the product of the others, zeros included, and it differentiates again.
+
+    >>> from tinygrad_bn import Tensor
+    >>> x = Tensor([[2.0, 0.0, 3.0], [1.0, 4.0, 5.0]], requires_grad=True)
+    >>> y = x.prod(dim=1)
+    >>> y.sum().backward()
+    >>> y.tolist(), x.grad.tolist()
+    ([0.0, 20.0], [[0.0, 6.0, 0.0], [20.0, 5.0, 4.0]])
+    """
+    axis, keepdims = _axis_words("prod", axis, keepdims, dim, keepdim)
+    axes = normalize_axes(axis, x.ndim)
+    for a in axes:
+        x = _pairwise_product(x, a)
+    return x if keepdims else x.reshape(_squeezed(x.shape, axes))
+
+
+def _pairwise_product(x, axis: int):
+    """Π x along ``axis``, kept with length 1: padded with ones to a power of two,
+    then the even-indexed elements times the odd-indexed ones, until one is left."""
+    n = x.shape[axis]
+    width = 1 if n <= 1 else 1 << (n - 1).bit_length()
+    if width > n:
+        x = x.pad([(0, width - n) if a == axis else (0, 0) for a in range(x.ndim)], 1.0)
+    lead = (slice(None),) * axis
+    while x.shape[axis] > 1:
+        x = x[lead + (slice(0, None, 2),)] * x[lead + (slice(1, None, 2),)]
+    return x
+
+
 def max(x, dim=_NOT_GIVEN, keepdim=None, *, axis=None, keepdims=None):  # noqa: A001 - the method's name
     """PyTorch's ``max``: given a dimension (one int, by position or as ``dim``),
     :class:`Extremes` ``(values, indices)`` along it, the gradient going to the first
@@ -218,7 +251,7 @@ def _largest(name: str, x, axis, keepdims, dim, keepdim):
     if pytorch:
         axis = _one_dim(name, axis)
     axes = normalize_axes(axis, x.ndim)
-    if x.size == 0 and any(x.shape[a] == 0 for a in axes):
+    if x.size == 0 and 0 in [x.shape[a] for a in axes]:
         raise ValueError(f"{name} of an empty axis: tensor of shape {x.shape}, axis {axis}")
     if not pytorch:
         return Max.apply(x, axes=axes, keepdims=keepdims)
@@ -258,6 +291,29 @@ def argmin(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):
     return _position("argmin", x, *_axis_words("argmin", axis, keepdims, dim, keepdim))
 
 
+def all(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):  # noqa: A001 - the method's name
+    """Whether every element along ``axis`` (all axes by default) is nonzero, as a
+    boolean tensor outside the graph; ``dim`` and ``keepdim`` are PyTorch's words.
+
+    >>> from tinygrad_bn import Tensor
+    >>> x = Tensor([[1.0, 0.0], [2.0, 3.0]])
+    >>> x.all().item(), x.all(dim=1).tolist(), x.any(0, keepdim=True).tolist()
+    (False, [False, True], [[True, True]])
+    """
+    return _truth("all", x, *_axis_words("all", axis, keepdims, dim, keepdim))
+
+
+def any(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):  # noqa: A001 - the method's name
+    """Whether some element along ``axis`` is nonzero, as :func:`all`."""
+    return _truth("any", x, *_axis_words("any", axis, keepdims, dim, keepdim))
+
+
+def _truth(name: str, x, axis, keepdims):
+    """``x.data.all`` or ``x.data.any`` (``name``) over ``axis``."""
+    axes = normalize_axes(axis, x.ndim)
+    return constant(getattr(x.data, name)(axis=axes, keepdims=keepdims), x)
+
+
 def _position(name: str, x, axis, keepdims):
     """``x.xp.argmax`` or ``x.xp.argmin`` (``name``) of ``x`` along ``axis``."""
     if axis is not None:
@@ -283,31 +339,50 @@ def var(x, dim=_NOT_GIVEN, unbiased=None, keepdim=None, *, correction=None, axis
     >>> x.var().item(), x.var(0, correction=0).item(), x.var(axis=0).item()
     (2.5, 2.0, 2.0)
     """
+    return _variance("var", x, dim, unbiased, keepdim, correction, axis, keepdims, ddof)
+
+
+def std(x, dim=_NOT_GIVEN, unbiased=None, keepdim=None, *, correction=None, axis=_NOT_GIVEN, keepdims=None, ddof=None):
+    """Standard deviation √var, with the words and divisors of :func:`var`: PyTorch's
+    ``std(dim, unbiased, keepdim)`` divides by m − 1, NumPy's keywords alone by m.
+    Where it is 0 its gradient is 0, as in PyTorch.
+
+    >>> from tinygrad_bn import Tensor
+    >>> x = Tensor([1.0, 1.0, 3.0, 3.0])  # Σ(x − mean)² = 4
+    >>> round(x.std().item(), 4), x.std(axis=0).item(), x.std(correction=0).item()
+    (1.1547, 1.0, 1.0)
+    """
+    return sqrt_flat_at_zero(_variance("std", x, dim, unbiased, keepdim, correction, axis, keepdims, ddof))
+
+
+def _variance(name: str, x, dim, unbiased, keepdim, correction, axis, keepdims, ddof):
+    """:func:`var`, whose errors speak of ``name``, the method called."""
     numpy_words = axis is not _NOT_GIVEN or keepdims is not None
-    ddof = _ddof(ddof, dim, keepdim, correction, unbiased, numpy_words)
-    axis, keepdims = _axis_words("var", None if axis is _NOT_GIVEN else axis, keepdims, dim, keepdim)
+    ddof = _ddof(name, ddof, dim, keepdim, correction, unbiased, numpy_words)
+    axis, keepdims = _axis_words(name, None if axis is _NOT_GIVEN else axis, keepdims, dim, keepdim)
     axes = normalize_axes(axis, x.ndim)
     count = math.prod(x.shape[a] for a in axes)
     centred = x - x.mean(axes, keepdims=True)
     return (centred * centred).sum(axes, keepdims=keepdims) / (count - ddof)
 
 
-def _ddof(ddof, dim, keepdim, correction, unbiased, numpy_words: bool):
-    """What :func:`var` subtracts from the count: PyTorch's correction (1 by default),
-    or NumPy's ``ddof`` (0 by default) when only NumPy's words are given."""
+def _ddof(name: str, ddof, dim, keepdim, correction, unbiased, numpy_words: bool):
+    """What :func:`var` and :func:`std` (``name``) subtract from the count: PyTorch's
+    correction (1 by default), or NumPy's ``ddof`` (0 by default) when only NumPy's
+    words are given."""
     given = [] if dim is _NOT_GIVEN else [f"dim={dim!r}"]
     given += [f"{word}={value!r}" for word, value in
               (("keepdim", keepdim), ("correction", correction), ("unbiased", unbiased)) if value is not None]
     if ddof is not None:
         if given:
             raise TypeError(
-                f"var() got NumPy's ddof={ddof!r} together with PyTorch's {', '.join(given)}; "
-                "write var(axis=..., ddof=...) or var(dim=..., correction=...)"
+                f"{name}() got NumPy's ddof={ddof!r} together with PyTorch's {', '.join(given)}; "
+                f"write {name}(axis=..., ddof=...) or {name}(dim=..., correction=...)"
             )
         return ddof
     if correction is not None and unbiased is not None:
         raise TypeError(
-            f"var() got both correction={correction!r} and unbiased={unbiased!r}; "
+            f"{name}() got both correction={correction!r} and unbiased={unbiased!r}; "
             "give one (unbiased=True is correction=1, unbiased=False is correction=0)"
         )
     if unbiased is not None:
@@ -329,11 +404,26 @@ def _squeezed(shape, axes):
     return tuple(n for i, n in enumerate(shape) if i not in axes)
 
 
-def log_softmax(x, axis=-1):
-    """log(softmax(x)) along ``axis``, computed stably."""
-    return x - logsumexp(x, axis, keepdims=True)
+def log_softmax(x, axis=_NOT_GIVEN, *, dim=_NOT_GIVEN):
+    """log(softmax(x)) along ``axis``, as :func:`softmax`, computed stably."""
+    return x - logsumexp(x, _softmax_axis("log_softmax", axis, dim), keepdims=True)
 
 
-def softmax(x, axis=-1):
-    """exp(x) / Σ exp(x) along ``axis``."""
-    return log_softmax(x, axis).exp()
+def softmax(x, axis=_NOT_GIVEN, *, dim=_NOT_GIVEN):
+    """exp(x) / Σ exp(x) along ``axis`` (the last one unless given; PyTorch's ``dim``
+    says the same).
+
+    >>> from tinygrad_bn import Tensor
+    >>> x = Tensor([[0.0, 0.0], [1.0, 1.0]])
+    >>> x.softmax().tolist(), x.softmax(dim=0).tolist() == x.softmax(0).tolist()
+    ([[0.5, 0.5], [0.5, 0.5]], True)
+    """
+    return log_softmax(x, _softmax_axis("softmax", axis, dim)).exp()
+
+
+def _softmax_axis(name: str, axis, dim):
+    """The axis of :func:`softmax` (``name``): ``axis`` or ``dim``, the last when neither is given."""
+    if dim is _NOT_GIVEN:
+        return -1 if axis is _NOT_GIVEN else axis
+    _only_one(name, "axis", None if axis is _NOT_GIVEN else axis, "dim", dim)
+    return dim

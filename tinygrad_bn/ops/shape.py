@@ -1,7 +1,7 @@
 """Shape primitives: reshape, transpose (permute), broadcast, indexing,
-concatenation, padding, dtype casts and device moves. Their gradients only move
-numbers around. PyTorch's names for reshapes (``flatten``, ``unsqueeze``,
-``squeeze``, ``expand``, ``view``) are spelled with these."""
+concatenation, padding, copies, dtype casts and device moves. Their gradients only
+move numbers around. PyTorch's names for reshapes (``flatten``, ``unsqueeze``,
+``squeeze``, ``expand``, ``view``, ``t``) are spelled with these."""
 
 from __future__ import annotations
 
@@ -106,6 +106,14 @@ class Pad(Function):
         return grad[tuple(slice(before, n - after) for (before, after), n in widths)]
 
 
+class Clone(Function):
+    def forward(self, x):
+        return x.data.copy()
+
+    def backward(self, grad):
+        return grad
+
+
 class AsType(Function):
     def forward(self, x, dtype):
         self.input_dtype = x.dtype
@@ -182,6 +190,21 @@ def swapaxes(x, a: int, b: int):
     axes = list(range(x.ndim))
     axes[a], axes[b] = axes[b], axes[a]
     return transpose(x, *axes)
+
+
+def t(x):
+    """PyTorch's ``t()``: a matrix with its two axes exchanged; a 0-d or 1-d tensor as it is.
+
+    >>> from tinygrad_bn import Tensor
+    >>> Tensor([[1.0, 2.0, 3.0]]).t().shape, Tensor([1.0, 2.0]).t().shape
+    ((3, 1), (2,))
+    """
+    if x.ndim > 2:
+        raise ValueError(
+            f"t() expects a tensor of at most 2 dimensions, got shape {x.shape}; "
+            "use permute(*dims) to reorder its axes or swapaxes(a, b) to exchange two"
+        )
+    return swapaxes(x, 0, 1) if x.ndim == 2 else x
 
 
 def flatten(x, start_dim=0, end_dim=-1):
@@ -283,6 +306,20 @@ def pad(x, pad_width, value=0.0):
     if len(pad_width) != x.ndim:
         raise ValueError(f"pad: {len(pad_width)} (before, after) pairs for a tensor of shape {x.shape}")
     return Pad.apply(x, pad_width=pad_width, value=value)
+
+
+def clone(x):
+    """A copy of the data that stays in the graph, as PyTorch's ``clone``: gradients
+    flow back to ``x`` (``detach()`` shares the data and leaves the graph).
+
+    >>> from tinygrad_bn import Tensor
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> y = x.clone()
+    >>> (y * y).sum().backward()
+    >>> y.data is x.data, x.grad.tolist()
+    (False, [2.0, 4.0])
+    """
+    return Clone.apply(x)
 
 
 def astype(x, dtype):
