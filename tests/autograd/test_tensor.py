@@ -100,3 +100,19 @@ def test_repr_shows_values_dtype_and_graph():
     assert repr(Tensor([1.0, 2.0])) == "Tensor([1., 2.], dtype=float32)"
     assert repr(Tensor([1.0], requires_grad=True)) == "Tensor([1.], dtype=float32, requires_grad=True)"
     assert repr(Tensor([1.0], requires_grad=True).exp()).endswith("dtype=float32, grad_fn=Exp)")
+
+
+@pytest.mark.parametrize("shape", [(), (0,), (3,), (2, 3, 4)])
+def test_size_is_numpys_count_and_pytorchs_size(shape):
+    torch = pytest.importorskip("torch")
+    x, t = Tensor(numpy.zeros(shape)), torch.zeros(shape)
+    assert x.size == numpy.zeros(shape).size and isinstance(x.size, int)
+    assert x.size() == tuple(t.size())
+    for dim in range(-len(shape), len(shape)):
+        assert x.size(dim) == t.size(dim)
+
+
+@pytest.mark.parametrize("dim", [2, -3])
+def test_size_of_a_missing_dimension_is_an_index_error(dim):
+    with pytest.raises(IndexError, match=rf"size\({dim}\): dimension out of range, expected one in \[-2, 1\]"):
+        Tensor(numpy.zeros((2, 3))).size(dim)

@@ -19,6 +19,34 @@ def is_floating(dtype) -> bool:
     return numpy.dtype(dtype).kind == "f"
 
 
+class Size(int):
+    """A tensor's number of elements, NumPy's ``size``, that is also PyTorch's
+    ``size()`` when called: ``x.size()`` is the shape and ``x.size(d)`` the length of
+    axis ``d``.
+
+    >>> from tinygrad_bn import zeros
+    >>> x = zeros(2, 3)
+    >>> x.size, x.size(), x.size(-1)
+    (6, (2, 3), 3)
+    """
+
+    def __new__(cls, shape: tuple):
+        size = super().__new__(cls, int(numpy.prod(shape, dtype=numpy.int64)))
+        size.shape = shape
+        return size
+
+    def __call__(self, dim=None):
+        if dim is None:
+            return self.shape
+        ndim = len(self.shape)
+        if not -ndim <= dim < ndim:
+            raise IndexError(
+                f"size({dim}): dimension out of range, expected one in [{-ndim}, {ndim - 1}] "
+                f"for a tensor of shape {self.shape}"
+            )
+        return self.shape[dim]
+
+
 def _host_array(data, dtype):
     """Python scalars and (nested) lists as a NumPy array: floats become float32
     (NumPy scalars, like NumPy arrays, keep their dtype)."""
@@ -88,8 +116,9 @@ class Tensor:
         return self.data.ndim
 
     @property
-    def size(self) -> int:
-        return self.data.size
+    def size(self) -> Size:
+        """The number of elements; called, PyTorch's ``size()`` (see :class:`Size`)."""
+        return Size(self.data.shape)
 
     def dim(self) -> int:
         """PyTorch's ``dim()``: the number of axes, as :attr:`ndim`."""
