@@ -45,16 +45,11 @@ from tinygrad_bn.ops.reduce import (
     any,  # noqa: A004 - the op's name
     argmax,
     argmin,
-    log_softmax,
-    logsumexp,
     max,  # noqa: A004 - the op's name
     mean,
     min,  # noqa: A004 - the op's name
     prod,
-    softmax,
-    std,
     sum,  # noqa: A004 - the op's name
-    var,
 )
 from tinygrad_bn.ops.shape import (
     astype,
@@ -76,6 +71,7 @@ from tinygrad_bn.ops.shape import (
     transpose,
     unsqueeze,
 )
+from tinygrad_bn.ops.statistics import log_softmax, logsumexp, softmax, std, var
 
 __all__ = [
     "abs", "add", "all", "any", "arange", "argmax", "argmin", "astype", "broadcast_to", "clamp", "clone",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 from tinygrad_bn.autograd import Function
+from tinygrad_bn.ops.axes import normalize_axes
 from tinygrad_bn.ops.elementwise import broadcast_shapes, lift_pair, sqrt_flat_at_zero
-from tinygrad_bn.ops.reduce import normalize_axes
 
 
 class MatMul(Function):

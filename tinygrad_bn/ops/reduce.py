@@ -1,6 +1,7 @@
-"""Reductions (sum, mean, max; prod as pairwise products), the composites built on
-them (var, std, softmax), and what carries no gradient: the positions of extremes
-(argmax, argmin) and the truth reductions (all, any).
+"""Reductions (sum, mean, max; prod as pairwise products), and what carries no
+gradient: the positions of extremes (argmax, argmin) and the truth reductions
+(all, any). The statistics built on them (var, std, softmax) are in
+:mod:`~tinygrad_bn.ops.statistics`.
 
 The reductions take NumPy's words (``axis``, ``keepdims``, ``ddof``) with NumPy's
 meaning, and PyTorch's (``dim``, ``keepdim``, ``correction``, ``unbiased``) with
@@ -18,59 +19,8 @@ import operator
 from typing import NamedTuple
 
 from tinygrad_bn.autograd import Function, Tensor
-from tinygrad_bn.ops.elementwise import constant, sqrt_flat_at_zero
-
-
-def normalize_axis(axis, ndim: int) -> int:
-    """One axis (negative counts from the end) as a non-negative int."""
-    axis = operator.index(axis)
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"axis {axis} is out of range for a tensor with {ndim} dimensions")
-    return axis % ndim
-
-
-def normalize_axes(axis, ndim: int) -> tuple:
-    """``axis`` (None, an int or a sequence) as a sorted tuple of non-negative axes.
-
-    A 0-d tensor has no axes to reduce; axis 0 or -1 names it, as in PyTorch."""
-    if axis is None:
-        return tuple(range(ndim))
-    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
-    normalized = [normalize_axis(a, ndim or 1) for a in axes]
-    if len(set(normalized)) != len(normalized):
-        raise ValueError(f"repeated axis in {axis}")
-    return tuple(sorted(normalized)) if ndim else ()
-
-
-class _NotGiven:
-    """The default of PyTorch's ``dim``, which may itself be None (every axis)."""
-
-    def __repr__(self):
-        return "<not given>"
-
-
-_NOT_GIVEN = _NotGiven()
-
-
-def _axis_words(name: str, axis, keepdims, dim, keepdim) -> tuple:
-    """``(axis, keepdims)`` from NumPy's words or PyTorch's ``dim`` and ``keepdim``.
-
-    An empty ``dim`` names every axis, as in PyTorch (an empty ``axis`` names none)."""
-    if dim is not _NOT_GIVEN:
-        _only_one(name, "axis", axis, "dim", dim)
-        axis = None if isinstance(dim, (tuple, list)) and not dim else dim
-    if keepdim is not None:
-        _only_one(name, "keepdims", keepdims, "keepdim", keepdim)
-        keepdims = keepdim
-    return axis, bool(keepdims)
-
-
-def _only_one(name: str, numpy_word: str, numpy_value, pytorch_word: str, pytorch_value):
-    if numpy_value is not None:
-        raise TypeError(
-            f"{name}() got both {numpy_word}={numpy_value!r} and {pytorch_word}={pytorch_value!r}; "
-            f"give one: {numpy_word} (NumPy's word) or {pytorch_word} (PyTorch's)"
-        )
+from tinygrad_bn.ops.axes import NOT_GIVEN, axis_words, normalize_axes, normalize_axis, pytorch_words, squeezed
+from tinygrad_bn.ops.elementwise import constant
 
 
 def _kept_shape(shape: tuple, axes: tuple) -> tuple:
@@ -133,7 +83,7 @@ class Max(Function):
             is_peak = (x.data == peak).astype(x.dtype)
             share = is_peak / is_peak.sum(axis=axes, keepdims=True)
         self.save_for_backward(constant(share, x))
-        return peak if keepdims else peak.reshape(_squeezed(peak.shape, axes))
+        return peak if keepdims else peak.reshape(squeezed(peak.shape, axes))
 
     def backward(self, grad):
         (share,) = self.saved_tensors
@@ -154,7 +104,7 @@ def _reduce(cls, x, axis, keepdims):
     return cls.apply(x, axes=axes, keepdims=keepdims)
 
 
-def sum(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):  # noqa: A001 - the method's name
+def sum(x, axis=None, keepdims=None, *, dim=NOT_GIVEN, keepdim=None):  # noqa: A001 - the method's name
     """Sum over ``axis`` (all axes by default), keeping the reduced axes with
     ``keepdims=True``; PyTorch's ``dim`` and ``keepdim`` say the same.
 
@@ -163,20 +113,20 @@ def sum(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):  # noqa: 
     >>> x.sum(axis=0).tolist(), x.sum(dim=1, keepdim=True).tolist()
     ([4.0, 6.0], [[3.0], [7.0]])
     """
-    return _reduce(Sum, x, *_axis_words("sum", axis, keepdims, dim, keepdim))
+    return _reduce(Sum, x, *axis_words("sum", axis, keepdims, dim, keepdim))
 
 
-def mean(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):
+def mean(x, axis=None, keepdims=None, *, dim=NOT_GIVEN, keepdim=None):
     """Arithmetic mean over ``axis``, as :func:`sum`.
 
     >>> from tinygrad_bn import Tensor
     >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).mean(dim=-1).tolist()
     [1.5, 3.5]
     """
-    return _reduce(Mean, x, *_axis_words("mean", axis, keepdims, dim, keepdim))
+    return _reduce(Mean, x, *axis_words("mean", axis, keepdims, dim, keepdim))
 
 
-def prod(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):
+def prod(x, axis=None, keepdims=None, *, dim=NOT_GIVEN, keepdim=None):
     """Product over ``axis`` (all axes by default), as :func:`sum`. The elements are
     multiplied pairwise, x[0::2] · x[1::2] until one is left, so the gradient of each
     is the product of the others, zeros included, and it differentiates again.
@@ -188,11 +138,11 @@ def prod(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):
     >>> y.tolist(), x.grad.tolist()
     ([0.0, 20.0], [[0.0, 6.0, 0.0], [20.0, 5.0, 4.0]])
     """
-    axis, keepdims = _axis_words("prod", axis, keepdims, dim, keepdim)
+    axis, keepdims = axis_words("prod", axis, keepdims, dim, keepdim)
     axes = normalize_axes(axis, x.ndim)
     for a in axes:
         x = _pairwise_product(x, a)
-    return x if keepdims else x.reshape(_squeezed(x.shape, axes))
+    return x if keepdims else x.reshape(squeezed(x.shape, axes))
 
 
 def _pairwise_product(x, axis: int):
@@ -208,7 +158,7 @@ def _pairwise_product(x, axis: int):
     return x
 
 
-def max(x, dim=_NOT_GIVEN, keepdim=None, *, axis=None, keepdims=None):  # noqa: A001 - the method's name
+def max(x, dim=NOT_GIVEN, keepdim=None, *, axis=None, keepdims=None):  # noqa: A001 - the method's name
     """PyTorch's ``max``: given a dimension (one int, by position or as ``dim``),
     :class:`Extremes` ``(values, indices)`` along it, the gradient going to the first
     of tied maxima; given none, the maximum of all elements.
@@ -229,7 +179,7 @@ def max(x, dim=_NOT_GIVEN, keepdim=None, *, axis=None, keepdims=None):  # noqa: 
     return _largest("max", x, axis, keepdims, dim, keepdim)
 
 
-def min(x, dim=_NOT_GIVEN, keepdim=None, *, axis=None, keepdims=None):  # noqa: A001 - the method's name
+def min(x, dim=NOT_GIVEN, keepdim=None, *, axis=None, keepdims=None):  # noqa: A001 - the method's name
     """The minimum, as :func:`max`: the maximum of −x, negated.
 
     >>> from tinygrad_bn import Tensor
@@ -246,8 +196,8 @@ def min(x, dim=_NOT_GIVEN, keepdim=None, *, axis=None, keepdims=None):  # noqa: 
 def _largest(name: str, x, axis, keepdims, dim, keepdim):
     """The maximum of ``x``: the values, or with ``dim`` :class:`Extremes`; errors speak
     of ``name``, the method called."""
-    pytorch = _pytorch_words(dim, keepdim)
-    axis, keepdims = _axis_words(name, axis, keepdims, dim, keepdim)
+    pytorch = pytorch_words(dim, keepdim)
+    axis, keepdims = axis_words(name, axis, keepdims, dim, keepdim)
     if pytorch:
         axis = _one_dim(name, axis)
     axes = normalize_axes(axis, x.ndim)
@@ -258,10 +208,6 @@ def _largest(name: str, x, axis, keepdims, dim, keepdim):
     values = Max.apply(x, axes=axes, keepdims=keepdims, ties="first")
     return Extremes(values, _position("argmax", x, axis, keepdims))
 
-
-def _pytorch_words(dim, keepdim) -> bool:
-    """Whether a call speaks PyTorch (``dim`` or ``keepdim`` given), and so means PyTorch's result."""
-    return dim is not _NOT_GIVEN or keepdim is not None
 
 
 def _one_dim(name: str, dim) -> int:
@@ -274,7 +220,7 @@ def _one_dim(name: str, dim) -> int:
         ) from None
 
 
-def argmax(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):
+def argmax(x, axis=None, keepdims=None, *, dim=NOT_GIVEN, keepdim=None):
     """Index of the maximum along ``axis`` (into the flattened tensor when None), as
     an int64 tensor outside the graph; the first one when several tie, as in PyTorch.
     ``dim`` and ``keepdim`` are PyTorch's names for ``axis`` and ``keepdims``.
@@ -283,15 +229,15 @@ def argmax(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):
     >>> Tensor([[1.0, 5.0, 5.0], [7.0, 0.0, 2.0]]).argmax(axis=1).tolist()
     [1, 0]
     """
-    return _position("argmax", x, *_axis_words("argmax", axis, keepdims, dim, keepdim))
+    return _position("argmax", x, *axis_words("argmax", axis, keepdims, dim, keepdim))
 
 
-def argmin(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):
+def argmin(x, axis=None, keepdims=None, *, dim=NOT_GIVEN, keepdim=None):
     """Index of the minimum along ``axis``, as :func:`argmax`."""
-    return _position("argmin", x, *_axis_words("argmin", axis, keepdims, dim, keepdim))
+    return _position("argmin", x, *axis_words("argmin", axis, keepdims, dim, keepdim))
 
 
-def all(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):  # noqa: A001 - the method's name
+def all(x, axis=None, keepdims=None, *, dim=NOT_GIVEN, keepdim=None):  # noqa: A001 - the method's name
     """Whether every element along ``axis`` (all axes by default) is nonzero, as a
     boolean tensor outside the graph; ``dim`` and ``keepdim`` are PyTorch's words.
 
@@ -300,12 +246,12 @@ def all(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):  # noqa: 
     >>> x.all().item(), x.all(dim=1).tolist(), x.any(0, keepdim=True).tolist()
     (False, [False, True], [[True, True]])
     """
-    return _truth("all", x, *_axis_words("all", axis, keepdims, dim, keepdim))
+    return _truth("all", x, *axis_words("all", axis, keepdims, dim, keepdim))
 
 
-def any(x, axis=None, keepdims=None, *, dim=_NOT_GIVEN, keepdim=None):  # noqa: A001 - the method's name
+def any(x, axis=None, keepdims=None, *, dim=NOT_GIVEN, keepdim=None):  # noqa: A001 - the method's name
     """Whether some element along ``axis`` is nonzero, as :func:`all`."""
-    return _truth("any", x, *_axis_words("any", axis, keepdims, dim, keepdim))
+    return _truth("any", x, *axis_words("any", axis, keepdims, dim, keepdim))
 
 
 def _truth(name: str, x, axis, keepdims):
@@ -324,106 +270,3 @@ def _position(name: str, x, axis, keepdims):
         return constant(x.xp.zeros((), dtype="int64"), x)
     find = getattr(x.xp, name)
     return constant(find(x.data, axis=axis, keepdims=keepdims).astype("int64"), x)
-
-
-def var(x, dim=_NOT_GIVEN, unbiased=None, keepdim=None, *, correction=None, axis=_NOT_GIVEN, keepdims=None, ddof=None):
-    """Variance, two-pass: Σ(x − mean)² / (m − correction), for m elements per result.
-
-    As PyTorch's ``var(dim, unbiased, keepdim)``, over ``dim`` (all elements by
-    default), dividing by m − 1 unless ``correction`` or ``unbiased`` (True is 1,
-    False is 0) says otherwise. NumPy's keywords (``axis``, ``keepdims``, ``ddof``)
-    alone give NumPy's ``var``, dividing by m unless ``ddof`` says otherwise.
-
-    >>> from tinygrad_bn import Tensor
-    >>> x = Tensor([0.0, 1.0, 2.0, 3.0, 4.0])  # Σ(x − mean)² = 10
-    >>> x.var().item(), x.var(0, correction=0).item(), x.var(axis=0).item()
-    (2.5, 2.0, 2.0)
-    """
-    return _variance("var", x, dim, unbiased, keepdim, correction, axis, keepdims, ddof)
-
-
-def std(x, dim=_NOT_GIVEN, unbiased=None, keepdim=None, *, correction=None, axis=_NOT_GIVEN, keepdims=None, ddof=None):
-    """Standard deviation √var, with the words and divisors of :func:`var`: PyTorch's
-    ``std(dim, unbiased, keepdim)`` divides by m − 1, NumPy's keywords alone by m.
-    Where it is 0 its gradient is 0, as in PyTorch.
-
-    >>> from tinygrad_bn import Tensor
-    >>> x = Tensor([1.0, 1.0, 3.0, 3.0])  # Σ(x − mean)² = 4
-    >>> round(x.std().item(), 4), x.std(axis=0).item(), x.std(correction=0).item()
-    (1.1547, 1.0, 1.0)
-    """
-    return sqrt_flat_at_zero(_variance("std", x, dim, unbiased, keepdim, correction, axis, keepdims, ddof))
-
-
-def _variance(name: str, x, dim, unbiased, keepdim, correction, axis, keepdims, ddof):
-    """:func:`var`, whose errors speak of ``name``, the method called."""
-    numpy_words = axis is not _NOT_GIVEN or keepdims is not None
-    ddof = _ddof(name, ddof, dim, keepdim, correction, unbiased, numpy_words)
-    axis, keepdims = _axis_words(name, None if axis is _NOT_GIVEN else axis, keepdims, dim, keepdim)
-    axes = normalize_axes(axis, x.ndim)
-    count = math.prod(x.shape[a] for a in axes)
-    centred = x - x.mean(axes, keepdims=True)
-    return (centred * centred).sum(axes, keepdims=keepdims) / (count - ddof)
-
-
-def _ddof(name: str, ddof, dim, keepdim, correction, unbiased, numpy_words: bool):
-    """What :func:`var` and :func:`std` (``name``) subtract from the count: PyTorch's
-    correction (1 by default), or NumPy's ``ddof`` (0 by default) when only NumPy's
-    words are given."""
-    given = [] if dim is _NOT_GIVEN else [f"dim={dim!r}"]
-    given += [f"{word}={value!r}" for word, value in
-              (("keepdim", keepdim), ("correction", correction), ("unbiased", unbiased)) if value is not None]
-    if ddof is not None:
-        if given:
-            raise TypeError(
-                f"{name}() got NumPy's ddof={ddof!r} together with PyTorch's {', '.join(given)}; "
-                f"write {name}(axis=..., ddof=...) or {name}(dim=..., correction=...)"
-            )
-        return ddof
-    if correction is not None and unbiased is not None:
-        raise TypeError(
-            f"{name}() got both correction={correction!r} and unbiased={unbiased!r}; "
-            "give one (unbiased=True is correction=1, unbiased=False is correction=0)"
-        )
-    if unbiased is not None:
-        return 1 if unbiased else 0
-    if correction is not None:
-        return correction
-    return 0 if numpy_words and not _pytorch_words(dim, keepdim) else 1
-
-
-def logsumexp(x, axis=-1, keepdims=False):
-    """log Σ exp(x), shifted by the maximum so that it never overflows."""
-    shift = x.max(axis=axis, keepdims=True).detach()
-    total = (x - shift).exp().sum(axis, keepdims=True)
-    result = total.log() + shift
-    return result if keepdims else result.reshape(_squeezed(result.shape, normalize_axes(axis, x.ndim)))
-
-
-def _squeezed(shape, axes):
-    return tuple(n for i, n in enumerate(shape) if i not in axes)
-
-
-def log_softmax(x, axis=_NOT_GIVEN, *, dim=_NOT_GIVEN):
-    """log(softmax(x)) along ``axis``, as :func:`softmax`, computed stably."""
-    return x - logsumexp(x, _softmax_axis("log_softmax", axis, dim), keepdims=True)
-
-
-def softmax(x, axis=_NOT_GIVEN, *, dim=_NOT_GIVEN):
-    """exp(x) / Σ exp(x) along ``axis`` (the last one unless given; PyTorch's ``dim``
-    says the same).
-
-    >>> from tinygrad_bn import Tensor
-    >>> x = Tensor([[0.0, 0.0], [1.0, 1.0]])
-    >>> x.softmax().tolist(), x.softmax(dim=0).tolist() == x.softmax(0).tolist()
-    ([[0.5, 0.5], [0.5, 0.5]], True)
-    """
-    return log_softmax(x, _softmax_axis("softmax", axis, dim)).exp()
-
-
-def _softmax_axis(name: str, axis, dim):
-    """The axis of :func:`softmax` (``name``): ``axis`` or ``dim``, the last when neither is given."""
-    if dim is _NOT_GIVEN:
-        return -1 if axis is _NOT_GIVEN else axis
-    _only_one(name, "axis", None if axis is _NOT_GIVEN else axis, "dim", dim)
-    return dim

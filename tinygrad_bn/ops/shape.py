@@ -10,8 +10,8 @@ import math
 from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.autograd.tensor import is_floating
 from tinygrad_bn.backend import get_backend
+from tinygrad_bn.ops.axes import normalize_axes, normalize_axis
 from tinygrad_bn.ops.elementwise import broadcast_shapes, constant
-from tinygrad_bn.ops.reduce import normalize_axes, normalize_axis
 
 
 class Reshape(Function):
