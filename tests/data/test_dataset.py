@@ -1,7 +1,8 @@
 import numpy
 import pytest
 
-from tinygrad_bn.data import ArrayDataset
+import tinygrad_bn as tg
+from tinygrad_bn.data import ArrayDataset, TensorDataset
 
 
 def test_features_become_float32_and_labels_int64():
@@ -43,3 +44,50 @@ def test_split_is_disjoint_and_complete(n, fraction):
     held_out = test.features[:, 0].astype(int).tolist()
     assert len(held_out) == round(fraction * n)
     assert sorted(train.features[:, 0].astype(int).tolist() + held_out) == list(range(n))
+
+
+# TensorDataset ---------------------------------------------------------------------------
+
+
+def columns(n):
+    """Three tensors of first length n: row i of each holds i (features, labels, weights)."""
+    index = numpy.arange(n)
+    return (
+        tg.from_numpy(numpy.stack([index, -index], axis=1).astype(numpy.float32)),
+        tg.from_numpy(index),
+        tg.from_numpy(index.astype(numpy.float64) / 10),
+    )
+
+
+@pytest.mark.parametrize("count", [1, 2, 3])
+@pytest.mark.parametrize("index", [4, -1, numpy.array([3, 0, 3]), slice(1, 4)], ids=["4", "-1", "array", "slice"])
+def test_tensor_dataset_indexes_every_tensor_alike(count, index):
+    tensors = columns(5)[:count]
+    data = TensorDataset(*tensors)
+    sample = data[index]
+    assert len(data) == 5 and isinstance(sample, tuple) and len(sample) == count
+    for part, t in zip(sample, tensors, strict=True):
+        assert isinstance(part, tg.Tensor) and part.dtype == t.dtype
+        numpy.testing.assert_array_equal(part.numpy(), t.numpy()[index])
+
+
+def test_tensor_dataset_indexes_like_pytorchs():
+    torch = pytest.importorskip("torch")
+    tensors = columns(6)
+    ours = TensorDataset(*tensors)
+    theirs = torch.utils.data.TensorDataset(*(torch.from_numpy(t.numpy()) for t in tensors))
+    for index in (0, 5, -2, slice(None, None, 2)):
+        for mine, expected in zip(ours[index], theirs[index], strict=True):
+            numpy.testing.assert_array_equal(mine.numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize("tensors, error, words", [
+    ((tg.zeros(5, 2), tg.zeros(4)), ValueError, r"one first length, got shapes \(5, 2\), \(4,\)"),
+    ((tg.zeros(3), tg.zeros(3), tg.zeros(2, 3)), ValueError, r"\(3,\), \(3,\), \(2, 3\)"),
+    ((tg.zeros(3), numpy.zeros(3)), TypeError, "TensorDataset expects Tensors, got ndarray at position 1"),
+    ((tg.zeros(()),), ValueError, r"at least one dimension, got shape \(\) at position 0"),
+    ((), ValueError, "needs at least one tensor"),
+])
+def test_tensor_dataset_rejects_what_it_cannot_index(tensors, error, words):
+    with pytest.raises(error, match=words):
+        TensorDataset(*tensors)

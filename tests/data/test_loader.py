@@ -2,7 +2,7 @@ import numpy
 import pytest
 
 import tinygrad_bn
-from tinygrad_bn.data import ArrayDataset, DataLoader
+from tinygrad_bn.data import ArrayDataset, DataLoader, Subset, TensorDataset
 
 
 def numbered(n):
@@ -81,3 +81,59 @@ def test_drop_last_that_leaves_nothing_is_an_error():
 def test_bad_batch_size_is_an_error():
     with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
         DataLoader(numbered(3), batch_size=0)
+
+
+# Tensor datasets and subsets ------------------------------------------------------------
+
+
+def tensor_columns(n, count):
+    """``count`` tensors of first length n whose row i holds i (float, int64, float64)."""
+    index = numpy.arange(n)
+    return [
+        tinygrad_bn.from_numpy(numpy.stack([index, -index], axis=1).astype(numpy.float32)),
+        tinygrad_bn.from_numpy(index),
+        tinygrad_bn.from_numpy(index / 10),
+    ][:count]
+
+
+@pytest.mark.parametrize("count", [1, 2, 3])
+@pytest.mark.parametrize("batch_size, drop_last", [(4, False), (4, True), (10, False)])
+def test_tensor_dataset_batches_match_pytorchs_loader(count, batch_size, drop_last):
+    torch = pytest.importorskip("torch")
+    tensors = tensor_columns(10, count)
+    ours = DataLoader(TensorDataset(*tensors), batch_size=batch_size, drop_last=drop_last)
+    theirs = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(*(torch.from_numpy(t.numpy()) for t in tensors)),
+        batch_size=batch_size, drop_last=drop_last,
+    )
+    batches = list(ours)
+    assert len(batches) == len(ours) == len(theirs)
+    for mine, expected in zip(batches, theirs, strict=True):
+        assert isinstance(mine, tuple) and len(mine) == count
+        for part, reference in zip(mine, expected, strict=True):
+            assert f"torch.{part.dtype}" == str(reference.dtype)
+            numpy.testing.assert_array_equal(part.numpy(), reference.numpy())
+
+
+def test_shuffled_tensor_dataset_keeps_the_rows_of_its_tensors_together():
+    loader = DataLoader(TensorDataset(*tensor_columns(20, 3)), batch_size=6, shuffle=True, seed=0)
+    rows = [(x.numpy(), y.numpy(), w.numpy()) for x, y, w in loader]
+    for x, y, w in rows:
+        numpy.testing.assert_array_equal(x[:, 0], y)
+        numpy.testing.assert_array_equal(w, y / 10)
+    assert sorted(numpy.concatenate([y for _, y, _ in rows]).tolist()) == list(range(20))
+
+
+def test_subset_of_a_tensor_dataset_loads_its_samples_in_its_order():
+    subset = Subset(TensorDataset(*tensor_columns(10, 2)), [7, 2, 9, 4, 0])
+    batches = [y.tolist() for _, y in DataLoader(subset, batch_size=2)]
+    assert batches == [[7, 2], [9, 4], [0]]
+
+
+def test_tensor_dataset_batches_on_the_device(strict_cuda):
+    host = tensor_columns(7, 2)
+    on_device = TensorDataset(*(t.to("cuda") for t in host))
+    for loader in (DataLoader(on_device, batch_size=3), DataLoader(TensorDataset(*host), batch_size=3, device="cuda")):
+        batches = list(loader)
+        assert all(part.device == "cuda" for batch in batches for part in batch)
+        assert numpy.concatenate([y.numpy() for _, y in batches]).tolist() == list(range(7))

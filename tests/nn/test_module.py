@@ -4,6 +4,7 @@ exchange with PyTorch)."""
 from __future__ import annotations
 
 import copy
+import re
 from collections import OrderedDict
 
 import numpy
@@ -107,6 +108,47 @@ def test_zero_grad_forgets_gradients():
     assert all(p.grad is not None for p in block.parameters())
     block.zero_grad()
     assert all(p.grad is None for p in block.parameters())
+
+
+@pytest.mark.parametrize("target", ["", "0", "0.inner", "1"])
+def test_requires_grad_freezes_a_sub_module_and_unfreezes_it(target):
+    model = nn.Sequential(Block(), nn.Linear(2, 2))
+    part = model.get_submodule(target)
+    assert part.requires_grad_(False) is part
+    frozen = {name for name, _ in part.named_parameters(prefix=target)}
+    assert frozen
+    model(tg.randn(4, 3, requires_grad=True)).sum().backward()
+    every = [name for name, _ in model.named_parameters()]
+    assert [name for name, p in model.named_parameters() if p.requires_grad] == [n for n in every if n not in frozen]
+    assert [name for name, p in model.named_parameters() if p.grad is not None] == [n for n in every if n not in frozen]
+    assert model.requires_grad_() is model
+    assert all(p.requires_grad for p in model.parameters())
+
+
+def nested(framework):
+    return framework.Sequential(framework.Linear(2, 3), framework.Sequential(OrderedDict(
+        act=framework.ReLU(), out=framework.Sequential(framework.Linear(3, 1)),
+    )))
+
+
+@pytest.mark.parametrize("target", ["", "0", "1", "1.act", "1.out", "1.out.0"])
+def test_get_submodule_finds_what_pytorch_finds(torch, target):
+    assert repr(nested(nn).get_submodule(target)) == repr(nested(torch.nn).get_submodule(target))
+    model = nested(nn)
+    assert model.get_submodule(target) is dict(model.named_modules())[target]
+
+
+@pytest.mark.parametrize("target, words", [
+    ("2", "get_submodule('2'): Sequential has no sub-module '2'; its sub-modules are '0', '1'"),
+    ("1.out.1", "Sequential at '1.out' has no sub-module '1'; its sub-modules are '0'"),
+    ("0.weight", "Linear at '0' has no sub-module 'weight'; its sub-modules are none"),
+    ("1..act", "Sequential at '1' has no sub-module ''"),
+])
+def test_get_submodule_says_where_the_path_breaks_off(torch, target, words):
+    with pytest.raises(AttributeError, match=re.escape(words)):
+        nested(nn).get_submodule(target)
+    with pytest.raises(AttributeError):
+        nested(torch.nn).get_submodule(target)
 
 
 def test_apply_visits_children_first():

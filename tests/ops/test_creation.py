@@ -34,3 +34,80 @@ def test_rand_is_uniform_in_the_unit_interval():
     values = tg.rand(1000).numpy()
     assert values.min() >= 0.0 and values.max() < 1.0
     assert 0.4 < values.mean() < 0.6
+
+
+# PyTorch's tensor and from_numpy -------------------------------------------------------
+
+DATA = {
+    "float": 1.5,
+    "floats": [[1.0, 2.0], [3.0, 4.0]],
+    "ints": [[1, 2], [3, 4]],
+    "bools": [True, False],
+    "float64 array": numpy.array([1.0, 2.0]),
+    "int32 array": numpy.array([1, 2], dtype=numpy.int32),
+    "float16 array": numpy.array([0.5], dtype=numpy.float16),
+    "numpy scalar": numpy.float64(2.5),
+}
+
+
+@pytest.mark.parametrize("data", DATA.values(), ids=DATA.keys())
+def test_tensor_gives_pytorchs_dtype_and_values(data):
+    torch = pytest.importorskip("torch")
+    ours, theirs = tg.tensor(data), torch.tensor(data)
+    assert f"torch.{ours.dtype}" == str(theirs.dtype)
+    numpy.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("data", DATA.values(), ids=DATA.keys())
+def test_tensor_takes_dtype_device_and_requires_grad(data, strict_cuda):
+    t = tg.tensor(data, dtype="float64", device="cuda", requires_grad=True)
+    assert (t.dtype, t.device, t.requires_grad, t.is_leaf) == ("float64", "cuda", True, True)
+    numpy.testing.assert_array_equal(t.numpy(), numpy.asarray(data, dtype="float64"))
+
+
+def test_tensor_copies_an_array():
+    array = numpy.array([1.0, 2.0])
+    t = tg.tensor(array)
+    array[0] = 9.0
+    assert t.tolist() == [1.0, 2.0] and not numpy.shares_memory(t.numpy(), array)
+
+
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+def test_tensor_of_a_tensor_is_a_detached_copy_on_its_device(device, strict_cuda):
+    source = tg.Tensor([1.0, 2.0], device=device, requires_grad=True) * 2.0
+    copy = tg.tensor(source)
+    assert copy.device == device and copy.is_leaf and not copy.requires_grad
+    assert copy.data is not source.data and copy.tolist() == [2.0, 4.0]
+    copy.data[...] = source.data * 0.0
+    assert source.tolist() == [2.0, 4.0]
+
+
+def test_tensor_of_integers_cannot_require_grad():
+    with pytest.raises(TypeError, match="only floating point tensors can require gradients, got dtype int64"):
+        tg.tensor([1, 2], requires_grad=True)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int32", "int64", "uint8", "bool"])
+def test_from_numpy_shares_memory_and_keeps_the_dtype_as_pytorch_does(dtype):
+    torch = pytest.importorskip("torch")
+    array = numpy.zeros((2, 3), dtype=dtype)
+    t = tg.from_numpy(array)
+    assert f"torch.{t.dtype}" == str(torch.from_numpy(array).dtype) and t.device == "cpu" and t.shape == (2, 3)
+    array[0, 1] = 1
+    assert t.numpy()[0, 1] == 1
+    t.data[1, 2] = 1
+    assert array[1, 2] == 1
+
+
+@pytest.mark.parametrize("data, words", [
+    ([1.0, 2.0], "from_numpy expects a numpy.ndarray, got list; tensor\\(data\\) copies other data"),
+    (tg.ones(2), "got Tensor"),
+    (numpy.array(["a"]), "booleans, integers or floats, got dtype <U1"),
+    (numpy.array([None]), "got dtype object"),
+])
+def test_from_numpy_refuses_what_pytorch_refuses(data, words):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match=words):
+        tg.from_numpy(data)
+    with pytest.raises(TypeError):
+        torch.from_numpy(data if not isinstance(data, tg.Tensor) else torch.ones(2))

@@ -147,16 +147,52 @@ def test_concatenate_and_stack_reject_mismatched_shapes():
         tg.concatenate([])
 
 
-@pytest.mark.parametrize("join", [
-    lambda ts: tg.concatenate(ts, axis=2),
-    lambda ts: tg.concatenate(ts, axis=-3),
-    lambda ts: tg.stack(ts, axis=3),
-    lambda ts: tg.stack(ts, axis=-4),
-    lambda ts: ts[0].swapaxes(0, 2),
-], ids=["concatenate 2", "concatenate -3", "stack 3", "stack -4", "swapaxes"])
-def test_out_of_range_axes_are_rejected(join):
-    with pytest.raises(ValueError, match="out of range"):
+@pytest.mark.parametrize("join, words", [
+    (lambda ts: tg.concatenate(ts, axis=2), "axis 2 is out of range"),
+    (lambda ts: tg.concatenate(ts, axis=-3), "axis -3 is out of range"),
+    (lambda ts: tg.cat(ts, dim=2), r"dim 2 is out of range for a tensor with 2 dimensions: expected one in \[-2, 1\]"),
+    (lambda ts: tg.cat(ts, -3), "dim -3 is out of range"),
+    (lambda ts: tg.stack(ts, axis=3), "axis 3 is out of range"),
+    (lambda ts: tg.stack(ts, axis=-4), "axis -4 is out of range"),
+    (lambda ts: tg.stack(ts, dim=3), r"dim 3 is out of range for a tensor with 3 dimensions"),
+    (lambda ts: ts[0].swapaxes(0, 2), "axis 2 is out of range"),
+], ids=["concatenate 2", "concatenate -3", "cat 2", "cat -3", "stack 3", "stack -4", "stack dim=3", "swapaxes"])
+def test_out_of_range_axes_are_rejected(join, words):
+    with pytest.raises(ValueError, match=words):
         join([Tensor(numpy.ones((2, 3))), Tensor(numpy.ones((2, 3)))])
+
+
+@pytest.mark.parametrize("shapes, dim, words", [
+    ([(2, 3), (3, 3)], 1, r"cat along dim 1: tensor 0 has shape \(2, 3\) but tensor 1 has shape \(3, 3\); "
+                          r"shapes may differ only along dim 1"),
+    ([(2, 3), (2, 3), (2, 4)], 0, r"tensor 0 has shape \(2, 3\) but tensor 2 has shape \(2, 4\)"),
+    ([(2, 3), (2, 3, 1)], -1, r"cat along dim 1: .* tensor 1 has shape \(2, 3, 1\)"),
+    ([(2, 3), (2,)], 0, r"tensor 1 has shape \(2,\)"),
+    ([()], 0, r"cat needs tensors of at least one dimension, got shape \(\); use stack"),
+    ([], 0, "cat needs at least one tensor"),
+])
+def test_cat_names_the_shapes_and_the_dim(shapes, dim, words):
+    with pytest.raises(ValueError, match=words):
+        tg.cat([Tensor(numpy.ones(shape)) for shape in shapes], dim=dim)
+
+
+@pytest.mark.parametrize("join", [tg.cat, tg.concatenate, tg.stack], ids=["cat", "concatenate", "stack"])
+def test_joins_take_only_tensors(join):
+    with pytest.raises(TypeError, match=f"{join.__name__} expects Tensors, got ndarray at position 1"):
+        join([Tensor(numpy.ones(2)), numpy.ones(2)])
+
+
+def test_stack_takes_axis_or_dim_but_not_both():
+    a, b = Tensor([1.0, 2.0]), Tensor([3.0, 4.0])
+    assert tg.stack([a, b], dim=1).tolist() == tg.stack([a, b], axis=1).tolist() == [[1.0, 3.0], [2.0, 4.0]]
+    assert tg.stack([a, b], 1).tolist() == tg.stack([a, b], dim=1).tolist()
+    with pytest.raises(TypeError, match="stack\\(\\) got both axis=0 and dim=1; give one"):
+        tg.stack([a, b], axis=0, dim=1)
+
+
+def test_cat_of_tensors_on_two_devices_is_refused(strict_cuda):
+    with pytest.raises(RuntimeError, match="all its tensors on one device.*'cpu'.*'cuda'"):
+        tg.cat([Tensor([1.0]), Tensor([2.0], device="cuda")])
 
 
 def test_concatenate_needs_axes_and_stack_does_not():

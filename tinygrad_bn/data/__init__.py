@@ -1,5 +1,6 @@
 """Datasets and a loader: the bundled 8×8 handwritten digits, synthetic toy sets
-(spirals, moons, blobs) and :class:`DataLoader`.
+(spirals, moons, blobs), PyTorch's :class:`TensorDataset`, :class:`Subset` and
+:func:`random_split`, and :class:`DataLoader`.
 
 >>> train, test = load("digits")
 >>> len(train), len(test)
@@ -8,9 +9,10 @@
 
 from __future__ import annotations
 
-from tinygrad_bn.data.dataset import ArrayDataset
+from tinygrad_bn.data.dataset import ArrayDataset, TensorDataset
 from tinygrad_bn.data.digits import digits_file, load_digits
 from tinygrad_bn.data.loader import DataLoader
+from tinygrad_bn.data.split import Subset, random_split
 from tinygrad_bn.data.toy import blobs, moons, spirals
 
 DATASETS = {
@@ -34,10 +36,13 @@ __all__ = [
     "DATASETS",
     "ArrayDataset",
     "DataLoader",
+    "Subset",
+    "TensorDataset",
     "blobs",
     "digits_file",
     "load",
     "load_digits",
     "moons",
+    "random_split",
     "spirals",
 ]

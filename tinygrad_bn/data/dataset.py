@@ -1,9 +1,11 @@
-"""`ArrayDataset`: features and integer labels held as host NumPy arrays, and a
-seeded train/test split."""
+"""Datasets held in memory: `ArrayDataset` (features and integer labels as host
+NumPy arrays, with a seeded train/test split) and PyTorch's `TensorDataset`."""
 
 from __future__ import annotations
 
 import numpy
+
+from tinygrad_bn.autograd import Tensor
 
 
 class ArrayDataset:
@@ -66,3 +68,40 @@ class ArrayDataset:
             f"ArrayDataset({self.name!r}, {len(self)} samples of shape {self.feature_shape}, "
             f"{self.num_classes} classes)"
         )
+
+
+class TensorDataset:
+    """PyTorch's ``TensorDataset``: sample i is ``tuple(t[i] for t in tensors)``.
+
+    The tensors share their first length, the number of samples. Indexing with an
+    integer array gives a batch the same way, which is how :class:`DataLoader` reads it.
+
+    >>> import numpy
+    >>> from tinygrad_bn import arange, zeros
+    >>> data = TensorDataset(zeros(5, 2), arange(5))
+    >>> x, y = data[numpy.array([1, 3])]
+    >>> len(data), x.shape, y.tolist()
+    (5, (2, 2), [1, 3])
+    """
+
+    def __init__(self, *tensors: Tensor):
+        if not tensors:
+            raise ValueError("TensorDataset needs at least one tensor")
+        for position, t in enumerate(tensors):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"TensorDataset expects Tensors, got {type(t).__name__} at position {position}")
+            if t.ndim == 0:
+                raise ValueError(
+                    f"TensorDataset needs tensors of at least one dimension, got shape () at position {position}"
+                )
+        lengths = [t.shape[0] for t in tensors]
+        if len(set(lengths)) > 1:
+            shapes = ", ".join(str(t.shape) for t in tensors)
+            raise ValueError(f"TensorDataset needs tensors of one first length, got shapes {shapes}")
+        self.tensors = tensors
+
+    def __len__(self) -> int:
+        return self.tensors[0].shape[0]
+
+    def __getitem__(self, index):
+        return tuple(t[index] for t in self.tensors)

@@ -17,9 +17,11 @@ from tinygrad_bn.ops import generator
 
 
 class DataLoader:
-    """Iterate over ``dataset`` in batches of ``batch_size`` as ``(x, y)`` Tensors.
+    """Iterate over ``dataset`` in batches of ``batch_size``, each a tuple of Tensors
+    such as ``(x, y)``.
 
-    ``dataset`` is indexed with an integer array (as :class:`ArrayDataset` is).
+    ``dataset`` is indexed with an integer array and gives a tuple of batched arrays
+    or Tensors, as :class:`ArrayDataset`, :class:`TensorDataset` and :class:`Subset` do.
     With ``shuffle=True`` each pass visits the samples in a new random order drawn
     from a generator seeded once with ``seed`` (or from the library's generator,
     set by :func:`tinygrad_bn.manual_seed`, when ``seed`` is None). So with a
@@ -58,8 +60,8 @@ class DataLoader:
     def __iter__(self):
         order = self._order()
         for start in range(0, len(self) * self.batch_size, self.batch_size):
-            x, y = self.dataset[order[start : start + self.batch_size]]
-            yield Tensor(x, device=self.device), Tensor(y, device=self.device)
+            batch = self.dataset[order[start : start + self.batch_size]]
+            yield tuple(Tensor(part, device=self.device) for part in batch)
 
     def skip_epochs(self, count: int):
         """Draw and discard the orders of the next ``count`` passes, as iterating

@@ -10,7 +10,7 @@
 
 from tinygrad_bn.nn import functional, init, utils
 from tinygrad_bn.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
-from tinygrad_bn.nn.container import Sequential
+from tinygrad_bn.nn.container import ModuleDict, ModuleList, Sequential
 from tinygrad_bn.nn.layers import (
     AdaptiveAvgPool2d,
     AvgPool2d,
@@ -35,5 +35,6 @@ __all__ = [
     "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Conv2d", "CrossEntropyLoss",
     "Dropout", "Flatten", "Identity", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool2d",
     "MaxUnpool2d", "Module", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
+    "ModuleDict", "ModuleList",
     "functional", "init", "utils",
 ]

@@ -191,6 +191,28 @@ class Module:
         for _, module in self.named_modules():
             yield module
 
+    def get_submodule(self, target: str) -> Module:
+        """The sub-module at the dotted path ``target`` (``""`` is this module).
+
+        >>> from tinygrad_bn import nn
+        >>> model = nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.ReLU(), nn.Linear(3, 1)))
+        >>> model.get_submodule("1.1")
+        Linear(in_features=3, out_features=1, bias=True)
+        """
+        module = self
+        walked = []
+        for name in target.split(".") if target else []:
+            child = module._modules.get(name)
+            if child is None:
+                where = f"{type(module).__name__} at {'.'.join(walked)!r}" if walked else type(module).__name__
+                children = ", ".join(repr(child_name) for child_name, _ in module.named_children()) or "none"
+                raise AttributeError(
+                    f"get_submodule({target!r}): {where} has no sub-module {name!r}; its sub-modules are {children}"
+                )
+            module = child
+            walked.append(name)
+        return module
+
     def _named_members(self, table: str, prefix: str, recurse: bool):
         modules = self.named_modules(prefix) if recurse else [(prefix, self)]
         seen = set()
@@ -237,6 +259,20 @@ class Module:
     def eval(self):
         """Set evaluation mode: the same as ``train(False)``."""
         return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True):
+        """Set ``requires_grad`` on every parameter: False freezes them (backward
+        gives them no gradient, so optimizers skip them), True unfreezes them; return self.
+
+        >>> from tinygrad_bn import nn
+        >>> model = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
+        >>> _ = model[0].requires_grad_(False)
+        >>> [(name, p.requires_grad) for name, p in model.named_parameters()]
+        [('0.weight', False), ('0.bias', False), ('1.weight', True), ('1.bias', True)]
+        """
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
 
     def zero_grad(self):
         """Forget every parameter's gradient (set ``.grad`` to None)."""
@@ -320,8 +356,12 @@ class Module:
         """The arguments shown between the parentheses of the module's repr."""
         return ""
 
+    def _child_reprs(self) -> list:
+        """(label, repr) of each sub-module, as the repr lists them."""
+        return [(name, repr(module)) for name, module in self.named_children()]
+
     def __repr__(self):
-        lines = [f"({name}): " + repr(module).replace("\n", "\n  ") for name, module in self.named_children()]
+        lines = [f"({label}): " + text.replace("\n", "\n  ") for label, text in self._child_reprs()]
         if not lines:
             return f"{type(self).__name__}({self.extra_repr()})"
         extra = self.extra_repr()

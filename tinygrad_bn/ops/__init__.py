@@ -8,6 +8,7 @@ methods (``x + y``, ``x.sum()``, ``x[i]`` ...) on :class:`Tensor`.
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.ops.creation import (
     arange,
+    from_numpy,
     full,
     generator,
     manual_seed,
@@ -15,6 +16,7 @@ from tinygrad_bn.ops.creation import (
     ones_like,
     rand,
     randn,
+    tensor,
     zeros,
     zeros_like,
 )
@@ -54,6 +56,7 @@ from tinygrad_bn.ops.reduce import (
 from tinygrad_bn.ops.shape import (
     astype,
     broadcast_to,
+    cat,
     clone,
     concatenate,
     expand,
@@ -74,12 +77,12 @@ from tinygrad_bn.ops.shape import (
 from tinygrad_bn.ops.statistics import log_softmax, logsumexp, softmax, std, var
 
 __all__ = [
-    "abs", "add", "all", "any", "arange", "argmax", "argmin", "astype", "broadcast_to", "clamp", "clone",
-    "concatenate", "div", "exp", "expand", "flatten", "full", "generator", "getitem", "log", "log_softmax",
-    "logsumexp", "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "neg",
-    "norm", "ones", "ones_like", "pad", "permute", "pow", "prod", "rand", "randn", "relu", "reshape", "sigmoid",
-    "softmax", "sqrt", "squeeze", "stack", "std", "sub", "sum", "sum_to", "swapaxes", "t", "tanh", "to",
-    "transpose", "unsqueeze", "var", "where", "zeros", "zeros_like",
+    "abs", "add", "all", "any", "arange", "argmax", "argmin", "astype", "broadcast_to", "cat", "clamp", "clone",
+    "concatenate", "div", "exp", "expand", "flatten", "from_numpy", "full", "generator", "getitem", "log",
+    "log_softmax", "logsumexp", "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum",
+    "mul", "neg", "norm", "ones", "ones_like", "pad", "permute", "pow", "prod", "rand", "randn", "relu", "reshape",
+    "sigmoid", "softmax", "sqrt", "squeeze", "stack", "std", "sub", "sum", "sum_to", "swapaxes", "t", "tanh", "tensor",
+    "to", "transpose", "unsqueeze", "var", "where", "zeros", "zeros_like",
 ]
 
 

@@ -8,11 +8,15 @@ from __future__ import annotations
 import operator
 
 
-def normalize_axis(axis, ndim: int) -> int:
-    """One axis (negative counts from the end) as a non-negative int."""
+def normalize_axis(axis, ndim: int, word: str = "axis") -> int:
+    """One axis (negative counts from the end) as a non-negative int; an error
+    calls it ``word`` (PyTorch's callers say ``"dim"``)."""
     axis = operator.index(axis)
     if not -ndim <= axis < ndim:
-        raise ValueError(f"axis {axis} is out of range for a tensor with {ndim} dimensions")
+        raise ValueError(
+            f"{word} {axis} is out of range for a tensor with {ndim} dimensions: "
+            f"expected one in [{-ndim}, {ndim - 1}]"
+        )
     return axis % ndim
 
 

@@ -1,11 +1,12 @@
-"""Tensor factories: zeros, ones, full, arange, and seeded random tensors."""
+"""Tensor factories: PyTorch's ``tensor`` and ``from_numpy``, zeros, ones, full,
+arange, and seeded random tensors."""
 
 from __future__ import annotations
 
 import numpy
 
 from tinygrad_bn.autograd import Tensor
-from tinygrad_bn.backend import get_backend
+from tinygrad_bn.backend import backend_of_array, get_backend
 from tinygrad_bn.ops.shape import _shape_argument
 
 _generator = numpy.random.default_rng(0)
@@ -20,6 +21,49 @@ def manual_seed(seed: int) -> None:
 def generator() -> numpy.random.Generator:
     """The library's host random generator (set by :func:`manual_seed`)."""
     return _generator
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """PyTorch's ``tensor``: a new leaf holding a copy of ``data`` (a number, a nested
+    list, a NumPy or device array, or a Tensor). Python floats become float32, Python
+    ints int64; arrays keep their dtype unless ``dtype`` is given.
+
+    >>> import numpy
+    >>> array = numpy.array([1.0, 2.0])
+    >>> t = tensor(array, requires_grad=True)
+    >>> t.dtype, t.requires_grad, tensor([[1, 2]]).dtype, tensor(0.5).dtype
+    (dtype('float64'), True, dtype('int64'), dtype('float32'))
+    >>> array[0] = 9.0
+    >>> t.tolist()
+    [1.0, 2.0]
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    if backend_of_array(data) is not None:
+        data = data.copy()
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
+
+
+def from_numpy(array) -> Tensor:
+    """PyTorch's ``from_numpy``: a CPU tensor that shares its memory with the NumPy
+    ``array`` (a write to either shows in both) and keeps its dtype.
+
+    >>> import numpy
+    >>> array = numpy.zeros(2, dtype=numpy.int32)
+    >>> t = from_numpy(array)
+    >>> array[0] = 7
+    >>> t.tolist(), t.dtype
+    ([7, 0], dtype('int32'))
+    """
+    if not isinstance(array, numpy.ndarray):
+        raise TypeError(
+            f"from_numpy expects a numpy.ndarray, got {type(array).__name__}; tensor(data) copies other data"
+        )
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"from_numpy expects an array of booleans, integers or floats, got dtype {array.dtype}"
+        )
+    return Tensor(array)
 
 
 def _make(array_fn, shape, dtype, device, requires_grad) -> Tensor:

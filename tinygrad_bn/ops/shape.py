@@ -1,7 +1,8 @@
 """Shape primitives: reshape, transpose (permute), broadcast, indexing,
 concatenation, padding, copies, dtype casts and device moves. Their gradients only
 move numbers around. PyTorch's names for reshapes (``flatten``, ``unsqueeze``,
-``squeeze``, ``expand``, ``view``, ``t``) are spelled with these."""
+``squeeze``, ``expand``, ``view``, ``t``) and for concatenation (``cat``) are
+spelled with these."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import math
 from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.autograd.tensor import is_floating
 from tinygrad_bn.backend import get_backend
-from tinygrad_bn.ops.axes import normalize_axes, normalize_axis
+from tinygrad_bn.ops.axes import normalize_axes, normalize_axis, only_one
 from tinygrad_bn.ops.elementwise import broadcast_shapes, constant
 
 
@@ -268,36 +269,71 @@ def getitem(x, index):
 
 
 def concatenate(tensors, axis=0):
-    """Join tensors along an existing axis."""
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError("concatenate needs at least one tensor")
+    """Join tensors along an existing axis (NumPy's name; PyTorch's is :func:`cat`)."""
+    return _join("concatenate", "axis", tensors, axis)
+
+
+def cat(tensors, dim=0):
+    """PyTorch's ``cat``: join tensors along the existing axis ``dim`` (negative
+    counts from the end); their shapes may differ only along ``dim``.
+
+    >>> from tinygrad_bn import Tensor, cat
+    >>> a, b = Tensor([[1.0, 2.0]]), Tensor([[3.0], [4.0]]).T
+    >>> cat([a, b]).tolist(), cat([a, b], dim=-1).tolist()
+    ([[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0, 3.0, 4.0]])
+    """
+    return _join("cat", "dim", tensors, dim)
+
+
+def _join(name: str, word: str, tensors, axis):
+    """:func:`concatenate` and :func:`cat`, whose errors speak of ``axis`` or ``dim``."""
+    tensors = _tensor_list(name, tensors)
     first = tensors[0]
     if first.ndim == 0:
-        raise ValueError("concatenate needs tensors of at least one dimension, got shape (); use stack")
-    axis = normalize_axis(axis, first.ndim)
-    for t in tensors[1:]:
+        raise ValueError(f"{name} needs tensors of at least one dimension, got shape (); use stack")
+    axis = normalize_axis(axis, first.ndim, word)
+    for position, t in enumerate(tensors[1:], 1):
         if t.ndim != first.ndim or any(
-            a != b for i, (a, b) in enumerate(zip(t.shape, first.shape, strict=True)) if i != axis
+            a != b for i, (a, b) in enumerate(zip(t.shape, first.shape)) if i != axis
         ):
             raise ValueError(
-                f"concatenate along axis {axis}: shapes {first.shape} and {t.shape} differ off that axis"
+                f"{name} along {word} {axis}: tensor 0 has shape {first.shape} but tensor {position} has "
+                f"shape {t.shape}; shapes may differ only along {word} {axis}"
             )
     return Concatenate.apply(*tensors, axis=axis)
 
 
-def stack(tensors, axis=0):
-    """Join tensors of one shape along a new axis."""
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError("stack needs at least one tensor")
+def stack(tensors, axis=None, *, dim=None):
+    """Join tensors of one shape along a new axis: ``axis`` in NumPy's words, ``dim``
+    in PyTorch's (0 by default; negative counts from the end of the result).
+
+    >>> from tinygrad_bn import Tensor, stack
+    >>> a, b = Tensor([1.0, 2.0]), Tensor([3.0, 4.0])
+    >>> stack([a, b]).tolist(), stack([a, b], dim=-1).tolist()
+    ([[1.0, 2.0], [3.0, 4.0]], [[1.0, 3.0], [2.0, 4.0]])
+    """
+    word = "axis"
+    if dim is not None:
+        only_one("stack", "axis", axis, "dim", dim)
+        word, axis = "dim", dim
+    tensors = _tensor_list("stack", tensors)
     shape = tensors[0].shape
     for t in tensors[1:]:
         if t.shape != shape:
             raise ValueError(f"stack needs tensors of one shape, got {shape} and {t.shape}")
-    axis = normalize_axis(axis, len(shape) + 1)
+    axis = normalize_axis(0 if axis is None else axis, len(shape) + 1, word)
     expanded = shape[:axis] + (1,) + shape[axis:]
     return concatenate([t.reshape(expanded) for t in tensors], axis=axis)
+
+
+def _tensor_list(name: str, tensors) -> list:
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError(f"{name} needs at least one tensor")
+    for position, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name} expects Tensors, got {type(t).__name__} at position {position}")
+    return tensors
 
 
 def pad(x, pad_width, value=0.0):

@@ -1,0 +1,110 @@
+"""Subset and random_split: PyTorch's sizes, disjoint and complete, seeded, clear errors."""
+
+import warnings
+
+import numpy
+import pytest
+
+import tinygrad_bn
+from tinygrad_bn.data import ArrayDataset, Subset, TensorDataset, random_split
+
+
+def numbered(n):
+    """Sample i is the tensor row i, so a subset shows which samples it holds."""
+    return TensorDataset(tinygrad_bn.arange(n))
+
+
+def samples(subset):
+    return [int(subset[i][0].item()) for i in range(len(subset))]
+
+
+LENGTHS = [
+    (10, [3, 7]),
+    (10, [0, 10]),
+    (7, [0.5, 0.5]),
+    (10, [0.3, 0.7]),
+    (10, [0.33, 0.33, 0.34]),
+    (11, [1 / 3, 1 / 3, 1 / 3]),
+    (100, [0.29, 0.71]),
+    (13, [0.1, 0.2, 0.3, 0.4]),
+    (1, [1]),
+]
+
+
+@pytest.mark.parametrize("n, lengths", LENGTHS)
+def test_sizes_follow_pytorchs_rule(n, lengths):
+    torch = pytest.importorskip("torch")
+    ours = random_split(numbered(n), lengths, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyTorch warns of empty splits, as we do (tested below)
+        theirs = torch.utils.data.random_split(range(n), lengths)
+    assert [len(s) for s in ours] == [len(s) for s in theirs]
+
+
+@pytest.mark.parametrize("n, lengths", LENGTHS)
+def test_splits_are_disjoint_and_complete_subsets(n, lengths):
+    splits = random_split(numbered(n), lengths, seed=3)
+    assert all(isinstance(s, Subset) for s in splits)
+    assert sorted(sum((samples(s) for s in splits), [])) == list(range(n))
+
+
+def test_the_same_seed_or_generator_state_gives_the_same_split():
+    def split(**source):
+        return [samples(s) for s in random_split(numbered(30), [0.5, 0.3, 0.2], **source)]
+
+    assert split(seed=4) == split(seed=4) != split(seed=5)
+    assert split(generator=numpy.random.default_rng(4)) == split(seed=4)
+    tinygrad_bn.manual_seed(8)
+    first = split()
+    tinygrad_bn.manual_seed(8)
+    assert split() == first
+    assert split() != first
+
+
+def test_the_split_is_shuffled():
+    train, test = random_split(numbered(50), [40, 10], seed=0)
+    assert samples(train) + samples(test) != list(range(50))
+
+
+def test_a_fraction_that_leaves_a_split_empty_is_warned_about_as_in_pytorch():
+    with pytest.warns(UserWarning, match="split 1 gets none of the 5 samples"):
+        sizes = [len(s) for s in random_split(numbered(5), [0.1, 0.1, 0.8], seed=0)]
+    assert sizes == [1, 0, 4]
+
+
+@pytest.mark.parametrize("lengths, arguments, error, words", [
+    ([3, 3], {}, ValueError, r"lengths \[3, 3\] sum to 6, but the dataset has 10 samples; give counts that sum to 10"),
+    ([0.3, 0.3], {}, ValueError, "neither counts .* nor fractions that sum to 1"),
+    ([2.5, 7.5], {}, ValueError, "neither counts"),
+    ([12, -2], {}, ValueError, "neither counts"),
+    ([1.5, -0.5], {}, ValueError, "fraction 1.5 at index 0 is not between 0 and 1"),
+    ([], {}, ValueError, "at least one length"),
+    ([5, 5], {"seed": 1, "generator": numpy.random.default_rng(1)}, TypeError, "both a generator and a seed"),
+    ([5, 5], {"generator": 1}, TypeError, "expects a numpy.random.Generator as generator, got int; or pass seed"),
+])
+def test_bad_lengths_and_generators_are_reported(lengths, arguments, error, words):
+    with pytest.raises(error, match=words):
+        random_split(numbered(10), lengths, **arguments)
+
+
+# Subset ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("index", [0, -1, 2, numpy.array([2, 0]), slice(1, None)], ids=str)
+def test_subset_indexes_the_dataset_at_its_indices(index):
+    base = numbered(10)
+    subset = Subset(base, [7, 2, 9])
+    numpy.testing.assert_array_equal(subset[index][0].numpy(), base[numpy.array([7, 2, 9])[index]][0].numpy())
+
+
+def test_subset_of_an_array_dataset_and_of_a_subset():
+    data = ArrayDataset(numpy.arange(8.0)[:, None], numpy.arange(8) % 2)
+    inner = Subset(data, [6, 5, 4, 3])
+    outer = Subset(inner, [3, 0])
+    x, y = outer[numpy.array([0, 1])]
+    assert len(outer) == 2 and x[:, 0].tolist() == [3.0, 6.0] and y.tolist() == [1, 0]
+
+
+def test_subset_needs_a_flat_list_of_indices():
+    with pytest.raises(ValueError, match=r"1-d sequence of indices, got shape \(2, 2\)"):
+        Subset(numbered(4), [[0, 1], [2, 3]])

@@ -1,0 +1,109 @@
+"""`Subset` and `random_split`, as PyTorch's: a dataset seen through some of its
+indices, and a seeded split of a dataset into non-overlapping subsets."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import numpy
+
+from tinygrad_bn import ops
+
+
+class Subset:
+    """The samples of ``dataset`` at ``indices``, in that order. An integer or an
+    integer array indexes ``dataset`` at the matching entries of ``indices``.
+
+    >>> from tinygrad_bn import arange
+    >>> from tinygrad_bn.data import TensorDataset
+    >>> picked = Subset(TensorDataset(arange(10) * 10), [7, 2, 4])
+    >>> len(picked), picked[-1][0].item(), picked[numpy.array([0, 1])][0].tolist()
+    (3, 40, [70, 20])
+    """
+
+    def __init__(self, dataset, indices):
+        indices = numpy.asarray(indices, dtype=numpy.int64)
+        if indices.ndim != 1:
+            raise ValueError(f"Subset needs a 1-d sequence of indices, got shape {indices.shape}")
+        self.dataset = dataset
+        self.indices = indices
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, index):
+        return self.dataset[self.indices[index]]
+
+
+def random_split(dataset, lengths, generator: numpy.random.Generator | None = None, *,
+                 seed: int | None = None) -> list[Subset]:
+    """Split ``dataset`` at random into non-overlapping :class:`Subset` s of the given
+    ``lengths``: counts that sum to ``len(dataset)``, or fractions that sum to 1, as
+    in PyTorch (see :func:`_split_sizes`).
+
+    The samples are shuffled by ``generator`` (a NumPy Generator), by a new generator
+    seeded with ``seed``, or else by the library's generator (set by
+    :func:`tinygrad_bn.manual_seed`); the same seed gives the same split.
+
+    >>> from tinygrad_bn import arange
+    >>> from tinygrad_bn.data import TensorDataset
+    >>> train, test = random_split(TensorDataset(arange(10)), [0.75, 0.25], seed=0)
+    >>> len(train), len(test), sorted(train.indices.tolist() + test.indices.tolist()) == list(range(10))
+    (8, 2, True)
+    """
+    if seed is not None and generator is not None:
+        raise TypeError("random_split() got both a generator and a seed; give one")
+    if generator is not None and not isinstance(generator, numpy.random.Generator):
+        raise TypeError(
+            f"random_split() expects a numpy.random.Generator as generator, got {type(generator).__name__}; "
+            "or pass seed=<int>"
+        )
+    sizes = _split_sizes(len(dataset), lengths)
+    if seed is not None:
+        generator = numpy.random.default_rng(seed)
+    elif generator is None:
+        generator = ops.generator()
+    order = generator.permutation(len(dataset))
+    ends = numpy.cumsum(sizes)
+    return [Subset(dataset, order[end - size : end]) for size, end in zip(sizes, ends)]
+
+
+def _split_sizes(n: int, lengths) -> list[int]:
+    """The sizes of the splits of ``n`` samples, by PyTorch's rule: counts as they are
+    (they must sum to ``n``); fractions summing to 1 give split i ⌊fraction_i · n⌋
+    samples, and the r samples left over go one each to splits 0, 1, ..., r − 1 (an
+    empty split is warned about, as PyTorch does).
+
+    >>> _split_sizes(10, [3, 7]), _split_sizes(10, [0.33, 0.33, 0.34]), _split_sizes(11, [0.5, 0.5])
+    ([3, 7], [4, 3, 3], [6, 5])
+    """
+    lengths = list(lengths)
+    if not lengths:
+        raise ValueError("random_split needs at least one length")
+    total = sum(lengths)
+    if math.isclose(total, 1) and total <= 1:
+        for position, fraction in enumerate(lengths):
+            if not 0 <= fraction <= 1:
+                raise ValueError(f"random_split: fraction {fraction} at index {position} is not between 0 and 1")
+        sizes = [math.floor(n * fraction) for fraction in lengths]
+        for position in range(n - sum(sizes)):
+            sizes[position % len(sizes)] += 1
+        for position, size in enumerate(sizes):
+            if size == 0:
+                warnings.warn(
+                    f"random_split: split {position} gets none of the {n} samples (fractions {lengths})",
+                    stacklevel=3,
+                )
+        return sizes
+    if not all(isinstance(length, numbers.Integral) and length >= 0 for length in lengths):
+        raise ValueError(
+            f"random_split: lengths {lengths} are neither counts (integers ≥ 0) nor fractions that sum to 1"
+        )
+    if total != n:
+        raise ValueError(
+            f"random_split: lengths {lengths} sum to {total}, but the dataset has {n} samples; "
+            f"give counts that sum to {n} or fractions that sum to 1"
+        )
+    return [int(length) for length in lengths]
