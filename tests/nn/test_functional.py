@@ -130,6 +130,30 @@ def test_classification_loss_derivatives(loss):
     assert gradgradcheck(lambda t: loss(t, target), logits)
 
 
+# differences x − y of every size from 0.1 to 2, away from 0 (l1's kink) and from β = δ = 0.7
+DIFFERENCES = numpy.linspace(0.1, 2.0, 12).reshape(3, 4) * numpy.array([1.0, -1.0, -1.0, 1.0])
+BINARY_AND_REGRESSION_LOSSES = {  # name -> (loss of input and target, input)
+    "bce with logits": (lambda x, y: F.binary_cross_entropy_with_logits(x, y, [[1.0], [2.0], [0.5]],
+                                                                        pos_weight=[0.5, 2.0, 3.0, 1.0]),
+                        rng_array((3, 4), scale=3.0)),
+    "bce": (lambda x, y: F.binary_cross_entropy(x, y, [0.5, 2.0, 3.0, 1.0], reduction="sum"),
+            numpy.linspace(0.05, 0.95, 12).reshape(3, 4)),
+    "l1": (lambda x, y: F.l1_loss(x, y, reduction="none"), rng_array((3, 4))),
+    "smooth l1": (lambda x, y: F.smooth_l1_loss(x, y, reduction="none", beta=0.7), rng_array((3, 4))),
+    "huber": (lambda x, y: F.huber_loss(x, y, delta=0.7), rng_array((3, 4))),
+}
+
+
+@pytest.mark.parametrize("name", BINARY_AND_REGRESSION_LOSSES)
+def test_binary_and_regression_loss_derivatives_in_input_and_target(name):
+    loss, x = BINARY_AND_REGRESSION_LOSSES[name]
+    # binary targets in (0, 1); regression targets y = x − d
+    y = numpy.random.default_rng(1).uniform(0.1, 0.9, x.shape) if name.startswith("bce") else x - DIFFERENCES
+    inputs = (Tensor(x, requires_grad=True), Tensor(y, requires_grad=True))
+    assert gradcheck(loss, inputs)
+    assert gradgradcheck(loss, inputs)
+
+
 # PyTorch parity -----------------------------------------------------------------------
 
 

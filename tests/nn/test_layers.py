@@ -62,6 +62,12 @@ LAYERS = {
     "flatten": (lambda n, **f: n.Flatten(), (2, 3, 4)),
     "flatten-middle": (lambda n, **f: n.Flatten(1, 2), (2, 3, 4, 5)),
     "identity": (lambda n, **f: n.Identity(), (3,)),
+    "layer-norm": (lambda n, **f: n.LayerNorm((4, 5), **f), (2, 3, 4, 5)),
+    "layer-norm-no-bias": (lambda n, **f: n.LayerNorm(5, eps=1e-3, bias=False, **f), (3, 5)),
+    "layer-norm-no-affine": (lambda n, **f: n.LayerNorm([3, 4], elementwise_affine=False, **f), (2, 3, 4)),
+    "group-norm": (lambda n, **f: n.GroupNorm(2, 4, **f), (2, 4, 3, 3)),
+    "group-norm-no-affine": (lambda n, **f: n.GroupNorm(3, 3, 1e-3, False, **f), (4, 3, 5)),
+    "group-norm-no-bias": (lambda n, **f: n.GroupNorm(1, 2, bias=False, **f), (3, 2)),
 }
 
 

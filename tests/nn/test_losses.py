@@ -1,17 +1,21 @@
-"""Loss modules: the same numbers, gradients, printed form and state as PyTorch's."""
+"""Losses: the same numbers, gradients, printed form and state as PyTorch's; the binary
+and regression losses of ``nn.functional`` too (the others are in test_functional.py)."""
 
 from __future__ import annotations
 
 import numpy
 import pytest
 
+import tinygrad_bn as tg
 from tinygrad_bn import Tensor, nn
+from tinygrad_bn.nn import functional as F
 
 torch = pytest.importorskip("torch")
 
 TARGET = numpy.array([2, 0, 1, 2, -1, 0])
 WEIGHT = [0.5, 2.0, 1.5]
-# (module name, options, input maker): logits, log-probabilities, regression pairs
+# (module name, options, input maker): logits, log-probabilities, regression pairs, and binary
+# logits or probabilities with targets in [0, 1]
 CASES = [
     ("CrossEntropyLoss", {}, "logits"),
     ("CrossEntropyLoss", dict(weight=WEIGHT, ignore_index=-1, label_smoothing=0.2), "logits"),
@@ -20,14 +24,21 @@ CASES = [
     ("NLLLoss", dict(reduction="none", ignore_index=-1), "log_probs"),
     ("MSELoss", {}, "pairs"),
     ("MSELoss", dict(reduction="sum"), "pairs"),
+    ("L1Loss", {}, "pairs"),
+    ("SmoothL1Loss", dict(beta=0.5, reduction="none"), "pairs"),
+    ("HuberLoss", dict(reduction="sum", delta=2.0), "pairs"),
+    ("BCELoss", dict(weight=WEIGHT), "probabilities"),
+    ("BCEWithLogitsLoss", {}, "binary"),
+    ("BCEWithLogitsLoss", dict(weight=WEIGHT, pos_weight=[3.0, 0.5, 1.0], reduction="none"), "binary"),
 ]
 
 
 def _build(framework, name, options):
-    if "weight" in options:
-        weight = options["weight"]
-        options = {**options, "weight": torch.tensor(weight, dtype=torch.float64) if framework is torch.nn
-                   else numpy.array(weight)}
+    for key in ("weight", "pos_weight"):
+        if key in options:
+            values = options[key]
+            options = {**options, key: torch.tensor(values, dtype=torch.float64) if framework is torch.nn
+                       else numpy.array(values)}
     return getattr(framework, name)(**options)
 
 
@@ -37,9 +48,13 @@ def test_loss_module_matches_pytorch(name, options, inputs):
     x = 3 * rng.standard_normal((6, 3))
     if inputs == "log_probs":
         x = x - numpy.log(numpy.exp(x).sum(axis=1, keepdims=True))
+    if inputs == "probabilities":
+        x = 1 / (1 + numpy.exp(-x))
     ours, theirs = _build(nn, name, options), _build(torch.nn, name, options)
     if inputs == "pairs":
         target = rng.standard_normal((6, 3))
+    elif inputs in ("probabilities", "binary"):
+        target = rng.uniform(0, 1, (6, 3))
     else:  # row 4 is ignored where an ignore_index is given, class 1 otherwise
         target = numpy.where(TARGET < 0, options.get("ignore_index", 1), TARGET)
     their_target = torch.from_numpy(target)
@@ -65,7 +80,165 @@ def test_a_class_weight_is_a_buffer_and_loads_from_a_state_dict():
                                                             rel=1e-6)
 
 
-@pytest.mark.parametrize("name", ["CrossEntropyLoss", "NLLLoss", "MSELoss"])
+@pytest.mark.parametrize("name", ["CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss",
+                                  "BCELoss", "BCEWithLogitsLoss"])
 def test_an_unknown_reduction_is_refused_when_built(name):
     with pytest.raises(ValueError, match=f"{name}: reduction must be one of .* got 'avg'"):
         getattr(nn, name)(reduction="avg")
+
+
+def test_pos_weight_is_a_buffer_and_loads_from_a_state_dict():
+    theirs = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor([3.0, 0.5, 2.0]))
+    ours = nn.BCEWithLogitsLoss(pos_weight=[1.0, 1.0, 1.0])
+    ours.load_state_dict({key: value.numpy() for key, value in theirs.state_dict().items()})
+    rng = numpy.random.default_rng(2)
+    x, target = rng.standard_normal((6, 3)).astype("float32"), rng.uniform(0, 1, (6, 3)).astype("float32")
+    expected = theirs(torch.from_numpy(x), torch.from_numpy(target)).item()
+    assert ours(Tensor(x), target).item() == pytest.approx(expected, rel=1e-6)
+
+
+# The binary and regression losses of nn.functional ---------------------------------------
+
+
+def _targets_in_0_1(rng, shape):
+    """Soft targets, with a few hard 0s and 1s among them."""
+    return numpy.where(rng.random(shape) < 0.25, rng.integers(0, 2, shape), rng.uniform(0, 1, shape))
+
+
+SAMPLERS = {  # name -> (input, target), from a generator and a shape
+    "logits": lambda rng, shape: (3 * rng.standard_normal(shape), _targets_in_0_1(rng, shape)),
+    "probabilities": lambda rng, shape: (rng.uniform(0.02, 0.98, shape), _targets_in_0_1(rng, shape)),
+    "pairs": lambda rng, shape: (2 * rng.standard_normal(shape), rng.standard_normal(shape)),
+}
+# (function name, keyword arguments, sampler); weight and pos_weight broadcast to (4, 3)
+FUNCTION_CASES = {
+    "bce with logits": ("binary_cross_entropy_with_logits", {}, "logits"),
+    "bce with logits, weight per row": ("binary_cross_entropy_with_logits", dict(weight=[[0.5], [2.0], [1.0], [3.0]]),
+                                        "logits"),
+    "bce with logits, pos_weight": ("binary_cross_entropy_with_logits", dict(pos_weight=[3.0, 0.5, 1.0]), "logits"),
+    "bce with logits, both": ("binary_cross_entropy_with_logits", dict(weight=[2.0, 0.5, 1.5], pos_weight=[2.0]),
+                              "logits"),
+    "bce": ("binary_cross_entropy", {}, "probabilities"),
+    "bce, weight": ("binary_cross_entropy", dict(weight=[2.0, 0.5, 1.5]), "probabilities"),
+    "l1": ("l1_loss", {}, "pairs"),
+    "smooth l1": ("smooth_l1_loss", {}, "pairs"),
+    "smooth l1, beta 0.5": ("smooth_l1_loss", dict(beta=0.5), "pairs"),
+    "smooth l1, beta 0": ("smooth_l1_loss", dict(beta=0.0), "pairs"),
+    "huber": ("huber_loss", {}, "pairs"),
+    "huber, delta 2": ("huber_loss", dict(delta=2.0), "pairs"),
+}
+TOLERANCE = {"float32": dict(rtol=2e-5, atol=1e-6), "float64": dict(rtol=1e-11, atol=1e-14)}
+
+
+def _run_both(name, options, x, target, dtype, upstream_seed=9):
+    """Loss and gradients with respect to input and target, here and in PyTorch, for a
+    random upstream gradient; returns ([ours], [theirs]) as arrays."""
+    results = []
+    for function, leaf, as_tensor in (
+        (getattr(F, name), lambda a: Tensor(a, requires_grad=True), lambda a: Tensor(a)),
+        (getattr(torch.nn.functional, name), lambda a: torch.tensor(a, requires_grad=True), torch.from_numpy),
+    ):
+        inputs = [leaf(numpy.asarray(a, dtype=dtype)) for a in (x, target)]
+        given = {key: as_tensor(numpy.asarray(value, dtype=dtype)) if isinstance(value, list) else value
+                 for key, value in options.items()}
+        loss = function(*inputs, **given)
+        v = numpy.random.default_rng(upstream_seed).standard_normal(tuple(loss.shape)).astype(dtype)
+        loss.backward(as_tensor(v))
+        results.append([loss.detach().numpy(), *(t.grad.numpy() for t in inputs)])
+    return results
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("case", FUNCTION_CASES)
+def test_loss_function_matches_pytorch_in_value_and_both_gradients(case, reduction, dtype):
+    name, options, sampler = FUNCTION_CASES[case]
+    x, target = SAMPLERS[sampler](numpy.random.default_rng(0), (4, 3))
+    ours, theirs = _run_both(name, {**options, "reduction": reduction}, x, target, dtype)
+    assert ours[0].dtype == numpy.dtype(dtype)
+    for mine, other, what in zip(ours, theirs, ("loss", "input gradient", "target gradient"), strict=True):
+        numpy.testing.assert_allclose(mine, other, err_msg=what, **TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("pos_weight", [None, [0.5, 2.0, 3.0, 1.0, 4.0]])
+def test_bce_with_logits_is_finite_and_right_for_extreme_logits(dtype, pos_weight):
+    x = numpy.array([[-1000.0, -100.0, 0.0, 100.0, 1000.0]] * 3)  # 0: the gradient is σ(0) − y there
+    target = numpy.array([[0.0], [1.0], [0.25]]) * numpy.ones((1, 5))
+    options = dict(reduction="none", pos_weight=pos_weight)
+    ours, theirs = _run_both("binary_cross_entropy_with_logits", options, x, target, dtype)
+    for mine, other in zip(ours, theirs, strict=True):
+        assert numpy.isfinite(mine).all()
+        # log(1 + e^(−100)) rounds to 0 here, to 3.7e-44 in PyTorch (log1p)
+        numpy.testing.assert_allclose(mine, other, rtol=TOLERANCE[dtype]["rtol"], atol=1e-40)
+
+
+def test_bce_clamps_each_log_at_minus_100_like_pytorch():
+    p = numpy.array([0.0, 1.0, 1e-50, 0.5])
+    target = numpy.array([1.0, 0.0, 1.0, 1.0])
+    x = Tensor(p, requires_grad=True)
+    loss = F.binary_cross_entropy(x, target, reduction="none")
+    expected = torch.nn.functional.binary_cross_entropy(torch.from_numpy(p), torch.from_numpy(target),
+                                                        reduction="none")
+    numpy.testing.assert_allclose(loss.numpy(), expected.numpy(), rtol=1e-15)
+    numpy.testing.assert_allclose(loss.numpy(), [100.0, 100.0, 100.0, numpy.log(2)], rtol=1e-15)
+    loss.backward(Tensor(numpy.ones(4)))
+    # the clamped logs are flat: only −y/x at x = 0.5 is left
+    assert x.grad.numpy().tolist() == [0.0, 0.0, 0.0, -2.0]
+
+
+LOSS_FUNCTIONS = ["binary_cross_entropy_with_logits", "binary_cross_entropy", "l1_loss", "smooth_l1_loss",
+                  "huber_loss"]
+
+
+@pytest.mark.parametrize("name, options", [(name, {}) for name in LOSS_FUNCTIONS] + [("smooth_l1_loss", {"beta": 0.0})])
+def test_loss_functions_refuse_a_target_of_another_shape(name, options):
+    with pytest.raises(ValueError, match=rf"{name} expects input and target of one shape, got \(4, 3\) and \(4, 1\)"):
+        getattr(F, name)(tg.zeros(4, 3), tg.zeros(4, 1), **options)
+
+
+@pytest.mark.parametrize("name", LOSS_FUNCTIONS)
+def test_loss_functions_refuse_an_unknown_reduction(name):
+    with pytest.raises(ValueError, match=r"reduction must be one of \('mean', 'sum', 'none'\), got 'avg'"):
+        getattr(F, name)(tg.zeros(4, 3), tg.zeros(4, 3), reduction="avg")
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda x: F.binary_cross_entropy(x * 3.0, x), r"expects input values in \[0, 1\], got values from 0.0 to "
+     r"1.5; for logits use binary_cross_entropy_with_logits"),
+    (lambda x: F.binary_cross_entropy(x, x - 0.25), r"expects target values in \[0, 1\], got values from -0.25 to"),
+    (lambda x: F.binary_cross_entropy(x, x, tg.ones(4)), r"weight that broadcasts to the input's shape \(4, 3\), "
+     r"got \(4,\)"),
+    (lambda x: F.binary_cross_entropy_with_logits(x, x, pos_weight=[1.0, 2.0]), r"pos_weight that broadcasts to "
+     r"the input's shape \(4, 3\), got \(2,\)"),
+    (lambda x: F.binary_cross_entropy_with_logits(x, x, tg.ones(2, 4, 3)), r"got \(2, 4, 3\)"),
+    (lambda x: F.smooth_l1_loss(x, x, beta=-1.0), "smooth_l1_loss: beta must be >= 0, got -1.0"),
+    (lambda x: F.huber_loss(x, x, delta=0.0), "huber_loss: delta must be > 0, got 0.0"),
+])
+def test_loss_options_are_checked(call, words):
+    x = Tensor(numpy.linspace(0.0, 0.5, 12).reshape(4, 3))
+    with pytest.raises(ValueError, match=words):
+        call(x)
+
+
+def test_losses_run_on_the_device(strict_cuda):
+    rng = numpy.random.default_rng(3)
+    logits, target = SAMPLERS["logits"](rng, (4, 3))
+    weight, pos_weight = rng.uniform(0.5, 2.0, (4, 1)), rng.uniform(0.5, 2.0, 3)
+    results = {}
+    for device in ("cpu", "cuda"):
+        def on(a, grad=False, device=device):
+            return Tensor(a, requires_grad=grad, device=device)
+
+        x, y = on(logits, grad=True), on(target, grad=True)
+        losses = [
+            F.binary_cross_entropy_with_logits(x, y, on(weight), pos_weight=on(pos_weight)),
+            F.binary_cross_entropy(x.sigmoid(), y, on(weight)),
+            F.l1_loss(x, y), F.smooth_l1_loss(x, y, beta=0.5), F.huber_loss(x, y, delta=2.0),
+        ]
+        total = losses[0] + losses[1] + losses[2] + losses[3] + losses[4]
+        total.backward()
+        assert x.grad.device == device
+        results[device] = [t.numpy() for t in (*losses, x.grad, y.grad)]
+    for on_cpu, on_device in zip(results["cpu"], results["cuda"], strict=True):
+        numpy.testing.assert_allclose(on_device, on_cpu, rtol=1e-12)

@@ -23,15 +23,20 @@ def _tag(t, role, path=None):
     return t
 
 
-def standardize(x, channels: Channels, eps: float, mean=None, var=None):
-    """x̂ and √(σ² + ε) from primitive ops.
+def in_compute_precision(value):
+    """An array or Tensor, in float32 if it is float16 (statistics accumulate in float32)."""
+    return value.astype("float32") if value.dtype.name in ACCUMULATE_IN_FLOAT32 else value
 
-    With ``mean``/``var`` None the batch statistics are computed (F1)–(F4);
-    otherwise the given (running) statistics are used as constants (E1).
+
+def standardize(x, axes: tuple, eps: float, mean=None, var=None):
+    """x̂ and √(σ² + ε) over ``axes`` (BatchNorm's per-channel axes, or LayerNorm's
+    and GroupNorm's per-sample ones), from primitive ops.
+
+    With ``mean``/``var`` None the statistics of ``x`` are computed (F1)–(F4), two-pass
+    and biased; otherwise the given (running) statistics are used as constants (E1).
     Returns (x_hat, std, batch_mean, batch_var); the batch values are None in the
     second case.
     """
-    axes = channels.axes
     batch_mean = batch_var = None
     if mean is None:
         batch_mean = mean = _tag(x.mean(axes, keepdims=True), "mean", "mu")  # (F1)
@@ -55,11 +60,11 @@ def batch_norm_composite(x, running_mean, running_var, weight, bias, training, m
         if input_dtype.name in ACCUMULATE_IN_FLOAT32:
             x = _tag(x.astype("float32"), "to float32")
         if training:
-            x_hat, _, mean, var = standardize(x, channels, eps)
+            x_hat, _, mean, var = standardize(x, channels.axes, eps)
             with no_grad():
                 update_running_stats(running_mean, running_var, mean.data, var.data, channels.count, momentum)
         else:
-            x_hat, std, *_ = standardize(x, channels, eps, running_mean.reshape(shape), running_var.reshape(shape))
+            x_hat, std, *_ = standardize(x, channels.axes, eps, running_mean.reshape(shape), running_var.reshape(shape))
             if std.grad_fn is None:  # computed from the buffers outside the graph
                 region.name(std, "√(running_var + ε)")
         y = x_hat

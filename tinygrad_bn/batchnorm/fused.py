@@ -22,7 +22,7 @@ from __future__ import annotations
 from tinygrad_bn.autograd import Function, is_grad_enabled
 from tinygrad_bn.batchnorm.blocks import Blocks
 from tinygrad_bn.batchnorm.channels import Channels
-from tinygrad_bn.batchnorm.composite import ACCUMULATE_IN_FLOAT32, standardize
+from tinygrad_bn.batchnorm.composite import ACCUMULATE_IN_FLOAT32, in_compute_precision, standardize
 from tinygrad_bn.batchnorm.running import update_running_stats
 from tinygrad_bn.ops.elementwise import constant
 
@@ -52,7 +52,7 @@ class BatchNormFunction(Function):
         xp = x.xp
         channels = self.channels = Channels(x.shape)
         shape = channels.param_shape
-        data = _in_compute_precision(x.data)
+        data = in_compute_precision(x.data)
         blocks = self.blocks = Blocks(x.shape, data.dtype.itemsize, x._backend)
         y = xp.empty(x.shape, dtype=data.dtype)  # holds x − K until it is overwritten with y
         if training:
@@ -83,8 +83,8 @@ class BatchNormFunction(Function):
             return self._differentiable_backward(grad)
         x, weight, shift, correction, inv_std = self.saved_tensors
         channels, blocks, training = self.channels, self.blocks, self.params["training"]
-        data, correction, inv_std = _in_compute_precision(x.data), correction.data, inv_std.data
-        dy = _in_compute_precision(grad.data)
+        data, correction, inv_std = in_compute_precision(x.data), correction.data, inv_std.data
+        dy = in_compute_precision(grad.data)
         xp = x.xp
         dx = xp.empty(x.shape, dtype=data.dtype)  # holds x − K until it is overwritten with dx
         shift = blocks.spread(shift.data)
@@ -118,9 +118,9 @@ class BatchNormFunction(Function):
         """The same closed form from Tensor ops, for create_graph=True."""
         x, weight, shift, correction, inv_std = self.saved_tensors
         channels, training = self.channels, self.params["training"]
-        x, dy = _in_compute_precision(x), _in_compute_precision(grad)
+        x, dy = in_compute_precision(x), in_compute_precision(grad)
         if training:
-            _, std, mean, _ = standardize(x, channels, self.params["eps"])
+            _, std, mean, _ = standardize(x, channels.axes, self.params["eps"])
             inv_std = 1.0 / std
         else:
             mean = shift + correction
@@ -180,11 +180,6 @@ def write_deviations(rows: slice, data, shift, deviations, blocks: Blocks, xp):
 
 
 SHIFT_SAMPLES = 16
-
-
-def _in_compute_precision(value):
-    """An array or Tensor, in float32 if it is float16 (statistics accumulate in float32)."""
-    return value.astype("float32") if value.dtype.name in ACCUMULATE_IN_FLOAT32 else value
 
 
 def batch_norm_fused(x, running_mean, running_var, weight, bias, training, momentum, eps):

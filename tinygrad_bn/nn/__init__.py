@@ -28,13 +28,24 @@ from tinygrad_bn.nn.layers import (
     Softmax,
     Tanh,
 )
-from tinygrad_bn.nn.losses import CrossEntropyLoss, MSELoss, NLLLoss
+from tinygrad_bn.nn.losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from tinygrad_bn.nn.module import Module, Parameter
+from tinygrad_bn.nn.normalization import GroupNorm, LayerNorm
 
 __all__ = [
     "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Conv2d", "CrossEntropyLoss",
     "Dropout", "Flatten", "Identity", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool2d",
     "MaxUnpool2d", "Module", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
     "ModuleDict", "ModuleList",
+    "BCELoss", "BCEWithLogitsLoss", "GroupNorm", "HuberLoss", "L1Loss", "LayerNorm", "SmoothL1Loss",
     "functional", "init", "utils",
 ]

@@ -9,17 +9,22 @@
 
 from __future__ import annotations
 
+import math
+
 from tinygrad_bn import ops
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.batchnorm import batch_norm
+from tinygrad_bn.nn.normalization import group_norm, layer_norm
 from tinygrad_bn.nn.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_unpool2d
 from tinygrad_bn.nn.windows import fold, pad_images, pair, unfold, windows_per_axis
 from tinygrad_bn.ops import generator, relu, sigmoid, tanh
+from tinygrad_bn.ops.elementwise import broadcast_shapes
 
 __all__ = [
-    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv2d", "cross_entropy", "dropout", "fold",
-    "leaky_relu", "linear", "log_softmax", "max_pool2d", "max_unpool2d", "mse_loss", "nll_loss", "relu",
-    "sigmoid", "softmax", "tanh", "unfold",
+    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "conv2d", "cross_entropy", "dropout", "fold", "group_norm", "huber_loss", "l1_loss", "layer_norm", "leaky_relu",
+    "linear", "log_softmax", "max_pool2d", "max_unpool2d", "mse_loss", "nll_loss", "relu", "sigmoid",
+    "smooth_l1_loss", "softmax", "tanh", "unfold",
 ]
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -249,11 +254,122 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
 
 def mse_loss(input, target, reduction="mean"):  # noqa: A002 - PyTorch's argument name
     """(input − target)², averaged. The two shapes must be equal."""
+    difference = input - _target(target, input, "mse_loss")
+    return _reduce(difference * difference, reduction)
+
+
+def l1_loss(input, target, *, reduction="mean"):  # noqa: A002 - PyTorch's argument name
+    """|input − target|, averaged; where the two are equal the gradient is 0, as in PyTorch.
+
+    >>> from tinygrad_bn import Tensor
+    >>> l1_loss(Tensor([1.0, -2.0]), [0.0, 1.0]).item()
+    2.0
+    """
+    return _reduce((input - _target(target, input, "l1_loss")).abs(), reduction)
+
+
+def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0):  # noqa: A002 - PyTorch's argument name
+    """½·d²/β where |d| < β, |d| − β/2 elsewhere, for d = input − target; β = 0 is :func:`l1_loss`.
+
+    >>> from tinygrad_bn import Tensor
+    >>> smooth_l1_loss(Tensor([0.5, 3.0]), [0.0, 0.0], reduction="none").tolist()
+    [0.125, 2.5]
+    """
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    return _reduce(_smooth_l1(input - _target(target, input, "smooth_l1_loss"), beta), reduction)
+
+
+def huber_loss(input, target, *, reduction="mean", delta=1.0):  # noqa: A002 - PyTorch's argument name
+    """½·d² where |d| < δ, δ·(|d| − δ/2) elsewhere, for d = input − target: δ times
+    :func:`smooth_l1_loss` with β = δ.
+
+    >>> from tinygrad_bn import Tensor
+    >>> huber_loss(Tensor([0.5, 3.0]), [0.0, 0.0], reduction="none", delta=2.0).tolist()
+    [0.125, 4.0]
+    """
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
+    return _reduce(_smooth_l1(input - _target(target, input, "huber_loss"), delta) * delta, reduction)
+
+
+def _smooth_l1(d, beta: float):
+    """½·d²/β where |d| < β, |d| − β/2 elsewhere; both pieces meet with slope ±1.
+    With β = 0 only |d| is left (and no 0/0 from the unused piece reaches the gradient)."""
+    size = d.abs()
+    if beta == 0:
+        return size
+    return ops.where(size < beta, 0.5 * d * d / beta, size - 0.5 * beta)
+
+
+def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):  # noqa: A002 - PyTorch's name
+    """−w·(y·log x + (1 − y)·log(1 − x)) for probabilities x and targets y in [0, 1]
+    of one shape, each log clamped at −100 as in PyTorch (so x = 0 costs 100, not ∞);
+    ``weight`` w broadcasts to the input's shape. Where a log is clamped its
+    gradient is 0. For logits use :func:`binary_cross_entropy_with_logits`.
+
+    >>> from tinygrad_bn import Tensor
+    >>> binary_cross_entropy(Tensor([0.5, 0.0]), [1.0, 1.0], reduction="none").tolist()  # log 2, 100
+    [0.6931471824645996, 100.0]
+    """
+    target = _target(target, input, "binary_cross_entropy")
+    for name, t in (("input", input), ("target", target)):
+        low, high = float(t.data.min()), float(t.data.max())
+        if low < 0 or high > 1:
+            raise ValueError(f"binary_cross_entropy expects {name} values in [0, 1], got values from {low} to "
+                             f"{high}; for logits use binary_cross_entropy_with_logits")
+    losses = -(target * _log_at_least_minus_100(input) + (1.0 - target) * _log_at_least_minus_100(1.0 - input))
+    return _reduce(_weighted(losses, weight, "binary_cross_entropy"), reduction)
+
+
+def _log_at_least_minus_100(p):
+    """max(log p, −100). Where the clamp holds, log sees 1 instead of p, so no 0/0
+    reaches the gradient (which is 0 there) nor its derivative."""
+    clamped = p < math.exp(-100)
+    return ops.where(clamped, -100.0, ops.where(clamped, 1.0, p).log())
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="mean",  # noqa: A002
+                                     pos_weight=None):
+    """:func:`binary_cross_entropy` of σ(x) for logits x, computed without overflow:
+    ℓ = w·((1 − y)·x + l·log(1 + e^(−x))), with l = 1 + (p − 1)·y for ``pos_weight``
+    p (which broadcasts to the input's shape, e.g. one per class on the last axis)
+    and l = 1 without; l = 1 gives max(x, 0) − x·y + log(1 + e^(−|x|)).
+
+    >>> from tinygrad_bn import Tensor
+    >>> binary_cross_entropy_with_logits(Tensor([1000.0, 0.0]), [0.0, 1.0], reduction="none").tolist()
+    [1000.0, 0.6931471824645996]
+    """
+    target = _target(target, input, "binary_cross_entropy_with_logits")
+    # log(1 + e^(−x)) = log(e⁰ + e^(−x)), a log-sum-exp: shifted by max(−x, 0), it never
+    # overflows, and its gradient is −σ(−x) everywhere, also at x = 0
+    softplus = ops.stack([ops.zeros_like(input), -input]).logsumexp(axis=0)
+    if pos_weight is not None:
+        pos_weight = _broadcastable(pos_weight, input, "binary_cross_entropy_with_logits", "pos_weight")
+        softplus = softplus * (1.0 + (pos_weight - 1.0) * target)
+    losses = (1.0 - target) * input + softplus
+    return _reduce(_weighted(losses, weight, "binary_cross_entropy_with_logits"), reduction)
+
+
+def _target(target, input, loss: str) -> Tensor:  # noqa: A002 - PyTorch's argument name
+    """``target`` as a Tensor (others in ``input``'s dtype, on its device), of ``input``'s shape."""
     if not isinstance(target, Tensor):
         target = Tensor(target, dtype=input.dtype, device=input.device)
     if input.shape != target.shape:
-        raise ValueError(
-            f"mse_loss expects input and target of one shape, got {input.shape} and {target.shape}"
-        )
-    difference = input - target
-    return _reduce(difference * difference, reduction)
+        raise ValueError(f"{loss} expects input and target of one shape, got {input.shape} and {target.shape}")
+    return target
+
+
+def _broadcastable(value, like, loss: str, name: str) -> Tensor:
+    """``value`` as a Tensor (others in ``like``'s dtype, on its device) that broadcasts to ``like``'s shape."""
+    if not isinstance(value, Tensor):
+        value = Tensor(value, dtype=like.dtype, device=like.device)
+    if broadcast_shapes(value.shape, like.shape) != like.shape:
+        raise ValueError(f"{loss} expects a {name} that broadcasts to the input's shape {like.shape}, "
+                         f"got {value.shape}")
+    return value
+
+
+def _weighted(losses, weight, loss: str):
+    """w·losses, for a ``weight`` w that broadcasts to their shape (None: the losses)."""
+    return losses if weight is None else losses * _broadcastable(weight, losses, loss, "weight")
