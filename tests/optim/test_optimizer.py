@@ -14,6 +14,7 @@ OPTIMIZERS = {
     "SGD nesterov": lambda params: optim.SGD(params, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1),
     "Adam": lambda params: optim.Adam(params, lr=0.1, weight_decay=0.1),
     "AdamW": lambda params: optim.AdamW(params, lr=0.1),
+    "RMSprop": lambda params: optim.RMSprop(params, lr=0.1, weight_decay=0.1, momentum=0.5, centered=True),
 }
 
 
@@ -102,6 +103,8 @@ RESUMABLE = {
     "SGD nesterov": ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
     "Adam amsgrad": ("Adam", {"lr": 0.05, "betas": (0.8, 0.9), "weight_decay": 1e-2, "amsgrad": True}),
     "AdamW amsgrad": ("AdamW", {"lr": 0.05, "betas": (0.8, 0.9), "amsgrad": True}),
+    "RMSprop centered momentum": ("RMSprop", {"lr": 0.01, "alpha": 0.9, "weight_decay": 1e-2, "momentum": 0.5,
+                                               "centered": True}),
 }
 
 

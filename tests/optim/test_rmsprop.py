@@ -1,0 +1,56 @@
+"""RMSprop: PyTorch's update rule (weight decay, momentum, centering), its state and its arguments."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy
+import pytest
+
+from tinygrad_bn import Tensor, nn, optim
+
+# every combination of weight decay, momentum and centering, with a non-default α and ε
+OPTIONS = [
+    {"lr": 1e-2, "alpha": 0.9, "eps": 1e-6, "weight_decay": decay, "momentum": momentum, "centered": centered}
+    for decay, momentum, centered in itertools.product((0.0, 0.1), (0.0, 0.5), (False, True))
+]
+
+
+def test_rmsprop_with_its_defaults_but_lr_trains_like_pytorch(trains_like_pytorch):
+    trains_like_pytorch("RMSprop", {"lr": 1e-2})
+
+
+@pytest.mark.parametrize("config", OPTIONS, ids=lambda c: f"decay={c['weight_decay']}-momentum={c['momentum']}-"
+                                                         f"centered={c['centered']}")
+def test_rmsprop_trains_like_pytorch(trains_like_pytorch, config):
+    trains_like_pytorch("RMSprop", config)
+
+
+def test_rmsprop_parameter_groups_train_like_pytorch(trains_like_pytorch):
+    trains_like_pytorch("RMSprop", {"lr": 1e-2, "weight_decay": 0.1, "momentum": 0.5, "centered": True}, grouped=True)
+
+
+@pytest.mark.parametrize("momentum, centered", [(0.0, False), (0.5, True)])
+def test_state_has_pytorchs_names_and_values(momentum, centered):
+    torch = pytest.importorskip("torch")
+    weight = numpy.random.default_rng(0).standard_normal((3, 2))
+    ours, theirs = nn.Parameter(Tensor(weight)), torch.nn.Parameter(torch.tensor(weight))
+    optimizers = (optim.RMSprop([ours], momentum=momentum, centered=centered),
+                  torch.optim.RMSprop([theirs], momentum=momentum, centered=centered))
+    for _ in range(2):
+        (ours * ours * ours).sum().backward()
+        (theirs * theirs * theirs).sum().backward()
+        for optimizer in optimizers:
+            optimizer.step()
+    our_state = optimizers[0].state_dict()["state"][0]
+    their_state = optimizers[1].state_dict()["state"][0]
+    assert list(our_state) == list(their_state)
+    assert our_state["step"] == their_state["step"].item() == 2
+    for key in list(our_state)[1:]:
+        numpy.testing.assert_allclose(our_state[key], their_state[key].numpy(), rtol=1e-12, err_msg=key)
+
+
+@pytest.mark.parametrize("name", ["lr", "alpha", "eps", "weight_decay", "momentum"])
+def test_rmsprop_rejects_negative_hyper_parameters(name):
+    with pytest.raises(ValueError, match=f"RMSprop: {name} must be >= 0.0, got -0.1"):
+        optim.RMSprop(nn.Linear(2, 1).parameters(), **{name: -0.1})
