@@ -30,6 +30,16 @@ CONV_CASES = [
     ((1, 2, 5, 6), (3, 2, 2, 3), 1, "same", (2, 1), 1),  # uneven "same": the odd row and column at the end
     ((2, 2, 5, 5), (2, 1, 3, 3), 1, "valid", 1, 2),
 ]
+CONV1D_CASES = [
+    ((2, 2, 7), (3, 2, 3), 1, 0, 1, 1),
+    ((1, 3, 9), (2, 3, 2), 2, 1, 1, 1),
+    ((2, 2, 8), (2, 2, 3), (3,), (2,), (1,), 1),  # one-tuples, as PyTorch's Conv1d stores them
+    ((2, 4, 8), (6, 2, 3), 1, 2, 2, 2),  # two groups, dilated
+    ((1, 3, 10), (3, 1, 3), 3, 2, 2, 3),  # depthwise, strided and dilated
+    ((2, 2, 6), (3, 2, 4), 1, "same", 1, 1),  # even kernel: the odd zero at the end
+    ((1, 2, 7), (2, 2, 3), 1, "same", 2, 1),
+    ((2, 4, 6), (2, 2, 3), 1, "valid", 1, 2),
+]
 # (input shape, kernel_size, stride, padding, dilation, ceil_mode): overlapping, tiling,
 # padded, dilated windows, and partial last windows kept by ceil_mode
 POOL_CASES = [
@@ -77,6 +87,12 @@ def test_conv2d_derivatives(x_shape, w_shape, stride, padding, dilation, groups)
 
     assert gradcheck(conv, (x, w, b))
     assert gradgradcheck(conv, (x, w, b))
+
+
+@pytest.mark.parametrize(CONV_ARGS, CONV1D_CASES)
+def test_conv1d_derivatives(x_shape, w_shape, stride, padding, dilation, groups):
+    x, w, b = leaf(x_shape), leaf(w_shape, 1), leaf(w_shape[:1], 2)
+    assert gradcheck(lambda *t: F.conv1d(*t, stride, padding, dilation, groups), (x, w, b))
 
 
 @pytest.mark.parametrize(POOL_ARGS, POOL_CASES)
@@ -187,6 +203,19 @@ def test_conv2d_matches_pytorch(torch, x_shape, w_shape, stride, padding, dilati
         torch,
         lambda *t: F.conv2d(*t, stride, padding, dilation, groups),
         lambda *t: torch.nn.functional.conv2d(*t, stride, padding, dilation, groups),
+        arrays, dtype,
+    )
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths")  # PyTorch's own note
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(CONV_ARGS, CONV1D_CASES)
+def test_conv1d_matches_pytorch(torch, x_shape, w_shape, stride, padding, dilation, groups, dtype):
+    arrays = [rng_array(x_shape), rng_array(w_shape, 1), rng_array(w_shape[:1], 2)]
+    assert_same_values_and_gradients(
+        torch,
+        lambda *t: F.conv1d(*t, stride, padding, dilation, groups),
+        lambda *t: torch.nn.functional.conv1d(*t, stride, padding, dilation, groups),
         arrays, dtype,
     )
 

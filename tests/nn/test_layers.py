@@ -45,6 +45,11 @@ LAYERS = {
     "conv-dilated-grouped": (lambda n, **f: n.Conv2d(4, 6, 3, 1, 2, 2, 2, False, **f), (2, 4, 7, 6)),
     "conv-depthwise": (lambda n, **f: n.Conv2d(3, 6, (3, 2), stride=2, groups=3, **f), (1, 3, 6, 7)),
     "conv-same": (lambda n, **f: n.Conv2d(2, 3, (2, 3), padding="same", dilation=(1, 2), **f), (2, 2, 5, 6)),
+    "conv1d": (lambda n, **f: n.Conv1d(2, 3, 3, **f), (2, 2, 7)),
+    "conv1d-strided-no-bias": (lambda n, **f: n.Conv1d(2, 4, 2, stride=2, padding=1, bias=False, **f), (2, 2, 7)),
+    "conv1d-dilated-grouped": (lambda n, **f: n.Conv1d(4, 6, (3,), 1, (2,), (2,), 2, **f), (2, 4, 9)),
+    "conv1d-same": (lambda n, **f: n.Conv1d(3, 3, 4, padding="same", groups=3, **f), (1, 3, 6)),
+    "conv1d-valid": (lambda n, **f: n.Conv1d(2, 2, 3, padding="valid", dilation=2, **f), (1, 2, 8)),
     "pool": (lambda n, **f: n.MaxPool2d(2), (2, 3, 4, 6)),
     "pool-dilated-ceil": (lambda n, **f: n.MaxPool2d(3, 2, 1, 2, False, True), (2, 2, 8, 7)),
     "pool-overlap-padded": (lambda n, **f: n.MaxPool2d(3, stride=1, padding=1), (1, 2, 5, 5)),
@@ -107,6 +112,7 @@ def test_layer_matches_pytorch_with_copied_weights(name):
         (lambda: nn.Conv2d(8, 160, 3), 72),
         (lambda: nn.Conv2d(3, 200, (5, 1)), 15),
         (lambda: nn.Conv2d(8, 160, 3, groups=4), 18),  # a kernel sees 8/4 channels
+        (lambda: nn.Conv1d(6, 300, 5, groups=2), 15),
     ],
 )
 def test_default_init_is_uniform_within_one_over_root_fan_in(layer, fan_in):
@@ -145,6 +151,12 @@ def test_init_follows_the_seed():
         (lambda: F.conv2d(tg.zeros(1, 2, 5, 5), tg.zeros(2, 2, 3, 3), padding="full"), "'same', 'valid', an int"),
         (lambda: nn.Conv2d(4, 4, 3, groups=2)(tg.zeros(1, 2, 5, 5)), r"\(N, 4, H, W\), got \(1, 2, 5, 5\)"),
         (lambda: F.conv2d(tg.zeros(1, 4, 5, 5), tg.zeros(3, 2, 3, 3), groups=2), "out divisible by groups=2"),
+        (lambda: nn.Conv1d(2, 3, 3)(tg.zeros(1, 2, 5, 5)), r"\(N, 2, L\), got \(1, 2, 5, 5\)"),
+        (lambda: nn.Conv1d(2, 3, (3, 3)), "kernel_size must be an int or a tuple of one int"),
+        (lambda: nn.Conv1d(2, 3, 3, 2, "same"), r"conv1d: padding='same' needs stride 1, got stride \(2,"),
+        (lambda: nn.Conv1d(4, 6, 3, groups=4), r"Conv1d: out_channels \(6\) must be divisible by groups \(4\)"),
+        (lambda: F.conv1d(tg.zeros(1, 4, 5), tg.zeros(2, 2, 3, 3)), r"conv1d expects a weight of shape \(out, in/gr"),
+        (lambda: F.conv1d(tg.zeros(1, 2, 5), tg.zeros(2, 2, 3), padding="full"), "conv1d: padding must be 'same'"),
         (lambda: nn.Dropout(-0.1), r"\[0, 1\]"),
         (lambda: nn.Flatten()(tg.zeros(4)), r"Flatten\(start_dim=1, end_dim=-1\) cannot flatten .* \(4,\)"),
         (lambda: nn.Flatten(2, 1)(tg.zeros(2, 3, 4)), r"cannot flatten an input of shape \(2, 3, 4\)"),
@@ -247,3 +259,20 @@ def test_pooling_with_indices_and_unpooling_run_on_the_device(strict_cuda):
         results.append([t.numpy() for t in (out, indices, inputs.grad)])
     for on_device, on_cpu in zip(*results, strict=True):
         numpy.testing.assert_array_equal(on_device, on_cpu)
+
+
+def test_conv1d_runs_forward_and_backward_on_the_device(strict_cuda):
+    x = numpy.random.default_rng(0).standard_normal((2, 4, 9))
+    v = numpy.random.default_rng(1).standard_normal((2, 6, 4))
+    host = nn.Conv1d(4, 6, 3, stride=2, padding=1, dilation=2, groups=2, dtype="float64")
+    device = nn.Conv1d(4, 6, 3, stride=2, padding=1, dilation=2, groups=2, dtype="float64", device="cuda")
+    device.load_state_dict(host.state_dict())
+    results = []
+    for model, where in ((host, "cpu"), (device, "cuda")):
+        inputs = Tensor(x, requires_grad=True, device=where)
+        out = model(inputs)
+        out.backward(Tensor(v, device=where))
+        assert out.device == inputs.grad.device == model.weight.grad.device == where
+        results.append([t.numpy() for t in (out, inputs.grad, model.weight.grad, model.bias.grad)])
+    for on_device, on_cpu in zip(*results, strict=True):
+        numpy.testing.assert_allclose(on_device, on_cpu, rtol=1e-12, atol=1e-12)

@@ -11,9 +11,11 @@
 from tinygrad_bn.nn import functional, init, utils
 from tinygrad_bn.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from tinygrad_bn.nn.container import ModuleDict, ModuleList, Sequential
+from tinygrad_bn.nn.embedding import Embedding
 from tinygrad_bn.nn.layers import (
     AdaptiveAvgPool2d,
     AvgPool2d,
+    Conv1d,
     Conv2d,
     Dropout,
     Flatten,
@@ -42,9 +44,10 @@ from tinygrad_bn.nn.module import Module, Parameter
 from tinygrad_bn.nn.normalization import GroupNorm, LayerNorm
 
 __all__ = [
-    "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Conv2d", "CrossEntropyLoss",
-    "Dropout", "Flatten", "Identity", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool2d",
-    "MaxUnpool2d", "Module", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
+    "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Conv1d", "Conv2d",
+    "CrossEntropyLoss", "Dropout", "Embedding", "Flatten", "Identity", "LeakyReLU", "Linear", "LogSoftmax",
+    "MSELoss", "MaxPool2d", "MaxUnpool2d", "Module", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid",
+    "Softmax", "Tanh",
     "ModuleDict", "ModuleList",
     "BCELoss", "BCEWithLogitsLoss", "GroupNorm", "HuberLoss", "L1Loss", "LayerNorm", "SmoothL1Loss",
     "functional", "init", "utils",

@@ -14,17 +14,18 @@ import math
 from tinygrad_bn import ops
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.batchnorm import batch_norm
+from tinygrad_bn.nn.embedding import embedding
 from tinygrad_bn.nn.normalization import group_norm, layer_norm
 from tinygrad_bn.nn.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_unpool2d
-from tinygrad_bn.nn.windows import fold, pad_images, pair, unfold, windows_per_axis
+from tinygrad_bn.nn.windows import fold, ints, pad_images, pair, unfold, windows_per_axis
 from tinygrad_bn.ops import generator, relu, sigmoid, tanh
 from tinygrad_bn.ops.elementwise import broadcast_shapes
 
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "conv2d", "cross_entropy", "dropout", "fold", "group_norm", "huber_loss", "l1_loss", "layer_norm", "leaky_relu",
-    "linear", "log_softmax", "max_pool2d", "max_unpool2d", "mse_loss", "nll_loss", "relu", "sigmoid",
-    "smooth_l1_loss", "softmax", "tanh", "unfold",
+    "conv1d", "conv2d", "cross_entropy", "dropout", "embedding", "fold", "group_norm", "huber_loss", "l1_loss",
+    "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d", "max_unpool2d", "mse_loss", "nll_loss", "relu",
+    "sigmoid", "smooth_l1_loss", "softmax", "tanh", "unfold",
 ]
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -49,6 +50,22 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument name
     return output if bias is None else output + bias
 
 
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002 - PyTorch's name
+    """1-D cross-correlation of (N, C, L) signals with (O, C/groups, k) kernels:
+    :func:`conv2d` of 1 × L images with 1 × k kernels.
+
+    >>> from tinygrad_bn import ones
+    >>> conv1d(ones(1, 1, 4), ones(1, 1, 2), padding=1).numpy()[0, 0].tolist()
+    [1.0, 2.0, 2.0, 2.0, 1.0]
+    """
+    _check_conv_shapes("conv1d", input, weight, groups, kernel_axes="k", input_axes="L")
+    stride, dilation = ints(stride, 1, "stride"), ints(dilation, 1, "dilation")
+    left, right = conv_padding(padding, weight.shape[2:], stride, dilation, "conv1d")
+    images = pad_images(input.unsqueeze(2), (0, 0, left, right))
+    output = conv2d(images, weight.unsqueeze(2), bias, (1, *stride), 0, (1, *dilation), groups)
+    return output.squeeze(2)
+
+
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002 - PyTorch's name
     """2-D cross-correlation of (N, C, H, W) images with (O, C/groups, kh, kw) kernels.
 
@@ -61,17 +78,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     >>> conv2d(ones(1, 1, 3, 3), ones(1, 1, 2, 2), padding=1).numpy()[0, 0].tolist()
     [[1.0, 2.0, 2.0, 1.0], [2.0, 4.0, 4.0, 2.0], [2.0, 4.0, 4.0, 2.0], [1.0, 2.0, 2.0, 1.0]]
     """
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
-        raise ValueError(f"conv2d: groups must be a positive int, got {groups!r}")
-    if weight.ndim != 4 or weight.shape[0] % groups:
-        raise ValueError(f"conv2d expects a weight of shape (out, in/groups, kh, kw) with out divisible by "
-                         f"groups={groups}, got {weight.shape}")
-    in_channels = weight.shape[1] * groups
-    if input.ndim != 4 or input.shape[1] != in_channels:
-        raise ValueError(
-            f"conv2d with weight of shape {weight.shape} (out, in/groups, kh, kw) and groups={groups} expects "
-            f"input of shape (N, {in_channels}, H, W), got {input.shape}"
-        )
+    _check_conv_shapes("conv2d", input, weight, groups, kernel_axes="kh, kw", input_axes="H, W")
     out_channels, _, kh, kw = weight.shape
     stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
     sides = conv_padding(padding, (kh, kw), stride, dilation)
@@ -91,22 +98,38 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return output.reshape(n, out_channels, *counts)
 
 
-def conv_padding(padding, kernel_size: tuple, stride: tuple, dilation: tuple) -> tuple:
-    """(top, bottom, left, right) zeros for conv2d's ``padding``: an int or pair
-    (each side), ``"valid"`` (none) or ``"same"`` (the output keeps the input's
-    size: d·(k − 1) in all per axis, the odd one at the bottom or right, as in
-    PyTorch; stride 1 only)."""
+def _check_conv_shapes(conv: str, x, weight, groups, kernel_axes: str, input_axes: str):
+    """Refuse a ``groups`` that is not a positive int, or a weight (out, in/groups, *kernel)
+    and input ``x`` (N, in, *spatial) that do not fit each other."""
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"{conv}: groups must be a positive int, got {groups!r}")
+    axes = 2 + len(kernel_axes.split(","))
+    if weight.ndim != axes or weight.shape[0] % groups:
+        raise ValueError(f"{conv} expects a weight of shape (out, in/groups, {kernel_axes}) with out divisible by "
+                         f"groups={groups}, got {weight.shape}")
+    in_channels = weight.shape[1] * groups
+    if x.ndim != axes or x.shape[1] != in_channels:
+        raise ValueError(
+            f"{conv} with weight of shape {weight.shape} (out, in/groups, {kernel_axes}) and groups={groups} "
+            f"expects input of shape (N, {in_channels}, {input_axes}), got {x.shape}"
+        )
+
+
+def conv_padding(padding, kernel_size: tuple, stride: tuple, dilation: tuple, conv: str = "conv2d") -> tuple:
+    """The zeros (before, after) on each spatial axis, flattened ((top, bottom, left, right)
+    for conv2d), for a convolution's ``padding``: an int or one per axis (each side),
+    ``"valid"`` (none) or ``"same"`` (the output keeps the input's size: d·(k − 1) in
+    all per axis, the odd one after, at the bottom or right, as in PyTorch; stride 1 only)."""
     if padding == "valid":
-        return (0, 0, 0, 0)
+        return (0,) * 2 * len(kernel_size)
     if padding == "same":
-        if stride != (1, 1):
-            raise ValueError(f"conv2d: padding='same' needs stride 1, got stride {stride}")
+        if any(s != 1 for s in stride):
+            raise ValueError(f"{conv}: padding='same' needs stride 1, got stride {stride}")
         totals = [d * (k - 1) for k, d in zip(kernel_size, dilation, strict=True)]
-        return (totals[0] // 2, totals[0] - totals[0] // 2, totals[1] // 2, totals[1] - totals[1] // 2)
+        return tuple(side for total in totals for side in (total // 2, total - total // 2))
     if isinstance(padding, str):
-        raise ValueError(f"conv2d: padding must be 'same', 'valid', an int or a pair of ints, got {padding!r}")
-    ph, pw = pair(padding, "padding", minimum=0)
-    return (ph, ph, pw, pw)
+        raise ValueError(f"{conv}: padding must be 'same', 'valid', an int or one per axis, got {padding!r}")
+    return tuple(side for p in ints(padding, len(kernel_size), "padding", minimum=0) for side in (p, p))
 
 
 def dropout(input, p=0.5, training=True):  # noqa: A002 - PyTorch's argument name

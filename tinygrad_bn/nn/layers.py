@@ -1,4 +1,4 @@
-"""Layers: Linear, Conv2d, MaxPool2d, the activations, Flatten, Dropout, Identity.
+"""Layers: Linear, Conv1d, Conv2d, MaxPool2d, the activations, Flatten, Dropout, Identity.
 
 Parameter layouts and default initialisations are PyTorch's, so a state dict
 moves between the two frameworks unchanged (see docs/nn.md).
@@ -9,7 +9,7 @@ from __future__ import annotations
 from tinygrad_bn.nn import functional as F
 from tinygrad_bn.nn import init
 from tinygrad_bn.nn.module import Module, Parameter
-from tinygrad_bn.nn.windows import pair
+from tinygrad_bn.nn.windows import ints, pair
 from tinygrad_bn.ops import zeros
 
 
@@ -51,9 +51,79 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={has_bias}"
 
 
-class Conv2d(Module):
+class _ConvNd(Module):
+    """What the convolutions share: arguments, the weight (C_out, C_in/groups, *kernel_size)
+    and bias (C_out,), PyTorch's default initialisation and repr. A subclass gives the
+    number of spatial ``axes``, their names in the input and its ``convolve`` function."""
+
+    axes: int
+    input_axes: str
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
+        super().__init__()
+        name = type(self).__name__
+        self.in_channels = _positive(in_channels, "in_channels")
+        self.out_channels = _positive(out_channels, "out_channels")
+        self.groups = _positive(groups, "groups")
+        for label, count in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if count % groups:
+                raise ValueError(f"{name}: {label} ({count}) must be divisible by groups ({groups})")
+        if padding_mode != "zeros":
+            raise ValueError(f"{name}: only padding_mode='zeros' is supported, got {padding_mode!r}")
+        self.kernel_size = ints(kernel_size, self.axes, "kernel_size")
+        self.stride = ints(stride, self.axes, "stride")
+        self.padding = padding if padding in ("same", "valid") else ints(padding, self.axes, "padding", minimum=0)
+        self.dilation = ints(dilation, self.axes, "dilation")
+        # bad padding fails here already
+        F.conv_padding(self.padding, self.kernel_size, self.stride, self.dilation, name.lower())
+        self.weight = _parameter((out_channels, in_channels // groups, *self.kernel_size), device, dtype)
+        self.register_parameter("bias", _parameter((out_channels,), device, dtype) if bias else None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.default_(self.weight, self.bias)
+
+    def forward(self, x):
+        if x.ndim != 2 + self.axes or x.shape[1] != self.in_channels:
+            raise ValueError(
+                f"{self!r} expects input of shape (N, {self.in_channels}, {self.input_axes}), got {x.shape}"
+            )
+        return self.convolve(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def extra_repr(self):
+        text = f"{self.in_channels}, {self.out_channels}, "
+        text += f"kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,) * self.axes:
+            text += f", padding={self.padding}"
+        if self.dilation != (1,) * self.axes:
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        return text
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution (cross-correlation) of (N, C_in, L) signals, with ``weight``
+    of shape (C_out, C_in/groups, k) and PyTorch's default initialisation.
+
+    >>> from tinygrad_bn import ones
+    >>> conv = Conv1d(3, 8, kernel_size=5, padding="same")
+    >>> conv
+    Conv1d(3, 8, kernel_size=(5,), stride=(1,), padding=same)
+    >>> conv(ones(2, 3, 10)).shape
+    (2, 8, 10)
+    """
+
+    axes, input_axes = 1, "L"
+    convolve = staticmethod(F.conv1d)
+
+
+class Conv2d(_ConvNd):
     """2-D convolution (cross-correlation) of (N, C_in, H, W) images, with ``weight``
-    of shape (C_out, C_in, kh, kw) and PyTorch's default initialisation.
+    of shape (C_out, C_in/groups, kh, kw) and PyTorch's default initialisation.
 
     >>> from tinygrad_bn import ones
     >>> conv = Conv2d(3, 8, kernel_size=3, padding=1)
@@ -63,46 +133,8 @@ class Conv2d(Module):
     (2, 8, 5, 5)
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
-                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
-        super().__init__()
-        self.in_channels = _positive(in_channels, "in_channels")
-        self.out_channels = _positive(out_channels, "out_channels")
-        self.groups = _positive(groups, "groups")
-        for name, count in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if count % groups:
-                raise ValueError(f"Conv2d: {name} ({count}) must be divisible by groups ({groups})")
-        if padding_mode != "zeros":
-            raise ValueError(f"Conv2d: only padding_mode='zeros' is supported, got {padding_mode!r}")
-        self.kernel_size = pair(kernel_size, "kernel_size")
-        self.stride = pair(stride, "stride")
-        self.padding = padding if padding in ("same", "valid") else pair(padding, "padding", minimum=0)
-        self.dilation = pair(dilation, "dilation")
-        F.conv_padding(self.padding, self.kernel_size, self.stride, self.dilation)  # bad padding fails here already
-        self.weight = _parameter((out_channels, in_channels // groups, *self.kernel_size), device, dtype)
-        self.register_parameter("bias", _parameter((out_channels,), device, dtype) if bias else None)
-        self.reset_parameters()
-
-    def reset_parameters(self):
-        init.default_(self.weight, self.bias)
-
-    def forward(self, x):
-        if x.ndim != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(f"{self!r} expects input of shape (N, {self.in_channels}, H, W), got {x.shape}")
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
-
-    def extra_repr(self):
-        text = f"{self.in_channels}, {self.out_channels}, "
-        text += f"kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0, 0):
-            text += f", padding={self.padding}"
-        if self.dilation != (1, 1):
-            text += f", dilation={self.dilation}"
-        if self.groups != 1:
-            text += f", groups={self.groups}"
-        if self.bias is None:
-            text += ", bias=False"
-        return text
+    axes, input_axes = 2, "H, W"
+    convolve = staticmethod(F.conv2d)
 
 
 def _parameter(shape, device, dtype) -> Parameter:

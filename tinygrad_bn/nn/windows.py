@@ -16,12 +16,19 @@ from __future__ import annotations
 from tinygrad_bn.autograd import Function
 
 
+def ints(value, count: int, name: str, minimum: int = 1) -> tuple:
+    """An int or ``count`` ints, each at least ``minimum``, as a tuple of ``count``
+    (``ints(3, 1, "stride")`` -> ``(3,)``)."""
+    values = (value,) * count if isinstance(value, int) else tuple(value)
+    if len(values) != count or not all(isinstance(v, int) and v >= minimum for v in values):
+        what = {1: "a tuple of one int", 2: "a pair of ints"}.get(count, f"a tuple of {count} ints")
+        raise ValueError(f"{name} must be an int or {what}, each >= {minimum}, got {value!r}")
+    return values
+
+
 def pair(value, name: str, minimum: int = 1) -> tuple:
     """An int or a pair of ints, each at least ``minimum``, as a pair (``3`` -> ``(3, 3)``)."""
-    values = (value, value) if isinstance(value, int) else tuple(value)
-    if len(values) != 2 or not all(isinstance(v, int) and v >= minimum for v in values):
-        raise ValueError(f"{name} must be an int or a pair of ints, each >= {minimum}, got {value!r}")
-    return values
+    return ints(value, 2, name, minimum)
 
 
 def windows_per_axis(size: tuple, kernel_size: tuple, stride: tuple, dilation: tuple = (1, 1)) -> tuple:

@@ -1,0 +1,115 @@
+"""Embedding: a lookup table of learned rows, one per integer index.
+
+The lookup is indexing, ``W[indices]``, whose backward already adds the
+gradients of repeated indices into their row (a scatter-add), so
+∂L/∂W[r] = Σ of ∂L/∂out over the positions that hold index r.
+
+>>> from tinygrad_bn import Tensor
+>>> weight = Tensor([[0.0, 0.0], [1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+>>> out = embedding(Tensor([[1, 2], [1, 0]]), weight, padding_idx=0)
+>>> out.shape
+(2, 2, 2)
+>>> out.sum().backward()
+>>> weight.grad.tolist()
+[[0.0, 0.0], [2.0, 2.0], [1.0, 1.0]]
+"""
+
+from __future__ import annotations
+
+from tinygrad_bn import ops
+from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.nn import init
+from tinygrad_bn.nn.module import Module, Parameter
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # noqa: A002 - PyTorch's name
+              scale_grad_by_freq=False, sparse=False):
+    """Row i of ``weight`` (num_embeddings, embedding_dim) for each integer i in
+    ``input`` of any shape: (*) -> (*, embedding_dim). Lookups of ``padding_idx``
+    (negative counts from the end) give its row but send it no gradient.
+    ``max_norm``, ``scale_grad_by_freq`` and ``sparse`` are not implemented.
+
+    >>> from tinygrad_bn import Tensor
+    >>> embedding(Tensor([2, 0, 2]), Tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])).tolist()
+    [[4.0, 5.0], [0.0, 1.0], [4.0, 5.0]]
+    """
+    _refuse_unimplemented("embedding", max_norm, scale_grad_by_freq, sparse)
+    if weight.ndim != 2:
+        raise ValueError(f"embedding expects a weight of shape (num_embeddings, embedding_dim), got {weight.shape}")
+    indices = _indices(input, weight)
+    looked_up = weight[indices]
+    if padding_idx is None:
+        return looked_up
+    padding_idx = _padding_index(padding_idx, weight.shape[0], "embedding")
+    counted = (indices.data != padding_idx)[..., None]
+    # the same values either way; the gradient flows through the lookups of other rows only
+    return ops.where(counted, looked_up, looked_up.detach())
+
+
+def _refuse_unimplemented(who: str, max_norm, scale_grad_by_freq, sparse):
+    for name, value, default in (("max_norm", max_norm, None), ("scale_grad_by_freq", scale_grad_by_freq, False),
+                                 ("sparse", sparse, False)):
+        if value != default:
+            raise ValueError(f"{who}: {name}={value!r} is not implemented here; leave it at {default!r}")
+
+
+def _indices(input, weight) -> Tensor:  # noqa: A002 - PyTorch's argument name
+    """``input`` as an integer Tensor on ``weight``'s device, each index a row of ``weight``."""
+    indices = Tensor(input, device=weight.device)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"embedding expects integer indices (int64), got dtype {indices.dtype}")
+    rows = weight.shape[0]
+    if indices.size:
+        low, high = int(indices.data.min()), int(indices.data.max())
+        if low < 0 or high >= rows:
+            raise IndexError(
+                f"embedding with {rows} rows expects indices in [0, {rows}), got values from {low} to {high}"
+            )
+    return indices
+
+
+def _padding_index(padding_idx: int, rows: int, who: str) -> int:
+    """``padding_idx`` in [0, rows), a negative one counted from the end."""
+    if not -rows <= padding_idx < rows:
+        raise ValueError(f"{who}: padding_idx must be in [-{rows}, {rows}) for {rows} rows, got {padding_idx}")
+    return padding_idx % rows
+
+
+class Embedding(Module):
+    """A lookup table: row i of ``weight`` (num_embeddings, embedding_dim) for each
+    index i of the input, of any shape. The weight starts as N(0, 1), as in PyTorch,
+    with the ``padding_idx`` row zero; that row gets no gradient.
+    ``max_norm``, ``scale_grad_by_freq`` and ``sparse`` are not implemented.
+
+    >>> from tinygrad_bn import Tensor
+    >>> table = Embedding(10, 3, padding_idx=-1)
+    >>> table
+    Embedding(10, 3, padding_idx=9)
+    >>> table(Tensor([[1, 2, 9]])).shape, table.weight.tolist()[9]
+    ((1, 3, 3), [0.0, 0.0, 0.0])
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx=None, max_norm=None, norm_type=2.0,
+                 scale_grad_by_freq=False, sparse=False, device=None, dtype=None):
+        super().__init__()
+        _refuse_unimplemented("Embedding", max_norm, scale_grad_by_freq, sparse)
+        for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"Embedding: {name} must be a positive int, got {value!r}")
+        self.num_embeddings = num_embeddings
+        self.embedding_dim = embedding_dim
+        self.padding_idx = None if padding_idx is None else _padding_index(padding_idx, num_embeddings, "Embedding")
+        self.weight = Parameter(ops.zeros(num_embeddings, embedding_dim, dtype=dtype or "float32", device=device))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            self.weight.data[self.padding_idx] = 0
+
+    def forward(self, input):  # noqa: A002 - PyTorch's argument name
+        return embedding(input, self.weight, self.padding_idx)
+
+    def extra_repr(self):
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        return text if self.padding_idx is None else f"{text}, padding_idx={self.padding_idx}"
