@@ -30,8 +30,8 @@ class Size(int):
     (6, (2, 3), 3)
     """
 
-    def __new__(cls, shape: tuple):
-        size = super().__new__(cls, int(numpy.prod(shape, dtype=numpy.int64)))
+    def __new__(cls, count: int, shape: tuple):
+        size = super().__new__(cls, count)
         size.shape = shape
         return size
 
@@ -118,7 +118,7 @@ class Tensor:
     @property
     def size(self) -> Size:
         """The number of elements; called, PyTorch's ``size()`` (see :class:`Size`)."""
-        return Size(self.data.shape)
+        return Size(self.data.size, self.data.shape)
 
     def dim(self) -> int:
         """PyTorch's ``dim()``: the number of axes, as :attr:`ndim`."""
