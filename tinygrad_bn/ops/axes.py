@@ -63,6 +63,7 @@ def only_one(name: str, numpy_word: str, numpy_value, pytorch_word: str, pytorch
             f"give one: {numpy_word} (NumPy's word) or {pytorch_word} (PyTorch's)"
         )
 
+
 def pytorch_words(dim, keepdim) -> bool:
     """Whether a call speaks PyTorch (``dim`` or ``keepdim`` given), and so means PyTorch's result."""
     return dim is not NOT_GIVEN or keepdim is not None

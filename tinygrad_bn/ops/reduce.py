@@ -209,7 +209,6 @@ def _largest(name: str, x, axis, keepdims, dim, keepdim):
     return Extremes(values, _position("argmax", x, axis, keepdims))
 
 
-
 def _one_dim(name: str, dim) -> int:
     try:
         return operator.index(dim)
