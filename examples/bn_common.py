@@ -49,7 +49,7 @@ def mlp(widths, activation, norm: str, init_std: float | None = None, init_scale
             if linear.bias is not None:
                 nn.init.zeros_(linear.bias)
     for linear in hidden:
-        linear.weight.data *= init_scale
+        linear.weight._data *= init_scale
     return model
 
 

@@ -34,15 +34,15 @@ class SimplifiedBatchNorm(Function):
         self.axes = (0,) + tuple(range(2, x.ndim))
         self.param_shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
         if training:
-            mean = x.data.mean(axis=self.axes, keepdims=True)  # μ
-            var = ((x.data - mean) ** 2).mean(axis=self.axes, keepdims=True)  # σ², biased
+            mean = x._data.mean(axis=self.axes, keepdims=True)  # μ
+            var = ((x._data - mean) ** 2).mean(axis=self.axes, keepdims=True)  # σ², biased
         else:
-            mean, var = (r.data.reshape(self.param_shape) for r in running)
+            mean, var = (r._data.reshape(self.param_shape) for r in running)
         inv_std = 1 / x.xp.sqrt(var + eps)
         # μ and inv_std are saved as constants: that is the simplification
         self.save_for_backward(x, weight, Tensor(mean), Tensor(inv_std))
-        x_hat = (x.data - mean) * inv_std
-        return weight.data.reshape(self.param_shape) * x_hat + bias.data.reshape(self.param_shape)
+        x_hat = (x._data - mean) * inv_std
+        return weight._data.reshape(self.param_shape) * x_hat + bias._data.reshape(self.param_shape)
 
     def backward(self, dy):
         x, weight, mean, inv_std = self.saved_tensors

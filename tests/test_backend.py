@@ -51,7 +51,7 @@ def test_unregistering_restores_the_missing_device():
 
 
 def test_strict_device_refuses_numpy(strict_cuda):
-    data = Tensor([1.0, 2.0], device="cuda").data
+    data = Tensor([1.0, 2.0], device="cuda")._data
     leaks = [
         lambda: numpy.exp(data),
         lambda: numpy.asarray(data),
@@ -67,7 +67,7 @@ def test_strict_device_refuses_numpy(strict_cuda):
 
 def test_strict_device_is_unregistered_afterwards(strict_cuda):
     assert get_backend("cuda") is strict_cuda
-    assert isinstance(Tensor([1.0], device="cuda").data, strict_cuda.array_type)
+    assert isinstance(Tensor([1.0], device="cuda")._data, strict_cuda.array_type)
 
 
 def test_tensors_and_factories_on_the_device(strict_cuda):
@@ -79,7 +79,7 @@ def test_tensors_and_factories_on_the_device(strict_cuda):
     assert "device='cuda'" in repr(x)
     for made in [tg.zeros(2, device="cuda"), tg.ones(2, device="cuda"), tg.full((2,), 3.0, device="cuda"),
                  tg.randn(2, device="cuda"), tg.rand(2, device="cuda"), tg.arange(2, device="cuda")]:
-        assert made.device == "cuda" and isinstance(made.data, strict_cuda.array_type)
+        assert made.device == "cuda" and isinstance(made._data, strict_cuda.array_type)
 
 
 @pytest.mark.parametrize("source, target", [("cpu", "cuda"), ("cuda", "cpu")])

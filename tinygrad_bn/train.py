@@ -173,7 +173,7 @@ def build_model(model: str, norm: str, feature_shape: tuple, num_classes: int, h
 
 def _correct(logits, target) -> int:
     """How many rows of ``logits`` have their largest value at the target class."""
-    return int((logits.data.argmax(axis=1) == target.data).sum())
+    return int((logits._data.argmax(axis=1) == target._data).sum())
 
 
 def train_step(model, optimizer, x, target, functional=F):

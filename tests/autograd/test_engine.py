@@ -77,7 +77,7 @@ def test_retain_graph_allows_a_second_backward():
 def test_saved_arrays_are_released_after_backward(retain_graph):
     x = Tensor(numpy.arange(1.0, 4.0), requires_grad=True)
     h = x.exp()
-    saved = weakref.ref(h.data)
+    saved = weakref.ref(h._data)
     loss = (h * h).sum()
     del h
     gc.collect()
@@ -99,7 +99,7 @@ def test_training_loop_memory_does_not_grow():
         loss = ((hidden @ w2 - target) ** 2).mean()
         loss.backward()
         for w in (w1, w2):
-            w.data -= 0.01 * w.grad.data
+            w._data -= 0.01 * w.grad._data
             w.grad = None
         return loss.item()
 

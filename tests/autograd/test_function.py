@@ -12,7 +12,7 @@ class Square(Function):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return x.data * x.data
+        return x._data * x._data
 
     def backward(self, grad):
         (x,) = self.saved_tensors
@@ -23,7 +23,7 @@ class ScaledSum(Function):
     """Two inputs, a keyword parameter, and gradients only where needed."""
 
     def forward(self, a, b, scale):
-        return (a.data + b.data) * scale
+        return (a._data + b._data) * scale
 
     def backward(self, grad):
         scale = self.params["scale"]
@@ -33,11 +33,11 @@ class ScaledSum(Function):
 
 class ArrayBackward(Function):
     def forward(self, x):
-        return x.data * 3.0
+        return x._data * 3.0
 
     @once_differentiable
     def backward(self, grad):
-        return Tensor(grad.data * 3.0)
+        return Tensor(grad._data * 3.0)
 
 
 def test_a_user_function_end_to_end():

@@ -30,7 +30,7 @@ def test_an_explicit_dtype_wins():
 
 def test_a_numpy_array_is_used_without_a_copy():
     array = numpy.array([1.0, 2.0])
-    assert Tensor(array).data is array
+    assert Tensor(array)._data is array
 
 
 @pytest.mark.parametrize("data", [[1, 2], numpy.array([1, 2], dtype="int32"), [True]])
@@ -75,7 +75,7 @@ def test_detach_shares_data_and_leaves_the_graph():
     x = Tensor([1.0, 2.0], requires_grad=True)
     y = x * 2.0
     d = y.detach()
-    assert d.data is y.data
+    assert d._data is y._data
     assert d.is_leaf and not d.requires_grad and d.grad_fn is None
 
 

@@ -88,11 +88,11 @@ class FrozenInvStdBatchNorm(Function):
     def forward(self, x, weight, bias):
         self.axes = (0,) + tuple(range(2, x.ndim))
         self.param_shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
-        mean = x.data.mean(axis=self.axes, keepdims=True)
-        inv_std = 1 / x.xp.sqrt(((x.data - mean) ** 2).mean(axis=self.axes, keepdims=True) + 1e-5)
+        mean = x._data.mean(axis=self.axes, keepdims=True)
+        inv_std = 1 / x.xp.sqrt(((x._data - mean) ** 2).mean(axis=self.axes, keepdims=True) + 1e-5)
         self.save_for_backward(x, weight, Tensor(inv_std))
-        gamma, beta = weight.data.reshape(self.param_shape), bias.data.reshape(self.param_shape)
-        return (x.data - mean) * inv_std * gamma + beta
+        gamma, beta = weight._data.reshape(self.param_shape), bias._data.reshape(self.param_shape)
+        return (x._data - mean) * inv_std * gamma + beta
 
     def backward(self, dy):
         x, weight, inv_std = self.saved_tensors

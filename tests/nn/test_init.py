@@ -30,8 +30,8 @@ def test_fans_match_pytorch(shape):
 def spread_of(initialiser, shape, dtype):
     """Fill a fresh tensor in place; return its values as float64, checking the array stayed."""
     tensor = tg.zeros(*shape, dtype=dtype)
-    array = tensor.data
-    assert initialiser(tensor) is tensor and tensor.data is array and tensor.dtype == dtype
+    array = tensor._data
+    assert initialiser(tensor) is tensor and tensor._data is array and tensor.dtype == dtype
     return tensor.numpy().astype("float64").ravel()
 
 

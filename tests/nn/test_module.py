@@ -172,10 +172,10 @@ def test_to_casts_floating_members_in_place_and_keeps_integers():
 
 def test_load_copies_in_place_keeping_dtype():
     block = Block()
-    weight_array = block.inner.weight.data
+    weight_array = block.inner.weight._data
     values = {key: numpy.full(t.shape, 7, dtype=numpy.float64) for key, t in block.state_dict().items()}
     block.load_state_dict(values)
-    assert block.inner.weight.data is weight_array
+    assert block.inner.weight._data is weight_array
     assert block.inner.weight.dtype == numpy.float32 and block.count.dtype == numpy.int64
     numpy.testing.assert_array_equal(block.inner.weight.numpy(), numpy.full((2, 3), 7.0))
     assert block.count.item() == 7
@@ -285,5 +285,5 @@ def test_deepcopy_gives_an_independent_model():
     x = tg.randn(4, 2)
     numpy.testing.assert_array_equal(twin(x).numpy(), model(x).numpy())
     assert isinstance(twin[0].weight, nn.Parameter) and twin[0].weight.requires_grad
-    twin[0].weight.data[...] = 0
+    twin[0].weight._data[...] = 0
     assert model[0].weight.numpy().any()

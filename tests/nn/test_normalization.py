@@ -147,7 +147,7 @@ def test_module_loads_a_pytorch_state_dict_and_computes_the_same(torch, name, ar
 @pytest.mark.parametrize("module", [nn.LayerNorm((2, 3)), nn.GroupNorm(2, 4)])
 def test_reset_parameters_restores_ones_and_zeros(module):
     for parameter in module.parameters():
-        parameter.data[...] = 7.0
+        parameter._data[...] = 7.0
     module.reset_parameters()
     numpy.testing.assert_array_equal(module.weight.numpy(), numpy.ones(module.weight.shape, dtype="float32"))
     numpy.testing.assert_array_equal(module.bias.numpy(), numpy.zeros(module.bias.shape, dtype="float32"))
@@ -209,7 +209,7 @@ def test_runs_on_a_device_without_handing_arrays_to_numpy(strict_cuda, build, sh
     data, dy = rng_array(shape).astype("float32"), rng.standard_normal(shape).astype("float32")
     host = build()
     for parameter in host.parameters():
-        parameter.data[...] = rng.standard_normal(parameter.shape)
+        parameter._data[...] = rng.standard_normal(parameter.shape)
     results = {}
     for device in ("cpu", "cuda"):
         module = build(device=device)

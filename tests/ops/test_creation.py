@@ -77,8 +77,8 @@ def test_tensor_of_a_tensor_is_a_detached_copy_on_its_device(device, strict_cuda
     source = tg.Tensor([1.0, 2.0], device=device, requires_grad=True) * 2.0
     copy = tg.tensor(source)
     assert copy.device == device and copy.is_leaf and not copy.requires_grad
-    assert copy.data is not source.data and copy.tolist() == [2.0, 4.0]
-    copy.data[...] = source.data * 0.0
+    assert copy._data is not source._data and copy.tolist() == [2.0, 4.0]
+    copy._data[...] = source._data * 0.0
     assert source.tolist() == [2.0, 4.0]
 
 
@@ -95,7 +95,7 @@ def test_from_numpy_shares_memory_and_keeps_the_dtype_as_pytorch_does(dtype):
     assert f"torch.{t.dtype}" == str(torch.from_numpy(array).dtype) and t.device == "cpu" and t.shape == (2, 3)
     array[0, 1] = 1
     assert t.numpy()[0, 1] == 1
-    t.data[1, 2] = 1
+    t._data[1, 2] = 1
     assert array[1, 2] == 1
 
 

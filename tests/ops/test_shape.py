@@ -82,8 +82,8 @@ def test_t_of_more_than_2_dimensions_points_to_permute_and_swapaxes():
 def test_clone_copies_the_data_and_stays_in_the_graph():
     x = Tensor([1.0, 2.0], requires_grad=True)
     y = x.clone()
-    assert y.grad_fn is not None and not numpy.shares_memory(y.data, x.data)
-    y.data[0] = 5.0
+    assert y.grad_fn is not None and not numpy.shares_memory(y._data, x._data)
+    y._data[0] = 5.0
     assert x.tolist() == [1.0, 2.0]
     (y * 3.0).sum().backward()
     assert x.grad.tolist() == [3.0, 3.0]

@@ -79,7 +79,7 @@ def _add(a: Tensor, b: Tensor) -> Tensor:
     """a + b, recorded only while the backward itself is being recorded."""
     if a.requires_grad or b.requires_grad:
         return a + b
-    return Tensor._wrap(a.data + b.data, a._backend, None)
+    return Tensor._wrap(a._data + b._data, a._backend, None)
 
 
 def run_backward(outputs, grads, retain_graph, create_graph, inputs=None):
@@ -131,7 +131,7 @@ def run_backward(outputs, grads, retain_graph, create_graph, inputs=None):
                     continue
                 is_node = isinstance(parent, Function)
                 if input_grad is not None:
-                    data = input_grad.data
+                    data = input_grad._data
                     if data.shape != parent.shape or data.dtype != parent.dtype:
                         input_grad = _fit(input_grad, parent)
                     if is_node:

@@ -5,7 +5,7 @@ to each other, the way PyTorch's ``torch.autograd.Function`` reads::
 
     class Exp(Function):
         def forward(self, x):          # x: Tensor; returns a backend array
-            y = x.xp.exp(x.data)
+            y = x.xp.exp(x._data)
             self.save_output(y)
             return y
 
@@ -186,7 +186,7 @@ class Function:
         return _wrap(data, fn.backend, fn)
 
     def forward(self, *inputs: Tensor, **params):
-        """Compute the output array from the inputs' ``.data`` arrays."""
+        """Compute the output array from the inputs' ``._data`` arrays."""
         raise NotImplementedError(f"{type(self).__name__} has no forward")
 
     def backward(self, grad: Tensor):
@@ -217,7 +217,7 @@ class Function:
 
     def saved_arrays(self):
         """The distinct arrays this node keeps alive for backward."""
-        arrays = [t.data for t in self.saved if isinstance(t, Tensor)]
+        arrays = [t._data for t in self.saved if isinstance(t, Tensor)]
         if self._output_data is not None:
             arrays.append(self._output_data)
         unique = {id(a): a for a in arrays}

@@ -69,5 +69,5 @@ def saved_arrays(*outputs) -> list:
 def saved_bytes(*outputs, exclude=()) -> int:
     """Bytes of the distinct arrays kept for backward, leaving out the arrays of the
     Tensors in ``exclude`` (say, the input, which exists anyway)."""
-    skip = {id(t.data) for t in exclude}
+    skip = {id(t._data) for t in exclude}
     return sum(a.nbytes for a in saved_arrays(*outputs) if id(a) not in skip)

@@ -72,12 +72,12 @@ class Tensor:
     keep their dtype unless ``dtype`` is given.
     """
 
-    __slots__ = ("data", "_backend", "requires_grad", "_ctx", "_grad", "__weakref__")
+    __slots__ = ("_data", "_backend", "requires_grad", "_ctx", "_grad", "__weakref__")
     __array_priority__ = 1000  # so ndarray (op) Tensor defers to Tensor's reflected op
 
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         source = backend_of_array(data)
         backend = get_backend(device) if device is not None else (source or get_backend("cpu"))
         if source is None:
@@ -86,7 +86,7 @@ class Tensor:
             if source is not backend:
                 data = backend.from_host(source.to_host(data))
             array = data if dtype is None else data.astype(dtype, copy=False)
-        self.data = array
+        self._data = array
         self._backend = backend
         self._ctx = None
         self._grad = None
@@ -98,7 +98,7 @@ class Tensor:
     def _wrap(data, backend: Backend, ctx=None) -> Tensor:
         """Wrap an array already on ``backend`` (no checks: the engine's fast path)."""
         t = object.__new__(Tensor)
-        t.data = data
+        t._data = data
         t._backend = backend
         t._ctx = ctx
         t._grad = None
@@ -109,28 +109,28 @@ class Tensor:
 
     @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> Size:
         """The number of elements; called, PyTorch's ``size()`` (see :class:`Size`)."""
-        return Size(self.data.size, self.data.shape)
+        return Size(self._data.size, self._data.shape)
 
     def dim(self) -> int:
         """PyTorch's ``dim()``: the number of axes, as :attr:`ndim`."""
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self) -> int:
         """PyTorch's ``numel()``: the number of elements, as :attr:`size`."""
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self) -> str:
@@ -191,13 +191,34 @@ class Tensor:
 
     # Leaving the graph -------------------------------------------------------------
 
+    @property
+    def data(self) -> Tensor:
+        """PyTorch's ``.data``: the same storage as a new tensor outside the graph, so
+        ``p.data.mul_(0.5)`` or ``p.data = other`` change ``p`` without recording.
+        (The library reads the backend array itself through ``_data``.)
+
+        >>> from tinygrad_bn import Tensor
+        >>> p = Tensor([1.0, 2.0], requires_grad=True)
+        >>> p.data.requires_grad, p.data.tolist()
+        (False, [1.0, 2.0])
+        """
+        return Tensor._wrap(self._data, self._backend, None)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be set to a Tensor, got {type(value).__name__}")
+        if value.device != self.device:
+            raise RuntimeError(f"cannot set data on {self.device!r} to a tensor on {value.device!r}")
+        self._data = value._data
+
     def detach(self) -> Tensor:
         """The same data as a new leaf that does not require grad."""
-        return Tensor._wrap(self.data, self._backend, None)
+        return Tensor._wrap(self._data, self._backend, None)
 
     def numpy(self):
         """The data as a NumPy array on the host (a copy for device tensors)."""
-        return self._backend.to_host(self.data)
+        return self._backend.to_host(self._data)
 
     def item(self):
         """The value of a one-element tensor as a Python number."""

@@ -62,7 +62,7 @@ def batch_norm_composite(x, running_mean, running_var, weight, bias, training, m
         if training:
             x_hat, _, mean, var = standardize(x, channels.axes, eps)
             with no_grad():
-                update_running_stats(running_mean, running_var, mean.data, var.data, channels.count, momentum)
+                update_running_stats(running_mean, running_var, mean._data, var._data, channels.count, momentum)
         else:
             x_hat, std, *_ = standardize(x, channels.axes, eps, running_mean.reshape(shape), running_var.reshape(shape))
             if std.grad_fn is None:  # computed from the buffers outside the graph

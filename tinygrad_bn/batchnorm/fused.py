@@ -52,20 +52,20 @@ class BatchNormFunction(Function):
         xp = x.xp
         channels = self.channels = Channels(x.shape)
         shape = channels.param_shape
-        data = in_compute_precision(x.data)
+        data = in_compute_precision(x._data)
         blocks = self.blocks = Blocks(x.shape, data.dtype.itemsize, x._backend)
         y = xp.empty(x.shape, dtype=data.dtype)  # holds x − K until it is overwritten with y
         if training:
             shift, correction, var = batch_statistics(data, y, channels, blocks, xp)  # μ = K + c
             update_running_stats(*(running or (None, None)), shift + correction, var, channels.count, momentum)
         else:  # (E1): K = μ, the running mean
-            shift, var = (r.data.reshape(shape).astype(data.dtype) for r in running)
+            shift, var = (r._data.reshape(shape).astype(data.dtype) for r in running)
             correction = xp.zeros_like(shift)
             spread_shift = blocks.spread(shift)
             blocks.map(lambda rows: write_deviations(rows, data, spread_shift, y, blocks, xp))
         inv_std = 1 / xp.sqrt(var + eps)  # (F3)
-        scale = weight.data.reshape(shape).astype(data.dtype) * inv_std
-        offset = bias.data.reshape(shape).astype(data.dtype) - correction * scale
+        scale = weight._data.reshape(shape).astype(data.dtype) * inv_std
+        offset = bias._data.reshape(shape).astype(data.dtype) - correction * scale
         scale, offset = blocks.spread(scale), blocks.spread(offset)
 
         def write(rows):
@@ -83,11 +83,11 @@ class BatchNormFunction(Function):
             return self._differentiable_backward(grad)
         x, weight, shift, correction, inv_std = self.saved_tensors
         channels, blocks, training = self.channels, self.blocks, self.params["training"]
-        data, correction, inv_std = in_compute_precision(x.data), correction.data, inv_std.data
-        dy = in_compute_precision(grad.data)
+        data, correction, inv_std = in_compute_precision(x._data), correction._data, inv_std._data
+        dy = in_compute_precision(grad._data)
         xp = x.xp
         dx = xp.empty(x.shape, dtype=data.dtype)  # holds x − K until it is overwritten with dx
-        shift = blocks.spread(shift.data)
+        shift = blocks.spread(shift._data)
 
         def reduce(rows):
             deviations = write_deviations(rows, data, shift, dx, blocks, xp)
@@ -96,7 +96,7 @@ class BatchNormFunction(Function):
 
         dbeta, dy_dot_deviations = blocks.total(reduce)  # (B1) Σdy, and Σ dy·(x − K)
         dgamma = (dy_dot_deviations - correction * dbeta) * inv_std  # (B2) Σ dy·x̂, as x − μ = (x − K) − c
-        weight_c = weight.data.reshape(channels.param_shape).astype(data.dtype)
+        weight_c = weight._data.reshape(channels.param_shape).astype(data.dtype)
         a, b, k = closed_form_coefficients(dbeta, dgamma, weight_c, inv_std, channels.count, training)
         a, b, offset = blocks.spread(a), blocks.spread(b), blocks.spread(k - b * correction)
 

@@ -10,12 +10,12 @@ def update_running_stats(running_mean, running_var, mean, var, count: int, momen
     (R2) running_var  ← (1 − momentum)·running_var  + momentum·σ²·m/(m − 1)
 
     ``mean`` and ``var`` are backend arrays (the batch's μ and biased σ²), any shape
-    with C elements; the running tensors are updated through their ``.data``.
+    with C elements; the running tensors are updated through their ``._data``.
     """
     unbiased_var = var * (count / (count - 1))
     for running, batch in ((running_mean, mean), (running_var, unbiased_var)):
         if running is None:
             continue
         batch = batch.reshape(running.shape).astype(running.dtype)
-        running.data *= 1 - momentum
-        running.data += momentum * batch
+        running._data *= 1 - momentum
+        running._data += momentum * batch

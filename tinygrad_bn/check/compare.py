@@ -117,7 +117,7 @@ class _Evaluation:
         copies = []
         for t in self.inputs:
             dtype = numpy.float64 if self.is_reference and t.dtype.kind == "f" else t.dtype
-            copies.append(Tensor(t.data.astype(dtype, copy=True), requires_grad=t.requires_grad))
+            copies.append(Tensor(t._data.astype(dtype, copy=True), requires_grad=t.requires_grad))
         return copies
 
     def _call(self, args) -> tuple:

@@ -43,7 +43,7 @@ def _weighted_output(fn, inputs, upstream) -> float:
 
 
 def _numerical_gradient(fn, inputs, index, upstream, eps):
-    data = inputs[index].data
+    data = inputs[index]._data
     result = numpy.zeros(data.shape)
     for element in numpy.ndindex(*data.shape):
         original = data[element].item()

@@ -41,7 +41,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # 
     if padding_idx is None:
         return looked_up
     padding_idx = _padding_index(padding_idx, weight.shape[0], "embedding")
-    counted = (indices.data != padding_idx)[..., None]
+    counted = (indices._data != padding_idx)[..., None]
     # the same values either way; the gradient flows through the lookups of other rows only
     return ops.where(counted, looked_up, looked_up.detach())
 
@@ -60,7 +60,7 @@ def _indices(input, weight) -> Tensor:  # noqa: A002 - PyTorch's argument name
         raise TypeError(f"embedding expects integer indices (int64), got dtype {indices.dtype}")
     rows = weight.shape[0]
     if indices.size:
-        low, high = int(indices.data.min()), int(indices.data.max())
+        low, high = int(indices._data.min()), int(indices._data.max())
         if low < 0 or high >= rows:
             raise IndexError(
                 f"embedding with {rows} rows expects indices in [0, {rows}), got values from {low} to {high}"
@@ -105,7 +105,7 @@ class Embedding(Module):
     def reset_parameters(self):
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            self.weight._data[self.padding_idx] = 0
 
     def forward(self, input):  # noqa: A002 - PyTorch's argument name
         return embedding(input, self.weight, self.padding_idx)

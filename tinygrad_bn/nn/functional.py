@@ -187,7 +187,7 @@ def _class_indices(target, log_probs, loss: str, ignore_index: int) -> Tensor:
             f"got input {log_probs.shape} and target {target.shape}"
         )
     classes = log_probs.shape[1]
-    counted = target.data[target.data != ignore_index]
+    counted = target._data[target._data != ignore_index]
     if counted.size:
         low, high = int(counted.min()), int(counted.max())
         if low < 0 or high >= classes:
@@ -209,7 +209,7 @@ def _class_weights(weight, log_probs, loss: str):
     weight = Tensor(weight, dtype=log_probs.dtype, device=log_probs.device)
     if weight.shape != (classes,):
         raise ValueError(f"{loss} expects a weight of shape ({classes},), one per class, got {weight.shape}")
-    return weight.data
+    return weight._data
 
 
 def _weighted_nll(log_probs, target: Tensor, class_weight, ignore_index: int, reduction: str):
@@ -220,10 +220,10 @@ def _weighted_nll(log_probs, target: Tensor, class_weight, ignore_index: int, re
     when every row counts with weight 1."""
     xp = log_probs.xp
     rows = xp.arange(log_probs.shape[0])
-    counted = target.data != ignore_index
+    counted = target._data != ignore_index
     if class_weight is None and bool(counted.all()):
-        return _reduce(-log_probs[rows, target.data], reduction), None
-    picked = xp.where(counted, target.data, 0)
+        return _reduce(-log_probs[rows, target._data], reduction), None
+    picked = xp.where(counted, target._data, 0)
     row_weight = counted if class_weight is None else xp.where(counted, class_weight[picked], 0)
     row_weight = row_weight.astype(log_probs.dtype)
     losses = -log_probs[rows, picked] * Tensor(row_weight, device=log_probs.device)
@@ -270,7 +270,7 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     if row_weight is None:
         smooth = _reduce(smooth, reduction)
     else:
-        smooth = smooth * Tensor((target.data != ignore_index).astype(input.dtype), device=input.device)
+        smooth = smooth * Tensor((target._data != ignore_index).astype(input.dtype), device=input.device)
         smooth = _weighted_mean(smooth, row_weight) if reduction == "mean" else _reduce(smooth, reduction)
     return nll * (1.0 - label_smoothing) + smooth * (label_smoothing / input.shape[1])
 
@@ -337,7 +337,7 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):  # no
     """
     target = _target(target, input, "binary_cross_entropy")
     for name, t in (("input", input), ("target", target)):
-        low, high = float(t.data.min()), float(t.data.max())
+        low, high = float(t._data.min()), float(t._data.max())
         if low < 0 or high > 1:
             raise ValueError(f"binary_cross_entropy expects {name} values in [0, 1], got values from {low} to "
                              f"{high}; for logits use binary_cross_entropy_with_logits")

@@ -50,7 +50,7 @@ def fan_in_and_fan_out(tensor: Tensor) -> tuple:
 
 
 def _fill(tensor: Tensor, host_values) -> Tensor:
-    tensor.data[...] = Tensor(host_values, dtype=tensor.dtype, device=tensor.device).data
+    tensor._data[...] = Tensor(host_values, dtype=tensor.dtype, device=tensor.device)._data
     return tensor
 
 
@@ -65,7 +65,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
 
 
 def constant_(tensor: Tensor, value: float) -> Tensor:
-    tensor.data[...] = value
+    tensor._data[...] = value
     return tensor
 
 

@@ -347,7 +347,7 @@ class Module:
                 f"error loading state dict into {type(self).__name__}:\n  " + "\n  ".join(problems)
             )
         for target, source in updates:
-            target.data[...] = source.data
+            target._data[...] = source._data
         return IncompatibleKeys(missing, unexpected)
 
     # Presentation -------------------------------------------------------------------
@@ -374,5 +374,5 @@ def _move_in_place(tensor: Tensor, backend, dtype):
     moved = Tensor(tensor, device=backend or tensor._backend)
     if dtype is not None and moved.dtype.kind == "f":
         moved = Tensor(moved, dtype=dtype)
-    tensor.data = moved.data
+    tensor._data = moved._data
     tensor._backend = moved._backend

@@ -125,9 +125,9 @@ class _Normalization(Module):
     def reset_parameters(self):
         """γ = 1 and β = 0, as when built."""
         if self.weight is not None:
-            self.weight.data[...] = 1
+            self.weight._data[...] = 1
         if self.bias is not None:
-            self.bias.data[...] = 0
+            self.bias._data[...] = 0
 
 
 class LayerNorm(_Normalization):

@@ -58,7 +58,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     pooled = Max.apply(windows, axes=(1,), keepdims=False, ties="first").reshape(n, c, *counts)
     if not return_indices:
         return pooled
-    offsets = windows.xp.argmax(windows.data, axis=1)  # (N·C, windows): the first maximum's place in its window
+    offsets = windows.xp.argmax(windows._data, axis=1)  # (N·C, windows): the first maximum's place in its window
     return pooled, _pixel_indices(offsets, input, kernel_size, stride, padding, dilation, counts)
 
 
@@ -81,9 +81,9 @@ class MaxUnpool(Function):
         n, c = x.shape[:2]
         self.input_shape = x.shape
         self.rows = x.xp.arange(n * c)[:, None]
-        self.places = indices.data.reshape(n * c, -1)
+        self.places = indices._data.reshape(n * c, -1)
         out = x.xp.zeros((n * c, size[0] * size[1]), dtype=x.dtype)
-        out[self.rows, self.places] = x.data.reshape(n * c, -1)
+        out[self.rows, self.places] = x._data.reshape(n * c, -1)
         return out.reshape(n, c, *size)
 
     def backward(self, grad):
@@ -118,9 +118,9 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
                                                                    strict=True))
     else:
         size = pair(tuple(output_size)[-2:], "output_size")
-    if indices.size and not 0 <= int(indices.data.min()) <= int(indices.data.max()) < size[0] * size[1]:
+    if indices.size and not 0 <= int(indices._data.min()) <= int(indices._data.max()) < size[0] * size[1]:
         raise ValueError(f"max_unpool2d: indices must lie in [0, {size[0] * size[1]}) for an output of size "
-                         f"{size}, got values from {int(indices.data.min())} to {int(indices.data.max())}")
+                         f"{size}, got values from {int(indices._data.min())} to {int(indices._data.max())}")
     return MaxUnpool.apply(input, indices, size=size)
 
 

@@ -74,4 +74,4 @@ def clip_grad_value_(parameters, clip_value: float):
     """
     clip_value = float(clip_value)
     for p in _with_gradients(parameters):
-        p.grad = constant(p.grad.xp.clip(p.grad.data, -clip_value, clip_value), p.grad)
+        p.grad = constant(p.grad.xp.clip(p.grad._data, -clip_value, clip_value), p.grad)

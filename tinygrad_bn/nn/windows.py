@@ -59,7 +59,7 @@ class Unfold(Function):
         counts = windows_per_axis((h, w), kernel_size, stride, dilation)
         columns = x.xp.empty((n, c, *kernel_size, *counts), dtype=x.dtype)
         for i, j, (rows, cols) in _offsets(kernel_size, stride, dilation, counts):
-            columns[:, :, i, j] = x.data[:, :, rows, cols]
+            columns[:, :, i, j] = x._data[:, :, rows, cols]
         self.image_size = (h, w)
         return columns.reshape(n, c * kernel_size[0] * kernel_size[1], counts[0] * counts[1])
 
@@ -75,7 +75,7 @@ class Fold(Function):
         n, rows_per_column, _ = columns.shape
         c = rows_per_column // (kernel_size[0] * kernel_size[1])
         counts = windows_per_axis(image_size, kernel_size, stride, dilation)
-        blocks = columns.data.reshape(n, c, *kernel_size, *counts)
+        blocks = columns._data.reshape(n, c, *kernel_size, *counts)
         image = columns.xp.zeros((n, c, *image_size), dtype=columns.dtype)
         for i, j, (rows, cols) in _offsets(kernel_size, stride, dilation, counts):
             image[:, :, rows, cols] += blocks[:, :, i, j]

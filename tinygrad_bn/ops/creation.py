@@ -38,7 +38,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     [1.0, 2.0]
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if backend_of_array(data) is not None:
         data = data.copy()
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)

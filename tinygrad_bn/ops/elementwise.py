@@ -29,7 +29,7 @@ def lift(value, like: Tensor) -> Tensor:
     if isinstance(value, Tensor):
         return value
     if is_scalar(value):
-        return _number(value, like.data.dtype, like._backend)
+        return _number(value, like._data.dtype, like._backend)
     return Tensor(value, device=like.device)
 
 
@@ -83,8 +83,8 @@ def binary(cls, doc: str):
     """The function that applies the two-input op ``cls``, lifting a number on either side."""
 
     def op(a, b) -> Tensor:
-        if type(b) is float and type(a) is Tensor and a.data.dtype.kind == "f":
-            b = _number(b, a.data.dtype, a._backend)
+        if type(b) is float and type(a) is Tensor and a._data.dtype.kind == "f":
+            b = _number(b, a._data.dtype, a._backend)
         elif type(a) is not Tensor or type(b) is not Tensor:
             a, b = lift_pair(a, b)
         try:
@@ -106,7 +106,7 @@ def binary(cls, doc: str):
 
 class Add(Function):
     def forward(self, a, b):
-        return a.data + b.data
+        return a._data + b._data
 
     def backward(self, grad):
         return grad, grad
@@ -114,7 +114,7 @@ class Add(Function):
 
 class Sub(Function):
     def forward(self, a, b):
-        return a.data - b.data
+        return a._data - b._data
 
     def backward(self, grad):
         return grad, (-grad if self.needs_input_grad[1] else None)
@@ -123,7 +123,7 @@ class Sub(Function):
 class Mul(Function):
     def forward(self, a, b):
         self.save_for_backward(a, b)
-        return a.data * b.data
+        return a._data * b._data
 
     def backward(self, grad):
         a, b = self.saved_tensors
@@ -134,7 +134,7 @@ class Mul(Function):
 class Div(Function):
     def forward(self, a, b):
         self.save_for_backward(a, b)
-        return a.data / b.data
+        return a._data / b._data
 
     def backward(self, grad):
         a, b = self.saved_tensors
@@ -148,7 +148,7 @@ class Div(Function):
 class Pow(Function):
     def forward(self, a, b):
         self.save_for_backward(a, b)
-        y = a.data**b.data
+        y = a._data**b._data
         if self.needs_input_grad[1]:
             self.save_output(y)
         return y
@@ -160,7 +160,7 @@ class Pow(Function):
         da = None
         if need_a:
             da = grad * b * a ** (b - 1)
-            if (b.data == 0).any():
+            if (b._data == 0).any():
                 da = where(b == 0, 0.0, da)
         db = grad * self.saved_output() * a.log() if need_b else None
         return da, db
@@ -169,13 +169,13 @@ class Pow(Function):
 class Maximum(Function):
     def forward(self, a, b):
         self.save_for_backward(a, b)
-        return a.xp.maximum(a.data, b.data)
+        return a.xp.maximum(a._data, b._data)
 
     def backward(self, grad):
         a, b = self.saved_tensors
         # ties share the gradient equally, as in PyTorch
         xp = a.xp
-        share_a = (a.data > b.data) + xp.asarray(0.5, dtype=grad.dtype) * (a.data == b.data)
+        share_a = (a._data > b._data) + xp.asarray(0.5, dtype=grad.dtype) * (a._data == b._data)
         share_a = constant(share_a.astype(grad.dtype), grad)
         return grad * share_a, grad * (1.0 - share_a)
 
@@ -183,7 +183,7 @@ class Maximum(Function):
 class Where(Function):
     def forward(self, a, b, condition):
         self.save_for_backward(constant(condition, a))
-        return a.xp.where(condition, a.data, b.data)
+        return a.xp.where(condition, a._data, b._data)
 
     def backward(self, grad):
         (condition,) = self.saved_tensors
@@ -199,7 +199,7 @@ class Where(Function):
 
 class Neg(Function):
     def forward(self, x):
-        return -x.data
+        return -x._data
 
     def backward(self, grad):
         return -grad
@@ -207,7 +207,7 @@ class Neg(Function):
 
 class Exp(Function):
     def forward(self, x):
-        y = x.xp.exp(x.data)
+        y = x.xp.exp(x._data)
         self.save_output(y)
         return y
 
@@ -219,7 +219,7 @@ class Exp(Function):
 class Log(Function):
     def forward(self, x):
         self.save_for_backward(x)
-        return x.xp.log(x.data)
+        return x.xp.log(x._data)
 
     def backward(self, grad):
         (x,) = self.saved_tensors
@@ -228,7 +228,7 @@ class Log(Function):
 
 class Sqrt(Function):
     def forward(self, x):
-        y = x.xp.sqrt(x.data)
+        y = x.xp.sqrt(x._data)
         self.save_output(y)
         return y
 
@@ -240,16 +240,16 @@ class Sqrt(Function):
 class Abs(Function):
     def forward(self, x):
         self.save_for_backward(x)
-        return x.xp.abs(x.data)
+        return x.xp.abs(x._data)
 
     def backward(self, grad):
         (x,) = self.saved_tensors
-        return grad * constant(x.xp.sign(x.data), x)
+        return grad * constant(x.xp.sign(x._data), x)
 
 
 class Tanh(Function):
     def forward(self, x):
-        y = x.xp.tanh(x.data)
+        y = x.xp.tanh(x._data)
         self.save_output(y)
         return y
 
@@ -264,7 +264,7 @@ class Sigmoid(Function):
         # σ(x) = (1 + tanh(x/2)) / 2: no overflow for large |x|
         xp = x.xp
         half = xp.asarray(0.5, dtype=x.dtype if x.dtype.kind == "f" else "float64")
-        y = half + half * xp.tanh(half * x.data)
+        y = half + half * xp.tanh(half * x._data)
         self.save_output(y)
         return y
 
@@ -277,11 +277,11 @@ class Sigmoid(Function):
 class Relu(Function):
     def forward(self, x):
         self.save_for_backward(x)
-        return x.xp.maximum(x.data, 0)
+        return x.xp.maximum(x._data, 0)
 
     def backward(self, grad):
         (x,) = self.saved_tensors
-        return grad * constant((x.data > 0).astype(grad.dtype), grad)
+        return grad * constant((x._data > 0).astype(grad.dtype), grad)
 
 
 # Functions --------------------------------------------------------------------------
@@ -319,7 +319,7 @@ def where(condition, a, b):
         raise ValueError(
             f"where: condition {condition.shape}, a {a.shape} and b {b.shape} do not broadcast together"
         )
-    return Where.apply(a, b, condition=condition.data)
+    return Where.apply(a, b, condition=condition._data)
 
 
 def clamp(x, min=None, max=None):  # noqa: A002 - PyTorch's argument names
@@ -425,5 +425,5 @@ def compare(op: str, a, b) -> Tensor:
             f"comparison {op}: tensors of shapes {a.shape} on {a.device!r} and {b.shape} on {b.device!r}; "
             "move them with .to(device) first"
         )
-    result = _COMPARISONS[op](a.data, b.data)
+    result = _COMPARISONS[op](a._data, b._data)
     return constant(result, a)

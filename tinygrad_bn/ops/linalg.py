@@ -12,7 +12,7 @@ from tinygrad_bn.ops.elementwise import broadcast_shapes, lift_pair, sqrt_flat_a
 class MatMul(Function):
     def forward(self, a, b):
         self.save_for_backward(a, b)
-        return a.data @ b.data
+        return a._data @ b._data
 
     def backward(self, grad):
         a, b = self.saved_tensors

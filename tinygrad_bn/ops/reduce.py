@@ -50,7 +50,7 @@ def _accumulate(reduction, x, axes, keepdims):
 class Sum(Function):
     def forward(self, x, axes, keepdims):
         self.input_shape = x.shape
-        return _accumulate(x.data.sum, x, axes, keepdims)
+        return _accumulate(x._data.sum, x, axes, keepdims)
 
     def backward(self, grad):
         return _spread(grad, self.input_shape, self.params["axes"], self.params["keepdims"])
@@ -59,7 +59,7 @@ class Sum(Function):
 class Mean(Function):
     def forward(self, x, axes, keepdims):
         self.input_shape = x.shape
-        return _accumulate(x.data.mean, x, axes, keepdims)
+        return _accumulate(x._data.mean, x, axes, keepdims)
 
     def backward(self, grad):
         axes = self.params["axes"]
@@ -74,13 +74,13 @@ class Max(Function):
     (PyTorch's ``max(dim)`` and ``max_pool2d``)."""
 
     def forward(self, x, axes, keepdims, ties="share"):
-        peak = x.data.max(axis=axes, keepdims=True)
+        peak = x._data.max(axis=axes, keepdims=True)
         if ties == "first" and axes:
             (axis,) = axes
             positions = x.xp.arange(x.shape[axis]).reshape([-1 if a == axis else 1 for a in range(x.ndim)])
-            share = (positions == x.data.argmax(axis=axis, keepdims=True)).astype(x.dtype)
+            share = (positions == x._data.argmax(axis=axis, keepdims=True)).astype(x.dtype)
         else:
-            is_peak = (x.data == peak).astype(x.dtype)
+            is_peak = (x._data == peak).astype(x.dtype)
             share = is_peak / is_peak.sum(axis=axes, keepdims=True)
         self.save_for_backward(constant(share, x))
         return peak if keepdims else peak.reshape(squeezed(peak.shape, axes))
@@ -254,9 +254,9 @@ def any(x, axis=None, keepdims=None, *, dim=NOT_GIVEN, keepdim=None):  # noqa: A
 
 
 def _truth(name: str, x, axis, keepdims):
-    """``x.data.all`` or ``x.data.any`` (``name``) over ``axis``."""
+    """``x._data.all`` or ``x._data.any`` (``name``) over ``axis``."""
     axes = normalize_axes(axis, x.ndim)
-    return constant(getattr(x.data, name)(axis=axes, keepdims=keepdims), x)
+    return constant(getattr(x._data, name)(axis=axes, keepdims=keepdims), x)
 
 
 def _position(name: str, x, axis, keepdims):
@@ -268,4 +268,4 @@ def _position(name: str, x, axis, keepdims):
     if x.ndim == 0:
         return constant(x.xp.zeros((), dtype="int64"), x)
     find = getattr(x.xp, name)
-    return constant(find(x.data, axis=axis, keepdims=keepdims).astype("int64"), x)
+    return constant(find(x._data, axis=axis, keepdims=keepdims).astype("int64"), x)

@@ -18,7 +18,7 @@ from tinygrad_bn.ops.elementwise import broadcast_shapes, constant
 class Reshape(Function):
     def forward(self, x, shape):
         self.input_shape = x.shape
-        return x.data.reshape(shape)
+        return x._data.reshape(shape)
 
     def backward(self, grad):
         return grad.reshape(self.input_shape)
@@ -26,7 +26,7 @@ class Reshape(Function):
 
 class Transpose(Function):
     def forward(self, x, axes):
-        return x.data.transpose(axes)
+        return x._data.transpose(axes)
 
     def backward(self, grad):
         axes = self.params["axes"]
@@ -37,7 +37,7 @@ class Transpose(Function):
 class BroadcastTo(Function):
     def forward(self, x, shape):
         self.input_shape = x.shape
-        return x.xp.broadcast_to(x.data, shape)
+        return x.xp.broadcast_to(x._data, shape)
 
     def backward(self, grad):
         return grad.sum_to(self.input_shape)
@@ -52,7 +52,7 @@ class SumTo(Function):
         axes = tuple(range(lead)) + tuple(
             lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
         )
-        return x.data.sum(axis=axes, keepdims=True).reshape(shape)
+        return x._data.sum(axis=axes, keepdims=True).reshape(shape)
 
     def backward(self, grad):
         return grad.broadcast_to(self.input_shape)
@@ -61,7 +61,7 @@ class SumTo(Function):
 class GetItem(Function):
     def forward(self, x, index):
         self.input_shape = x.shape
-        return x.data[index]
+        return x._data[index]
 
     def backward(self, grad):
         return ScatterAdd.apply(grad, index=self.params["index"], shape=self.input_shape)
@@ -74,9 +74,9 @@ class ScatterAdd(Function):
     def forward(self, values, index, shape):
         out = values.xp.zeros(shape, dtype=values.dtype)
         if _is_advanced(index):
-            self.backend.scatter_add(out, index, values.data)
+            self.backend.scatter_add(out, index, values._data)
         else:
-            out[index] = values.data
+            out[index] = values._data
         return out
 
     def backward(self, grad):
@@ -86,7 +86,7 @@ class ScatterAdd(Function):
 class Concatenate(Function):
     def forward(self, *tensors, axis):
         self.sizes = [t.shape[axis] for t in tensors]
-        return tensors[0].xp.concatenate([t.data for t in tensors], axis=axis)
+        return tensors[0].xp.concatenate([t._data for t in tensors], axis=axis)
 
     def backward(self, grad):
         axis = self.params["axis"]
@@ -100,7 +100,7 @@ class Concatenate(Function):
 
 class Pad(Function):
     def forward(self, x, pad_width, value):
-        return x.xp.pad(x.data, pad_width, mode="constant", constant_values=value)
+        return x.xp.pad(x._data, pad_width, mode="constant", constant_values=value)
 
     def backward(self, grad):
         widths = zip(self.params["pad_width"], grad.shape, strict=True)
@@ -109,7 +109,7 @@ class Pad(Function):
 
 class Clone(Function):
     def forward(self, x):
-        return x.data.copy()
+        return x._data.copy()
 
     def backward(self, grad):
         return grad
@@ -118,7 +118,7 @@ class Clone(Function):
 class AsType(Function):
     def forward(self, x, dtype):
         self.input_dtype = x.dtype
-        return x.data.astype(dtype)
+        return x._data.astype(dtype)
 
     def backward(self, grad):
         return grad.astype(self.input_dtype)
@@ -128,7 +128,7 @@ class ToDevice(Function):
     def forward(self, x, device):
         self.source_device = x.device
         self.backend = get_backend(device)
-        return self.backend.from_host(x._backend.to_host(x.data))
+        return self.backend.from_host(x._backend.to_host(x._data))
 
     def backward(self, grad):
         return grad.to(self.source_device)
@@ -352,7 +352,7 @@ def clone(x):
     >>> x = Tensor([1.0, 2.0], requires_grad=True)
     >>> y = x.clone()
     >>> (y * y).sum().backward()
-    >>> y.data is x.data, x.grad.tolist()
+    >>> y._data is x._data, x.grad.tolist()
     (False, [2.0, 4.0])
     """
     return Clone.apply(x)
@@ -364,7 +364,7 @@ def astype(x, dtype):
     if x.dtype == dtype:
         return x
     if not is_floating(dtype):
-        return constant(x.data.astype(dtype), x)
+        return constant(x._data.astype(dtype), x)
     return AsType.apply(x, dtype=dtype)
 
 
@@ -383,8 +383,8 @@ def _shape_argument(shape) -> tuple:
 
 def _index_argument(index):
     if isinstance(index, tuple):
-        return tuple(t.data if isinstance(t, Tensor) else t for t in index)
-    return index.data if isinstance(index, Tensor) else index
+        return tuple(t._data if isinstance(t, Tensor) else t for t in index)
+    return index._data if isinstance(index, Tensor) else index
 
 
 def _is_advanced(index) -> bool:

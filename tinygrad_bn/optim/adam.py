@@ -34,16 +34,16 @@ class Adam(Optimizer):
         lr, (beta1, beta2), decay = group["lr"], group["betas"], group["weight_decay"]
         if not state:
             state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(param.data)
-            state["exp_avg_sq"] = xp.zeros_like(param.data)
+            state["exp_avg"] = xp.zeros_like(param._data)
+            state["exp_avg_sq"] = xp.zeros_like(param._data)
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = xp.zeros_like(param.data)
+                state["max_exp_avg_sq"] = xp.zeros_like(param._data)
         state["step"] += 1
         step, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
         if decay != 0 and self.decoupled_weight_decay:
-            xp.multiply(param.data, 1 - lr * decay, out=param.data)
+            xp.multiply(param._data, 1 - lr * decay, out=param._data)
         elif decay != 0:
-            grad = grad + decay * param.data
+            grad = grad + decay * param._data
         # m ← β₁·m + (1 − β₁)·g, written m + (1 − β₁)·(g − m) as PyTorch does
         xp.add(m, (1 - beta1) * (grad - m), out=m)
         # v ← β₂·v + (1 − β₂)·g²
@@ -53,7 +53,7 @@ class Adam(Optimizer):
             v = xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
         step_size = lr / (1 - beta1**step)
         denominator = xp.sqrt(v) / math.sqrt(1 - beta2**step) + group["eps"]
-        xp.subtract(param.data, step_size * (m / denominator), out=param.data)
+        xp.subtract(param._data, step_size * (m / denominator), out=param._data)
 
 
 class AdamW(Adam):

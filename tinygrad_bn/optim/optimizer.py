@@ -1,7 +1,7 @@
 """`Optimizer`: parameter groups, per-parameter state, ``zero_grad`` and ``step``.
 
 A subclass writes :meth:`Optimizer.update` for one parameter. Updates change
-``param.data`` in place through the parameter's array namespace (``param.xp``),
+``param._data`` in place through the parameter's array namespace (``param.xp``),
 so they run on the parameter's device, and never write into a gradient's array
 (gradients may share arrays with each other).
 """
@@ -60,7 +60,7 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    self.update(p, p.grad.data, group, self.state.setdefault(p, {}))
+                    self.update(p, p.grad._data, group, self.state.setdefault(p, {}))
 
     def state_dict(self) -> dict:
         """The state in PyTorch's layout, parameters numbered in order across groups:
@@ -131,7 +131,7 @@ class Optimizer:
         self.param_groups = groups
 
     def update(self, param: Tensor, grad, group: dict, state: dict):
-        """Change ``param.data`` in place given its gradient array ``grad``
+        """Change ``param._data`` in place given its gradient array ``grad``
         (read-only), its group's hyper-parameters and its own ``state``."""
         raise NotImplementedError(f"{type(self).__name__} does not define update()")
 

@@ -38,14 +38,14 @@ class RMSprop(Optimizer):
         alpha, momentum = group["alpha"], group["momentum"]
         if not state:
             state["step"] = 0
-            state["square_avg"] = xp.zeros_like(param.data)
+            state["square_avg"] = xp.zeros_like(param._data)
             if momentum > 0:
-                state["momentum_buffer"] = xp.zeros_like(param.data)
+                state["momentum_buffer"] = xp.zeros_like(param._data)
             if group["centered"]:
-                state["grad_avg"] = xp.zeros_like(param.data)
+                state["grad_avg"] = xp.zeros_like(param._data)
         state["step"] += 1
         if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param.data
+            grad = grad + group["weight_decay"] * param._data
         # v ← α·v + (1 − α)·g²
         v = state["square_avg"]
         xp.multiply(v, alpha, out=v)
@@ -64,4 +64,4 @@ class RMSprop(Optimizer):
             xp.multiply(b, momentum, out=b)
             direction = xp.add(b, direction, out=b)
         # θ ← θ − η·b  or  θ ← θ − η·g/d
-        xp.subtract(param.data, group["lr"] * direction, out=param.data)
+        xp.subtract(param._data, group["lr"] * direction, out=param._data)

@@ -31,7 +31,7 @@ class SGD(Optimizer):
         xp = param.xp
         momentum = group["momentum"]
         if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param.data
+            grad = grad + group["weight_decay"] * param._data
         if momentum != 0:
             buffer = state.get("momentum_buffer")
             if buffer is None:
@@ -43,4 +43,4 @@ class SGD(Optimizer):
                 xp.add(buffer, grad if dampening == 0 else (1 - dampening) * grad, out=buffer)
             grad = grad + momentum * buffer if group["nesterov"] else buffer
         # θ ← θ − η·g
-        xp.subtract(param.data, group["lr"] * grad, out=param.data)
+        xp.subtract(param._data, group["lr"] * grad, out=param._data)

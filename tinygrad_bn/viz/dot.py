@@ -46,8 +46,8 @@ def _array_root(array):
 
 def _same_elements(a: Tensor, b: Tensor) -> bool:
     """Whether two tensors hold the same elements of one array, in any shape."""
-    return (a.size == b.size and _array_root(a.data) is _array_root(b.data)
-            and bool(a.xp.may_share_memory(a.data, b.data)))
+    return (a.size == b.size and _array_root(a._data) is _array_root(b._data)
+            and bool(a.xp.may_share_memory(a._data, b._data)))
 
 
 def _edge_path(node: Function, index: int) -> str | None:

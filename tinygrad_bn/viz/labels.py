@@ -52,7 +52,7 @@ def grad_text(grad) -> str | None:
     """The gradient's 2-norm and shape, or None when there is no gradient."""
     if grad is None:
         return None
-    flat = grad.data.astype(grad.xp.float64).ravel()
+    flat = grad._data.astype(grad.xp.float64).ravel()
     norm = float(grad.xp.sqrt((flat * flat).sum()))
     return f"grad norm {norm:.4g} · {tuple(grad.shape)}"
 
