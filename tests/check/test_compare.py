@@ -77,7 +77,8 @@ class FrozenSigmoidSoftplus(SigmoidSoftplus):
 def test_two_softplus_formulas_agree(shape, dtype):
     report = compare(naive_softplus, stable_softplus, _input(shape, dtype))
     assert report.passed, str(report)
-    assert _terms(report) == [("output", "y"), ("grad", "x"), ("2nd", "x"), ("2nd", "grad_y")]
+    assert _terms(report) == [("output", "y"), ("grad", "x"), ("grad", "along v"), ("2nd", "x"), ("2nd", "grad_y"),
+                              ("2nd", "along v")]
     assert all(row.dtype == dtype for row in report.rows)
 
 
@@ -104,7 +105,7 @@ def test_reported_errors_are_the_largest_differences(dtype):
     delta = 1e-3
     x = _input((5, 3), dtype)
     u = numpy.random.default_rng(7).standard_normal((5, 3)).astype(dtype)
-    report = compare(lambda t: t * 2.0, lambda t: t * (2.0 + delta), x, grad_outputs=[u], second_order=False)
+    report = compare(lambda t: t * 2.0, lambda t: t * (2.0 + delta), x, grad_outputs=[u], order=1)
     x64, u64 = x.numpy().astype(numpy.float64), u.astype(numpy.float64)
     cases = {("output", "y"): (2 * x64, (2 + delta) * x64), ("grad", "x"): (2 * u64, (2 + delta) * u64)}
     for (kind, term), (a, b) in cases.items():
@@ -117,7 +118,7 @@ def test_reported_errors_are_the_largest_differences(dtype):
         assert row.a_ref.abs == pytest.approx(0, abs=1e-6 * scale)  # the reference is f_a in float64
         assert row.b_ref.abs == pytest.approx(expected, rel=1e-3)
         assert not row.passed
-    assert _terms(report) == [("output", "y"), ("grad", "x")]
+    assert _terms(report) == [("output", "y"), ("grad", "x"), ("grad", "along v")]
 
 
 def test_catches_a_wrong_custom_backward():
@@ -136,10 +137,13 @@ def test_catches_a_backward_whose_second_derivative_is_wrong():
     report = compare(FrozenSigmoidSoftplus.apply, SigmoidSoftplus.apply, x)
     assert report.row("output", "y").passed and report.row("grad", "x").passed
     assert report.row("2nd", "grad_y").passed  # ∂/∂u of u·σ(x) is still σ(x)
-    hvp = report.row("2nd", "x")
+    hvp, along = report.row("2nd", "x"), report.row("2nd", "along v")
     assert not hvp.passed
     assert hvp.a_b.rel == pytest.approx(1.0, rel=1e-12)
-    assert report.failures == [hvp]
+    assert report.failures == [hvp, along]
+    # central differences of each one's own gradient side with the unfrozen one
+    assert not hvp.a_fd.passed and hvp.b_fd.passed
+    assert hvp.adjudication(("frozen", "live")).startswith("live agrees")
 
 
 def test_a_function_with_a_second_derivative_matches_finite_differences():
@@ -162,8 +166,8 @@ def test_second_order_can_be_skipped_for_a_backward_that_is_not_differentiable()
     x = _input((6,), "float64")
     with pytest.raises(RuntimeError, match="not differentiable"):
         compare(ArraySoftplus.apply, stable_softplus, x)
-    report = compare(ArraySoftplus.apply, stable_softplus, x, second_order=False)
-    assert report.passed and _terms(report) == [("output", "y"), ("grad", "x")]
+    report = compare(ArraySoftplus.apply, stable_softplus, x, order=1)
+    assert report.passed and _terms(report) == [("output", "y"), ("grad", "x"), ("grad", "along v")]
 
 
 def test_integer_inputs_pass_through_unchanged_and_are_not_differentiated():
@@ -188,8 +192,8 @@ def test_several_outputs_and_inputs_are_named():
 
     report = compare(split, fused, [x, w], input_names=["x", "w"], output_names=["prod", "sq"])
     assert _terms(report) == [
-        ("output", "prod"), ("output", "sq"), ("grad", "x"), ("grad", "w"),
-        ("2nd", "x"), ("2nd", "w"), ("2nd", "grad_prod"), ("2nd", "grad_sq"),
+        ("output", "prod"), ("output", "sq"), ("grad", "x"), ("grad", "w"), ("grad", "along v"),
+        ("2nd", "x"), ("2nd", "w"), ("2nd", "grad_prod"), ("2nd", "grad_sq"), ("2nd", "along v"),
     ]
     assert report.passed
 
@@ -229,9 +233,12 @@ def test_report_prints_an_aligned_table_and_serializes_to_json():
 
 
 def test_a_failing_row_is_marked():
-    report = compare(lambda t: t * 2.0, lambda t: t * 2.5, _input((3,), "float64"), second_order=False)
+    report = compare(lambda t: t * 2.0, lambda t: t * 2.5, _input((3,), "float64"), order=1)
     text = str(report)
-    assert "FAIL" in text and "✗" in text and text.endswith("FAILED: 2 of 2 rows (✗)")
+    assert "FAIL" in text and "✗" in text and text.endswith("FAILED: 3 of 3 rows (✗)")
+    # each failing row names its worst element and both values: y = 2x against 2.5x
+    worst = int(numpy.argmax(numpy.abs(_input((3,), "float64").numpy())))
+    assert f"✗ output y at ({worst},): a " in text
 
 
 def test_tolerances_follow_the_dtype_and_can_be_overridden():
@@ -257,6 +264,9 @@ def test_mismatched_functions_and_bad_arguments_are_explained():
         compare(lambda t: t, lambda t: t, x, input_names=["x", "y"])
     with pytest.raises(TypeError, match="a returned float 1.0; expected a Tensor"):
         compare(lambda t: 1.0, lambda t: t, x)
+    for order in (0, 5, 2.5):
+        with pytest.raises(ValueError, match=r"order must be one of \(1, 2, 3, 4\), got"):
+            compare(lambda t: t, lambda t: t, x, order=order)
 
 
 def test_runs_on_a_device_without_handing_device_arrays_to_numpy(strict_cuda):

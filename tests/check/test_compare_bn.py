@@ -125,7 +125,7 @@ def test_a_double_backward_that_freezes_inv_std_is_caught_at_second_order_only(s
 def test_the_wrong_backward_example_is_caught_in_training_mode_only(example, capsys):
     training = example.cross_check(training=True)
     assert {(r.kind, r.term) for r in training.failures} == {
-        ("grad", "x"), ("2nd", "x"), ("2nd", "weight"), ("2nd", "grad_y")
+        ("grad", "x"), ("grad", "along v"), ("2nd", "x"), ("2nd", "weight"), ("2nd", "grad_y"), ("2nd", "along v")
     }
     dx = training.row("grad", "x")
     assert dx.a_ref.rel > 0.1 and dx.b_ref.passed  # the simplified rule is the wrong one
@@ -203,7 +203,7 @@ def test_costs_show_what_each_implementation_keeps_for_backward():
 
 def test_the_whole_report_prints_and_serializes():
     report = compare_bn(shapes=[(6, 2), (2, 2, 3)], dtypes=["float32"], modes=["training"], affine=(True,),
-                        second_order=False, timing_shape=(8, 4, 3), rounds=1)
+                        order=1, timing_shape=(8, 4, 3), rounds=1)
     # per shape: one case, the float32 hard-data case, running statistics with two momenta
     assert len(report.checks) == 2 * (1 + 1 + 2)
     assert report.passed

@@ -19,13 +19,13 @@ def test_prints_the_summary_and_exits_0_when_everything_agrees(capsys):
 
 
 def test_checks_volumes_through_batchnorm3d(capsys):
-    assert main(["compare", "--shapes", "3,2,2,2,2", "--dtypes", "float64", "--no-timing", "--first-order"]) == 0
+    assert main(["compare", "--shapes", "3,2,2,2,2", "--dtypes", "float64", "--no-timing", "--order", "1"]) == 0
     out = capsys.readouterr().out
     assert "(3, 2, 2, 2, 2) float64 · training · affine" in out and "BatchNorm3d running statistics" in out
 
 
 def test_json_output_is_one_object_for_scripts(capsys):
-    assert main([*QUICK, "--modes", "eval", "--affine", "on", "--first-order", "--json"]) == 0
+    assert main([*QUICK, "--modes", "eval", "--affine", "on", "--order", "1", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["passed"] is True and data["costs"] == []
     # one eval case with affine, then the running statistics with momentum 0.1 and None

@@ -1,8 +1,12 @@
 """Checking gradients: finite differences (gradcheck, gradgradcheck) and cross-checks
-of two implementations (compare), with BatchNorm's matrix of cases (compare_bn)."""
+of two implementations to any order up to 4 (compare; either side may be PyTorch
+through from_pytorch), with BatchNorm's matrix of cases (compare_bn), the routes
+of a wrong BatchNorm backward (diagnosis) and the bug zoo (zoo)."""
 
+from tinygrad_bn.check import zoo
 from tinygrad_bn.check.compare import compare
 from tinygrad_bn.check.compare_bn import BatchNormReport, compare_bn
+from tinygrad_bn.check.derivatives import from_pytorch
 from tinygrad_bn.check.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from tinygrad_bn.check.report import TOLERANCES, ComparisonReport, Tolerance
 
@@ -14,6 +18,8 @@ __all__ = [
     "Tolerance",
     "compare",
     "compare_bn",
+    "from_pytorch",
     "gradcheck",
     "gradgradcheck",
+    "zoo",
 ]

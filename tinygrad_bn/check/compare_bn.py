@@ -19,6 +19,8 @@ from tinygrad_bn.autograd.graph import saved_bytes
 from tinygrad_bn.batchnorm import IMPLEMENTATIONS, batch_norm
 from tinygrad_bn.bench.timing import compare_times, format_mib, optional_torch
 from tinygrad_bn.check.compare import compare
+from tinygrad_bn.check.derivatives import from_pytorch
+from tinygrad_bn.check.diagnosis import channel_errors, diagnose
 from tinygrad_bn.check.report import ComparisonReport, Tolerance, Verdict, format_table
 from tinygrad_bn.nn.batchnorm import batch_norm_module
 
@@ -70,22 +72,65 @@ def _functional(impl: str, training: bool, affine: bool):
     return fn
 
 
+def _pytorch_functional(training: bool, affine: bool):
+    """PyTorch's ``F.batch_norm`` as a function of the case's inputs (torch tensors)."""
+
+    def fn(x, *rest):
+        import torch.nn.functional as F
+
+        weight, bias, running_mean, running_var = rest if affine else (None, None, *rest)
+        return F.batch_norm(x, running_mean, running_var, weight, bias, training=training)
+
+    return from_pytorch(fn)
+
+
 def compare_case(shape, dtype="float32", training=True, affine=True, data=TYPICAL, tolerances=None,
-                 second_order=True, seed=0) -> ComparisonReport:
-    """Fused against composite BatchNorm for one case, with the composite in float64
-    as the reference.
+                 order=2, seed=0, implementation=None, names=IMPLEMENTATIONS) -> ComparisonReport:
+    """Fused (or ``implementation``, a function with ``batch_norm``'s arguments)
+    against composite BatchNorm for one case, to ``order``, with the composite in
+    float64 as the reference. Failing rows carry their error per channel, and a
+    failing ``grad x`` in training mode the diagnosis of its routes.
 
     >>> report = compare_case((8, 3), "float64", training=True)
     >>> report.passed, report.row("grad", "x").a_b.rel < 1e-12
     (True, True)
     """
     rng = numpy.random.default_rng(seed)
-    names, inputs = _Case(shape, dtype, rng, *data).inputs(affine)
+    case = _Case(shape, dtype, rng, *data)
+    input_names, inputs = case.inputs(affine)
     mode = "training" if training else "eval"
     title = f"{tuple(shape)} {dtype} · {mode} · {'affine' if affine else 'no affine'} · {_data_label(*data)}"
     fused, composite = (_functional(impl, training, affine) for impl in IMPLEMENTATIONS)
-    return compare(fused, composite, inputs, reference=composite, names=IMPLEMENTATIONS, input_names=names,
-                   tolerances=tolerances, second_order=second_order, title=title, seed=seed)
+    under_test = fused if implementation is None else implementation
+    report = compare(under_test, composite, inputs, reference=composite, names=names, input_names=input_names,
+                     tolerances=tolerances, order=order, title=title, seed=seed)
+    _explain(report, case, training, affine)
+    return report
+
+
+def compare_case_with_pytorch(shape, dtype="float32", training=True, affine=True, data=TYPICAL, order=2,
+                              seed=0) -> ComparisonReport:
+    """PyTorch's ``F.batch_norm`` against the composite, as :func:`compare_case`
+    compares the fused op. Needs PyTorch (the ``torch`` extra)."""
+    report = compare_case(shape, dtype, training, affine, data, order=order, seed=seed,
+                          implementation=_pytorch_functional(training, affine), names=("PyTorch", "composite"))
+    report.in_verdict = False
+    return report
+
+
+def _explain(report: ComparisonReport, case: _Case, training: bool, affine: bool):
+    """Give each failing row its error per channel, and a failing ``grad x`` its diagnosis."""
+    for row in report.failures:
+        a, b, _ = row.values
+        row.channel_errors = channel_errors(a, b, row.scale) or None
+        if (row.kind, row.term) != ("grad", "x"):
+            continue
+        if training:
+            dy = report.grad_outputs[0]
+            row.diagnosis = diagnose(a, case.x, dy, case.weight if affine else None)
+        else:
+            row.diagnosis = ("in eval mode μ and σ² are the running statistics, constants, so dx = dy·γ/√(running_var"
+                             " + ε) (E2); this backward gives something else")
 
 
 def _module_steps(impl, momentum):
@@ -138,11 +183,14 @@ def compare_running_stats(shape, dtype="float32", steps=3, momentum=0.1, seed=0)
     cls = batch_norm_module(len(shape)).__name__
     title = f"{cls} running statistics · {tuple(shape)} {dtype} · {steps} steps, momentum={momentum}"
     fused, composite = (_module_steps(impl, momentum) for impl in IMPLEMENTATIONS)
-    return compare(fused, composite, batches, reference=reference, names=IMPLEMENTATIONS,
-                   reference_name="float64" if reference is None else "PyTorch float64",
-                   input_names=[f"batch{i}" for i in range(steps)],
-                   output_names=["running_mean", "running_var", "num_batches_tracked", "y (eval)"],
-                   title=title, seed=seed)
+    report = compare(fused, composite, batches, reference=reference, names=IMPLEMENTATIONS,
+                     reference_name="float64" if reference is None else "PyTorch float64",
+                     input_names=[f"batch{i}" for i in range(steps)],
+                     output_names=["running_mean", "running_var", "num_batches_tracked", "y (eval)"],
+                     title=title, seed=seed)
+    for row in report.failures:
+        row.channel_errors = channel_errors(*row.values[:2], row.scale) or None
+    return report
 
 
 @dataclass
@@ -190,30 +238,41 @@ def measure_costs(shape=TIMING_SHAPE, rounds=5, seed=0) -> list:
 
 @dataclass
 class BatchNormReport(Verdict):
-    """Every check of :func:`compare_bn`, and the costs; ``passed`` when all checks pass."""
+    """Every check of :func:`compare_bn`, and the costs; ``passed`` when all checks
+    that count pass (PyTorch's, with ``pytorch=True``, are shown but do not count)."""
 
     checks: list = field(default_factory=list)
     costs: list = field(default_factory=list)
 
     def parts(self) -> list:
-        return self.checks
+        return [check for check in self.checks if check.in_verdict]
+
+    @property
+    def rows(self) -> list:
+        """(check, row) for every row of every check."""
+        return [(check, row) for check in self.checks for row in check.rows]
 
     def to_dict(self) -> dict:
         return {"passed": self.passed, "checks": [c.to_dict() for c in self.checks],
                 "costs": [c.to_dict() for c in self.costs]}
 
     def summary(self) -> str:
-        """One line per check: its worst relative errors and its verdict."""
+        """One line per check: its worst relative errors, its first failing order and its verdict."""
         body = []
         for check in self.checks:
+            a, b = check.names
             twins = max(check.rows, key=lambda row: row.a_b.rel)
             against = [(d.rel, f"{row.kind} {row.term}")
                        for row in check.rows for d in (row.a_ref, row.b_ref) if d is not None]
             worst_ref = max(against, default=None)
-            body.append([check.title, f"{twins.a_b.rel:.1e} ({twins.kind} {twins.term})",
-                         "—" if worst_ref is None else f"{worst_ref[0]:.1e} ({worst_ref[1]})",
-                         "ok" if check.passed else "FAIL"])
-        header = ["check", "worst rel, fused vs composite", "worst rel vs reference", ""]
+            first = check.first_failure()
+            verdict = "ok" if check.passed else f"FAIL at order {first.order}"
+            if not check.in_verdict:
+                verdict += " (shown, not counted)"
+            body.append([check.title if check.in_verdict else f"{a}: {check.title}",
+                         f"{twins.a_b.rel:.1e} ({twins.kind} {twins.term})",
+                         "—" if worst_ref is None else f"{worst_ref[0]:.1e} ({worst_ref[1]})", verdict])
+        header = ["check", "worst rel, a vs b", "worst rel vs reference", ""]
         return format_table(header, body, left=4)
 
     def cost_table(self) -> str:
@@ -228,28 +287,45 @@ class BatchNormReport(Verdict):
         """The summary, the full table of each failing check (of every check when
         ``verbose``), the costs and the verdict."""
         parts = [self.summary()]
-        parts += [str(check) for check in (self.checks if verbose else self.failures)]
+        shown = self.checks if verbose else [c for c in self.checks if not c.passed]
+        parts += [str(check) for check in shown]
         if self.costs:
             parts.append(f"cost, training mode, float32, median of the rounds:\n{self.cost_table()}")
         failed = len(self.failures)
-        parts.append("all checks passed" if self.passed else f"{failed} of {len(self.checks)} checks FAILED")
+        counted = len(self.parts())
+        parts.append("all checks passed" if self.passed else f"{failed} of {counted} checks FAILED")
         return "\n\n".join(parts)
 
     def __str__(self) -> str:
         return self.to_text()
 
+    def _repr_pretty_(self, printer, cycle):
+        printer.text("BatchNormReport(...)" if cycle else self.to_text())
+
+    def _repr_html_(self) -> str:
+        from tinygrad_bn.check.report import html_table
+
+        verdict = "all checks passed" if self.passed else f"{len(self.failures)} checks FAILED"
+        return "".join(html_table(check) for check in self.checks) + f"<p><b>{verdict}</b></p>"
+
+    def plot(self, path=None):
+        """A matplotlib Figure of every check (see :func:`~tinygrad_bn.check.plot.plot_report`)."""
+        from tinygrad_bn.check.plot import plot_report
+
+        return plot_report(self.checks, path)
 
 
-
-def compare_bn(shapes=SHAPES, dtypes=DTYPES, modes=MODES, affine=(True, False), second_order=True,
+def compare_bn(shapes=SHAPES, dtypes=DTYPES, modes=MODES, affine=(True, False), order=2, pytorch=False,
                steps=3, timing_shape=TIMING_SHAPE, rounds=5, seed=0) -> BatchNormReport:
-    """Cross-check fused against composite BatchNorm over the whole matrix.
+    """Cross-check fused against composite BatchNorm over the whole matrix, to ``order``.
 
     Correctness runs at the small ``shapes``: every dtype × mode × affine on
     5·randn + 12 data; float32 training on 0.1·randn + 1000 data against the float64
     reference; the module twins' running statistics after ``steps`` batches with
-    momentum 0.1 and None. Time and memory are measured at ``timing_shape``
-    (``timing_shape=None`` skips them).
+    momentum 0.1 and None. ``pytorch=True`` adds PyTorch's ``F.batch_norm`` against
+    the composite for every dtype × mode × affine case: shown, with its
+    adjudication, but not counted in the verdict. Time and memory are measured at
+    ``timing_shape`` (``timing_shape=None`` skips them).
 
     >>> report = compare_bn(shapes=[(4, 2)], dtypes=["float64"], timing_shape=None)
     >>> report.passed, len(report.checks)
@@ -260,11 +336,14 @@ def compare_bn(shapes=SHAPES, dtypes=DTYPES, modes=MODES, affine=(True, False), 
         for dtype in dtypes:
             for mode in modes:
                 for with_affine in affine:
-                    report.checks.append(compare_case(shape, dtype, mode == "training", with_affine,
-                                                      second_order=second_order, seed=seed))
+                    training = mode == "training"
+                    report.checks.append(compare_case(shape, dtype, training, with_affine, order=order, seed=seed))
+                    if pytorch:
+                        report.checks.append(compare_case_with_pytorch(shape, dtype, training, with_affine,
+                                                                       order=order, seed=seed))
         if "float32" in dtypes and "training" in modes:
             hard = compare_case(shape, "float32", training=True, affine=True, data=HARD,
-                                tolerances=HARD_TOLERANCES, second_order=second_order, seed=seed)
+                                tolerances=HARD_TOLERANCES, order=order, seed=seed)
             report.checks.append(hard)
         for dtype in dtypes:
             for momentum in (0.1, None):

@@ -42,6 +42,10 @@ TOLERANCES = {
     "float16": Tolerance(twins=1e-2, reference=1e-2),
 }
 EXACT = Tolerance(twins=0.0, reference=0.0)
+#: Central differences of the order below, in float64, against each implementation
+#: (relative to the larger of the two). Their error at compare's step is ~1e-8 for
+#: smooth functions; a wrong derivative is off by 1e-2 or more.
+FINITE_DIFFERENCES = 1e-5
 
 
 def tolerance_for(dtype, table: dict | None = None) -> Tolerance:
@@ -87,10 +91,7 @@ def difference(x, y, scale: float, tolerance: float) -> Difference:
     Equal elements (the same infinity, or NaN in both) differ by 0; where only one
     side is non-finite the difference is infinite.
     """
-    with numpy.errstate(invalid="ignore"):
-        gap = numpy.abs(x - y)
-    agree = (x == y) | (numpy.isnan(x) & numpy.isnan(y))
-    gap = numpy.where(agree, 0.0, numpy.where(numpy.isnan(gap), math.inf, gap))
+    gap = _gaps(x, y)
     error = float(gap.max()) if gap.size else 0.0
     if scale > 0:
         relative = error / scale
@@ -101,9 +102,16 @@ def difference(x, y, scale: float, tolerance: float) -> Difference:
 
 @dataclass
 class Row:
-    """One compared quantity: an output, a gradient, a second-order term or an
-    input's state after the call. ``a_ref`` / ``b_ref`` are None when the
-    reference does not provide this quantity."""
+    """One compared quantity: an output, a derivative or an input's state after the
+    call, and how far a, b, the reference and central differences are apart.
+
+    ``order`` is the number of derivatives the quantity takes (0 for outputs and
+    state). ``a_ref``/``b_ref`` are None when the reference does not provide this
+    quantity, ``a_fd``/``b_fd`` when there are no central differences for it (the
+    order-1 gradients; see :mod:`~tinygrad_bn.check.compare`). ``values`` keeps the
+    host arrays of a, b and the reference. ``diagnosis`` and ``channel_errors`` are
+    filled in by checks that know what the quantity means (BatchNorm's routes).
+    """
 
     kind: str
     term: str
@@ -112,25 +120,103 @@ class Row:
     a_b: Difference
     a_ref: Difference | None = None
     b_ref: Difference | None = None
+    order: int = 0
+    a_fd: Difference | None = None
+    b_fd: Difference | None = None
+    values: tuple = field(default=(None, None, None), repr=False)
+    finite_differences: tuple | None = field(default=None, repr=False)
+    diagnosis: str | None = None
+    channel_errors: list | None = None
 
     def differences(self):
-        return [d for d in (self.a_b, self.a_ref, self.b_ref) if d is not None]
+        return [d for d in (self.a_b, self.a_ref, self.b_ref, self.a_fd, self.b_fd) if d is not None]
 
     @property
     def passed(self) -> bool:
         return all(d.passed for d in self.differences())
 
-    def to_dict(self) -> dict:
+    @property
+    def index(self) -> tuple:
+        """The index of the worst element: where a and b are furthest apart, or, when
+        they agree, where the worst failing comparison with a reference is."""
+        a, b, ref = self.values
+        pairs = [(a, b)]
+        if self.a_b.passed:
+            pairs = [(x, y) for x, y, d in ((a, ref, self.a_ref), (b, ref, self.b_ref)) if d and not d.passed]
+            if self.finite_differences is not None:
+                pairs += [(x, y) for x, y, d in zip((a, b), self.finite_differences, (self.a_fd, self.b_fd),
+                                                    strict=True) if not d.passed]
+        gaps = [_gaps(x, y) for x, y in pairs[:1] if x is not None and y is not None]
+        if not gaps or gaps[0].ndim == 0:
+            return ()
+        return tuple(int(i) for i in numpy.unravel_index(int(numpy.argmax(gaps[0])), gaps[0].shape))
+
+    @property
+    def worst(self) -> tuple:
+        """(a, b) at :attr:`index`."""
+        a, b, _ = self.values
+        index = self.index
+        return float(numpy.asarray(a)[index]), float(numpy.asarray(b)[index])
+
+    def adjudication(self, names=("a", "b")) -> str | None:
+        """Which implementation agrees with central differences of its own order below,
+        when there are such differences."""
+        if self.a_fd is None:
+            return None
+        right = [name for name, d in zip(names, (self.a_fd, self.b_fd), strict=True) if d.passed]
+        if len(right) == 2:
+            return "both agree with central differences of their order below"
+        if not right:
+            return "neither agrees with central differences of its order below"
+        wrong = names[1] if right[0] == names[0] else names[0]
+        return f"{right[0]} agrees with central differences of its order below; {wrong} does not"
+
+    def where(self, names=("a", "b")) -> str:
+        """One line: the worst element, both values, and the adjudication."""
+        a, b = names
+        va, vb = self.worst
+        index = self.index
+        place = f"at {index}" if index else "(a scalar)"
+        text = f"{self.kind} {self.term} {place}: {a} {va:.6g}, {b} {vb:.6g}"
+        if self.finite_differences is not None:
+            fd = self.finite_differences[0]
+            text += f", central differences {float(numpy.asarray(fd)[index]):.6g}"
+        judged = self.adjudication(names)
+        if judged and not self.a_b.passed:
+            text += f"; {judged}"
+        if self.diagnosis:
+            text += f"\n    why: {self.diagnosis}"
+        return text
+
+    def to_dict(self, names=("a", "b")) -> dict:
+        failing = not self.passed
         return {
             "kind": self.kind,
             "term": self.term,
+            "order": self.order,
             "dtype": self.dtype,
             "largest": json_number(self.scale),
             "a_vs_b": _difference_dict(self.a_b),
             "a_vs_reference": _difference_dict(self.a_ref),
             "b_vs_reference": _difference_dict(self.b_ref),
+            "a_vs_finite_differences": _difference_dict(self.a_fd),
+            "b_vs_finite_differences": _difference_dict(self.b_fd),
             "passed": self.passed,
+            "index": list(self.index) if failing else None,
+            "worst": dict(zip(("a", "b"), map(json_number, self.worst), strict=True)) if failing else None,
+            "adjudication": self.adjudication(names),
+            "diagnosis": self.diagnosis,
+            "channel_errors": None if self.channel_errors is None else [json_number(e) for e in self.channel_errors],
         }
+
+
+def _gaps(x, y):
+    """|x − y| elementwise, with NaN or ∞ where only one side is non-finite as +∞."""
+    x, y = numpy.asarray(x, dtype=float), numpy.asarray(y, dtype=float)
+    with numpy.errstate(invalid="ignore"):
+        gap = numpy.abs(x - y)
+    agree = (x == y) | (numpy.isnan(x) & numpy.isnan(y))
+    return numpy.where(agree, 0.0, numpy.where(numpy.isnan(gap), math.inf, gap))
 
 
 class Verdict:
@@ -151,23 +237,39 @@ class Verdict:
 @dataclass
 class ComparisonReport(Verdict):
     """The result of :func:`~tinygrad_bn.check.compare`: one :class:`Row` per
-    quantity; ``passed`` is True when every row is within tolerance."""
+    quantity; ``passed`` is True when every row is within tolerance, ``failures``
+    lists the rows that are not. ``grad_outputs`` and ``directions`` are the
+    cotangents w and directions v that were drawn (host arrays)."""
 
     title: str
     names: tuple = ("a", "b")
     reference: str = "float64"
     rows: list = field(default_factory=list)
+    grad_outputs: list | None = field(default=None, repr=False)
+    directions: list | None = field(default=None, repr=False)
+    #: False for a comparison shown for information only (PyTorch's BatchNorm
+    #: beside ours): a report made of several leaves it out of its verdict.
+    in_verdict: bool = True
 
     def parts(self) -> list:
         return self.rows
 
+    @property
+    def order(self) -> int:
+        """The highest order of derivative compared."""
+        return max((row.order for row in self.rows), default=0)
+
     def row(self, kind: str, term: str) -> Row:
-        """The row for ``term`` of ``kind`` ("output", "grad", "2nd" or "state")."""
+        """The row for ``term`` of ``kind`` ("output", "state", "grad", "2nd", "3rd", "4th")."""
         for row in self.rows:
             if (row.kind, row.term) == (kind, term):
                 return row
         known = ", ".join(f"{r.kind} {r.term}" for r in self.rows)
         raise KeyError(f"no row {kind} {term!r}; the report has: {known}")
+
+    def first_failure(self) -> Row | None:
+        """The failing row of the lowest order (the first one, at equal orders)."""
+        return min(self.failures, key=lambda row: row.order, default=None)
 
     def to_dict(self) -> dict:
         a, b = self.names
@@ -176,31 +278,72 @@ class ComparisonReport(Verdict):
             "a": a,
             "b": b,
             "reference": self.reference,
+            "order": self.order,
             "passed": self.passed,
-            "rows": [row.to_dict() for row in self.rows],
+            "in_verdict": self.in_verdict,
+            "rows": [row.to_dict(self.names) for row in self.rows],
         }
 
-    def __str__(self) -> str:
+    def table(self) -> str:
         a, b = self.names
         groups = [("", 4), (f"{a} vs {b}", 2), (f"{a} vs {self.reference}", 2),
-                  (f"{b} vs {self.reference}", 2), ("", 1)]
-        header = ["kind", "term", "dtype", "largest", "abs", "rel", "abs", "rel", "abs", "rel", ""]
+                  (f"{b} vs {self.reference}", 2), ("vs central diff.", 2), ("", 1)]
+        header = ["kind", "term", "dtype", "largest", "abs", "rel", "abs", "rel", "abs", "rel", a, b, ""]
         body = [
             [row.kind, row.term, row.dtype, f"{row.scale:.1e}", *_cells(row.a_b), *_cells(row.a_ref),
-             *_cells(row.b_ref), "ok" if row.passed else "FAIL"]
+             *_cells(row.b_ref), _cells(row.a_fd)[1], _cells(row.b_fd)[1], "ok" if row.passed else "FAIL"]
             for row in self.rows
         ]
+        return format_table(header, body, groups=groups, left=3)
+
+    def __str__(self) -> str:
         verdict = "passed" if self.passed else f"FAILED: {len(self.failures)} of {len(self.rows)} rows (✗)"
-        lines = [self.title, format_table(header, body, groups=groups, left=3)]
+        lines = [self.title, self.table()]
         lines.append(f"tolerated rel: {_tolerance_note(self.rows, self.names, self.reference)}")
+        lines += [f"✗ {row.where(self.names)}" for row in self.failures]
         lines.append(verdict)
         return "\n".join(lines)
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(f"{type(self).__name__}(...)" if cycle else str(self))
+
+    def _repr_html_(self) -> str:
+        return html_table(self)
+
+    def plot(self, path=None):
+        """A matplotlib Figure of this comparison (see :func:`~tinygrad_bn.check.plot.plot_report`)."""
+        from tinygrad_bn.check.plot import plot_report
+
+        return plot_report([self], path)
 
 
 def _cells(d: Difference | None) -> list:
     if d is None:
         return ["—", "—"]
     return [f"{d.abs:.1e}", f"{d.rel:.1e}" + ("" if d.passed else " ✗")]
+
+
+def html_table(report) -> str:
+    """The rows of a :class:`ComparisonReport` as an HTML table, failing cells marked."""
+    from html import escape
+
+    a, b = report.names
+    head = ["order", "kind", "term", "dtype", f"{a} vs {b}", f"{a} vs {report.reference}",
+            f"{b} vs {report.reference}", f"{a} vs c.d.", f"{b} vs c.d.", ""]
+    cells = []
+    for row in report.rows:
+        tds = [str(row.order), row.kind, escape(row.term), row.dtype]
+        for d in (row.a_b, row.a_ref, row.b_ref, row.a_fd, row.b_fd):
+            bad = d is not None and not d.passed
+            text = "—" if d is None else f"{d.rel:.1e}"
+            tds.append(f'<td style="background:#f4c7a1">{text} ✗</td>' if bad else f"<td>{text}</td>")
+        verdict = "ok" if row.passed else "<b>FAIL</b>"
+        cells.append("<tr>" + "".join(t if t.startswith("<td") else f"<td>{t}</td>" for t in tds)
+                     + f"<td>{verdict}</td></tr>")
+    where = "".join(f"<li>{escape(row.where(report.names))}</li>" for row in report.failures)
+    verdict = "passed" if report.passed else f"FAILED: {len(report.failures)} of {len(report.rows)} rows"
+    return (f"<div><b>{escape(report.title)}</b><table><tr>{''.join(f'<th>{escape(h)}</th>' for h in head)}</tr>"
+            f"{''.join(cells)}</table>{f'<ul>{where}</ul>' if where else ''}<p>{verdict}</p></div>")
 
 
 def _tolerance_note(rows, names, reference) -> str:

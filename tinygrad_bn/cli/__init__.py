@@ -14,6 +14,7 @@ SUBCOMMANDS = {
     "train": "train a toy model (MLP or CNN, with fused, composite or no BatchNorm)",
     "graph": "render a computation graph (composite and fused BatchNorm) with graphviz",
     "compare": "cross-check composite vs fused BatchNorm (and finite differences, PyTorch)",
+    "zoo": "run broken BatchNorm backwards through the cross-check: what catches each, and why",
     "bench": "benchmarks side by side with PyTorch CPU (overhead, bn, train)",
 }
 

@@ -1,8 +1,11 @@
 """``tinygrad-bn compare``: cross-check fused against composite BatchNorm.
 
 Prints one line per check (the worst relative errors), the full table of every
-failing check, and each implementation's time and memory; exits 1 if anything
-disagrees beyond tolerance. ``--json`` prints the whole report as one JSON object.
+failing check with its worst elements and diagnosis, and each implementation's
+time and memory; exits 1 if the twins disagree beyond tolerance. ``--order`` goes
+up to the fourth derivative, ``--pytorch`` shows PyTorch's BatchNorm beside the
+twins (not counted in the exit code), ``--plot`` draws the report, ``--json``
+prints it as one JSON object.
 """
 
 from __future__ import annotations
@@ -10,7 +13,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 
+from tinygrad_bn.bench.timing import optional_torch
+from tinygrad_bn.check.compare import ORDERS
 from tinygrad_bn.check.compare_bn import DTYPES, MODES, SHAPES, TIMING_SHAPE, compare_bn
 from tinygrad_bn.cli import shape_argument
 
@@ -36,7 +42,11 @@ def configure(parser):
     parser.add_argument("--dtypes", nargs="+", choices=DTYPES, default=list(DTYPES), help="dtypes to check")
     parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES), help="training and/or eval")
     parser.add_argument("--affine", choices=list(AFFINE), default="both", help="with γ, β; without; or both")
-    parser.add_argument("--first-order", action="store_true", help="skip the second-order terms")
+    parser.add_argument("--order", type=int, choices=ORDERS, default=2,
+                        help="highest order of derivative to compare (default 2)")
+    parser.add_argument("--pytorch", action="store_true",
+                        help="also compare PyTorch's F.batch_norm with the composite (shown, not counted)")
+    parser.add_argument("--plot", metavar="FILE.png", help="draw the report to this image (needs matplotlib)")
     parser.add_argument("--steps", type=int, default=3,
                         help="training batches before the running statistics are compared (default 3)")
     parser.add_argument("--timing-shape", type=_shape, default=TIMING_SHAPE, metavar="N,C[,...]",
@@ -49,21 +59,27 @@ def configure(parser):
 
 
 def run(args) -> int:
-    if args.steps < 1 or args.rounds < 1:
-        raise SystemExit(
-            f"tinygrad-bn compare: --steps and --rounds must be >= 1, got {args.steps} and {args.rounds}"
-        )
+    for option, value in (("--steps", args.steps), ("--rounds", args.rounds)):
+        if value < 1:
+            print(f"tinygrad-bn compare: {option} must be >= 1, got {value}", file=sys.stderr)
+            return 2
+    if args.pytorch and optional_torch() is None:
+        print("tinygrad-bn compare: --pytorch needs PyTorch: pip install -e '.[torch]'", file=sys.stderr)
+        return 2
     report = compare_bn(
         shapes=args.shapes,
         dtypes=args.dtypes,
         modes=args.modes,
         affine=AFFINE[args.affine],
-        second_order=not args.first_order,
+        order=args.order,
+        pytorch=args.pytorch,
         steps=args.steps,
         timing_shape=None if args.no_timing else args.timing_shape,
         rounds=args.rounds,
         seed=args.seed,
     )
+    if args.plot:
+        report.plot(args.plot)
     if args.json:
         print(json.dumps(report.to_dict()))
     else:
