@@ -61,3 +61,36 @@ def test_rejects_shapes_it_cannot_check(shape, capsys):
         main(["compare", "--shapes", shape])
     assert exit_info.value.code == 2
     assert repr(shape) in capsys.readouterr().err
+
+
+def test_order_4_and_pytorch_beside_the_twins(capsys):
+    pytest.importorskip("torch")
+    argv = ["compare", "--shapes", "8,3", "--dtypes", "float64", "--modes", "training", "--affine", "off",
+            "--no-timing", "--order", "4", "--pytorch", "--json"]
+    assert main(argv) == 0  # PyTorch's third order fails, but only the twins count
+    data = json.loads(capsys.readouterr().out)
+    pytorch = [check for check in data["checks"] if not check["in_verdict"]]
+    assert len(pytorch) == 1 and not pytorch[0]["passed"]
+    failing = [row for row in pytorch[0]["rows"] if not row["passed"]]
+    assert min(row["order"] for row in failing) == 3
+    assert all(row["adjudication"].startswith("composite agrees") for row in failing if row["term"] == "along v")
+
+
+def test_plot_writes_a_png(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "compare.png"
+    assert main([*QUICK, "--modes", "training", "--affine", "on", "--plot", str(path)]) == 0
+    assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("argv", [["--rounds", "0"], ["--steps", "0"]])
+def test_argument_errors_exit_2_with_one_line(argv, capsys):
+    assert main([*QUICK, *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and argv[0] in err
+
+
+def test_an_order_outside_1_to_4_is_refused(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([*QUICK, "--order", "5"])
+    assert exit_.value.code == 2 and "--order" in capsys.readouterr().err

@@ -104,6 +104,7 @@ def compare_case(shape, dtype="float32", training=True, affine=True, data=TYPICA
     under_test = fused if implementation is None else implementation
     report = compare(under_test, composite, inputs, reference=composite, names=names, input_names=input_names,
                      tolerances=tolerances, order=order, title=title, seed=seed)
+    report.batch_norm = {"x": case.x, "weight": case.weight if affine else None, "eps": 1e-5, "training": training}
     _explain(report, case, training, affine)
     return report
 
