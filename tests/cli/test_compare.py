@@ -94,3 +94,19 @@ def test_an_order_outside_1_to_4_is_refused(capsys):
     with pytest.raises(SystemExit) as exit_:
         main([*QUICK, "--order", "5"])
     assert exit_.value.code == 2 and "--order" in capsys.readouterr().err
+
+
+def test_the_documented_pytorch_finding_is_what_the_command_prints(capsys):
+    """docs/cross-check.md §6 quotes this command's third-order rows."""
+    pytest.importorskip("torch")
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "cross-check.md").read_text()
+    docs = text[text.index("## 6. PyTorch"):text.index("## 7.")]
+    command = next(line for line in docs.splitlines() if line.startswith("$ tinygrad-bn compare --order 3 --pytorch"))
+    assert main(command.split()[2:]) == 0  # after "$ tinygrad-bn"
+    out = capsys.readouterr().out
+    quoted = [line for line in docs.splitlines() if line.startswith(("3rd ", "✗ 3rd "))]
+    assert len(quoted) == 6
+    for line in quoted:
+        assert line in out

@@ -32,8 +32,10 @@ TIMING_SHAPE = (64, 32, 16, 16)
 #: Data far from mean 0 and variance 1: x = scale·randn + loc.
 TYPICAL = (5.0, 12.0)
 #: Ill-conditioned float32 data: neighbouring float32 numbers near 1000 are 6.1e-5
-#: apart, 6e-4 of the standard deviation, so no float32 computation of x − μ can do
-#: better than ~1e-3; a one-pass variance E[x²] − E[x]² is off by 50% or NaN here.
+#: apart, 6e-4 of the standard deviation, so code that rounds μ to float32 before
+#: subtracting it cannot do better than ~1e-3 (the fused forward, which never
+#: rounds a value of size |μ|, reaches ~3e-7); a one-pass variance E[x²] − E[x]²
+#: is off by 50% or NaN here.
 HARD = (0.1, 1000.0)
 HARD_TOLERANCES = {"float32": Tolerance(twins=1e-2, reference=1e-2)}
 

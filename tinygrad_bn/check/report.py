@@ -347,13 +347,16 @@ def html_table(report) -> str:
 
 
 def _tolerance_note(rows, names, reference) -> str:
-    """One clause per dtype: its tolerance between a and b, and against the reference."""
+    """One clause per dtype: its tolerance between a and b, against the reference,
+    and against central differences."""
     notes = {}
     for row in rows:
         clause = f"{_bound(row.a_b.tolerance)} between {names[0]} and {names[1]}"
         if row.a_ref is not None:
             clause += f", {_bound(row.a_ref.tolerance)} against {reference}"
         notes.setdefault(row.dtype, f"{row.dtype}: {clause}")
+        if row.a_fd is not None and "central" not in notes[row.dtype]:
+            notes[row.dtype] += f", {_bound(row.a_fd.tolerance)} against central differences"
     return "; ".join(notes.values())
 
 
