@@ -2,7 +2,8 @@
 
 1. every case × every term, coloured by log10(error / tolerance), the terms
    grouped by order: anything above 0 failed;
-2. the worst failing term's error per channel, against its tolerance;
+2. the first failing term's error per channel (the lowest order that fails, the
+   largest error there), against its tolerance;
 3. that term's values, a against b, one dot per element: a right pair lies on the
    diagonal;
 4. for BatchNorm, the error of a failing dx against x̂, per channel: a horizontal
@@ -45,8 +46,10 @@ def plot_report(checks, path=None):
     heat, channels, pair, routes_axes = figure.subplots(2, 2).ravel()
     _heatmap(figure, heat, checks)
     failing = [(check, row) for check in checks for row in check.failures]
-    # the worst failing term with elements to show (a scalar only when nothing else failed)
-    worst = max(failing, key=lambda item: (numpy.size(item[1].values[0]) > 1, _ratio(item[1])), default=None)
+    # the first failing term, where the bug shows first: the lowest order, with
+    # elements to show (a scalar only when nothing else failed), the largest error
+    worst = min(failing, key=lambda item: (numpy.size(item[1].values[0]) <= 1, item[1].order, -_ratio(item[1])),
+                default=None)
     _per_channel(channels, worst)
     _a_against_b(pair, worst)
     _error_against_x_hat(routes_axes, checks)
@@ -79,7 +82,7 @@ def _short(check) -> str:
 
 
 def _per_channel(axes, worst):
-    axes.set_title("worst failing term: error per channel against its tolerance", fontsize=9)
+    axes.set_title("first failing term: error per channel against its tolerance", fontsize=9)
     if worst is None:
         axes.text(0.5, 0.5, "every row passed", ha="center", va="center", transform=axes.transAxes)
         return
@@ -96,7 +99,7 @@ def _per_channel(axes, worst):
 
 
 def _a_against_b(axes, worst):
-    axes.set_title("worst failing term: a against b, one dot per element", fontsize=9)
+    axes.set_title("first failing term: a against b, one dot per element", fontsize=9)
     if worst is None:
         axes.text(0.5, 0.5, "every row passed", ha="center", va="center", transform=axes.transAxes)
         return
