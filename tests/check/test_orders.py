@@ -84,6 +84,8 @@ def test_failing_rows_name_their_worst_element_and_its_channel_in_json():
     data = json.loads(json.dumps(report.to_dict()))
     row = next(r for r in data["rows"] if (r["kind"], r["term"]) == ("output", "y"))
     assert row["index"][1] == 2 and len(row["channel_errors"]) == 3 and set(row["worst"]) == {"a", "b"}
+    assert row["channel"] == 2 and output.channel == 2
+    assert f"✗ output y at {output.index} (channel 2): fused " in str(report)
 
 
 @pytest.fixture(scope="module")

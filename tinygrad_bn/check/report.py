@@ -158,6 +158,15 @@ class Row:
         index = self.index
         return float(numpy.asarray(a)[index]), float(numpy.asarray(b)[index])
 
+    @property
+    def channel(self) -> int | None:
+        """The channel of the worst element, for rows that know their channels
+        (BatchNorm's: axis 1 of an input, axis 0 of a per-channel parameter)."""
+        index = self.index
+        if self.channel_errors is None or not index:
+            return None
+        return index[1] if len(index) >= 2 else index[0]
+
     def adjudication(self, names=("a", "b")) -> str | None:
         """Which implementation agrees with central differences of its own order below,
         when there are such differences."""
@@ -177,6 +186,8 @@ class Row:
         va, vb = self.worst
         index = self.index
         place = f"at {index}" if index else "(a scalar)"
+        if self.channel is not None:
+            place += f" (channel {self.channel})"
         text = f"{self.kind} {self.term} {place}: {a} {va:.6g}, {b} {vb:.6g}"
         if self.finite_differences is not None:
             fd = self.finite_differences[0]
@@ -204,6 +215,7 @@ class Row:
             "passed": self.passed,
             "index": list(self.index) if failing else None,
             "worst": dict(zip(("a", "b"), map(json_number, self.worst), strict=True)) if failing else None,
+            "channel": self.channel if failing else None,
             "adjudication": self.adjudication(names),
             "diagnosis": self.diagnosis,
             "channel_errors": None if self.channel_errors is None else [json_number(e) for e in self.channel_errors],
