@@ -61,3 +61,17 @@ def test_without_pytorch_from_pytorch_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(ImportError, match=r"pip install -e '\.\[torch\]'"):
         from_pytorch(lambda t: t)
+
+
+@pytest.mark.parametrize("side", ["a", "b", "reference"])
+def test_pytorch_can_stand_on_either_side_or_be_the_reference(side):
+    torch = pytest.importorskip("torch")
+    from tinygrad_bn.check import compare
+
+    x = Tensor(numpy.random.default_rng(2).standard_normal((4, 3)), requires_grad=True)
+    ours = lambda t: (t.exp() + 1.0).log()  # noqa: E731
+    theirs = from_pytorch(torch.nn.functional.softplus)
+    fns = {"a": (theirs, ours, None), "b": (ours, theirs, None), "reference": (ours, ours, theirs)}[side]
+    report = compare(fns[0], fns[1], x, reference=fns[2], order=3)
+    assert report.passed, str(report)
+    assert report.order == 3 and report.row("3rd", "x").a_ref is not None
