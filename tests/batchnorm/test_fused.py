@@ -191,5 +191,5 @@ def test_fused_graph_is_one_node_keeping_only_x_and_per_channel_statistics():
     assert node.name == "BatchNorm (fused)"
     assert node.params == {"training": True, "momentum": 0.1, "eps": 1e-5}
     assert all(p is x or p is weight or p is bias for p in node.parents)
-    # x, and per channel: weight, the shift K, the correction μ − K and inv_std
+    # x, and per channel: weight, the shift K, μ − K and inv_std
     assert sorted(a.size for a in node.saved_arrays()) == [4, 4, 4, 4, 64]
