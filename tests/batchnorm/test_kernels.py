@@ -34,7 +34,8 @@ def test_blocked_kernels_compute_the_reference(shape, training):
         y_ref, mean, var, inv_std = reference_forward(x, weight, bias, eps)
         running = None
     else:
-        mean, var = _per_channel(np.linspace(10, 14, shape[1]), shape), _per_channel(np.linspace(20, 30, shape[1]), shape)
+        mean = _per_channel(np.linspace(10, 14, shape[1]), shape)
+        var = _per_channel(np.linspace(20, 30, shape[1]), shape)
         inv_std = (var + eps) ** -0.5
         y_ref = weight * (x - mean) * inv_std + bias  # (E1)
         running = (mean, var)
