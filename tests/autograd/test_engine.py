@@ -273,3 +273,33 @@ def test_cross_entropy_gradient_is_probabilities_minus_onehot():
     numpy.testing.assert_allclose(logits.grad.numpy(), p - numpy.array([[0.0, 1.0, 0.0]]))
     assert loss.item() == pytest.approx(-math.log(p[0, 1]))
 
+
+
+# .grad is the tensor's own array ------------------------------------------------------
+
+
+GRAPHS = {
+    "a + b": lambda a, b: a + b,
+    "a + b, reshaped": lambda a, b: (a + b).reshape(2, 2).reshape(4),
+    "a - b": lambda a, b: a - b,
+    "a + a·b": lambda a, b: a + a * b,
+}
+
+
+@pytest.mark.parametrize("graph", GRAPHS.values(), ids=GRAPHS.keys())
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_grad_never_shares_an_array_with_the_caller_or_another_leaf(graph, create_graph):
+    a = Tensor(numpy.arange(4.0), requires_grad=True)
+    b = Tensor(numpy.arange(4.0) + 1, requires_grad=True)
+    g = Tensor(numpy.ones(4))
+    y = graph(a, b)
+    y.retain_grad()
+    y.backward(g, create_graph=create_graph)
+    arrays = [g._data, a.grad._data, b.grad._data, y.grad._data]
+    for i, first in enumerate(arrays):
+        for second in arrays[i + 1:]:
+            assert not numpy.shares_memory(first, second)
+    expected = [t.grad.numpy().copy() for t in (a, b, y)]
+    g._data += 100.0
+    a.grad._data += 10.0
+    assert [t.grad.numpy().tolist() for t in (b, y)] == [e.tolist() for e in expected[1:]]

@@ -82,6 +82,15 @@ def _add(a: Tensor, b: Tensor) -> Tensor:
     return Tensor._wrap(a._data + b._data, a._backend, None)
 
 
+def _own(grad: Tensor, create_graph: bool) -> Tensor:
+    """A gradient to keep in ``.grad``: a copy, since the engine passes gradient arrays
+    on unchanged (``+`` hands its gradient to both inputs, the caller's ``gradient``
+    is the output's), and a ``.grad`` must never change with another array."""
+    if create_graph:
+        return grad.clone()
+    return Tensor._wrap(grad._data.copy(), grad._backend, None)
+
+
 def run_backward(outputs, grads, retain_graph, create_graph, inputs=None):
     """Propagate ``grads`` from ``outputs`` to the graph's leaves.
 
@@ -110,8 +119,7 @@ def run_backward(outputs, grads, retain_graph, create_graph, inputs=None):
             node = ready.pop()
             grad = node_grads.pop(node)
             if node.retains_grad:
-                kept = grad if create_graph else grad.detach()
-                node.grad = kept if node.grad is None else _add(node.grad, kept)
+                node.grad = _own(grad, create_graph) if node.grad is None else _add(node.grad, grad)
             if capture is not None and node in wanted_nodes:
                 capture[node] = grad
             if node.released:
@@ -150,9 +158,7 @@ def run_backward(outputs, grads, retain_graph, create_graph, inputs=None):
 
         if capture is None:
             for leaf, grad in leaf_grads.items():
-                if not create_graph:
-                    grad = grad.detach()
-                leaf._grad = grad if leaf._grad is None else _add(leaf._grad, grad)
+                leaf._grad = _own(grad, create_graph) if leaf._grad is None else _add(leaf._grad, grad)
             return None
     capture.update(leaf_grads)
     return tuple(capture.get(t._ctx if t._ctx is not None else t) for t in inputs)
