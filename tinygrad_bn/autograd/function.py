@@ -25,6 +25,7 @@ import functools
 import threading
 
 from tinygrad_bn.autograd.tensor import Tensor
+from tinygrad_bn.autograd.version import VersionCounter, check_unchanged, clock, modified_error, view_counter
 
 
 class _GradMode(threading.local):
@@ -150,9 +151,14 @@ class Function:
       ``role``, ``path``   optional tags an op sets on its nodes for display (e.g. the
                            composite BatchNorm's steps and which gradient path they carry)
       ``backend``          the device backend of the output (forward may change it)
+      ``saved_at``         the version clock when forward saved tensors (see ``version``)
+      ``output_counter``   a version counter forward gives its output: the output's own
+                           when forward saves it, its input's when the output is a view
     """
 
     saved = ()
+    saved_at = 0
+    output_counter = None
     released = False
     retains_grad = False
     grad = None
@@ -177,13 +183,17 @@ class Function:
         fn.needs_input_grad = needs if record else _NOTHING_NEEDED[len(needs)]
         data = fn.forward(*inputs, **params)
         if not record:
-            return _wrap(data, fn.backend, None)
-        fn.parents = tuple([t if t._ctx is None else t._ctx for t in inputs])
-        fn.params = params
-        fn.shape = data.shape
-        fn.dtype = data.dtype
-        fn.scope = mode.scope
-        return _wrap(data, fn.backend, fn)
+            out = _wrap(data, fn.backend, None)
+        else:
+            fn.parents = tuple([t if t._ctx is None else t._ctx for t in inputs])
+            fn.params = params
+            fn.shape = data.shape
+            fn.dtype = data.dtype
+            fn.scope = mode.scope
+            out = _wrap(data, fn.backend, fn)
+        if fn.output_counter is not None:
+            out._version_counter = fn.output_counter
+        return out
 
     def forward(self, *inputs: Tensor, **params):
         """Compute the output array from the inputs' ``._data`` arrays."""
@@ -196,23 +206,37 @@ class Function:
     # What forward keeps for backward -------------------------------------------------
 
     def save_for_backward(self, *tensors: Tensor):
-        """Keep ``tensors`` (inputs, or constants wrapped as Tensors) for backward."""
+        """Keep ``tensors`` (inputs, or constants wrapped as Tensors) for backward;
+        :attr:`saved_tensors` refuses them if one is changed in place meanwhile."""
         self.saved = tensors
+        self.saved_at = clock.now
 
     @property
     def saved_tensors(self):
         if self.released:
             self._check_not_released()
+        if self.saved_at != clock.now:  # something somewhere was changed in place since
+            check_unchanged(self, self.saved, self.saved_at)
         return self.saved
 
     def save_output(self, data):
-        """Keep the output array for backward (for ops like exp whose gradient uses it)."""
+        """Keep the output array for backward (for ops like exp whose gradient uses it);
+        :meth:`saved_output` refuses it if the output is changed in place meanwhile."""
         self._output_data = data
+        self.output_counter = VersionCounter()
+        self.saved_at = clock.now
+
+    def output_views(self, x: Tensor):
+        """Say that the output shares ``x``'s storage (a reshape, a slice): the two
+        share one version counter, so a change through either is seen by backward."""
+        self.output_counter = view_counter(x)
 
     def saved_output(self) -> Tensor:
         """The saved output as a Tensor; while recording, it is this node's output,
         so a gradient through it reaches the node's inputs (double backward)."""
         self._check_not_released()
+        if self.output_counter.changed_since(self.saved_at):
+            raise modified_error(self, self, self.output_counter, self.saved_at, "the output")
         return Tensor._wrap(self._output_data, self.backend, self if _mode.enabled else None)
 
     def saved_arrays(self):

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy
 
+from tinygrad_bn.autograd.version import UNCHANGED, bump, share
 from tinygrad_bn.backend import Backend, backend_of_array, get_backend
 
 
@@ -72,7 +73,7 @@ class Tensor:
     keep their dtype unless ``dtype`` is given.
     """
 
-    __slots__ = ("_data", "_backend", "requires_grad", "_ctx", "_grad", "__weakref__")
+    __slots__ = ("_data", "_backend", "requires_grad", "_ctx", "_grad", "_version_counter", "__weakref__")
     __array_priority__ = 1000  # so ndarray (op) Tensor defers to Tensor's reflected op
 
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
@@ -90,6 +91,7 @@ class Tensor:
         self._backend = backend
         self._ctx = None
         self._grad = None
+        self._version_counter = UNCHANGED
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -102,6 +104,7 @@ class Tensor:
         t._backend = backend
         t._ctx = ctx
         t._grad = None
+        t._version_counter = UNCHANGED
         t.requires_grad = ctx is not None
         return t
 
@@ -119,6 +122,20 @@ class Tensor:
     def size(self) -> Size:
         """The number of elements; called, PyTorch's ``size()`` (see :class:`Size`)."""
         return Size(self._data.size, self._data.shape)
+
+    @property
+    def _version(self) -> int:
+        """PyTorch's ``_version``: how many in-place changes this tensor's storage has
+        seen (shared with ``detach()`` and views; see :mod:`tinygrad_bn.autograd.version`).
+
+        >>> from tinygrad_bn import Tensor, no_grad
+        >>> p = Tensor([1.0, 2.0], requires_grad=True)
+        >>> with no_grad():
+        ...     p -= 0.5
+        >>> p._version, p.detach()._version, p.data._version
+        (1, 1, 0)
+        """
+        return self._version_counter.value
 
     def dim(self) -> int:
         """PyTorch's ``dim()``: the number of axes, as :attr:`ndim`."""
@@ -195,7 +212,9 @@ class Tensor:
     def data(self) -> Tensor:
         """PyTorch's ``.data``: the same storage as a new tensor outside the graph, so
         ``p.data.mul_(0.5)`` or ``p.data = other`` change ``p`` without recording.
-        (The library reads the backend array itself through ``_data``.)
+        As in PyTorch, it has a version counter of its own: changes made through it are
+        not seen by backward (use ``detach()`` for that). Setting ``p.data`` counts as a
+        change of ``p``. (The library reads the backend array itself through ``_data``.)
 
         >>> from tinygrad_bn import Tensor
         >>> p = Tensor([1.0, 2.0], requires_grad=True)
@@ -211,10 +230,14 @@ class Tensor:
         if value.device != self.device:
             raise RuntimeError(f"cannot set data on {self.device!r} to a tensor on {value.device!r}")
         self._data = value._data
+        bump(self)
 
     def detach(self) -> Tensor:
-        """The same data as a new leaf that does not require grad."""
-        return Tensor._wrap(self._data, self._backend, None)
+        """The same data as a new leaf that does not require grad; it shares this
+        tensor's version counter, so in-place changes through it are seen by backward."""
+        detached = Tensor._wrap(self._data, self._backend, None)
+        share(self, detached)
+        return detached
 
     def numpy(self):
         """The data as a NumPy array on the host (a copy for device tensors)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tinygrad_bn.autograd.version import bump
+
 
 def update_running_stats(running_mean, running_var, mean, var, count: int, momentum: float):
     """Blend a batch's statistics into the running ones, in place.
@@ -19,3 +21,4 @@ def update_running_stats(running_mean, running_var, mean, var, count: int, momen
         batch = batch.reshape(running.shape).astype(running.dtype)
         running._data *= 1 - momentum
         running._data += momentum * batch
+        bump(running)

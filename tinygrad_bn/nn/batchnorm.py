@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numbers
 
-from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.autograd import Tensor, no_grad
 from tinygrad_bn.batchnorm import IMPLEMENTATIONS, batch_norm
 from tinygrad_bn.nn.module import Module, Parameter
 from tinygrad_bn.ops import ones, zeros
@@ -55,16 +55,17 @@ class _BatchNorm(Module):
     def reset_running_stats(self):
         """Running mean 0, running variance 1, no batch seen."""
         if self.track_running_stats:
-            self.running_mean._data[...] = 0
-            self.running_var._data[...] = 1
-            self.num_batches_tracked._data[...] = 0
+            self.running_mean.zero_()
+            self.running_var.fill_(1)
+            self.num_batches_tracked.zero_()
 
     def reset_parameters(self):
         """The running statistics as :meth:`reset_running_stats`, and γ = 1, β = 0."""
         self.reset_running_stats()
         if self.affine:
-            self.weight._data[...] = 1
-            self.bias._data[...] = 0
+            with no_grad():
+                self.weight.fill_(1)
+                self.bias.zero_()
 
     def _check_input(self, x: Tensor):
         if not isinstance(x, Tensor):
@@ -80,7 +81,7 @@ class _BatchNorm(Module):
         self._check_input(x)
         factor = self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked._data += 1
+            self.num_batches_tracked.add_(1)
             if self.momentum is None:  # (R3) cumulative moving average
                 factor = 1.0 / float(self.num_batches_tracked.item())
         use_batch_stats = self.training or self.running_mean is None

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.ops import generator
 
 _GAINS = {
@@ -51,6 +52,7 @@ def fan_in_and_fan_out(tensor: Tensor) -> tuple:
 
 def _fill(tensor: Tensor, host_values) -> Tensor:
     tensor._data[...] = Tensor(host_values, dtype=tensor.dtype, device=tensor.device)._data
+    bump(tensor)
     return tensor
 
 
@@ -66,6 +68,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
 
 def constant_(tensor: Tensor, value: float) -> Tensor:
     tensor._data[...] = value
+    bump(tensor)
     return tensor
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict, namedtuple
 
 from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.backend import get_backend
 
 
@@ -348,6 +349,7 @@ class Module:
             )
         for target, source in updates:
             target._data[...] = source._data
+            bump(target)
         return IncompatibleKeys(missing, unexpected)
 
     # Presentation -------------------------------------------------------------------

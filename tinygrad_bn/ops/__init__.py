@@ -41,6 +41,7 @@ from tinygrad_bn.ops.elementwise import (
     tanh,
     where,
 )
+from tinygrad_bn.ops.inplace import METHODS as _IN_PLACE_METHODS
 from tinygrad_bn.ops.linalg import matmul, norm
 from tinygrad_bn.ops.reduce import (
     all,  # noqa: A004 - the op's name
@@ -123,8 +124,9 @@ _METHODS = {
     "astype": astype, "to": to, "maximum": maximum, "minimum": minimum, "matmul": matmul,
 }
 
-for _name, _method in _METHODS.items():
+for _name, _method in {**_METHODS, **_IN_PLACE_METHODS}.items():
     setattr(Tensor, _name, _method)
+
 
 def _cast_to(dtype: str):
     def method(self):

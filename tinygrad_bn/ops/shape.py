@@ -18,6 +18,7 @@ from tinygrad_bn.ops.elementwise import broadcast_shapes, constant
 class Reshape(Function):
     def forward(self, x, shape):
         self.input_shape = x.shape
+        self.output_views(x)
         return x._data.reshape(shape)
 
     def backward(self, grad):
@@ -26,6 +27,7 @@ class Reshape(Function):
 
 class Transpose(Function):
     def forward(self, x, axes):
+        self.output_views(x)
         return x._data.transpose(axes)
 
     def backward(self, grad):
@@ -37,6 +39,7 @@ class Transpose(Function):
 class BroadcastTo(Function):
     def forward(self, x, shape):
         self.input_shape = x.shape
+        self.output_views(x)
         return x.xp.broadcast_to(x._data, shape)
 
     def backward(self, grad):
@@ -61,6 +64,8 @@ class SumTo(Function):
 class GetItem(Function):
     def forward(self, x, index):
         self.input_shape = x.shape
+        if not _is_advanced(index):  # basic indexing gives a view
+            self.output_views(x)
         return x._data[index]
 
     def backward(self, grad):

@@ -2,8 +2,9 @@
 
 A subclass writes :meth:`Optimizer.update` for one parameter. Updates change
 ``param._data`` in place through the parameter's array namespace (``param.xp``),
-so they run on the parameter's device, and never write into a gradient's array
-(gradients may share arrays with each other).
+so they run on the parameter's device, and never write into a gradient's array.
+Each update bumps the parameter's version, so a backward through a graph recorded
+before the step refuses to run (its saved weights are no longer the ones it used).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy
 
 from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.backend import get_backend
 
 
@@ -61,6 +63,7 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is not None:
                     self.update(p, p.grad._data, group, self.state.setdefault(p, {}))
+                    bump(p)
 
     def state_dict(self) -> dict:
         """The state in PyTorch's layout, parameters numbered in order across groups:

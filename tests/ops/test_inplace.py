@@ -1,0 +1,204 @@
+"""In-place ops: values, versions, the leaf rule, recorded changes gradchecked in float64
+(to second order) and compared with PyTorch, and the device rule."""
+
+import numpy
+import pytest
+
+from tinygrad_bn import Tensor, no_grad
+from tinygrad_bn.check import gradcheck, gradgradcheck
+
+rng = numpy.random.default_rng(0)
+X = rng.standard_normal((3, 4))
+W = rng.standard_normal((3, 4))
+ROW = rng.standard_normal(4)
+
+# name -> (in-place change of h by w, the same new value from NumPy's float64 arrays)
+CHANGES = {
+    "add_": (lambda h, w: h.add_(w), lambda h, w: h + w),
+    "add_ alpha": (lambda h, w: h.add_(w, alpha=-0.5), lambda h, w: h - 0.5 * w),
+    "sub_": (lambda h, w: h.sub_(w), lambda h, w: h - w),
+    "sub_ alpha": (lambda h, w: h.sub_(w, alpha=2.0), lambda h, w: h - 2.0 * w),
+    "mul_": (lambda h, w: h.mul_(w), lambda h, w: h * w),
+    "div_": (lambda h, w: h.div_(w * w + 1.0), lambda h, w: h / (w * w + 1.0)),
+    "+=": (lambda h, w: h.__iadd__(w), lambda h, w: h + w),
+    "-=": (lambda h, w: h.__isub__(w), lambda h, w: h - w),
+    "*=": (lambda h, w: h.__imul__(w), lambda h, w: h * w),
+    "/=": (lambda h, w: h.__itruediv__(w * w + 1.0), lambda h, w: h / (w * w + 1.0)),
+    "clamp_ min": (lambda h, w: h.clamp_(min=w), lambda h, w: numpy.maximum(h, w)),
+    "clamp_ max": (lambda h, w: h.clamp_(max=w), lambda h, w: numpy.minimum(h, w)),
+    "copy_": (lambda h, w: h.copy_(w), lambda h, w: w + 0 * h),
+    "copy_ row": (lambda h, w: h.copy_(w[0]), lambda h, w: numpy.broadcast_to(w[0], h.shape) + 0 * h),
+    "fill_": (lambda h, w: h.fill_(w[1, 2]), lambda h, w: numpy.full_like(h, w[1, 2])),
+    "setitem int": (lambda h, w: h.__setitem__(1, w[0]), lambda h, w: numpy.vstack([h[:1], w[:1], h[2:]])),
+    "setitem slice": (lambda h, w: h.__setitem__((slice(None), slice(1, 3)), w[:, :2]),
+                      lambda h, w: numpy.hstack([h[:, :1], w[:, :2], h[:, 3:]])),
+    "setitem mask": (lambda h, w: h.__setitem__(h > 0, w[0, 0]), lambda h, w: numpy.where(h > 0, w[0, 0], h)),
+    "setitem broadcast": (lambda h, w: h.__setitem__(Ellipsis, w[2]), lambda h, w: numpy.broadcast_to(w[2], h.shape)),
+}
+
+
+def _value(change, h, w):
+    """Apply ``change`` to h (the in-place ops return None for setitem) and return h."""
+    change(h, w)
+    return h
+
+
+@pytest.mark.parametrize("name", CHANGES)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_changes_the_tensor_itself_and_bumps_its_version(name, dtype):
+    change, expected = CHANGES[name]
+    h = Tensor(X.astype(dtype))
+    alias, before = h.detach(), h._data
+    _value(change, h, Tensor(W.astype(dtype)))
+    tolerance = 1e-6 if dtype == "float32" else 1e-14
+    numpy.testing.assert_allclose(h.numpy(), expected(X, W), rtol=tolerance, atol=tolerance)
+    assert h._data is before and h.dtype == dtype
+    assert h._version == 1 and alias._version == 1
+    numpy.testing.assert_array_equal(alias.numpy(), h.numpy())
+
+
+@pytest.mark.parametrize("name", CHANGES)
+def test_a_recorded_change_is_gradchecked_to_second_order(name):
+    change = CHANGES[name][0]
+
+    def f(x, w):
+        h = x * 1.5  # a non-leaf: its change is recorded
+        change(h, w)
+        return h * x
+
+    inputs = [Tensor(X.copy(), requires_grad=True), Tensor(W.copy(), requires_grad=True)]
+    assert gradcheck(f, inputs)
+    assert gradgradcheck(f, inputs)
+
+
+@pytest.mark.parametrize("name", CHANGES)
+def test_a_recorded_change_matches_pytorch(name):
+    torch = pytest.importorskip("torch")
+    change = CHANGES[name][0]
+    upstream = rng.standard_normal(X.shape)
+
+    def run(make, x_host, w_host):
+        x, w = make(x_host), make(w_host)
+        h = x * 1.5
+        change(h, w)
+        y = h * x
+        y.backward(make(upstream))
+        return [y.detach().numpy(), x.grad.numpy(), w.grad.numpy()]
+
+    ours = run(lambda a: Tensor(a.copy(), requires_grad=True), X, W)
+    theirs = run(lambda a: torch.tensor(a, requires_grad=True), X, W)
+    for a, b in zip(ours, theirs):
+        numpy.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_under_no_grad_a_parameter_changes_and_stays_a_leaf_that_requires_grad():
+    p = Tensor(X.copy(), requires_grad=True)
+    (p * p).sum().backward()
+    with no_grad():
+        p -= 0.1 * p.grad
+        p.mul_(2.0)
+    numpy.testing.assert_allclose(p.numpy(), 2.0 * (X - 0.1 * 2.0 * X))
+    assert p.is_leaf and p.requires_grad and p.grad_fn is None and p._version == 2
+
+
+@pytest.mark.parametrize("name", CHANGES)
+def test_in_grad_mode_a_leaf_that_requires_grad_is_refused_as_in_pytorch(name):
+    p = Tensor(X.copy(), requires_grad=True)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+        CHANGES[name][0](p, Tensor(W))
+    numpy.testing.assert_array_equal(p.numpy(), X)
+    assert p._version == 0
+
+
+def test_a_leaf_without_grad_takes_a_value_that_requires_grad_and_joins_the_graph():
+    w = Tensor(W.copy(), requires_grad=True)
+    buffer = Tensor(numpy.zeros((3, 4)))
+    buffer[1] = w[0] * 2.0
+    assert buffer.grad_fn is not None and buffer.requires_grad
+    buffer.sum().backward()
+    expected = numpy.zeros((3, 4))
+    expected[0] = 2.0
+    numpy.testing.assert_array_equal(w.grad.numpy(), expected)
+
+
+def test_the_gradient_of_a_custom_backward_is_masked_in_place():
+    grad_output = Tensor(W.copy())
+    grad_input = grad_output.clone()
+    grad_input[Tensor(X) < 0] = 0
+    numpy.testing.assert_array_equal(grad_input.numpy(), numpy.where(X < 0, 0.0, W))
+    numpy.testing.assert_array_equal(grad_output.numpy(), W)
+
+
+def test_changes_through_data_are_seen_by_the_tensor_but_not_counted():
+    p = Tensor(X.copy(), requires_grad=True)
+    p.data.mul_(0.5)
+    p.data.zero_()
+    numpy.testing.assert_array_equal(p.numpy(), numpy.zeros_like(X))
+    assert p._version == 0
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda h: h.add_(Tensor(numpy.ones((2, 3, 4)))), "does not fit the tensor of shape"),
+        (lambda h: h.__setitem__(0, Tensor(numpy.ones(3))), "cannot be broadcast to the indexed part"),
+        (lambda h: h.fill_(Tensor(numpy.ones(2))), "fill_ expects a number or a 0-d tensor"),
+        (lambda h: h.clamp_(Tensor(numpy.zeros(4)), Tensor(numpy.ones(4))), "at most one bound as a Tensor"),
+    ],
+    ids=["broadcast bigger", "setitem shape", "fill_ shape", "two tensor bounds"],
+)
+def test_misfits_are_refused_and_leave_the_tensor_as_it_was(change, message):
+    h = Tensor(X.copy())
+    with pytest.raises((RuntimeError, TypeError), match=message):
+        change(h)
+    numpy.testing.assert_array_equal(h.numpy(), X)
+    assert h._version == 0
+
+
+def test_a_float_result_is_not_truncated_into_an_integer_tensor():
+    counts = Tensor(numpy.arange(3))
+    with pytest.raises(RuntimeError, match="result type float32 can't be cast to the tensor's type int64"):
+        counts += 0.5
+    counts += 2
+    assert counts.tolist() == [2, 3, 4] and counts.dtype == "int64"
+
+
+def test_recording_a_change_of_a_viewed_tensor_is_refused():
+    x = Tensor(X.copy(), requires_grad=True)
+    h = x * 2.0
+    flat = h.reshape(-1)
+    with pytest.raises(RuntimeError, match="shares its storage with a view"):
+        flat += 1.0
+    with pytest.raises(RuntimeError, match="shares its storage with a view"):
+        h += 1.0
+    with no_grad():  # not recorded: the view writes through, as in PyTorch, and both see the version
+        flat += 1.0
+    numpy.testing.assert_array_equal(h.numpy(), 2.0 * X + 1.0)
+    assert h._version == flat._version == 1
+
+
+def test_a_recorded_mul_keeps_the_old_value_its_backward_needs():
+    x = Tensor(X.copy(), requires_grad=True)
+    w = Tensor(W.copy(), requires_grad=True)
+    h = x + 0.0
+    h *= w
+    h *= w
+    h.backward(Tensor(numpy.ones_like(X)))
+    numpy.testing.assert_allclose(w.grad.numpy(), 2.0 * X * W)
+    numpy.testing.assert_allclose(x.grad.numpy(), W * W)
+
+
+@pytest.mark.parametrize("name", CHANGES)
+def test_on_the_strict_device_as_on_the_cpu(strict_cuda, name):
+    change = CHANGES[name][0]
+
+    def run(device):
+        x = Tensor(X.copy(), requires_grad=True, device=device)
+        w = Tensor(W.copy(), requires_grad=True, device=device)
+        h = x * 1.5
+        change(h, w)
+        h.backward(Tensor(ROW * numpy.ones((3, 1)), device=device))
+        return [h.numpy(), x.grad.numpy(), w.grad.numpy()]
+
+    for a, b in zip(run("cuda"), run("cpu")):
+        numpy.testing.assert_allclose(a, b, rtol=1e-14)

@@ -1,0 +1,217 @@
+"""In-place ops with PyTorch's names: ``add_``, ``sub_``, ``mul_``, ``div_``, ``zero_``,
+``fill_``, ``copy_``, ``clamp_``, ``x[index] = v``, and ``+=``, ``-=``, ``*=``, ``/=``.
+
+Each computes the new value with the ordinary ops, writes it into the tensor's own
+array (so ``.data``, ``detach()`` and views see it) and bumps the tensor's version,
+so a backward that needs the old value refuses to run (see
+:mod:`tinygrad_bn.autograd.version`).
+
+* Not recording (grad mode off, or nothing involved requires grad), that is all:
+  ``with no_grad(): p -= lr * p.grad`` changes ``p``, which stays a leaf that
+  requires grad.
+* In grad mode, a leaf that requires grad is refused, as in PyTorch.
+* Otherwise the change is recorded, as in PyTorch: the tensor becomes the output of
+  the op that computed its new value, so later gradients flow through the change
+  (``out += identity`` in a residual block). Recording a change of a tensor that
+  shares its storage with a view (reshape, transpose, slice) is refused: the other
+  tensors that see the storage would keep their old place in the graph.
+
+>>> from tinygrad_bn import Tensor, no_grad
+>>> p = Tensor([1.0, -2.0, 3.0], requires_grad=True)
+>>> (p * p).sum().backward()
+>>> with no_grad():
+...     p -= 0.25 * p.grad
+>>> p.tolist(), p.is_leaf, p.requires_grad
+([0.5, -1.0, 1.5], True, True)
+>>> grad_input = p.grad.clone()
+>>> grad_input[p < 0] = 0
+>>> grad_input.tolist()
+[2.0, 0.0, 6.0]
+"""
+
+from __future__ import annotations
+
+import numpy
+
+from tinygrad_bn.autograd import Function, Tensor, is_grad_enabled
+from tinygrad_bn.autograd.version import bump
+from tinygrad_bn.ops.elementwise import add, broadcast_shapes, clamp, div, lift, mul, sub
+from tinygrad_bn.ops.shape import _index_argument
+
+LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
+
+
+class SetItem(Function):
+    """``x`` with ``value`` written at ``index``, as a new array (the in-place ops copy
+    it back): the gradient reaches ``value`` from ``index`` and ``x`` from elsewhere."""
+
+    def forward(self, x, value, index):
+        out = x._data.copy()
+        out[index] = value._data
+        return out
+
+    def backward(self, grad):
+        index = self.params["index"]
+        need_x, need_value = self.needs_input_grad
+        dx = SetItem.apply(grad, lift(0.0, grad), index=index) if need_x else None
+        dvalue = grad[index] if need_value else None
+        return dx, dvalue
+
+
+def _recording(self: Tensor, operand: Tensor | None) -> bool:
+    """Whether the change of ``self`` by ``operand`` must be recorded; refuses a leaf
+    that requires grad in grad mode, as PyTorch does."""
+    if not is_grad_enabled():
+        return False
+    if self.requires_grad and self._ctx is None:
+        raise RuntimeError(LEAF_ERROR)
+    return self.requires_grad or (operand is not None and operand.requires_grad)
+
+
+def _check_result(self: Tensor, new: Tensor, name: str):
+    if new.shape != self.shape:
+        raise RuntimeError(
+            f"{name}: the result of shape {new.shape} does not fit the tensor of shape {self.shape}, "
+            "which an in-place op cannot reshape"
+        )
+    if not numpy.can_cast(new.dtype, self.dtype, "same_kind"):
+        raise RuntimeError(f"{name}: result type {new.dtype} can't be cast to the tensor's type {self.dtype}")
+
+
+def _change(self: Tensor, operand, name: str, compute) -> Tensor:
+    """Overwrite ``self`` with ``compute(current)``, ``current`` standing for its value now."""
+    if operand is not None and not isinstance(operand, Tensor):
+        operand = lift(operand, self)
+    if not _recording(self, operand):
+        new = compute(self)
+        _check_result(self, new, name)
+        self._data[...] = new._data
+        bump(self)
+        return self
+    if self._version_counter.viewed:
+        raise RuntimeError(
+            f"{name}: a tensor of shape {self.shape} that shares its storage with a view (reshape, transpose, "
+            "slice) cannot be changed in place while gradients are recorded; change a .clone() of it instead"
+        )
+    current = Tensor._wrap(self._data, self._backend, self._ctx)
+    current.requires_grad = self.requires_grad
+    new = compute(current)
+    _check_result(self, new, name)
+    if any(t is current for t in new._ctx.saved):  # its backward needs the old value
+        current._data = current._data.copy()
+    new = new.astype(self.dtype)
+    self._data[...] = new._data
+    self._ctx = new._ctx
+    self.requires_grad = True
+    bump(self)
+    return self
+
+
+# The in-place ops -----------------------------------------------------------------
+
+
+def _scaled(other, alpha, like: Tensor):
+    """alpha·other, ``other`` a number or a Tensor."""
+    if alpha == 1:
+        return other
+    return mul(lift(other, like), alpha)
+
+
+def add_(self, other, alpha=1):
+    """self ← self + alpha·other (PyTorch's ``add_``; ``p.add_(g, alpha=-lr)``)."""
+    other = _scaled(other, alpha, self)
+    return _change(self, other, "add_", lambda x: add(x, other))
+
+
+def sub_(self, other, alpha=1):
+    """self ← self − alpha·other (PyTorch's ``sub_``)."""
+    other = _scaled(other, alpha, self)
+    return _change(self, other, "sub_", lambda x: sub(x, other))
+
+
+def mul_(self, other):
+    """self ← self · other."""
+    return _change(self, other, "mul_", lambda x: mul(x, other))
+
+
+def div_(self, other):
+    """self ← self / other."""
+    return _change(self, other, "div_", lambda x: div(x, other))
+
+
+def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+    """self ← clamp(self, min, max); a Tensor bound is an operand (see :func:`clamp`)."""
+    bounds = [b for b in (min, max) if isinstance(b, Tensor)]
+    operand = bounds[0] if len(bounds) == 1 else None
+    if len(bounds) == 2:
+        raise TypeError("clamp_: give at most one bound as a Tensor (the other as a number)")
+    return _change(self, operand, "clamp_", lambda x: clamp(x, min, max))
+
+
+def clamp_min_(self, min):  # noqa: A002 - PyTorch's argument name
+    return clamp_(self, min=min)
+
+
+def clamp_max_(self, max):  # noqa: A002 - PyTorch's argument name
+    return clamp_(self, max=max)
+
+
+def setitem(self, index, value):
+    """``self[index] = value``: ``value`` (a number or a Tensor) broadcast over the
+    indexed part; integer, slice, mask and integer-array indices as in reading."""
+    index = _index_argument(index)
+    value = value if isinstance(value, Tensor) else lift(value, self)
+    target = self._data[index].shape
+    while value.ndim > len(target) and value.shape[0] == 1:  # NumPy drops leading ones, so does the gradient
+        value = value.reshape(value.shape[1:])
+    if broadcast_shapes(value.shape, target) != target:
+        raise RuntimeError(
+            f"setitem: a value of shape {value.shape} cannot be broadcast to the indexed part of shape {target}"
+        )
+    if not _recording(self, value):
+        self._data[index] = value._data
+        bump(self)
+        return
+    _change(self, value, "setitem", lambda x: SetItem.apply(x, value, index=index))
+
+
+def fill_(self, value):
+    """Every element ← ``value`` (a number or a 0-d Tensor)."""
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(f"fill_ expects a number or a 0-d tensor, got shape {value.shape}")
+    setitem(self, Ellipsis, value)
+    return self
+
+
+def zero_(self):
+    """Every element ← 0."""
+    return fill_(self, 0)
+
+
+def copy_(self, src):
+    """self ← ``src`` (broadcast to self's shape and cast to its dtype), in place; the
+    gradient flows to ``src``. Under ``no_grad``, how parameters are loaded."""
+    if not isinstance(src, Tensor):
+        src = Tensor(src, device=self.device)
+    elif src.device != self.device:
+        src = src.to(self.device)
+    setitem(self, Ellipsis, src)
+    return self
+
+
+def _operator(op, name: str):
+    """``x op= y`` as the in-place op: it changes ``x`` itself (it returns ``x``)."""
+
+    def method(self, other):
+        return op(self, other)
+
+    method.__name__ = name
+    return method
+
+
+METHODS = {
+    "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "clamp_": clamp_, "clip_": clamp_,
+    "clamp_min_": clamp_min_, "clamp_max_": clamp_max_, "fill_": fill_, "zero_": zero_, "copy_": copy_,
+    "__setitem__": setitem, "__iadd__": _operator(add_, "__iadd__"), "__isub__": _operator(sub_, "__isub__"),
+    "__imul__": _operator(mul_, "__imul__"), "__itruediv__": _operator(div_, "__itruediv__"),
+}
