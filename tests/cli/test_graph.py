@@ -1,9 +1,11 @@
+import re
 import shutil
 import xml.etree.ElementTree as ElementTree
 
 import pytest
 
 from tinygrad_bn.cli import main
+from tinygrad_bn.cli.graph import IMPLS
 
 CLUSTERS = {"composite": 1, "fused": 0, "both": 2}
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="the Graphviz program is not installed")
@@ -23,7 +25,7 @@ def test_dot_output(tmp_path, capsys, impl):
     assert capsys.readouterr().out == f"wrote {out}\n"
     dot = out.read_text(encoding="utf-8")
     assert dot.startswith("digraph {")
-    assert dot.count("subgraph cluster_") == CLUSTERS[impl]
+    assert dot.count("subgraph cluster_") - dot.count("subgraph cluster_legend") == CLUSTERS[impl]
     assert ("BatchNorm1d · composite" in dot) == (impl != "fused")
     assert ("BatchNorm (fused)" in dot) == (impl != "composite")
 
@@ -33,7 +35,7 @@ def test_dot_output(tmp_path, capsys, impl):
 def test_svg_output(tmp_path, impl):
     out = tmp_path / "bn.svg"
     assert main(["graph", "--impl", impl, "--format", "svg", "--out", str(out)]) == 0
-    clusters = svg_groups(out, "cluster")
+    clusters = [c for c in svg_groups(out, "cluster") if not c.startswith("legend")]
     assert len(clusters) == CLUSTERS[impl]
     nodes = " | ".join(svg_groups(out, "node"))
     if impl == "both":
@@ -58,7 +60,10 @@ def test_both_twins_show_the_same_gradient_for_the_same_input(tmp_path):
         (["--eval", "--impl", "fused"], "eval", "training ·"),
         (["--impl", "fused"], "training ·", "eval"),
         (["--grads"], "grad norm", None),
-        (["--saved"], "keeps", None),
+        (["--saved"], "saved ·", "keeps nothing"),
+        (["--backward", "--impl", "composite"], "∂ normalize", None),
+        (["--backward", "--impl", "fused"], "(B7) dx", None),
+        (["--grads", "--impl", "composite"], "label=\" 1", None),
         (["--shape", "2,3,4,4"], "BatchNorm2d · composite", "BatchNorm1d"),
         (["--shape", "2,3,2,2,2"], "BatchNorm3d · composite", "BatchNorm1d"),
         (["--shape", "2,3,5"], "(2, 3, 5) float32", None),
@@ -94,7 +99,74 @@ def test_without_graphviz_images_fail_with_one_clear_line(tmp_path, capsys, monk
     assert main(["graph", "--format", "dot", "--out", str(tmp_path / "bn.dot")]) == 0
 
 
+def test_the_output_folder_is_created(tmp_path, capsys):
+    out = tmp_path / "missing" / "deeper" / "bn.dot"
+    assert main(["graph", "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").startswith("digraph {")
+
+
 def test_unwritable_output_is_reported(tmp_path, capsys):
-    out = tmp_path / "missing" / "bn.dot"
+    out = tmp_path / "taken.dot"
+    out.mkdir()
     assert main(["graph", "--out", str(out)]) == 1
-    assert f"cannot write {out}: No such file or directory" in capsys.readouterr().err
+    assert f"cannot write {out}: Is a directory" in capsys.readouterr().err
+
+
+MAGIC = {"svg": b"<?xml", "png": b"\x89PNG", "pdf": b"%PDF", "dot": b"digraph {", "html": b"<!DOCTYPE html>"}
+
+
+@needs_dot
+@pytest.mark.parametrize(("name", "flags", "fmt"), [
+    ("bn.svg", [], "svg"), ("bn.PNG", [], "png"), ("bn.pdf", [], "pdf"), ("bn.gv", [], "dot"),
+    ("bn.html", [], "html"), ("bn", [], "svg"), ("bn", ["--format", "png"], "png"),
+    ("bn.png", ["--format", "png"], "png"),
+])
+def test_the_format_comes_from_the_suffix_or_format(tmp_path, name, flags, fmt):
+    out = tmp_path / name
+    assert main(["graph", "--impl", "composite", *flags, "--out", str(out)]) == 0
+    assert out.read_bytes().startswith(MAGIC[fmt])
+
+
+@pytest.mark.parametrize(("name", "flags", "message"), [
+    ("bn.jpg", [], "ends in .jpg, which is none of .svg, .png, .pdf, .dot, .gv, .html"),
+    ("bn.svg", ["--format", "png"], "--format png but --out"),
+    ("bn.jpg", ["--format", "svg"], "ends in .jpg"),
+])
+def test_a_suffix_that_is_unknown_or_disagrees_is_a_usage_error(tmp_path, capsys, name, flags, message):
+    out = tmp_path / name
+    assert main(["graph", *flags, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
+    assert not out.exists()
+
+
+@needs_dot
+@pytest.mark.parametrize("flags", [[], ["--grads"], ["--backward"]])
+def test_both_is_a_comparison_with_a_verdict(tmp_path, flags):
+    out = tmp_path / "bn.svg"
+    assert main(["graph", "--impl", "both", *flags, "--out", str(out)]) == 0
+    ns = "{http://www.w3.org/2000/svg}"
+    groups = {g.findtext(f"{ns}title"): g for g in ElementTree.parse(out).iter(f"{ns}g")
+              if g.get("class") in ("node", "edge")}
+    verdict = " ".join(t.text or "" for t in groups["verdict"].iter(f"{ns}text"))
+    assert verdict.startswith("composite against fused")
+    for term in ("y", "dx", "dγ", "dβ"):
+        value = re.search(rf"max \|Δ{term}\| (\S+) (\S+)", verdict)
+        assert value and value.group(2) == "ok" and float(value.group(1)) < 1e-5
+    assert "float32: ok when within 1e-05" in verdict
+    nodes = " | ".join(svg_groups(out, "node"))
+    wanted = ("composite y", "fused y") if not flags or flags == ["--grads"] else ("composite dx", "fused dx")
+    for title in wanted:
+        assert title in nodes
+    assert "output 0" not in nodes and "output 1" not in nodes
+    compared = [title for title in groups if title.endswith("->verdict")]
+    assert len(compared) == (2 if flags != ["--backward"] else 6)
+
+
+@needs_dot
+def test_html_page_for_each_impl(tmp_path):
+    for impl in IMPLS:
+        out = tmp_path / impl / "bn.html"
+        assert main(["graph", "--impl", impl, "--format", "html", "--out", str(out)]) == 0
+        page = out.read_text(encoding="utf-8")
+        assert page.count("<svg") == 1 and "tgbn-stepper" in page and "https://" not in page

@@ -13,15 +13,26 @@ SVG = "{http://www.w3.org/2000/svg}"
 NUMBER_PAIR = re.compile(r"(-?\d+(?:\.\d+)?)[, ](-?\d+(?:\.\d+)?)")
 
 
+GRAPH_NODE = re.compile(r"^n\d+$")
+
+
 class Picture:
     """An SVG drawn by ``dot``: its node and cluster groups by their titles (node
-    ids, cluster names), and its edge groups as (``tail->head``, group) pairs."""
+    ids, cluster names), and its edge groups as (``tail->head``, group) pairs.
+    Only the graph's own nodes (``n0``, ``n1``, …) and the edges between them
+    count; the legend, the verdict box and layout helpers are kept apart."""
 
     def __init__(self, svg: bytes):
         self.root = ElementTree.fromstring(svg)
-        self.nodes = dict(self._groups("node"))
-        self.clusters = dict(self._groups("cluster"))
-        self.edges = self._groups("edge")
+        nodes = dict(self._groups("node"))
+        self.nodes = {title: g for title, g in nodes.items() if GRAPH_NODE.match(title)}
+        self.verdict = nodes.get("verdict")
+        clusters = dict(self._groups("cluster"))
+        self.legend = clusters.pop("cluster_legend", None)
+        self.clusters = clusters
+        self.all_edges = self._groups("edge")
+        self.edges = [(title, g) for title, g in self.all_edges
+                      if all(GRAPH_NODE.match(end) for end in title.split("->"))]
 
     def _groups(self, kind: str) -> list:
         return [(g.findtext(f"{SVG}title"), g) for g in self.root.iter(f"{SVG}g") if g.get("class") == kind]
@@ -31,9 +42,22 @@ class Picture:
         return " ".join((t.text or "").strip() for t in group.iter(f"{SVG}text"))
 
     def graph_text(self) -> str:
-        """The text drawn outside every node and cluster (the legend)."""
+        """The text drawn outside every node and cluster (the graph's label)."""
         graph = next(g for g in self.root.iter(f"{SVG}g") if g.get("class") == "graph")
         return " ".join((t.text or "").strip() for t in graph.findall(f"{SVG}text"))
+
+    def legend_samples(self) -> dict:
+        """The legend: each entry's text -> the stroke attributes of its line sample."""
+        if self.legend is None:
+            return {}
+        groups = {title: g for title, g in self._groups("node") + self.all_edges}
+        samples = {}
+        for title, g in self.all_edges:
+            tail, _, head = title.partition("->")
+            if tail.startswith("legend") and tail.endswith("a") and head.startswith("legend"):
+                path = self.line(g)
+                samples[self.text(groups[head])] = {k: path.get(k) for k in ("stroke", "stroke-dasharray")}
+        return samples
 
     def node(self, fragment: str) -> str:
         """The id of the one node whose text contains ``fragment``."""
@@ -61,10 +85,15 @@ class Picture:
 
     def edge_colours(self) -> Counter:
         """How many edges are stroked in each colour."""
-        return Counter(g.find(f"{SVG}path").get("stroke") for _, g in self.edges)
+        return Counter(self.line(g).get("stroke") for _, g in self.edges)
+
+    @staticmethod
+    def line(edge):
+        """The path element that draws an edge."""
+        return next(edge.iter(f"{SVG}path"))
 
     def fill(self, node: str) -> str:
-        shape = next(e for e in self.nodes[node] if e.tag in (f"{SVG}path", f"{SVG}polygon", f"{SVG}ellipse"))
+        shape = next(e for e in self.nodes[node].iter() if e.tag in (f"{SVG}path", f"{SVG}polygon", f"{SVG}ellipse"))
         return shape.get("fill")
 
 

@@ -10,7 +10,7 @@ from tinygrad_bn.autograd.graph import saved_bytes
 from tinygrad_bn.viz import draw_graph, retain_grads, topological_order
 
 STEPS = ("mean", "centre", "square", "variance", "add eps", "sqrt", "normalize", "scale", "shift")
-ROUTE_COLOURS = ("#2563eb", "#16a34a", "#dc2626")  # through x̂, μ, σ²
+ROUTE_COLOURS = ("#0072b2", "#e69f00", "#cc79a7")  # through x̂, μ, σ²: Okabe–Ito blue, orange, reddish purple
 SHAPES = [(4, 3), (2, 3, 5), (2, 3, 4, 4)]
 
 
@@ -38,9 +38,9 @@ def test_composite_is_a_labelled_cluster_of_its_steps(render, shape):
         assert picture.inside(node, cluster), step
     colours = picture.edge_colours()
     assert all(colours[c] >= 1 for c in ROUTE_COLOURS)
-    legend = picture.graph_text()
-    for route in ("directly through x̂", "through μ", "through σ²"):
-        assert f"x's gradient {route}" in legend
+    legend = picture.legend_samples()
+    for route, colour in zip(("directly through x̂", "through μ", "through σ²"), ROUTE_COLOURS):
+        assert legend[f"x's gradient {route}"]["stroke"] == colour
 
 
 @pytest.mark.parametrize("training", [True, False])
@@ -54,8 +54,7 @@ def test_fused_is_one_node_with_its_hyperparameters(render, training):
     assert ("training" if training else "eval") in text
     for buffer in ("running_mean", "running_var"):
         assert picture.fill(picture.node(buffer)) != picture.fill(picture.node("weight"))
-    dashed = [title for title, g in picture.edges if g.find("{http://www.w3.org/2000/svg}path").get(
-        "stroke-dasharray")]
+    dashed = [title for title, g in picture.edges if picture.line(g).get("stroke-dasharray")]
     assert sorted(dashed) == sorted(f"{picture.node(b)}->{picture.node('BatchNorm')}"
                                     for b in ("running_mean", "running_var"))
 

@@ -53,12 +53,21 @@ def test_every_kind_of_tensor_is_labelled_and_styled_apart(render, shape, dtype)
     assert [picture.text(g) for g in picture.nodes.values()].count(f"2 {dtype}") == 1
 
 
-def test_unnamed_leaves_are_inputs_and_names_come_from_pairs(render):
+def test_unnamed_leaves_are_parameters_when_they_require_grad_and_names_come_from_pairs(render):
     x, w, running, y = layer((4, 3), "float32")
     picture = render(draw_graph(y, params=iter([("w", w)])))
     texts = [picture.text(g) for g in picture.nodes.values()]
-    assert sum(text.startswith("input ") for text in texts) == 2  # x and the buffer
-    assert picture.node("w ")
+    assert sum(text.startswith("input ") for text in texts) == 1  # the buffer
+    assert sum(text.startswith("parameter ") for text in texts) == 1  # x
+    assert picture.fill(picture.node("parameter ")) == picture.fill(picture.node("w "))
+
+
+def test_a_used_up_generator_of_names_is_an_error_not_a_silent_nothing():
+    x, w, running, y = layer((4, 3), "float32")
+    names = iter([("w", w)])
+    draw_graph(y, params=names)
+    with pytest.raises(ValueError, match="params is an iterator that gives nothing"):
+        draw_graph(y, params=names)
 
 
 @pytest.mark.parametrize(("axis", "kept"), [(0, (1, 3)), (1, (4, 1))])
@@ -197,15 +206,24 @@ def test_show_grads_leaves_out_nodes_that_kept_no_gradient():
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_show_saved_per_op_and_in_total(render, dtype):
+def test_show_saved_draws_each_kept_tensor_once_linked_to_its_keepers(render, dtype):
     a, b = tensor((4, 3), dtype), tensor((4, 3), dtype, seed=1)
     size = 12 * numpy.dtype(dtype).itemsize
     product = a * b
     y = product * a  # keeps product and a: a is kept twice, counted once
-    picture = render(draw_graph(y, show_saved=True))
-    for node in ("n2", "n3"):  # the two Mul nodes
-        assert f"keeps (4, 3), (4, 3) · {2 * size} B" in picture.text(picture.nodes[node])
+    picture = render(draw_graph(y, inputs={"a": a, "b": b}, show_saved=True))
+    first, second = product.grad_fn, y.grad_fn
+    mul_nodes = sorted(title for title, g in picture.nodes.items() if picture.text(g).startswith("Mul"))
+    boxes = {title: picture.text(g) for title, g in picture.nodes.items() if "saved ·" in picture.text(g)}
+    assert sorted(text.split(" (")[0] for text in boxes.values()) == ["Mul output", "a", "b"]
+    assert all(f"saved · {size} B" in text for text in boxes.values())
+    links = {title for title, g in picture.edges if title.split("->")[0] in boxes}
+    box = {text.split(" (")[0]: title for title, text in boxes.items()}
+    assert links == {f"{box['a']}->{mul_nodes[0]}", f"{box['a']}->{mul_nodes[1]}", f"{box['b']}->{mul_nodes[0]}",
+                     f"{box['Mul output']}->{mul_nodes[1]}"}
+    assert first is not second
     assert f"the whole graph keeps {3 * size} B for backward" in picture.graph_text()
+    assert "keeps nothing" not in " ".join(picture.text(g) for g in picture.nodes.values())
 
 
 def test_show_saved_totals_each_cluster(render):
@@ -230,14 +248,18 @@ def routes():
 def test_edges_of_each_route_of_x_gradient_are_told_apart(render):
     picture = render(draw_graph(routes()))
     colours = picture.edge_colours()
-    # x→exp, exp→mul: through μ; x→mul: through x̂; mul→mul twice: through σ²
-    assert (colours["#16a34a"], colours["#2563eb"], colours["#dc2626"]) == (2, 1, 1)
+    # x→exp, exp→mul: through μ (orange); x→mul: through x̂ (blue); mul→mul twice: through σ² (purple)
+    assert (colours["#e69f00"], colours["#0072b2"], colours["#cc79a7"]) == (2, 1, 1)
     assert colours["#444444"] == 3  # untagged: b into b·b twice, and the sum to the output
-    legend = picture.graph_text()
-    assert "through x̂" in legend and "through μ" in legend and "through σ²" in legend
+    legend = picture.legend_samples()
+    assert legend["x's gradient directly through x̂"] == {"stroke": "#0072b2", "stroke-dasharray": None}
+    assert legend["x's gradient through μ"]["stroke"] == "#e69f00"
+    assert legend["x's gradient through σ²"]["stroke"] == "#cc79a7"
+    dashes = {legend[f"x's gradient through {s}"]["stroke-dasharray"] for s in ("μ", "σ²")}
+    assert len(dashes) == 2 and None not in dashes  # dashed and dotted, apart in grey too
 
 
-def test_no_legend_without_tags():
+def test_no_routes_in_the_legend_without_tags():
     assert "through" not in to_dot(layer((4, 3), "float32")[-1])
 
 
@@ -274,4 +296,4 @@ def test_on_a_device_without_numpy(strict_cuda):
     loss.backward(retain_graph=True)
     dot = to_dot(loss, show_grads=True, show_saved=True)
     assert "grad norm 6.928 · (4, 3)" in dot  # d/dx Σ x² = 2x = 2, and √(12·4)
-    assert "keeps (4, 3) · 48 B" in dot
+    assert "saved · 48 B" in dot

@@ -10,8 +10,33 @@ place, so ops never need to.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 from tinygrad_bn.autograd.function import Function, set_grad_enabled
 from tinygrad_bn.autograd.tensor import Tensor, as_tensors
+
+
+class _Observer(threading.local):
+    run = None  # run(node, grad) -> node.backward(grad), called in place of it
+
+
+_observer = _Observer()
+
+
+@contextlib.contextmanager
+def observe_backward(run):
+    """Inside the block the engine calls ``run(node, grad)`` instead of
+    ``node.backward(grad)``, node after node in the order it runs them; ``run``
+    returns what ``node.backward(grad)`` returns. Pictures use it to replay a
+    backward pass and to group the ops a backward records under the node it
+    differentiates."""
+    previous = _observer.run
+    _observer.run = run
+    try:
+        yield
+    finally:
+        _observer.run = previous
 
 
 def _as_tuple(value) -> tuple:
@@ -124,7 +149,7 @@ def run_backward(outputs, grads, retain_graph, create_graph, inputs=None):
                 capture[node] = grad
             if node.released:
                 node._check_not_released()
-            input_grads = node.backward(grad)
+            input_grads = node.backward(grad) if _observer.run is None else _observer.run(node, grad)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             parents = node.parents

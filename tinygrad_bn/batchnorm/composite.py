@@ -14,7 +14,7 @@ from tinygrad_bn.batchnorm.running import update_running_stats
 ACCUMULATE_IN_FLOAT32 = ("float16",)
 
 
-def _tag(t, role, path=None):
+def tag(t, role, path=None):
     """Name the node that produced ``t`` (``path``: one route for all its inputs,
     or a tuple with one route per input)."""
     if t.grad_fn is not None:
@@ -39,14 +39,14 @@ def standardize(x, axes: tuple, eps: float, mean=None, var=None):
     """
     batch_mean = batch_var = None
     if mean is None:
-        batch_mean = mean = _tag(x.mean(axes, keepdims=True), "mean", "mu")  # (F1)
-        centred = _tag(x - mean, "centre", ("x_hat", "mu"))
-        square = _tag(centred**2, "square", "var")
-        batch_var = var = _tag(square.mean(axes, keepdims=True), "variance", "var")  # (F2)
+        batch_mean = mean = tag(x.mean(axes, keepdims=True), "mean", "mu")  # (F1)
+        centred = tag(x - mean, "centre", ("x_hat", "mu"))
+        square = tag(centred**2, "square", "var")
+        batch_var = var = tag(square.mean(axes, keepdims=True), "variance", "var")  # (F2)
     else:
-        centred = _tag(x - mean, "centre", "x_hat")
-    std = _tag(_tag(var + eps, "add eps", "var").sqrt(), "sqrt", "var")  # (F3): inv_std = 1/std
-    x_hat = _tag(centred / std, "normalize", ("x_hat", "var"))  # (F4)
+        centred = tag(x - mean, "centre", "x_hat")
+    std = tag(tag(var + eps, "add eps", "var").sqrt(), "sqrt", "var")  # (F3): inv_std = 1/std
+    x_hat = tag(centred / std, "normalize", ("x_hat", "var"))  # (F4)
     return x_hat, std, batch_mean, batch_var
 
 
@@ -58,7 +58,7 @@ def batch_norm_composite(x, running_mean, running_var, weight, bias, training, m
     input_dtype = x.dtype
     with scope("batch_norm", label) as region:
         if input_dtype.name in ACCUMULATE_IN_FLOAT32:
-            x = _tag(x.astype("float32"), "to float32")
+            x = tag(x.astype("float32"), "to float32")
         if training:
             x_hat, _, mean, var = standardize(x, channels.axes, eps)
             with no_grad():
@@ -69,9 +69,9 @@ def batch_norm_composite(x, running_mean, running_var, weight, bias, training, m
                 region.name(std, "√(running_var + ε)")
         y = x_hat
         if weight is not None:
-            y = _tag(y * weight.reshape(shape), "scale")  # (F5) γ·x̂
+            y = tag(y * weight.reshape(shape), "scale")  # (F5) γ·x̂
         if bias is not None:
-            y = _tag(y + bias.reshape(shape), "shift")  # (F5) + β
+            y = tag(y + bias.reshape(shape), "shift")  # (F5) + β
         if y.dtype != input_dtype:
-            y = _tag(y.astype(input_dtype), "to input dtype")
+            y = tag(y.astype(input_dtype), "to input dtype")
     return y

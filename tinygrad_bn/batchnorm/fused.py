@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from tinygrad_bn.autograd import Function, is_grad_enabled
 from tinygrad_bn.batchnorm.channels import Channels
-from tinygrad_bn.batchnorm.composite import ACCUMULATE_IN_FLOAT32, in_compute_precision, standardize
+from tinygrad_bn.batchnorm.composite import ACCUMULATE_IN_FLOAT32, in_compute_precision, standardize, tag
 from tinygrad_bn.batchnorm.kernels import blocked_backward, blocked_forward
 from tinygrad_bn.batchnorm.running import update_running_stats
 from tinygrad_bn.ops.elementwise import constant
@@ -91,6 +91,8 @@ class BatchNormFunction(Function):
             mean = shift + mean_minus_shift
         dx, dgamma, dbeta = reference_backward(x, dy, weight.reshape(self.channels.param_shape), mean, inv_std,
                                                self.training)
+        for t, role in ((dbeta, "dβ"), (dgamma, "dγ"), (dx, "dx")):  # named in pictures of the backward
+            tag(t, role)
         return self._gradients(dx, dgamma, dbeta, weight)
 
     def _per_channel(self, t, dtype):

@@ -15,7 +15,10 @@ from __future__ import annotations
 import graphviz
 
 from tinygrad_bn.autograd import Function, Tensor
-from tinygrad_bn.viz import labels, styles
+from tinygrad_bn.viz import backward as backward_graph
+from tinygrad_bn.viz.picture import Picture
+from tinygrad_bn.viz.record import record_backward
+from tinygrad_bn.viz.saved import saved_tensors
 from tinygrad_bn.viz.traverse import topological_order
 
 RANKDIRS = ("TB", "LR", "BT", "RL")
@@ -25,7 +28,12 @@ def _names(mapping, argument: str) -> dict:
     """``{tensor: name}`` from a dict name -> Tensor or an iterable of (name, Tensor)."""
     if mapping is None:
         return {}
-    pairs = mapping.items() if isinstance(mapping, dict) else mapping
+    pairs = list(mapping.items() if isinstance(mapping, dict) else mapping)
+    if not pairs and iter(mapping) is mapping:
+        raise ValueError(
+            f"{argument} is an iterator that gives nothing: a generator such as named_parameters() can be "
+            "read only once, so call it again for each picture (or pass model=)"
+        )
     names = {}
     for pair in pairs:
         if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[1], Tensor)):
@@ -37,228 +45,95 @@ def _names(mapping, argument: str) -> dict:
     return names
 
 
-def _array_root(array):
-    """The array that owns the memory ``array`` views (itself if it owns it)."""
-    while getattr(array, "base", None) is not None:
-        array = array.base
-    return array
+def _all_names(params, buffers, inputs, model) -> dict:
+    names = {
+        "parameter": _names(params, "params"),
+        "buffer": _names(buffers, "buffers"),
+        "input": _names(inputs, "inputs"),
+        "constant": {},  # named by the scope they enter (Scope.name)
+    }
+    if model is not None:
+        names["parameter"].update(_names(model.named_parameters(), "model.named_parameters()"))
+        names["buffer"].update(_names(model.named_buffers(), "model.named_buffers()"))
+    return names
 
 
-def _same_elements(a: Tensor, b: Tensor) -> bool:
-    """Whether two tensors hold the same elements of one array, in any shape."""
-    return (a.size == b.size and _array_root(a._data) is _array_root(b._data)
-            and bool(a.xp.may_share_memory(a._data, b._data)))
+def _titles(outputs, output_names) -> dict:
+    if output_names is None:
+        return {out: "output" if len(outputs) == 1 else f"output {i}" for i, out in enumerate(outputs)}
+    output_names = [output_names] if isinstance(output_names, str) else list(output_names)
+    if len(output_names) != len(outputs):
+        raise ValueError(f"output_names gives {len(output_names)} names for {len(outputs)} outputs")
+    return dict(zip(outputs, output_names))
 
 
-def _edge_path(node: Function, index: int) -> str | None:
-    """The route of x's gradient (a key of styles.PATHS) that input ``index`` of
-    ``node`` carries: the node's ``path`` tag, one for all inputs or one per input."""
-    if isinstance(node.path, tuple):
-        return node.path[index]
-    return node.path
+def _gradient_title(name: str) -> str:
+    """'x' -> 'dx', 'composite.weight' -> 'composite dweight'."""
+    prefix, _, last = name.rpartition(".")
+    return f"{prefix} d{last}" if prefix else f"d{name}"
 
 
-class _Picture:
-    """Collects nodes, clusters and edges in one pass over the graph (inputs
-    first), then writes them out as a Digraph."""
-
-    def __init__(self, names, options, collapse):
-        self.names = names
-        self.show_shapes, self.show_grads, self.show_saved = options
-        self.collapse = collapse
-        self.ids = {}  # leaf, op node or folded Scope -> its node id
-        self.nodes = {}  # node id -> (kind, what it draws)
-        self.placement = {}  # node id -> the Scopes of the clusters drawn around it
-        self.edges = []  # (tail id, head id, attributes)
-        self.folded_edges = set()
-        self.folds = {}  # folded Scope -> its op nodes
-        self.exits = {}  # folded Scope -> its op nodes whose output leaves it
-        self.cluster_ops = {}  # Scopes of a cluster -> every op node inside it
-        self.output_titles = {}
-        self.paths = set()  # routes of x's gradient that some edge carries
-
-    def _add_node(self, kind: str, item, placement=()) -> str:
-        node_id = f"n{len(self.nodes)}"
-        self.nodes[node_id] = (kind, item)
-        self.placement[node_id] = placement
-        return node_id
-
-    def _place_leaf(self, leaf_id: str, consumer: tuple):
-        """A leaf goes into the innermost cluster holding all of its consumers."""
-        placement = self.placement[leaf_id]
-        if placement is None:
-            self.placement[leaf_id] = consumer
-            return
-        common = 0
-        while common < min(len(placement), len(consumer)) and placement[common] is consumer[common]:
-            common += 1
-        self.placement[leaf_id] = placement[:common]
-
-    def _fold_of(self, node: Function):
-        """The outermost folded Scope around ``node`` (or None) and the Scopes outside it."""
-        for depth, region in enumerate(node.scope):
-            if region.kind in self.collapse:
-                return region, node.scope[:depth]
-        return None, node.scope
-
-    def _tail(self, item, head: str) -> str | None:
-        """The id of the drawn node that an edge from ``item`` to ``head`` leaves
-        from: the item's own, or its fold's (noting the item as an exit of the fold)."""
-        fold = self._fold_of(item)[0] if isinstance(item, Function) else None
-        if fold is None:
-            return self.ids[item]
-        if self.ids[fold] == head:
-            return None
-        if item not in self.exits.setdefault(fold, []):
-            self.exits[fold].append(item)
-        return self.ids[fold]
-
-    # Adding items, inputs first --------------------------------------------------------
-
-    def add_leaf(self, leaf: Tensor, title: str | None):
-        if title is not None:
-            kind = "output"
-            self.output_titles[leaf] = title
+def _fill(picture: Picture, order, leaf_titles, values=()):
+    """Add ``order``'s items: op nodes, and leaves (with the forward ``values`` a
+    backward reads); a leaf in ``leaf_titles`` is an output of the picture."""
+    for item in order:
+        if isinstance(item, Function) and item not in values:
+            picture.add_op(item)
         else:
-            kind = self._kind_of(leaf)
-        unplaced = None  # until a consumer is added: see _place_leaf
-        self.ids[leaf] = self._add_node(kind, leaf, () if kind == "output" else unplaced)
+            picture.add_leaf(item, leaf_titles.get(item))
 
-    def _kind_of(self, leaf: Tensor) -> str:
-        """The kind of a leaf: parameter, buffer, input or (unnamed, one element,
-        no gradient) constant. A leaf that is not named but views the array of a
-        named tensor, such as a running mean reshaped to (1, C, 1, 1) outside the
-        graph, takes that tensor's name; one that a scope named
-        (:meth:`Scope.name`) is drawn as a buffer."""
-        for kind in ("parameter", "buffer", "input"):
-            if leaf in self.names[kind]:
-                return kind
-        if leaf in self.names["constant"]:
-            self.names["buffer"][leaf] = self.names["constant"][leaf]
-            return "buffer"
-        for kind in ("parameter", "buffer", "input"):
-            for named, name in self.names[kind].items():
-                if _same_elements(leaf, named):
-                    self.names[kind][leaf] = name
-                    return kind
-        return "constant" if leaf.size == 1 and not leaf.requires_grad else "input"
 
-    def add_op(self, node: Function):
-        fold, placement = self._fold_of(node)
-        for depth in range(1, len(placement) + 1):
-            self.cluster_ops.setdefault(placement[:depth], []).append(node)
-        if fold is None:
-            head = self.ids[node] = self._add_node("op", node, placement)
-        else:
-            self.folds.setdefault(fold, []).append(node)
-            if fold not in self.ids:
-                self.ids[fold] = self._add_node("fold", fold, placement)
-            head = self.ids[fold]
-        for index, (parent, needed) in enumerate(zip(node.parents, node.needs_input_grad, strict=True)):
-            tail = self._tail(parent, head)
-            if tail is None or (fold is not None and self.nodes[tail][0] == "constant"):
-                continue  # inside a fold, or a constant that only a fold uses
-            if not isinstance(parent, Function):
-                self._place_leaf(tail, placement)
-            if fold is None and tail == self.ids.get(parent):
-                path = _edge_path(node, index) if needed else None
-                self.paths.add(path)
-                self.edges.append((tail, head, styles.edge(needed, path)))
-            elif (tail, head) not in self.folded_edges:
-                self.folded_edges.add((tail, head))
-                self.edges.append((tail, head, styles.edge(needed, None)))
+def _add_output(picture: Picture, output: Tensor, title: str):
+    if output.grad_fn is not None:
+        picture.add_output(output, title)
+    elif output in picture.ids:  # a leaf drawn already: it becomes the output
+        picture.titles[output] = title
+        picture.nodes[picture.ids[output]] = ("output", output)
+        picture.placement[picture.ids[output]] = ()
+    else:
+        picture.add_leaf(output, title)
 
-    def add_output(self, output: Tensor, title: str):
-        self.output_titles[output] = title
-        tail = self._tail(output.grad_fn, None)
-        self.edges.append((tail, self._add_node("output", output), {}))
 
-    # Labels ----------------------------------------------------------------------------
+def build_picture(outputs, names, options, collapse, backward=False, grad_outputs=None) -> Picture:
+    """The :class:`Picture` of the forward graph of ``outputs``, or of its backward."""
+    for item in topological_order(outputs):
+        if isinstance(item, Function):
+            for region in item.scope:
+                names["constant"].update(region.constants)
+    if backward:
+        return _backward_picture(outputs, names, options, collapse, grad_outputs)
+    show_grads = options[1]
+    record = record_backward(*outputs, grad_outputs=grad_outputs) if show_grads and grad_outputs is not None else None
+    picture = Picture(names, options, collapse, record=record)
+    order = topological_order(outputs)
+    leaf_titles = {out: title for out, title in names["outputs"].items() if out.grad_fn is None}
+    _fill(picture, order, leaf_titles)
+    for output, title in names["outputs"].items():
+        if output.grad_fn is not None:
+            picture.add_output(output, title)
+    if options[2]:  # show_saved
+        ops = [item for item in order if isinstance(item, Function)]
+        for saved in saved_tensors(ops, picture.leaf_name):
+            picture.add_saved(saved)
+    return picture
 
-    def _tensor_label(self, title: str, tensor: Tensor) -> str:
-        return labels.html_label(
-            title,
-            labels.shape_text(tensor.shape, tensor.dtype) if self.show_shapes else None,
-            labels.grad_text(tensor.grad) if self.show_grads else None,
-        )
 
-    def _label(self, kind: str, item) -> str:
-        if kind == "op":
-            return self._op_label(item)
-        if kind == "fold":
-            return self._fold_label(item)
-        if kind == "constant":
-            return labels.html_label(f"{item.item():g}", str(item.dtype) if self.show_shapes else None)
-        if kind == "output":
-            return self._tensor_label(self.output_titles[item], item)
-        return self._tensor_label(self.names[kind].get(item, kind), item)
-
-    def _op_label(self, node: Function) -> str:
-        kind = node.name if node.role else None
-        subtitle = " · ".join(filter(None, [kind, labels.params_text(node.params)]))
-        return labels.html_label(
-            node.role or node.name,
-            subtitle,
-            labels.shape_text(node.shape, node.dtype) if self.show_shapes else None,
-            labels.saved_text(node) if self.show_saved else None,
-            labels.grad_text(node.grad) if self.show_grads else None,
-        )
-
-    def _fold_label(self, region) -> str:
-        nodes = self.folds[region]
-        lines = [f"{len(nodes)} op{'s' if len(nodes) > 1 else ''} folded"]
-        for node in self.exits.get(region, []):
-            lines.append(labels.shape_text(node.shape, node.dtype) if self.show_shapes else None)
-            lines.append(labels.grad_text(node.grad) if self.show_grads else None)
-        if self.show_saved:
-            lines.append(self._kept_text(nodes))
-        return labels.html_label(region.label, *lines)
-
-    @staticmethod
-    def _kept_text(nodes) -> str:
-        return f"keeps {labels.human_bytes(labels.total_saved_bytes(nodes))} for backward"
-
-    def _cluster_label(self, placement) -> str:
-        kept = self._kept_text(self.cluster_ops[placement]) if self.show_saved else None
-        return labels.html_label(placement[-1].label, kept, left=True)
-
-    def _graph_label(self) -> str | None:
-        rows = [styles.legend_row(path) for path in styles.PATHS if path in self.paths]
-        if self.show_saved:
-            ops = [item for kind, item in self.nodes.values() if kind == "op"]
-            ops += [node for nodes in self.folds.values() for node in nodes]
-            rows.append(f"the whole graph {self._kept_text(ops)}")
-        if not rows:
-            return None
-        return "<" + '<BR ALIGN="LEFT"/>'.join(rows) + '<BR ALIGN="LEFT"/>>'
-
-    # Writing the Digraph ---------------------------------------------------------------
-
-    def digraph(self, rankdir: str) -> graphviz.Digraph:
-        graph_attr = {**styles.GRAPH, "rankdir": rankdir}
-        label = self._graph_label()
-        if label is not None:
-            graph_attr.update(label=label, labeljust="l")
-        graph = graphviz.Digraph(graph_attr=graph_attr, node_attr=styles.NODE, edge_attr=styles.EDGE)
-        clusters = {(): graph}
-        for node_id, (kind, item) in self.nodes.items():
-            if self.placement[node_id] is None:
-                continue  # a constant whose only consumers are folded
-            cluster = self._cluster(self.placement[node_id], clusters)
-            cluster.node(node_id, self._label(kind, item), **styles.KINDS[kind])
-        for placement in sorted(clusters, key=len, reverse=True)[:-1]:
-            clusters[placement[:-1]].subgraph(clusters[placement])
-        for tail, head, attrs in self.edges:
-            graph.edge(tail, head, **attrs)
-        return graph
-
-    def _cluster(self, placement, clusters) -> graphviz.Digraph:
-        for depth in range(1, len(placement) + 1):
-            prefix = placement[:depth]
-            if prefix not in clusters:
-                attrs = {**styles.CLUSTER, "label": self._cluster_label(prefix)}
-                clusters[prefix] = graphviz.Digraph(name=f"cluster_{len(clusters) - 1}", graph_attr=attrs)
-        return clusters[placement]
+def _backward_picture(outputs, names, options, collapse, grad_outputs) -> Picture:
+    record = record_backward(*outputs, grad_outputs=grad_outputs, create_graph=True)
+    names["input"].update({dy: "dy" if len(outputs) == 1 else f"d{title}"
+                           for dy, title in zip(record.upstream, names["outputs"].values())})
+    picture = Picture(names, (options[0], False, False), collapse, regions=backward_graph.Regions(record))
+    items, values = backward_graph.backward_items(record)
+    for item in items:
+        if isinstance(item, Function) and item not in values:
+            title = backward_graph.engine_title(item, record)
+            if title is not None:
+                picture.titles[item] = title
+    _fill(picture, items, {}, values)
+    for leaf, gradient in record.gradients.items():
+        _add_output(picture, gradient, _gradient_title(picture.leaf_name(leaf)))
+    picture.notes.update(backward_graph.cluster_notes(record))
+    return picture
 
 
 def draw_graph(
@@ -266,20 +141,40 @@ def draw_graph(
     params=None,
     buffers=None,
     inputs=None,
+    model=None,
+    output_names=None,
     show_shapes=True,
     show_grads=False,
     show_saved=False,
     collapse=(),
     rankdir="TB",
+    backward=False,
+    grad_outputs=None,
+    note=None,
+    align=(),
 ) -> graphviz.Digraph:
-    """Draw the graph that computed ``outputs`` as a ``graphviz.Digraph``.
+    """Draw the graph that computed ``outputs`` (or, with ``backward=True``, the
+    graph that computes their gradients) as a ``graphviz.Digraph``.
 
     ``params``, ``buffers`` and ``inputs`` name leaf tensors (a dict name -> Tensor
-    or pairs such as a Module's ``named_parameters()``); other leaves are drawn
-    as unnamed inputs, one-element constants by their value. ``show_grads``
-    adds gradient norms after a backward (see :func:`retain_grads` for the op
-    nodes), ``show_saved`` what each op keeps for backward, and ``collapse``
-    folds every scope of the given kinds (e.g. ``("batch_norm",)``) into one node.
+    or pairs such as a Module's ``named_parameters()``); ``model`` names every
+    parameter and buffer of a Module by its path. Other leaves are drawn as
+    parameters when they require grad and inputs otherwise, one-element
+    constants by their value. ``output_names`` titles the outputs.
+
+    ``show_grads`` adds gradient norms: after a backward of your own, the
+    ``.grad`` of leaves and of nodes marked by :func:`retain_grads`; with
+    ``grad_outputs`` (the upstream gradients), from a backward the picture runs
+    and records itself, which also writes on each edge the norm of the gradient
+    it carries back, split by route where x's gradient routes meet.
+    ``show_saved`` draws each tensor kept for backward as a box linked to the ops
+    that keep it; ``collapse`` folds every scope of the given kinds (e.g.
+    ``("batch_norm",)``) into one node. ``backward=True`` records a backward with
+    ``create_graph=True`` (upstream ``grad_outputs``, default ones) and draws the
+    ops it made, grouped under the forward node each one differentiates.
+    ``note`` is ``(title, rows)``, a table drawn under the outputs (a verdict);
+    ``align`` lists groups of tensors to draw in one row, left to right (the
+    inputs of two twins).
     The result shows inline in Jupyter; ``.render()`` or ``.pipe()`` make images.
 
     >>> from tinygrad_bn import Tensor
@@ -287,33 +182,32 @@ def draw_graph(
     >>> graph = draw_graph((w * 3.0).sum(), params={"w": w})
     >>> "<B>w</B>" in graph.source, "<B>Sum</B>" in graph.source
     (True, True)
+    >>> "<B>dw</B>" in draw_graph((w * 3.0).sum(), params={"w": w}, backward=True).source
+    True
     """
+    picture = picture_of(outputs, params, buffers, inputs, model, output_names, show_shapes, show_grads,
+                         show_saved, collapse, rankdir, backward, grad_outputs)
+    picture.note = note
+    picture.align = [[_drawn(picture, t) for t in group] for group in align]
+    return picture.digraph(rankdir)
+
+
+def _drawn(picture: Picture, tensor: Tensor):
+    """What stands for ``tensor`` in the picture: itself (a leaf), or its node."""
+    return tensor if tensor.grad_fn is None or tensor in picture.ids else tensor.grad_fn
+
+
+def picture_of(outputs, params=None, buffers=None, inputs=None, model=None, output_names=None, show_shapes=True,
+               show_grads=False, show_saved=False, collapse=(), rankdir="TB", backward=False,
+               grad_outputs=None) -> Picture:
+    """The :class:`Picture` :func:`draw_graph` writes out (arguments as there)."""
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     collapse = (collapse,) if isinstance(collapse, str) else tuple(collapse)
-    names = {
-        "parameter": _names(params, "params"),
-        "buffer": _names(buffers, "buffers"),
-        "input": _names(inputs, "inputs"),
-        "constant": {},  # named by the scope they enter (Scope.name)
-    }
+    names = _all_names(params, buffers, inputs, model)
     distinct = list(dict.fromkeys(outputs))
-    order = topological_order(distinct)
-    for item in order:
-        if isinstance(item, Function):
-            for region in item.scope:
-                names["constant"].update(region.constants)
-    picture = _Picture(names, (show_shapes, show_grads, show_saved), collapse)
-    titles = {out: "output" if len(distinct) == 1 else f"output {i}" for i, out in enumerate(distinct)}
-    for item in order:
-        if isinstance(item, Function):
-            picture.add_op(item)
-        else:
-            picture.add_leaf(item, titles.get(item))
-    for output in distinct:
-        if output.grad_fn is not None:
-            picture.add_output(output, titles[output])
-    return picture.digraph(rankdir)
+    names["outputs"] = _titles(distinct, output_names)
+    return build_picture(distinct, names, (show_shapes, show_grads, show_saved), collapse, backward, grad_outputs)
 
 
 def to_dot(*outputs: Tensor, **options) -> str:

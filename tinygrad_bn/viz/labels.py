@@ -8,7 +8,6 @@ import numbers
 from tinygrad_bn.autograd.graph import arrays_saved_by
 
 _DETAIL_SIZE = 10
-_SHOWN_SHAPES = 3
 
 
 def html_label(title: str, *lines: str | None, left=False) -> str:
@@ -48,13 +47,47 @@ def shape_text(shape, dtype) -> str:
     return f"{tuple(shape)} {dtype}"
 
 
+def norm(tensor) -> float:
+    """The 2-norm of a tensor's elements, summed in float64 (no float16 overflow)."""
+    flat = tensor._data.astype(tensor.xp.float64).ravel()
+    return float(tensor.xp.sqrt((flat * flat).sum()))
+
+
 def grad_text(grad) -> str | None:
     """The gradient's 2-norm and shape, or None when there is no gradient."""
     if grad is None:
         return None
-    flat = grad._data.astype(grad.xp.float64).ravel()
-    norm = float(grad.xp.sqrt((flat * flat).sum()))
-    return f"grad norm {norm:.4g} · {tuple(grad.shape)}"
+    return f"grad norm {norm(grad):.4g} · {tuple(grad.shape)}"
+
+
+def element_count(shape) -> int:
+    count = 1
+    for length in shape:
+        count *= length
+    return count
+
+
+def note_label(title: str, rows) -> str:
+    """A box of text: a bold title over rows of cells (a verdict table)."""
+    cells = "".join(
+        "<TR>" + "".join(f'<TD ALIGN="LEFT">{html.escape(str(cell), quote=False)}</TD>' for cell in row) + "</TR>"
+        for row in rows
+    )
+    return (f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="2"><TR><TD COLSPAN="{max(map(len, rows), default=1)}">'
+            f"<B>{html.escape(title, quote=False)}</B></TD></TR>{cells}</TABLE>>")
+
+
+def array_root(array):
+    """The array that owns the memory ``array`` views (itself if it owns it)."""
+    while getattr(array, "base", None) is not None:
+        array = array.base
+    return array
+
+
+def same_elements(a, b) -> bool:
+    """Whether two tensors hold the same elements of one array, in any shape."""
+    return (a.size == b.size and array_root(a._data) is array_root(b._data)
+            and bool(a.xp.may_share_memory(a._data, b._data)))
 
 
 def _value_text(value) -> str:
@@ -79,19 +112,6 @@ def params_text(params: dict) -> str:
         elif value is not None:
             parts.append(f"{key}={_value_text(value)}")
     return " · ".join(parts)
-
-
-def saved_text(node) -> str:
-    """What an op node keeps alive for backward, and how many bytes that is."""
-    if node.released:
-        return "saved arrays freed by backward"
-    arrays = node.saved_arrays()
-    if not arrays:
-        return "keeps nothing for backward"
-    shapes = ", ".join(str(tuple(a.shape)) for a in arrays[:_SHOWN_SHAPES])
-    if len(arrays) > _SHOWN_SHAPES:
-        shapes += f" +{len(arrays) - _SHOWN_SHAPES} more"
-    return f"keeps {shapes} · {human_bytes(node.saved_bytes())}"
 
 
 def total_saved_bytes(nodes) -> int:
