@@ -66,8 +66,8 @@ def test_composite_backward_shows_the_engine_adding_fanned_out_gradients(render)
 def test_fused_backward_is_the_closed_form(render, training):
     picture = bn_backward(render, "fused", training=training)
     (cluster,) = [t for t in picture.clusters if picture.text(picture.clusters[t]).startswith("∂ BatchNorm (fused)")]
-    labels = {term: picture.label(f"{term} ") for term in ("dβ", "dγ")}
-    assert "(B1) dβ = Σ dy" in labels["dβ"] and "(B2) dγ = Σ dy·x̂" in labels["dγ"]
+    assert picture.label("(B1) dβ = Σ dy").startswith("dβ Sum")
+    assert picture.label("(B2) dγ = Σ dy·x̂").startswith("dγ Sum")
     dx_node = next(n for n, g in picture.nodes.items() if picture.text(g).startswith("dx ") and "Mul" in
                    picture.text(g))
     assert "(B7)" in picture.text(picture.nodes[dx_node])

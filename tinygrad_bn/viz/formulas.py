@@ -26,7 +26,7 @@ STEPS = {
 CLOSED_FORM = {
     "dβ": "(B1) dβ = Σ dy",
     "dγ": "(B2) dγ = Σ dy·x̂",
-    "dx": "(B7) dx = a·(dy + b·(x − μ) + k)",
+    "dx": "(B7) dx = (γ·inv_std/m)·(m·dy − dβ − x̂·dγ); in eval (E2) dy·γ·inv_std",
 }
 
 #: op name -> its local backward, for ops without a BatchNorm role
