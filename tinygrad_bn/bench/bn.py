@@ -16,7 +16,7 @@ import numpy
 from tinygrad_bn import Tensor
 from tinygrad_bn.autograd.graph import saved_bytes
 from tinygrad_bn.batchnorm import batch_norm
-from tinygrad_bn.bench.timing import format_mib, format_ms, optional_torch, time_apart
+from tinygrad_bn.timing import format_mib, format_ms, optional_torch, time_apart
 
 SHAPES = ((4096, 512), (64, 64, 32, 32))
 GOALS = {"fused_speedup_over_composite": 3.0, "fused_over_pytorch": 2.5, "memory_fused_over_composite": 1 / 3}

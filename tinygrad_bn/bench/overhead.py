@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy
 
 from tinygrad_bn import Tensor
-from tinygrad_bn.bench.timing import compare_times, format_us, optional_torch, side_by_side
+from tinygrad_bn.timing import compare_times, format_us, optional_torch, side_by_side
 
 STEPS = 50
 OPS_PER_STEP = 2  # one multiply, one add

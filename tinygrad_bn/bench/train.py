@@ -21,7 +21,7 @@ import tracemalloc
 import numpy
 
 from tinygrad_bn import Tensor, nn, optim
-from tinygrad_bn.bench.timing import format_mib, format_ms, optional_torch, side_by_side, time_apart
+from tinygrad_bn.timing import format_mib, format_ms, optional_torch, side_by_side, time_apart
 from tinygrad_bn.train import train_step
 
 SIZES = (784, 512, 512, 10)

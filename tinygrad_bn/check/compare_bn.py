@@ -17,7 +17,7 @@ import numpy
 from tinygrad_bn import Tensor
 from tinygrad_bn.autograd.graph import saved_bytes
 from tinygrad_bn.batchnorm import IMPLEMENTATIONS, batch_norm
-from tinygrad_bn.bench.timing import compare_times, format_mib, optional_torch
+from tinygrad_bn.timing import compare_times, format_mib, optional_torch
 from tinygrad_bn.check.compare import compare
 from tinygrad_bn.check.derivatives import from_pytorch
 from tinygrad_bn.check.diagnosis import channel_errors, diagnose

@@ -1,4 +1,5 @@
-"""Side-by-side timing: run candidates interleaved, report medians and ratios.
+"""Side-by-side timing, shared by the benchmarks and the cross-checks: run candidates
+interleaved, report medians and ratios.
 
 Machines are noisy, so absolute times mean little; what a benchmark reports is
 the ratio of two medians measured in the same run, rounds alternating between

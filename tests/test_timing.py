@@ -3,7 +3,7 @@ and rotate, and the medians are of what was timed. No speed is asserted."""
 
 import pytest
 
-from tinygrad_bn.bench import timing
+from tinygrad_bn import timing
 
 
 @pytest.fixture
