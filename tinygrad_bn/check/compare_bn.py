@@ -17,12 +17,12 @@ import numpy
 from tinygrad_bn import Tensor
 from tinygrad_bn.autograd.graph import saved_bytes
 from tinygrad_bn.batchnorm import IMPLEMENTATIONS, batch_norm
-from tinygrad_bn.timing import compare_times, format_mib, optional_torch
 from tinygrad_bn.check.compare import compare
 from tinygrad_bn.check.derivatives import from_pytorch
 from tinygrad_bn.check.diagnosis import channel_errors, diagnose
 from tinygrad_bn.check.report import ComparisonReport, Tolerance, Verdict, format_table
 from tinygrad_bn.nn.batchnorm import batch_norm_module
+from tinygrad_bn.timing import compare_times, format_mib, optional_torch
 
 SHAPES = ((8, 3), (4, 3, 5), (2, 3, 4, 4))
 DTYPES = ("float32", "float64")

@@ -15,10 +15,10 @@ import json
 import math
 import sys
 
-from tinygrad_bn.timing import optional_torch
 from tinygrad_bn.check.compare import ORDERS
 from tinygrad_bn.check.compare_bn import DTYPES, MODES, SHAPES, TIMING_SHAPE, compare_bn
 from tinygrad_bn.cli import shape_argument
+from tinygrad_bn.timing import optional_torch
 
 AFFINE = {"both": (True, False), "on": (True,), "off": (False,)}
 

@@ -17,9 +17,9 @@ from tinygrad_bn.batchnorm import batch_norm
 from tinygrad_bn.nn.embedding import embedding
 from tinygrad_bn.nn.normalization import group_norm, layer_norm
 from tinygrad_bn.nn.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_unpool2d
-from tinygrad_bn.nn.windows import fold, ints, pad_images, pair, unfold, windows_per_axis
 from tinygrad_bn.ops import generator, relu, sigmoid, tanh
 from tinygrad_bn.ops.elementwise import broadcast_shapes
+from tinygrad_bn.ops.windows import fold, ints, pad_images, pair, unfold, windows_per_axis
 
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",

@@ -9,8 +9,8 @@ from __future__ import annotations
 from tinygrad_bn.nn import functional as F
 from tinygrad_bn.nn import init
 from tinygrad_bn.nn.module import Module, Parameter
-from tinygrad_bn.nn.windows import ints, pair
 from tinygrad_bn.ops import zeros
+from tinygrad_bn.ops.windows import ints, pair
 
 
 def _positive(value, name: str) -> int:

@@ -1,7 +1,7 @@
 """Pooling of (N, C, H, W) images: max and average over sliding windows, and
 adaptive average pooling to a given output size, as in ``torch.nn.functional``.
 
-Sliding windows are laid out as columns by :func:`~tinygrad_bn.nn.windows.unfold`
+Sliding windows are laid out as columns by :func:`~tinygrad_bn.ops.windows.unfold`
 and reduced down each column. Adaptive average pooling is linear and separable:
 y = P_h · x · P_wᵀ, with P holding 1/len(window) over each output's window.
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy
 
-from tinygrad_bn.autograd import Function, Tensor
-from tinygrad_bn.nn.windows import pad_images, pair, unfold, windows_per_axis
+from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.ops.elementwise import constant
 from tinygrad_bn.ops.reduce import Max
+from tinygrad_bn.ops.windows import MaxUnpool, pad_images, pair, unfold, windows_per_axis
 
 
 def _window_geometry(name: str, images, kernel_size, stride, padding, dilation=1):
@@ -71,24 +71,6 @@ def _pixel_indices(offsets, like, kernel_size, stride, padding, dilation, counts
     row = (window // counts[1]) * stride[0] - padding[0] + i * dilation[0]
     col = (window % counts[1]) * stride[1] - padding[1] + j * dilation[1]
     return constant((row * w + col).astype("int64").reshape(n, c, *counts), like)
-
-
-class MaxUnpool(Function):
-    """(N, C, OH, OW) values put at their pixel indices of (N, C, H, W) zeros; the
-    gradient reads each value's pixel back (a gather, so double backward works)."""
-
-    def forward(self, x, indices, size):
-        n, c = x.shape[:2]
-        self.input_shape = x.shape
-        self.rows = x.xp.arange(n * c)[:, None]
-        self.places = indices._data.reshape(n * c, -1)
-        out = x.xp.zeros((n * c, size[0] * size[1]), dtype=x.dtype)
-        out[self.rows, self.places] = x._data.reshape(n * c, -1)
-        return out.reshape(n, c, *size)
-
-    def backward(self, grad):
-        n, c = self.input_shape[:2]
-        return grad.reshape(n * c, -1)[self.rows, self.places].reshape(self.input_shape), None
 
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):  # noqa: A002

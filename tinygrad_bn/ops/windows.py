@@ -1,4 +1,5 @@
-"""Sliding windows over images: `unfold` (im2col) and its adjoint `fold` (col2im).
+"""Sliding windows over images: `unfold` (im2col) and its adjoint `fold` (col2im),
+and `MaxUnpool`, which puts pooled values back at their pixels.
 
 ``unfold`` lays every kh × kw window of an (N, C, H, W) image out as a column,
 giving (N, C·kh·kw, L) with L = OH·OW windows, ordered (c, i, j) down a column
@@ -83,6 +84,24 @@ class Fold(Function):
 
     def backward(self, grad):
         return Unfold.apply(grad, **{key: self.params[key] for key in ("kernel_size", "stride", "dilation")})
+
+
+class MaxUnpool(Function):
+    """(N, C, OH, OW) values put at their pixel indices of (N, C, H, W) zeros; the
+    gradient reads each value's pixel back (a gather, so double backward works)."""
+
+    def forward(self, x, indices, size):
+        n, c = x.shape[:2]
+        self.input_shape = x.shape
+        self.rows = x.xp.arange(n * c)[:, None]
+        self.places = indices._data.reshape(n * c, -1)
+        out = x.xp.zeros((n * c, size[0] * size[1]), dtype=x.dtype)
+        out[self.rows, self.places] = x._data.reshape(n * c, -1)
+        return out.reshape(n, c, *size)
+
+    def backward(self, grad):
+        n, c = self.input_shape[:2]
+        return grad.reshape(n * c, -1)[self.rows, self.places].reshape(self.input_shape), None
 
 
 def pad_images(images, padding: tuple, value: float = 0.0):

@@ -7,7 +7,7 @@ import pytest
 
 from tinygrad_bn import Tensor
 from tinygrad_bn.check import gradcheck, gradgradcheck
-from tinygrad_bn.nn.windows import fold, unfold
+from tinygrad_bn.ops.windows import fold, unfold
 
 # (image shape (N, C, H, W), kernel_size, dilation, padding, stride): overlapping, tiling,
 # uneven and rectangular windows, dilated and padded ones
