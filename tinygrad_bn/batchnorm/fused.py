@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from tinygrad_bn.autograd import Function, is_grad_enabled
 from tinygrad_bn.batchnorm.channels import Channels
-from tinygrad_bn.batchnorm.composite import ACCUMULATE_IN_FLOAT32, in_compute_precision, standardize, tag
+from tinygrad_bn.batchnorm.composite import tag
 from tinygrad_bn.batchnorm.kernels import blocked_backward, blocked_forward
 from tinygrad_bn.batchnorm.running import update_running_stats
 from tinygrad_bn.ops.elementwise import constant
+from tinygrad_bn.ops.statistics import in_compute_precision, standardize
 
 
 def reference_forward(x, weight, bias, eps: float):
@@ -117,10 +118,9 @@ def batch_norm_fused(x, running_mean, running_var, weight, bias, training, momen
     """BatchNorm as one :class:`BatchNormFunction` node (arguments as in ``batch_norm``)."""
     channels = x.shape[1]
     xp = x.xp
-    param_dtype = "float32" if x.dtype.name in ACCUMULATE_IN_FLOAT32 else x.dtype
     if weight is None:
-        weight = constant(xp.ones(channels, dtype=param_dtype), x)
+        weight = constant(in_compute_precision(xp.ones(channels, dtype=x.dtype)), x)
     if bias is None:
-        bias = constant(xp.zeros(channels, dtype=param_dtype), x)
+        bias = constant(in_compute_precision(xp.zeros(channels, dtype=x.dtype)), x)
     running = () if running_mean is None else (running_mean, running_var)
     return BatchNormFunction.apply(x, weight, bias, *running, training=training, momentum=momentum, eps=eps)

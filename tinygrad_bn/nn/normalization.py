@@ -3,7 +3,7 @@
 BatchNorm takes a channel's μ and σ² over the batch; LayerNorm takes them over
 each sample's trailing ``normalized_shape`` axes, GroupNorm over each sample's
 group of C/G channels and all their positions. Both use the two-pass, biased
-(F1)–(F4) of docs/batchnorm.md (:func:`~tinygrad_bn.batchnorm.composite.standardize`)
+(F1)–(F4) of docs/batchnorm.md (:func:`~tinygrad_bn.ops.statistics.standardize`)
 on public Tensor ops, so the engine derives first and second derivatives. They
 keep no running statistics: training and eval compute the same thing. Float16
 input is standardized in float32, as in BatchNorm, and returned as float16.
@@ -20,9 +20,9 @@ import math
 import numbers
 
 from tinygrad_bn.autograd import scope
-from tinygrad_bn.batchnorm.composite import in_compute_precision, standardize
 from tinygrad_bn.nn.module import Module, Parameter
 from tinygrad_bn.ops import ones, zeros
+from tinygrad_bn.ops.statistics import in_compute_precision, standardize
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002 - PyTorch's name

@@ -34,9 +34,10 @@ def _spread(grad, shape: tuple, axes: tuple, keepdims: bool):
     return grad.broadcast_to(shape)
 
 
-# Sums of float16 and float32 accumulate in the next wider type: NumPy adds
-# along a non-contiguous axis one element after another, and float32 data with
-# mean 1000 would lose its spread (see docs/batchnorm.md, "Numerics").
+# The one precision rule: values are computed at least in float32 (float16 data in
+# float32, see ``in_compute_precision`` in ops/statistics.py), and a sum accumulates in
+# the next wider type: NumPy adds along a non-contiguous axis one element after another,
+# and float32 data with mean 1000 would lose its spread (docs/batchnorm.md, "Numerics").
 WIDER = {"float16": "float32", "float32": "float64"}
 
 

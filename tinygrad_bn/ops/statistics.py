@@ -1,5 +1,6 @@
 """Statistics composed of the reductions: variance and standard deviation (two-pass),
-log-sum-exp, softmax and log-softmax. Their gradients come from the primitives.
+standardization (BatchNorm's, LayerNorm's and GroupNorm's x̂), log-sum-exp, softmax and
+log-softmax. Their gradients come from the primitives.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import math
 
 from tinygrad_bn.ops.axes import NOT_GIVEN, axis_words, normalize_axes, only_one, pytorch_words, squeezed
 from tinygrad_bn.ops.elementwise import sqrt_flat_at_zero
+from tinygrad_bn.ops.reduce import WIDER
 
 
 def var(x, dim=NOT_GIVEN, unbiased=None, keepdim=None, *, correction=None, axis=NOT_GIVEN, keepdims=None, ddof=None):
@@ -74,6 +76,39 @@ def _ddof(name: str, ddof, dim, keepdim, correction, unbiased, numpy_words: bool
     if correction is not None:
         return correction
     return 0 if numpy_words and not pytorch_words(dim, keepdim) else 1
+
+
+def in_compute_precision(value):
+    """An array or Tensor in the precision its statistics are computed in: float16 in
+    the next wider type, float32 (the rule of ``WIDER``), others as they are."""
+    return value.astype(WIDER["float16"]) if value.dtype.name == "float16" else value
+
+
+def _untagged(t, role, path=None):
+    return t
+
+
+def standardize(x, axes: tuple, eps: float, mean=None, var=None, tag=_untagged):
+    """x̂ and √(σ² + ε) over ``axes`` (BatchNorm's per-channel axes, or LayerNorm's
+    and GroupNorm's per-sample ones), from primitive ops.
+
+    With ``mean``/``var`` None the statistics of ``x`` are computed (F1)–(F4), two-pass
+    and biased; otherwise the given (running) statistics are used as constants (E1).
+    Returns (x_hat, std, batch_mean, batch_var); the batch values are None in the
+    second case. ``tag(t, role, path)`` is called on each step's result (the
+    composite BatchNorm names its nodes with it) and returns it.
+    """
+    batch_mean = batch_var = None
+    if mean is None:
+        batch_mean = mean = tag(x.mean(axes, keepdims=True), "mean", "mu")  # (F1)
+        centred = tag(x - mean, "centre", ("x_hat", "mu"))
+        square = tag(centred**2, "square", "var")
+        batch_var = var = tag(square.mean(axes, keepdims=True), "variance", "var")  # (F2)
+    else:
+        centred = tag(x - mean, "centre", "x_hat")
+    std = tag(tag(var + eps, "add eps", "var").sqrt(), "sqrt", "var")  # (F3): inv_std = 1/std
+    x_hat = tag(centred / std, "normalize", ("x_hat", "var"))  # (F4)
+    return x_hat, std, batch_mean, batch_var
 
 
 def logsumexp(x, axis=-1, keepdims=False):
