@@ -6,7 +6,8 @@ No timing is asserted: speed goals live in the benchmark's own report."""
 import numpy
 import pytest
 
-from tinygrad_bn.bench import bn, timing
+from tinygrad_bn import timing
+from tinygrad_bn.bench import bn
 
 SHAPES = [(16, 3), (4, 3, 5), (2, 3, 4, 4)]
 
