@@ -1,5 +1,6 @@
 """Gradient clipping, as PyTorch's ``torch.nn.utils.clip_grad_norm_`` and
-``clip_grad_value_``.
+``clip_grad_value_``; the BatchNorm folding of ``nn.fusion`` (PyTorch's
+``fuse_conv_bn_eval`` and friends) and freezing of ``nn.frozen`` are found here too.
 
 Each clipped gradient is a new array: gradients may share arrays with each
 other (see ``optim``), so none is changed in place. Everything is computed with
@@ -11,8 +12,22 @@ from __future__ import annotations
 import math
 
 from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.nn.fusion import (
+    FoldError,
+    fold_batch_norm,
+    fold_error,
+    fuse_conv_bn_eval,
+    fuse_conv_bn_weights,
+    fuse_linear_bn_eval,
+    fuse_linear_bn_weights,
+)
 from tinygrad_bn.ops import minimum
 from tinygrad_bn.ops.elementwise import constant
+
+__all__ = [
+    "FoldError", "clip_grad_norm_", "clip_grad_value_", "fold_batch_norm", "fold_error", "fuse_conv_bn_eval",
+    "fuse_conv_bn_weights", "fuse_linear_bn_eval", "fuse_linear_bn_weights",
+]
 
 
 def _with_gradients(parameters) -> list:
