@@ -9,6 +9,7 @@ SUITES = {
     "overhead": "tinygrad_bn.bench.overhead",
     "bn": "tinygrad_bn.bench.bn",
     "train": "tinygrad_bn.bench.train",
+    "fold": "tinygrad_bn.bench.fold",
 }
 
 

@@ -1,7 +1,7 @@
 """Folding an eval-mode BatchNorm into the convolution or linear layer before it.
 
 In eval mode BatchNorm is an affine map per channel c, so it can be absorbed into
-the layer that feeds it (docs/batchnorm.md, "Folding BatchNorm for inference"):
+the layer that feeds it (docs/fold-and-freeze.md):
 
     s = γ / √(running_var + ε)
     W' = s·W         (each output channel's row of W scaled by its s)
