@@ -8,11 +8,30 @@ PyTorch BatchNorm state dict (as NumPy arrays) loads here and gives the same out
 from __future__ import annotations
 
 import numbers
+import warnings
+from decimal import Decimal
 
 from tinygrad_bn.autograd import Tensor, no_grad
 from tinygrad_bn.batchnorm import IMPLEMENTATIONS, batch_norm
 from tinygrad_bn.nn.module import Module, Parameter
 from tinygrad_bn.ops import ones, zeros
+
+KERAS_LOOKING_MOMENTUM = 0.5  # above this, a momentum is likely Keras's weight of the old value
+
+
+def momentum_from_keras(momentum: float) -> float:
+    """PyTorch's momentum for Keras's (and the lecture notes'): Keras keeps
+    ``momentum · moving + (1 − momentum) · batch``, PyTorch ``(1 − momentum) · running
+    + momentum · batch``, so the same average is 1 − momentum in the other convention
+    (docs/batchnorm.md, "Momentum: two conventions"). Computed on the decimal spelling,
+    so 0.99 gives 0.01 exactly, not 0.010000000000000009.
+
+    >>> momentum_from_keras(0.99), momentum_from_keras(0.9)
+    (0.01, 0.1)
+    """
+    if not 0 <= momentum <= 1:
+        raise ValueError(f"momentum_from_keras: momentum must be in [0, 1], got {momentum}")
+    return float(1 - Decimal(repr(float(momentum))))
 
 
 class _BatchNorm(Module):
@@ -29,6 +48,13 @@ class _BatchNorm(Module):
             raise ValueError(f"{name}: eps must be >= 0, got {eps}")
         if momentum is not None and not 0 <= momentum <= 1:
             raise ValueError(f"{name}: momentum must be in [0, 1] or None, got {momentum}")
+        if momentum is not None and momentum > KERAS_LOOKING_MOMENTUM:
+            warnings.warn(
+                f"{name}: momentum={momentum} is the weight of each new batch in the running statistics "
+                f"(PyTorch's convention); if it is Keras's weight of the old value, pass "
+                f"nn.momentum_from_keras({momentum}) = {momentum_from_keras(momentum)} instead",
+                UserWarning, stacklevel=2,
+            )
         if impl not in IMPLEMENTATIONS:
             raise ValueError(f"{name}: impl must be one of {IMPLEMENTATIONS}, got {impl!r}")
         self.num_features = int(num_features)
