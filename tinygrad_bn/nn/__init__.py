@@ -12,6 +12,7 @@ from tinygrad_bn.nn import functional, init, utils
 from tinygrad_bn.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, momentum_from_keras
 from tinygrad_bn.nn.container import ModuleDict, ModuleList, Sequential
 from tinygrad_bn.nn.embedding import Embedding
+from tinygrad_bn.nn.frozen import FrozenBatchNorm1d, FrozenBatchNorm2d, FrozenBatchNorm3d
 from tinygrad_bn.nn.layers import (
     AdaptiveAvgPool2d,
     AvgPool2d,
@@ -51,5 +52,5 @@ __all__ = [
     "ModuleDict", "ModuleList",
     "BCELoss", "BCEWithLogitsLoss", "GroupNorm", "HuberLoss", "L1Loss", "LayerNorm", "SmoothL1Loss",
     "functional", "init", "utils",
-    "momentum_from_keras",
+    "FrozenBatchNorm1d", "FrozenBatchNorm2d", "FrozenBatchNorm3d", "momentum_from_keras",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.nn.frozen import freeze_batch_norm
 from tinygrad_bn.nn.fusion import (
     FoldError,
     fold_batch_norm,
@@ -25,7 +26,8 @@ from tinygrad_bn.ops import minimum
 from tinygrad_bn.ops.elementwise import constant
 
 __all__ = [
-    "FoldError", "clip_grad_norm_", "clip_grad_value_", "fold_batch_norm", "fold_error", "fuse_conv_bn_eval",
+    "FoldError", "clip_grad_norm_", "clip_grad_value_", "fold_batch_norm", "fold_error", "freeze_batch_norm",
+    "fuse_conv_bn_eval",
     "fuse_conv_bn_weights", "fuse_linear_bn_eval", "fuse_linear_bn_weights",
 ]
 
