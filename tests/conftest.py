@@ -10,11 +10,13 @@ therefore fails on this device, which is what the device tests look for.
 
 from __future__ import annotations
 
+import struct
 import types
 
 import numpy
 import pytest
 
+from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.backend import Backend, register_backend, unregister_backend
 
 
@@ -180,3 +182,27 @@ def strict_cuda():
     previous = register_backend(STRICT_CUDA)
     yield STRICT_CUDA
     unregister_backend("cuda", previous)
+
+
+def _same(a, b) -> bool:
+    """Equal values of the same types, arrays and tensors to the bit, dicts in the same order."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, Tensor):
+        return a.requires_grad == b.requires_grad and a.device == b.device and _same(a.numpy(), b.numpy())
+    if isinstance(a, (numpy.ndarray, numpy.generic)):
+        a, b = numpy.asarray(a), numpy.asarray(b)
+        return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[key], b[key]) for key in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, float):
+        return struct.pack("<d", a) == struct.pack("<d", b)
+    return a == b
+
+
+@pytest.fixture
+def same():
+    """``same(a, b)``: equal values of the same types, arrays and tensors to the bit, dicts in the same order."""
+    return _same

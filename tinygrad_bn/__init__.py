@@ -22,6 +22,7 @@ from tinygrad_bn.ops import (
     zeros,
     zeros_like,
 )
+from tinygrad_bn.serialization import load, save
 
 __version__ = "0.1.0"
 
@@ -37,6 +38,7 @@ __all__ = [
     "full",
     "grad",
     "is_grad_enabled",
+    "load",
     "manual_seed",
     "maximum",
     "minimum",
@@ -46,6 +48,7 @@ __all__ = [
     "ops",
     "rand",
     "randn",
+    "save",
     "stack",
     "tensor",
     "where",
