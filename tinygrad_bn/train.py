@@ -1,6 +1,5 @@
-"""The training job: toy models (an MLP or a small CNN, with fused, composite or
-no BatchNorm), the training loop with its learning-rate schedule, evaluation, and
-checkpoints from which a run resumes.
+"""The training job: the loop over a toy model (:mod:`tinygrad_bn.models`) with its
+learning-rate schedule, evaluation, and checkpoints from which a run resumes.
 
 >>> result = fit(TrainConfig(dataset="blobs", epochs=2, batch_size=32, lr=0.05))
 >>> [record.epoch for record in result.history]
@@ -18,11 +17,12 @@ from dataclasses import dataclass, field
 
 from tinygrad_bn import data as datasets
 from tinygrad_bn import manual_seed, nn, no_grad, optim
-from tinygrad_bn.checkpoint import CheckpointError, load_states, read_checkpoint, save_checkpoint
+from tinygrad_bn.checkpoint import CheckpointError, is_number, load_states, read_checkpoint, save_checkpoint
 from tinygrad_bn.data import DataLoader
+from tinygrad_bn.models import MODELS, build_model, check_fits_in_memory, model_size
 from tinygrad_bn.nn import functional as F
+from tinygrad_bn.serialization import entries, newer_version, unreadable
 
-MODELS = ("mlp", "cnn")
 NORMS = ("fused", "composite", "none")
 SCHEDULES = ("constant", "cosine")
 RESUMABLE_CHANGES = ("epochs", "device")  # the config fields a resumed run may change
@@ -121,53 +121,6 @@ class TrainResult:
         return save_checkpoint(path, self.model, metadata, self.optimizer, self.scheduler)
 
 
-# Models ------------------------------------------------------------------------------
-
-
-def _normalized(layer, norm: str, features: int, batch_norm_cls) -> list:
-    """``layer`` followed by BatchNorm of the chosen implementation (or by nothing)."""
-    if norm == "none":
-        return [layer]
-    return [layer, batch_norm_cls(features, impl=norm)]
-
-
-def build_model(model: str, norm: str, feature_shape: tuple, num_classes: int, hidden: int = 128):
-    """An MLP (two hidden layers of ``hidden`` units) or a CNN (two 3×3 conv blocks
-    with 2×2 max pooling), each hidden layer followed by BatchNorm (unless ``norm``
-    is "none") and ReLU. Layers before a BatchNorm have no bias: BN's shift β
-    takes its place.
-
-    >>> build_model("mlp", "fused", (2,), 3, hidden=4)  # doctest: +ELLIPSIS
-    Sequential(
-      (0): Flatten(...)
-      (1): Linear(in_features=2, out_features=4, bias=False)
-      (2): BatchNorm1d(4, ...)
-      ...
-    """
-    bias = norm == "none"
-    if model == "mlp":
-        layers, width = [nn.Flatten()], math.prod(feature_shape)
-        for _ in range(2):
-            layers += _normalized(nn.Linear(width, hidden, bias=bias), norm, hidden, nn.BatchNorm1d)
-            layers.append(nn.ReLU())
-            width = hidden
-        return nn.Sequential(*layers, nn.Linear(width, num_classes))
-    if model == "cnn":
-        if len(feature_shape) != 3:
-            raise ValueError(
-                f"the cnn model needs images of shape (C, H, W), got samples of shape {feature_shape}: "
-                "use --model mlp for this dataset"
-            )
-        channels, height, width = feature_shape
-        layers = []
-        for out in (16, 32):
-            conv = nn.Conv2d(channels, out, kernel_size=3, padding=1, bias=bias)
-            layers += [*_normalized(conv, norm, out, nn.BatchNorm2d), nn.ReLU(), nn.MaxPool2d(2)]
-            channels, height, width = out, height // 2, width // 2
-        return nn.Sequential(*layers, nn.Flatten(), nn.Linear(channels * height * width, num_classes))
-    raise ValueError(f"unknown model {model!r}: expected one of {', '.join(MODELS)}")
-
-
 # The loop ----------------------------------------------------------------------------
 
 
@@ -190,15 +143,22 @@ def train_step(model, optimizer, x, target, functional=F):
     return loss, logits
 
 
-def train_epoch(model, loader, optimizer, on_step=None) -> tuple[float, float]:
+def train_epoch(model, loader, optimizer, on_step=None, epoch: int = 1) -> tuple[float, float]:
     """One pass over ``loader`` in training mode; returns the mean loss and the
     accuracy over its batches. ``on_step(step, steps, loss, accuracy)`` is called
-    after every step with the running means."""
+    after every step with the running means. A loss that is not finite stops the
+    pass with ``FloatingPointError`` naming ``epoch`` and the step."""
     model.train()
     total_loss, correct, seen = 0.0, 0, 0
     for step, (x, target) in enumerate(loader, 1):
         loss, logits = train_step(model, optimizer, x, target)
-        total_loss += loss.item() * len(target)
+        value = loss.item()
+        if not math.isfinite(value):
+            raise FloatingPointError(
+                f"the training loss became {value} at epoch {epoch}, step {step} of {len(loader)}: "
+                f"training stopped (a smaller learning rate than {optimizer.param_groups[0]['lr']:g} may help)"
+            )
+        total_loss += value * len(target)
         correct += _correct(logits, target)
         seen += len(target)
         if on_step is not None:
@@ -257,6 +217,10 @@ def fit(config: TrainConfig, on_step=None, on_epoch=None, resume=None, checkpoin
     and ``device`` may differ from the saved config, and with the cosine schedule
     ``epochs`` may not, since it is the length of the schedule.
 
+    A model too large for this machine's memory is refused with ``ValueError``
+    before it is built; a loss that is not finite stops training with
+    ``FloatingPointError`` (the checkpoint of the last finished epoch stays).
+
     >>> import dataclasses, os, tempfile
     >>> config = TrainConfig(dataset="blobs", epochs=1, batch_size=32, lr=0.05)
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -272,6 +236,7 @@ def fit(config: TrainConfig, on_step=None, on_epoch=None, resume=None, checkpoin
     manual_seed(config.seed)
     train_set, test_set = datasets.load(config.dataset)
     shape, classes = train_set.feature_shape, train_set.num_classes
+    check_fits_in_memory(config.model, shape, classes, config.hidden, config.batch_size)
     model = build_model(config.model, config.norm, shape, classes, config.hidden).to(config.device)
     optimizer = optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
     scheduler = build_scheduler(config.schedule, optimizer, config.epochs)
@@ -286,7 +251,7 @@ def fit(config: TrainConfig, on_step=None, on_epoch=None, resume=None, checkpoin
     for epoch in range(len(result.history) + 1, config.epochs + 1):
         step_hook = None if on_step is None else lambda *numbers, epoch=epoch: on_step(epoch, *numbers)
         lr = optimizer.param_groups[0]["lr"]
-        train_loss, train_accuracy = train_epoch(model, loader, optimizer, step_hook)
+        train_loss, train_accuracy = train_epoch(model, loader, optimizer, step_hook, epoch)
         scheduler.step()
         test_loss, test_accuracy = evaluate(model, test_set, device=config.device)
         record = EpochRecord(
@@ -301,9 +266,9 @@ def fit(config: TrainConfig, on_step=None, on_epoch=None, resume=None, checkpoin
     return result
 
 
-def _read_run(path, config: TrainConfig) -> tuple[dict, dict]:
-    """The ``(state_dict, metadata)`` of the run saved at ``path``, which ``config``
-    continues; :class:`CheckpointError` says why when it does not."""
+def _read_run(path, config: TrainConfig) -> tuple[dict, dict, list]:
+    """The ``(state_dict, metadata, history)`` of the run saved at ``path``, which
+    ``config`` continues; :class:`CheckpointError` says why when it does not."""
     state, metadata = read_checkpoint(path)
     missing = [key for key in ("config", "history", "optimizer", "scheduler") if key not in metadata]
     if missing:
@@ -311,7 +276,7 @@ def _read_run(path, config: TrainConfig) -> tuple[dict, dict]:
             f"{path} cannot be resumed: it has no {', '.join(missing)} (it holds a model, not a run saved by "
             "TrainResult.save, or one saved before runs could be resumed); train anew"
         )
-    saved = metadata["config"]
+    saved, history = saved_config(path, metadata), saved_history(path, metadata)
     differences = [
         f"{name} {saved.get(name)!r} in the checkpoint, {value!r} asked for"
         for name, value in dataclasses.asdict(config).items()
@@ -322,7 +287,7 @@ def _read_run(path, config: TrainConfig) -> tuple[dict, dict]:
             f"{path} holds another run ({'; '.join(differences)}): resume with the checkpoint's settings "
             f"(only {' and '.join(RESUMABLE_CHANGES)} may change), or train anew"
         )
-    done = len(metadata["history"])
+    done = len(history)
     if config.epochs <= done:
         raise CheckpointError(
             f"{path} has trained up to epoch {done}, and epochs={config.epochs} counts the epochs in all: "
@@ -333,16 +298,68 @@ def _read_run(path, config: TrainConfig) -> tuple[dict, dict]:
             f"{path} anneals the learning rate over {saved['epochs']} epochs (cosine schedule), "
             f"so it resumes with epochs={saved['epochs']}, not {config.epochs}: train anew for another length"
         )
-    return state, metadata
+    return state, metadata, history
 
 
-def _continue(path, saved_run: tuple[dict, dict], result: TrainResult):
+def _continue(path, saved_run: tuple[dict, dict, list], result: TrainResult):
     """Load the run :func:`_read_run` read from ``path`` into ``result``: its model,
     optimizer, scheduler, history and seconds."""
-    state, metadata = saved_run
+    state, metadata, history = saved_run
     load_states(path, state, metadata, result.model, result.optimizer, result.scheduler)
-    result.history = [EpochRecord(**record) for record in metadata["history"]]
-    result.seconds = result.history[-1].seconds
+    result.history = history
+    result.seconds = history[-1].seconds
+
+
+# What a checkpoint says of its run ---------------------------------------------------
+
+
+def saved_config(path, metadata: dict) -> dict:
+    """The training options in a checkpoint's ``metadata``, each of its field's type;
+    :class:`CheckpointError` when they are malformed or from a newer version."""
+    config, defaults = metadata["config"], dataclasses.asdict(TrainConfig())
+    if not isinstance(config, dict):
+        raise unreadable(path, f"its config is {config!r}, not a dict")
+    if config.keys() - defaults.keys():
+        raise newer_version(path, f"its config has {entries(config.keys() - defaults.keys())}")
+    for name, value in config.items():
+        expected = defaults[name]
+        if not (is_number(value) if isinstance(expected, float) else type(value) is type(expected)):
+            raise unreadable(path, f"its config has {name} {value!r}, where a {type(expected).__name__} belongs")
+    try:
+        TrainConfig(**config)
+    except ValueError as error:
+        raise unreadable(path, f"its config: {error}") from error
+    return config
+
+
+def saved_history(path, metadata: dict) -> list:
+    """The :class:`EpochRecord` of each epoch in a checkpoint's ``metadata``, from 1 on."""
+    history, names = metadata["history"], {field.name for field in dataclasses.fields(EpochRecord)}
+    if not isinstance(history, list) or not history:
+        raise unreadable(path, f"its history is {history!r}, not a list of epochs")
+    for epoch, record in enumerate(history, 1):
+        if isinstance(record, dict) and record.keys() - names:
+            raise newer_version(path, f"its history has {entries(record.keys() - names)}")
+        plain = isinstance(record, dict) and record.keys() == names and all(map(is_number, record.values()))
+        if not plain or record["epoch"] != epoch or type(record["epoch"]) is not int:
+            raise unreadable(path, f"its history's epoch {epoch} is {record!r}")
+    return [EpochRecord(**record) for record in history]
+
+
+def _saved_model(path, state: dict, metadata: dict):
+    """The untrained model a checkpoint's metadata describes, once its size is known to
+    fit in the values the checkpoint holds."""
+    config = TrainConfig(**saved_config(path, metadata))
+    shape, classes = metadata.get("feature_shape"), metadata.get("num_classes")
+    dims = (3,) if config.model == "cnn" else (1, 2, 3)
+    valid_shape = isinstance(shape, list) and len(shape) in dims and all(type(n) is int and n > 0 for n in shape)
+    if not valid_shape or type(classes) is not int or classes < 1:
+        raise unreadable(path, f"its feature_shape {shape!r} and num_classes {classes!r} describe no {config.model}")
+    weights, _ = model_size(config.model, shape, classes, config.hidden)
+    held = sum(array.size for array in state.values())
+    if weights > held:
+        raise unreadable(path, f"its config describes a model of {weights} weights, but it holds {held} values")
+    return build_model(config.model, config.norm, tuple(shape), classes, config.hidden)
 
 
 # A trained model from its checkpoint -------------------------------------------------
@@ -361,10 +378,6 @@ def load_checkpoint(path, model=None, optimizer=None, scheduler=None):
     if model is None:
         if "config" not in metadata:
             raise CheckpointError(f"{path} does not say which model it holds: pass the model to load it into")
-        config = metadata["config"]
-        model = build_model(
-            config["model"], config["norm"], tuple(metadata["feature_shape"]), metadata["num_classes"],
-            config["hidden"],
-        )
+        model = _saved_model(path, state, metadata)
     load_states(path, state, metadata, model, optimizer, scheduler)
     return model, metadata
