@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+from tinygrad_bn.cli import main
+
 
 def _run(*args, timeout=120):
     return subprocess.run(
@@ -44,3 +46,14 @@ def test_bench_overhead_prints_json():
     assert result.returncode == 0, result.stderr
     overhead = json.loads(result.stdout)["overhead"]
     assert overhead["per_op_seconds"]["tinygrad_bn"] > 0
+
+
+@pytest.mark.parametrize("rounds", ["0", "-2", "many"])
+def test_bench_rounds_must_be_positive(rounds, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["bench", "overhead", "--rounds", rounds])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (
+        f"tinygrad-bn bench: argument --rounds: expected an integer >= 1, got '{rounds}' "
+        "(see tinygrad-bn bench --help)\n"
+    )

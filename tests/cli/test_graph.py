@@ -170,3 +170,14 @@ def test_html_page_for_each_impl(tmp_path):
         assert main(["graph", "--impl", impl, "--format", "html", "--out", str(out)]) == 0
         page = out.read_text(encoding="utf-8")
         assert page.count("<svg") == 1 and "tgbn-stepper" in page and "https://" not in page
+
+
+def test_a_shape_training_refuses_is_one_line_naming_the_option(tmp_path, capsys):
+    assert main(["graph", "--shape", "1,3", "--out", str(tmp_path / "g.dot")]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "tinygrad-bn graph: argument --shape: Expected more than 1 value per channel when training, "
+        "got input size (1, 3)\n"
+    )
+    assert not (tmp_path / "g.dot").exists()
+    assert main(["graph", "--shape", "1,3", "--eval", "--out", str(tmp_path / "g.dot")]) == 0

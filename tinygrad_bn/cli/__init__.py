@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import sys
 
 SUBCOMMANDS = {
@@ -17,6 +18,41 @@ SUBCOMMANDS = {
     "zoo": "run broken BatchNorm backwards through the cross-check: what catches each, and why",
     "bench": "benchmarks side by side with PyTorch CPU (overhead, bn, train, fold)",
 }
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose mistakes are one line, naming the option, with exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _integer_at_least(lowest: int):
+    def integer(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < lowest:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {lowest}, got {text!r}")
+        return value
+
+    return integer
+
+
+positive_int = _integer_at_least(1)  # an argparse type: counts, sizes, rounds
+natural_int = _integer_at_least(0)  # an argparse type: seeds
+
+
+def positive_float(text: str) -> float:
+    """An argparse type: a finite number > 0, such as a learning rate."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
+    return value
 
 
 def shape_argument(text: str) -> tuple:
@@ -33,7 +69,7 @@ def shape_argument(text: str) -> tuple:
 
 
 def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="tinygrad-bn",
         description="A small autodiff framework where BatchNorm is a first-class op, written twice.",
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import json
 
+from tinygrad_bn.cli import positive_int
+
 SUITES = {
     "overhead": "tinygrad_bn.bench.overhead",
     "bn": "tinygrad_bn.bench.bn",
@@ -15,7 +17,7 @@ SUITES = {
 
 def configure(parser):
     parser.add_argument("suite", choices=[*SUITES, "all"], help="which benchmark to run")
-    parser.add_argument("--rounds", type=int, default=15, help="timed rounds per candidate (default 15)")
+    parser.add_argument("--rounds", type=positive_int, default=15, help="timed rounds per candidate (default 15)")
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
 
 

@@ -155,6 +155,9 @@ def run(args) -> int:
         contents = _contents(args, fmt)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_bytes(contents)
+    except ValueError as error:  # a shape BatchNorm refuses: one value per channel in training
+        print(f"tinygrad-bn graph: argument --shape: {error}", file=sys.stderr)
+        return 2
     except graphviz.ExecutableNotFound:
         print(
             f"tinygrad-bn graph: writing {fmt} needs the Graphviz 'dot' program, which is not installed "

@@ -9,14 +9,19 @@ progress goes to stderr either way.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import os
+import re
 import sys
+
+import numpy
 
 from tinygrad_bn.backend import get_backend
 from tinygrad_bn.checkpoint import read_checkpoint
+from tinygrad_bn.cli import natural_int, positive_float, positive_int
 from tinygrad_bn.data import DATASETS
-from tinygrad_bn.train import MODELS, NORMS, SCHEDULES, TrainConfig, fit
+from tinygrad_bn.train import MODELS, NORMS, SCHEDULES, TrainConfig, fit, saved_config
 
 DEFAULTS = TrainConfig()
 
@@ -26,13 +31,14 @@ def configure(parser):
         ("--model", {"choices": MODELS}, "MLP or small CNN"),
         ("--norm", {"choices": NORMS}, "BatchNorm implementation, or none"),
         ("--dataset", {"choices": list(DATASETS)}, "bundled digits or a synthetic set"),
-        ("--epochs", {"type": int}, "passes over the training set in all (with --resume, counting those done)"),
-        ("--lr", {"type": float}, "SGD learning rate"),
+        ("--epochs", {"type": positive_int},
+         "passes over the training set in all (with --resume, counting those done)"),
+        ("--lr", {"type": positive_float}, "SGD learning rate"),
         ("--schedule", {"choices": SCHEDULES}, "learning rate per epoch: constant, or cosine annealing over --epochs"),
         ("--momentum", {"type": float}, "SGD momentum"),
-        ("--batch-size", {"type": int}, "samples per step (the last incomplete batch is dropped)"),
-        ("--hidden", {"type": int}, "width of the MLP's hidden layers"),
-        ("--seed", {"type": int}, "seed of the weights and the batch order"),
+        ("--batch-size", {"type": positive_int}, "samples per step (the last incomplete batch is dropped)"),
+        ("--hidden", {"type": positive_int}, "width of the MLP's hidden layers"),
+        ("--seed", {"type": natural_int}, "seed of the weights and the batch order"),
         ("--device", {}, "cpu or cuda"),
     ]
     for flag, kind, help_text in options:
@@ -44,7 +50,10 @@ def configure(parser):
         "planned epochs) with its settings: the options above may only repeat them, but for --epochs and --device; "
         "a cosine schedule resumes only to its planned epochs",
     )
-    parser.add_argument("--out", default="runs", help="output directory (default: %(default)s)")
+    parser.add_argument(
+        "--out", help="directory of the checkpoint and the plot (default: runs, or with --resume the checkpoint's); "
+        "a name taken by another run gets a number: mlp-fused-digits-2.npz",
+    )
     parser.add_argument("--json", action="store_true", help="end stdout with the results as one JSON object")
 
 
@@ -115,28 +124,58 @@ def chosen_config(args) -> TrainConfig:
     if args.resume is None:
         return TrainConfig(**given)
     _, metadata = read_checkpoint(args.resume)
-    return TrainConfig(**{**metadata.get("config", {}), **given})
+    saved = saved_config(args.resume, metadata) if "config" in metadata else {}
+    return TrainConfig(**{**saved, **given})
+
+
+def checkpoint_name(args, config: TrainConfig) -> str:
+    """Where the run's checkpoint goes: a name of its own (:func:`reserve_checkpoint`)
+    in ``--out``, else beside the checkpoint resumed, else in ``runs``."""
+    folder = args.out or (os.path.dirname(args.resume) or "." if args.resume else "runs")
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise ValueError(f"argument --out: {folder} is a file, not a directory")
+    if args.resume is None:
+        stem = f"{config.model}-{config.norm}-{config.dataset}"
+    else:  # numbered after the checkpoint resumed
+        stem = re.sub(r"-\d+$", "", os.path.splitext(os.path.basename(args.resume))[0])
+    return reserve_checkpoint(folder, stem)
+
+
+def reserve_checkpoint(folder: str, stem: str) -> str:
+    """The first free name of ``stem.npz``, ``stem-2.npz``, ``stem-3.npz``, ... in
+    ``folder``, created empty at once so that no other run takes it."""
+    os.makedirs(folder, exist_ok=True)
+    for number in itertools.count(1):
+        path = os.path.join(folder, f"{stem}.npz" if number == 1 else f"{stem}-{number}.npz")
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            continue
+        return path
 
 
 def run(args) -> int:
     try:
         config = chosen_config(args)
         get_backend(config.device)
+        checkpoint = checkpoint_name(args, config)
     except (ValueError, RuntimeError, OSError) as error:
-        print(f"tinygrad-bn train: {error}", file=sys.stderr)
-        return 2
+        return _failed(error, 2)
     progress = ProgressBar(config.epochs, sys.stderr)
-    os.makedirs(args.out, exist_ok=True)
-    stem = os.path.join(args.out, f"{config.model}-{config.norm}-{config.dataset}")
-    checkpoint = stem + ".npz"
     try:
-        result = fit(config, progress.step, progress.end_epoch, resume=args.resume, checkpoint=checkpoint)
-    except ValueError as error:  # a model that does not fit the dataset, or a checkpoint that does not fit
-        print(f"tinygrad-bn train: {error}", file=sys.stderr)
-        return 2
+        with numpy.errstate(all="ignore"):  # a diverging run ends with one message, not NumPy's warnings
+            result = fit(config, progress.step, progress.end_epoch, resume=args.resume, checkpoint=checkpoint)
+    except ValueError as error:  # a model too large, or not for the dataset; a checkpoint that does not fit
+        return _failed(error, 2)
+    except (FloatingPointError, OSError) as error:  # a diverging run, a full disk
+        kept = f"the last good checkpoint is {checkpoint}" if os.path.getsize(checkpoint) else "no epoch had ended"
+        return _failed(f"{error}; {kept}", 1)
+    finally:
+        if not os.path.getsize(checkpoint):
+            os.remove(checkpoint)  # the name reserved, unused
     summary = result.summary()
     summary["checkpoint"] = checkpoint
-    summary["plot"] = save_loss_curves(result, stem + "-loss.png")
+    summary["plot"] = save_loss_curves(result, checkpoint.removesuffix(".npz") + "-loss.png")
     if args.json:
         print(json.dumps(summary))
     else:
@@ -146,3 +185,8 @@ def run(args) -> int:
             + (f", loss curves {summary['plot']}" if summary["plot"] else "")
         )
     return 0
+
+
+def _failed(error, status: int) -> int:
+    print(f"tinygrad-bn train: {error}", file=sys.stderr)
+    return status
