@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy
 
 from tinygrad_bn import Tensor, nn, no_grad
-from tinygrad_bn.bench.timing import format_ms, optional_torch, time_apart
+from tinygrad_bn.timing import format_ms, optional_torch, time_apart
 
 BATCH = 64
 IMAGE = (3, 16, 16)
