@@ -16,8 +16,9 @@ LAYERS = [
     {"autograd"},
     {"ops"},
     {"batchnorm"},
+    {"serialization"},
     {"nn", "optim", "tinygrad_bn"},
-    {"data", "checkpoint", "check", "viz"},
+    {"data", "checkpoint", "models", "check", "viz"},
     {"train"},
     {"bench"},
     {"cli"},
@@ -39,8 +40,8 @@ def _imported_parts(path: pathlib.Path):
         if isinstance(node, ast.Import):
             yield from (_part(alias.name) for alias in node.names if alias.name.split(".")[0] == "tinygrad_bn")
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module.split(".")[0] == "tinygrad_bn":
-            if node.module == "tinygrad_bn":
-                yield from (_part(f"tinygrad_bn.{alias.name}") for alias in node.names)
+            if node.module == "tinygrad_bn":  # the package's version is metadata, not a layer
+                yield from (_part(f"tinygrad_bn.{alias.name}") for alias in node.names if alias.name != "__version__")
             else:
                 yield _part(node.module)
 
