@@ -173,8 +173,8 @@ def draw_graph(
     ``create_graph=True`` (upstream ``grad_outputs``, default ones) and draws the
     ops it made, grouped under the forward node each one differentiates.
     ``note`` is ``(title, rows)``, a table drawn under the outputs (a verdict);
-    ``align`` lists groups of tensors to draw in one row, left to right (the
-    inputs of two twins).
+    ``align`` lists groups of tensors to draw in one row each, left to right and
+    outside the clusters (the inputs of two twins, then their outputs).
     The result shows inline in Jupyter; ``.render()`` or ``.pipe()`` make images.
 
     >>> from tinygrad_bn import Tensor

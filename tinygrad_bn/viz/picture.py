@@ -204,7 +204,8 @@ class Picture:
     def add_output(self, output: Tensor, title: str):
         self.titles[output] = title
         tail = self._tail(output.grad_fn, None)
-        self.edges.append((tail, self._add_node("output", output), {}))
+        self.ids[output] = self._add_node("output", output)
+        self.edges.append((tail, self.ids[output], {}))
 
     def add_saved(self, saved):
         """A box for a tensor kept for backward, linked to each op that keeps it."""
@@ -324,7 +325,10 @@ class Picture:
             graph_attr.update(label=labels.html_label(f"the whole graph {self._kept_text(ops)}"), labeljust="l")
         graph = graphviz.Digraph(graph_attr=graph_attr, node_attr=styles.NODE, edge_attr=styles.EDGE)
         clusters = {(): graph}
+        aligned = {self.ids[item] for group in self.align for item in group if item in self.ids}
         for node_id, (kind, item) in self.nodes.items():
+            if node_id in aligned:
+                self.placement[node_id] = ()  # rows span clusters, so aligned nodes stand outside them
             if self.placement[node_id] is None:
                 continue  # a constant whose only consumers are folded
             cluster = self._cluster(self.placement[node_id], clusters)
@@ -351,18 +355,14 @@ class Picture:
         """Each group of ``align`` in one rank (across clusters: newrank), in its
         order as far as ``dot`` keeps it: an invisible node above the group
         points to its members in order."""
-        if self.align:
-            graph.graph_attr["newrank"] = "true"
-        for index, group in enumerate(self.align):
+        for group in self.align:
             ids = [self.ids[item] for item in group if item in self.ids]
             row = graphviz.Digraph(graph_attr={"rank": "same"})
             for node_id in ids:
                 row.node(node_id)
+            for left, right in zip(ids, ids[1:]):
+                row.edge(left, right, style="invis")
             graph.subgraph(row)
-            anchor = f"align{index}"
-            graph.node(anchor, "", style="invis", ordering="out", width="0", height="0")
-            for node_id in ids:
-                graph.edge(anchor, node_id, style="invis")
 
     def _legend_extras(self) -> list:
         extras = list(self.styles_used)
