@@ -297,3 +297,28 @@ def test_on_a_device_without_numpy(strict_cuda):
     dot = to_dot(loss, show_grads=True, show_saved=True)
     assert "grad norm 6.928 · (4, 3)" in dot  # d/dx Σ x² = 2x = 2, and √(12·4)
     assert "saved · 48 B" in dot
+
+
+# Whole models ---------------------------------------------------------------------------
+
+
+def test_model_names_parameters_and_buffers_by_module_path_and_a_bias_before_batch_norm_is_zero(render):
+    from tinygrad_bn import nn
+
+    rng = numpy.random.default_rng(3)
+    model = nn.Sequential(nn.Linear(5, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2))
+    x = Tensor(rng.normal(size=(8, 5)).astype("float32"))
+    loss = (model(x) ** 2).mean()
+    loss.backward()
+    picture = render(draw_graph(loss, model=model, inputs={"x": x}, output_names="loss", show_grads=True))
+    texts = [picture.text(g) for g in picture.nodes.values()]
+    for name in ("0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var", "3.weight"):
+        assert sum(t.startswith(f"{name} ") for t in texts) == 1, name
+    assert not any(t.startswith(("input ", "parameter ")) for t in texts)
+    assert picture.label("loss ").startswith("loss ")
+    # Σ over the batch of BatchNorm's dx is zero, so the bias just before it gets nothing but rounding
+    zero = [t.split(" ")[0] for t in texts if "zero up to rounding" in t]
+    assert zero == ["0.bias"]
+    assert numpy.linalg.norm(model[0].bias.grad.numpy()) < 1e-5 * numpy.linalg.norm(model[0].weight.grad.numpy())
+    stroke = next(e for e in picture.nodes[picture.node("0.bias")].iter() if e.get("stroke")).get("stroke")
+    assert stroke == "#d55e00"

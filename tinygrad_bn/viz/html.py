@@ -23,7 +23,7 @@ _SHOWN_VALUES = 6
 _STYLE = """
 .tgbn-stepper { font-family: Helvetica, Arial, sans-serif; display: flex; flex-wrap: wrap; gap: 12px; }
 .tgbn-stepper:focus { outline: none; }
-.tgbn-side { flex: 0 0 320px; font-size: 13px; }
+.tgbn-side { flex: 0 0 320px; font-size: 13px; align-self: flex-start; position: sticky; top: 0; }
 .tgbn-graph { flex: 1 1 500px; overflow: auto; }
 .tgbn-graph svg { max-width: 100%; height: auto; }
 .tgbn-controls button { font-size: 14px; margin-right: 6px; }

@@ -59,7 +59,10 @@
     }
     const step = data.steps[current];
     const g = nodes.get(step.id);
-    if (g) g.classList.add("tgbn-running");
+    if (g) {
+      g.classList.add("tgbn-running");
+      g.scrollIntoView({ block: "center", inline: "nearest" });
+    }
     counter.textContent = `step ${current + 1} of ${data.steps.length}`;
     describe(step);
   }
