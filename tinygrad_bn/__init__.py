@@ -1,23 +1,123 @@
 """tinygrad_bn: a small reverse-mode autodiff framework over NumPy and CuPy in which
-Batch Normalization is a first-class op, written twice (composite and fused)."""
+Batch Normalization is a first-class op, written twice (composite and fused).
 
-from tinygrad_bn import batchnorm, ops
-from tinygrad_bn.autograd import Function, Tensor, enable_grad, grad, is_grad_enabled, no_grad
+It answers to PyTorch's names, so a script ported from PyTorch changes only its
+imports (``import tinygrad_bn as torch``; see docs/porting.md). The sub-packages
+``nn``, ``optim``, ``utils``, ``data`` and ``check`` load on first use.
+
+>>> import tinygrad_bn as torch
+>>> model = torch.nn.Linear(3, 2)
+>>> model(torch.ones(4, 3)).dtype == torch.float32, torch.optim.SGD is torch.optim.sgd.SGD
+(True, True)
+"""
+
+# ruff: noqa: F401 - this module re-exports PyTorch's top-level names
+
+import importlib
+
+from tinygrad_bn import autograd, batchnorm, cuda, ops
+from tinygrad_bn.autograd import (
+    Function,
+    Tensor,
+    enable_grad,
+    grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from tinygrad_bn.device import device
+from tinygrad_bn.dtypes import (
+    bool_ as bool,  # noqa: A004 - PyTorch's name
+)
+from tinygrad_bn.dtypes import (
+    double,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    promote_types,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from tinygrad_bn.dtypes import (
+    float32 as float,  # noqa: A004 - PyTorch's name
+)
+from tinygrad_bn.dtypes import (
+    int32 as int,  # noqa: A004 - PyTorch's name
+)
 from tinygrad_bn.ops import (
+    abs,  # noqa: A004 - PyTorch's name
+    all,  # noqa: A004 - PyTorch's name
+    allclose,
+    amax,
+    amin,
+    any,  # noqa: A004 - PyTorch's name
     arange,
+    argmax,
+    argmin,
     cat,
+    clamp,
     concatenate,
+    cos,
+    equal,
+    erf,
+    exp,
+    eye,
+    flatten,
     from_numpy,
     full,
+    full_like,
+    isclose,
+    linspace,
+    log,
+    log1p,
+    log_softmax,
+    logsumexp,
     manual_seed,
+    matmul,
+    max,  # noqa: A004 - PyTorch's name
     maximum,
+    mean,
+    min,  # noqa: A004 - PyTorch's name
     minimum,
+    mm,
+    neg,
+    norm,
     ones,
     ones_like,
+    permute,
+    pow,  # noqa: A004 - PyTorch's name
+    prod,
     rand,
+    rand_like,
+    randint,
     randn,
+    randn_like,
+    randperm,
+    relu,
+    reshape,
+    sigmoid,
+    sin,
+    softmax,
+    sqrt,
+    square,
+    squeeze,
     stack,
+    std,
+    sum,  # noqa: A004 - PyTorch's name
+    tanh,
     tensor,
+    transpose,
+    unsqueeze,
+    var,
     where,
     zeros,
     zeros_like,
@@ -26,32 +126,27 @@ from tinygrad_bn.serialization import load, save
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Function",
-    "Tensor",
-    "arange",
-    "batchnorm",
-    "cat",
-    "concatenate",
-    "enable_grad",
-    "from_numpy",
-    "full",
-    "grad",
-    "is_grad_enabled",
-    "load",
-    "manual_seed",
-    "maximum",
-    "minimum",
-    "no_grad",
-    "ones",
-    "ones_like",
-    "ops",
-    "rand",
-    "randn",
-    "save",
-    "stack",
-    "tensor",
-    "where",
-    "zeros",
-    "zeros_like",
-]
+clip = clamp
+concat = cat
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(input) -> int:  # noqa: A002 - PyTorch's argument name
+    return input.numel()
+
+
+_SUBPACKAGES = ("nn", "optim", "utils", "data", "check", "viz")
+
+
+def __getattr__(name):
+    """Load the sub-packages on first use, so ``import tinygrad_bn`` stays quick."""
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"tinygrad_bn.{name}")
+    raise AttributeError(f"module 'tinygrad_bn' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SUBPACKAGES))

@@ -114,7 +114,9 @@ def test_training_loop_memory_does_not_grow():
     finally:
         tracemalloc.stop()
     assert last_loss < first_loss
-    assert growth < 20_000, f"memory grew by {growth} bytes over 1800 steps"
+    # a graph kept per step would be ~1 MB here; NumPy's cache of small array buffers
+    # fills over the first steps and holds a few tens of KB, however long the run
+    assert growth < 100_000, f"memory grew by {growth} bytes over 1800 steps"
 
 
 def test_a_100000_op_chain_without_recursion():

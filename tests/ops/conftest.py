@@ -158,6 +158,12 @@ ELEMENTWISE = [
     OpCase("sqrt", lambda x: x.sqrt(), (((2, 3), positive),), SAME),
     OpCase("abs", lambda x: x.abs(), (((2, 3), away_from_zero),), SAME),
     OpCase("tanh", lambda x: x.tanh(), (((2, 3), normal),), SAME),
+    OpCase("log1p", lambda x: x.log1p(), (((2, 3), positive),), SAME),
+    OpCase("sin", lambda x: x.sin(), (((2, 3), normal),), SAME),
+    OpCase("cos", lambda x: x.cos(), (((2, 3), normal),), SAME),
+    OpCase("erf", lambda x: x.erf(), (((2, 3), normal),), SAME),
+    OpCase("square", lambda x: x.square(), (((2, 3), normal),), SAME),
+    OpCase("max", lambda a, b: a.max(b), (((2, 3), odd_lattice), ((3,), even_lattice)), SAME, "other tensor"),
     OpCase("sigmoid", lambda x: x.sigmoid(), (((2, 3), normal),), SAME),
     OpCase("relu", lambda x: x.relu(), (((2, 3), away_from_zero),), SAME),
     OpCase("exp", lambda x: x.exp(), (((), normal),), SAME),
@@ -172,14 +178,14 @@ def _dims(axis, ndim=3):
     return tuple(range(ndim)) if axis is None else axis
 
 
-def reduction_cases(name, sampler, torch_reduce):
+def reduction_cases(name, sampler, torch_reduce, **words):
     return [
         OpCase(
             name,
-            lambda x, axis=axis, keepdims=keepdims: getattr(x, name)(axis=axis, keepdims=keepdims),
+            lambda x, axis=axis, keepdims=keepdims: getattr(x, name)(dim=axis, keepdim=keepdims, **words),
             (((2, 3, 4), sampler),),
             lambda x, axis=axis, keepdims=keepdims: torch_reduce(x, _dims(axis), keepdims),
-            f"axis={axis},keepdims={keepdims}",
+            f"dim={axis},keepdim={keepdims}",
         )
         for axis, keepdims in AXES
     ]
@@ -211,22 +217,24 @@ def pytorch_word_cases(name, sampler, *calls):
 REDUCE = [
     *reduction_cases("sum", normal, lambda x, dims, keep: x.sum(dim=dims, keepdim=keep)),
     *reduction_cases("mean", normal, lambda x, dims, keep: x.mean(dim=dims, keepdim=keep)),
-    *reduction_cases("max", distinct, _torch_max),
-    *reduction_cases("min", distinct, _torch_min),
-    *reduction_cases("var", normal, lambda x, dims, keep: x.var(dim=dims, keepdim=keep, correction=0)),
-    OpCase("var", lambda x: x.var(axis=(0, 2), keepdims=True, ddof=1), (((2, 3, 4), normal),),
-           lambda x: x.var(dim=(0, 2), keepdim=True, correction=1), "ddof=1"),
+    *reduction_cases("amax", distinct, _torch_max),
+    *reduction_cases("amin", distinct, _torch_min),
+    *reduction_cases("var", normal, lambda x, dims, keep: x.var(dim=dims, keepdim=keep, correction=0), correction=0),
+    OpCase("var", lambda x: x.var(axis=(0, 2), keepdims=True), (((2, 3, 4), normal),),
+           lambda x: x.var(dim=(0, 2), keepdim=True, correction=1), "axis=(0,2),keepdims=True"),
+    OpCase("max", lambda x: x.max(axis=1).values, (((2, 3, 4), distinct),), lambda x: x.max(dim=1).values,
+           "axis=1"),
     *pytorch_word_cases("sum", normal, {"dim": (0, -1), "keepdim": True}, {"dim": ()}),
     *pytorch_word_cases("mean", normal, {"dim": 1}),
     *pytorch_word_cases("max", distinct, {"dim": 1}, {"dim": -1, "keepdim": True}),
     *pytorch_word_cases("min", distinct, {"dim": 0}, {"dim": -2, "keepdim": True}),
     *pytorch_word_cases("var", normal, {"dim": 1}, {"dim": (0, -1), "keepdim": True, "unbiased": False},
                         {"correction": 0}, {"dim": -1, "correction": 2}),
-    OpCase("logsumexp", lambda x: x.logsumexp(), (((2, 3, 4), normal),),
-           lambda x: x.logsumexp(dim=-1), "axis=-1"),
+    OpCase("logsumexp", lambda x: x.logsumexp(-1), (((2, 3, 4), normal),),
+           lambda x: x.logsumexp(dim=-1), "dim=-1"),
     OpCase("logsumexp", lambda x: x.logsumexp((0, 2), keepdims=True), (((2, 3, 4), normal),),
-           lambda x: x.logsumexp(dim=(0, 2), keepdim=True), "axis=(0,2)"),
-    OpCase("logsumexp", lambda x: x.logsumexp(), (((3,), normal),), lambda x: x.logsumexp(dim=-1)),
+           lambda x: x.logsumexp(dim=(0, 2), keepdim=True), "dim=(0,2)"),
+    OpCase("logsumexp", lambda x: x.logsumexp(0), (((3,), normal),), lambda x: x.logsumexp(dim=0)),
     OpCase("log_softmax", lambda x: x.log_softmax(), (((2, 3, 4), normal),),
            lambda x: x.log_softmax(dim=-1), "axis=-1"),
     OpCase("log_softmax", lambda x: x.log_softmax(0), (((2, 3), normal),),
@@ -235,7 +243,7 @@ REDUCE = [
     *pytorch_word_cases("softmax", normal, {"dim": 0}),
     *pytorch_word_cases("log_softmax", normal, {"dim": -2}),
     OpCase("std", lambda x: x.std(axis=(0, 2), keepdims=True), (((2, 3, 4), normal),),
-           lambda x: x.std(dim=(0, 2), keepdim=True, correction=0), "axis=(0,2),keepdims=True"),
+           lambda x: x.std(dim=(0, 2), keepdim=True), "axis=(0,2),keepdims=True"),
     *pytorch_word_cases("std", normal, {}, {"dim": -1, "unbiased": False}),
     OpCase("prod", lambda x: x.prod(), (((2, 3), away_from_zero),), SAME),
     OpCase("prod", lambda x: x.prod(1), (((3, 4), every_third_zero),), SAME, "zeros,dim=1"),
@@ -257,7 +265,8 @@ def _cat(tensors, axis):
 SHAPE = [
     OpCase("reshape", lambda x: x.reshape(6, 4), (((2, 3, 4), normal),), SAME),
     OpCase("reshape", lambda x: x.reshape(-1), (((2, 3, 4), normal),), SAME, "-1"),
-    OpCase("transpose", lambda x: x.transpose(2, 0, 1), (((2, 3, 4), normal),), lambda x: x.permute(2, 0, 1)),
+    OpCase("permute", lambda x: x.permute(2, 0, 1), (((2, 3, 4), normal),), SAME),
+    OpCase("transpose", lambda x: x.transpose(0, 2), (((2, 3, 4), normal),), SAME),
     OpCase("transpose", lambda x: x.T, (((2, 3), normal),), SAME, ".T"),
     OpCase("swapaxes", lambda x: x.swapaxes(0, 2), (((2, 3, 4), normal),), SAME),
     OpCase("permute", lambda x: x.permute(1, -1, 0), (((2, 3, 4), normal),), SAME),

@@ -14,12 +14,21 @@ from tinygrad_bn.autograd.function import (
 )
 from tinygrad_bn.autograd.tensor import Tensor
 
+
+class inference_mode(set_grad_enabled):  # noqa: N801 - PyTorch's name
+    """PyTorch's ``inference_mode``: here the same as ``no_grad`` (``mode=False`` records)."""
+
+    def __init__(self, mode: bool = True):
+        super().__init__(not mode)
+
+
 __all__ = [
     "Function",
     "Scope",
     "Tensor",
     "backward",
     "graph",
+    "inference_mode",
     "enable_grad",
     "grad",
     "is_grad_enabled",

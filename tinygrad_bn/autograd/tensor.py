@@ -14,6 +14,7 @@ import numpy
 
 from tinygrad_bn.autograd.version import UNCHANGED, bump, share
 from tinygrad_bn.backend import Backend, backend_of_array, get_backend
+from tinygrad_bn.dtypes import get_default_dtype
 
 
 def is_floating(dtype) -> bool:
@@ -49,11 +50,11 @@ class Size(int):
 
 
 def _host_array(data, dtype):
-    """Python scalars and (nested) lists as a NumPy array: floats become float32
-    (NumPy scalars, like NumPy arrays, keep their dtype)."""
+    """Python scalars and (nested) lists as a NumPy array: floats take the default
+    dtype, float32 unless changed (NumPy scalars, like NumPy arrays, keep their dtype)."""
     array = numpy.asarray(data, dtype=dtype)
     if dtype is None and array.dtype == numpy.float64 and not isinstance(data, numpy.generic):
-        array = array.astype(numpy.float32)
+        array = array.astype(get_default_dtype())
     if array.dtype == object:
         raise TypeError(f"cannot make a Tensor from {type(data).__name__} {data!r}")
     return array
@@ -69,8 +70,9 @@ class Tensor:
     >>> x.grad.numpy().tolist()
     [[2.0, 4.0], [6.0, 8.0]]
 
-    Python scalars and lists of floats become float32; NumPy (or CuPy) arrays
-    keep their dtype unless ``dtype`` is given.
+    Python scalars and lists of floats take the default dtype (float32 unless
+    changed by ``set_default_dtype``); NumPy (or CuPy) arrays keep their dtype
+    unless ``dtype`` is given, as ``torch.as_tensor`` does (see docs/porting.md).
     """
 
     __slots__ = ("_data", "_backend", "requires_grad", "_ctx", "_grad", "_version_counter", "__weakref__")

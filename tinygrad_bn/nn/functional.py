@@ -266,7 +266,7 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
         return nll
     if class_weight is not None:
         log_probs = log_probs * Tensor(class_weight, device=input.device)
-    smooth = -log_probs.sum(axis=1)  # Σ_c −w[c]·log p[n, c]
+    smooth = -log_probs.sum(1)  # Σ_c −w[c]·log p[n, c]
     if row_weight is None:
         smooth = _reduce(smooth, reduction)
     else:
@@ -366,7 +366,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="m
     target = _target(target, input, "binary_cross_entropy_with_logits")
     # log(1 + e^(−x)) = log(e⁰ + e^(−x)), a log-sum-exp: shifted by max(−x, 0), it never
     # overflows, and its gradient is −σ(−x) everywhere, also at x = 0
-    softplus = ops.stack([ops.zeros_like(input), -input]).logsumexp(axis=0)
+    softplus = ops.stack([ops.zeros_like(input), -input]).logsumexp(0)
     if pos_weight is not None:
         pos_weight = _broadcastable(pos_weight, input, "binary_cross_entropy_with_logits", "pos_weight")
         softplus = softplus * (1.0 + (pos_weight - 1.0) * target)

@@ -14,6 +14,7 @@ from collections import OrderedDict, namedtuple
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.backend import get_backend
+from tinygrad_bn.ops import zeros_like
 
 
 class Parameter(Tensor):
@@ -275,10 +276,11 @@ class Module:
             param.requires_grad_(requires_grad)
         return self
 
-    def zero_grad(self):
-        """Forget every parameter's gradient (set ``.grad`` to None)."""
+    def zero_grad(self, set_to_none: bool = True):
+        """Forget every parameter's gradient: set ``.grad`` to None, or with
+        ``set_to_none=False`` fill it with zeros, as PyTorch does."""
         for param in self.parameters():
-            param.grad = None
+            param.grad = None if set_to_none or param.grad is None else zeros_like(param.grad)
 
     def to(self, device=None, dtype=None):
         """Move parameters and buffers to ``device`` and cast the floating ones to
@@ -289,6 +291,24 @@ class Module:
             if tensor.grad is not None:
                 _move_in_place(tensor.grad, backend, dtype)
         return self
+
+    def double(self):
+        """Cast the floating parameters and buffers to float64, in place; return self."""
+        return self.to(dtype="float64")
+
+    def float(self):  # noqa: A003 - PyTorch's method name
+        """Cast the floating parameters and buffers to float32, in place; return self."""
+        return self.to(dtype="float32")
+
+    def half(self):
+        """Cast the floating parameters and buffers to float16, in place; return self."""
+        return self.to(dtype="float16")
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else device)
 
     # State dicts --------------------------------------------------------------------
 

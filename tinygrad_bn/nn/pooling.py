@@ -140,7 +140,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # n
     images = pad_images(input, sides)
     counts = windows_per_axis(images.shape[2:], kernel_size, stride)
     windows = unfold(images, kernel_size, stride=stride)  # (N, C·kh·kw, windows)
-    sums = windows.reshape(n, c, kernel_size[0] * kernel_size[1], counts[0] * counts[1]).sum(axis=2)
+    sums = windows.reshape(n, c, kernel_size[0] * kernel_size[1], counts[0] * counts[1]).sum(2)
     if divisor_override is not None:
         divisor = numpy.full(counts, float(divisor_override))
     else:

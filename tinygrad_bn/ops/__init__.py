@@ -6,45 +6,63 @@ methods (``x + y``, ``x.sum()``, ``x[i]`` ...) on :class:`Tensor`.
 """
 
 from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.ops.conversion import (
+    CASTS,
+    astype,
+    contiguous,
+    cpu,
+    cuda,
+    new_full,
+    new_ones,
+    new_tensor,
+    new_zeros,
+    to,
+    type_as,
+)
+from tinygrad_bn.ops.conversion import type as type_
 from tinygrad_bn.ops.creation import (
     arange,
+    eye,
     from_numpy,
     full,
+    full_like,
     generator,
+    linspace,
     manual_seed,
     ones,
     ones_like,
     rand,
+    rand_like,
+    randint,
     randn,
+    randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
 )
 from tinygrad_bn.ops.elementwise import (
-    abs,  # noqa: A004 - the op's name
     add,
+    allclose,
     clamp,
     compare,
     div,
-    exp,
-    log,
+    equal,
+    isclose,
     masked_fill,
     maximum,
     minimum,
     mul,
-    neg,
     pow,  # noqa: A004 - the op's name
-    relu,
-    sigmoid,
-    sqrt,
     sub,
-    tanh,
     where,
 )
 from tinygrad_bn.ops.inplace import METHODS as _IN_PLACE_METHODS
-from tinygrad_bn.ops.linalg import matmul, norm
+from tinygrad_bn.ops.linalg import matmul, mm, norm
 from tinygrad_bn.ops.reduce import (
     all,  # noqa: A004 - the op's name
+    amax,
+    amin,
     any,  # noqa: A004 - the op's name
     argmax,
     argmin,
@@ -55,7 +73,6 @@ from tinygrad_bn.ops.reduce import (
     sum,  # noqa: A004 - the op's name
 )
 from tinygrad_bn.ops.shape import (
-    astype,
     broadcast_to,
     cat,
     clone,
@@ -71,19 +88,35 @@ from tinygrad_bn.ops.shape import (
     sum_to,
     swapaxes,
     t,
-    to,
     transpose,
     unsqueeze,
 )
 from tinygrad_bn.ops.statistics import log_softmax, logsumexp, softmax, std, var
+from tinygrad_bn.ops.unary import (
+    abs,  # noqa: A004 - the op's name
+    cos,
+    erf,
+    exp,
+    log,
+    log1p,
+    neg,
+    relu,
+    sigmoid,
+    sin,
+    sqrt,
+    square,
+    tanh,
+)
 
 __all__ = [
-    "abs", "add", "all", "any", "arange", "argmax", "argmin", "astype", "broadcast_to", "cat", "clamp", "clone",
-    "concatenate", "div", "exp", "expand", "flatten", "from_numpy", "full", "generator", "getitem", "log",
-    "log_softmax", "logsumexp", "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum",
-    "mul", "neg", "norm", "ones", "ones_like", "pad", "permute", "pow", "prod", "rand", "randn", "relu", "reshape",
-    "sigmoid", "softmax", "sqrt", "squeeze", "stack", "std", "sub", "sum", "sum_to", "swapaxes", "t", "tanh", "tensor",
-    "to", "transpose", "unsqueeze", "var", "where", "zeros", "zeros_like",
+    "abs", "add", "all", "allclose", "amax", "amin", "any", "arange", "argmax", "argmin", "astype", "broadcast_to",
+    "cat", "clamp", "clone", "concatenate", "cos", "div", "equal", "erf", "exp", "expand", "eye", "flatten",
+    "from_numpy", "full", "full_like", "generator", "getitem", "isclose", "linspace", "log", "log1p", "log_softmax",
+    "logsumexp", "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "mul",
+    "neg", "norm", "ones", "ones_like", "pad", "permute", "pow", "prod", "rand", "rand_like", "randint", "randn",
+    "randn_like", "randperm", "relu", "reshape", "sigmoid", "sin", "softmax", "sqrt", "square", "squeeze", "stack",
+    "std", "sub", "sum", "sum_to", "swapaxes", "t", "tanh", "tensor", "to", "transpose", "unsqueeze", "var", "where",
+    "zeros", "zeros_like",
 ]
 
 
@@ -114,29 +147,26 @@ _METHODS = {
     "__gt__": _comparison(">"), "__ge__": _comparison(">="),
     "__eq__": _comparison("=="), "__ne__": _comparison("!="),
     "exp": exp, "log": log, "sqrt": sqrt, "abs": abs, "tanh": tanh, "sigmoid": sigmoid, "relu": relu,
+    "log1p": log1p, "sin": sin, "cos": cos, "neg": neg, "square": square, "erf": erf,
     "clamp": clamp, "clip": clamp, "masked_fill": masked_fill,
-    "sum": sum, "mean": mean, "prod": prod, "max": max, "min": min, "var": var, "std": std, "norm": norm,
+    "sum": sum, "mean": mean, "prod": prod, "max": max, "min": min, "amax": amax, "amin": amin,
+    "var": var, "std": std, "norm": norm, "equal": equal, "allclose": allclose, "isclose": isclose,
     "argmax": argmax, "argmin": argmin, "all": all, "any": any,
     "logsumexp": logsumexp, "log_softmax": log_softmax, "softmax": softmax,
     "reshape": reshape, "view": reshape, "transpose": transpose, "permute": permute, "swapaxes": swapaxes,
     "t": t, "flatten": flatten, "unsqueeze": unsqueeze, "squeeze": squeeze, "expand": expand, "clone": clone,
     "broadcast_to": broadcast_to, "sum_to": sum_to, "pad": pad,
-    "astype": astype, "to": to, "maximum": maximum, "minimum": minimum, "matmul": matmul,
+    "astype": astype, "to": to, "type": type_, "cpu": cpu, "cuda": cuda, "contiguous": contiguous,
+    "type_as": type_as, "new_zeros": new_zeros, "new_ones": new_ones, "new_full": new_full, "new_tensor": new_tensor,
+    "view_as": lambda x, other: reshape(x, other.shape), "reshape_as": lambda x, other: reshape(x, other.shape),
+    "expand_as": lambda x, other: expand(x, other.shape), "is_floating_point": lambda x: x.dtype.kind == "f",
+    "maximum": maximum, "minimum": minimum, "matmul": matmul, "mm": mm,
 }
 
 for _name, _method in {**_METHODS, **_IN_PLACE_METHODS}.items():
     setattr(Tensor, _name, _method)
 
+for _name, _method in CASTS.items():
+    setattr(Tensor, _name, _method)
 
-def _cast_to(dtype: str):
-    def method(self):
-        return astype(self, dtype)
-
-    method.__doc__ = f"PyTorch's cast to {dtype}: ``astype({dtype!r})``."
-    return method
-
-
-for _name, _dtype in {"float": "float32", "double": "float64", "half": "float16", "long": "int64"}.items():
-    setattr(Tensor, _name, _cast_to(_dtype))
-
-Tensor.T = property(lambda self: transpose(self), doc="The tensor with its axes reversed.")
+Tensor.T = property(lambda self: permute(self, *reversed(range(self.ndim))), doc="The tensor with its axes reversed.")

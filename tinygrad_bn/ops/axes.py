@@ -1,6 +1,5 @@
-"""Axis arguments in NumPy's words (``axis``, ``keepdims``) and PyTorch's (``dim``,
-``keepdim``): checked, normalized, and told apart, since a call's words decide
-whose meaning it has where the two libraries differ (see :mod:`~tinygrad_bn.ops.reduce`).
+"""Axis arguments: PyTorch's ``dim`` and ``keepdim``, and the aliases PyTorch accepts
+for them, ``axis`` and ``keepdims``, with the same meaning; checked and normalized.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ def normalize_axes(axis, ndim: int) -> tuple:
 
 
 class NotGiven:
-    """The default of PyTorch's ``dim``, which may itself be None (every axis)."""
+    """The default of an argument that may itself be None (``dim=None`` is every axis)."""
 
     def __repr__(self):
         return "<not given>"
@@ -43,30 +42,27 @@ class NotGiven:
 NOT_GIVEN = NotGiven()
 
 
-def axis_words(name: str, axis, keepdims, dim, keepdim) -> tuple:
-    """``(axis, keepdims)`` from NumPy's words or PyTorch's ``dim`` and ``keepdim``.
+def dim_words(name: str, dim, keepdim, axis=NOT_GIVEN, keepdims=NOT_GIVEN, default=None) -> tuple:
+    """``(dim, keepdim)`` of a reduction ``name``, given in PyTorch's words or in the
+    aliases PyTorch also accepts, ``axis`` and ``keepdims`` (same meaning). An empty
+    ``dim`` names every axis, as in PyTorch; ``default`` stands for a ``dim`` not given."""
+    if axis is not NOT_GIVEN:
+        _only_one(name, "dim", dim, "axis", axis)
+        dim = axis
+    if keepdims is not NOT_GIVEN:
+        _only_one(name, "keepdim", keepdim, "keepdims", keepdims)
+        keepdim = keepdims
+    if dim is NOT_GIVEN or (isinstance(dim, (tuple, list)) and not dim):
+        dim = default
+    return dim, bool(False if keepdim is NOT_GIVEN else keepdim)
 
-    An empty ``dim`` names every axis, as in PyTorch (an empty ``axis`` names none)."""
-    if dim is not NOT_GIVEN:
-        only_one(name, "axis", axis, "dim", dim)
-        axis = None if isinstance(dim, (tuple, list)) and not dim else dim
-    if keepdim is not None:
-        only_one(name, "keepdims", keepdims, "keepdim", keepdim)
-        keepdims = keepdim
-    return axis, bool(keepdims)
 
-
-def only_one(name: str, numpy_word: str, numpy_value, pytorch_word: str, pytorch_value):
-    if numpy_value is not None:
+def _only_one(name: str, word, value, alias: str, alias_value):
+    if value is not NOT_GIVEN:
         raise TypeError(
-            f"{name}() got both {numpy_word}={numpy_value!r} and {pytorch_word}={pytorch_value!r}; "
-            f"give one: {numpy_word} (NumPy's word) or {pytorch_word} (PyTorch's)"
+            f"{name}() got both {word}={value!r} and {alias}={alias_value!r}; give one ({alias} is PyTorch's "
+            f"alias of {word})"
         )
-
-
-def pytorch_words(dim, keepdim) -> bool:
-    """Whether a call speaks PyTorch (``dim`` or ``keepdim`` given), and so means PyTorch's result."""
-    return dim is not NOT_GIVEN or keepdim is not None
 
 
 def squeezed(shape: tuple, axes: tuple) -> tuple:

@@ -1,5 +1,9 @@
 """Tensor factories: PyTorch's ``tensor`` and ``from_numpy``, zeros, ones, full,
-arange, and seeded random tensors."""
+arange, linspace, eye, and random tensors (rand, randn, randint, randperm) drawn
+from the one generator that :func:`manual_seed` seeds.
+
+Without ``dtype``, floating results take the default dtype
+(:func:`tinygrad_bn.get_default_dtype`)."""
 
 from __future__ import annotations
 
@@ -7,13 +11,16 @@ import numpy
 
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.backend import backend_of_array, get_backend
+from tinygrad_bn.dtypes import get_default_dtype, number_dtype
 from tinygrad_bn.ops.shape import _shape_argument
 
 _generator = numpy.random.default_rng(0)
 
 
 def manual_seed(seed: int) -> None:
-    """Seed the generator behind :func:`randn`, :func:`rand` and the default inits."""
+    """Seed the one generator behind every random source of the library: the random
+    tensors here, the layers' initial weights, dropout masks, DataLoader shuffling
+    and random splits. Two runs after the same seed give the same numbers."""
     global _generator
     _generator = numpy.random.default_rng(seed)
 
@@ -68,42 +75,118 @@ def from_numpy(array) -> Tensor:
 
 def _make(array_fn, shape, dtype, device, requires_grad) -> Tensor:
     backend = get_backend(device)
-    data = array_fn(backend.xp, _shape_argument(shape), numpy.dtype(dtype))
+    data = array_fn(backend.xp, _shape_argument(shape), numpy.dtype(dtype or get_default_dtype()))
     return Tensor(data, requires_grad=requires_grad, device=backend)
 
 
-def zeros(*shape, dtype="float32", device=None, requires_grad=False) -> Tensor:
+def zeros(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _make(lambda xp, s, d: xp.zeros(s, dtype=d), shape, dtype, device, requires_grad)
 
 
-def ones(*shape, dtype="float32", device=None, requires_grad=False) -> Tensor:
+def ones(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _make(lambda xp, s, d: xp.ones(s, dtype=d), shape, dtype, device, requires_grad)
 
 
-def full(shape, value, dtype="float32", device=None, requires_grad=False) -> Tensor:
-    return _make(lambda xp, s, d: xp.full(s, value, dtype=d), (shape,), dtype, device, requires_grad)
+def full(shape, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """``fill_value`` everywhere; without ``dtype`` the value's own (bool, int64 or the default float).
+
+    >>> full((2,), 7).dtype, full((2,), 0.5).dtype
+    (dtype('int64'), dtype('float32'))
+    """
+    dtype = dtype or number_dtype(fill_value)
+    return _make(lambda xp, s, d: xp.full(s, fill_value, dtype=d), (shape,), dtype, device, requires_grad)
 
 
-def zeros_like(t: Tensor, requires_grad=False) -> Tensor:
-    return zeros(t.shape, dtype=t.dtype, device=t.device, requires_grad=requires_grad)
+def zeros_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return zeros(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
 
 
-def ones_like(t: Tensor, requires_grad=False) -> Tensor:
-    return ones(t.shape, dtype=t.dtype, device=t.device, requires_grad=requires_grad)
+def ones_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return ones(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
 
 
-def arange(start, stop=None, step=1, dtype="int64", device=None) -> Tensor:
+def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """start, start + step, ... below ``end`` (``arange(n)`` is 0 .. n − 1); int64 when
+    every bound is an int, else the default float dtype, as in PyTorch.
+
+    >>> arange(3).tolist(), arange(0, 1, 0.25).tolist()
+    ([0, 1, 2], [0.0, 0.25, 0.5, 0.75])
+    """
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        integral = all(isinstance(v, (int, numpy.integer)) for v in (start, end, step))
+        dtype = "int64" if integral else get_default_dtype()
     backend = get_backend(device)
-    return Tensor(backend.xp.arange(start, stop, step, dtype=dtype), device=backend)
+    return Tensor(backend.xp.arange(start, end, step, dtype=dtype), device=backend, requires_grad=requires_grad)
 
 
-def randn(*shape, dtype="float32", device=None, requires_grad=False) -> Tensor:
+def linspace(start, end, steps: int, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included.
+
+    >>> linspace(0, 1, 5).tolist()
+    [0.0, 0.25, 0.5, 0.75, 1.0]
+    """
+    backend = get_backend(device)
+    data = backend.xp.linspace(start, end, steps).astype(dtype or get_default_dtype())
+    return Tensor(data, device=backend, requires_grad=requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """The n × m identity matrix (square when ``m`` is not given)."""
+    backend = get_backend(device)
+    data = backend.xp.eye(n, m, dtype=dtype or get_default_dtype())
+    return Tensor(data, device=backend, requires_grad=requires_grad)
+
+
+def _random(draw, dtype, device, requires_grad) -> Tensor:
+    """Samples drawn on the host by ``draw(generator)``, cast and moved to ``device``."""
+    host = draw(_generator).astype(dtype or get_default_dtype())
+    return Tensor(host, requires_grad=requires_grad, device=device)
+
+
+def randn(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Standard normal samples, drawn on the host from the seeded generator."""
-    host = _generator.standard_normal(_shape_argument(shape)).astype(dtype)
-    return Tensor(host, requires_grad=requires_grad, device=device)
+    return _random(lambda g: g.standard_normal(_shape_argument(shape)), dtype, device, requires_grad)
 
 
-def rand(*shape, dtype="float32", device=None, requires_grad=False) -> Tensor:
+def rand(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform samples in [0, 1), drawn on the host from the seeded generator."""
-    host = _generator.random(_shape_argument(shape)).astype(dtype)
-    return Tensor(host, requires_grad=requires_grad, device=device)
+    return _random(lambda g: g.random(_shape_argument(shape)), dtype, device, requires_grad)
+
+
+def randn_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return randn(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+
+
+def rand_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return rand(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+
+
+def randint(low, high=None, size=None, dtype="int64", device=None) -> Tensor:
+    """Integers drawn uniformly from [low, high) (``randint(high, size)`` starts at 0),
+    as PyTorch's ``randint``.
+
+    >>> manual_seed(0)
+    >>> values = randint(3, 7, (100,))
+    >>> values.dtype, 3 <= values.min().item(), values.max().item() < 7
+    (dtype('int64'), True, True)
+    """
+    if size is None:
+        low, high, size = 0, low, high
+    if size is None:
+        raise TypeError("randint() expects a size, e.g. randint(10, (3,)) or randint(0, 10, (3,))")
+    return _random(lambda g: g.integers(low, high, _shape_argument((size,))), dtype, device, False)
+
+
+def randperm(n: int, dtype="int64", device=None) -> Tensor:
+    """The integers 0 .. n − 1 in a random order.
+
+    >>> sorted(randperm(5).tolist())
+    [0, 1, 2, 3, 4]
+    """
+    return _random(lambda g: g.permutation(n), dtype, device, False)

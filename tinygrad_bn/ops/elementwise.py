@@ -10,83 +10,23 @@ from __future__ import annotations
 
 import operator
 
-import numpy
-
 from tinygrad_bn.autograd import Function, Tensor
-from tinygrad_bn.autograd.tensor import is_scalar
+from tinygrad_bn.dtypes import get_default_dtype, result_type
+from tinygrad_bn.ops.promotion import broadcast_shapes, constant, lift, lift_pair, number
 
 
-def constant(array, like: Tensor) -> Tensor:
-    """Wrap an array computed from ``like``'s data as a tensor outside the graph."""
-    return Tensor._wrap(array, like._backend, None)
-
-
-def lift(value, like: Tensor) -> Tensor:
-    """A Python number or array-like as a tensor beside ``like``.
-
-    Numbers take ``like``'s dtype, so ``x * 2.0`` stays float32 (see :func:`lift_pair`
-    for integer tensors meeting a float)."""
-    if isinstance(value, Tensor):
-        return value
-    if is_scalar(value):
-        return _number(value, like._data.dtype, like._backend)
-    return Tensor(value, device=like.device)
-
-
-_numbers = {}
-
-
-def _number(value, dtype, backend) -> Tensor:
-    """``value`` as a 0-d constant tensor. The few numbers a program uses over and
-    over (1.01, 0.5, a learning rate) are made once: ops never write into their inputs."""
-    key = (value, dtype, backend, str(value) if value == 0 else None)  # keeps -0.0 apart from 0.0
-    t = _numbers.get(key)
-    if t is None:
-        if len(_numbers) >= 1024:
-            _numbers.clear()
-        t = _numbers[key] = Tensor._wrap(backend.xp.asarray(value, dtype=dtype), backend, None)
-    return t
-
-
-# A number of a higher kind than the tensor it meets (bool < int < float) promotes the
-# tensor to that kind's default dtype, as in PyTorch: int tensor * 0.5 is float32.
-_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
-_KIND_DEFAULT = {"i": "int64", "f": "float32"}
-
-
-def lift_pair(a, b):
-    """Both operands as tensors, a number on either side lifted beside the other one."""
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
-        return a, b
-    tensor, value = (a, b) if isinstance(a, Tensor) else (b, a)
-    if tensor.dtype.kind != "f" and is_scalar(value):
-        kind = numpy.dtype(type(value)).kind
-        if _KIND_RANK.get(kind, 0) > _KIND_RANK.get(tensor.dtype.kind, 2):
-            tensor = tensor.astype(_KIND_DEFAULT[kind])
-    value = lift(value, tensor)
-    return (tensor, value) if isinstance(a, Tensor) else (value, tensor)
-
-
-def broadcast_shapes(a: tuple, b: tuple) -> tuple | None:
-    """NumPy's broadcast of two shapes, or None when they do not broadcast."""
-    result = []
-    for i in range(1, max(len(a), len(b)) + 1):
-        da = a[-i] if i <= len(a) else 1
-        db = b[-i] if i <= len(b) else 1
-        if da != db and 1 not in (da, db):
-            return None
-        result.append(max(da, db) if 0 not in (da, db) else 0)
-    return tuple(reversed(result))
-
-
-def binary(cls, doc: str):
-    """The function that applies the two-input op ``cls``, lifting a number on either side."""
+def binary(cls, doc: str, floating: bool = False):
+    """The function that applies the two-input op ``cls``, lifting a number on either
+    side and promoting both to one dtype; a ``floating`` op (true division) computes
+    integers in the default float dtype, as PyTorch does."""
 
     def op(a, b) -> Tensor:
-        if type(b) is float and type(a) is Tensor and a._data.dtype.kind == "f":
-            b = _number(b, a._data.dtype, a._backend)
-        elif type(a) is not Tensor or type(b) is not Tensor:
+        if (type(b) is float or type(b) is int) and type(a) is Tensor and a._data.dtype.kind == "f":
+            b = number(b, a._data.dtype, a._backend)
+        else:
             a, b = lift_pair(a, b)
+            if floating and a._data.dtype.kind != "f":
+                a, b = a.astype(get_default_dtype()), b.astype(get_default_dtype())
         try:
             return cls.apply(a, b)
         except ValueError:
@@ -187,101 +127,11 @@ class Where(Function):
 
     def backward(self, grad):
         (condition,) = self.saved_tensors
-        zero = _number(0.0, grad.dtype, grad._backend)
+        zero = number(0.0, grad.dtype, grad._backend)
         need_a, need_b = self.needs_input_grad
         da = where(condition, grad, zero) if need_a else None
         db = where(condition, zero, grad) if need_b else None
         return da, db
-
-
-# Unary math -------------------------------------------------------------------------
-
-
-class Neg(Function):
-    def forward(self, x):
-        return -x._data
-
-    def backward(self, grad):
-        return -grad
-
-
-class Exp(Function):
-    def forward(self, x):
-        y = x.xp.exp(x._data)
-        self.save_output(y)
-        return y
-
-    def backward(self, grad):
-        # d exp(x) = exp(x)
-        return grad * self.saved_output()
-
-
-class Log(Function):
-    def forward(self, x):
-        self.save_for_backward(x)
-        return x.xp.log(x._data)
-
-    def backward(self, grad):
-        (x,) = self.saved_tensors
-        return grad / x
-
-
-class Sqrt(Function):
-    def forward(self, x):
-        y = x.xp.sqrt(x._data)
-        self.save_output(y)
-        return y
-
-    def backward(self, grad):
-        # d √x = 1 / (2√x)
-        return grad / (self.saved_output() * 2.0)
-
-
-class Abs(Function):
-    def forward(self, x):
-        self.save_for_backward(x)
-        return x.xp.abs(x._data)
-
-    def backward(self, grad):
-        (x,) = self.saved_tensors
-        return grad * constant(x.xp.sign(x._data), x)
-
-
-class Tanh(Function):
-    def forward(self, x):
-        y = x.xp.tanh(x._data)
-        self.save_output(y)
-        return y
-
-    def backward(self, grad):
-        y = self.saved_output()
-        # d tanh = 1 - tanh²
-        return grad * (1.0 - y * y)
-
-
-class Sigmoid(Function):
-    def forward(self, x):
-        # σ(x) = (1 + tanh(x/2)) / 2: no overflow for large |x|
-        xp = x.xp
-        half = xp.asarray(0.5, dtype=x.dtype if x.dtype.kind == "f" else "float64")
-        y = half + half * xp.tanh(half * x._data)
-        self.save_output(y)
-        return y
-
-    def backward(self, grad):
-        y = self.saved_output()
-        # d σ = σ(1 - σ)
-        return grad * y * (1.0 - y)
-
-
-class Relu(Function):
-    def forward(self, x):
-        self.save_for_backward(x)
-        return x.xp.maximum(x._data, 0)
-
-    def backward(self, grad):
-        (x,) = self.saved_tensors
-        return grad * constant((x._data > 0).astype(grad.dtype), grad)
 
 
 # Functions --------------------------------------------------------------------------
@@ -290,7 +140,7 @@ class Relu(Function):
 add = binary(Add, "a + b, elementwise, with NumPy broadcasting.")
 sub = binary(Sub, "a − b, elementwise, with NumPy broadcasting.")
 mul = binary(Mul, "a · b, elementwise, with NumPy broadcasting.")
-div = binary(Div, "a / b, elementwise, with NumPy broadcasting.")
+div = binary(Div, "a / b, elementwise, with NumPy broadcasting; integers divide as floats.", floating=True)
 pow = binary(Pow, "a ** b, elementwise, with NumPy broadcasting.")  # noqa: A001 - the operator's name
 maximum = binary(Maximum, "Elementwise maximum; at ties each side gets half the gradient.")
 
@@ -305,7 +155,15 @@ def where(condition, a, b):
     """``a`` where ``condition`` is true, else ``b`` (condition gets no gradient).
 
     ``condition`` is a boolean Tensor or array-like; a host array is moved to the
-    device of ``a`` and ``b``."""
+    device of ``a`` and ``b``. ``a`` and ``b`` may both be numbers, as in PyTorch.
+
+    >>> from tinygrad_bn import Tensor
+    >>> where(Tensor([1.0, -2.0]) > 0, 1.0, 0).tolist()
+    [1.0, 0.0]
+    """
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        like = condition if isinstance(condition, Tensor) else None
+        a = Tensor(a, dtype=result_type([], numbers=[a, b]), device=like.device if like is not None else None)
     a, b = lift_pair(a, b)
     if not isinstance(condition, Tensor):
         condition = Tensor(condition, device=a.device)
@@ -381,38 +239,6 @@ def sqrt_flat_at_zero(s):
     return where(at_zero, 0.0, where(at_zero, 1.0, s).sqrt())
 
 
-def neg(x):
-    return Neg.apply(x)
-
-
-def exp(x):
-    return Exp.apply(x)
-
-
-def log(x):
-    return Log.apply(x)
-
-
-def sqrt(x):
-    return Sqrt.apply(x)
-
-
-def abs(x):  # noqa: A001 - the function's name
-    return Abs.apply(x)
-
-
-def tanh(x):
-    return Tanh.apply(x)
-
-
-def sigmoid(x):
-    return Sigmoid.apply(x)
-
-
-def relu(x):
-    return Relu.apply(x)
-
-
 _COMPARISONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
                 "!=": operator.ne}
 
@@ -427,3 +253,24 @@ def compare(op: str, a, b) -> Tensor:
         )
     result = _COMPARISONS[op](a._data, b._data)
     return constant(result, a)
+
+
+def equal(a, b) -> bool:
+    """True when the two tensors have one shape and equal elements, as PyTorch's ``equal``."""
+    return a.shape == b.shape and bool(compare("==", a, b)._data.all())
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
+    """|a − b| ≤ atol + rtol·|b| elementwise, as a boolean tensor outside the graph."""
+    a, b = lift_pair(a, b)
+    return constant(a.xp.isclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan), a)
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    """Whether :func:`isclose` holds everywhere.
+
+    >>> from tinygrad_bn import tensor
+    >>> allclose(tensor([1.0, 2.0]), tensor([1.0, 2.0 + 1e-6])), equal(tensor([1, 2]), tensor([1, 3]))
+    (True, False)
+    """
+    return bool(isclose(a, b, rtol, atol, equal_nan)._data.all())

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
-from tinygrad_bn.autograd import Function
+from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.ops.axes import normalize_axes
-from tinygrad_bn.ops.elementwise import broadcast_shapes, lift_pair, sqrt_flat_at_zero
+from tinygrad_bn.ops.elementwise import sqrt_flat_at_zero
+from tinygrad_bn.ops.promotion import broadcast_shapes, lift
 
 
 class MatMul(Function):
@@ -24,8 +25,15 @@ class MatMul(Function):
 
 
 def matmul(a, b):
-    """Matrix product with NumPy's rules: 1-D operands are vectors, leading axes broadcast."""
-    a, b = lift_pair(a, b)
+    """Matrix product with NumPy's rules: 1-D operands are vectors, leading axes broadcast.
+    Both operands must have one dtype, as in PyTorch (a float64 input to a float32
+    layer is an error, not a silent float64 result)."""
+    a, b = lift(a, b) if isinstance(b, Tensor) else a, lift(b, a) if isinstance(a, Tensor) else b
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"matmul expects both operands of one dtype, got {a.dtype} (shape {a.shape}) and {b.dtype} "
+            f"(shape {b.shape}); cast one, e.g. with .float() or .double()"
+        )
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(
             f"matmul needs tensors of at least one dimension, got shapes {a.shape} and {b.shape}"
@@ -46,6 +54,13 @@ def matmul(a, b):
     return MatMul.apply(a, b)
 
 
+def mm(a, b):
+    """The product of two matrices (2-D tensors only), as PyTorch's ``mm``."""
+    if a.ndim != 2 or b.ndim != 2:
+        raise ValueError(f"mm expects two matrices, got shapes {a.shape} and {b.shape}; matmul takes any")
+    return matmul(a, b)
+
+
 def norm(x, p="fro", dim=None, keepdim=False):
     """PyTorch's ``norm``: the vector norm over ``dim`` (an int or a tuple, every axis
     by default) for p = 2 or "fro" (√Σx²), 1 (Σ|x|) and inf (max |x|).
@@ -63,9 +78,9 @@ def norm(x, p="fro", dim=None, keepdim=False):
     """
     axes = normalize_axes(dim, x.ndim)
     if p in (2, "fro"):
-        return sqrt_flat_at_zero((x * x).sum(axes, keepdims=keepdim))
+        return sqrt_flat_at_zero((x * x).sum(axes, keepdim=keepdim))
     if p == 1:
-        return x.abs().sum(axes, keepdims=keepdim)
+        return x.abs().sum(axes, keepdim=keepdim)
     if p == math.inf:
-        return x.abs().max(axis=axes, keepdims=keepdim)
+        return x.abs().amax(axes, keepdim=keepdim)
     raise ValueError(f"norm supports p = 2 (or 'fro'), 1 and inf (float('inf')), got p={p!r}")

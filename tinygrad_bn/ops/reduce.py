@@ -1,15 +1,11 @@
-"""Reductions (sum, mean, max; prod as pairwise products), and what carries no
-gradient: the positions of extremes (argmax, argmin) and the truth reductions
+"""Reductions (sum, mean, max and amax; prod as pairwise products), and what carries
+no gradient: the positions of extremes (argmax, argmin) and the truth reductions
 (all, any). The statistics built on them (var, std, softmax) are in
 :mod:`~tinygrad_bn.ops.statistics`.
 
-The reductions take NumPy's words (``axis``, ``keepdims``, ``ddof``) with NumPy's
-meaning, and PyTorch's (``dim``, ``keepdim``, ``correction``, ``unbiased``) with
-PyTorch's: ``max(dim=d)`` is (values, indices), ``var(dim=d)`` divides by m − 1.
-Where the two disagree on a call without keywords — ``max``, ``min``, ``var`` and
-``std`` — the call means PyTorch's: ``x.max(1)[1]``, PyTorch's idiom for the
-indices, is the indices here too, and ``x.var()`` divides by m − 1. Where they agree
-(``sum``, ``mean``, ``prod``, ``argmax``, ``all``), a position is the axis either way.
+They speak PyTorch: ``dim`` and ``keepdim``, or PyTorch's aliases ``axis`` and
+``keepdims`` with the same meaning, so ``x.max(1)`` and ``x.max(axis=1)`` are both
+(values, indices).
 """
 
 from __future__ import annotations
@@ -19,8 +15,9 @@ import operator
 from typing import NamedTuple
 
 from tinygrad_bn.autograd import Function, Tensor
-from tinygrad_bn.ops.axes import NOT_GIVEN, axis_words, normalize_axes, normalize_axis, pytorch_words, squeezed
-from tinygrad_bn.ops.elementwise import constant
+from tinygrad_bn.ops.axes import NOT_GIVEN, dim_words, normalize_axes, normalize_axis, squeezed
+from tinygrad_bn.ops.elementwise import maximum, minimum
+from tinygrad_bn.ops.promotion import constant
 
 
 def _kept_shape(shape: tuple, axes: tuple) -> tuple:
@@ -100,35 +97,42 @@ class Extremes(NamedTuple):
     indices: Tensor
 
 
-def _reduce(cls, x, axis, keepdims):
-    axes = normalize_axes(axis, x.ndim)
-    return cls.apply(x, axes=axes, keepdims=keepdims)
+def _reduce(cls, x, dim, keepdim):
+    return cls.apply(x, axes=normalize_axes(dim, x.ndim), keepdims=keepdim)
 
 
-def sum(x, axis=None, keepdims=None, *, dim=NOT_GIVEN, keepdim=None):  # noqa: A001 - the method's name
-    """Sum over ``axis`` (all axes by default), keeping the reduced axes with
-    ``keepdims=True``; PyTorch's ``dim`` and ``keepdim`` say the same.
+def sum(x, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None, axis=NOT_GIVEN, keepdims=NOT_GIVEN):  # noqa: A001
+    """Sum over ``dim`` (an int or a tuple; all axes by default), keeping the reduced
+    axes with ``keepdim=True``; ``dtype`` casts first (integers sum in int64).
 
     >>> from tinygrad_bn import Tensor
     >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]])
-    >>> x.sum(axis=0).tolist(), x.sum(dim=1, keepdim=True).tolist()
-    ([4.0, 6.0], [[3.0], [7.0]])
+    >>> x.sum(0).tolist(), x.sum(dim=1, keepdim=True).tolist(), x.sum(axis=0).tolist()
+    ([4.0, 6.0], [[3.0], [7.0]], [4.0, 6.0])
     """
-    return _reduce(Sum, x, *axis_words("sum", axis, keepdims, dim, keepdim))
+    if dtype is None and x.dtype.kind in "biu":
+        dtype = "int64"
+    if dtype is not None:
+        x = x.astype(dtype)
+    return _reduce(Sum, x, *dim_words("sum", dim, keepdim, axis, keepdims))
 
 
-def mean(x, axis=None, keepdims=None, *, dim=NOT_GIVEN, keepdim=None):
-    """Arithmetic mean over ``axis``, as :func:`sum`.
+def mean(x, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    """Arithmetic mean over ``dim``, as :func:`sum` (of a floating tensor, as in PyTorch).
 
     >>> from tinygrad_bn import Tensor
     >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).mean(dim=-1).tolist()
     [1.5, 3.5]
     """
-    return _reduce(Mean, x, *axis_words("mean", axis, keepdims, dim, keepdim))
+    if dtype is not None:
+        x = x.astype(dtype)
+    if x.dtype.kind != "f":
+        raise TypeError(f"mean() needs a floating tensor, got dtype {x.dtype}; cast it first, e.g. x.float().mean()")
+    return _reduce(Mean, x, *dim_words("mean", dim, keepdim, axis, keepdims))
 
 
-def prod(x, axis=None, keepdims=None, *, dim=NOT_GIVEN, keepdim=None):
-    """Product over ``axis`` (all axes by default), as :func:`sum`. The elements are
+def prod(x, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    """Product over ``dim`` (all axes by default), as :func:`sum`. The elements are
     multiplied pairwise, x[0::2] · x[1::2] until one is left, so the gradient of each
     is the product of the others, zeros included, and it differentiates again.
 
@@ -139,11 +143,11 @@ def prod(x, axis=None, keepdims=None, *, dim=NOT_GIVEN, keepdim=None):
     >>> y.tolist(), x.grad.tolist()
     ([0.0, 20.0], [[0.0, 6.0, 0.0], [20.0, 5.0, 4.0]])
     """
-    axis, keepdims = axis_words("prod", axis, keepdims, dim, keepdim)
-    axes = normalize_axes(axis, x.ndim)
+    dim, keepdim = dim_words("prod", dim, keepdim, axis, keepdims)
+    axes = normalize_axes(dim, x.ndim)
     for a in axes:
         x = _pairwise_product(x, a)
-    return x if keepdims else x.reshape(squeezed(x.shape, axes))
+    return x if keepdim else x.reshape(squeezed(x.shape, axes))
 
 
 def _pairwise_product(x, axis: int):
@@ -159,55 +163,74 @@ def _pairwise_product(x, axis: int):
     return x
 
 
-def max(x, dim=NOT_GIVEN, keepdim=None, *, axis=None, keepdims=None):  # noqa: A001 - the method's name
-    """PyTorch's ``max``: given a dimension (one int, by position or as ``dim``),
-    :class:`Extremes` ``(values, indices)`` along it, the gradient going to the first
-    of tied maxima; given none, the maximum of all elements.
-
-    NumPy's keywords give NumPy's ``max``: the values alone over ``axis`` (an int or
-    a tuple), tied maxima sharing the gradient (PyTorch's ``amax``).
+def max(x, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):  # noqa: A001
+    """PyTorch's ``max``: given a dimension (one int), :class:`Extremes` ``(values,
+    indices)`` along it, the gradient going to the first of tied maxima; given none,
+    the maximum of all elements, tied maxima sharing the gradient; given a Tensor,
+    the elementwise :func:`maximum`. For the values alone over any axes see :func:`amax`.
 
     >>> from tinygrad_bn import Tensor
     >>> x = Tensor([[1.0, 5.0, 5.0], [7.0, 0.0, 2.0]])
     >>> values, indices = x.max(1)
     >>> values.tolist(), indices.tolist()
     ([5.0, 7.0], [1, 0])
-    >>> x.max(dim=1, keepdim=True).indices.tolist()
-    [[1], [0]]
-    >>> x.max(axis=1).tolist(), x.max().item()
-    ([5.0, 7.0], 7.0)
+    >>> x.max(dim=1, keepdim=True).indices.tolist(), x.max(axis=1).indices.tolist(), x.max().item()
+    ([[1], [0]], [1, 0], 7.0)
     """
-    return _largest("max", x, axis, keepdims, dim, keepdim)
+    if isinstance(dim, Tensor):
+        return maximum(x, dim)
+    return _largest("max", x, *dim_words("max", dim, keepdim, axis, keepdims))
 
 
-def min(x, dim=NOT_GIVEN, keepdim=None, *, axis=None, keepdims=None):  # noqa: A001 - the method's name
+def min(x, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):  # noqa: A001
     """The minimum, as :func:`max`: the maximum of −x, negated.
 
     >>> from tinygrad_bn import Tensor
     >>> x = Tensor([[1.0, 5.0, 1.0], [7.0, 0.0, 2.0]])
-    >>> x.min(1).indices.tolist(), x.min(axis=1).tolist()
-    ([0, 1], [1.0, 0.0])
+    >>> x.min(1).indices.tolist(), x.min(1).values.tolist(), x.min().item()
+    ([0, 1], [1.0, 0.0], 0.0)
     """
-    largest = _largest("min", -x, axis, keepdims, dim, keepdim)
+    if isinstance(dim, Tensor):
+        return minimum(x, dim)
+    largest = _largest("min", -x, *dim_words("min", dim, keepdim, axis, keepdims))
     if isinstance(largest, Extremes):
         return Extremes(-largest.values, largest.indices)
     return -largest
 
 
-def _largest(name: str, x, axis, keepdims, dim, keepdim):
-    """The maximum of ``x``: the values, or with ``dim`` :class:`Extremes`; errors speak
-    of ``name``, the method called."""
-    pytorch = pytorch_words(dim, keepdim)
-    axis, keepdims = axis_words(name, axis, keepdims, dim, keepdim)
-    if pytorch:
-        axis = _one_dim(name, axis)
-    axes = normalize_axes(axis, x.ndim)
+def amax(x, dim=(), keepdim=False):
+    """The largest values over ``dim`` (an int or a tuple; all axes by default), tied
+    maxima sharing the gradient equally, as PyTorch's ``amax``.
+
+    >>> from tinygrad_bn import Tensor
+    >>> Tensor([[1.0, 5.0], [7.0, 0.0]]).amax(1).tolist()
+    [5.0, 7.0]
+    """
+    axes = normalize_axes(dim if dim != () else None, x.ndim)
+    _check_not_empty("amax", x, axes)
+    return Max.apply(x, axes=axes, keepdims=keepdim)
+
+
+def amin(x, dim=(), keepdim=False):
+    """The smallest values over ``dim``, as :func:`amax`."""
+    return -amax(-x, dim, keepdim)
+
+
+def _check_not_empty(name: str, x, axes):
     if x.size == 0 and 0 in [x.shape[a] for a in axes]:
-        raise ValueError(f"{name} of an empty axis: tensor of shape {x.shape}, axis {axis}")
-    if not pytorch:
-        return Max.apply(x, axes=axes, keepdims=keepdims)
-    values = Max.apply(x, axes=axes, keepdims=keepdims, ties="first")
-    return Extremes(values, _position("argmax", x, axis, keepdims))
+        raise ValueError(f"{name} of an empty axis: tensor of shape {x.shape}, dims {axes}")
+
+
+def _largest(name: str, x, dim, keepdim):
+    """The maximum of ``x`` (all of it when ``dim`` is None), or with an int ``dim``
+    :class:`Extremes`; errors speak of ``name``, the method called."""
+    if dim is None:
+        return amax(x)
+    dim = _one_dim(name, dim)
+    axes = normalize_axes(dim, x.ndim)
+    _check_not_empty(name, x, axes)
+    values = Max.apply(x, axes=axes, keepdims=keepdim, ties="first")
+    return Extremes(values, _position("argmax", x, dim, keepdim))
 
 
 def _one_dim(name: str, dim) -> int:
@@ -216,42 +239,41 @@ def _one_dim(name: str, dim) -> int:
     except TypeError:
         raise TypeError(
             f"{name}(dim) takes one int dim, as in PyTorch; got {dim!r}. "
-            f"For the values alone, over any axes, write {name}(axis=...)"
+            f"For the values alone, over any dims, write a{name}(dim)"
         ) from None
 
 
-def argmax(x, axis=None, keepdims=None, *, dim=NOT_GIVEN, keepdim=None):
-    """Index of the maximum along ``axis`` (into the flattened tensor when None), as
+def argmax(x, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    """Index of the maximum along ``dim`` (into the flattened tensor when None), as
     an int64 tensor outside the graph; the first one when several tie, as in PyTorch.
-    ``dim`` and ``keepdim`` are PyTorch's names for ``axis`` and ``keepdims``.
 
     >>> from tinygrad_bn import Tensor
-    >>> Tensor([[1.0, 5.0, 5.0], [7.0, 0.0, 2.0]]).argmax(axis=1).tolist()
+    >>> Tensor([[1.0, 5.0, 5.0], [7.0, 0.0, 2.0]]).argmax(dim=1).tolist()
     [1, 0]
     """
-    return _position("argmax", x, *axis_words("argmax", axis, keepdims, dim, keepdim))
+    return _position("argmax", x, *dim_words("argmax", dim, keepdim, axis, keepdims))
 
 
-def argmin(x, axis=None, keepdims=None, *, dim=NOT_GIVEN, keepdim=None):
-    """Index of the minimum along ``axis``, as :func:`argmax`."""
-    return _position("argmin", x, *axis_words("argmin", axis, keepdims, dim, keepdim))
+def argmin(x, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    """Index of the minimum along ``dim``, as :func:`argmax`."""
+    return _position("argmin", x, *dim_words("argmin", dim, keepdim, axis, keepdims))
 
 
-def all(x, axis=None, keepdims=None, *, dim=NOT_GIVEN, keepdim=None):  # noqa: A001 - the method's name
-    """Whether every element along ``axis`` (all axes by default) is nonzero, as a
-    boolean tensor outside the graph; ``dim`` and ``keepdim`` are PyTorch's words.
+def all(x, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):  # noqa: A001
+    """Whether every element along ``dim`` (all axes by default) is nonzero, as a
+    boolean tensor outside the graph.
 
     >>> from tinygrad_bn import Tensor
     >>> x = Tensor([[1.0, 0.0], [2.0, 3.0]])
     >>> x.all().item(), x.all(dim=1).tolist(), x.any(0, keepdim=True).tolist()
     (False, [False, True], [[True, True]])
     """
-    return _truth("all", x, *axis_words("all", axis, keepdims, dim, keepdim))
+    return _truth("all", x, *dim_words("all", dim, keepdim, axis, keepdims))
 
 
-def any(x, axis=None, keepdims=None, *, dim=NOT_GIVEN, keepdim=None):  # noqa: A001 - the method's name
-    """Whether some element along ``axis`` is nonzero, as :func:`all`."""
-    return _truth("any", x, *axis_words("any", axis, keepdims, dim, keepdim))
+def any(x, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):  # noqa: A001
+    """Whether some element along ``dim`` is nonzero, as :func:`all`."""
+    return _truth("any", x, *dim_words("any", dim, keepdim, axis, keepdims))
 
 
 def _truth(name: str, x, axis, keepdims):

@@ -1,5 +1,5 @@
-"""Shape primitives: reshape, transpose (permute), broadcast, indexing,
-concatenation, padding, copies, dtype casts and device moves. Their gradients only
+"""Shape primitives: reshape, permute (transpose), broadcast, indexing,
+concatenation, padding and copies. Their gradients only
 move numbers around. PyTorch's names for reshapes (``flatten``, ``unsqueeze``,
 ``squeeze``, ``expand``, ``view``, ``t``) and for concatenation (``cat``) are
 spelled with these."""
@@ -9,10 +9,8 @@ from __future__ import annotations
 import math
 
 from tinygrad_bn.autograd import Function, Tensor
-from tinygrad_bn.autograd.tensor import is_floating
-from tinygrad_bn.backend import get_backend
-from tinygrad_bn.ops.axes import normalize_axes, normalize_axis, only_one
-from tinygrad_bn.ops.elementwise import broadcast_shapes, constant
+from tinygrad_bn.ops.axes import NOT_GIVEN, dim_words, normalize_axes, normalize_axis
+from tinygrad_bn.ops.promotion import broadcast_shapes
 
 
 class Reshape(Function):
@@ -33,7 +31,7 @@ class Transpose(Function):
     def backward(self, grad):
         axes = self.params["axes"]
         inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))
-        return grad.transpose(inverse)
+        return grad.permute(inverse)
 
 
 class BroadcastTo(Function):
@@ -120,25 +118,6 @@ class Clone(Function):
         return grad
 
 
-class AsType(Function):
-    def forward(self, x, dtype):
-        self.input_dtype = x.dtype
-        return x._data.astype(dtype)
-
-    def backward(self, grad):
-        return grad.astype(self.input_dtype)
-
-
-class ToDevice(Function):
-    def forward(self, x, device):
-        self.source_device = x.device
-        self.backend = get_backend(device)
-        return self.backend.from_host(x._backend.to_host(x._data))
-
-    def backward(self, grad):
-        return grad.to(self.source_device)
-
-
 # Functions --------------------------------------------------------------------------
 
 
@@ -161,41 +140,33 @@ def reshape(x, *shape):
     return Reshape.apply(x, shape=shape)
 
 
-def transpose(x, *axes):
-    """Permute the axes, NumPy's way (reverse them when none are given); PyTorch's
-    name for this is :func:`permute`, and PyTorch's ``transpose(dim0, dim1)`` is
-    :func:`swapaxes` here."""
-    axes = _shape_argument(axes) or tuple(reversed(range(x.ndim)))
-    in_range = all(-x.ndim <= a < x.ndim for a in axes)
-    if not in_range or sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
-        hint = "; to exchange two axes (PyTorch's transpose(dim0, dim1)) use swapaxes" if len(axes) == 2 else ""
-        raise ValueError(
-            f"transpose: {axes} is not a permutation of the axes of a tensor of shape {x.shape}{hint}"
-        )
-    axes = tuple(a % x.ndim for a in axes)
-    if axes == (0, 1):  # a 2-D tensor: NumPy's identity, PyTorch's swap
-        raise ValueError(
-            "transpose(0, 1) of a 2-D tensor is ambiguous: NumPy's transpose keeps the axes, PyTorch's "
-            "exchanges them; write x.T or x.swapaxes(0, 1) to exchange them"
-        )
-    return Transpose.apply(x, axes=axes)
-
-
 def permute(x, *dims):
-    """PyTorch's name for :func:`transpose` with every axis given: axis i of the
-    result is axis ``dims[i]`` of ``x``."""
+    """Reorder the axes: axis i of the result is axis ``dims[i]`` of ``x``.
+
+    >>> from tinygrad_bn import zeros
+    >>> zeros(2, 3, 4).permute(2, 0, 1).shape
+    (4, 2, 3)
+    """
     dims = _shape_argument(dims)
-    if len(dims) != x.ndim:
-        raise ValueError(f"permute: {len(dims)} dims {dims} for a tensor of shape {x.shape}; give all {x.ndim}")
-    return transpose(x, *dims)
+    if len(dims) != x.ndim or sorted(d % x.ndim if -x.ndim <= d < x.ndim else -1 for d in dims) != list(range(x.ndim)):
+        raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} dims of a tensor of shape {x.shape}")
+    return Transpose.apply(x, axes=tuple(d % x.ndim for d in dims))
 
 
-def swapaxes(x, a: int, b: int):
-    """Exchange two axes."""
-    a, b = normalize_axis(a, x.ndim), normalize_axis(b, x.ndim)
+def transpose(x, dim0: int, dim1: int):
+    """PyTorch's ``transpose``: exchange the two axes ``dim0`` and ``dim1``.
+
+    >>> from tinygrad_bn import zeros
+    >>> zeros(2, 3, 4).transpose(0, 2).shape
+    (4, 3, 2)
+    """
+    a, b = normalize_axis(dim0, x.ndim, "dim"), normalize_axis(dim1, x.ndim, "dim")
     axes = list(range(x.ndim))
     axes[a], axes[b] = axes[b], axes[a]
-    return transpose(x, *axes)
+    return Transpose.apply(x, axes=tuple(axes))
+
+
+swapaxes = transpose
 
 
 def t(x):
@@ -208,9 +179,9 @@ def t(x):
     if x.ndim > 2:
         raise ValueError(
             f"t() expects a tensor of at most 2 dimensions, got shape {x.shape}; "
-            "use permute(*dims) to reorder its axes or swapaxes(a, b) to exchange two"
+            "use permute(*dims) to reorder its axes or transpose(a, b) to exchange two"
         )
-    return swapaxes(x, 0, 1) if x.ndim == 2 else x
+    return transpose(x, 0, 1) if x.ndim == 2 else x
 
 
 def flatten(x, start_dim=0, end_dim=-1):
@@ -308,27 +279,24 @@ def _join(name: str, word: str, tensors, axis):
     return Concatenate.apply(*tensors, axis=axis)
 
 
-def stack(tensors, axis=None, *, dim=None):
-    """Join tensors of one shape along a new axis: ``axis`` in NumPy's words, ``dim``
-    in PyTorch's (0 by default; negative counts from the end of the result).
+def stack(tensors, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
+    """Join tensors of one shape along a new axis ``dim`` (0 by default; negative
+    counts from the end of the result; ``axis`` is PyTorch's alias).
 
     >>> from tinygrad_bn import Tensor, stack
     >>> a, b = Tensor([1.0, 2.0]), Tensor([3.0, 4.0])
     >>> stack([a, b]).tolist(), stack([a, b], dim=-1).tolist()
     ([[1.0, 2.0], [3.0, 4.0]], [[1.0, 3.0], [2.0, 4.0]])
     """
-    word = "axis"
-    if dim is not None:
-        only_one("stack", "axis", axis, "dim", dim)
-        word, axis = "dim", dim
+    dim, _ = dim_words("stack", dim, NOT_GIVEN, axis, default=0)
     tensors = _tensor_list("stack", tensors)
     shape = tensors[0].shape
     for t in tensors[1:]:
         if t.shape != shape:
             raise ValueError(f"stack needs tensors of one shape, got {shape} and {t.shape}")
-    axis = normalize_axis(0 if axis is None else axis, len(shape) + 1, word)
-    expanded = shape[:axis] + (1,) + shape[axis:]
-    return concatenate([t.reshape(expanded) for t in tensors], axis=axis)
+    dim = normalize_axis(dim, len(shape) + 1, "dim")
+    expanded = shape[:dim] + (1,) + shape[dim:]
+    return cat([t.reshape(expanded) for t in tensors], dim=dim)
 
 
 def _tensor_list(name: str, tensors) -> list:
@@ -361,23 +329,6 @@ def clone(x):
     (False, [2.0, 4.0])
     """
     return Clone.apply(x)
-
-
-def astype(x, dtype):
-    """Cast to ``dtype`` (gradients are cast back). A cast to an integer or boolean
-    type leaves the graph: such tensors carry no gradient, as in PyTorch."""
-    if x.dtype == dtype:
-        return x
-    if not is_floating(dtype):
-        return constant(x._data.astype(dtype), x)
-    return AsType.apply(x, dtype=dtype)
-
-
-def to(x, device):
-    """Move to ``device`` (``"cpu"`` or ``"cuda"``); gradients move back."""
-    if get_backend(device) is x._backend:
-        return x
-    return ToDevice.apply(x, device=device)
 
 
 def _shape_argument(shape) -> tuple:

@@ -7,65 +7,51 @@ from __future__ import annotations
 
 import math
 
-from tinygrad_bn.ops.axes import NOT_GIVEN, axis_words, normalize_axes, only_one, pytorch_words, squeezed
+from tinygrad_bn.ops.axes import NOT_GIVEN, dim_words, normalize_axes, squeezed
 from tinygrad_bn.ops.elementwise import sqrt_flat_at_zero
 from tinygrad_bn.ops.reduce import WIDER
 
 
-def var(x, dim=NOT_GIVEN, unbiased=None, keepdim=None, *, correction=None, axis=NOT_GIVEN, keepdims=None, ddof=None):
+def var(x, dim=NOT_GIVEN, unbiased=None, keepdim=NOT_GIVEN, *, correction=None, axis=NOT_GIVEN,
+        keepdims=NOT_GIVEN):
     """Variance, two-pass: Σ(x − mean)² / (m − correction), for m elements per result.
 
     As PyTorch's ``var(dim, unbiased, keepdim)``, over ``dim`` (all elements by
-    default), dividing by m − 1 unless ``correction`` or ``unbiased`` (True is 1,
-    False is 0) says otherwise. NumPy's keywords (``axis``, ``keepdims``, ``ddof``)
-    alone give NumPy's ``var``, dividing by m unless ``ddof`` says otherwise.
+    default; ``axis`` is its alias), dividing by m − 1 unless ``correction`` or
+    ``unbiased`` (True is 1, False is 0) says otherwise.
 
     >>> from tinygrad_bn import Tensor
     >>> x = Tensor([0.0, 1.0, 2.0, 3.0, 4.0])  # Σ(x − mean)² = 10
     >>> x.var().item(), x.var(0, correction=0).item(), x.var(axis=0).item()
-    (2.5, 2.0, 2.0)
+    (2.5, 2.0, 2.5)
     """
-    return _variance("var", x, dim, unbiased, keepdim, correction, axis, keepdims, ddof)
+    return _variance("var", x, dim, unbiased, keepdim, correction, axis, keepdims)
 
 
-def std(x, dim=NOT_GIVEN, unbiased=None, keepdim=None, *, correction=None, axis=NOT_GIVEN, keepdims=None, ddof=None):
-    """Standard deviation √var, with the words and divisors of :func:`var`: PyTorch's
-    ``std(dim, unbiased, keepdim)`` divides by m − 1, NumPy's keywords alone by m.
-    Where it is 0 its gradient is 0, as in PyTorch.
+def std(x, dim=NOT_GIVEN, unbiased=None, keepdim=NOT_GIVEN, *, correction=None, axis=NOT_GIVEN,
+        keepdims=NOT_GIVEN):
+    """Standard deviation √var, with the words and divisors of :func:`var` (m − 1 by
+    default). Where it is 0 its gradient is 0, as in PyTorch.
 
     >>> from tinygrad_bn import Tensor
     >>> x = Tensor([1.0, 1.0, 3.0, 3.0])  # Σ(x − mean)² = 4
-    >>> round(x.std().item(), 4), x.std(axis=0).item(), x.std(correction=0).item()
+    >>> round(x.std().item(), 4), x.std(correction=0).item(), x.std(0, unbiased=False).item()
     (1.1547, 1.0, 1.0)
     """
-    return sqrt_flat_at_zero(_variance("std", x, dim, unbiased, keepdim, correction, axis, keepdims, ddof))
+    return sqrt_flat_at_zero(_variance("std", x, dim, unbiased, keepdim, correction, axis, keepdims))
 
 
-def _variance(name: str, x, dim, unbiased, keepdim, correction, axis, keepdims, ddof):
+def _variance(name: str, x, dim, unbiased, keepdim, correction, axis, keepdims):
     """:func:`var`, whose errors speak of ``name``, the method called."""
-    numpy_words = axis is not NOT_GIVEN or keepdims is not None
-    ddof = _ddof(name, ddof, dim, keepdim, correction, unbiased, numpy_words)
-    axis, keepdims = axis_words(name, None if axis is NOT_GIVEN else axis, keepdims, dim, keepdim)
-    axes = normalize_axes(axis, x.ndim)
+    dim, keepdim = dim_words(name, dim, keepdim, axis, keepdims)
+    axes = normalize_axes(dim, x.ndim)
     count = math.prod(x.shape[a] for a in axes)
-    centred = x - x.mean(axes, keepdims=True)
-    return (centred * centred).sum(axes, keepdims=keepdims) / (count - ddof)
+    centred = x - x.mean(axes, keepdim=True)
+    return (centred * centred).sum(axes, keepdim=keepdim) / (count - _correction(name, correction, unbiased))
 
 
-def _ddof(name: str, ddof, dim, keepdim, correction, unbiased, numpy_words: bool):
-    """What :func:`var` and :func:`std` (``name``) subtract from the count: PyTorch's
-    correction (1 by default), or NumPy's ``ddof`` (0 by default) when only NumPy's
-    words are given."""
-    given = [] if dim is NOT_GIVEN else [f"dim={dim!r}"]
-    given += [f"{word}={value!r}" for word, value in
-              (("keepdim", keepdim), ("correction", correction), ("unbiased", unbiased)) if value is not None]
-    if ddof is not None:
-        if given:
-            raise TypeError(
-                f"{name}() got NumPy's ddof={ddof!r} together with PyTorch's {', '.join(given)}; "
-                f"write {name}(axis=..., ddof=...) or {name}(dim=..., correction=...)"
-            )
-        return ddof
+def _correction(name: str, correction, unbiased) -> int:
+    """What :func:`var` and :func:`std` (``name``) subtract from the count: 1 unless told."""
     if correction is not None and unbiased is not None:
         raise TypeError(
             f"{name}() got both correction={correction!r} and unbiased={unbiased!r}; "
@@ -73,9 +59,7 @@ def _ddof(name: str, ddof, dim, keepdim, correction, unbiased, numpy_words: bool
         )
     if unbiased is not None:
         return 1 if unbiased else 0
-    if correction is not None:
-        return correction
-    return 0 if numpy_words and not pytorch_words(dim, keepdim) else 1
+    return 1 if correction is None else correction
 
 
 def in_compute_precision(value):
@@ -111,34 +95,36 @@ def standardize(x, axes: tuple, eps: float, mean=None, var=None, tag=_untagged):
     return x_hat, std, batch_mean, batch_var
 
 
-def logsumexp(x, axis=-1, keepdims=False):
-    """log Σ exp(x), shifted by the maximum so that it never overflows."""
-    shift = x.max(axis=axis, keepdims=True).detach()
-    total = (x - shift).exp().sum(axis, keepdims=True)
+def logsumexp(x, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    """log Σ exp(x) over ``dim``, shifted by the maximum so that it never overflows.
+
+    >>> from tinygrad_bn import Tensor
+    >>> Tensor([1000.0, 1000.0], dtype="float64").logsumexp(0).item() - 1000.0
+    0.693147...
+    """
+    dim, keepdim = dim_words("logsumexp", dim, keepdim, axis, keepdims)
+    if dim is None:
+        raise TypeError("logsumexp() needs dim, the axis or axes to reduce, as in PyTorch")
+    shift = x.amax(dim, keepdim=True).detach()
+    total = (x - shift).exp().sum(dim, keepdim=True)
     result = total.log() + shift
-    return result if keepdims else result.reshape(squeezed(result.shape, normalize_axes(axis, x.ndim)))
+    return result if keepdim else result.reshape(squeezed(result.shape, normalize_axes(dim, x.ndim)))
 
 
-def log_softmax(x, axis=NOT_GIVEN, *, dim=NOT_GIVEN):
-    """log(softmax(x)) along ``axis``, as :func:`softmax`, computed stably."""
-    return x - logsumexp(x, _softmax_axis("log_softmax", axis, dim), keepdims=True)
+def log_softmax(x, dim=NOT_GIVEN, *, axis=NOT_GIVEN, dtype=None):
+    """log(softmax(x)) along ``dim``, as :func:`softmax`, computed stably."""
+    dim, _ = dim_words("log_softmax", dim, NOT_GIVEN, axis, default=-1)
+    x = x if dtype is None else x.astype(dtype)
+    return x - logsumexp(x, dim, keepdim=True)
 
 
-def softmax(x, axis=NOT_GIVEN, *, dim=NOT_GIVEN):
-    """exp(x) / Σ exp(x) along ``axis`` (the last one unless given; PyTorch's ``dim``
-    says the same).
+def softmax(x, dim=NOT_GIVEN, *, axis=NOT_GIVEN, dtype=None):
+    """exp(x) / Σ exp(x) along ``dim`` (the last one unless given).
 
     >>> from tinygrad_bn import Tensor
     >>> x = Tensor([[0.0, 0.0], [1.0, 1.0]])
-    >>> x.softmax().tolist(), x.softmax(dim=0).tolist() == x.softmax(0).tolist()
+    >>> x.softmax(-1).tolist(), x.softmax(dim=0).tolist() == x.softmax(0).tolist()
     ([[0.5, 0.5], [0.5, 0.5]], True)
     """
-    return log_softmax(x, _softmax_axis("softmax", axis, dim)).exp()
-
-
-def _softmax_axis(name: str, axis, dim):
-    """The axis of :func:`softmax` (``name``): ``axis`` or ``dim``, the last when neither is given."""
-    if dim is NOT_GIVEN:
-        return -1 if axis is NOT_GIVEN else axis
-    only_one(name, "axis", None if axis is NOT_GIVEN else axis, "dim", dim)
-    return dim
+    dim, _ = dim_words("softmax", dim, NOT_GIVEN, axis, default=-1)
+    return log_softmax(x, dim, dtype=dtype).exp()

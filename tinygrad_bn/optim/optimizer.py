@@ -14,6 +14,7 @@ import numpy
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.backend import get_backend
+from tinygrad_bn.ops import zeros_like
 
 
 class Optimizer:
@@ -51,11 +52,12 @@ class Optimizer:
             raise TypeError(f"{type(self).__name__} has no hyper-parameter(s) {sorted(unknown)}")
         self.param_groups.append({**self.defaults, **group, "params": params})
 
-    def zero_grad(self):
-        """Forget every parameter's gradient (set ``.grad`` to None)."""
+    def zero_grad(self, set_to_none: bool = True):
+        """Forget every parameter's gradient: set ``.grad`` to None, or with
+        ``set_to_none=False`` fill it with zeros, as PyTorch does."""
         for group in self.param_groups:
             for p in group["params"]:
-                p.grad = None
+                p.grad = None if set_to_none or p.grad is None else zeros_like(p.grad)
 
     def step(self):
         """Update every parameter that has a gradient."""

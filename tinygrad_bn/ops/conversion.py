@@ -1,0 +1,140 @@
+"""Dtype casts and device moves: NumPy's ``astype`` and PyTorch's ``to``, ``type``,
+``cpu``, ``cuda``, the ``float()``-style casts, and new tensors like an existing one
+(``new_zeros``, ``new_tensor``...)."""
+
+from __future__ import annotations
+
+import numpy
+
+from tinygrad_bn.autograd import Function, Tensor
+from tinygrad_bn.autograd.tensor import is_floating
+from tinygrad_bn.backend import get_backend
+from tinygrad_bn.dtypes import NAMES
+from tinygrad_bn.ops.creation import full, ones, tensor, zeros
+from tinygrad_bn.ops.promotion import constant
+
+
+class AsType(Function):
+    def forward(self, x, dtype):
+        self.input_dtype = x.dtype
+        return x._data.astype(dtype)
+
+    def backward(self, grad):
+        return grad.astype(self.input_dtype)
+
+
+class ToDevice(Function):
+    def forward(self, x, device):
+        self.source_device = x.device
+        self.backend = get_backend(device)
+        return self.backend.from_host(x._backend.to_host(x._data))
+
+    def backward(self, grad):
+        return grad.to(self.source_device)
+
+
+def astype(x, dtype):
+    """Cast to ``dtype`` (gradients are cast back). A cast to an integer or boolean
+    type leaves the graph: such tensors carry no gradient, as in PyTorch."""
+    if x.dtype == dtype:
+        return x
+    if not is_floating(dtype):
+        return constant(x._data.astype(dtype), x)
+    return AsType.apply(x, dtype=dtype)
+
+
+def _move(x, device):
+    if get_backend(device) is x._backend:
+        return x
+    return ToDevice.apply(x, device=device)
+
+
+def _is_device(value) -> bool:
+    return isinstance(value, str) and value.split(":")[0] in ("cpu", "cuda")
+
+
+def to(x, *args, device=None, dtype=None, non_blocking=False, copy=False):
+    """PyTorch's ``to``: move to a device (``"cpu"``, ``"cuda"``, a :class:`device`),
+    cast to a dtype, or both, or take another tensor's device and dtype; gradients
+    flow back. Returns ``x`` itself when nothing changes (unless ``copy``).
+
+    >>> from tinygrad_bn import float64, ones
+    >>> x = ones(2)
+    >>> x.to("cpu") is x, x.to(float64).dtype, x.to("cpu", "float16").dtype, x.to(ones(1, dtype=float64)).dtype
+    (True, dtype('float64'), dtype('float16'), dtype('float64'))
+    """
+    for arg in args:
+        if isinstance(arg, Tensor):
+            device, dtype = arg.device, arg.dtype
+        elif _is_device(arg):
+            device = arg
+        else:
+            dtype = arg
+    result = x
+    if dtype is not None:
+        result = astype(result, numpy.dtype(dtype))
+    if device is not None:
+        result = _move(result, device)
+    return result.clone() if copy and result is x else result
+
+
+def type(x, dtype=None):  # noqa: A001 - PyTorch's method name
+    """PyTorch's ``type``: without ``dtype`` the type's name (``"torch.FloatTensor"``),
+    with it a cast."""
+    if dtype is None:
+        names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+                 "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+        prefix = "torch.cuda." if x.device != "cpu" else "torch."
+        return f"{prefix}{names.get(x.dtype.name, x.dtype.name)}Tensor"
+    return astype(x, numpy.dtype(dtype))
+
+
+def cast_method(dtype: str):
+    """PyTorch's cast ``x.float()`` and its kin: ``astype(dtype)``."""
+
+    def method(self):
+        return astype(self, dtype)
+
+    method.__doc__ = f"PyTorch's cast to {dtype}: ``astype({dtype!r})``."
+    return method
+
+
+# x.float(), x.double(), x.half(), x.long(), x.int(), x.short(), x.bool()
+CASTS = {name: cast_method(NAMES[name].name) for name in ("float", "double", "half", "long", "int", "short", "bool")}
+
+
+def cpu(x):
+    return _move(x, "cpu")
+
+
+def cuda(x, device=None):
+    return _move(x, "cuda" if device is None else device)
+
+
+def contiguous(x):
+    """PyTorch's ``contiguous``: every tensor here is one, so ``x`` itself."""
+    return x
+
+
+def type_as(x, other):
+    return astype(x, other.dtype)
+
+
+def new_tensor(x, data, dtype=None, device=None, requires_grad=False):
+    """A new leaf holding a copy of ``data``, with ``x``'s dtype and device unless given."""
+    return tensor(data, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+
+
+def new_zeros(x, *size, dtype=None, device=None, requires_grad=False):
+    """Zeros of ``size`` with ``x``'s dtype and device unless given."""
+    return zeros(*size, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+
+
+def new_ones(x, *size, dtype=None, device=None, requires_grad=False):
+    """Ones of ``size`` with ``x``'s dtype and device unless given."""
+    return ones(*size, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+
+
+def new_full(x, size, fill_value, dtype=None, device=None, requires_grad=False):
+    """``fill_value`` everywhere in ``size``, with ``x``'s dtype and device unless given."""
+    return full(size, fill_value, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
