@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from tinygrad_bn.data.dataset import ArrayDataset, TensorDataset
+from tinygrad_bn.data.dataset import ArrayDataset, Dataset, TensorDataset
 from tinygrad_bn.data.digits import digits_file, load_digits
 from tinygrad_bn.data.loader import DataLoader
 from tinygrad_bn.data.split import Subset, random_split
@@ -36,6 +36,7 @@ __all__ = [
     "DATASETS",
     "ArrayDataset",
     "DataLoader",
+    "Dataset",
     "Subset",
     "TensorDataset",
     "blobs",

@@ -1,11 +1,32 @@
 """Datasets held in memory: `ArrayDataset` (features and integer labels as host
-NumPy arrays, with a seeded train/test split) and PyTorch's `TensorDataset`."""
+NumPy arrays, with a seeded train/test split) and PyTorch's `TensorDataset`; and
+PyTorch's `Dataset`, the base of a user's own dataset, read one sample at a time."""
 
 from __future__ import annotations
 
 import numpy
 
 from tinygrad_bn.autograd import Tensor
+
+
+class Dataset:
+    """PyTorch's ``Dataset``: a subclass writes ``__len__`` and ``__getitem__(i)``, which
+    gives sample i (a tuple of Tensors, arrays or numbers); :class:`DataLoader` stacks
+    samples into batches.
+
+    >>> from tinygrad_bn import tensor
+    >>> class Squares(Dataset):
+    ...     def __len__(self):
+    ...         return 4
+    ...     def __getitem__(self, i):
+    ...         return tensor([float(i)]), i * i
+    >>> from tinygrad_bn.data import DataLoader
+    >>> [y.tolist() for x, y in DataLoader(Squares(), batch_size=2)]
+    [[0, 1], [4, 9]]
+    """
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} does not define __getitem__")
 
 
 class ArrayDataset:

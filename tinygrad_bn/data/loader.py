@@ -13,7 +13,21 @@ import math
 import numpy
 
 from tinygrad_bn.autograd import Tensor
-from tinygrad_bn.ops import generator
+from tinygrad_bn.data.dataset import Dataset
+from tinygrad_bn.data.split import Subset
+from tinygrad_bn.ops import generator, stack, tensor
+
+
+def _reads_batches(dataset) -> bool:
+    """Whether ``dataset`` gives a whole batch for an integer array (ours do; a
+    :class:`Dataset` subclass gives one sample per integer)."""
+    if isinstance(dataset, Subset):
+        return _reads_batches(dataset.dataset)
+    return not isinstance(dataset, Dataset)
+
+
+def _as_tensor(value) -> Tensor:
+    return value if isinstance(value, Tensor) else tensor(value)
 
 
 class DataLoader:
@@ -27,6 +41,8 @@ class DataLoader:
     set by :func:`tinygrad_bn.manual_seed`, when ``seed`` is None). So with a
     ``seed`` the order of pass n depends only on ``seed`` and n, and a resumed
     run picks up the orders where it stopped with :meth:`skip_epochs`.
+    ``num_workers`` and ``pin_memory`` are accepted for PyTorch's scripts; batches
+    are made in this process.
 
     >>> from tinygrad_bn.data import ArrayDataset
     >>> import numpy
@@ -37,7 +53,7 @@ class DataLoader:
     """
 
     def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
-                 seed: int | None = None, device=None):
+                 seed: int | None = None, device=None, num_workers: int = 0, pin_memory: bool = False):
         if batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
         if drop_last and len(dataset) < batch_size:
@@ -60,8 +76,18 @@ class DataLoader:
     def __iter__(self):
         order = self._order()
         for start in range(0, len(self) * self.batch_size, self.batch_size):
-            batch = self.dataset[order[start : start + self.batch_size]]
+            batch = self._fetch(order[start : start + self.batch_size])
             yield tuple(Tensor(part, device=self.device) for part in batch)
+
+    def _fetch(self, indices):
+        """The samples at ``indices``: one read of a batch-indexable dataset, else
+        one read per sample (a :class:`Dataset`), stacked field by field."""
+        if _reads_batches(self.dataset):
+            return self.dataset[indices]
+        samples = [self.dataset[int(i)] for i in indices]
+        if not isinstance(samples[0], (tuple, list)):
+            return (stack([_as_tensor(s) for s in samples]),)
+        return tuple(stack([_as_tensor(s[field]) for s in samples]) for field in range(len(samples[0])))
 
     def skip_epochs(self, count: int):
         """Draw and discard the orders of the next ``count`` passes, as iterating

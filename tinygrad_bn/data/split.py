@@ -10,9 +10,10 @@ import warnings
 import numpy
 
 from tinygrad_bn import ops
+from tinygrad_bn.data.dataset import Dataset
 
 
-class Subset:
+class Subset(Dataset):
     """The samples of ``dataset`` at ``indices``, in that order. An integer or an
     integer array indexes ``dataset`` at the matching entries of ``indices``.
 

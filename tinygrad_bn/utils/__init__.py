@@ -1,0 +1,1 @@
+"""PyTorch's ``torch.utils``: ``utils.data`` holds the datasets and the loader."""
