@@ -12,14 +12,14 @@ PACKAGE = pathlib.Path(tinygrad_bn.__file__).parent
 # Lowest first. "tinygrad_bn" stands for the names the top-level package exports
 # (``from tinygrad_bn import Tensor``), which it gathers from up to nn and optim.
 LAYERS = [
-    {"backend", "timing"},
-    {"autograd"},
+    {"backend", "timing", "dtypes", "device"},
+    {"autograd", "cuda"},
     {"ops"},
     {"batchnorm"},
     {"serialization"},
     {"nn", "optim", "tinygrad_bn"},
     {"data", "checkpoint", "models", "check", "viz"},
-    {"train"},
+    {"train", "utils"},
     {"bench"},
     {"cli"},
 ]
