@@ -103,8 +103,8 @@ def _set(*keys_and_value):
         (_set("model", "0.weight", numpy.array(["1.5", "2"])), "its model's '0.weight' is not an array of numbers"),
         (_set("scheduler", ["last_epoch"]), "its scheduler is not a dict of named entries"),
         (lambda parts: parts.pop("model"), "it has no model"),
-        (_set("ema", {}), r"it has the parts 'ema', which tinygrad_bn .* \(file format tinygrad_bn.checkpoint/3\) "
-         "does not know: it was written by a newer version; upgrade tinygrad_bn to read it"),
+        (_set("ema", {}), r"it has the parts 'ema', which this version of tinygrad_bn does not know \(it reads file "
+         r"formats up to tinygrad_bn.checkpoint/3\): the file was written by a newer version; upgrade tinygrad_bn"),
     ],
 )
 def test_malformed_parts_are_refused_with_the_one_error(checkpoint, change, message):
@@ -192,7 +192,7 @@ def test_a_second_format_checkpoint_reads_as_the_third(tmp_path, checkpoint, sam
     [
         (3, "it has format 'tinygrad_bn.checkpoint/3', expected 'tinygrad_bn.checkpoint/1' or "
             "'tinygrad_bn.checkpoint/2'"),
-        (5, "it has format 'tinygrad_bn.checkpoint/5', which tinygrad_bn .* does not know: it was written by a newer"),
+        (5, "it has format 'tinygrad_bn.checkpoint/5', which this version of tinygrad_bn does not know"),
         ("someone-else/7", "it has format 'someone-else/7', expected 'tinygrad_bn.checkpoint/1' or"),
     ],
 )

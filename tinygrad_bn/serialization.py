@@ -59,12 +59,10 @@ def unreadable(name, reason: str) -> CheckpointError:
 
 def newer_version(name, what: str) -> CheckpointError:
     """The error for ``what`` this version does not know, which a newer one may have written."""
-    from tinygrad_bn import __version__
-
     return unreadable(
         name,
-        f"{what}, which tinygrad_bn {__version__} (file format {FORMAT}) does not know: "
-        "it was written by a newer version; upgrade tinygrad_bn to read it",
+        f"{what}, which this version of tinygrad_bn does not know (it reads file formats up to {FORMAT}): "
+        "the file was written by a newer version; upgrade tinygrad_bn to read it",
     )
 
 
