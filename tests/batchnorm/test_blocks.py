@@ -74,3 +74,30 @@ def test_one_core_works_in_the_calling_thread(monkeypatch):
     blocks = Blocks((4096, 512), 4, CPU)
     owners = blocks.map(lambda rows: threading.get_ident())
     assert owners == [threading.get_ident()] * len(blocks.slices)
+
+
+def test_two_threads_making_their_first_call_together_start_one_pool(monkeypatch):
+    started = []
+    real_init = blocks_module._Workers.__init__
+
+    def slow_start(self, count):
+        started.append(self)
+        threading.Event().wait(0.05)  # widen the window in which a second thread could start another
+        real_init(self, count)
+
+    monkeypatch.setattr(blocks_module._Workers, "__init__", slow_start)
+    monkeypatch.setattr(blocks_module, "_workers", None)
+    barrier = threading.Barrier(4)
+    pools = []
+
+    def first_call():
+        barrier.wait()
+        pools.append(blocks_module._cpu_workers())
+
+    threads = [threading.Thread(target=first_call) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(started) == 1
+    assert all(pool is started[0] for pool in pools)

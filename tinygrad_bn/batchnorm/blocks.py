@@ -55,13 +55,26 @@ class _Workers:
 
 
 _workers = None
+_starting = threading.Lock()  # two threads making their first call together start one pool
+
+
+def _new_start_lock():
+    global _starting
+    _starting = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_start_lock)  # a fork during a start would copy it locked
 
 
 def _cpu_workers() -> _Workers:
     global _workers
-    if _workers is None or _workers.pid != os.getpid():  # threads do not survive a fork
-        _workers = _Workers(min(os.cpu_count() or 1, MAX_WORKERS))
-    return _workers
+    workers = _workers
+    if workers is None or workers.pid != os.getpid():  # threads do not survive a fork
+        with _starting:
+            if _workers is None or _workers.pid != os.getpid():
+                _workers = _Workers(min(os.cpu_count() or 1, MAX_WORKERS))
+            workers = _workers
+    return workers
 
 
 class Blocks:
@@ -74,7 +87,7 @@ class Blocks:
 
     def __init__(self, shape: tuple, itemsize: int, backend):
         self.sample_shape = tuple(shape[1:])
-        sample = math.prod(self.sample_shape)
+        sample = self.sample = math.prod(self.sample_shape)
         self.group = max(1, min(LONG_ROW // max(1, sample), shape[0]))
         rows = max(1, BLOCK_BYTES // max(1, itemsize * sample))
         rows = max(self.group, rows - rows % self.group)
@@ -98,7 +111,8 @@ class Blocks:
         block), a :meth:`spread` as the per-channel row that lines up with them."""
         count = rows.stop - rows.start
         group = self.group if count % self.group == 0 else 1
-        return [op[group] if isinstance(op, dict) else op[rows].reshape(count // group, -1) for op in operands]
+        width = group * self.sample  # given, not -1: an empty batch has rows of any width
+        return [op[group] if isinstance(op, dict) else op[rows].reshape(count // group, width) for op in operands]
 
     def map(self, step):
         """``step(rows)`` for every block (concurrently on the CPU); their results in order.

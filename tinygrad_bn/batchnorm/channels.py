@@ -47,12 +47,18 @@ def check_input(x, training: bool, eps: float):
     """Raise a clear error for input BatchNorm cannot normalize."""
     if eps < 0:
         raise ValueError(f"batch_norm: eps must be >= 0, got {eps}")
+    if training and eps == 0:
+        raise ValueError(
+            "batch_norm: eps must be > 0 in training mode, got 0 (a constant channel would give 0/0 = nan)"
+        )
     if x.dtype.kind != "f":
         raise TypeError(
             f"batch_norm expects a floating point input, got dtype {x.dtype}; convert it with .astype('float32')"
         )
     if x.ndim < 2:
         raise ValueError(f"batch_norm expects input of shape (N, C, ...), got {x.shape}")
+    if x.shape[1] == 0:
+        raise ValueError(f"batch_norm expects at least one channel, got input of shape {x.shape}")
     if training and x.size // x.shape[1] <= 1:
         raise ValueError(
             f"Expected more than 1 value per channel when training, got input size {x.shape}"
