@@ -1,6 +1,7 @@
 """The autodiff core: Tensor, Function, grad mode and the backward engine."""
 
 from tinygrad_bn.autograd import graph
+from tinygrad_bn.autograd.anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from tinygrad_bn.autograd.engine import backward, grad
 from tinygrad_bn.autograd.function import (
     Function,
@@ -27,13 +28,16 @@ __all__ = [
     "Scope",
     "Tensor",
     "backward",
+    "detect_anomaly",
     "graph",
     "inference_mode",
     "enable_grad",
     "grad",
+    "is_anomaly_enabled",
     "is_grad_enabled",
     "no_grad",
     "once_differentiable",
     "scope",
+    "set_detect_anomaly",
     "set_grad_enabled",
 ]

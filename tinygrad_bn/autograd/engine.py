@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import threading
 
+from tinygrad_bn.autograd import anomaly
 from tinygrad_bn.autograd.function import Function, set_grad_enabled
 from tinygrad_bn.autograd.tensor import Tensor, as_tensors
 
@@ -152,6 +153,8 @@ def run_backward(outputs, grads, retain_graph, create_graph, inputs=None):
             input_grads = node.backward(grad) if _observer.run is None else _observer.run(node, grad)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
+            if anomaly.mode.enabled:
+                anomaly.check_finite(node, input_grads)
             parents = node.parents
             if len(input_grads) != len(parents):
                 raise RuntimeError(

@@ -24,6 +24,7 @@ import contextlib
 import functools
 import threading
 
+from tinygrad_bn.autograd import anomaly
 from tinygrad_bn.autograd.tensor import Tensor
 from tinygrad_bn.autograd.version import VersionCounter, check_unchanged, clock, modified_error, view_counter
 
@@ -204,6 +205,8 @@ class Function:
             fn.shape = data.shape
             fn.dtype = data.dtype
             fn.scope = mode.scope
+            if anomaly.mode.enabled:
+                fn.creation_trace = anomaly.creation_trace()
             out = _wrap(data, fn.backend, fn)
         if fn.output_counter is not None:
             out._version_counter = fn.output_counter
