@@ -20,7 +20,7 @@ import numpy
 
 from tinygrad_bn import Tensor, nn
 from tinygrad_bn.autograd.graph import nodes
-from tinygrad_bn.bench.timing import format_mib
+from tinygrad_bn.timing import format_mib
 from tinygrad_bn.viz import draw_graph, to_html
 
 OPS = 2000
