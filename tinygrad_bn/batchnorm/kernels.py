@@ -30,7 +30,7 @@ def blocked_forward(backend, data, weight, bias, eps: float, running=None):
     """
     xp = backend.xp
     blocks = Blocks(data.shape, data.dtype.itemsize, backend)
-    y = xp.empty_like(data)  # holds x − K until it is overwritten with y
+    y = xp.empty(data.shape, dtype=data.dtype)  # C order (blocks write through views of it); x − K, then y
     if running is None:
         shift, mean_minus_shift, var = batch_statistics(data, y, blocks, xp)
     else:
@@ -61,7 +61,7 @@ def blocked_backward(backend, data, dy, weight, shift, mean_minus_shift, inv_std
     xp = backend.xp
     channels = Channels(data.shape)
     blocks = Blocks(data.shape, data.dtype.itemsize, backend)
-    dx = xp.empty_like(data)  # holds x − K until it is overwritten with dx
+    dx = xp.empty(data.shape, dtype=data.dtype)  # C order, as y; x − K, then dx
     spread_shift = blocks.spread(shift)
 
     def reduce(rows):
