@@ -1,6 +1,11 @@
-"""The autodiff core: Tensor, Function, grad mode and the backward engine."""
+"""The autodiff core: Tensor, Function, grad mode and the backward engine; with
+PyTorch's ``torch.autograd`` names: ``Function`` (also written PyTorch's way, see
+:mod:`~tinygrad_bn.autograd.custom`), ``grad``, ``functional``, ``gradcheck`` and
+``gradgradcheck``."""
 
-from tinygrad_bn.autograd import graph
+import importlib
+
+from tinygrad_bn.autograd import functional, graph
 from tinygrad_bn.autograd.anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from tinygrad_bn.autograd.engine import backward, grad
 from tinygrad_bn.autograd.function import (
@@ -25,6 +30,7 @@ class inference_mode(set_grad_enabled):  # noqa: N801 - PyTorch's name
 
 __all__ = [
     "Function",
+    "functional",
     "Scope",
     "Tensor",
     "backward",
@@ -41,3 +47,11 @@ __all__ = [
     "set_detect_anomaly",
     "set_grad_enabled",
 ]
+
+
+def __getattr__(name):
+    """``gradcheck`` and ``gradgradcheck`` live in :mod:`tinygrad_bn.check`, a tool layer
+    above this one; they are fetched from there on first use, under PyTorch's path."""
+    if name in ("gradcheck", "gradgradcheck"):
+        return getattr(importlib.import_module("tinygrad_bn.check"), name)
+    raise AttributeError(f"module 'tinygrad_bn.autograd' has no attribute {name!r}")

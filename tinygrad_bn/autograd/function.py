@@ -177,6 +177,16 @@ class Function:
     params = {}
     _output_data = None
 
+    def __init_subclass__(cls, **kwargs):
+        """A subclass written PyTorch's way, with ``@staticmethod forward(ctx, ...)``,
+        is applied by :func:`tinygrad_bn.autograd.custom.apply` (any arguments, Tensors
+        out, ``ctx.save_for_backward``)."""
+        super().__init_subclass__(**kwargs)
+        if isinstance(cls.__dict__.get("forward"), staticmethod):
+            from tinygrad_bn.autograd import custom  # custom builds on this module
+
+            cls.apply = classmethod(custom.apply)
+
     @classmethod
     def apply(cls, *inputs: Tensor, **params):
         """Run ``forward`` on ``inputs`` and record the call when a gradient is needed."""
