@@ -206,3 +206,9 @@ def _same(a, b) -> bool:
 def same():
     """``same(a, b)``: equal values of the same types, arrays and tensors to the bit, dicts in the same order."""
     return _same
+
+
+@pytest.fixture
+def torch():
+    """PyTorch for a test that compares against it; the test is skipped where it is not installed."""
+    return pytest.importorskip("torch")

@@ -7,8 +7,6 @@ from tinygrad_bn import Tensor, no_grad
 from tinygrad_bn.autograd import grad
 from tinygrad_bn.batchnorm import IMPLEMENTATIONS, batch_norm
 
-torch = pytest.importorskip("torch")
-
 SHAPES = [(6, 3), (4, 3, 5), (3, 2, 4, 5)]
 TOLERANCE = {"float64": dict(rtol=1e-10, atol=1e-10), "float32": dict(rtol=1e-4, atol=1e-4)}
 
@@ -36,7 +34,7 @@ def _ours(d, impl, training, affine, momentum=0.1):
     return [y.numpy(), *grads, rm.numpy(), rv.numpy()]
 
 
-def _torch(d, training, affine, momentum=0.1):
+def _torch(torch, d, training, affine, momentum=0.1):
     x = torch.tensor(d["x"], requires_grad=True)
     weight = torch.tensor(d["weight"], requires_grad=True) if affine else None
     bias = torch.tensor(d["bias"], requires_grad=True) if affine else None
@@ -52,9 +50,9 @@ def _torch(d, training, affine, momentum=0.1):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("training", [True, False])
 @pytest.mark.parametrize("affine", [True, False])
-def test_matches_pytorch(impl, shape, dtype, training, affine):
+def test_matches_pytorch(torch, impl, shape, dtype, training, affine):
     d = _data(shape, dtype, np.random.default_rng(len(shape)))
-    ours, theirs = _ours(d, impl, training, affine), _torch(d, training, affine)
+    ours, theirs = _ours(d, impl, training, affine), _torch(torch, d, training, affine)
     names = ["y", "dx"] + (["dweight", "dbias"] if affine else []) + ["running_mean", "running_var"]
     for name, a, b in zip(names, ours, theirs):
         assert a.dtype == np.dtype(dtype), name
@@ -62,7 +60,7 @@ def test_matches_pytorch(impl, shape, dtype, training, affine):
 
 
 @pytest.mark.parametrize("impl", IMPLEMENTATIONS)
-def test_running_stats_follow_pytorch_over_several_steps(impl):
+def test_running_stats_follow_pytorch_over_several_steps(torch, impl):
     rng = np.random.default_rng(3)
     rm, rv = Tensor(np.zeros(4)), Tensor(np.ones(4))
     trm, trv = torch.zeros(4, dtype=torch.float64), torch.ones(4, dtype=torch.float64)
@@ -151,7 +149,7 @@ def _second_order(d, v, batch_norm_fn, grad_fn, tensor, training):
 @pytest.mark.parametrize("impl", IMPLEMENTATIONS)
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("training", [True, False])
-def test_second_order_matches_pytorchs_double_backward(impl, shape, training):
+def test_second_order_matches_pytorchs_double_backward(torch, impl, shape, training):
     """Hessian-vector products of BN against PyTorch's batchnorm_double_backward, in float64."""
     rng = np.random.default_rng(7)
     d = _data(shape, "float64", rng)

@@ -173,11 +173,6 @@ def test_binary_and_regression_loss_derivatives_in_input_and_target(name):
 # PyTorch parity -----------------------------------------------------------------------
 
 
-@pytest.fixture
-def torch():
-    return pytest.importorskip("torch")
-
-
 TOLERANCE = {"float32": dict(rtol=2e-5, atol=2e-5), "float64": dict(rtol=1e-11, atol=1e-12)}
 
 

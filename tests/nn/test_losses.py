@@ -10,8 +10,6 @@ import tinygrad_bn as tg
 from tinygrad_bn import Tensor, nn
 from tinygrad_bn.nn import functional as F
 
-torch = pytest.importorskip("torch")
-
 TARGET = numpy.array([2, 0, 1, 2, -1, 0])
 WEIGHT = [0.5, 2.0, 1.5]
 # (module name, options, input maker): logits, log-probabilities, regression pairs, and binary
@@ -33,7 +31,7 @@ CASES = [
 ]
 
 
-def _build(framework, name, options):
+def _build(torch, framework, name, options):
     for key in ("weight", "pos_weight"):
         if key in options:
             values = options[key]
@@ -43,14 +41,14 @@ def _build(framework, name, options):
 
 
 @pytest.mark.parametrize("name, options, inputs", CASES)
-def test_loss_module_matches_pytorch(name, options, inputs):
+def test_loss_module_matches_pytorch(torch, name, options, inputs):
     rng = numpy.random.default_rng(0)
     x = 3 * rng.standard_normal((6, 3))
     if inputs == "log_probs":
         x = x - numpy.log(numpy.exp(x).sum(axis=1, keepdims=True))
     if inputs == "probabilities":
         x = 1 / (1 + numpy.exp(-x))
-    ours, theirs = _build(nn, name, options), _build(torch.nn, name, options)
+    ours, theirs = _build(torch, nn, name, options), _build(torch, torch.nn, name, options)
     if inputs == "pairs":
         target = rng.standard_normal((6, 3))
     elif inputs in ("probabilities", "binary"):
@@ -69,7 +67,7 @@ def test_loss_module_matches_pytorch(name, options, inputs):
     assert list(ours.state_dict()) == list(theirs.state_dict())
 
 
-def test_a_class_weight_is_a_buffer_and_loads_from_a_state_dict():
+def test_a_class_weight_is_a_buffer_and_loads_from_a_state_dict(torch):
     loss = nn.CrossEntropyLoss(weight=[1.0, 1.0, 1.0])
     loss.load_state_dict({"weight": numpy.array(WEIGHT, dtype="float32")})
     numpy.testing.assert_array_equal(loss.weight.numpy(), numpy.array(WEIGHT, dtype="float32"))
@@ -87,7 +85,7 @@ def test_an_unknown_reduction_is_refused_when_built(name):
         getattr(nn, name)(reduction="avg")
 
 
-def test_pos_weight_is_a_buffer_and_loads_from_a_state_dict():
+def test_pos_weight_is_a_buffer_and_loads_from_a_state_dict(torch):
     theirs = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor([3.0, 0.5, 2.0]))
     ours = nn.BCEWithLogitsLoss(pos_weight=[1.0, 1.0, 1.0])
     ours.load_state_dict({key: value.numpy() for key, value in theirs.state_dict().items()})
@@ -130,7 +128,7 @@ FUNCTION_CASES = {
 TOLERANCE = {"float32": dict(rtol=2e-5, atol=1e-6), "float64": dict(rtol=1e-11, atol=1e-14)}
 
 
-def _run_both(name, options, x, target, dtype, upstream_seed=9):
+def _run_both(torch, name, options, x, target, dtype, upstream_seed=9):
     """Loss and gradients with respect to input and target, here and in PyTorch, for a
     random upstream gradient; returns ([ours], [theirs]) as arrays."""
     results = []
@@ -151,10 +149,10 @@ def _run_both(name, options, x, target, dtype, upstream_seed=9):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("case", FUNCTION_CASES)
-def test_loss_function_matches_pytorch_in_value_and_both_gradients(case, reduction, dtype):
+def test_loss_function_matches_pytorch_in_value_and_both_gradients(torch, case, reduction, dtype):
     name, options, sampler = FUNCTION_CASES[case]
     x, target = SAMPLERS[sampler](numpy.random.default_rng(0), (4, 3))
-    ours, theirs = _run_both(name, {**options, "reduction": reduction}, x, target, dtype)
+    ours, theirs = _run_both(torch, name, {**options, "reduction": reduction}, x, target, dtype)
     assert ours[0].dtype == numpy.dtype(dtype)
     for mine, other, what in zip(ours, theirs, ("loss", "input gradient", "target gradient"), strict=True):
         numpy.testing.assert_allclose(mine, other, err_msg=what, **TOLERANCE[dtype])
@@ -162,18 +160,18 @@ def test_loss_function_matches_pytorch_in_value_and_both_gradients(case, reducti
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("pos_weight", [None, [0.5, 2.0, 3.0, 1.0, 4.0]])
-def test_bce_with_logits_is_finite_and_right_for_extreme_logits(dtype, pos_weight):
+def test_bce_with_logits_is_finite_and_right_for_extreme_logits(torch, dtype, pos_weight):
     x = numpy.array([[-1000.0, -100.0, 0.0, 100.0, 1000.0]] * 3)  # 0: the gradient is σ(0) − y there
     target = numpy.array([[0.0], [1.0], [0.25]]) * numpy.ones((1, 5))
     options = dict(reduction="none", pos_weight=pos_weight)
-    ours, theirs = _run_both("binary_cross_entropy_with_logits", options, x, target, dtype)
+    ours, theirs = _run_both(torch, "binary_cross_entropy_with_logits", options, x, target, dtype)
     for mine, other in zip(ours, theirs, strict=True):
         assert numpy.isfinite(mine).all()
         # log(1 + e^(−100)) rounds to 0 here, to 3.7e-44 in PyTorch (log1p)
         numpy.testing.assert_allclose(mine, other, rtol=TOLERANCE[dtype]["rtol"], atol=1e-40)
 
 
-def test_bce_clamps_each_log_at_minus_100_like_pytorch():
+def test_bce_clamps_each_log_at_minus_100_like_pytorch(torch):
     p = numpy.array([0.0, 1.0, 1e-50, 0.5])
     target = numpy.array([1.0, 0.0, 1.0, 1.0])
     x = Tensor(p, requires_grad=True)

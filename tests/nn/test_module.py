@@ -233,11 +233,6 @@ def trained_a_little(model, make_input):
 TOLERANCES = {"float32": 1e-5, "float64": 1e-11}
 
 
-@pytest.fixture
-def torch():
-    return pytest.importorskip("torch")
-
-
 def test_state_dict_keys_match_pytorch(torch):
     assert list(cnn(nn).state_dict()) == list(cnn(torch.nn).state_dict())
 

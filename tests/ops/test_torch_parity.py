@@ -6,13 +6,11 @@ import pytest
 from tinygrad_bn import Tensor
 from tinygrad_bn.autograd import grad
 
-torch = pytest.importorskip("torch")
-
 TOLERANCE = {"float32": {"rtol": 2e-5, "atol": 2e-6}, "float64": {"rtol": 1e-12, "atol": 1e-12}}
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_matches_pytorch(op_case, dtype):
+def test_matches_pytorch(torch, op_case, dtype):
     torch_fn = op_case.torch_function()
     if torch_fn is None:
         pytest.skip(f"PyTorch has no {op_case.name}")
