@@ -6,10 +6,13 @@ import pytest
 from tinygrad_bn import Tensor
 from tinygrad_bn.autograd import grad
 
-TOLERANCE = {"float32": {"rtol": 2e-5, "atol": 2e-6}, "float64": {"rtol": 1e-12, "atol": 1e-12}}
+# float16 carries 11 significant bits (2⁻¹¹ ≈ 5e-4): a few roundings apart is 1e-2 at most,
+# the tolerance Chainer's tests use for anything float16.
+TOLERANCE = {"float16": {"rtol": 1e-2, "atol": 1e-2}, "float32": {"rtol": 2e-5, "atol": 2e-6},
+             "float64": {"rtol": 1e-12, "atol": 1e-12}}
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
 def test_matches_pytorch(torch, op_case, dtype):
     torch_fn = op_case.torch_function()
     if torch_fn is None:
@@ -18,7 +21,13 @@ def test_matches_pytorch(torch, op_case, dtype):
     ours = [Tensor(a, requires_grad=True) for a in host]
     theirs = [torch.tensor(a, requires_grad=True) for a in host]
 
-    out, expected = op_case.fn(*ours), torch_fn(*theirs)
+    try:
+        expected = torch_fn(*theirs)
+    except (RuntimeError, NotImplementedError) as error:  # e.g. "... not implemented for 'Half'"
+        if dtype != "float16":
+            raise
+        pytest.skip(f"PyTorch's CPU has no float16 {op_case.name}: {error}")
+    out = op_case.fn(*ours)
     assert out.dtype == dtype and str(expected.dtype) == f"torch.{dtype}"
     assert out.shape == tuple(expected.shape)
     numpy.testing.assert_allclose(out.numpy(), expected.detach().numpy(), **TOLERANCE[dtype])
