@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import statistics
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ def optional_torch():
 
 
 BLOCK = 3  # timed calls per candidate between pauses (time_apart)
+RUNS = 5  # interleaved runs whose median ratio decides a goal (interleaved_runs)
 SETTLE_SECONDS = 0.2
 
 
@@ -75,6 +77,28 @@ def time_apart(candidates: dict, rounds: int, block: int = BLOCK) -> dict:
     return {name: statistics.median(values) for name, values in seconds.items()}
 
 
+def interleaved_runs(candidates: dict, rounds: int, runs: int = RUNS, timer=None, label: str = "") -> list:
+    """``runs`` interleaved runs of ``candidates`` (name -> fn), each timed by
+    ``timer(candidates, rounds)`` (:func:`time_apart` by default), which returns name ->
+    median seconds. Returns one such dict per run, and shows the progress on stderr."""
+    timer = timer or time_apart
+    results = []
+    for run in range(runs):
+        print(f"  {label}run {run + 1}/{runs}", file=sys.stderr, flush=True)
+        results.append(timer(candidates, rounds))
+    return results
+
+
+def median_of_runs(per_run: list) -> dict:
+    """Name -> median over the runs of each run's median seconds."""
+    return {name: statistics.median(run[name] for run in per_run) for name in per_run[0]}
+
+
+def ratios_of_runs(per_run: list, numerator: str, denominator: str) -> list:
+    """numerator / denominator of each run (the goals are decided on their median)."""
+    return [run[numerator] / run[denominator] for run in per_run]
+
+
 def format_ms(seconds: float) -> str:
     return f"{seconds * 1e3:8.3f} ms"
 
@@ -87,13 +111,15 @@ def format_mib(n_bytes: int) -> str:
     return f"{n_bytes / 2**20:.2f} MiB"
 
 
-def side_by_side(seconds: dict, fmt, goal: float, ratio: float | None = None) -> list:
+def side_by_side(seconds: dict, fmt, goal: float, ratio: float | None = None, ratios=None) -> list:
     """Report lines: each framework's time (``fmt`` formats seconds), then the ratio
-    tinygrad_bn / pytorch against ``goal``, or a hint to install PyTorch."""
+    tinygrad_bn / pytorch against ``goal`` (with the range over ``ratios``, one per
+    run, when given), or a hint to install PyTorch."""
     lines = [f"  {name:<12} {fmt(value)}" for name, value in seconds.items()]
     if ratio is None:
         lines.append("  (PyTorch is not installed: pip install -e '.[torch]' for the side-by-side ratio)")
     else:
         verdict = "meets" if ratio <= goal else "misses"
-        lines.append(f"  ratio tinygrad_bn / pytorch = {ratio:.2f} ({verdict} the goal <= {goal:.1f})")
+        spread = f", runs {min(ratios):.2f}-{max(ratios):.2f}" if ratios else ""
+        lines.append(f"  ratio tinygrad_bn / pytorch = {ratio:.2f} ({verdict} the goal <= {goal:.1f}{spread})")
     return lines

@@ -2,7 +2,7 @@
 
 No timing is asserted: speed goals live in the benchmark's own report."""
 
-import math
+import statistics
 
 import numpy
 import pytest
@@ -35,8 +35,8 @@ def test_run_returns_per_op_times():
     seconds = result["per_op_seconds"]["tinygrad_bn"]
     assert 0 < seconds < 1
     if "pytorch" in result["per_op_seconds"]:
-        ratio = result["ratio"]
-        assert math.isclose(ratio, seconds / result["per_op_seconds"]["pytorch"])
+        # the goal is decided on the median of the runs' ratios
+        assert len(result["ratios"]) == overhead.RUNS and result["ratio"] == statistics.median(result["ratios"])
         assert "ratio tinygrad_bn / pytorch" in overhead.report(result)
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from tinygrad_bn import Tensor, nn, optim
 from tinygrad_bn.bench import train
-from tinygrad_bn.train import train_step
+from tinygrad_bn.train import build_model, train_step
 
 SMALL = (12, 8, 8, 3)
 
@@ -54,14 +54,37 @@ def test_memory_check_tells_flat_from_growing():
 
 
 def test_run_and_report_smoke():
-    result = train.run(rounds=1, memory_steps=10)
-    assert set(result["step_seconds"]) <= {"tinygrad_bn", "pytorch"}
-    assert all(seconds > 0 for seconds in result["step_seconds"].values())
+    result = train.run(rounds=1, memory_steps=10, runs=2, models=("mlp",))
+    (row,) = result["steps"]
+    assert set(row["step_seconds"]) <= {"tinygrad_bn", "pytorch"}
+    assert all(seconds > 0 for seconds in row["step_seconds"].values())
     assert result["memory"]["steps"] == 10
     text = train.report(result)
     assert "784-512-512-10, batch 256" in text and "memory over 10 steps" in text
-    if "pytorch" in result["step_seconds"]:
-        assert result["ratio"] == pytest.approx(
-            result["step_seconds"]["tinygrad_bn"] / result["step_seconds"]["pytorch"]
-        )
+    if "pytorch" in row["step_seconds"]:
+        assert len(row["ratios"]) == 2 and row["ratio"] == pytest.approx(sum(row["ratios"]) / 2)
         assert "ratio tinygrad_bn / pytorch" in text
+
+
+@pytest.mark.parametrize("shape", train.CNN_IMAGES)
+def test_the_cnn_is_the_train_commands_cnn(shape):
+    ours = train.cnn_bn(nn, shape).state_dict()
+    command = build_model("cnn", "fused", shape, train.CLASSES).state_dict()
+    assert [(key, value.shape) for key, value in ours.items()] == [(key, value.shape) for key, value in command.items()]
+
+
+def test_one_cnn_step_does_the_same_work_as_pytorch(torch):
+    shape = train.CNN_IMAGES[0]
+    x, target = train._batch((shape, train.CLASSES), batch=8)
+    torch.manual_seed(0)
+    theirs = train.cnn_bn(torch.nn, shape)
+    ours = train.cnn_bn(nn, shape)
+    ours.load_state_dict({key: value.numpy() for key, value in theirs.state_dict().items()})
+    our_optimizer = optim.SGD(ours.parameters(), lr=0.1, momentum=0.9)
+    their_optimizer = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
+    for _ in range(2):
+        our_loss, _ = train_step(ours, our_optimizer, Tensor(x), Tensor(target))
+        their_loss, _ = train_step(
+            theirs, their_optimizer, torch.from_numpy(x), torch.from_numpy(target), torch.nn.functional
+        )
+        assert our_loss.item() == pytest.approx(their_loss.item(), rel=1e-5)

@@ -12,12 +12,15 @@ framework's folded/unfolded ratio, and the error budget of folding (``fold_error
 
 from __future__ import annotations
 
+import statistics
+
 import numpy
 
 from tinygrad_bn import Tensor, nn, no_grad
-from tinygrad_bn.timing import format_ms, optional_torch, time_apart
+from tinygrad_bn.timing import RUNS, format_ms, interleaved_runs, median_of_runs, optional_torch, ratios_of_runs
 
 BATCH = 64
+HEADING = "fold: eval-mode inference of a CNN with 3 BatchNorms, median per call over {runs} interleaved runs"
 IMAGE = (3, 16, 16)
 WIDTHS = (16, 32)
 HIDDEN = 64
@@ -98,24 +101,29 @@ def candidates(batch: int = BATCH) -> tuple:
     return calls, ours, tx
 
 
-def run(rounds: int = 15, batch: int = BATCH) -> dict:
+def run(rounds: int = 3, batch: int = BATCH, runs: int = RUNS) -> dict:
+    """All candidates in ``runs`` interleaved runs; each ratio is the median of the runs' ratios."""
     calls, model, x = candidates(batch)
-    seconds = time_apart(calls, rounds)
-    result = {"batch": batch, "image": list(IMAGE), "median_seconds": seconds,
-              "folded_over_unfolded": seconds["folded"] / seconds["unfolded"],
+    per_run = interleaved_runs(calls, rounds, runs)
+
+    def ratio(numerator, denominator):
+        return statistics.median(ratios_of_runs(per_run, numerator, denominator))
+
+    result = {"batch": batch, "image": list(IMAGE), "runs": runs, "median_seconds": median_of_runs(per_run),
+              "folded_over_unfolded": ratio("folded", "unfolded"),
               "error_budget": {dtype: error._asdict() for dtype, error in nn.utils.fold_error(model, x).items()}}
-    if "pytorch folded" in seconds:
-        result["pytorch_folded_over_unfolded"] = seconds["pytorch folded"] / seconds["pytorch unfolded"]
-        result["folded_over_pytorch_folded"] = seconds["folded"] / seconds["pytorch folded"]
+    if "pytorch folded" in calls:
+        result["pytorch_folded_over_unfolded"] = ratio("pytorch folded", "pytorch unfolded")
+        result["folded_over_pytorch_folded"] = ratio("folded", "pytorch folded")
     return result
 
 
-def report(result: dict) -> str:
+def report(result: dict, heading: bool = True) -> str:
     seconds = result["median_seconds"]
     image = "x".join(str(n) for n in result["image"])
-    lines = [f"fold: eval-mode inference of a CNN with 3 BatchNorms, batch {result['batch']} of {image} float32, "
-             "median per call",
-             f"  {'':<12} {'unfolded':>11} {'folded':>11}   folded/unfolded",
+    lines = [HEADING.format(runs=result["runs"])] if heading else []
+    lines += [f"  batch {result['batch']} of {image} float32",
+              f"  {'':<12} {'unfolded':>11} {'folded':>11}   folded/unfolded",
              f"  {'tinygrad_bn':<12} {format_ms(seconds['unfolded'])} {format_ms(seconds['folded'])}   "
              f"{result['folded_over_unfolded']:15.2f}"]
     if "pytorch_folded_over_unfolded" in result:
