@@ -122,17 +122,6 @@ def scope(kind: str, label: str | None = None):
 _wrap = Tensor._wrap
 
 
-class _NothingNeeded(dict):
-    """(False,) * n for any n, made once."""
-
-    def __missing__(self, n):
-        self[n] = (False,) * n
-        return self[n]
-
-
-_NOTHING_NEEDED = _NothingNeeded()
-
-
 def _device_error(cls, inputs):
     devices = ", ".join(f"{tuple(t.shape)} on {t.device!r}" for t in inputs)
     return RuntimeError(
@@ -202,7 +191,7 @@ class Function:
             needs = _needs_on_one_device(cls, inputs, backend)
         mode = _mode
         record = True in needs and mode.enabled
-        fn.needs_input_grad = needs if record else _NOTHING_NEEDED[len(needs)]
+        fn.needs_input_grad = needs if record else (False,) * len(needs)
         data = fn.forward(*inputs, **params)
         if not record:
             out = _wrap(data, fn.backend, None)

@@ -33,6 +33,7 @@ _numbers = {}
 def number(value, dtype, backend) -> Tensor:
     """``value`` as a 0-d constant tensor. The few numbers a program uses over and
     over (1.01, 0.5, a learning rate) are made once: ops never write into their inputs."""
+    # cached: a quarter of the cost of making it each time (1.2 against 4.9 µs, timeit minimum, loaded machine)
     key = (value, dtype, backend, str(value) if value == 0 else None)  # keeps -0.0 apart from 0.0
     t = _numbers.get(key)
     if t is None:
