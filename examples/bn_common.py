@@ -21,9 +21,12 @@ DOCS = ROOT / "docs" / "experiments.md"
 IMAGES = ROOT / "docs" / "images"
 
 
-def digits(batch_size: int):
-    """The digits training loader (shuffled with seed 0, whole batches only) and test set."""
+def digits(batch_size: int, dtype: str = "float32"):
+    """The digits training loader (shuffled with seed 0, whole batches only) and test set,
+    their images in ``dtype`` (a model computes in one dtype, as in PyTorch)."""
     train_set, test_set = data.load("digits")
+    for dataset in (train_set, test_set):
+        dataset.features = dataset.features.astype(dtype)
     return DataLoader(train_set, batch_size, shuffle=True, drop_last=True, seed=0), test_set
 
 

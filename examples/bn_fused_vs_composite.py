@@ -31,7 +31,7 @@ FLOOR = 1e-18
 
 
 def one_run(impl, dtype):
-    loader, test_set = digits(BATCH)
+    loader, test_set = digits(BATCH, dtype)
     model = mlp(WIDTHS, nn.ReLU, impl).to(dtype=dtype)
     optimizer = optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     run = train(f"{impl}, {dtype}", model, optimizer, loader, test_set, EPOCHS)
