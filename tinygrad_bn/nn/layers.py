@@ -238,7 +238,17 @@ class AdaptiveAvgPool2d(Module):
 
 
 class ReLU(Module):
-    """max(x, 0), elementwise."""
+    """max(x, 0), elementwise. ``inplace=True`` is accepted and gives a new tensor all
+    the same (docs/porting.md).
+
+    >>> from tinygrad_bn import tensor
+    >>> ReLU(inplace=True)(tensor([-1.0, 2.0])).tolist()
+    [0.0, 2.0]
+    """
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
 
     def forward(self, x):
         return F.relu(x)
@@ -261,9 +271,10 @@ class Sigmoid(Module):
 class LeakyReLU(Module):
     """x where x > 0, ``negative_slope``·x elsewhere."""
 
-    def __init__(self, negative_slope: float = 0.01):
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
         self.negative_slope = negative_slope
+        self.inplace = inplace
 
     def forward(self, x):
         return F.leaky_relu(x, self.negative_slope)
