@@ -81,10 +81,16 @@ def _short(check) -> str:
     return f"{name}: {check.title[:60]}"
 
 
-def _per_channel(axes, worst):
-    axes.set_title("first failing term: error per channel against its tolerance", fontsize=9)
+def _titled(axes, title, worst) -> bool:
+    """Give a panel of the first failing term its title; False (and a note) when nothing failed."""
+    axes.set_title(f"first failing term: {title}", fontsize=9)
     if worst is None:
         axes.text(0.5, 0.5, "every row passed", ha="center", va="center", transform=axes.transAxes)
+    return worst is not None
+
+
+def _per_channel(axes, worst):
+    if not _titled(axes, "error per channel against its tolerance", worst):
         return
     check, row = worst
     a, b, _ = row.values
@@ -99,9 +105,7 @@ def _per_channel(axes, worst):
 
 
 def _a_against_b(axes, worst):
-    axes.set_title("first failing term: a against b, one dot per element", fontsize=9)
-    if worst is None:
-        axes.text(0.5, 0.5, "every row passed", ha="center", va="center", transform=axes.transAxes)
+    if not _titled(axes, "a against b, one dot per element", worst):
         return
     check, row = worst
     a, b, _ = (numpy.ravel(numpy.asarray(v, dtype=float)) if v is not None else None for v in row.values)
