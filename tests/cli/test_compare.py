@@ -83,9 +83,11 @@ def test_plot_writes_a_png(tmp_path, capsys):
     assert path.read_bytes()[:4] == b"\x89PNG"
 
 
-@pytest.mark.parametrize("argv", [["--rounds", "0"], ["--steps", "0"]])
+@pytest.mark.parametrize("argv", [["--rounds", "0"], ["--steps", "0"], ["--seed", "-1"]])
 def test_argument_errors_exit_2_with_one_line(argv, capsys):
-    assert main([*QUICK, *argv]) == 2
+    with pytest.raises(SystemExit) as exit_:
+        main([*QUICK, *argv])
+    assert exit_.value.code == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and argv[0] in err
 

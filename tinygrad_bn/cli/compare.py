@@ -17,7 +17,7 @@ import sys
 
 from tinygrad_bn.check.compare import ORDERS
 from tinygrad_bn.check.compare_bn import DTYPES, MODES, SHAPES, TIMING_SHAPE, compare_bn
-from tinygrad_bn.cli import shape_argument
+from tinygrad_bn.cli import natural_int, positive_int, shape_argument
 from tinygrad_bn.timing import optional_torch
 
 AFFINE = {"both": (True, False), "on": (True,), "off": (False,)}
@@ -47,22 +47,18 @@ def configure(parser):
     parser.add_argument("--pytorch", action="store_true",
                         help="also compare PyTorch's F.batch_norm with the composite (shown, not counted)")
     parser.add_argument("--plot", metavar="FILE.png", help="draw the report to this image (needs matplotlib)")
-    parser.add_argument("--steps", type=int, default=3,
+    parser.add_argument("--steps", type=positive_int, default=3,
                         help="training batches before the running statistics are compared (default 3)")
     parser.add_argument("--timing-shape", type=_shape, default=TIMING_SHAPE, metavar="N,C[,...]",
                         help=f"shape for time and memory (default: {_text(TIMING_SHAPE)})")
     parser.add_argument("--no-timing", action="store_true", help="skip time and memory")
-    parser.add_argument("--rounds", type=int, default=5, help="timed rounds per implementation (default 5)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the data and of the random gradients")
+    parser.add_argument("--rounds", type=positive_int, default=5, help="timed rounds per implementation (default 5)")
+    parser.add_argument("--seed", type=natural_int, default=0, help="seed of the data and of the random gradients")
     parser.add_argument("--verbose", action="store_true", help="print the full table of every check")
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
 
 
 def run(args) -> int:
-    for option, value in (("--steps", args.steps), ("--rounds", args.rounds)):
-        if value < 1:
-            print(f"tinygrad-bn compare: {option} must be >= 1, got {value}", file=sys.stderr)
-            return 2
     if args.pytorch and optional_torch() is None:
         print("tinygrad-bn compare: --pytorch needs PyTorch: pip install -e '.[torch]'", file=sys.stderr)
         return 2
