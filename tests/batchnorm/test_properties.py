@@ -10,7 +10,7 @@ from tinygrad_bn.batchnorm import IMPLEMENTATIONS, batch_norm
 
 hypothesis = pytest.importorskip("hypothesis")
 st = hypothesis.strategies
-EXAMPLES = hypothesis.settings(max_examples=150, deadline=None, derandomize=True)
+EXAMPLES = hypothesis.settings(max_examples=300, deadline=None, derandomize=True)
 EPS = 1e-5
 TOLERANCE = {"float32": 2e-4, "float64": 1e-9}  # float32 against the float64 reference, relative to its largest value
 
