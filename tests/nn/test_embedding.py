@@ -119,3 +119,39 @@ def test_embedding_runs_forward_and_backward_on_the_device(strict_cuda):
         results.append([out.numpy(), layer.weight.grad.numpy()])
     for on_device, on_cpu in zip(*results, strict=True):
         numpy.testing.assert_array_equal(on_device, on_cpu)
+
+
+@pytest.mark.parametrize("classes, num_classes", [
+    ([3, 0, 1], -1),
+    ([[1, 4], [0, 0]], 6),
+    ([[[2]]], -1),
+    ([], 3),
+])
+def test_one_hot_matches_torch(torch, classes, num_classes):
+    mine = F.one_hot(Tensor(numpy.array(classes, dtype="int64")), num_classes)
+    theirs = torch.nn.functional.one_hot(torch.tensor(classes, dtype=torch.int64), num_classes)
+    assert mine.dtype == "int64" and not mine.requires_grad
+    numpy.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+    assert mine.shape == tuple(theirs.shape)
+
+
+@pytest.mark.parametrize("classes, num_classes, error, words", [
+    ([1, -1], -1, RuntimeError, "must be non-negative, got -1"),
+    ([1, 3], 3, RuntimeError, "smaller than num_classes=3, got 3"),
+    ([], -1, RuntimeError, "empty tensor"),
+    ([1, 2], -2, RuntimeError, "natural int or -1, got -2"),
+    ([1.0, 2.0], -1, TypeError, "integer class values"),
+])
+def test_one_hot_refuses_what_torch_refuses(torch, classes, num_classes, error, words):
+    with pytest.raises(error, match=words):
+        F.one_hot(Tensor(numpy.array(classes, dtype="int64" if error is RuntimeError else "float64")), num_classes)
+    with pytest.raises(RuntimeError):
+        dtype = torch.int64 if error is RuntimeError else torch.float64
+        torch.nn.functional.one_hot(torch.tensor(classes, dtype=dtype), num_classes)
+
+
+def test_one_hot_runs_on_the_device(strict_cuda):
+    classes = numpy.array([[2, 0], [1, 2]])
+    out = F.one_hot(Tensor(classes, device="cuda"))
+    assert out.device == "cuda" and out.dtype == "int64"
+    numpy.testing.assert_array_equal(out.numpy(), numpy.eye(3, dtype="int64")[classes])

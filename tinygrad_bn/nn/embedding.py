@@ -113,3 +113,34 @@ class Embedding(Module):
     def extra_repr(self):
         text = f"{self.num_embeddings}, {self.embedding_dim}"
         return text if self.padding_idx is None else f"{text}, padding_idx={self.padding_idx}"
+
+
+def one_hot(tensor, num_classes=-1):
+    """Row i of the C × C identity for each integer i in ``tensor`` of any shape:
+    (*) -> (*, C) of int64, with C = ``num_classes``, or the largest class + 1 when
+    it is −1. No gradient flows (the output is integer).
+
+    >>> from tinygrad_bn import Tensor
+    >>> one_hot(Tensor([2, 0]), 3).tolist()
+    [[0, 0, 1], [1, 0, 0]]
+    """
+    classes = Tensor(tensor)
+    if classes.dtype.kind not in "iu":
+        raise TypeError(f"one_hot expects integer class values (int64), got dtype {classes.dtype}")
+    values = classes._data
+    if num_classes == -1:
+        if values.size == 0:
+            raise RuntimeError("one_hot: can not infer the number of classes from an empty tensor; "
+                               "give num_classes")
+        num_classes = int(values.max()) + 1
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 0:
+        raise RuntimeError(f"one_hot: num_classes must be a natural int or -1, got {num_classes!r}")
+    if values.size:
+        low, high = int(values.min()), int(values.max())
+        if low < 0:
+            raise RuntimeError(f"one_hot: class values must be non-negative, got {low}")
+        if high >= num_classes:
+            raise RuntimeError(f"one_hot: class values must be smaller than num_classes={num_classes}, got {high}")
+    xp = classes.xp
+    encoded = (values[..., None] == xp.arange(num_classes)).astype(xp.int64)
+    return Tensor(encoded, device=classes.device)
