@@ -17,6 +17,7 @@ from tinygrad_bn.batchnorm import batch_norm
 from tinygrad_bn.nn.activation import gelu, silu
 from tinygrad_bn.nn.embedding import embedding, one_hot
 from tinygrad_bn.nn.normalization import group_norm, layer_norm
+from tinygrad_bn.nn.padding import pad
 from tinygrad_bn.nn.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_unpool2d
 from tinygrad_bn.ops import generator, relu, sigmoid, tanh
 from tinygrad_bn.ops.elementwise import broadcast_shapes
@@ -26,7 +27,7 @@ __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "conv1d", "conv2d", "cross_entropy", "dropout", "embedding", "fold", "gelu", "group_norm", "huber_loss", "l1_loss",
     "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d", "max_unpool2d", "mse_loss", "nll_loss",
-    "one_hot", "relu",
+    "one_hot", "pad", "relu",
     "sigmoid", "silu", "smooth_l1_loss", "softmax", "tanh", "unfold",
 ]
 
