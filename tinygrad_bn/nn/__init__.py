@@ -20,6 +20,7 @@ from tinygrad_bn.nn.layers import (
     Conv1d,
     Conv2d,
     Dropout,
+    Dropout2d,
     Flatten,
     Identity,
     LeakyReLU,
@@ -53,6 +54,6 @@ __all__ = [
     "ModuleDict", "ModuleList",
     "BCELoss", "BCEWithLogitsLoss", "GroupNorm", "HuberLoss", "L1Loss", "LayerNorm", "SmoothL1Loss",
     "functional", "init", "utils",
-    "GELU", "SiLU",
+    "Dropout2d", "GELU", "SiLU",
     "FrozenBatchNorm1d", "FrozenBatchNorm2d", "FrozenBatchNorm3d", "momentum_from_keras",
 ]

@@ -15,19 +15,20 @@ from tinygrad_bn import ops
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.batchnorm import batch_norm
 from tinygrad_bn.nn.activation import gelu, silu
+from tinygrad_bn.nn.dropout import dropout, dropout2d
 from tinygrad_bn.nn.embedding import embedding, one_hot
 from tinygrad_bn.nn.normalization import group_norm, layer_norm
 from tinygrad_bn.nn.padding import pad
 from tinygrad_bn.nn.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_unpool2d
-from tinygrad_bn.ops import generator, relu, sigmoid, tanh
+from tinygrad_bn.ops import relu, sigmoid, tanh
 from tinygrad_bn.ops.elementwise import broadcast_shapes
 from tinygrad_bn.ops.windows import fold, ints, pad_images, pair, unfold, windows_per_axis
 
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "conv1d", "conv2d", "cross_entropy", "dropout", "embedding", "fold", "gelu", "group_norm", "huber_loss", "l1_loss",
-    "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d", "max_unpool2d", "mse_loss", "nll_loss",
-    "one_hot", "pad", "relu",
+    "conv1d", "conv2d", "cross_entropy", "dropout", "dropout2d", "embedding", "fold", "gelu", "group_norm",
+    "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d", "max_unpool2d",
+    "mse_loss", "nll_loss", "one_hot", "pad", "relu",
     "sigmoid", "silu", "smooth_l1_loss", "softmax", "tanh", "unfold",
 ]
 
@@ -133,21 +134,6 @@ def conv_padding(padding, kernel_size: tuple, stride: tuple, dilation: tuple, co
     if isinstance(padding, str):
         raise ValueError(f"{conv}: padding must be 'same', 'valid', an int or one per axis, got {padding!r}")
     return tuple(side for p in ints(padding, len(kernel_size), "padding", minimum=0) for side in (p, p))
-
-
-def dropout(input, p=0.5, training=True):  # noqa: A002 - PyTorch's argument name
-    """Inverted dropout: in training, zero each element with probability ``p`` and
-    scale the rest by 1/(1 − p); the identity otherwise. The mask is drawn from the
-    seeded host generator (:func:`tinygrad_bn.manual_seed`)."""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability must be in [0, 1], got {p}")
-    if not training or p == 0.0:
-        return input
-    if p == 1.0:
-        return input * 0.0
-    keep = generator().random(input.shape) >= p
-    mask = Tensor(keep.astype(input.dtype) / (1.0 - p), dtype=input.dtype, device=input.device)
-    return input * mask
 
 
 def leaky_relu(input, negative_slope=0.01):  # noqa: A002 - PyTorch's argument name

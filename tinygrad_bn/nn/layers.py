@@ -1,4 +1,4 @@
-"""Layers: Linear, Conv1d, Conv2d, MaxPool2d, the activations, Flatten, Dropout, Identity.
+"""Layers: Linear, Conv1d, Conv2d, MaxPool2d, the activations, Flatten, Dropout, Dropout2d, Identity.
 
 Parameter layouts and default initialisations are PyTorch's, so a state dict
 moves between the two frameworks unchanged (see docs/nn.md).
@@ -356,3 +356,12 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}"
+
+
+class Dropout2d(Dropout):
+    """Channel dropout of (N, C, H, W) input: in training mode each channel is zeroed
+    whole with probability ``p`` and the others are scaled by 1/(1 − p); in eval mode
+    it is the identity."""
+
+    def forward(self, x):
+        return F.dropout2d(x, self.p, self.training)
