@@ -1,0 +1,53 @@
+"""Adagrad: PyTorch's update rule (lr decay, weight decay, initial accumulator), its state and its arguments."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy
+import pytest
+
+from tinygrad_bn import Tensor, nn, optim
+
+# every combination of lr decay, weight decay and initial accumulator, with a non-default ε
+OPTIONS = [
+    {"lr": 0.1, "lr_decay": lr_decay, "weight_decay": decay, "initial_accumulator_value": initial, "eps": 1e-8}
+    for lr_decay, decay, initial in itertools.product((0.0, 0.05), (0.0, 0.1), (0.0, 0.5))
+]
+
+
+def test_adagrad_with_its_defaults_but_lr_trains_like_pytorch(trains_like_pytorch):
+    trains_like_pytorch("Adagrad", {"lr": 0.1})
+
+
+@pytest.mark.parametrize("config", OPTIONS, ids=lambda c: f"lr_decay={c['lr_decay']}-decay={c['weight_decay']}-"
+                                                         f"initial={c['initial_accumulator_value']}")
+def test_adagrad_trains_like_pytorch(trains_like_pytorch, config):
+    trains_like_pytorch("Adagrad", config)
+
+
+def test_adagrad_parameter_groups_train_like_pytorch(trains_like_pytorch):
+    trains_like_pytorch("Adagrad", {"lr": 0.1, "lr_decay": 0.05, "weight_decay": 0.1}, grouped=True)
+
+
+def test_state_has_pytorchs_names_and_values(torch):
+    weight = numpy.random.default_rng(0).standard_normal((3, 2))
+    ours, theirs = nn.Parameter(Tensor(weight)), torch.nn.Parameter(torch.tensor(weight))
+    optimizers = (optim.Adagrad([ours], lr_decay=0.1, initial_accumulator_value=0.3),
+                  torch.optim.Adagrad([theirs], lr_decay=0.1, initial_accumulator_value=0.3))
+    for _ in range(2):
+        (ours * ours * ours).sum().backward()
+        (theirs * theirs * theirs).sum().backward()
+        for optimizer in optimizers:
+            optimizer.step()
+    our_state = optimizers[0].state_dict()["state"][0]
+    their_state = optimizers[1].state_dict()["state"][0]
+    assert sorted(our_state) == sorted(their_state) == ["step", "sum"]
+    assert our_state["step"] == their_state["step"].item() == 2
+    numpy.testing.assert_allclose(our_state["sum"], their_state["sum"].numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"])
+def test_adagrad_rejects_negative_hyper_parameters(name):
+    with pytest.raises(ValueError, match=f"Adagrad: {name} must be >= 0.0, got -0.1"):
+        optim.Adagrad(nn.Linear(2, 1).parameters(), **{name: -0.1})
