@@ -76,3 +76,23 @@ def trains_like_pytorch():
 
     yield run
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def states_after_two_steps():
+    """``states(name, **options)``: the state of ``optim.<name>`` and ``torch.optim.<name>``
+    (as their state dicts give it) after two steps on f(w) = Σ w³ from the same weight."""
+    torch = pytest.importorskip("torch")
+
+    def states(name, **options):
+        weight = numpy.random.default_rng(0).standard_normal((3, 2))
+        ours, theirs = nn.Parameter(Tensor(weight)), torch.nn.Parameter(torch.tensor(weight))
+        optimizers = (getattr(optim, name)([ours], **options), getattr(torch.optim, name)([theirs], **options))
+        for _ in range(2):
+            (ours * ours * ours).sum().backward()
+            (theirs * theirs * theirs).sum().backward()
+            for optimizer in optimizers:
+                optimizer.step()
+        return tuple(optimizer.state_dict()["state"][0] for optimizer in optimizers)
+
+    return states

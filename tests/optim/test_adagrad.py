@@ -7,7 +7,7 @@ import itertools
 import numpy
 import pytest
 
-from tinygrad_bn import Tensor, nn, optim
+from tinygrad_bn import nn, optim
 
 # every combination of lr decay, weight decay and initial accumulator, with a non-default ε
 OPTIONS = [
@@ -30,18 +30,8 @@ def test_adagrad_parameter_groups_train_like_pytorch(trains_like_pytorch):
     trains_like_pytorch("Adagrad", {"lr": 0.1, "lr_decay": 0.05, "weight_decay": 0.1}, grouped=True)
 
 
-def test_state_has_pytorchs_names_and_values(torch):
-    weight = numpy.random.default_rng(0).standard_normal((3, 2))
-    ours, theirs = nn.Parameter(Tensor(weight)), torch.nn.Parameter(torch.tensor(weight))
-    optimizers = (optim.Adagrad([ours], lr_decay=0.1, initial_accumulator_value=0.3),
-                  torch.optim.Adagrad([theirs], lr_decay=0.1, initial_accumulator_value=0.3))
-    for _ in range(2):
-        (ours * ours * ours).sum().backward()
-        (theirs * theirs * theirs).sum().backward()
-        for optimizer in optimizers:
-            optimizer.step()
-    our_state = optimizers[0].state_dict()["state"][0]
-    their_state = optimizers[1].state_dict()["state"][0]
+def test_state_has_pytorchs_names_and_values(states_after_two_steps):
+    our_state, their_state = states_after_two_steps("Adagrad", lr_decay=0.1, initial_accumulator_value=0.3)
     assert sorted(our_state) == sorted(their_state) == ["step", "sum"]
     assert our_state["step"] == their_state["step"].item() == 2
     numpy.testing.assert_allclose(our_state["sum"], their_state["sum"].numpy(), rtol=1e-12)

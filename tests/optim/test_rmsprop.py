@@ -7,7 +7,7 @@ import itertools
 import numpy
 import pytest
 
-from tinygrad_bn import Tensor, nn, optim
+from tinygrad_bn import nn, optim
 
 # every combination of weight decay, momentum and centering, with a non-default α and ε
 OPTIONS = [
@@ -31,19 +31,8 @@ def test_rmsprop_parameter_groups_train_like_pytorch(trains_like_pytorch):
 
 
 @pytest.mark.parametrize("momentum, centered", [(0.0, False), (0.5, True)])
-def test_state_has_pytorchs_names_and_values(momentum, centered):
-    torch = pytest.importorskip("torch")
-    weight = numpy.random.default_rng(0).standard_normal((3, 2))
-    ours, theirs = nn.Parameter(Tensor(weight)), torch.nn.Parameter(torch.tensor(weight))
-    optimizers = (optim.RMSprop([ours], momentum=momentum, centered=centered),
-                  torch.optim.RMSprop([theirs], momentum=momentum, centered=centered))
-    for _ in range(2):
-        (ours * ours * ours).sum().backward()
-        (theirs * theirs * theirs).sum().backward()
-        for optimizer in optimizers:
-            optimizer.step()
-    our_state = optimizers[0].state_dict()["state"][0]
-    their_state = optimizers[1].state_dict()["state"][0]
+def test_state_has_pytorchs_names_and_values(states_after_two_steps, momentum, centered):
+    our_state, their_state = states_after_two_steps("RMSprop", momentum=momentum, centered=centered)
     assert list(our_state) == list(their_state)
     assert our_state["step"] == their_state["step"].item() == 2
     for key in list(our_state)[1:]:
