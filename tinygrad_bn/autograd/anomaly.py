@@ -19,9 +19,10 @@ RuntimeError: Function Sqrt returned inf values in its gradient for input 0 (sha
 
 from __future__ import annotations
 
-import contextlib
 import os
 import traceback
+
+from tinygrad_bn.autograd.switch import Switch
 
 FRAMES = 6  # frames of the forward kept per op (the innermost outside the engine)
 _ENGINE = os.path.dirname(os.path.abspath(__file__))
@@ -38,18 +39,10 @@ def is_anomaly_enabled() -> bool:
     return mode.enabled
 
 
-class set_detect_anomaly(contextlib.ContextDecorator):
+class set_detect_anomaly(Switch):
     """Turn anomaly mode on or off inside a ``with`` block (or a decorated function)."""
 
-    def __init__(self, enabled: bool):
-        self.enabled = bool(enabled)
-
-    def __enter__(self):
-        self.previous = mode.enabled
-        mode.enabled = self.enabled
-
-    def __exit__(self, *exc):
-        mode.enabled = self.previous
+    mode = mode
 
 
 class detect_anomaly(set_detect_anomaly):

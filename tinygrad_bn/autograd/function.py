@@ -25,6 +25,7 @@ import functools
 import threading
 
 from tinygrad_bn.autograd import anomaly
+from tinygrad_bn.autograd.switch import Switch
 from tinygrad_bn.autograd.tensor import Tensor
 from tinygrad_bn.autograd.version import VersionCounter, check_unchanged, clock, modified_error, view_counter
 
@@ -42,18 +43,10 @@ def is_grad_enabled() -> bool:
     return _mode.enabled
 
 
-class set_grad_enabled(contextlib.ContextDecorator):
+class set_grad_enabled(Switch):
     """Turn graph recording on or off inside a ``with`` block (or a decorated function)."""
 
-    def __init__(self, enabled: bool):
-        self.enabled = bool(enabled)
-
-    def __enter__(self):
-        self.previous = _mode.enabled
-        _mode.enabled = self.enabled
-
-    def __exit__(self, *exc):
-        _mode.enabled = self.previous
+    mode = _mode
 
 
 class no_grad(set_grad_enabled):
