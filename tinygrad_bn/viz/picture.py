@@ -321,14 +321,7 @@ class Picture:
     # Writing the Digraph ---------------------------------------------------------------
 
     def digraph(self, rankdir: str) -> graphviz.Digraph:
-        graph_attr = {**styles.GRAPH, "rankdir": rankdir}
-        if len(self.nodes) > LARGE:
-            graph_attr.update(nslimit="1", nslimit1="1")
-        if self.show_saved:
-            ops = [item for kind, item in self.nodes.values() if kind == "op"]
-            ops += [node for nodes in self.folds.values() for node in nodes]
-            graph_attr.update(label=labels.html_label(f"the whole graph {self._kept_text(ops)}"), labeljust="l")
-        graph = graphviz.Digraph(graph_attr=graph_attr, node_attr=styles.NODE, edge_attr=styles.EDGE)
+        graph = graphviz.Digraph(graph_attr=self._graph_attr(rankdir), node_attr=styles.NODE, edge_attr=styles.EDGE)
         clusters = {(): graph}
         aligned = {self.ids[item] for group in self.align for item in group if item in self.ids}
         for node_id, (kind, item) in self.nodes.items():
@@ -355,6 +348,16 @@ class Picture:
         styles.add_legend(graph, [path for path in styles.PATHS if path in self.paths], self._legend_extras(),
                           below=outputs)
         return graph
+
+    def _graph_attr(self, rankdir: str) -> dict:
+        graph_attr = {**styles.GRAPH, "rankdir": rankdir}
+        if len(self.nodes) > LARGE:
+            graph_attr.update(nslimit="1", nslimit1="1")
+        if self.show_saved:
+            ops = [item for kind, item in self.nodes.values() if kind == "op"]
+            ops += [node for nodes in self.folds.values() for node in nodes]
+            graph_attr.update(label=labels.html_label(f"the whole graph {self._kept_text(ops)}"), labeljust="l")
+        return graph_attr
 
     def _align(self, graph: graphviz.Digraph):
         """Each group of ``align`` in one rank (across clusters: newrank), in its
