@@ -1,7 +1,11 @@
 """Function, the public way to add an op; grad mode (no_grad); scopes."""
 
+import ast
+import pathlib
+
 import pytest
 
+import tinygrad_bn
 from tinygrad_bn import Function, Tensor, enable_grad, is_grad_enabled, no_grad
 from tinygrad_bn.autograd import grad, once_differentiable, scope, set_grad_enabled
 from tinygrad_bn.check import gradcheck, gradgradcheck
@@ -23,10 +27,11 @@ class ScaledSum(Function):
     """Two inputs, a keyword parameter, and gradients only where needed."""
 
     def forward(self, a, b, scale):
+        self.scale = scale
         return (a._data + b._data) * scale
 
     def backward(self, grad):
-        scale = self.params["scale"]
+        scale = self.scale
         need_a, need_b = self.needs_input_grad
         return (grad * scale if need_a else None), (grad * scale if need_b else None)
 
@@ -64,6 +69,20 @@ def test_params_and_needs_input_grad():
     assert y.grad_fn.needs_input_grad == (True, False)
     y.sum().backward()
     assert a.grad.tolist() == [2.0, 2.0] and b.grad is None
+
+
+def _backwards_reading_params(path: pathlib.Path):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.FunctionDef) and node.name == "backward":
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Attribute) and inner.attr == "params":
+                    yield f"{path.name}:{inner.lineno}"
+
+
+def test_no_backward_in_the_package_reads_params():
+    """``params`` is for display; backward reads attributes that forward set."""
+    sources = sorted(pathlib.Path(tinygrad_bn.__file__).parent.rglob("*.py"))
+    assert [site for path in sources for site in _backwards_reading_params(path)] == []
 
 
 def test_inputs_that_need_no_gradient_are_not_recorded():

@@ -12,6 +12,23 @@ to each other, the way PyTorch's ``torch.autograd.Function`` reads::
         def backward(self, grad):      # grad: Tensor; returns one Tensor per input
             return grad * self.saved_output()
 
+What ``backward`` needs reaches it in one of two ways. Tensors and arrays of values
+go through ``save_for_backward`` (inputs, or constants wrapped as Tensors) or
+``save_output``, which refuse them if they were changed in place since forward.
+Everything else (axes, an index, a shape, a number) is an attribute that ``forward``
+sets on ``self``::
+
+    class Scale(Function):
+        def forward(self, x, factor):
+            self.factor = factor       # a number, not an array: an attribute
+            return x._data * factor
+
+        def backward(self, grad):
+            return grad * self.factor
+
+``backward`` never reads ``params`` (the keyword arguments of ``apply``, kept on a
+recorded node only for display).
+
 ``backward`` is written with Tensor operations, so when the engine runs it with
 ``create_graph=True`` the backward is itself recorded and can be differentiated
 again. Calling ``Exp.apply(x)`` runs ``forward`` and, when some input requires a
@@ -137,7 +154,9 @@ class Function:
     Attributes set on a recorded node:
       ``parents``          for each input, its producing node, or the input itself if it is a leaf
       ``needs_input_grad`` for each input, whether it requires a gradient
-      ``shape``, ``dtype`` of the output; ``params`` the keyword arguments of ``apply``
+      ``shape``, ``dtype`` of the output
+      ``params``           the keyword arguments of ``apply``, for display only: backward
+                           reads attributes forward set (see the module docstring)
       ``scope``            the enclosing :class:`Scope` regions, outermost first
       ``role``, ``path``   optional tags an op sets on its nodes for display (e.g. the
                            composite BatchNorm's steps and which gradient path they carry)

@@ -46,12 +46,13 @@ class SetItem(Function):
     it back): the gradient reaches ``value`` from ``index`` and ``x`` from elsewhere."""
 
     def forward(self, x, value, index):
+        self.index = index
         out = x._data.copy()
         out[index] = value._data
         return out
 
     def backward(self, grad):
-        index = self.params["index"]
+        index = self.index
         need_x, need_value = self.needs_input_grad
         dx = SetItem.apply(grad, lift(0.0, grad), index=index) if need_x else None
         dvalue = grad[index] if need_value else None

@@ -48,21 +48,24 @@ def _accumulate(reduction, x, axes, keepdims):
 class Sum(Function):
     def forward(self, x, axes, keepdims):
         self.input_shape = x.shape
+        self.axes = axes
+        self.keepdims = keepdims
         return _accumulate(x._data.sum, x, axes, keepdims)
 
     def backward(self, grad):
-        return _spread(grad, self.input_shape, self.params["axes"], self.params["keepdims"])
+        return _spread(grad, self.input_shape, self.axes, self.keepdims)
 
 
 class Mean(Function):
     def forward(self, x, axes, keepdims):
         self.input_shape = x.shape
+        self.axes = axes
+        self.keepdims = keepdims
         return _accumulate(x._data.mean, x, axes, keepdims)
 
     def backward(self, grad):
-        axes = self.params["axes"]
-        count = math.prod(self.input_shape[a] for a in axes)
-        return _spread(grad, self.input_shape, axes, self.params["keepdims"]) / count
+        count = math.prod(self.input_shape[a] for a in self.axes)
+        return _spread(grad, self.input_shape, self.axes, self.keepdims) / count
 
 
 class Max(Function):
@@ -81,11 +84,13 @@ class Max(Function):
             is_peak = (x._data == peak).astype(x.dtype)
             share = is_peak / is_peak.sum(axis=axes, keepdims=True)
         self.save_for_backward(constant(share, x))
+        self.axes = axes
+        self.keepdims = keepdims
         return peak if keepdims else peak.reshape(squeezed(peak.shape, axes))
 
     def backward(self, grad):
         (share,) = self.saved_tensors
-        return _spread(grad, share.shape, self.params["axes"], self.params["keepdims"]) * share
+        return _spread(grad, share.shape, self.axes, self.keepdims) * share
 
 
 class Extremes(NamedTuple):

@@ -25,12 +25,12 @@ class Reshape(Function):
 
 class Transpose(Function):
     def forward(self, x, axes):
+        self.axes = axes
         self.output_views(x)
         return x._data.transpose(axes)
 
     def backward(self, grad):
-        axes = self.params["axes"]
-        inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))
+        inverse = tuple(sorted(range(len(self.axes)), key=self.axes.__getitem__))
         return grad.permute(inverse)
 
 
@@ -62,12 +62,13 @@ class SumTo(Function):
 class GetItem(Function):
     def forward(self, x, index):
         self.input_shape = x.shape
+        self.index = index
         if not _is_advanced(index):  # basic indexing gives a view
             self.output_views(x)
         return x._data[index]
 
     def backward(self, grad):
-        return ScatterAdd.apply(grad, index=self.params["index"], shape=self.input_shape)
+        return ScatterAdd.apply(grad, index=self.index, shape=self.input_shape)
 
 
 class ScatterAdd(Function):
@@ -75,6 +76,7 @@ class ScatterAdd(Function):
     an element picked twice gets both gradients."""
 
     def forward(self, values, index, shape):
+        self.index = index
         out = values.xp.zeros(shape, dtype=values.dtype)
         if _is_advanced(index):
             self.backend.scatter_add(out, index, values._data)
@@ -83,17 +85,17 @@ class ScatterAdd(Function):
         return out
 
     def backward(self, grad):
-        return grad[self.params["index"]]
+        return grad[self.index]
 
 
 class Concatenate(Function):
     def forward(self, *tensors, axis):
         self.sizes = [t.shape[axis] for t in tensors]
+        self.axis = axis
         return tensors[0].xp.concatenate([t._data for t in tensors], axis=axis)
 
     def backward(self, grad):
-        axis = self.params["axis"]
-        lead = (slice(None),) * (axis % grad.ndim)
+        lead = (slice(None),) * (self.axis % grad.ndim)
         pieces, start = [], 0
         for size in self.sizes:
             pieces.append(grad[lead + (slice(start, start + size),)])
@@ -103,10 +105,11 @@ class Concatenate(Function):
 
 class Pad(Function):
     def forward(self, x, pad_width, value):
+        self.pad_width = pad_width
         return x.xp.pad(x._data, pad_width, mode="constant", constant_values=value)
 
     def backward(self, grad):
-        widths = zip(self.params["pad_width"], grad.shape, strict=True)
+        widths = zip(self.pad_width, grad.shape, strict=True)
         return grad[tuple(slice(before, n - after) for (before, after), n in widths)]
 
 

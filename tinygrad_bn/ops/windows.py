@@ -62,10 +62,11 @@ class Unfold(Function):
         for i, j, (rows, cols) in _offsets(kernel_size, stride, dilation, counts):
             columns[:, :, i, j] = x._data[:, :, rows, cols]
         self.image_size = (h, w)
+        self.window = {"kernel_size": kernel_size, "stride": stride, "dilation": dilation}
         return columns.reshape(n, c * kernel_size[0] * kernel_size[1], counts[0] * counts[1])
 
     def backward(self, grad):
-        return Fold.apply(grad, image_size=self.image_size, **self.params)
+        return Fold.apply(grad, image_size=self.image_size, **self.window)
 
 
 class Fold(Function):
@@ -77,13 +78,14 @@ class Fold(Function):
         c = rows_per_column // (kernel_size[0] * kernel_size[1])
         counts = windows_per_axis(image_size, kernel_size, stride, dilation)
         blocks = columns._data.reshape(n, c, *kernel_size, *counts)
+        self.window = {"kernel_size": kernel_size, "stride": stride, "dilation": dilation}
         image = columns.xp.zeros((n, c, *image_size), dtype=columns.dtype)
         for i, j, (rows, cols) in _offsets(kernel_size, stride, dilation, counts):
             image[:, :, rows, cols] += blocks[:, :, i, j]
         return image
 
     def backward(self, grad):
-        return Unfold.apply(grad, **{key: self.params[key] for key in ("kernel_size", "stride", "dilation")})
+        return Unfold.apply(grad, **self.window)
 
 
 class MaxUnpool(Function):
