@@ -131,6 +131,27 @@ def test_a_backward_returning_the_wrong_count_is_named():
         y.sum().backward()
 
 
+@pytest.mark.parametrize("extra, accepted", [((None,), True), ((None, None), True), ("grad", False)])
+def test_a_backward_may_return_trailing_nones_for_unused_defaults(extra, accepted):
+    class Linear(tinygrad_bn.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, bias=None):  # called without the bias: one argument
+            return x * 2.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            return (grad * 2.0, grad) if extra == "grad" else (grad * 2.0, *extra)
+
+    x = tinygrad_bn.ones(2, requires_grad=True)
+    y = Linear.apply(x)
+    if accepted:
+        y.sum().backward()
+        assert x.grad.tolist() == [2.0, 2.0]
+    else:
+        with pytest.raises(RuntimeError, match=r"Linear.backward returned 2 gradient\(s\) for the 1 argument\(s\)"):
+            y.sum().backward()
+
+
 def test_mark_non_differentiable_outputs_get_no_gradient():
     class SortLike(tinygrad_bn.autograd.Function):
         @staticmethod

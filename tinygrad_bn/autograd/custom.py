@@ -68,7 +68,8 @@ class CustomNode(Function):
         if not isinstance(returned, tuple):
             returned = (returned,)
         name = self.name
-        if len(returned) != len(self.arguments):
+        extra = returned[len(self.arguments):]  # PyTorch lets trailing Nones stand for unused defaults
+        if len(returned) < len(self.arguments) or any(g is not None for g in extra):
             raise RuntimeError(
                 f"{name}.backward returned {len(returned)} gradient(s) for the {len(self.arguments)} argument(s) "
                 "of forward; return one per argument, None for those that are not Tensors"
