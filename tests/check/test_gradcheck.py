@@ -65,6 +65,15 @@ def test_several_outputs_and_inputs_without_grad():
     assert gradgradcheck(lambda x, c: (x * c, x.exp().sum()), (x, constant))
 
 
+@pytest.mark.parametrize("check", [gradcheck, gradgradcheck])
+def test_arguments_that_are_not_tensors_are_passed_as_they_are(check):
+    x = _x(2, 3)
+    assert check(lambda t, scale, squared: (t * scale) ** 2 if squared else t * scale, (x, 0.7, True))
+    with pytest.raises(GradcheckError, match="input 0"):
+        check(lambda t, scale: (WrongExp.apply(t) if check is gradcheck else ConstantSlope.apply(t)) * scale,
+              (x, 0.7))
+
+
 def test_explicit_grad_outputs_for_gradgradcheck():
     x = _x(3)
     assert gradgradcheck(lambda t: t * t * t, x, grad_outputs=numpy.array([1.0, -2.0, 0.5]))

@@ -18,11 +18,15 @@ class GradcheckError(AssertionError):
     """Raised when analytical and numerical gradients disagree."""
 
 
+def _checked(t) -> bool:
+    """Whether ``t`` is an input whose gradient is checked: a Tensor that requires one
+    (other inputs, numbers and flags among them, are passed to ``fn`` as they are)."""
+    return isinstance(t, Tensor) and t.requires_grad
+
+
 def _check_float64(inputs):
     for i, t in enumerate(inputs):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"input {i} is a {type(t).__name__}, expected a Tensor")
-        if t.requires_grad and t.dtype != numpy.float64:
+        if _checked(t) and t.dtype != numpy.float64:
             raise ValueError(
                 f"gradcheck needs float64 inputs for finite differences, input {i} is {t.dtype}; "
                 "pass x.astype('float64') copies"
@@ -72,8 +76,8 @@ def host_or_zeros(t, like):
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0) -> bool:
     """Check the engine's gradients of ``fn`` at ``inputs`` against finite differences.
 
-    ``inputs`` is a Tensor or a sequence of Tensors; those with requires_grad=True
-    must be float64 and are checked. Returns True on success; on failure raises
+    ``inputs`` is a Tensor or a sequence of arguments; the Tensors with
+    requires_grad=True must be float64 and are checked, the rest are passed as they are. Returns True on success; on failure raises
     :class:`GradcheckError` naming the worst element (or returns False when
     ``raise_exception=False``).
 
@@ -87,7 +91,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     rng = numpy.random.default_rng(seed)
     outputs = as_tensors(fn(*inputs))
     upstream = [random_like(out, rng) for out in outputs]
-    wanted = [i for i, t in enumerate(inputs) if t.requires_grad]
+    wanted = [i for i, t in enumerate(inputs) if _checked(t)]
     targets = [inputs[i] for i in wanted]
     analytical = [host_or_zeros(g, t) for g, t in zip(vector_jacobian(outputs, upstream, targets), targets,
                                                        strict=True)]
@@ -139,7 +143,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     def first_derivatives(*args):
         values, vs = args[:count], args[count:]
         outs = as_tensors(fn(*values))
-        grads = vector_jacobian(outs, vs, [t for t in values if t.requires_grad], create_graph=True)
+        grads = vector_jacobian(outs, vs, [t for t in values if _checked(t)], create_graph=True)
         return tuple(g for g in grads if g is not None)
 
     return gradcheck(first_derivatives, inputs + upstream, eps=eps, atol=atol, rtol=rtol,
