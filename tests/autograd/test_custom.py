@@ -152,6 +152,27 @@ def test_a_backward_may_return_trailing_nones_for_unused_defaults(extra, accepte
             y.sum().backward()
 
 
+def test_a_saved_none_comes_back_after_in_place_changes_elsewhere():
+    class Scale(tinygrad_bn.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, bias=None):
+            ctx.save_for_backward(x, bias)
+            return x * 3.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, bias = ctx.saved_tensors
+            assert bias is None
+            return grad * 3.0, None
+
+    x = tinygrad_bn.ones(2, requires_grad=True)
+    y = Scale.apply(x)
+    other = tinygrad_bn.zeros(2)
+    other.add_(1.0)  # moves the version clock, so backward checks what was saved
+    y.sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
 def test_mark_non_differentiable_outputs_get_no_gradient():
     class SortLike(tinygrad_bn.autograd.Function):
         @staticmethod

@@ -88,8 +88,11 @@ def view_counter(source) -> VersionCounter:
 
 
 def check_unchanged(node, tensors, saved_at: int):
-    """Raise if one of ``tensors``, saved by ``node`` at clock ``saved_at``, was changed since."""
+    """Raise if one of ``tensors`` (None where a Function saved None), saved by ``node``
+    at clock ``saved_at``, was changed since."""
     for position, t in enumerate(tensors):
+        if t is None:
+            continue
         counter = t._version_counter
         if counter.changed_since(saved_at):
             raise modified_error(node, t, counter, saved_at, f"saved input {position}")
