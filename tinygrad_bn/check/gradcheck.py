@@ -77,9 +77,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     """Check the engine's gradients of ``fn`` at ``inputs`` against finite differences.
 
     ``inputs`` is a Tensor or a sequence of arguments; the Tensors with
-    requires_grad=True must be float64 and are checked, the rest are passed as they are. Returns True on success; on failure raises
-    :class:`GradcheckError` naming the worst element (or returns False when
-    ``raise_exception=False``).
+    requires_grad=True must be float64 and are checked, the rest are passed as they are.
+    Returns True on success; on failure raises :class:`GradcheckError` naming the worst
+    element (or returns False when ``raise_exception=False``).
 
     >>> from tinygrad_bn import Tensor
     >>> x = Tensor([[0.5, -1.0], [2.0, 3.0]], dtype="float64", requires_grad=True)
