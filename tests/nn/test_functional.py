@@ -50,6 +50,10 @@ POOL_CASES = [
     ((2, 1, 5, 7), 2, None, 0, 1, True),
     ((1, 2, 6, 5), 3, 2, 1, (1, 2), True),
     ((1, 1, 5, 5), 2, 3, 1, 1, True),  # the last window would start in the right padding: dropped
+    # stride = window: non-overlapping tiles, cut short in floor mode, rectangular, ceil mode on whole tiles
+    ((2, 2, 7, 5), 2, None, 0, 1, False),
+    ((1, 2, 6, 6), (3, 2), None, 0, 1, False),
+    ((1, 1, 4, 6), 2, 2, 0, 1, True),
 ]
 POOL_ARGS = "shape, kernel_size, stride, padding, dilation, ceil_mode"
 # (input shape, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
@@ -535,3 +539,9 @@ def test_dropout_is_seeded_and_the_identity_outside_training():
     numpy.testing.assert_array_equal(F.dropout(x, 1.0).numpy(), numpy.zeros(100))
     with pytest.raises(ValueError, match=r"\[0, 1\], got 1.5"):
         F.dropout(x, 1.5)
+
+
+def test_max_pool2d_passes_a_nan_on_and_sends_it_the_gradient_as_pytorch_does(torch):
+    x = numpy.array([[[[1.0, numpy.nan, 0.0, 0.0], [2.0, 3.0, 0.0, 0.0]]]])
+    assert_same_values_and_gradients(torch, lambda t: F.max_pool2d(t, 2),
+                                     lambda t: torch.nn.functional.max_pool2d(t, 2), [x], "float64")

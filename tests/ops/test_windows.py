@@ -6,8 +6,9 @@ import numpy
 import pytest
 
 from tinygrad_bn import Tensor
-from tinygrad_bn.check import gradcheck, gradgradcheck
-from tinygrad_bn.ops.windows import fold, unfold
+from tinygrad_bn.autograd import grad
+from tinygrad_bn.check import compare, gradcheck, gradgradcheck
+from tinygrad_bn.ops.windows import TileMax, TilePick, TileSpread, fold, unfold
 
 # (image shape (N, C, H, W), kernel_size, dilation, padding, stride): overlapping, tiling,
 # uneven and rectangular windows, dilated and padded ones
@@ -87,3 +88,68 @@ def test_unfold_and_fold_derivatives(shape, kernel_size, dilation, padding, stri
 def test_bad_arguments_are_reported(call, words):
     with pytest.raises(ValueError, match=words):
         call()
+
+
+# Max pooling over non-overlapping tiles -------------------------------------------------
+
+TILE_CASES = [((2, 3, 4, 6), (2, 2)), ((1, 2, 6, 6), (3, 2)), ((2, 1, 3, 4), (1, 4))]
+
+
+def tile_max(x, kernel_size):
+    return TileMax.apply(x, kernel_size=kernel_size)
+
+
+def windows_last_max(x, kernel_size):
+    """The same maxima, written independently: each tile's elements moved to a last
+    axis (reshape and permute), then max(dim=-1), whose gradient goes to the first."""
+    (n, c, h, w), (kh, kw) = x.shape, kernel_size
+    tiles = x.reshape(n, c, h // kh, kh, w // kw, kw).permute(0, 1, 2, 4, 3, 5)
+    return tiles.reshape(n, c, h // kh, w // kw, kh * kw).max(dim=-1).values
+
+
+def cubed_tile_max(kernel_size, impl):
+    # a cube makes the second and third derivatives of the piecewise linear pooling nonzero
+    return lambda t: impl(t * t * t, kernel_size)
+
+
+@pytest.mark.parametrize("shape, kernel_size", TILE_CASES)
+def test_tile_max_agrees_with_max_over_a_last_axis_to_third_order(shape, kernel_size):
+    x = Tensor(numpy.random.default_rng(0).permutation(int(numpy.prod(shape))).reshape(shape) * 0.1 + 0.05,
+               requires_grad=True)
+    report = compare(cubed_tile_max(kernel_size, tile_max), cubed_tile_max(kernel_size, windows_last_max), x,
+                     order=3)
+    assert report.passed, report
+
+
+@pytest.mark.parametrize("shape, kernel_size", TILE_CASES)
+def test_tile_spread_is_the_adjoint_of_tile_pick(shape, kernel_size):
+    rng = numpy.random.default_rng(2)
+    (n, c, h, w), (kh, kw) = shape, kernel_size
+    first = numpy.zeros((kh * kw, n, c, h // kh, w // kw))
+    numpy.put_along_axis(first, rng.integers(0, kh * kw, size=(1, *first.shape[1:])), 1.0, axis=0)
+    v, y = rng.standard_normal(first.shape[1:]), rng.standard_normal(shape)
+    spread = TileSpread.apply(Tensor(v), Tensor(first), kernel_size=kernel_size).numpy()
+    picked = TilePick.apply(Tensor(y), Tensor(first), kernel_size=kernel_size).numpy()
+    # ⟨spread(v), y⟩ = ⟨v, pick(y)⟩
+    assert numpy.sum(spread * y) == pytest.approx(numpy.sum(v * picked), rel=1e-12)
+
+
+def test_tile_max_sends_a_tie_to_its_first_element_and_a_nan_wins():
+    x = Tensor([[[[0.0, 0.0, 1.0, numpy.nan], [0.0, 0.0, numpy.nan, 5.0]]]], requires_grad=True)
+    pooled = tile_max(x, (2, 2))
+    pooled.backward(Tensor([[[[10.0, 20.0]]]]))
+    assert pooled.numpy()[0, 0, 0, 0] == 0.0 and numpy.isnan(pooled.numpy()[0, 0, 0, 1])
+    assert x.grad.numpy().tolist() == [[[[10.0, 0.0, 0.0, 20.0], [0.0, 0.0, 0.0, 0.0]]]]
+
+
+def test_tile_max_on_the_strict_device_matches_cpu(strict_cuda):
+    values = numpy.random.default_rng(3).permutation(48).reshape(2, 2, 4, 3) * 0.1 + 0.05
+    results = {}
+    for device in ("cpu", "cuda"):
+        x = Tensor(values, requires_grad=True, device=device)
+        upstream = Tensor(numpy.ones((2, 2, 2, 1)), requires_grad=True, device=device)
+        (dx,) = grad(tile_max(x * x, (2, 3)), [x], upstream, create_graph=True)
+        second = grad((dx * dx).sum(), [x, upstream])
+        results[device] = [t.numpy() for t in (dx, *second)]
+    for on_device, on_cpu in zip(results["cuda"], results["cpu"], strict=True):
+        numpy.testing.assert_array_equal(on_device, on_cpu)

@@ -15,6 +15,7 @@ moving one strided slice of every image at once.
 from __future__ import annotations
 
 from tinygrad_bn.autograd import Function
+from tinygrad_bn.ops.promotion import constant
 
 
 def ints(value, count: int, name: str, minimum: int = 1) -> tuple:
@@ -104,6 +105,84 @@ class MaxUnpool(Function):
     def backward(self, grad):
         n, c = self.input_shape[:2]
         return grad.reshape(n * c, -1)[self.rows, self.places].reshape(self.input_shape), None
+
+
+def _tile_offsets(kernel_size):
+    """The (i, j) offsets of a kh × kw tile in row-major order, with the strided
+    slices of an image's rows and columns that every tile's (i, j) element sits at."""
+    kh, kw = kernel_size
+    return [(i * kw + j, (slice(i, None, kh), slice(j, None, kw))) for i in range(kh) for j in range(kw)]
+
+
+class TileMax(Function):
+    """Max pooling whose stride is its window: (N, C, OH·kh, OW·kw) images cut into
+    non-overlapping kh × kw tiles, (N, C, OH, OW) their maxima. The gradient of a
+    tile goes to its first maximum in row-major order (a NaN counts as the
+    maximum), as in PyTorch's ``max_pool2d``.
+
+    No columns are laid out: the kh·kw strided views of the tiles' (i, j)
+    elements are compared in turn. ``first[k]`` is 1 where offset k holds its
+    tile's first maximum."""
+
+    def forward(self, x, kernel_size):
+        xp, image, offsets = x.xp, x._data, _tile_offsets(kernel_size)
+        peak = image[(..., *offsets[0][1])].copy()
+        for _, (rows, cols) in offsets[1:]:
+            xp.maximum(peak, image[..., rows, cols], out=peak)
+        nan_peak = xp.isnan(peak)
+        first = xp.empty((len(offsets), *peak.shape), dtype=x.dtype)
+        taken = xp.zeros(peak.shape, dtype=bool)
+        for k, (rows, cols) in offsets:
+            element = image[..., rows, cols]
+            hit = (element == peak) | (nan_peak & xp.isnan(element))
+            hit &= ~taken
+            taken |= hit
+            first[k] = hit
+        self.kernel_size = kernel_size
+        self.save_for_backward(constant(first, x))
+        return peak
+
+    def backward(self, grad):
+        (first,) = self.saved_tensors
+        return TileSpread.apply(grad, first, kernel_size=self.kernel_size)
+
+
+class TileSpread(Function):
+    """(N, C, OH, OW) values, each put at its tile's first maximum (``first``, as
+    :class:`TileMax` keeps it) of (N, C, OH·kh, OW·kw) zeros. Linear in the values;
+    its adjoint is :class:`TilePick`, so each is the other's backward."""
+
+    def forward(self, values, first, kernel_size):
+        n, c, oh, ow = values.shape
+        kh, kw = kernel_size
+        image = values.xp.empty((n, c, oh * kh, ow * kw), dtype=values.dtype)
+        for k, (rows, cols) in _tile_offsets(kernel_size):
+            values.xp.multiply(values._data, first._data[k], out=image[..., rows, cols])
+        self.kernel_size = kernel_size
+        self.save_for_backward(first)
+        return image
+
+    def backward(self, grad):
+        (first,) = self.saved_tensors
+        return TilePick.apply(grad, first, kernel_size=self.kernel_size), None
+
+
+class TilePick(Function):
+    """(N, C, OH·kh, OW·kw) images -> (N, C, OH, OW): each tile's value at its first
+    maximum (``first``); the adjoint of :class:`TileSpread`."""
+
+    def forward(self, image, first, kernel_size):
+        offsets = _tile_offsets(kernel_size)
+        picked = image._data[(..., *offsets[0][1])] * first._data[0]
+        for k, (rows, cols) in offsets[1:]:
+            picked += image._data[..., rows, cols] * first._data[k]
+        self.kernel_size = kernel_size
+        self.save_for_backward(first)
+        return picked
+
+    def backward(self, grad):
+        (first,) = self.saved_tensors
+        return TileSpread.apply(grad, first, kernel_size=self.kernel_size), None
 
 
 def pad_images(images, padding: tuple, value: float = 0.0):
