@@ -130,11 +130,14 @@ class TileMax(Function):
         for _, (rows, cols) in offsets[1:]:
             xp.maximum(peak, image[..., rows, cols], out=peak)
         nan_peak = xp.isnan(peak)
+        any_nan = bool(nan_peak.any())  # the NaN test below is skipped (half the comparisons) when none
         first = xp.empty((len(offsets), *peak.shape), dtype=x.dtype)
         taken = xp.zeros(peak.shape, dtype=bool)
         for k, (rows, cols) in offsets:
             element = image[..., rows, cols]
-            hit = (element == peak) | (nan_peak & xp.isnan(element))
+            hit = element == peak
+            if any_nan:
+                hit |= nan_peak & xp.isnan(element)
             hit &= ~taken
             taken |= hit
             first[k] = hit
