@@ -14,6 +14,7 @@ PACKAGE = pathlib.Path(tinygrad_bn.__file__).parent
 LAYERS = [
     {"backend", "timing", "dtypes", "device"},
     {"autograd", "cuda"},
+    {"annotations"},
     {"ops"},
     {"batchnorm"},
     {"serialization"},

@@ -1,4 +1,4 @@
-"""Function, the public way to add an op; grad mode (no_grad); scopes."""
+"""Function, the public way to add an op; grad mode (no_grad)."""
 
 import ast
 import pathlib
@@ -7,7 +7,7 @@ import pytest
 
 import tinygrad_bn
 from tinygrad_bn import Function, Tensor, enable_grad, is_grad_enabled, no_grad
-from tinygrad_bn.autograd import grad, once_differentiable, scope, set_grad_enabled
+from tinygrad_bn.autograd import grad, once_differentiable, set_grad_enabled
 from tinygrad_bn.check import gradcheck, gradgradcheck
 
 
@@ -127,16 +127,3 @@ def test_enable_grad_inside_no_grad():
         with set_grad_enabled(True):
             assert (x * 2.0).requires_grad
         assert not (x * 2.0).requires_grad
-
-
-def test_scopes_tag_the_nodes_recorded_inside():
-    x = Tensor([1.0], requires_grad=True)
-    with scope("block", "outer") as outer:
-        y = x * 2.0
-        with scope("block", "inner") as inner:
-            z = y.exp()
-    w = z + 1.0
-    assert y.grad_fn.scope == (outer,) and z.grad_fn.scope == (outer, inner)
-    assert w.grad_fn.scope == ()
-    assert (outer.kind, outer.label) == ("block", "outer")
-

@@ -7,7 +7,7 @@ import pytest
 from tinygrad_bn.cli import main
 from tinygrad_bn.cli.graph import IMPLS
 
-CLUSTERS = {"composite": 1, "fused": 0, "both": 2}
+CLUSTERS = {"composite": 1, "fused": 1, "both": 2}
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="the Graphviz program is not installed")
 
 

@@ -6,7 +6,7 @@ import numpy
 import pytest
 
 from tinygrad_bn import Tensor
-from tinygrad_bn.autograd import scope
+from tinygrad_bn.annotations import note, region
 from tinygrad_bn.viz import draw_graph, retain_grads, to_dot
 
 NODE_LINE = re.compile(r"^\s*(n\d+) \[label=", re.MULTILINE)
@@ -88,8 +88,7 @@ def test_show_shapes_false_hides_shapes():
 
 def test_role_titles_the_node_and_keeps_the_op_name(render):
     x = tensor((4, 3))
-    mean = x.mean(axis=0, keepdims=True)
-    mean.grad_fn.role = "mean"
+    mean = note(x.mean(axis=0, keepdims=True), "mean")
     picture = render(draw_graph(mean))
     assert picture.label("mean").startswith("mean Mean · axes=(0,)")
 
@@ -126,15 +125,15 @@ def test_a_20000_op_chain_renders_to_dot():
     assert len(edges) == len(set(edges)) == 20_001
 
 
-# Scopes: clusters, and folding ------------------------------------------------------------
+# Regions: clusters, and folding ------------------------------------------------------------
 
 
 def scoped(collapse_inner=False):
-    """A 'block' scope holding a 'batch_norm' scope of three ops, then one op outside."""
+    """A 'block' region holding a 'batch_norm' region of three ops, then one op outside."""
     x = tensor((4, 3))
     w = tensor((3,), seed=5)
-    with scope("block", "block 1"):
-        with scope("batch_norm", "toy norm"):
+    with region("block", "block 1"):
+        with region("batch_norm", "toy norm"):
             centred = x - x.mean(axis=0, keepdims=True)
             y = centred * w
         z = y.exp()
@@ -234,15 +233,11 @@ def test_show_saved_totals_each_cluster(render):
 
 
 def routes():
-    """A graph whose nodes carry path tags, one for all inputs or one per input."""
+    """A graph whose nodes are noted with routes, one for all inputs or one per input."""
     x = tensor((4, 3))
-    a = x.exp()
-    a.grad_fn.path = "mu"
-    b = x * a
-    b.grad_fn.path = ("x_hat", "mu")
-    c = (b * b).sum()
-    c.grad_fn.path = "var"
-    return c
+    a = note(x.exp(), None, "mu")
+    b = note(x * a, None, ("x_hat", "mu"))
+    return note((b * b).sum(), None, "var")
 
 
 def test_edges_of_each_route_of_x_gradient_are_told_apart(render):

@@ -11,6 +11,7 @@ import pytest
 from tinygrad_bn import Tensor, nn
 from tinygrad_bn.autograd.engine import observe_backward
 from tinygrad_bn.viz import to_html
+from tinygrad_bn.viz.dot import picture_of
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="the Graphviz program is not installed")
@@ -38,18 +39,25 @@ RUNNING = """return [
     document.querySelector('.tgbn-panel h3').textContent]"""
 
 
-def engine_order(outputs, grad_outputs):
-    """The titles of the nodes in the order the engine runs them, watched directly."""
+def engine_order(outputs, grad_outputs, title):
+    """The titles (``title(node)``) of the nodes in the order the engine runs them, watched directly."""
     ran = []
 
     def run(node, grad):
-        ran.append(node.role or node.name)
+        ran.append(title(node))
         return node.backward(grad)
 
     with observe_backward(run):
         for output, dy in zip(outputs, grad_outputs):
             output.backward(dy, retain_graph=True)
     return ran
+
+
+def titles_in_picture(outputs, options):
+    """The title each op node has in the picture of ``outputs``."""
+    picture = picture_of(outputs, **options)
+    picture.digraph("TB")
+    return picture.op_title
 
 
 @needs_dot
@@ -75,7 +83,7 @@ def build(case):
         output, options, dy = small_model() if case == "model" else batch_norm(case)
         outputs, grad_outputs = [output], [dy]
     page = to_html(*outputs, grad_outputs=None if case == "model" else grad_outputs, **options)
-    return page, outputs, grad_outputs
+    return page, outputs, grad_outputs, options
 
 
 @pytest.fixture(scope="module")
@@ -107,9 +115,10 @@ def test_stepping_follows_the_engines_order_in_a_browser(browser, tmp_path, case
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    page, outputs, grad_outputs = build(case)
+    page, outputs, grad_outputs, options = build(case)
+    title = titles_in_picture(outputs, options)
     # both twins run in one backward, so check each twin's own order within it
-    expected = None if case == "both" else engine_order(outputs, grad_outputs)
+    expected = None if case == "both" else engine_order(outputs, grad_outputs, title)
     path = tmp_path / "page.html"
     path.write_text(page, encoding="utf-8")
     browser.get(path.as_uri())
@@ -125,8 +134,8 @@ def test_stepping_follows_the_engines_order_in_a_browser(browser, tmp_path, case
     if expected is not None:
         assert titles == expected
     else:
-        assert sorted(titles) == sorted(engine_order(outputs[:1], grad_outputs[:1])
-                                        + engine_order(outputs[1:], grad_outputs[1:]))
+        assert sorted(titles) == sorted(engine_order(outputs[:1], grad_outputs[:1], title)
+                                        + engine_order(outputs[1:], grad_outputs[1:], title))
     body.send_keys(Keys.ARROW_RIGHT)  # past the end: stays on the last step
     assert browser.execute_script("return document.querySelector('.tgbn-stepper').dataset.step") == str(count - 1)
     body.send_keys(Keys.ARROW_LEFT)
@@ -143,7 +152,7 @@ def test_a_fan_out_shows_as_accumulation_in_a_browser(browser, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    page, outputs, grad_outputs = build("composite")
+    page, outputs, grad_outputs, _ = build("composite")
     path = tmp_path / "page.html"
     path.write_text(page, encoding="utf-8")
     browser.get(path.as_uri())

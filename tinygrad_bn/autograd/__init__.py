@@ -10,12 +10,10 @@ from tinygrad_bn.autograd.anomaly import detect_anomaly, is_anomaly_enabled, set
 from tinygrad_bn.autograd.engine import backward, grad
 from tinygrad_bn.autograd.function import (
     Function,
-    Scope,
     enable_grad,
     is_grad_enabled,
     no_grad,
     once_differentiable,
-    scope,
     set_grad_enabled,
 )
 from tinygrad_bn.autograd.tensor import Tensor
@@ -31,7 +29,6 @@ class inference_mode(set_grad_enabled):  # noqa: N801 - PyTorch's name
 __all__ = [
     "Function",
     "functional",
-    "Scope",
     "Tensor",
     "backward",
     "detect_anomaly",
@@ -43,7 +40,6 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "once_differentiable",
-    "scope",
     "set_detect_anomaly",
     "set_grad_enabled",
 ]

@@ -140,7 +140,8 @@ def apply(cls, *args, **kwargs):
     node.backend = tensors[0]._backend
     node.needs_input_grad = tuple(t.requires_grad for t in tensors)
     node.parents = tuple(t if t._ctx is None else t._ctx for t in tensors)
-    node.scope = _mode.scope
+    if _mode.record_hook is not None:
+        _mode.record_hook(node)
     differentiable = [o for o in outputs if is_floating(o.dtype) and
                       not any(o is marked for marked in ctx.non_differentiable)]
     results = _attach(node, outputs, differentiable, args)

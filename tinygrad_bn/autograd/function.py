@@ -37,7 +37,6 @@ gradient and grad mode is on, records the call as a node of the graph.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import threading
 
@@ -49,7 +48,7 @@ from tinygrad_bn.autograd.version import VersionCounter, check_unchanged, clock,
 
 class _GradMode(threading.local):
     enabled = True
-    scope = ()
+    record_hook = None  # called with each node recorded, when set (see on_record)
 
 
 _mode = _GradMode()
@@ -88,45 +87,13 @@ class enable_grad(set_grad_enabled):
         super().__init__(True)
 
 
-class Scope:
-    """A named region of the graph: ``kind`` says what it is (``"batch_norm"``),
-    ``label`` how to show it (``"BatchNorm1d · composite"``). Each ``with scope(...)``
-    block is its own Scope, so two layers of one kind stay two regions.
-
-    ``constants`` names tensors that enter the region's ops from outside the
-    graph, such as a value computed from buffers under no gradient, so the
-    renderer can say what they are (see :meth:`name`)."""
-
-    __slots__ = ("kind", "label", "constants")
-
-    def __init__(self, kind: str, label: str):
-        self.kind = kind
-        self.label = label
-        self.constants = {}
-
-    def name(self, tensor, text: str):
-        """Call ``tensor`` ``text`` in pictures of this region; returns ``tensor``."""
-        self.constants[tensor] = text
-        return tensor
-
-    def __repr__(self):
-        return f"Scope({self.kind!r}, {self.label!r})"
-
-
-@contextlib.contextmanager
-def scope(kind: str, label: str | None = None):
-    """Tag every node recorded inside the block with a new :class:`Scope`.
-
-    Scopes nest; a node's ``scope`` is the tuple of enclosing Scopes, outermost
-    first. The graph renderer draws each as a labelled cluster (the composite
-    BatchNorm is recorded inside one) and can fold it to a single node.
-    """
-    previous = _mode.scope
-    _mode.scope = previous + (Scope(kind, label or kind),)
-    try:
-        yield _mode.scope[-1]
-    finally:
-        _mode.scope = previous
+def on_record(hook):
+    """Call ``hook(node)`` with each node recorded from now on in this thread (None:
+    no call); returns the hook it replaces, to put back. The core's one hook for
+    those who keep notes on nodes (:mod:`tinygrad_bn.annotations`)."""
+    previous = _mode.record_hook
+    _mode.record_hook = hook
+    return previous
 
 
 _wrap = Tensor._wrap
@@ -157,9 +124,6 @@ class Function:
       ``shape``, ``dtype`` of the output
       ``params``           the keyword arguments of ``apply``, for display only: backward
                            reads attributes forward set (see the module docstring)
-      ``scope``            the enclosing :class:`Scope` regions, outermost first
-      ``role``, ``path``   optional tags an op sets on its nodes for display (e.g. the
-                           composite BatchNorm's steps and which gradient path they carry)
       ``backend``          the device backend of the output (forward may change it)
       ``saved_at``         the version clock when forward saved tensors (see ``version``)
       ``output_counter``   a version counter forward gives its output: the output's own
@@ -172,9 +136,6 @@ class Function:
     released = False
     retains_grad = False
     grad = None
-    scope = ()
-    role = None
-    path = None
     params = {}
     _output_data = None
 
@@ -215,7 +176,8 @@ class Function:
             fn.params = params
             fn.shape = data.shape
             fn.dtype = data.dtype
-            fn.scope = mode.scope
+            if mode.record_hook is not None:
+                mode.record_hook(fn)
             if anomaly.mode.enabled:
                 fn.creation_trace = anomaly.creation_trace()
             out = _wrap(data, fn.backend, fn)

@@ -20,14 +20,13 @@ IMPLEMENTATIONS = ("fused", "composite")
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,  # noqa: A002
-               momentum=0.1, eps=1e-5, impl="fused", label="batch_norm · composite"):
+               momentum=0.1, eps=1e-5, impl="fused"):
     """PyTorch's ``F.batch_norm``, plus ``impl="fused" | "composite"``.
 
     Normalizes each channel (axis 1) of ``input`` with the batch statistics
     (training) or the running ones (eval): y = γ·(x − μ)/√(σ² + ε) + β.
     In training mode ``running_mean``/``running_var`` (Tensors of shape (C,), or
     None) are updated in place — outside the graph, also under ``no_grad``.
-    ``label`` names the composite's region in graph pictures.
     """
     if impl not in IMPLEMENTATIONS:
         raise ValueError(f"batch_norm: impl must be one of {IMPLEMENTATIONS}, got {impl!r}")
@@ -47,7 +46,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ValueError("batch_norm: momentum must be a number (the modules handle momentum=None)")
     if impl == "fused":
         return batch_norm_fused(input, running_mean, running_var, weight, bias, training, momentum, eps)
-    return batch_norm_composite(input, running_mean, running_var, weight, bias, training, momentum, eps, label)
+    return batch_norm_composite(input, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
 def _batch_norm_method(self, running_mean=None, running_var=None, weight=None, bias=None, training=False,

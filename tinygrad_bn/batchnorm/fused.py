@@ -15,9 +15,9 @@ see (S2)).
 
 from __future__ import annotations
 
+from tinygrad_bn.annotations import note, region
 from tinygrad_bn.autograd import Function, is_grad_enabled
 from tinygrad_bn.batchnorm.channels import Channels
-from tinygrad_bn.batchnorm.composite import tag
 from tinygrad_bn.batchnorm.kernels import blocked_backward, blocked_forward
 from tinygrad_bn.batchnorm.running import update_running_stats
 from tinygrad_bn.ops.elementwise import constant
@@ -93,7 +93,7 @@ class BatchNormFunction(Function):
         dx, dgamma, dbeta = reference_backward(x, dy, weight.reshape(self.channels.param_shape), mean, inv_std,
                                                self.training)
         for t, role in ((dbeta, "dβ"), (dgamma, "dγ"), (dx, "dx")):  # named in pictures of the backward
-            tag(t, role)
+            note(t, role)
         return self._gradients(dx, dgamma, dbeta, weight)
 
     def _per_channel(self, t, dtype):
@@ -115,7 +115,8 @@ class BatchNormFunction(Function):
 
 
 def batch_norm_fused(x, running_mean, running_var, weight, bias, training, momentum, eps):
-    """BatchNorm as one :class:`BatchNormFunction` node (arguments as in ``batch_norm``)."""
+    """BatchNorm as one :class:`BatchNormFunction` node (arguments as in ``batch_norm``),
+    in a ``batch_norm`` region like the composite's, for pictures."""
     channels = x.shape[1]
     xp = x.xp
     if weight is None:
@@ -123,4 +124,5 @@ def batch_norm_fused(x, running_mean, running_var, weight, bias, training, momen
     if bias is None:
         bias = constant(in_compute_precision(xp.zeros(channels, dtype=x.dtype)), x)
     running = () if running_mean is None else (running_mean, running_var)
-    return BatchNormFunction.apply(x, weight, bias, *running, training=training, momentum=momentum, eps=eps)
+    with region("batch_norm", "batch_norm · fused"):
+        return BatchNormFunction.apply(x, weight, bias, *running, training=training, momentum=momentum, eps=eps)

@@ -16,7 +16,7 @@ from pathlib import Path
 import graphviz
 
 import tinygrad_bn
-from tinygrad_bn.autograd import grad, scope
+from tinygrad_bn.autograd import grad
 from tinygrad_bn.check.report import difference, largest, tolerance_for
 from tinygrad_bn.cli import shape_argument
 from tinygrad_bn.nn.batchnorm import batch_norm_module
@@ -63,11 +63,7 @@ class Twins:
             x = tinygrad_bn.Tensor(data, requires_grad=True)
             self.inputs.append((f"{prefix}.x" if prefix else "x", x))
             self.leaves.append((x, module.weight, module.bias))
-            if impl == "both" and name == "fused":
-                with scope("batch_norm", f"{module_class.__name__} · fused"):
-                    self.outputs.append(module(x))
-            else:
-                self.outputs.append(module(x))
+            self.outputs.append(module(x))
         self.output_names = [f"{name} y" for name in self.impls] if impl == "both" else None
 
     def verdict(self):

@@ -122,7 +122,6 @@ class _BatchNorm(Module):
             momentum=0.0 if factor is None else factor,
             eps=self.eps,
             impl=self.impl,
-            label=f"{type(self).__name__} · composite",
         )
 
     def extra_repr(self) -> str:

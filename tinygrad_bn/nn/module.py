@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict, namedtuple
 
+from tinygrad_bn.annotations import region
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.backend import get_backend
@@ -83,7 +84,9 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        """``forward``, with what it records in a region of its own, for pictures."""
+        with region("module", type(self).__name__, owner=self):
+            return self.forward(*args, **kwargs)
 
     # Registering members ------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import numbers
 
-from tinygrad_bn.autograd import scope
+from tinygrad_bn.annotations import region
 from tinygrad_bn.nn.module import Module, Parameter
 from tinygrad_bn.ops import ones, zeros
 from tinygrad_bn.ops.statistics import in_compute_precision, standardize
@@ -40,7 +40,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # no
     for name, t in (("weight", weight), ("bias", bias)):
         _check_parameter("layer_norm", name, t, normalized_shape)
     axes = tuple(range(input.ndim - len(normalized_shape), input.ndim))
-    with scope("layer_norm"):
+    with region("layer_norm"):
         x_hat = standardize(in_compute_precision(input), axes, eps)[0]
         return _scale_and_shift(x_hat, weight, bias, normalized_shape, input.dtype)
 
@@ -65,7 +65,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A0
         _check_parameter("group_norm", name, t, (channels,))
     grouped = (n, num_groups, channels // num_groups * math.prod(input.shape[2:]))
     per_channel = (1, channels) + (1,) * (input.ndim - 2)
-    with scope("group_norm"):
+    with region("group_norm"):
         x_hat = standardize(in_compute_precision(input).reshape(grouped), (2,), eps)[0]
         return _scale_and_shift(x_hat.reshape(input.shape), weight, bias, per_channel, input.dtype)
 

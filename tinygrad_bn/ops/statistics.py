@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+from tinygrad_bn.annotations import note
 from tinygrad_bn.ops.axes import NOT_GIVEN, dim_words, normalize_axes, squeezed
 from tinygrad_bn.ops.elementwise import sqrt_flat_at_zero
 from tinygrad_bn.ops.reduce import WIDER
@@ -68,30 +69,26 @@ def in_compute_precision(value):
     return value.astype(WIDER["float16"]) if value.dtype.name == "float16" else value
 
 
-def _untagged(t, role, path=None):
-    return t
-
-
-def standardize(x, axes: tuple, eps: float, mean=None, var=None, tag=_untagged):
+def standardize(x, axes: tuple, eps: float, mean=None, var=None):
     """x̂ and √(σ² + ε) over ``axes`` (BatchNorm's per-channel axes, or LayerNorm's
     and GroupNorm's per-sample ones), from primitive ops.
 
     With ``mean``/``var`` None the statistics of ``x`` are computed (F1)–(F4), two-pass
     and biased; otherwise the given (running) statistics are used as constants (E1).
     Returns (x_hat, std, batch_mean, batch_var); the batch values are None in the
-    second case. ``tag(t, role, path)`` is called on each step's result (the
-    composite BatchNorm names its nodes with it) and returns it.
+    second case. Each step is noted (:func:`~tinygrad_bn.annotations.note`) with
+    its name and the route of x's gradient it carries, for pictures.
     """
     batch_mean = batch_var = None
     if mean is None:
-        batch_mean = mean = tag(x.mean(axes, keepdims=True), "mean", "mu")  # (F1)
-        centred = tag(x - mean, "centre", ("x_hat", "mu"))
-        square = tag(centred**2, "square", "var")
-        batch_var = var = tag(square.mean(axes, keepdims=True), "variance", "var")  # (F2)
+        batch_mean = mean = note(x.mean(axes, keepdims=True), "mean", "mu")  # (F1)
+        centred = note(x - mean, "centre", ("x_hat", "mu"))
+        square = note(centred**2, "square", "var")
+        batch_var = var = note(square.mean(axes, keepdims=True), "variance", "var")  # (F2)
     else:
-        centred = tag(x - mean, "centre", "x_hat")
-    std = tag(tag(var + eps, "add eps", "var").sqrt(), "sqrt", "var")  # (F3): inv_std = 1/std
-    x_hat = tag(centred / std, "normalize", ("x_hat", "var"))  # (F4)
+        centred = note(x - mean, "centre", "x_hat")
+    std = note(note(var + eps, "add eps", "var").sqrt(), "sqrt", "var")  # (F3): inv_std = 1/std
+    x_hat = note(centred / std, "normalize", ("x_hat", "var"))  # (F4)
     return x_hat, std, batch_mean, batch_var
 
 

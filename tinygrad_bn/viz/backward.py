@@ -5,11 +5,12 @@ The backward reads forward values (x − μ, x̂, √(σ² + ε), …); those ar
 boxes of their own, not as the forward graph again. Ops that the engine adds by
 itself, outside any node's backward (adding the gradients of a tensor that fans
 out, summing a gradient back over broadcast axes), are drawn in the cluster of
-the forward scope their inputs come from.
+the forward region their inputs come from.
 """
 
 from __future__ import annotations
 
+from tinygrad_bn.annotations import of
 from tinygrad_bn.autograd import Function
 from tinygrad_bn.autograd.graph import nodes, topological_order
 from tinygrad_bn.viz import formulas
@@ -31,7 +32,7 @@ def backward_items(record) -> tuple:
 
 class Regions:
     """``regions(node)`` for the ops of a recorded backward: the forward node's
-    scopes, then the backward's own scope for that node."""
+    regions, then the backward's own scope for that node."""
 
     def __init__(self, record):
         self.record = record
@@ -43,18 +44,19 @@ class Regions:
         return self.cache[node]
 
     def _regions(self, node: Function) -> tuple:
-        for depth, region in enumerate(node.scope):
+        regions = of(node).regions
+        for depth, region in enumerate(regions):
             step = self.record.step_of(region)
             if step is not None:
-                return step.node.scope + node.scope[depth:]
+                return of(step.node).regions + regions[depth:]
         for parent in node.parents:  # an op of the engine itself
             if parent in self.cache:
                 return step_scope(self.record, self.cache[parent])
-        return node.scope
+        return regions
 
 
 def step_scope(record, regions) -> tuple:
-    """The forward scopes in ``regions``: those before the first backward one."""
+    """The forward regions in ``regions``: those before the first backward one."""
     for depth, region in enumerate(regions):
         if record.step_of(region) is not None:
             return regions[:depth]
@@ -63,7 +65,7 @@ def step_scope(record, regions) -> tuple:
 
 def engine_title(node: Function, record) -> str | None:
     """The title of an op the engine added itself (None for ops of a node's backward)."""
-    if any(record.step_of(region) is not None for region in node.scope):
+    if any(record.step_of(region) is not None for region in of(node).regions):
         return None
     return formulas.ENGINE_STEPS.get(node.name, (None,))[0]
 

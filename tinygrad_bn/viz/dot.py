@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import graphviz
 
+from tinygrad_bn.annotations import of
 from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.viz import backward as backward_graph
+from tinygrad_bn.viz.frames import module_paths
 from tinygrad_bn.viz.picture import Picture
 from tinygrad_bn.viz.record import record_backward
 from tinygrad_bn.viz.saved import saved_tensors
@@ -50,7 +52,8 @@ def _all_names(params, buffers, inputs, model) -> dict:
         "parameter": _names(params, "params"),
         "buffer": _names(buffers, "buffers"),
         "input": _names(inputs, "inputs"),
-        "constant": {},  # named by the scope they enter (Scope.name)
+        "constant": {},  # named by the region they enter (Region.name)
+        "modules": module_paths(model),
     }
     if model is not None:
         names["parameter"].update(_names(model.named_parameters(), "model.named_parameters()"))
@@ -98,8 +101,8 @@ def build_picture(outputs, names, options, collapse, backward=False, grad_output
     """The :class:`Picture` of the forward graph of ``outputs``, or of its backward."""
     for item in topological_order(outputs):
         if isinstance(item, Function):
-            for region in item.scope:
-                names["constant"].update(region.constants)
+            for region in of(item).regions:
+                names["constant"].update(region.names)
     if backward:
         return _backward_picture(outputs, names, options, collapse, grad_outputs)
     show_grads = options[1]

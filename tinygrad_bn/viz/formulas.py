@@ -6,6 +6,8 @@ the symbols of docs/batchnorm.md) and each op's local backward formula.
 
 from __future__ import annotations
 
+from tinygrad_bn.annotations import of
+
 #: role of a composite BatchNorm step -> (its value's symbol, the forward equation, its local backward)
 STEPS = {
     "mean": ("μ", "(F1) μ = mean(x)", "dx += dμ/m, spread over the batch"),
@@ -76,22 +78,28 @@ ENGINE_STEPS = {
 }
 
 
+def step_name(node) -> str:
+    """What a node is called: its noted role (a BatchNorm step), else its op's name."""
+    return of(node).role or node.name
+
+
 def symbol(node) -> str:
     """What a node's output is called: its step's symbol, or '<op> output'."""
-    if node.role in STEPS:
-        return STEPS[node.role][0]
-    return f"{node.role or node.name} output"
+    role = of(node).role
+    return STEPS[role][0] if role in STEPS else f"{step_name(node)} output"
 
 
 def equation(node) -> str | None:
     """The equation of a BatchNorm step, forward or closed-form backward (None for other ops)."""
-    return STEPS[node.role][1] if node.role in STEPS else CLOSED_FORM.get(node.role)
+    role = of(node).role
+    return STEPS[role][1] if role in STEPS else CLOSED_FORM.get(role)
 
 
 def local_backward(node) -> str:
     """The node's local backward formula, in terms of the arriving gradient g."""
-    if node.role in STEPS:
-        return STEPS[node.role][2]
+    role = of(node).role
+    if role in STEPS:
+        return STEPS[role][2]
     return OPS.get(node.name, f"{node.name}.backward(g)")
 
 

@@ -54,7 +54,7 @@ def _values(tensor) -> str:
 
 def _title(picture, item) -> str:
     if isinstance(item, Function):
-        return picture.titles.get(item) or item.role or item.name
+        return picture.op_title(item)
     return picture.leaf_name(item)
 
 
@@ -99,6 +99,7 @@ def to_html(*outputs, grad_outputs=None, title="backward, step by step", **optio
     Needs the Graphviz ``dot`` program.
     """
     picture = picture_of(outputs, **options)
+    svg = _svg(picture.digraph(options.get("rankdir", "TB")))  # first: it gives ops their frames' titles
     record = record_backward(*dict.fromkeys(outputs), grad_outputs=grad_outputs)
     data = {
         "intro": "The engine runs each node's backward once every consumer of its output has sent its "
@@ -113,7 +114,7 @@ def to_html(*outputs, grad_outputs=None, title="backward, step by step", **optio
         '<button class="tgbn-prev" type="button">← back</button>'
         '<button class="tgbn-next" type="button">step →</button>'
         '<span class="tgbn-counter"></span></div><div class="tgbn-panel"></div></div>'
-        f'<div class="tgbn-graph">{_svg(picture.digraph(options.get("rankdir", "TB")))}</div>'
+        f'<div class="tgbn-graph">{svg}</div>'
         f'<script type="application/json" class="tgbn-steps">{steps_json}</script>'
         f"<script>{script}</script></div>"
     )

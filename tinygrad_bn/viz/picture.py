@@ -1,8 +1,8 @@
 """Collecting what a picture shows: nodes, clusters and edges, in one pass over
 the graph (inputs first), then written out as a ``graphviz.Digraph``.
 
-A leaf goes into the innermost cluster that holds all of its consumers; a scope
-whose kind is folded becomes one node. ``regions(node)`` says which scopes a
+A leaf goes into the innermost cluster that holds all of its consumers; a region
+whose kind is folded becomes one node. ``regions(node)`` says which regions a
 node is drawn in: its own for a forward graph, the node it differentiates for
 the ops of a recorded backward (see :mod:`tinygrad_bn.viz.backward`).
 """
@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import graphviz
 
+from tinygrad_bn.annotations import of
 from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.viz import formulas, labels, styles
+from tinygrad_bn.viz.frames import Frames
 from tinygrad_bn.viz.saved import node_value_name
 
 # An op that passes its gradient unchanged to these inputs: the gradient that
@@ -25,14 +27,6 @@ ZERO_ROUNDING = 1000
 LARGE = 500
 
 
-def edge_path(node: Function, index: int) -> str | None:
-    """The route of x's gradient (a key of styles.PATHS) that input ``index`` of
-    ``node`` carries: the node's ``path`` tag, one for all inputs or one per input."""
-    if isinstance(node.path, tuple):
-        return node.path[index]
-    return node.path
-
-
 class Picture:
     """Nodes, clusters and edges of one picture (see the module docstring)."""
 
@@ -40,7 +34,7 @@ class Picture:
         self.names = names
         self.show_shapes, self.show_grads, self.show_saved = options
         self.collapse = collapse
-        self.regions = regions or (lambda node: node.scope)
+        self.regions = regions or (lambda node: of(node).regions)
         self.routes = regions is None  # the routes of x's gradient are a forward graph's
         self.record = record  # a BackwardRecord: gradients sent along each edge
         self.ids = {}  # leaf, op node or folded Scope -> its node id
@@ -50,10 +44,11 @@ class Picture:
         self.folded_edges = set()
         self.folds = {}  # folded Scope -> its op nodes
         self.exits = {}  # folded Scope -> its op nodes whose output leaves it
-        self.cluster_ops = {}  # Scopes of a cluster -> every op node inside it
+        self.cluster_ops = {}  # Region -> every op node inside its frame
         self.titles = {}  # output, or op node drawn with a title of its own -> title
         self.notes = {}  # Scope -> a line under its cluster's title
         self.tooltips = {}  # node id -> tooltip
+        self.frame_titles = {}  # Region, fold or op node id -> its title (set by digraph, see Frames)
         self.paths = set()  # routes of x's gradient that some edge carries
         self.styles_used = set()  # other edge kinds the legend explains
         self.note = None  # (title, rows): a box under the outputs (a verdict)
@@ -81,7 +76,7 @@ class Picture:
         """The outermost folded Scope around ``node`` (or None) and the Scopes outside it."""
         regions = self.regions(node)
         for depth, region in enumerate(regions):
-            if region.kind in self.collapse:
+            if region.kind in self.collapse or region.label in self.collapse:
                 return region, regions[:depth]
         return None, regions
 
@@ -115,8 +110,8 @@ class Picture:
         """The kind of a leaf: parameter, buffer, input or (unnamed, one element,
         no gradient) constant. A leaf that is not named but views the array of a
         named tensor, such as a running mean reshaped to (1, C, 1, 1) outside the
-        graph, takes that tensor's name; one that a scope named
-        (:meth:`Scope.name`) is drawn as a buffer; an unnamed one that requires
+        graph, takes that tensor's name; one that a region named
+        (:meth:`~tinygrad_bn.annotations.Region.name`) is drawn as a buffer; an unnamed one that requires
         grad is drawn as a parameter."""
         for kind in ("parameter", "buffer", "input"):
             if leaf in self.names[kind]:
@@ -146,7 +141,7 @@ class Picture:
     def add_op(self, node: Function):
         fold, placement = self._fold_of(node)
         for depth in range(1, len(placement) + 1):
-            self.cluster_ops.setdefault(placement[:depth], []).append(node)
+            self.cluster_ops.setdefault(placement[depth - 1], []).append(node)
         if fold is None:
             head = self.ids[node] = self._add_node("op", node, placement)
         else:
@@ -170,7 +165,7 @@ class Picture:
         """The edge from input ``index`` of ``node``; with a recorded backward, the
         norm of the gradient it carries back, split by route where the op passes
         the parts it received on unchanged."""
-        path = edge_path(node, index) if needed and self.routes else None
+        path = of(node).route(index) if needed and self.routes else None
         sent = self._sent(node, index) if needed else None
         if sent is None:
             self.paths.add(path)
@@ -198,7 +193,7 @@ class Picture:
         """The gradient that arrived at ``node``, summed per route it came along."""
         parts = {}
         for consumer, index, gradient in self.record.received(node):
-            route = edge_path(consumer, index)
+            route = of(consumer).route(index)
             if route is None:
                 return {}
             parts[route] = gradient if route not in parts else parts[route] + gradient
@@ -273,7 +268,7 @@ class Picture:
         return self._tensor_label(self.names[kind].get(item, kind), item)
 
     def _op_label(self, node: Function) -> str:
-        title = self.titles.get(node) or node.role or node.name
+        title = self.op_title(node)
         kind = node.name if title != node.name else None
         subtitle = " · ".join(filter(None, [kind, labels.params_text(node.params)]))
         return labels.html_label(
@@ -283,6 +278,10 @@ class Picture:
             labels.shape_text(node.shape, node.dtype) if self.show_shapes else None,
             self._grad_line(node),
         )
+
+    def op_title(self, node: Function) -> str:
+        """An op's title: its own (an engine step's), its frame's when it took it, or its step's name."""
+        return self.titles.get(node) or self.frame_titles.get(self.ids.get(node)) or formulas.step_name(node)
 
     def _saved_label(self, item) -> str:
         if isinstance(item, Function):  # a forward value read by the backward
@@ -303,33 +302,36 @@ class Picture:
             lines.append(self._grad_line(node))
         if self.show_saved:
             lines.append(self._kept_text(nodes))
-        return labels.html_label(region.label, *lines)
+        return labels.html_label(self.frame_titles[region], *lines)
 
     @staticmethod
     def _kept_text(nodes) -> str:
         return f"keeps {labels.human_bytes(labels.total_saved_bytes(nodes))} for backward"
 
-    def _cluster_label(self, placement) -> str:
-        kept = self._kept_text(self.cluster_ops[placement]) if self.show_saved else None
-        return labels.html_label(placement[-1].label, self.notes.get(placement[-1]), kept, left=True)
+    def _cluster_label(self, region) -> str:
+        kept = self._kept_text(self.cluster_ops[region]) if self.show_saved else None
+        return labels.html_label(self.frame_titles[region], self.notes.get(region), kept, left=True)
 
     def tooltip(self, kind: str, item) -> str:
         if kind == "op":
-            return f"{self.titles.get(item) or item.role or item.name}: {formulas.local_backward(item)}"
+            return f"{self.op_title(item)}: {formulas.local_backward(item)}"
         return styles.TOOLTIPS.get(kind, kind)
 
     # Writing the Digraph ---------------------------------------------------------------
 
     def digraph(self, rankdir: str) -> graphviz.Digraph:
         graph = graphviz.Digraph(graph_attr=self._graph_attr(rankdir), node_attr=styles.NODE, edge_attr=styles.EDGE)
+        for item in (item for group in self.align for item in group if item in self.ids):
+            self.placement[self.ids[item]] = ()  # rows span clusters, so aligned nodes stand outside them
+        kinds = {node_id: kind for node_id, (kind, _) in self.nodes.items()}
+        folds = {self.ids[fold]: fold for fold in self.folds}
+        self.frames = Frames(self.placement, kinds, folds, self.names["modules"])
+        self.frame_titles = self.frames.titles
         clusters = {(): graph}
-        aligned = {self.ids[item] for group in self.align for item in group if item in self.ids}
         for node_id, (kind, item) in self.nodes.items():
-            if node_id in aligned:
-                self.placement[node_id] = ()  # rows span clusters, so aligned nodes stand outside them
             if self.placement[node_id] is None:
                 continue  # a constant whose only consumers are folded
-            cluster = self._cluster(self.placement[node_id], clusters)
+            cluster = self._cluster(self.frames.drawn[self.placement[node_id]], clusters)
             attrs = {**styles.KINDS[kind], "id": node_id, "tooltip": self.tooltip(kind, item)}
             if self.is_zero(item):
                 attrs.update(styles.ZERO_GRADIENT)
@@ -339,14 +341,7 @@ class Picture:
         for tail, head, attrs in self.edges:
             graph.edge(tail, head, **attrs)
         self._align(graph)
-        outputs = [node_id for node_id, (kind, _) in self.nodes.items() if kind == "output"]
-        if self.note is not None:
-            graph.node("verdict", labels.note_label(*self.note), id="verdict", **styles.NOTE)
-            for output in outputs:
-                graph.edge(output, "verdict", **styles.COMPARED_EDGE)
-            outputs = ["verdict"]
-        styles.add_legend(graph, [path for path in styles.PATHS if path in self.paths], self._legend_extras(),
-                          below=outputs)
+        self._add_note_and_legend(graph)
         return graph
 
     def _graph_attr(self, rankdir: str) -> dict:
@@ -358,6 +353,17 @@ class Picture:
             ops += [node for nodes in self.folds.values() for node in nodes]
             graph_attr.update(label=labels.html_label(f"the whole graph {self._kept_text(ops)}"), labeljust="l")
         return graph_attr
+
+    def _add_note_and_legend(self, graph: graphviz.Digraph):
+        """The note (a verdict) under the outputs, and the legend under both."""
+        outputs = [node_id for node_id, (kind, _) in self.nodes.items() if kind == "output"]
+        if self.note is not None:
+            graph.node("verdict", labels.note_label(*self.note), id="verdict", **styles.NOTE)
+            for output in outputs:
+                graph.edge(output, "verdict", **styles.COMPARED_EDGE)
+            outputs = ["verdict"]
+        styles.add_legend(graph, [path for path in styles.PATHS if path in self.paths], self._legend_extras(),
+                          below=outputs)
 
     def _align(self, graph: graphviz.Digraph):
         """Each group of ``align`` in one rank (across clusters: newrank), in its
@@ -382,7 +388,7 @@ class Picture:
         for depth in range(1, len(placement) + 1):
             prefix = placement[:depth]
             if prefix not in clusters:
-                attrs = {**styles.CLUSTER, "label": self._cluster_label(prefix)}
+                attrs = {**styles.CLUSTER, "label": self._cluster_label(prefix[-1])}
                 if prefix[-1].kind == "backward":
                     attrs.update(styles.BACKWARD_CLUSTER)
                 clusters[prefix] = graphviz.Digraph(name=f"cluster_{len(clusters) - 1}", graph_attr=attrs)

@@ -4,7 +4,7 @@ the gradient that arrived at it and what it sent to each input.
 :func:`record_backward` runs the engine's own backward (``autograd.grad``, so no
 ``.grad`` is touched) while watching it through
 :func:`~tinygrad_bn.autograd.engine.observe_backward`. Each node's ``backward``
-runs inside a ``scope("backward", ...)`` of its own, so with
+runs inside a ``region("backward", ...)`` of its own, so with
 ``create_graph=True`` every op that the backward records can be grouped under
 the forward node it differentiates.
 """
@@ -13,21 +13,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tinygrad_bn.autograd import Function, Scope, Tensor, grad, no_grad, scope
+from tinygrad_bn.annotations import Region, region
+from tinygrad_bn.autograd import Function, Tensor, grad, no_grad
 from tinygrad_bn.autograd.engine import observe_backward
 from tinygrad_bn.autograd.graph import topological_order
+from tinygrad_bn.viz import formulas
 
 
 @dataclass
 class Step:
     """One node run by the engine: ``grad`` is the gradient of its output (the
     sum of what its consumers sent), ``sent`` what its backward returned for each
-    input (None for no gradient), ``region`` the scope its recorded ops carry."""
+    input (None for no gradient), ``region`` the region its recorded ops carry."""
 
     node: Function
     grad: Tensor
     sent: tuple
-    region: Scope
+    region: Region
 
 
 class BackwardRecord:
@@ -43,15 +45,15 @@ class BackwardRecord:
         self._received = None
 
     def _run(self, node: Function, grad_out: Tensor):
-        with scope("backward", f"∂ {node.role or node.name}") as region:
+        with region("backward", f"∂ {formulas.step_name(node)}") as frame:
             sent = node.backward(grad_out)
-        step = Step(node, grad_out, sent if type(sent) is tuple else (sent,), region)
+        step = Step(node, grad_out, sent if type(sent) is tuple else (sent,), frame)
         self.steps.append(step)
-        self._step_of_region[region] = step
+        self._step_of_region[frame] = step
         return sent
 
-    def step_of(self, region: Scope) -> Step | None:
-        """The step whose backward recorded ops under ``region`` (None for other scopes)."""
+    def step_of(self, region: Region) -> Step | None:
+        """The step whose backward recorded ops under ``region`` (None for other regions)."""
         return self._step_of_region.get(region)
 
     def received(self, item) -> list:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tinygrad_bn.annotations import of
 from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.viz import formulas
 
@@ -62,7 +63,7 @@ def value_name(tensor: Tensor, leaf_name) -> str:
 def node_value_name(node: Function, leaf_name) -> str:
     """What the output of ``node`` is: the symbol of its step; a reshape or a cast
     takes the name of its input."""
-    while node.name in ("Reshape", "AsType") and node.role is None:
+    while node.name in ("Reshape", "AsType") and of(node).role is None:
         parent = node.parents[0]
         if not isinstance(parent, Function):
             return leaf_name(parent) or "constant"
