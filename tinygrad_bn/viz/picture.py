@@ -37,16 +37,16 @@ class Picture:
         self.regions = regions or (lambda node: of(node).regions)
         self.routes = regions is None  # the routes of x's gradient are a forward graph's
         self.record = record  # a BackwardRecord: gradients sent along each edge
-        self.ids = {}  # leaf, op node or folded Scope -> its node id
+        self.ids = {}  # leaf, op node or folded Region -> its node id
         self.nodes = {}  # node id -> (kind, what it draws)
         self.placement = {}  # node id -> the Scopes of the clusters drawn around it
         self.edges = []  # (tail id, head id, attributes)
         self.folded_edges = set()
-        self.folds = {}  # folded Scope -> its op nodes
-        self.exits = {}  # folded Scope -> its op nodes whose output leaves it
+        self.folds = {}  # folded Region -> its op nodes
+        self.exits = {}  # folded Region -> its op nodes whose output leaves it
         self.cluster_ops = {}  # Region -> every op node inside its frame
         self.titles = {}  # output, or op node drawn with a title of its own -> title
-        self.notes = {}  # Scope -> a line under its cluster's title
+        self.notes = {}  # Region -> a line under its cluster's title
         self.tooltips = {}  # node id -> tooltip
         self.frame_titles = {}  # Region, fold or op node id -> its title (set by digraph, see Frames)
         self.paths = set()  # routes of x's gradient that some edge carries
@@ -73,7 +73,7 @@ class Picture:
         self.placement[leaf_id] = placement[:common]
 
     def _fold_of(self, node: Function):
-        """The outermost folded Scope around ``node`` (or None) and the Scopes outside it."""
+        """The outermost folded Region around ``node`` (or None) and the Regions outside it."""
         regions = self.regions(node)
         for depth, region in enumerate(regions):
             if region.kind in self.collapse or region.label in self.collapse:
