@@ -8,7 +8,7 @@ import weakref
 import numpy
 import pytest
 
-from tinygrad_bn import Tensor
+from tinygrad_bn import Function, Tensor
 from tinygrad_bn.autograd import backward, grad
 
 # backward() errors ------------------------------------------------------------------
@@ -155,6 +155,36 @@ def test_backward_through_an_output_that_feeds_another_output():
     backward([y, z], [Tensor([1.0]), Tensor([1.0])])
     # dy/dx + dz/dx = 2x + 6x
     assert x.grad.tolist() == [16.0]
+
+
+class Stop(Function):
+    """Passes its input's values on and sends no gradient back (backward gives None)."""
+
+    def forward(self, x):
+        return x._data.copy()
+
+    def backward(self, grad):
+        return None
+
+
+def test_a_branch_that_receives_no_gradient_is_skipped_and_the_rest_still_runs():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    hidden = x * 1.0
+    for _ in range(5_000):  # a long branch behind Stop: passed over without recursion
+        hidden = hidden * 1.0 + x
+    y = (Stop.apply(hidden) * 5.0).sum() + (x * 2.0).sum()
+    dx, dhidden = grad(y, [x, hidden], retain_graph=True, allow_unused=True)
+    assert dx.tolist() == [2.0, 2.0] and dhidden is None
+    y.backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+
+
+def test_a_repeated_output_gets_each_of_its_gradients():
+    x = Tensor([2.0], requires_grad=True)
+    y = x * x
+    backward([y, y], [Tensor([1.0]), Tensor([10.0])])
+    # (1 + 10) · 2x
+    assert x.grad.tolist() == [44.0]
 
 
 def test_retained_gradients_accumulate_like_leaf_gradients():

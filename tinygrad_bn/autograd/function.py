@@ -204,7 +204,7 @@ class Function:
     @property
     def saved_tensors(self):
         if self.released:
-            self._check_not_released()
+            raise self._released_error()
         if self.saved_at != clock.now:  # something somewhere was changed in place since
             check_unchanged(self, self.saved, self.saved_at)
         return self.saved
@@ -224,7 +224,8 @@ class Function:
     def saved_output(self) -> Tensor:
         """The saved output as a Tensor; while recording, it is this node's output,
         so a gradient through it reaches the node's inputs (double backward)."""
-        self._check_not_released()
+        if self.released:
+            raise self._released_error()
         if self.output_counter.changed_since(self.saved_at):
             raise modified_error(self, self, self.output_counter, self.saved_at, "the output")
         return Tensor._wrap(self._output_data, self.backend, self if _mode.enabled else None)
@@ -247,13 +248,12 @@ class Function:
         self._output_data = None
         self.released = True
 
-    def _check_not_released(self):
-        if self.released:
-            raise RuntimeError(
-                f"trying to backward through {type(self).__name__} a second time, "
-                "but its saved tensors were freed after the first backward; "
-                "pass retain_graph=True to the first backward() if you need to call it twice"
-            )
+    def _released_error(self) -> RuntimeError:
+        return RuntimeError(
+            f"trying to backward through {type(self).__name__} a second time, "
+            "but its saved tensors were freed after the first backward; "
+            "pass retain_graph=True to the first backward() if you need to call it twice"
+        )
 
     @property
     def name(self) -> str:
