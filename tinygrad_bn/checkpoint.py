@@ -140,7 +140,12 @@ def _check_optimizer(path, state_dict):
     its parameters numbered 0 to n - 1 across the groups."""
     if not isinstance(state_dict, dict) or state_dict.keys() != {"state", "param_groups"}:
         raise unreadable(path, "its optimizer state is not a dict of 'state' and 'param_groups'")
-    groups, state = state_dict["param_groups"], state_dict["state"]
+    count = _check_param_groups(path, state_dict["param_groups"])
+    _check_optimizer_state(path, state_dict["state"], count)
+
+
+def _check_param_groups(path, groups) -> int:
+    """Groups, each a dict with a list of params, numbering them 0 to n - 1; returns n."""
     if not isinstance(groups, list) or not groups:
         raise unreadable(path, "its optimizer state has no list of param_groups")
     for group in groups:
@@ -150,11 +155,17 @@ def _check_optimizer(path, state_dict):
     indices = [index for group in groups for index in group["params"]]
     if not all(type(index) is int for index in indices) or sorted(indices) != list(range(len(indices))):
         raise unreadable(path, f"its optimizer numbers its parameters {indices}, not 0 to {len(indices) - 1}")
+    return len(indices)
+
+
+def _check_optimizer_state(path, state, count: int):
+    """``{index: {name: value}}`` for parameters 0 to ``count`` - 1; each value an array
+    of numbers, a number or None."""
     if not isinstance(state, dict):
         raise unreadable(path, "its optimizer's state is not a dict")
     for index, values in state.items():
-        if type(index) is not int or not 0 <= index < len(indices):
-            raise unreadable(path, f"its optimizer holds state for a parameter {index!r}, not 0 to {len(indices) - 1}")
+        if type(index) is not int or not 0 <= index < count:
+            raise unreadable(path, f"its optimizer holds state for a parameter {index!r}, not 0 to {count - 1}")
         _check_names(path, f"its optimizer's state of parameter {index}", values)
         for name, value in values.items():
             is_array = isinstance(value, numpy.ndarray) and value.dtype.kind in NUMBER_KINDS

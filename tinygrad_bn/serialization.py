@@ -290,15 +290,26 @@ def _decode(node, arrays: _Arrays, device):
         return node
     if isinstance(node, list):
         return [_decode(item, arrays, device) for item in node]
+    tag = _tag(node, arrays)
+    if tag == "tuple":
+        return tuple(_decode(item, arrays, device) for item in node["tuple"])
+    if tag == "dict":
+        return _decode_dict(node["dict"], arrays, device)
+    return _decode_stored(tag, node, arrays, device)
+
+
+def _tag(node: dict, arrays: _Arrays) -> str:
+    """Which of :data:`TAGS` a JSON object of the tree is; refuses other keys or kinds."""
     tag = next((tag for tag in TAGS if tag in node), None)
     if tag is not None and node.keys() - TAGS[tag].keys() or tag is None and node:
         raise newer_version(arrays.name, f"its tree has an object with {entries(node.keys())}")
     if tag is None or not all(type(node.get(key)) is kind for key, kind in TAGS[tag].items()):
         raise unreadable(arrays.name, f"its tree has a malformed {tag}: {node}")
-    if tag == "tuple":
-        return tuple(_decode(item, arrays, device) for item in node["tuple"])
-    if tag == "dict":
-        return _decode_dict(node["dict"], arrays, device)
+    return tag
+
+
+def _decode_stored(tag: str, node: dict, arrays: _Arrays, device):
+    """An array, a scalar or a tensor: a value kept in the file's arrays."""
     array = arrays.take(node[tag])
     if tag == "array":
         return array

@@ -75,12 +75,7 @@ def compare(fn_a, fn_b, inputs, *, reference=None, names=("a", "b"), reference_n
     >>> [f"{row.kind} {row.term}" for row in report.rows]
     ['output y', 'grad x', 'grad along v', '2nd x', '2nd grad_y', '2nd along v']
     """
-    if order not in ORDERS:
-        raise ValueError(f"compare: order must be one of {ORDERS}, got {order!r}")
-    inputs = as_tensors(inputs, "compare: inputs")
-    for i, t in enumerate(inputs):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"compare: input {i} is a {type(t).__name__}, expected a Tensor")
+    inputs = _checked_inputs(inputs, order)
     input_names = _names(input_names, len(inputs), "x", "input_names")
     rng = numpy.random.default_rng([_RANDOM_STREAM, seed])
     problem = _Problem(inputs, grad_outputs, rng)
@@ -93,13 +88,7 @@ def compare(fn_a, fn_b, inputs, *, reference=None, names=("a", "b"), reference_n
     chains = _chains(problem, functions, labels, order) if problem.wanted else {}
     fd = _finite_differences(problem, functions, labels, order) if problem.wanted else {}
 
-    rows = []
-    for k, name in enumerate(output_names):
-        rows.append(_row("output", name, 0, [first[key].outputs[k] for key in ("a", "b", "ref")],
-                         [first[key].output_dtypes[k] for key in ("a", "b")], None, tolerances))
-    for i in _changed_in_place(problem, first):
-        rows.append(_row("state", input_names[i], 0, [first[key].state[i] for key in ("a", "b", "ref")],
-                         [inputs[i].dtype] * 2, None, tolerances))
+    rows = _value_rows(problem, first, input_names, output_names, tolerances)
     if not problem.wanted:
         return ComparisonReport(title or f"{names[0]} vs {names[1]}", tuple(names), reference_name, rows)
 
@@ -128,6 +117,28 @@ def compare(fn_a, fn_b, inputs, *, reference=None, names=("a", "b"), reference_n
     report.grad_outputs = problem.upstream
     report.directions = problem.directions
     return report
+
+
+def _checked_inputs(inputs, order) -> tuple:
+    if order not in ORDERS:
+        raise ValueError(f"compare: order must be one of {ORDERS}, got {order!r}")
+    inputs = as_tensors(inputs, "compare: inputs")
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"compare: input {i} is a {type(t).__name__}, expected a Tensor")
+    return inputs
+
+
+def _value_rows(problem, first, input_names, output_names, tolerances) -> list:
+    """The rows of order 0: each output, and each input the functions changed in place."""
+    rows = []
+    for k, name in enumerate(output_names):
+        rows.append(_row("output", name, 0, [first[key].outputs[k] for key in ("a", "b", "ref")],
+                         [first[key].output_dtypes[k] for key in ("a", "b")], None, tolerances))
+    for i in _changed_in_place(problem, first):
+        rows.append(_row("state", input_names[i], 0, [first[key].state[i] for key in ("a", "b", "ref")],
+                         [problem.dtypes[i]] * 2, None, tolerances))
+    return rows
 
 
 class _Problem:
