@@ -1,6 +1,7 @@
 """The example scripts: ``--help`` says what each does and runs nothing (the
 experiments rewrite docs/experiments.md and docs/images when they run), and each one
-runs with tiny settings, writing into a temporary directory."""
+runs with tiny settings, writing into a temporary directory. The PyTorch scripts in
+examples/pytorch/ are run, under both frameworks, by tests/test_pytorch_scripts.py."""
 
 import ast
 import importlib.util
@@ -12,7 +13,7 @@ import sys
 import pytest
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
-SCRIPTS = sorted(p for p in EXAMPLES.glob("*.py") if p.name != "bn_common.py")
+SCRIPTS = sorted(p for p in EXAMPLES.glob("*.py") if p.name != "bn_common.py")  # not examples/pytorch/
 DOCS = EXAMPLES.parent / "docs"
 
 
