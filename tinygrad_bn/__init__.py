@@ -27,6 +27,7 @@ from tinygrad_bn.autograd import (
     set_grad_enabled,
 )
 from tinygrad_bn.device import device
+from tinygrad_bn.generator import Generator, default_generator
 from tinygrad_bn.dtypes import (
     bool_ as bool,  # noqa: A004 - PyTorch's name
 )
@@ -61,12 +62,14 @@ from tinygrad_bn.ops import (
     amin,
     any,  # noqa: A004 - PyTorch's name
     arange,
+    as_tensor,
     argmax,
     argmin,
     cat,
     clamp,
     concatenate,
     cos,
+    empty,
     equal,
     erf,
     exp,

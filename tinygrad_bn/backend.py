@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy
 
+from tinygrad_bn.device import device
+
 CUDA_INSTALL_HINT = (
     "device='cuda' needs CuPy and a CUDA GPU: install the extra with "
     "pip install -e '.[cuda]' on a machine with an NVIDIA GPU"
@@ -25,6 +27,7 @@ class Backend:
 
     def __init__(self, name, xp, to_host, from_host, scatter_add, array_type):
         self.name = name
+        self.device = device(name)
         self.xp = xp
         self.to_host = to_host
         self.from_host = from_host

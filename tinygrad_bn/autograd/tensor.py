@@ -15,6 +15,7 @@ import numpy
 from tinygrad_bn.autograd.version import UNCHANGED, bump, share
 from tinygrad_bn.backend import Backend, backend_of_array, get_backend
 from tinygrad_bn.dtypes import get_default_dtype
+from tinygrad_bn.errors import DtypeError, ShapeError
 
 
 def is_floating(dtype) -> bool:
@@ -152,8 +153,10 @@ class Tensor:
         return self._data.dtype
 
     @property
-    def device(self) -> str:
-        return self._backend.name
+    def device(self):
+        """PyTorch's ``device``: a :class:`tinygrad_bn.device` (``x.device.type == "cpu"``),
+        which also equals its name, ``"cpu"`` or ``"cuda"``."""
+        return self._backend.device
 
     @property
     def xp(self):
@@ -194,7 +197,7 @@ class Tensor:
         if self._ctx is not None:
             raise RuntimeError("requires_grad can only be changed on leaf tensors; use .detach() first")
         if requires_grad and not is_floating(self.dtype):
-            raise TypeError(
+            raise DtypeError(
                 f"only floating point tensors can require gradients, got dtype {self.dtype}"
             )
         self.requires_grad = bool(requires_grad)
@@ -248,7 +251,7 @@ class Tensor:
     def item(self):
         """The value of a one-element tensor as a Python number."""
         if self.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+            raise ShapeError(f"item() needs a tensor with one element, got shape {self.shape}")
         return self.numpy().reshape(()).item()
 
     def tolist(self):
@@ -272,7 +275,7 @@ class Tensor:
         body = numpy.array2string(self.numpy(), separator=", ", prefix="Tensor(")
         extras = [f"dtype={self.dtype}"]
         if self.device != "cpu":
-            extras.append(f"device={self.device!r}")
+            extras.append(f"device='{self.device}'")
         if self._ctx is not None:
             extras.append(f"grad_fn={self._ctx.name}")
         elif self.requires_grad:

@@ -15,7 +15,8 @@ import numpy
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.data.dataset import Dataset
 from tinygrad_bn.data.split import Subset
-from tinygrad_bn.ops import generator, stack, tensor
+from tinygrad_bn.generator import Generator, rng
+from tinygrad_bn.ops import stack, tensor
 
 
 def _reads_batches(dataset) -> bool:
@@ -37,8 +38,9 @@ class DataLoader:
     ``dataset`` is indexed with an integer array and gives a tuple of batched arrays
     or Tensors, as :class:`ArrayDataset`, :class:`TensorDataset` and :class:`Subset` do.
     With ``shuffle=True`` each pass visits the samples in a new random order drawn
-    from a generator seeded once with ``seed`` (or from the library's generator,
-    set by :func:`tinygrad_bn.manual_seed`, when ``seed`` is None). So with a
+    from ``generator`` (a :class:`tinygrad_bn.Generator`), or from a generator seeded
+    once with ``seed``, or else from the library's generator (set by
+    :func:`tinygrad_bn.manual_seed`). So with a
     ``seed`` the order of pass n depends only on ``seed`` and n, and a resumed
     run picks up the orders where it stopped with :meth:`skip_epochs`.
     ``num_workers`` and ``pin_memory`` are accepted for PyTorch's scripts; batches
@@ -53,7 +55,8 @@ class DataLoader:
     """
 
     def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
-                 seed: int | None = None, device=None, num_workers: int = 0, pin_memory: bool = False):
+                 seed: int | None = None, device=None, num_workers: int = 0, pin_memory: bool = False,
+                 generator: Generator | None = None):
         if batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
         if drop_last and len(dataset) < batch_size:
@@ -66,7 +69,10 @@ class DataLoader:
         self.shuffle = shuffle
         self.drop_last = drop_last
         self.device = device
+        if seed is not None and generator is not None:
+            raise TypeError("DataLoader() got both a generator and a seed; give one")
         self._rng = numpy.random.default_rng(seed) if seed is not None else None
+        self.generator = generator
 
     def __len__(self) -> int:
         """The number of batches in one pass."""
@@ -113,5 +119,5 @@ class DataLoader:
     def _order(self):
         if not self.shuffle:
             return numpy.arange(len(self.dataset))
-        rng = self._rng if self._rng is not None else generator()
-        return rng.permutation(len(self.dataset))
+        shuffler = self._rng if self._rng is not None else rng(self.generator)
+        return shuffler.permutation(len(self.dataset))

@@ -9,8 +9,8 @@ import warnings
 
 import numpy
 
-from tinygrad_bn import ops
 from tinygrad_bn.data.dataset import Dataset
+from tinygrad_bn.generator import Generator, rng
 
 
 class Subset(Dataset):
@@ -38,14 +38,14 @@ class Subset(Dataset):
         return self.dataset[self.indices[index]]
 
 
-def random_split(dataset, lengths, generator: numpy.random.Generator | None = None, *,
+def random_split(dataset, lengths, generator: Generator | None = None, *,
                  seed: int | None = None) -> list[Subset]:
     """Split ``dataset`` at random into non-overlapping :class:`Subset` s of the given
     ``lengths``: counts that sum to ``len(dataset)``, or fractions that sum to 1, as
     in PyTorch (see :func:`_split_sizes`).
 
-    The samples are shuffled by ``generator`` (a NumPy Generator), by a new generator
-    seeded with ``seed``, or else by the library's generator (set by
+    The samples are shuffled by ``generator`` (a :class:`tinygrad_bn.Generator`), by
+    a new generator seeded with ``seed``, or else by the library's generator (set by
     :func:`tinygrad_bn.manual_seed`); the same seed gives the same split.
 
     >>> from tinygrad_bn import arange
@@ -56,17 +56,9 @@ def random_split(dataset, lengths, generator: numpy.random.Generator | None = No
     """
     if seed is not None and generator is not None:
         raise TypeError("random_split() got both a generator and a seed; give one")
-    if generator is not None and not isinstance(generator, numpy.random.Generator):
-        raise TypeError(
-            f"random_split() expects a numpy.random.Generator as generator, got {type(generator).__name__}; "
-            "or pass seed=<int>"
-        )
     sizes = _split_sizes(len(dataset), lengths)
-    if seed is not None:
-        generator = numpy.random.default_rng(seed)
-    elif generator is None:
-        generator = ops.generator()
-    order = generator.permutation(len(dataset))
+    shuffler = numpy.random.default_rng(seed) if seed is not None else rng(generator)
+    order = shuffler.permutation(len(dataset))
     ends = numpy.cumsum(sizes)
     return [Subset(dataset, order[end - size : end]) for size, end in zip(sizes, ends)]
 

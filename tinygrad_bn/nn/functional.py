@@ -23,6 +23,7 @@ from tinygrad_bn.nn.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, 
 from tinygrad_bn.ops import relu, sigmoid, tanh
 from tinygrad_bn.ops.elementwise import broadcast_shapes
 from tinygrad_bn.ops.windows import fold, ints, pad_images, pair, unfold, windows_per_axis
+from tinygrad_bn.errors import ShapeError
 
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
@@ -46,7 +47,7 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument name
     [[11.5]]
     """
     if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
-        raise ValueError(
+        raise ShapeError(
             f"linear with weight of shape {weight.shape} (out, in) expects input of shape "
             f"(..., {weight.shape[-1]}), got {input.shape}"
         )

@@ -5,7 +5,7 @@ Values are drawn on the host from the library's seeded generator
 dtype and device.
 
 >>> from tinygrad_bn import manual_seed, zeros
->>> manual_seed(0)
+>>> generator = manual_seed(0)
 >>> w = kaiming_uniform_(zeros(64, 100), nonlinearity="relu")
 >>> bound = (2 ** 0.5) * (3 / 100) ** 0.5
 >>> bool(abs(w.numpy()).max() <= bound)

@@ -22,6 +22,8 @@ from tinygrad_bn.ops.conversion import (
 from tinygrad_bn.ops.conversion import type as type_
 from tinygrad_bn.ops.creation import (
     arange,
+    as_tensor,
+    empty,
     eye,
     from_numpy,
     full,
@@ -109,7 +111,7 @@ from tinygrad_bn.ops.unary import (
 )
 
 __all__ = [
-    "abs", "add", "all", "allclose", "amax", "amin", "any", "arange", "argmax", "argmin", "astype", "broadcast_to",
+    "abs", "add", "all", "allclose", "amax", "amin", "any", "arange", "argmax", "as_tensor", "empty", "argmin", "astype", "broadcast_to",
     "cat", "clamp", "clone", "concatenate", "cos", "div", "equal", "erf", "exp", "expand", "eye", "flatten",
     "from_numpy", "full", "full_like", "generator", "getitem", "isclose", "linspace", "log", "log1p", "log_softmax",
     "logsumexp", "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "mul",

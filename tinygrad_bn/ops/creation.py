@@ -1,4 +1,4 @@
-"""Tensor factories: PyTorch's ``tensor`` and ``from_numpy``, zeros, ones, full,
+"""Tensor factories: PyTorch's ``tensor``, ``as_tensor`` and ``from_numpy``, zeros, empty, ones, full,
 arange, linspace, eye, and random tensors (rand, randn, randint, randperm) drawn
 from the one generator that :func:`manual_seed` seeds.
 
@@ -12,22 +12,12 @@ import numpy
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.backend import backend_of_array, get_backend
 from tinygrad_bn.dtypes import get_default_dtype, number_dtype
+from tinygrad_bn.generator import manual_seed, rng
 from tinygrad_bn.ops.shape import _shape_argument
-
-_generator = numpy.random.default_rng(0)
-
-
-def manual_seed(seed: int) -> None:
-    """Seed the one generator behind every random source of the library: the random
-    tensors here, the layers' initial weights, dropout masks, DataLoader shuffling
-    and random splits. Two runs after the same seed give the same numbers."""
-    global _generator
-    _generator = numpy.random.default_rng(seed)
-
 
 def generator() -> numpy.random.Generator:
     """The library's host random generator (set by :func:`manual_seed`)."""
-    return _generator
+    return rng()
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -49,6 +39,24 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     if backend_of_array(data) is not None:
         data = data.copy()
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """PyTorch's ``as_tensor``: ``data`` as a tensor, sharing the memory of a Tensor
+    or array already of that dtype and device (a copy otherwise).
+
+    >>> import numpy
+    >>> array = numpy.zeros(2)
+    >>> t = as_tensor(array)
+    >>> array[0] = 7.0
+    >>> t.tolist(), as_tensor(t) is t
+    ([7.0, 0.0], True)
+    """
+    if isinstance(data, Tensor):
+        if (dtype is None or data.dtype == dtype) and (device is None or data.device == device):
+            return data
+        return data.to(device=device, dtype=dtype)
+    return Tensor(data, dtype=dtype, device=device)
 
 
 def from_numpy(array) -> Tensor:
@@ -81,6 +89,11 @@ def _make(array_fn, shape, dtype, device, requires_grad) -> Tensor:
 
 def zeros(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _make(lambda xp, s, d: xp.zeros(s, dtype=d), shape, dtype, device, requires_grad)
+
+
+def empty(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """PyTorch's ``empty``: a tensor to be filled; here its elements are zeros."""
+    return zeros(*shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def ones(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -143,20 +156,21 @@ def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad=Fal
     return Tensor(data, device=backend, requires_grad=requires_grad)
 
 
-def _random(draw, dtype, device, requires_grad) -> Tensor:
-    """Samples drawn on the host by ``draw(generator)``, cast and moved to ``device``."""
-    host = draw(_generator).astype(dtype or get_default_dtype())
+def _random(draw, dtype, device, requires_grad, generator) -> Tensor:
+    """Samples drawn on the host by ``draw(rng)`` from ``generator`` (the default
+    one, set by :func:`manual_seed`, when None), cast and moved to ``device``."""
+    host = draw(rng(generator)).astype(dtype or get_default_dtype())
     return Tensor(host, requires_grad=requires_grad, device=device)
 
 
-def randn(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
+def randn(*shape, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Standard normal samples, drawn on the host from the seeded generator."""
-    return _random(lambda g: g.standard_normal(_shape_argument(shape)), dtype, device, requires_grad)
+    return _random(lambda g: g.standard_normal(_shape_argument(shape)), dtype, device, requires_grad, generator)
 
 
-def rand(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
+def rand(*shape, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform samples in [0, 1), drawn on the host from the seeded generator."""
-    return _random(lambda g: g.random(_shape_argument(shape)), dtype, device, requires_grad)
+    return _random(lambda g: g.random(_shape_argument(shape)), dtype, device, requires_grad, generator)
 
 
 def randn_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -167,11 +181,11 @@ def rand_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor
     return rand(t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
 
 
-def randint(low, high=None, size=None, dtype="int64", device=None) -> Tensor:
+def randint(low, high=None, size=None, *, generator=None, dtype="int64", device=None) -> Tensor:
     """Integers drawn uniformly from [low, high) (``randint(high, size)`` starts at 0),
     as PyTorch's ``randint``.
 
-    >>> manual_seed(0)
+    >>> generator = manual_seed(0)
     >>> values = randint(3, 7, (100,))
     >>> values.dtype, 3 <= values.min().item(), values.max().item() < 7
     (dtype('int64'), True, True)
@@ -180,13 +194,13 @@ def randint(low, high=None, size=None, dtype="int64", device=None) -> Tensor:
         low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint() expects a size, e.g. randint(10, (3,)) or randint(0, 10, (3,))")
-    return _random(lambda g: g.integers(low, high, _shape_argument((size,))), dtype, device, False)
+    return _random(lambda g: g.integers(low, high, _shape_argument((size,))), dtype, device, False, generator)
 
 
-def randperm(n: int, dtype="int64", device=None) -> Tensor:
+def randperm(n: int, *, generator=None, dtype="int64", device=None) -> Tensor:
     """The integers 0 .. n − 1 in a random order.
 
     >>> sorted(randperm(5).tolist())
     [0, 1, 2, 3, 4]
     """
-    return _random(lambda g: g.permutation(n), dtype, device, False)
+    return _random(lambda g: g.permutation(n), dtype, device, False, generator)

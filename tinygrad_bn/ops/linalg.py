@@ -8,6 +8,7 @@ from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.ops.axes import normalize_axes
 from tinygrad_bn.ops.elementwise import sqrt_flat_at_zero
 from tinygrad_bn.ops.promotion import broadcast_shapes, lift
+from tinygrad_bn.errors import ShapeError
 
 
 class MatMul(Function):
@@ -35,12 +36,12 @@ def matmul(a, b):
             f"(shape {b.shape}); cast one, e.g. with .float() or .double()"
         )
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(
+        raise ShapeError(
             f"matmul needs tensors of at least one dimension, got shapes {a.shape} and {b.shape}"
         )
     inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
     if a.shape[-1] != inner_b:
-        raise ValueError(
+        raise ShapeError(
             f"matmul: shapes {a.shape} and {b.shape} do not match ({a.shape[-1]} != {inner_b})"
         )
     if a.ndim == 1 and b.ndim == 1:

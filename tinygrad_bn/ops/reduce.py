@@ -18,6 +18,7 @@ from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.ops.axes import NOT_GIVEN, dim_words, normalize_axes, normalize_axis, squeezed
 from tinygrad_bn.ops.elementwise import maximum, minimum
 from tinygrad_bn.ops.promotion import constant
+from tinygrad_bn.errors import DtypeError
 
 
 def _kept_shape(shape: tuple, axes: tuple) -> tuple:
@@ -132,7 +133,7 @@ def mean(x, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None, axis=NOT_GIVEN, kee
     if dtype is not None:
         x = x.astype(dtype)
     if x.dtype.kind != "f":
-        raise TypeError(f"mean() needs a floating tensor, got dtype {x.dtype}; cast it first, e.g. x.float().mean()")
+        raise DtypeError(f"mean() needs a floating tensor, got dtype {x.dtype}; cast it first, e.g. x.float().mean()")
     return _reduce(Mean, x, *dim_words("mean", dim, keepdim, axis, keepdims))
 
 

@@ -11,6 +11,7 @@ import math
 from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.ops.axes import NOT_GIVEN, dim_words, normalize_axes, normalize_axis
 from tinygrad_bn.ops.promotion import broadcast_shapes
+from tinygrad_bn.errors import ShapeError
 
 
 class Reshape(Function):
@@ -129,15 +130,15 @@ def reshape(x, *shape):
     shape = _shape_argument(shape)
     known = math.prod(n for n in shape if n != -1)
     if shape.count(-1) > 1:
-        raise ValueError(f"cannot reshape tensor of shape {x.shape} into shape {shape}: more than one -1")
+        raise ShapeError(f"cannot reshape tensor of shape {x.shape} into shape {shape}: more than one -1")
     if -1 in shape:
         if known == 0 or x.size % known:
-            raise ValueError(
+            raise ShapeError(
                 f"cannot reshape tensor of shape {x.shape} ({x.size} elements) into shape {shape}"
             )
         shape = tuple(x.size // known if n == -1 else n for n in shape)
     elif known != x.size:
-        raise ValueError(f"cannot reshape tensor of shape {x.shape} ({x.size} elements) into shape {shape}")
+        raise ShapeError(f"cannot reshape tensor of shape {x.shape} ({x.size} elements) into shape {shape}")
     if shape == x.shape:
         return x
     return Reshape.apply(x, shape=shape)

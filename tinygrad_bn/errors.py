@@ -1,0 +1,22 @@
+"""The library's two error kinds that PyTorch reports as ``RuntimeError``.
+
+PyTorch raises ``RuntimeError`` for a tensor of the wrong shape or dtype, where
+Python's convention is ``ValueError`` and ``TypeError``. These errors are both,
+so ``except RuntimeError`` in a ported script and ``except ValueError`` in ours
+catch them alike.
+
+>>> import tinygrad_bn as torch
+>>> try:
+...     torch.zeros(3, 4).view(5, 3)
+... except RuntimeError as error:
+...     isinstance(error, ValueError)
+True
+"""
+
+
+class ShapeError(ValueError, RuntimeError):
+    """A tensor's shape does not fit the operation (PyTorch's ``RuntimeError``)."""
+
+
+class DtypeError(TypeError, RuntimeError):
+    """A tensor's dtype does not fit the operation (PyTorch's ``RuntimeError``)."""
