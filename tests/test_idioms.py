@@ -10,6 +10,8 @@ compare two draws within one framework. Idioms that do not run yet are listed in
 ``NOT_YET`` with the reason, and in docs/porting.md.
 """
 
+# ruff: noqa: E501 - an idiom is one line as a user writes it
+
 from __future__ import annotations
 
 import math
@@ -619,7 +621,17 @@ GROUPS = {
 }
 
 # Idioms that do not give PyTorch's result yet, with the reason (docs/porting.md lists them).
-NOT_YET = {}
+NOT_YET = {
+    "creation/Tensor-from-list": "Tensor(data) keeps the dtype of its data, as torch.as_tensor does: Tensor([1, 2]) is int64",
+    "dtypes/device-equals-string": "a device equals its name here, so x.device == 'cpu' is True (False in PyTorch 2)",
+    "matmul/einsum": "einsum is not there yet",
+    "leaving/numpy-of-grad-tensor-raises": ".numpy() of a tensor that requires grad gives its data instead of raising",
+    "functional/interpolate-nearest": "not yet",
+    "functional/interpolate-bilinear": "not yet",
+    "schedulers/one-cycle-lr": "not yet",
+    "schedulers/reduce-on-plateau": "not yet",
+    "schedulers/last-epoch": "not yet",
+}
 
 # Builtin exception classes, most specific first: the "kind" of an error.
 KINDS = [
@@ -724,6 +736,7 @@ def test_the_list_is_long_enough():
     assert len(NOT_YET) <= 0.05 * len(CASES)
 
 
+@pytest.mark.filterwarnings("ignore:The .grad attribute of a Tensor that is not a leaf")
 @pytest.mark.parametrize("source", CASES)
 def test_idiom_gives_pytorchs_result(source, torch, tmp_path):
     import tinygrad_bn

@@ -27,7 +27,6 @@ from tinygrad_bn.autograd import (
     set_grad_enabled,
 )
 from tinygrad_bn.device import device
-from tinygrad_bn.generator import Generator, default_generator
 from tinygrad_bn.dtypes import (
     bool_ as bool,  # noqa: A004 - PyTorch's name
 )
@@ -54,6 +53,7 @@ from tinygrad_bn.dtypes import (
 from tinygrad_bn.dtypes import (
     int32 as int,  # noqa: A004 - PyTorch's name
 )
+from tinygrad_bn.generator import Generator, default_generator
 from tinygrad_bn.ops import (
     abs,  # noqa: A004 - PyTorch's name
     all,  # noqa: A004 - PyTorch's name
@@ -62,22 +62,32 @@ from tinygrad_bn.ops import (
     amin,
     any,  # noqa: A004 - PyTorch's name
     arange,
-    as_tensor,
     argmax,
     argmin,
+    as_tensor,
+    bmm,
     cat,
+    ceil,
+    chunk,
     clamp,
     concatenate,
     cos,
+    cumsum,
+    dot,
     empty,
     equal,
     erf,
     exp,
     eye,
     flatten,
+    flip,
+    floor,
+    floor_divide,
     from_numpy,
     full,
     full_like,
+    gather,
+    index_select,
     isclose,
     linspace,
     log,
@@ -93,6 +103,7 @@ from tinygrad_bn.ops import (
     minimum,
     mm,
     neg,
+    nonzero,
     norm,
     ones,
     ones_like,
@@ -106,10 +117,15 @@ from tinygrad_bn.ops import (
     randn_like,
     randperm,
     relu,
+    remainder,
     reshape,
+    round,  # noqa: A004 - PyTorch's name
     sigmoid,
+    sign,
     sin,
     softmax,
+    sort,
+    split,
     sqrt,
     square,
     squeeze,
@@ -118,7 +134,9 @@ from tinygrad_bn.ops import (
     sum,  # noqa: A004 - PyTorch's name
     tanh,
     tensor,
+    topk,
     transpose,
+    trunc,
     unsqueeze,
     var,
     where,

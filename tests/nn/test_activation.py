@@ -1,4 +1,5 @@
-"""GELU and SiLU: finite-difference gradients, values and gradients against PyTorch, the device."""
+"""GELU, SiLU, ELU, Softplus and normalize: finite-difference gradients, values and gradients
+against PyTorch, the device."""
 
 from __future__ import annotations
 
@@ -15,8 +16,15 @@ ACTIVATIONS = [
     ("gelu", F.gelu, {}),
     ("gelu", F.gelu, {"approximate": "tanh"}),
     ("silu", F.silu, {}),
+    ("elu", F.elu, {}),
+    ("elu", F.elu, {"alpha": 0.5}),
+    ("softplus", F.softplus, {}),
+    ("softplus", F.softplus, {"beta": 2.0, "threshold": 1.0}),
+    ("normalize", F.normalize, {}),
+    ("normalize", F.normalize, {"p": 1, "dim": -1}),
 ]
-IDS = ["gelu", "gelu-tanh", "silu"]
+IDS = ["gelu", "gelu-tanh", "silu", "elu", "elu-alpha", "softplus", "softplus-threshold", "normalize",
+       "normalize-p1-last"]
 
 
 def values(seed=0, scale=3.0):
@@ -56,13 +64,22 @@ def test_modules_match_torch_and_print_as_torch(torch, approximate):
     assert repr(nn.SiLU()) == repr(torch.nn.SiLU())
 
 
+@pytest.mark.parametrize("name, args", [("ELU", ()), ("ELU", (0.5,)), ("Softplus", ()), ("Softplus", (2, 1))])
+def test_elu_and_softplus_modules_match_torch_and_print_as_torch(torch, name, args):
+    ours, theirs = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
+    data = values(3)
+    expected = theirs(torch.tensor(data)).numpy()
+    numpy.testing.assert_allclose(ours(Tensor(data)).numpy(), expected, rtol=1e-12, atol=1e-12)
+    assert repr(ours) == repr(theirs)
+
+
 @pytest.mark.parametrize("call", [lambda: nn.GELU("erf"), lambda: F.gelu(Tensor([1.0]), approximate="fast")])
 def test_an_unknown_approximation_is_refused(call):
     with pytest.raises(ValueError, match="approximate must be one of"):
         call()
 
 
-@pytest.mark.parametrize("module", [nn.GELU(), nn.GELU("tanh"), nn.SiLU()], ids=repr)
+@pytest.mark.parametrize("module", [nn.GELU(), nn.GELU("tanh"), nn.SiLU(), nn.ELU(), nn.Softplus(2.0, 1.0)], ids=repr)
 def test_runs_forward_and_backward_on_the_device(strict_cuda, module):
     results = []
     for device in ("cpu", "cuda"):

@@ -336,7 +336,43 @@ LINALG = [
     OpCase("norm", lambda x: x.norm(float("inf"), dim=-1), (((3, 4), distinct_magnitudes),), SAME, "p=inf,dim=-1"),
 ]
 
-ALL = ELEMENTWISE + REDUCE + SHAPE + LINALG
+# Picking by index, pieces, rounding --------------------------------------------------
+
+GATHER = numpy.array([[0, 3, 3], [1, 1, 0], [2, 0, 3]])
+
+
+def _from_numpy(array, x):
+    """``array`` as an index tensor beside ``x``, ours or PyTorch's."""
+    return Tensor(array, device=x.device) if isinstance(x, Tensor) else _torch().from_numpy(array)
+
+
+PICKING = [
+    OpCase("gather", lambda x: x.gather(1, _from_numpy(GATHER, x)), (((3, 4), normal),), SAME, "repeated"),
+    OpCase("gather", lambda x: x.gather(0, _from_numpy(GATHER[:2] % 3, x)), (((3, 4), normal),), SAME, "dim=0"),
+    OpCase("index_select", lambda x: x.index_select(1, _from_numpy(INDEX[:4], x)), (((2, 3), normal),), SAME),
+    OpCase("sort", lambda x: x.sort(dim=1, descending=True).values, (((2, 5, 3), distinct),), SAME, "descending"),
+    OpCase("sort", lambda x: x.sort().values, (((3, 4), distinct),), SAME),
+    OpCase("topk", lambda x: x.topk(2, dim=0).values, (((4, 3), distinct),), SAME),
+    OpCase("topk", lambda x: x.topk(3, largest=False).values, (((2, 5), distinct),), SAME, "smallest"),
+    OpCase("cumsum", lambda x: x.cumsum(1), (((2, 3, 4), normal),), SAME),
+    OpCase("cumsum", lambda x: x.cumsum(dim=-1), (((5,), normal),), SAME, "dim=-1"),
+    OpCase("repeat", lambda x: x.repeat(2, 1, 3), (((3, 2), normal),), SAME),
+    OpCase("split", lambda x: x.split(2, dim=1)[1] * x.split([1, 3], dim=1)[1][:, :2], (((3, 4), normal),), SAME),
+    OpCase("chunk", lambda x: x.chunk(3)[-1] - x.chunk(3)[0][:1], (((5, 2), normal),), SAME),
+    OpCase("flip", lambda x: x.flip((0, 2)), (((2, 3, 4), normal),), SAME),
+    OpCase("sign", lambda x: x.sign() * x, (((2, 3), away_from_zero),), SAME),
+    OpCase("floor", lambda x: x.floor() + x, (((2, 3), odd_lattice),), SAME),
+    OpCase("ceil", lambda x: x.ceil() * x, (((2, 3), odd_lattice),), SAME),
+    OpCase("round", lambda x: x.round() - x, (((2, 3), odd_lattice),), SAME),
+    OpCase("trunc", lambda x: x.trunc() * x, (((2, 3), odd_lattice),), SAME),
+    OpCase("floor_divide", lambda x: (x // 2.0) * x, (((2, 3), odd_lattice),), lambda x: (x / 2.0).floor() * x),
+    OpCase("remainder", lambda x: x % 2.0, (((2, 3), odd_lattice),), SAME),
+    OpCase("remainder", lambda x: 2.0 % x, (((2, 3), positive),), None, "reflected"),  # PyTorch: no derivative
+    OpCase("bmm", lambda a, b: a.bmm(b), (((2, 2, 3), normal), ((2, 3, 4), normal)), SAME),
+    OpCase("dot", lambda a, b: a.dot(b), (((3,), normal), ((3,), normal)), SAME),
+]
+
+ALL = ELEMENTWISE + REDUCE + SHAPE + LINALG + PICKING
 
 
 def pytest_generate_tests(metafunc):

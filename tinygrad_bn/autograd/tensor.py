@@ -78,6 +78,7 @@ class Tensor:
 
     __slots__ = ("_data", "_backend", "requires_grad", "_ctx", "_grad", "_version_counter", "__weakref__")
     __array_priority__ = 1000  # so ndarray (op) Tensor defers to Tensor's reflected op
+    __array_ufunc__ = None  # and NumPy's ufuncs too: numpy_array + tensor is a Tensor
 
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
         if isinstance(data, Tensor):
@@ -247,6 +248,11 @@ class Tensor:
     def numpy(self):
         """The data as a NumPy array on the host (a copy for device tensors)."""
         return self._backend.to_host(self._data)
+
+    def __array__(self, dtype=None, copy=None):
+        """``numpy.asarray(tensor)``: the data on the host, as :meth:`numpy`."""
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype, copy=False)
 
     def item(self):
         """The value of a one-element tensor as a Python number."""

@@ -9,7 +9,7 @@
 """
 
 from tinygrad_bn.nn import functional, init, utils
-from tinygrad_bn.nn.activation import GELU, SiLU
+from tinygrad_bn.nn.activation import ELU, GELU, SiLU, Softplus
 from tinygrad_bn.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, momentum_from_keras
 from tinygrad_bn.nn.container import ModuleDict, ModuleList, Sequential
 from tinygrad_bn.nn.embedding import Embedding
@@ -54,6 +54,6 @@ __all__ = [
     "ModuleDict", "ModuleList",
     "BCELoss", "BCEWithLogitsLoss", "GroupNorm", "HuberLoss", "L1Loss", "LayerNorm", "SmoothL1Loss",
     "functional", "init", "utils",
-    "Dropout2d", "GELU", "SiLU",
+    "Dropout2d", "ELU", "GELU", "SiLU", "Softplus",
     "FrozenBatchNorm1d", "FrozenBatchNorm2d", "FrozenBatchNorm3d", "momentum_from_keras",
 ]

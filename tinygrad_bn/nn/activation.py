@@ -1,4 +1,4 @@
-"""GELU and SiLU, as functions and modules, from differentiable Tensor ops (the engine
+"""GELU, SiLU, ELU and Softplus, as functions and modules, from differentiable Tensor ops (the engine
 derives their first and second derivatives).
 
 >>> from tinygrad_bn import Tensor
@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from tinygrad_bn.nn.module import Module
+from tinygrad_bn.ops import where
 
 APPROXIMATIONS = ("none", "tanh")
 
@@ -29,6 +30,19 @@ def gelu(input, approximate="none"):  # noqa: A002 - PyTorch's argument name
 def silu(input):  # noqa: A002 - PyTorch's argument name
     """x·σ(x), σ the logistic sigmoid (also called swish)."""
     return input * input.sigmoid()
+
+
+def elu(input, alpha: float = 1.0):  # noqa: A002 - PyTorch's argument name
+    """x where x > 0, else α·(eˣ − 1)."""
+    negative = alpha * (input.clamp(max=0.0).exp() - 1.0)
+    return where(input > 0, input, negative)
+
+
+def softplus(input, beta: float = 1.0, threshold: float = 20.0):  # noqa: A002 - PyTorch's argument name
+    """log(1 + e^(βx))/β, and x itself where βx > ``threshold`` (as PyTorch, for stability)."""
+    scaled = input * beta
+    smooth = scaled.clamp(max=threshold).exp().log1p() / beta
+    return where(scaled > threshold, input, smooth)
 
 
 class GELU(Module):
@@ -56,3 +70,31 @@ class SiLU(Module):
 
     def forward(self, x):
         return silu(x)
+
+
+class ELU(Module):
+    """x where x > 0, else α·(eˣ − 1), elementwise (:func:`elu`)."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, x):
+        return elu(x, self.alpha)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}"
+
+
+class Softplus(Module):
+    """log(1 + e^(βx))/β, elementwise (:func:`softplus`)."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        return softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"

@@ -14,7 +14,8 @@ import math
 from tinygrad_bn import ops
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.batchnorm import batch_norm
-from tinygrad_bn.nn.activation import gelu, silu
+from tinygrad_bn.errors import ShapeError
+from tinygrad_bn.nn.activation import elu, gelu, silu, softplus
 from tinygrad_bn.nn.dropout import dropout, dropout2d
 from tinygrad_bn.nn.embedding import embedding, one_hot
 from tinygrad_bn.nn.normalization import group_norm, layer_norm
@@ -23,13 +24,12 @@ from tinygrad_bn.nn.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, 
 from tinygrad_bn.ops import relu, sigmoid, tanh
 from tinygrad_bn.ops.elementwise import broadcast_shapes
 from tinygrad_bn.ops.windows import fold, ints, pad_images, pair, unfold, windows_per_axis
-from tinygrad_bn.errors import ShapeError
 
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "conv1d", "conv2d", "cross_entropy", "dropout", "dropout2d", "embedding", "fold", "gelu", "group_norm",
+    "conv1d", "conv2d", "cross_entropy", "dropout", "dropout2d", "elu", "embedding", "fold", "gelu", "group_norm",
     "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d", "max_unpool2d",
-    "mse_loss", "nll_loss", "one_hot", "pad", "relu",
+    "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "relu", "softplus",
     "sigmoid", "silu", "smooth_l1_loss", "softmax", "tanh", "unfold",
 ]
 
@@ -135,6 +135,11 @@ def conv_padding(padding, kernel_size: tuple, stride: tuple, dilation: tuple, co
     if isinstance(padding, str):
         raise ValueError(f"{conv}: padding must be 'same', 'valid', an int or one per axis, got {padding!r}")
     return tuple(side for p in ints(padding, len(kernel_size), "padding", minimum=0) for side in (p, p))
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12):  # noqa: A002 - PyTorch's argument name
+    """x / max(‖x‖_p, ε) along ``dim``: unit vectors, as PyTorch's ``normalize``."""
+    return input / input.norm(p, dim=dim, keepdim=True).clamp(min=eps)
 
 
 def leaky_relu(input, negative_slope=0.01):  # noqa: A002 - PyTorch's argument name

@@ -16,6 +16,7 @@ from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.backend import get_backend
 from tinygrad_bn.ops import zeros_like
+from tinygrad_bn.ops.conversion import device_and_dtype
 
 
 class Parameter(Tensor):
@@ -285,9 +286,11 @@ class Module:
         for param in self.parameters():
             param.grad = None if set_to_none or param.grad is None else zeros_like(param.grad)
 
-    def to(self, device=None, dtype=None):
+    def to(self, *args, device=None, dtype=None, non_blocking=False):
         """Move parameters and buffers to ``device`` and cast the floating ones to
-        ``dtype``, in place (parameters stay the same objects); return self."""
+        ``dtype``, in place (parameters stay the same objects); return self. As
+        PyTorch's: ``model.to("cuda")``, ``model.to(torch.float64)``, or both."""
+        device, dtype = device_and_dtype(args, device, dtype)
         backend = get_backend(device) if device is not None else None
         for tensor in [*self.parameters(), *self.buffers()]:
             _move_in_place(tensor, backend, dtype)

@@ -6,6 +6,7 @@ methods (``x + y``, ``x.sum()``, ``x[i]`` ...) on :class:`Tensor`.
 """
 
 from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.generator import manual_seed
 from tinygrad_bn.ops.conversion import (
     CASTS,
     astype,
@@ -30,7 +31,6 @@ from tinygrad_bn.ops.creation import (
     full_like,
     generator,
     linspace,
-    manual_seed,
     ones,
     ones_like,
     rand,
@@ -59,8 +59,10 @@ from tinygrad_bn.ops.elementwise import (
     sub,
     where,
 )
+from tinygrad_bn.ops.indexing import gather, index_select, nonzero, sort, topk
 from tinygrad_bn.ops.inplace import METHODS as _IN_PLACE_METHODS
-from tinygrad_bn.ops.linalg import matmul, mm, norm
+from tinygrad_bn.ops.linalg import bmm, dot, matmul, mm, norm
+from tinygrad_bn.ops.pieces import chunk, cumsum, flip, repeat, split
 from tinygrad_bn.ops.reduce import (
     all,  # noqa: A004 - the op's name
     amax,
@@ -74,6 +76,7 @@ from tinygrad_bn.ops.reduce import (
     prod,
     sum,  # noqa: A004 - the op's name
 )
+from tinygrad_bn.ops.rounding import ceil, floor, floor_divide, remainder, round, sign, trunc  # noqa: A004
 from tinygrad_bn.ops.shape import (
     broadcast_to,
     cat,
@@ -111,7 +114,8 @@ from tinygrad_bn.ops.unary import (
 )
 
 __all__ = [
-    "abs", "add", "all", "allclose", "amax", "amin", "any", "arange", "argmax", "as_tensor", "empty", "argmin", "astype", "broadcast_to",
+    "abs", "add", "all", "allclose", "amax", "amin", "any", "arange", "argmax", "as_tensor", "empty",
+    "argmin", "astype", "broadcast_to",
     "cat", "clamp", "clone", "concatenate", "cos", "div", "equal", "erf", "exp", "expand", "eye", "flatten",
     "from_numpy", "full", "full_like", "generator", "getitem", "isclose", "linspace", "log", "log1p", "log_softmax",
     "logsumexp", "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "mul",
@@ -119,6 +123,8 @@ __all__ = [
     "randn_like", "randperm", "relu", "reshape", "sigmoid", "sin", "softmax", "sqrt", "square", "squeeze", "stack",
     "std", "sub", "sum", "sum_to", "swapaxes", "t", "tanh", "tensor", "to", "transpose", "unsqueeze", "var", "where",
     "zeros", "zeros_like",
+    "bmm", "ceil", "chunk", "cumsum", "dot", "flip", "floor", "floor_divide", "gather", "index_select", "nonzero",
+    "remainder", "repeat", "round", "sign", "sort", "split", "topk", "trunc",
 ]
 
 
@@ -162,7 +168,14 @@ _METHODS = {
     "type_as": type_as, "new_zeros": new_zeros, "new_ones": new_ones, "new_full": new_full, "new_tensor": new_tensor,
     "view_as": lambda x, other: reshape(x, other.shape), "reshape_as": lambda x, other: reshape(x, other.shape),
     "expand_as": lambda x, other: expand(x, other.shape), "is_floating_point": lambda x: x.dtype.kind == "f",
-    "maximum": maximum, "minimum": minimum, "matmul": matmul, "mm": mm,
+    "maximum": maximum, "minimum": minimum, "matmul": matmul, "mm": mm, "bmm": bmm, "dot": dot,
+    "eq": _comparison("=="), "ne": _comparison("!="), "lt": _comparison("<"), "le": _comparison("<="),
+    "gt": _comparison(">"), "ge": _comparison(">="),
+    "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide),
+    "__mod__": remainder, "__rmod__": _reflected(remainder), "floor_divide": floor_divide, "remainder": remainder,
+    "sign": sign, "floor": floor, "ceil": ceil, "round": round, "trunc": trunc,
+    "gather": gather, "index_select": index_select, "nonzero": nonzero, "sort": sort, "topk": topk,
+    "split": split, "chunk": chunk, "repeat": repeat, "cumsum": cumsum, "flip": flip,
 }
 
 for _name, _method in {**_METHODS, **_IN_PLACE_METHODS}.items():

@@ -53,6 +53,19 @@ def _is_device(value) -> bool:
     return isinstance(value, str) and value.split(":")[0] in ("cpu", "cuda")
 
 
+def device_and_dtype(args, device=None, dtype=None) -> tuple:
+    """The (device, dtype) that the positional ``args`` of PyTorch's ``to`` name: a
+    device, a dtype, both, or a tensor (its device and dtype), over the keywords."""
+    for arg in args:
+        if isinstance(arg, Tensor):
+            device, dtype = arg.device, arg.dtype
+        elif _is_device(arg):
+            device = arg
+        else:
+            dtype = arg
+    return device, dtype
+
+
 def to(x, *args, device=None, dtype=None, non_blocking=False, copy=False):
     """PyTorch's ``to``: move to a device (``"cpu"``, ``"cuda"``, a :class:`device`),
     cast to a dtype, or both, or take another tensor's device and dtype; gradients
@@ -63,13 +76,7 @@ def to(x, *args, device=None, dtype=None, non_blocking=False, copy=False):
     >>> x.to("cpu") is x, x.to(float64).dtype, x.to("cpu", "float16").dtype, x.to(ones(1, dtype=float64)).dtype
     (True, dtype('float64'), dtype('float16'), dtype('float64'))
     """
-    for arg in args:
-        if isinstance(arg, Tensor):
-            device, dtype = arg.device, arg.dtype
-        elif _is_device(arg):
-            device = arg
-        else:
-            dtype = arg
+    device, dtype = device_and_dtype(args, device, dtype)
     result = x
     if dtype is not None:
         result = astype(result, numpy.dtype(dtype))

@@ -12,8 +12,9 @@ import numpy
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.backend import backend_of_array, get_backend
 from tinygrad_bn.dtypes import get_default_dtype, number_dtype
-from tinygrad_bn.generator import manual_seed, rng
+from tinygrad_bn.generator import rng
 from tinygrad_bn.ops.shape import _shape_argument
+
 
 def generator() -> numpy.random.Generator:
     """The library's host random generator (set by :func:`manual_seed`)."""
@@ -185,6 +186,7 @@ def randint(low, high=None, size=None, *, generator=None, dtype="int64", device=
     """Integers drawn uniformly from [low, high) (``randint(high, size)`` starts at 0),
     as PyTorch's ``randint``.
 
+    >>> from tinygrad_bn import manual_seed
     >>> generator = manual_seed(0)
     >>> values = randint(3, 7, (100,))
     >>> values.dtype, 3 <= values.min().item(), values.max().item() < 7

@@ -1,5 +1,6 @@
 """In-place ops with PyTorch's names: ``add_``, ``sub_``, ``mul_``, ``div_``, ``zero_``,
-``fill_``, ``copy_``, ``clamp_``, ``x[index] = v``, and ``+=``, ``-=``, ``*=``, ``/=``.
+``fill_``, ``copy_``, ``clamp_``, ``normal_``, ``uniform_``, ``x[index] = v``, and ``+=``, ``-=``,
+``*=``, ``/=``.
 
 Each computes the new value with the ordinary ops, writes it into the tensor's own
 array (so ``.data``, ``detach()`` and views see it) and bumps the tensor's version,
@@ -35,6 +36,7 @@ import numpy
 
 from tinygrad_bn.autograd import Function, Tensor, is_grad_enabled
 from tinygrad_bn.autograd.version import bump
+from tinygrad_bn.generator import rng
 from tinygrad_bn.ops.elementwise import add, broadcast_shapes, clamp, div, lift, mul, sub
 from tinygrad_bn.ops.shape import _index_argument
 
@@ -200,6 +202,17 @@ def copy_(self, src):
     return self
 
 
+def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    """self ← samples of N(mean, std²), drawn on the host from ``generator`` (the
+    default one when None)."""
+    return copy_(self, rng(generator).normal(mean, std, size=self.shape).astype(self.dtype))
+
+
+def uniform_(self, a=0.0, b=1.0, *, generator=None):
+    """self ← samples of U(a, b), drawn on the host from ``generator`` (the default one when None)."""
+    return copy_(self, rng(generator).uniform(a, b, size=self.shape).astype(self.dtype))
+
+
 def _operator(op, name: str):
     """``x op= y`` as the in-place op: it changes ``x`` itself (it returns ``x``)."""
 
@@ -213,6 +226,7 @@ def _operator(op, name: str):
 METHODS = {
     "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "clamp_": clamp_, "clip_": clamp_,
     "clamp_min_": clamp_min_, "clamp_max_": clamp_max_, "fill_": fill_, "zero_": zero_, "copy_": copy_,
+    "normal_": normal_, "uniform_": uniform_,
     "__setitem__": setitem, "__iadd__": _operator(add_, "__iadd__"), "__isub__": _operator(sub_, "__isub__"),
     "__imul__": _operator(mul_, "__imul__"), "__itruediv__": _operator(div_, "__itruediv__"),
 }

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 from tinygrad_bn.autograd import Function, Tensor
+from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.ops.axes import normalize_axes
 from tinygrad_bn.ops.elementwise import sqrt_flat_at_zero
 from tinygrad_bn.ops.promotion import broadcast_shapes, lift
-from tinygrad_bn.errors import ShapeError
 
 
 class MatMul(Function):
@@ -58,7 +58,21 @@ def matmul(a, b):
 def mm(a, b):
     """The product of two matrices (2-D tensors only), as PyTorch's ``mm``."""
     if a.ndim != 2 or b.ndim != 2:
-        raise ValueError(f"mm expects two matrices, got shapes {a.shape} and {b.shape}; matmul takes any")
+        raise ShapeError(f"mm expects two matrices, got shapes {a.shape} and {b.shape}; matmul takes any")
+    return matmul(a, b)
+
+
+def bmm(a, b):
+    """The products of two batches of matrices, (B, n, m) @ (B, m, p), as PyTorch's ``bmm``."""
+    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
+        raise ShapeError(f"bmm expects two batches of matrices (B, n, m) and (B, m, p), got {a.shape} and {b.shape}")
+    return matmul(a, b)
+
+
+def dot(a, b):
+    """The inner product of two vectors of one length, as PyTorch's ``dot``."""
+    if a.ndim != 1 or b.ndim != 1 or a.shape != b.shape:
+        raise ShapeError(f"dot expects two 1-d tensors of one length, got shapes {a.shape} and {b.shape}")
     return matmul(a, b)
 
 

@@ -15,10 +15,10 @@ import operator
 from typing import NamedTuple
 
 from tinygrad_bn.autograd import Function, Tensor
+from tinygrad_bn.errors import DtypeError
 from tinygrad_bn.ops.axes import NOT_GIVEN, dim_words, normalize_axes, normalize_axis, squeezed
 from tinygrad_bn.ops.elementwise import maximum, minimum
 from tinygrad_bn.ops.promotion import constant
-from tinygrad_bn.errors import DtypeError
 
 
 def _kept_shape(shape: tuple, axes: tuple) -> tuple:

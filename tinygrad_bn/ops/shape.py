@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 
 from tinygrad_bn.autograd import Function, Tensor
+from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.ops.axes import NOT_GIVEN, dim_words, normalize_axes, normalize_axis
 from tinygrad_bn.ops.promotion import broadcast_shapes
-from tinygrad_bn.errors import ShapeError
 
 
 class Reshape(Function):

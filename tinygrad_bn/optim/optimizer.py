@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy
 
-from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.autograd import Tensor, enable_grad
 from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.backend import get_backend
 from tinygrad_bn.ops import zeros_like
@@ -59,13 +59,20 @@ class Optimizer:
             for p in group["params"]:
                 p.grad = None if set_to_none or p.grad is None else zeros_like(p.grad)
 
-    def step(self):
-        """Update every parameter that has a gradient."""
+    def step(self, closure=None):
+        """Update every parameter that has a gradient. ``closure``, as in PyTorch, is
+        called first (with gradients enabled) to compute the loss and the gradients;
+        its loss is returned."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
                     self.update(p, p.grad._data, group, self.state.setdefault(p, {}))
                     bump(p)
+        return loss
 
     def state_dict(self) -> dict:
         """The state in PyTorch's layout, parameters numbered in order across groups:

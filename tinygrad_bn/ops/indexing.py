@@ -1,0 +1,115 @@
+"""Picking elements by index along one axis: ``gather``, ``index_select``, and what
+is built from them, ``sort`` and ``topk``; and ``nonzero``.
+
+Each is indexing (:func:`tinygrad_bn.ops.shape.getitem`), so its gradient is the
+one of indexing: scattered back to the picked places.
+"""
+
+from __future__ import annotations
+
+from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.errors import DtypeError, ShapeError
+from tinygrad_bn.ops.axes import normalize_axis
+from tinygrad_bn.ops.promotion import constant
+from tinygrad_bn.ops.reduce import Extremes
+from tinygrad_bn.ops.shape import getitem
+
+
+def _index_array(index, x: Tensor, name: str):
+    """``index`` as an integer array on the device of ``x``."""
+    index = index if isinstance(index, Tensor) else Tensor(index, device=x.device)
+    if index.dtype.kind not in "iu":
+        raise DtypeError(f"{name} expects an integer index, got dtype {index.dtype}")
+    return index._data
+
+
+def _along(index, dim: int, xp) -> tuple:
+    """The full index that picks ``index[i₀, …, i_dim, …]`` along ``dim`` and
+    ``i_k`` along every other axis k: out[i] = x[i₀, …, index[i], …]."""
+    return tuple(
+        index if axis == dim else xp.arange(n).reshape((-1,) + (1,) * (index.ndim - axis - 1))
+        for axis, n in enumerate(index.shape)
+    )
+
+
+def gather(x, dim: int, index):
+    """PyTorch's ``gather``: out[i][j] = x[i][index[i][j]] for ``dim=1`` (likewise for
+    any ``dim``); ``index`` has as many axes as ``x``, no longer than it off ``dim``.
+
+    >>> from tinygrad_bn import tensor
+    >>> tensor([[1.0, 2.0], [3.0, 4.0]]).gather(1, tensor([[1], [0]])).tolist()
+    [[2.0], [3.0]]
+    """
+    dim = normalize_axis(dim, x.ndim, "dim")
+    index = _index_array(index, x, "gather")
+    if index.ndim != x.ndim or any(n > m for axis, (n, m) in enumerate(zip(index.shape, x.shape)) if axis != dim):
+        raise ShapeError(
+            f"gather along dim {dim} expects an index of {x.ndim} dimensions no larger than {x.shape} "
+            f"off dim {dim}, got shape {index.shape}"
+        )
+    return getitem(x, _along(index, dim, x.xp))
+
+
+def index_select(x, dim: int, index):
+    """PyTorch's ``index_select``: the slices of ``x`` at the 1-d ``index`` along ``dim``.
+
+    >>> from tinygrad_bn import tensor
+    >>> tensor([[1, 2, 3], [4, 5, 6]]).index_select(1, tensor([2, 0])).tolist()
+    [[3, 1], [6, 4]]
+    """
+    dim = normalize_axis(dim, x.ndim, "dim")
+    index = _index_array(index, x, "index_select")
+    if index.ndim > 1:
+        raise ShapeError(f"index_select expects a 1-d index, got shape {index.shape}")
+    return getitem(x, (slice(None),) * dim + (index.reshape(-1),))
+
+
+def sort(x, dim: int = -1, descending: bool = False, stable: bool = False):
+    """PyTorch's ``sort``: (values, indices) along ``dim``, ascending unless
+    ``descending``; equal elements keep their order (as ``stable=True``).
+
+    >>> from tinygrad_bn import tensor
+    >>> values, indices = tensor([3.0, 1.0, 2.0]).sort(descending=True)
+    >>> values.tolist(), indices.tolist()
+    ([3.0, 2.0, 1.0], [0, 2, 1])
+    """
+    dim = normalize_axis(dim, x.ndim or 1, "dim")
+    if x.ndim == 0:
+        return Extremes(x, constant(x.xp.zeros((), dtype="int64"), x))
+    xp = x.xp
+    keys = -x._data if descending and x.dtype.kind in "fi" else x._data
+    order = xp.argsort(keys, axis=dim, kind="stable")
+    if descending and x.dtype.kind not in "fi":
+        order = xp.flip(order, axis=dim)
+    return Extremes(gather(x, dim, constant(order, x)), constant(order.astype("int64"), x))
+
+
+def topk(x, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002 - PyTorch's name
+    """PyTorch's ``topk``: the ``k`` largest (or smallest) elements along ``dim`` and
+    their indices, largest first.
+
+    >>> from tinygrad_bn import tensor
+    >>> tensor([[1.0, 5.0, 3.0]]).topk(2).indices.tolist()
+    [[1, 2]]
+    """
+    dim = normalize_axis(dim, x.ndim or 1, "dim")
+    size = x.shape[dim] if x.ndim else 1
+    if not 0 <= k <= size:
+        raise ShapeError(f"topk: k={k} is out of range for dim {dim} of size {size}")
+    values, indices = sort(x, dim, descending=largest)
+    pick = (slice(None),) * dim + (slice(0, k),)
+    return Extremes(values[pick], indices[pick])
+
+
+def nonzero(x, *, as_tuple: bool = False):
+    """PyTorch's ``nonzero``: the indices of the non-zero elements, one row each
+    (int64, shape (count, ndim)), or one index tensor per axis with ``as_tuple``.
+
+    >>> from tinygrad_bn import tensor
+    >>> tensor([[0, 3], [5, 0]]).nonzero().tolist()
+    [[0, 1], [1, 0]]
+    """
+    where = x.xp.nonzero(x._data)
+    if as_tuple:
+        return tuple(constant(axis.astype("int64"), x) for axis in where)
+    return constant(x.xp.stack(where, axis=-1).astype("int64"), x)

@@ -1,0 +1,69 @@
+"""Piecewise-constant ops: ``sign``, ``floor``, ``ceil``, ``round``, ``trunc`` and
+floor division (``//``), whose gradient is 0 wherever it exists (PyTorch's choice
+at the jumps too); and ``remainder`` (``%``), a − b·⌊a/b⌋, whose gradient is 1
+with respect to a and −⌊a/b⌋ with respect to b.
+"""
+
+from __future__ import annotations
+
+from tinygrad_bn.autograd import Function
+from tinygrad_bn.ops.elementwise import binary
+
+
+class Flat(Function):
+    """An elementwise step function of its inputs: its gradient is 0."""
+
+    def forward(self, *inputs, step):
+        return step(inputs[0].xp, *(t._data for t in inputs))
+
+    def backward(self, grad):
+        return tuple(grad * 0.0 if need else None for need in self.needs_input_grad)
+
+
+def _flat(name: str, step, doc: str):
+    def op(x):
+        return Flat.apply(x, step=step)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+sign = _flat("sign", lambda xp, x: xp.sign(x), "−1, 0 or 1 by the sign of each element.")
+floor = _flat("floor", lambda xp, x: xp.floor(x), "The largest integer ≤ each element.")
+ceil = _flat("ceil", lambda xp, x: xp.ceil(x), "The smallest integer ≥ each element.")
+trunc = _flat("trunc", lambda xp, x: xp.trunc(x), "Each element rounded toward 0.")
+
+
+def round(x, decimals: int = 0):  # noqa: A001 - PyTorch's name
+    """Each element rounded to ``decimals`` places, halves to even, as PyTorch's ``round``.
+
+    >>> from tinygrad_bn import tensor
+    >>> tensor([0.5, 1.5, 2.5]).round().tolist(), tensor([1.25], dtype="float64").round(decimals=1).tolist()
+    ([0.0, 2.0, 2.0], [1.2])
+    """
+    return Flat.apply(x, step=lambda xp, a: xp.round(a, decimals))
+
+
+class FloorDivide(Function):
+    def forward(self, a, b):
+        return a.xp.floor_divide(a._data, b._data)
+
+    def backward(self, grad):
+        return grad * 0.0, grad * 0.0
+
+
+class Remainder(Function):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a.xp.remainder(a._data, b._data)
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        need_a, need_b = self.needs_input_grad
+        # a mod b = a − b·⌊a/b⌋
+        return (grad if need_a else None), (-grad * (a / b).floor() if need_b else None)
+
+
+floor_divide = binary(FloorDivide, "⌊a / b⌋, elementwise (Python's ``//``), with NumPy broadcasting.")
+remainder = binary(Remainder, "a − b·⌊a / b⌋, elementwise (Python's ``%``, the sign of b), with broadcasting.")
