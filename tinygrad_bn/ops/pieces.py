@@ -71,11 +71,12 @@ def repeat(x, *repeats):
 
 class CumSum(Function):
     def forward(self, x, axis):
+        self.axis = axis
         return x.xp.cumsum(x._data, axis=axis)
 
     def backward(self, grad):
         # d/dx_j Σ_i g_i·(x_0 + … + x_i) = Σ_{i ≥ j} g_i: the cumulative sum from the end
-        axis = self.params["axis"]
+        axis = self.axis
         return grad.flip(axis).cumsum(axis).flip(axis)
 
 
