@@ -121,7 +121,7 @@ class TileMax(Function):
     maximum), as in PyTorch's ``max_pool2d``.
 
     No columns are laid out: the kh·kw strided views of the tiles' (i, j)
-    elements are compared in turn. ``first[k]`` is 1 where offset k holds its
+    elements are compared in turn. ``first[k]`` is True where offset k holds its
     tile's first maximum."""
 
     def forward(self, x, kernel_size):
@@ -131,16 +131,15 @@ class TileMax(Function):
             xp.maximum(peak, image[..., rows, cols], out=peak)
         nan_peak = xp.isnan(peak)
         any_nan = bool(nan_peak.any())  # the NaN test below is skipped (half the comparisons) when none
-        first = xp.empty((len(offsets), *peak.shape), dtype=x.dtype)
-        taken = xp.zeros(peak.shape, dtype=bool)
+        first = xp.empty((len(offsets), *peak.shape), dtype=bool)
+        free = xp.ones(peak.shape, dtype=bool)  # tiles whose first maximum is still to be found
         for k, (rows, cols) in offsets:
-            element = image[..., rows, cols]
-            hit = element == peak
+            element, hit = image[..., rows, cols], first[k]
+            xp.equal(element, peak, out=hit)
             if any_nan:
                 hit |= nan_peak & xp.isnan(element)
-            hit &= ~taken
-            taken |= hit
-            first[k] = hit
+            hit &= free
+            free ^= hit
         self.kernel_size = kernel_size
         self.save_for_backward(constant(first, x))
         return peak
