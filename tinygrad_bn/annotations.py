@@ -24,6 +24,7 @@ here. :func:`of` gives a node's :class:`Note` to whoever draws it.
 
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 
@@ -101,6 +102,18 @@ class region:  # noqa: N801 - used as a context manager, like no_grad
     def __exit__(self, *exc):
         on_record(self._hook)
         _open.regions = self._outer
+
+
+def in_own_region(function):
+    """``function`` with what it records in a region named after it (a loss such as
+    ``cross_entropy``), so that pictures draw it as one frame."""
+
+    @functools.wraps(function)
+    def in_region(*args, **kwargs):
+        with region(function.__name__):
+            return function(*args, **kwargs)
+
+    return in_region
 
 
 def note(tensor, role: str, path=None):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from tinygrad_bn import ops
+from tinygrad_bn.annotations import in_own_region
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.batchnorm import batch_norm
 from tinygrad_bn.errors import ShapeError
@@ -235,6 +236,7 @@ def _weighted_mean(losses, row_weight):
     return losses.sum() / total
 
 
+@in_own_region
 def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):  # noqa: A002 - PyTorch's name
     """Negative log-likelihood −w[y]·input[n, y], from (N, C) log-probabilities and
     (N,) integer targets y (a Tensor, NumPy array or list). ``weight`` (C,) weighs
@@ -244,6 +246,7 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
     return _weighted_nll(input, target, _class_weights(weight, input, "nll_loss"), ignore_index, reduction)[0]
 
 
+@in_own_region
 def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="mean",  # noqa: A002
                   label_smoothing=0.0):
     """−log softmax(input)[n, y] for (N, C) logits and (N,) integer class indices y,
@@ -270,12 +273,14 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     return nll * (1.0 - label_smoothing) + smooth * (label_smoothing / input.shape[1])
 
 
+@in_own_region
 def mse_loss(input, target, reduction="mean"):  # noqa: A002 - PyTorch's argument name
     """(input − target)², averaged. The two shapes must be equal."""
     difference = input - _target(target, input, "mse_loss")
     return _reduce(difference * difference, reduction)
 
 
+@in_own_region
 def l1_loss(input, target, *, reduction="mean"):  # noqa: A002 - PyTorch's argument name
     """|input − target|, averaged; where the two are equal the gradient is 0, as in PyTorch.
 
@@ -286,6 +291,7 @@ def l1_loss(input, target, *, reduction="mean"):  # noqa: A002 - PyTorch's argum
     return _reduce((input - _target(target, input, "l1_loss")).abs(), reduction)
 
 
+@in_own_region
 def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0):  # noqa: A002 - PyTorch's argument name
     """½·d²/β where |d| < β, |d| − β/2 elsewhere, for d = input − target; β = 0 is :func:`l1_loss`.
 
@@ -298,6 +304,7 @@ def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0):  # noqa: A002 
     return _reduce(_smooth_l1(input - _target(target, input, "smooth_l1_loss"), beta), reduction)
 
 
+@in_own_region
 def huber_loss(input, target, *, reduction="mean", delta=1.0):  # noqa: A002 - PyTorch's argument name
     """½·d² where |d| < δ, δ·(|d| − δ/2) elsewhere, for d = input − target: δ times
     :func:`smooth_l1_loss` with β = δ.
@@ -320,6 +327,7 @@ def _smooth_l1(d, beta: float):
     return ops.where(size < beta, 0.5 * d * d / beta, size - 0.5 * beta)
 
 
+@in_own_region
 def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):  # noqa: A002 - PyTorch's name
     """−w·(y·log x + (1 − y)·log(1 − x)) for probabilities x and targets y in [0, 1]
     of one shape, each log clamped at −100 as in PyTorch (so x = 0 costs 100, not ∞);
@@ -347,6 +355,7 @@ def _log_at_least_minus_100(p):
     return ops.where(clamped, -100.0, ops.where(clamped, 1.0, p).log())
 
 
+@in_own_region
 def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="mean",  # noqa: A002
                                      pos_weight=None):
     """:func:`binary_cross_entropy` of σ(x) for logits x, computed without overflow:

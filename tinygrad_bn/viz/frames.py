@@ -76,6 +76,8 @@ class Frames:
     def __init__(self, placements: dict, kinds: dict, folds: dict, paths: dict):
         self.paths = paths
         self.titles = {}
+        self.outer = {region: placement[:depth] for placement in placements.values() if placement is not None
+                      for depth, region in enumerate(placement)}  # a region -> the regions around it
         kept = {node_id: self._shown(placement) for node_id, placement in placements.items()
                 if placement is not None}
         merged = self._merged(kept, kinds, folds)
@@ -93,10 +95,8 @@ class Frames:
         fold or an op; leaves follow their consumers) takes their title."""
         contents = defaultdict(set)  # a region -> the inner regions, ops and folds directly in it
         with_leaves = set()  # the regions some leaf is drawn in
-        outer_of = {}
         for node_id, placement in kept.items():
             for depth, region in enumerate(placement):
-                outer_of[region] = placement[:depth]
                 if depth + 1 < len(placement):
                     contents[region].add(placement[depth + 1])
                 elif kinds[node_id] in ("op", "fold"):
@@ -104,16 +104,16 @@ class Frames:
                 else:
                     with_leaves.add(region)
         merged = set()
-        for region in sorted(outer_of, key=lambda r: len(outer_of[r])):  # outermost first
-            title = self.titles.get(region) or own_title(region, outer_of[region], self.paths)
+        for region in sorted(contents.keys() | with_leaves, key=lambda r: len(self.outer[r])):  # outermost first
+            title = self.titles.get(region) or own_title(region, self.outer[region], self.paths)
             only = next(iter(contents[region])) if len(contents[region]) == 1 else None
-            inner = only if only in outer_of else folds.get(only, only)
-            alone = inner is not None and (inner in outer_of or inner in folds.values()
+            inner = only if only in self.outer else folds.get(only, only)
+            alone = inner is not None and (inner in self.outer or inner in folds.values()
                                            or (region.kind == "module" and region not in with_leaves))
             if not alone or "backward" in (region.kind, getattr(inner, "kind", None)):
                 self.titles[region] = title
                 continue
             merged.add(region)
-            extra = _inner_title(inner) if inner in outer_of or inner in folds.values() else ""
+            extra = _inner_title(inner) if inner in self.outer or inner in folds.values() else ""
             self.titles[inner] = " · ".join(filter(None, [title, extra]))
         return merged

@@ -124,7 +124,7 @@ class Picture:
                 if labels.same_elements(leaf, named):
                     self.names[kind][leaf] = name
                     return kind
-        if leaf.requires_grad and self.names["parameter"]:
+        if leaf.requires_grad:
             return "parameter"
         return "constant" if leaf.size == 1 and not leaf.requires_grad else "input"
 
