@@ -468,6 +468,7 @@ FUNCTIONAL = {
     "elu": "F.elu(x)",
     "interpolate-nearest": "F.interpolate(torch.tensor(IMG), scale_factor=2, mode='nearest')",
     "interpolate-bilinear": "F.interpolate(torch.tensor(IMG), size=(7, 8), mode='bilinear', align_corners=False)",
+    "upsample-module": "nn.Upsample(scale_factor=2, mode='bilinear', align_corners=True)(torch.tensor(IMG))",
 }
 
 LOSSES = {
@@ -626,8 +627,6 @@ NOT_YET = {
     "dtypes/device-equals-string": "a device equals its name here, so x.device == 'cpu' is True (False in PyTorch 2)",
     "matmul/einsum": "einsum is not there yet",
     "leaving/numpy-of-grad-tensor-raises": ".numpy() of a tensor that requires grad gives its data instead of raising",
-    "functional/interpolate-nearest": "not yet",
-    "functional/interpolate-bilinear": "not yet",
     "schedulers/one-cycle-lr": "not yet",
     "schedulers/reduce-on-plateau": "not yet",
     "schedulers/last-epoch": "not yet",

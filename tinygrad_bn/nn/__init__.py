@@ -14,6 +14,7 @@ from tinygrad_bn.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, mome
 from tinygrad_bn.nn.container import ModuleDict, ModuleList, Sequential
 from tinygrad_bn.nn.embedding import Embedding
 from tinygrad_bn.nn.frozen import FrozenBatchNorm1d, FrozenBatchNorm2d, FrozenBatchNorm3d
+from tinygrad_bn.nn.interpolate import Upsample
 from tinygrad_bn.nn.layers import (
     AdaptiveAvgPool2d,
     AvgPool2d,
@@ -54,6 +55,6 @@ __all__ = [
     "ModuleDict", "ModuleList",
     "BCELoss", "BCEWithLogitsLoss", "GroupNorm", "HuberLoss", "L1Loss", "LayerNorm", "SmoothL1Loss",
     "functional", "init", "utils",
-    "Dropout2d", "ELU", "GELU", "SiLU", "Softplus",
+    "Dropout2d", "ELU", "GELU", "SiLU", "Softplus", "Upsample",
     "FrozenBatchNorm1d", "FrozenBatchNorm2d", "FrozenBatchNorm3d", "momentum_from_keras",
 ]

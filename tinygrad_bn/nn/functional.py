@@ -19,6 +19,7 @@ from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.nn.activation import elu, gelu, silu, softplus
 from tinygrad_bn.nn.dropout import dropout, dropout2d
 from tinygrad_bn.nn.embedding import embedding, one_hot
+from tinygrad_bn.nn.interpolate import interpolate
 from tinygrad_bn.nn.normalization import group_norm, layer_norm
 from tinygrad_bn.nn.padding import pad
 from tinygrad_bn.nn.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_unpool2d
@@ -29,7 +30,8 @@ from tinygrad_bn.ops.windows import fold, ints, pad_images, pair, unfold, window
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "conv1d", "conv2d", "cross_entropy", "dropout", "dropout2d", "elu", "embedding", "fold", "gelu", "group_norm",
-    "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d", "max_unpool2d",
+    "huber_loss", "interpolate", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d",
+    "max_unpool2d",
     "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "relu", "softplus",
     "sigmoid", "silu", "smooth_l1_loss", "softmax", "tanh", "unfold",
 ]
