@@ -534,8 +534,9 @@ SCHEDULERS = {
     """,
     "last-epoch": """
         o = optim.SGD(mlp().parameters(), lr=1.0)
-        for g in o.param_groups:
-            g["initial_lr"] = 1.0
+        first = lr_scheduler.StepLR(o, step_size=2, gamma=0.5)
+        for _ in range(3):
+            o.step(); first.step()
         out = lrs(o, lr_scheduler.StepLR(o, step_size=2, gamma=0.5, last_epoch=3))
     """,
 }
@@ -627,9 +628,6 @@ NOT_YET = {
     "dtypes/device-equals-string": "a device equals its name here, so x.device == 'cpu' is True (False in PyTorch 2)",
     "matmul/einsum": "einsum is not there yet",
     "leaving/numpy-of-grad-tensor-raises": ".numpy() of a tensor that requires grad gives its data instead of raising",
-    "schedulers/one-cycle-lr": "not yet",
-    "schedulers/reduce-on-plateau": "not yet",
-    "schedulers/last-epoch": "not yet",
 }
 
 # Builtin exception classes, most specific first: the "kind" of an error.

@@ -35,6 +35,10 @@ SCHEDULERS = {
     "CosineAnnealingLR eta_min above lr": ("CosineAnnealingLR", {"T_max": 3, "eta_min": 0.05}),
     "LambdaLR one function": ("LambdaLR", {"lr_lambda": lambda epoch: 1 / (epoch + 1)}),
     "LambdaLR one per group": ("LambdaLR", {"lr_lambda": [lambda epoch: 0.95**epoch, Warmup(5)]}),
+    "OneCycleLR": ("OneCycleLR", {"max_lr": 1.0, "total_steps": EPOCHS, "cycle_momentum": False}),
+    "OneCycleLR three phases, linear, per group": ("OneCycleLR", {
+        "max_lr": [1.0, 0.5], "epochs": 5, "steps_per_epoch": 6, "pct_start": 0.4, "anneal_strategy": "linear",
+        "three_phase": True, "cycle_momentum": False, "div_factor": 10.0, "final_div_factor": 100.0}),
 }
 
 
@@ -138,3 +142,115 @@ def test_bad_arguments_are_reported(name, kwargs, error, words):
 def test_a_scheduler_needs_an_optimizer():
     with pytest.raises(TypeError, match="StepLR needs an Optimizer, got list"):
         lr_scheduler.StepLR([nn.Parameter(tg.zeros(2))], step_size=1)
+
+
+# PyTorch's resumed ExponentialLR and CosineAnnealingLR keep the groups' lr at their first
+# step, one epoch behind their schedule; here they give their epoch's lr (docs/porting.md).
+RESUMED_AS_PYTORCH = ["StepLR", "MultiStepLR", "LambdaLR one function"]
+
+
+@pytest.mark.parametrize("scheduler", RESUMED_AS_PYTORCH)
+@pytest.mark.parametrize("epochs_done", [1, 4, 9])
+def test_last_epoch_resumes_as_pytorch_does(torch, scheduler, epochs_done):
+    """A run resumed by a new scheduler with ``last_epoch`` on the same optimizer (its
+    groups hold their initial_lr and the lr of epoch ``last_epoch``) goes on as PyTorch's."""
+    name, kwargs = SCHEDULERS[scheduler]
+
+    def curve(framework_optim, params):
+        optimizer = two_groups(framework_optim, params)
+        first = getattr(framework_optim.lr_scheduler, name)(optimizer, **kwargs)
+        for _ in range(epochs_done):
+            optimizer.step()
+            first.step()
+        resumed = getattr(framework_optim.lr_scheduler, name)(optimizer, last_epoch=epochs_done, **kwargs)
+        seen = []
+        for _ in range(8):
+            seen.append([group["lr"] for group in optimizer.param_groups])
+            optimizer.step()
+            resumed.step()
+        return seen, resumed.last_epoch
+
+    theirs = curve(torch.optim, [torch.nn.Parameter(torch.zeros(2)) for _ in LRS])
+    ours = curve(optim, [nn.Parameter(tg.zeros(2)) for _ in LRS])
+    numpy.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12, atol=0)
+    assert ours[1] == theirs[1] == epochs_done + 9
+
+
+def test_last_epoch_needs_initial_lr_in_every_group(torch):
+    with pytest.raises(KeyError):
+        torch.optim.lr_scheduler.StepLR(torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=1.0), 2, last_epoch=3)
+    with pytest.raises(KeyError, match=r"param_groups\[0\] has no 'initial_lr'"):
+        lr_scheduler.StepLR(optim.SGD([nn.Parameter(tg.zeros(2))], lr=1.0), 2, last_epoch=3)
+
+
+@pytest.mark.parametrize("optimizer, kwargs", [
+    ("SGD", {"lr": 0.1, "momentum": 0.9}),
+    ("Adam", {"lr": 0.1, "betas": (0.8, 0.99)}),
+], ids=["SGD momentum", "Adam beta1"])
+@pytest.mark.parametrize("three_phase", [False, True])
+def test_one_cycle_cycles_the_momentum_as_pytorch_does(torch, optimizer, kwargs, three_phase):
+    def curve(framework, params):
+        o = getattr(framework.optim, optimizer)(params, **kwargs)
+        schedule = framework.optim.lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=12, three_phase=three_phase,
+                                                           base_momentum=0.7, max_momentum=0.9)
+        seen = []
+        for _ in range(12):
+            group = o.param_groups[0]
+            seen.append((group["lr"], group["momentum"] if "momentum" in group else group["betas"][0]))
+            o.step()
+            schedule.step()
+        return seen
+
+    ours = curve(tg, [nn.Parameter(tg.zeros(2))])
+    theirs = curve(torch, [torch.nn.Parameter(torch.zeros(2))])
+    numpy.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
+
+
+def test_one_cycle_refuses_a_step_past_total_steps_and_an_optimizer_without_momentum():
+    optimizer = optim.SGD([nn.Parameter(tg.zeros(2))], lr=0.1, momentum=0.9)
+    schedule = lr_scheduler.OneCycleLR(optimizer, max_lr=1.0, total_steps=2)
+    schedule.step()
+    schedule.step()
+    with pytest.raises(ValueError, match="tried to step 3 times, but total_steps is 2"):
+        schedule.step()
+    with pytest.raises(ValueError, match="cycle_momentum needs an optimizer with momentum or betas"):
+        lr_scheduler.OneCycleLR(optim.Adagrad([nn.Parameter(tg.zeros(2))]), max_lr=1.0, total_steps=2)
+
+
+METRICS = [1.0, 0.9, 0.95, 0.95, 0.95, 0.8, 0.85, 0.85, 0.9, 0.9, 0.9, 0.9, 0.79995, 0.7, 0.7, 0.7, 0.7, 0.7]
+
+
+@pytest.mark.parametrize("kwargs", [
+    {},
+    {"patience": 1, "factor": 0.5},
+    {"mode": "max", "patience": 1},
+    {"patience": 0, "threshold_mode": "abs", "threshold": 0.01, "cooldown": 2},
+    {"patience": 1, "factor": 0.2, "min_lr": [0.01, 0.005]},
+    {"patience": 0, "factor": 0.9, "eps": 0.005},
+])
+def test_reduce_on_plateau_matches_pytorch(torch, kwargs):
+    def curve(framework_optim, params):
+        optimizer = two_groups(framework_optim, params)
+        schedule = framework_optim.lr_scheduler.ReduceLROnPlateau(optimizer, **{"patience": 2, **kwargs})
+        seen = []
+        for metric in METRICS:
+            optimizer.step()
+            schedule.step(metric)
+            seen.append([group["lr"] for group in optimizer.param_groups])
+            assert schedule.get_last_lr() == seen[-1]
+        return seen
+
+    ours = curve(optim, [nn.Parameter(tg.zeros(2)) for _ in LRS])
+    theirs = curve(torch.optim, [torch.nn.Parameter(torch.zeros(2)) for _ in LRS])
+    numpy.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=0)
+    assert len(set(map(tuple, ours))) > 1 or kwargs.get("mode") == "max"
+
+
+def test_reduce_on_plateau_takes_a_one_element_tensor_and_refuses_a_factor_of_1():
+    optimizer = optim.SGD([nn.Parameter(tg.zeros(2))], lr=1.0)
+    schedule = lr_scheduler.ReduceLROnPlateau(optimizer, patience=0)
+    schedule.step(tg.tensor(1.0))
+    schedule.step(tg.tensor([2.0]))
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="factor must be < 1.0"):
+        lr_scheduler.ReduceLROnPlateau(optimizer, factor=1.0)
