@@ -317,3 +317,14 @@ def test_model_names_parameters_and_buffers_by_module_path_and_a_bias_before_bat
     assert numpy.linalg.norm(model[0].bias.grad.numpy()) < 1e-5 * numpy.linalg.norm(model[0].weight.grad.numpy())
     stroke = next(e for e in picture.nodes[picture.node("0.bias")].iter() if e.get("stroke")).get("stroke")
     assert stroke == "#d55e00"
+
+
+def test_a_constant_is_drawn_once_per_use():
+    from tinygrad_bn import nn
+
+    model = nn.Sequential(nn.BatchNorm1d(3, impl="composite"), nn.BatchNorm1d(3, impl="composite"))
+    dot = to_dot(model(tensor((4, 3))))
+    constants = re.findall(r"^\s*(n\d+) \[label=<<B>(2|1e-05)</B>", dot, flags=re.M)
+    assert sorted(value for _, value in constants) == ["1e-05", "1e-05", "2", "2"]  # one per BatchNorm
+    for node_id, _ in constants:
+        assert len(re.findall(rf"^\s*{node_id} -> ", dot, flags=re.M)) == 1

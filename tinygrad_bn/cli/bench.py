@@ -14,6 +14,7 @@ SUITES = {
     "bn": "tinygrad_bn.bench.bn",
     "train": "tinygrad_bn.bench.train",
     "fold": "tinygrad_bn.bench.fold",
+    "viz": "tinygrad_bn.bench.viz",
 }
 
 

@@ -38,6 +38,7 @@ class Picture:
         self.routes = regions is None  # the routes of x's gradient are a forward graph's
         self.record = record  # a BackwardRecord: gradients sent along each edge
         self.ids = {}  # leaf, op node or folded Region -> its node id
+        self.constants = set()  # one-element leaves without a gradient, drawn once per use
         self.nodes = {}  # node id -> (kind, what it draws)
         self.placement = {}  # node id -> the Scopes of the clusters drawn around it
         self.edges = []  # (tail id, head id, attributes)
@@ -103,6 +104,9 @@ class Picture:
             kind = "saved"
         else:
             kind = self._kind_of(leaf)
+        if kind == "constant":
+            self.constants.add(leaf)  # drawn once per use, by add_op
+            return
         unplaced = None  # until a consumer is added: see _place_leaf
         self.ids[leaf] = self._add_node(kind, leaf, () if kind == "output" else unplaced)
 
@@ -138,21 +142,29 @@ class Picture:
         kind = self.nodes[self.ids[leaf]][0] if leaf in self.ids else self._kind_of(leaf)
         return self.names.get(kind, {}).get(leaf) or kind
 
+    def _add_op_node(self, node: Function, fold, placement) -> str:
+        """The id of the drawn node that shows ``node``: its own, or its fold's."""
+        for region in placement:
+            self.cluster_ops.setdefault(region, []).append(node)
+        if fold is None:
+            self.ids[node] = self._add_node("op", node, placement)
+            return self.ids[node]
+        self.folds.setdefault(fold, []).append(node)
+        if fold not in self.ids:
+            self.ids[fold] = self._add_node("fold", fold, placement)
+        return self.ids[fold]
+
     def add_op(self, node: Function):
         fold, placement = self._fold_of(node)
-        for depth in range(1, len(placement) + 1):
-            self.cluster_ops.setdefault(placement[depth - 1], []).append(node)
-        if fold is None:
-            head = self.ids[node] = self._add_node("op", node, placement)
-        else:
-            self.folds.setdefault(fold, []).append(node)
-            if fold not in self.ids:
-                self.ids[fold] = self._add_node("fold", fold, placement)
-            head = self.ids[fold]
+        head = self._add_op_node(node, fold, placement)
         for index, (parent, needed) in enumerate(zip(node.parents, node.needs_input_grad, strict=True)):
+            if parent in self.constants:  # one node per use: a shared 2 or ε would tie far-apart ops together
+                if fold is None:
+                    self._add_edges(self._add_node("constant", parent, placement), head, node, index, needed)
+                continue
             tail = self._tail(parent, head)
-            if tail is None or (fold is not None and self.nodes[tail][0] == "constant"):
-                continue  # inside a fold, or a constant that only a fold uses
+            if tail is None:
+                continue  # inside a fold
             if self.nodes[tail][0] not in ("op", "fold"):
                 self._place_leaf(tail, placement)
             if fold is None and tail == self.ids.get(parent):
@@ -347,7 +359,7 @@ class Picture:
     def _graph_attr(self, rankdir: str) -> dict:
         graph_attr = {**styles.GRAPH, "rankdir": rankdir}
         if len(self.nodes) > LARGE:
-            graph_attr.update(nslimit="1", nslimit1="1")
+            graph_attr.update(nslimit="0.1", nslimit1="1")
         if self.show_saved:
             ops = [item for kind, item in self.nodes.values() if kind == "op"]
             ops += [node for nodes in self.folds.values() for node in nodes]
