@@ -15,6 +15,7 @@ compare two draws within one framework. Idioms that do not run yet are listed in
 from __future__ import annotations
 
 import math
+import pathlib
 import textwrap
 
 import numpy
@@ -261,6 +262,7 @@ MATMUL = {
     "dot": "torch.dot(torch.tensor(V), torch.tensor(V))",
     "shape-mismatch-raises": "x @ x",
     "einsum": "torch.einsum('ij,jk->ik', x, torch.tensor(W))",
+    "einsum-batched": "b = torch.tensor(BATCH); out = torch.einsum('bij,bkj->bik', b, b), torch.einsum('bij->j', b)",
 }
 
 IN_PLACE = {
@@ -626,7 +628,6 @@ GROUPS = {
 NOT_YET = {
     "creation/Tensor-from-list": "Tensor(data) keeps the dtype of its data, as torch.as_tensor does: Tensor([1, 2]) is int64",
     "dtypes/device-equals-string": "a device equals its name here, so x.device == 'cpu' is True (False in PyTorch 2)",
-    "matmul/einsum": "einsum is not there yet",
     "leaving/numpy-of-grad-tensor-raises": ".numpy() of a tensor that requires grad gives its data instead of raising",
 }
 
@@ -731,6 +732,12 @@ def test_the_list_is_long_enough():
     assert len(CASES) >= 136
     assert set(NOT_YET) <= {case.id for case in CASES}, "NOT_YET names an idiom that is not in the list"
     assert len(NOT_YET) <= 0.05 * len(CASES)
+
+
+def test_docs_porting_gives_the_lists_figures():
+    text = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "porting.md").read_text(encoding="utf-8")
+    assert f"holds {len(CASES)} common PyTorch expressions" in text
+    assert f"{len(CASES) - len(NOT_YET)} give PyTorch's result; these {len(NOT_YET)} do not" in text
 
 
 @pytest.mark.filterwarnings("ignore:The .grad attribute of a Tensor that is not a leaf")

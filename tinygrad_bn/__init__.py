@@ -74,6 +74,7 @@ from tinygrad_bn.ops import (
     cos,
     cumsum,
     dot,
+    einsum,
     empty,
     equal,
     erf,

@@ -370,7 +370,20 @@ PICKING = [
     OpCase("remainder", lambda x: 2.0 % x, (((2, 3), positive),), None, "reflected"),  # PyTorch: no derivative
     OpCase("bmm", lambda a, b: a.bmm(b), (((2, 2, 3), normal), ((2, 3, 4), normal)), SAME),
     OpCase("dot", lambda a, b: a.dot(b), (((3,), normal), ((3,), normal)), SAME),
+    OpCase("einsum", lambda a, b: _einsum(a)("ij,jk->ik", a, b), (((2, 3), normal), ((3, 4), normal)), SAME),
+    OpCase("einsum", lambda a, b: _einsum(a)("bij,bkj->bik", a, b), (((2, 3, 4), normal), ((2, 2, 4), normal)), SAME,
+           "batched"),
+    OpCase("einsum", lambda a, b, c: _einsum(a)("ij,jk,kl", a, b, c), (((2, 3), normal), ((3, 4), normal),
+           ((4, 2), normal)), SAME, "three, implicit output"),
+    OpCase("einsum", lambda a, b: _einsum(a)("ij,k->kj", a, b), (((2, 3), normal), ((4,), normal)), SAME,
+           "summed away"),
+    OpCase("einsum", lambda a: _einsum(a)("ijk->ki", a), (((2, 3, 4), normal),), SAME, "one operand"),
 ]
+
+
+def _einsum(x):
+    """Our einsum, or PyTorch's, beside ``x``."""
+    return tg.einsum if isinstance(x, Tensor) else _torch().einsum
 
 ALL = ELEMENTWISE + REDUCE + SHAPE + LINALG + PICKING
 

@@ -4,6 +4,7 @@ PyTorch's gradient where x = 0, and the orders there are."""
 import numpy
 import pytest
 
+import tinygrad_bn as tg
 from tinygrad_bn import Tensor
 from tinygrad_bn.autograd import grad
 
@@ -63,3 +64,16 @@ def test_norm_at_zero_has_a_zero_second_derivative():
 def test_norm_names_the_orders_it_supports(p):
     with pytest.raises(ValueError, match=rf"norm supports p = 2 \(or 'fro'\), 1 and inf .*, got p={p!r}"):
         Tensor(numpy.ones((2, 3))).norm(p)
+
+
+@pytest.mark.parametrize("equation, shapes, error, words", [
+    ("ii->i", [(3, 3)], NotImplementedError, "repeated in one operand"),
+    ("...i->i", [(2, 3)], NotImplementedError, "'...' is not supported"),
+    ("ij,jk->ik", [(2, 3), (4, 5)], RuntimeError, "subscript 'j' has sizes 3 and 4"),
+    ("ij,jk->ik", [(2, 3)], ValueError, "names 2 operands, got 1"),
+    ("ij->iz", [(2, 3)], ValueError, "must be distinct letters of the inputs"),
+    ("ijk->i", [(2, 3)], RuntimeError, "subscripts 'ijk' for an operand of shape"),
+])
+def test_einsum_refuses_what_it_does_not_do(equation, shapes, error, words):
+    with pytest.raises(error, match=words):
+        tg.einsum(equation, *[tg.zeros(*shape) for shape in shapes])

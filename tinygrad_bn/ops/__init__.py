@@ -43,6 +43,7 @@ from tinygrad_bn.ops.creation import (
     zeros,
     zeros_like,
 )
+from tinygrad_bn.ops.einsum import einsum
 from tinygrad_bn.ops.elementwise import (
     add,
     allclose,
@@ -123,8 +124,8 @@ __all__ = [
     "randn_like", "randperm", "relu", "reshape", "sigmoid", "sin", "softmax", "sqrt", "square", "squeeze", "stack",
     "std", "sub", "sum", "sum_to", "swapaxes", "t", "tanh", "tensor", "to", "transpose", "unsqueeze", "var", "where",
     "zeros", "zeros_like",
-    "bmm", "ceil", "chunk", "cumsum", "dot", "flip", "floor", "floor_divide", "gather", "index_select", "nonzero",
-    "remainder", "repeat", "round", "sign", "sort", "split", "topk", "trunc",
+    "bmm", "ceil", "chunk", "einsum", "cumsum", "dot", "flip", "floor", "floor_divide", "gather", "index_select",
+    "nonzero", "remainder", "repeat", "round", "sign", "sort", "split", "topk", "trunc",
 ]
 
 
