@@ -53,7 +53,7 @@ def stepper_screenshot(path: Path, steps: int):
         options = webdriver.ChromeOptions()
         options.binary_location = str(CHROMIUM)
         for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--no-first-run", f"--user-data-dir={Path(folder) / 'profile'}", "--window-size=1100,900",
+                         "--no-first-run", f"--user-data-dir={Path(folder) / 'profile'}", "--window-size=830,900",
                          "--hide-scrollbars"):
             options.add_argument(argument)
         driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)

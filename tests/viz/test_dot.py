@@ -216,10 +216,10 @@ def test_show_saved_draws_each_kept_tensor_once_linked_to_its_keepers(render, dt
     boxes = {title: picture.text(g) for title, g in picture.nodes.items() if "saved ·" in picture.text(g)}
     assert sorted(text.split(" (")[0] for text in boxes.values()) == ["Mul output", "a", "b"]
     assert all(f"saved · {size} B" in text for text in boxes.values())
-    links = {title for title, g in picture.edges if title.split("->")[0] in boxes}
+    links = {title for title, g in picture.edges if title.split("->")[1] in boxes}
     box = {text.split(" (")[0]: title for title, text in boxes.items()}
-    assert links == {f"{box['a']}->{mul_nodes[0]}", f"{box['a']}->{mul_nodes[1]}", f"{box['b']}->{mul_nodes[0]}",
-                     f"{box['Mul output']}->{mul_nodes[1]}"}
+    assert links == {f"{mul_nodes[0]}->{box['a']}", f"{mul_nodes[1]}->{box['a']}", f"{mul_nodes[0]}->{box['b']}",
+                     f"{mul_nodes[1]}->{box['Mul output']}"}  # each box hangs under the ops that keep it
     assert first is not second
     assert f"the whole graph keeps {3 * size} B for backward" in picture.graph_text()
     assert "keeps nothing" not in " ".join(picture.text(g) for g in picture.nodes.values())

@@ -90,3 +90,19 @@ def test_an_unnamed_leaf_that_requires_grad_is_a_parameter(render):
     assert picture.label("parameter").startswith("parameter")
     assert picture.label("input").startswith("input")
     assert picture.fill(picture.node("parameter")) != picture.fill(picture.node("input"))
+
+
+def test_a_chain_of_layers_is_a_column_of_frames(render):
+    from tests.viz.conftest import NUMBER_PAIR, SVG
+
+    model, x, loss = model_and_loss()
+    picture = render(draw_graph(loss, model=model, inputs={"x": x}))
+
+    def rows(frame):  # the frame's top and bottom (y grows downwards in SVG)
+        outline = next(e for e in picture.clusters[picture.cluster(frame)] if e.tag in (f"{SVG}path", f"{SVG}polygon"))
+        ys = [float(y) for _, y in NUMBER_PAIR.findall(outline.get("d") or outline.get("points"))]
+        return min(ys), max(ys)
+
+    chain = ["0 · Linear", "1 · BatchNorm1d", "3 · Linear", "4 · BatchNorm1d", "CrossEntropyLoss"]
+    for upper, lower in zip(chain, chain[1:]):
+        assert rows(upper)[1] < rows(lower)[0], (upper, lower)  # each layer's frame starts below the last

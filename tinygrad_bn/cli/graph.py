@@ -90,11 +90,11 @@ class Twins:
         )
 
     def align(self) -> list:
-        """The twins' inputs in one row, in the same order, and their outputs in another."""
+        """The twins' inputs (x, γ, β) in one row, in the same order, and their outputs
+        in another; the fused op's running statistics stay in its frame."""
         if len(self.outputs) == 1:
             return []
-        inputs = [leaf for leaves in self.leaves for leaf in leaves]
-        return [inputs + [buffer for _, buffer in self.buffers], self.outputs]
+        return [[leaf for leaves in self.leaves for leaf in leaves], self.outputs]
 
 
 def bn_graph(impl: str, shape: tuple, grads=False, saved=False, training=True, collapse=False, backward=False):

@@ -23,9 +23,10 @@ _SHOWN_VALUES = 6
 _STYLE = """
 .tgbn-stepper { font-family: Helvetica, Arial, sans-serif; display: flex; flex-wrap: wrap; gap: 12px; }
 .tgbn-stepper:focus { outline: none; }
-.tgbn-side { flex: 0 0 320px; font-size: 13px; align-self: flex-start; position: sticky; top: 0; }
-.tgbn-graph { flex: 1 1 500px; overflow: auto; }
-.tgbn-graph svg { max-width: 100%; height: auto; }
+.tgbn-side { flex: 0 0 300px; font-size: 13px; align-self: flex-start; position: sticky; top: 0;
+             background: #fff; z-index: 1; }
+.tgbn-graph { flex: 1 1 480px; min-width: 0; overflow: auto; }
+.tgbn-graph svg { height: auto; }  /* natural size: its text stays readable; the box scrolls */
 .tgbn-controls button { font-size: 14px; margin-right: 6px; }
 .tgbn-counter { display: block; margin: 6px 0; color: #444; }
 .tgbn-formula { font-family: monospace; margin-bottom: 6px; }

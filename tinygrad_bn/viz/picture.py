@@ -218,12 +218,13 @@ class Picture:
         self.edges.append((tail, self.ids[output], {}))
 
     def add_saved(self, saved):
-        """A box for a tensor kept for backward, linked to each op that keeps it."""
-        box = self._add_node("saved", saved)
+        """A box for a tensor kept for backward, hung under each op that keeps it,
+        in the innermost frame that holds them all."""
+        box = self._add_node("saved", saved, None)
         for keeper in saved.keepers:
-            head = self.node_id(keeper)
-            self._place_leaf(box, self.placement[head])
-            self.edges.append((box, head, styles.SAVED_EDGE))
+            keeper_id = self.node_id(keeper)
+            self._place_leaf(box, self.placement[keeper_id])
+            self.edges.append((keeper_id, box, styles.SAVED_EDGE))
         self.styles_used.add("saved")
 
     # Labels ----------------------------------------------------------------------------
@@ -352,9 +353,28 @@ class Picture:
             clusters[placement[:-1]].subgraph(clusters[placement])
         for tail, head, attrs in self.edges:
             graph.edge(tail, head, **attrs)
+        self._leaves_below_inputs(graph)
         self._align(graph)
         self._add_note_and_legend(graph)
         return graph
+
+    def _leaves_below_inputs(self, graph: graphviz.Digraph):
+        """An invisible edge from each node outside a frame that feeds it to each
+        leaf drawn in it, so that a layer's parameters sit below the layer before it
+        (and a twin's buffers below the row of inputs): without
+        them ``dot`` ranks a weight beside the previous layer, and a chain of
+        layers becomes a staircase instead of a column."""
+        drawn = {node_id: self.frames.drawn[placement] for node_id, placement in self.placement.items()
+                 if placement is not None}
+        leaves = {}  # a frame -> the leaves drawn directly in it
+        for node_id, frame in drawn.items():
+            if frame and self.nodes[node_id][0] in ("input", "parameter", "buffer"):
+                leaves.setdefault(frame, []).append(node_id)
+        for tail, head, _ in list(self.edges):
+            frame = drawn.get(head, ())
+            if frame in leaves and drawn[tail][:len(frame)] != frame and self.nodes[tail][0] != "saved":
+                for leaf in leaves[frame]:
+                    graph.edge(tail, leaf, style="invis")
 
     def _graph_attr(self, rankdir: str) -> dict:
         graph_attr = {**styles.GRAPH, "rankdir": rankdir}
