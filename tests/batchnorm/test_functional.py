@@ -174,3 +174,12 @@ def test_second_order_matches_pytorchs_double_backward(torch, impl, shape, train
     names = ["dx", "dweight", "dbias", "d2/dx", "d2/dweight", "d2/dbias", "d2/ddy"]
     for name, a, b in zip(names, ours, theirs, strict=True):
         np.testing.assert_allclose(a, b, err_msg=name, **TOLERANCE["float64"])
+
+
+def test_the_signature_is_pytorchs_plus_impl(torch):
+    import inspect
+
+    ours = inspect.signature(batch_norm).parameters
+    theirs = inspect.signature(torch.nn.functional.batch_norm).parameters
+    assert [(p.name, p.default) for p in ours.values()] == [
+        *((p.name, p.default) for p in theirs.values()), ("impl", "fused")]
