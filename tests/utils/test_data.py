@@ -1,6 +1,10 @@
 """``tinygrad_bn.utils.data``: PyTorch's import path, and a user's own Dataset read one
 sample at a time, also through a random split."""
 
+import pathlib
+import subprocess
+import sys
+
 import numpy
 
 import tinygrad_bn as torch
@@ -37,3 +41,11 @@ def test_the_names_are_the_data_packages():
     from tinygrad_bn import data
 
     assert (DataLoader, TensorDataset, Subset) == (data.DataLoader, data.TensorDataset, data.Subset)
+
+
+def test_utils_data_is_reached_from_the_top_level_module_alone():
+    code = "import tinygrad_bn as torch; print(torch.utils.data.DataLoader.__name__)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=pathlib.Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["DataLoader"]
