@@ -6,6 +6,11 @@ DataLoader shuffling and random splits. A :class:`Generator` of one's own,
 passed as ``generator=`` to ``randn``, ``rand``, ``randint``, ``randperm``,
 ``DataLoader`` or ``random_split``, draws apart from it.
 
+A generator holds two streams started from its seed: NumPy's for numbers (normal,
+uniform, integers, dropout masks: reproducible, not PyTorch's), and PyTorch's CPU
+stream for orders (:mod:`tinygrad_bn.mersenne`), so ``randperm``, ``DataLoader``
+shuffling and ``random_split`` give PyTorch's orders for the same seed.
+
 >>> import tinygrad_bn as torch
 >>> g = torch.Generator().manual_seed(1)
 >>> a = torch.randn(3, generator=g)
@@ -16,6 +21,8 @@ True
 from __future__ import annotations
 
 import numpy
+
+from tinygrad_bn import mersenne
 
 
 class Generator:
@@ -32,6 +39,7 @@ class Generator:
             raise TypeError(f"manual_seed expects an int, got {type(seed).__name__}")
         self._seed = int(seed)
         self.rng = numpy.random.default_rng(self._seed)
+        self.orders = mersenne.mt19937(self._seed)  # permutations as PyTorch draws them
         return self
 
     def initial_seed(self) -> int:
@@ -40,10 +48,11 @@ class Generator:
 
     def get_state(self) -> dict:
         """The generator's state, for :meth:`set_state`."""
-        return self.rng.bit_generator.state
+        return {"numbers": self.rng.bit_generator.state, "orders": self.orders.state}
 
     def set_state(self, state: dict) -> None:
-        self.rng.bit_generator.state = state
+        self.rng.bit_generator.state = state["numbers"]
+        self.orders.state = state["orders"]
 
 
 default_generator = Generator()
@@ -56,10 +65,19 @@ def manual_seed(seed: int) -> Generator:
     return default_generator.manual_seed(seed)
 
 
-def rng(generator: Generator | None = None) -> numpy.random.Generator:
-    """The NumPy generator that draws for ``generator`` (the default one when None)."""
+def _chosen(generator: Generator | None) -> Generator:
     if generator is None:
-        return default_generator.rng
+        return default_generator
     if not isinstance(generator, Generator):
         raise TypeError(f"generator must be a tinygrad_bn.Generator, got {type(generator).__name__}")
-    return generator.rng
+    return generator
+
+
+def rng(generator: Generator | None = None) -> numpy.random.Generator:
+    """The NumPy generator that draws numbers for ``generator`` (the default one when None)."""
+    return _chosen(generator).rng
+
+
+def orders(generator: Generator | None = None) -> numpy.random.MT19937:
+    """The PyTorch stream that draws orders for ``generator`` (the default one when None)."""
+    return _chosen(generator).orders

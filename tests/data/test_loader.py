@@ -137,3 +137,19 @@ def test_tensor_dataset_batches_on_the_device(strict_cuda):
         batches = list(loader)
         assert all(part.device == "cuda" for batch in batches for part in batch)
         assert numpy.concatenate([y.numpy() for _, y in batches]).tolist() == list(range(7))
+
+
+@pytest.mark.parametrize("drop_last", [False, True])
+@pytest.mark.parametrize("source", ["generator", "manual_seed"])
+def test_shuffled_orders_are_pytorchs_pass_after_pass(torch, source, drop_last):
+    def orders(library):
+        if source == "generator":
+            options = {"generator": library.Generator().manual_seed(3)}
+        else:
+            library.manual_seed(3)
+            options = {}
+        loader = library.utils.data.DataLoader(library.utils.data.TensorDataset(library.arange(23)), batch_size=5,
+                                               shuffle=True, drop_last=drop_last, **options)
+        return [[int(i) for (batch,) in loader for i in batch.tolist()] for _ in range(3)]
+
+    assert orders(tinygrad_bn) == orders(torch)

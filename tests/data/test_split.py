@@ -61,6 +61,13 @@ def test_the_same_seed_or_generator_state_gives_the_same_split():
     assert split() != first
 
 
+@pytest.mark.parametrize("seed", [0, 7])
+def test_a_generator_splits_as_pytorchs_does(torch, seed):
+    ours = random_split(numbered(20), [0.6, 0.4], generator=tinygrad_bn.Generator().manual_seed(seed))
+    theirs = torch.utils.data.random_split(range(20), [0.6, 0.4], generator=torch.Generator().manual_seed(seed))
+    assert [samples(s) for s in ours] == [list(s) for s in theirs]
+
+
 def test_the_split_is_shuffled():
     train, test = random_split(numbered(50), [40, 10], seed=0)
     assert samples(train) + samples(test) != list(range(50))

@@ -111,3 +111,15 @@ def test_from_numpy_refuses_what_pytorch_refuses(data, words):
         tg.from_numpy(data)
     with pytest.raises(TypeError):
         torch.from_numpy(data if not isinstance(data, tg.Tensor) else torch.ones(2))
+
+
+@pytest.mark.parametrize("n", [1, 9, 100])
+@pytest.mark.parametrize("seed", [0, 42])
+def test_randperm_is_pytorchs_after_the_same_seed(torch, n, seed):
+    tg.manual_seed(seed)
+    torch.manual_seed(seed)
+    assert tg.randperm(n).tolist() == torch.randperm(n).tolist()
+    ours, theirs = tg.Generator().manual_seed(seed + 1), torch.Generator().manual_seed(seed + 1)
+    assert [tg.randperm(n, generator=ours).tolist() for _ in range(2)] == \
+        [torch.randperm(n, generator=theirs).tolist() for _ in range(2)]
+    assert tg.randperm(n, dtype=tg.int32).dtype == tg.int32

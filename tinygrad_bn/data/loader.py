@@ -12,10 +12,11 @@ import math
 
 import numpy
 
+from tinygrad_bn import mersenne
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.data.dataset import Dataset
 from tinygrad_bn.data.split import Subset
-from tinygrad_bn.generator import Generator, rng
+from tinygrad_bn.generator import Generator, orders
 from tinygrad_bn.ops import stack, tensor
 
 
@@ -40,7 +41,9 @@ class DataLoader:
     With ``shuffle=True`` each pass visits the samples in a new random order drawn
     from ``generator`` (a :class:`tinygrad_bn.Generator`), or from a generator seeded
     once with ``seed``, or else from the library's generator (set by
-    :func:`tinygrad_bn.manual_seed`). So with a
+    :func:`tinygrad_bn.manual_seed`). From a Generator the orders are PyTorch's: a
+    DataLoader given ``torch.Generator().manual_seed(s)`` visits the samples as
+    PyTorch's does, pass after pass. So with a
     ``seed`` the order of pass n depends only on ``seed`` and n, and a resumed
     run picks up the orders where it stopped with :meth:`skip_epochs`.
     ``num_workers`` and ``pin_memory`` are accepted for PyTorch's scripts; batches
@@ -117,7 +120,17 @@ class DataLoader:
             self._order()
 
     def _order(self):
+        """The order of one pass: with ``seed``, NumPy's permutation; else PyTorch's, drawn
+        as its DataLoader and RandomSampler draw it (see :mod:`tinygrad_bn.mersenne`)."""
+        n = len(self.dataset)
         if not self.shuffle:
-            return numpy.arange(len(self.dataset))
-        shuffler = self._rng if self._rng is not None else rng(self.generator)
-        return shuffler.permutation(len(self.dataset))
+            return numpy.arange(n)
+        if self._rng is not None:
+            return self._rng.permutation(n)
+        bits = orders(self.generator)
+        mersenne.seed64(bits)  # the pass's base seed (PyTorch's loader draws it for its workers)
+        if self.generator is None:  # PyTorch's sampler then shuffles with a generator seeded from the default one
+            return mersenne.randperm(mersenne.mt19937(mersenne.seed64(bits)), n)
+        order = mersenne.randperm(bits, n)
+        bits.random_raw(max(n - 1, 0))  # PyTorch's sampler draws one permutation more before the pass ends
+        return order

@@ -9,8 +9,9 @@ import warnings
 
 import numpy
 
+from tinygrad_bn import mersenne
 from tinygrad_bn.data.dataset import Dataset
-from tinygrad_bn.generator import Generator, rng
+from tinygrad_bn.generator import Generator, orders
 
 
 class Subset(Dataset):
@@ -46,7 +47,8 @@ def random_split(dataset, lengths, generator: Generator | None = None, *,
 
     The samples are shuffled by ``generator`` (a :class:`tinygrad_bn.Generator`), by
     a new generator seeded with ``seed``, or else by the library's generator (set by
-    :func:`tinygrad_bn.manual_seed`); the same seed gives the same split.
+    :func:`tinygrad_bn.manual_seed`); the same seed gives the same split, and the split
+    PyTorch's ``random_split`` makes with a generator of that seed.
 
     >>> from tinygrad_bn import arange
     >>> from tinygrad_bn.data import TensorDataset
@@ -57,8 +59,9 @@ def random_split(dataset, lengths, generator: Generator | None = None, *,
     if seed is not None and generator is not None:
         raise TypeError("random_split() got both a generator and a seed; give one")
     sizes = _split_sizes(len(dataset), lengths)
-    shuffler = numpy.random.default_rng(seed) if seed is not None else rng(generator)
-    order = shuffler.permutation(len(dataset))
+    if seed is not None:
+        generator = Generator().manual_seed(seed)
+    order = mersenne.randperm(orders(generator), len(dataset))  # PyTorch's: randperm(n, generator)
     ends = numpy.cumsum(sizes)
     return [Subset(dataset, order[end - size : end]) for size, end in zip(sizes, ends)]
 

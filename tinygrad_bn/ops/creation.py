@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import numpy
 
+from tinygrad_bn import mersenne
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.backend import backend_of_array, get_backend
 from tinygrad_bn.dtypes import get_default_dtype, number_dtype
-from tinygrad_bn.generator import rng
+from tinygrad_bn.generator import orders, rng
 from tinygrad_bn.ops.shape import _shape_argument
 
 
@@ -205,4 +206,4 @@ def randperm(n: int, *, generator=None, dtype="int64", device=None) -> Tensor:
     >>> sorted(randperm(5).tolist())
     [0, 1, 2, 3, 4]
     """
-    return _random(lambda g: g.permutation(n), dtype, device, False, generator)
+    return Tensor(mersenne.randperm(orders(generator), n).astype(dtype), device=device)
