@@ -63,7 +63,7 @@ def test_both_twins_show_the_same_gradient_for_the_same_input(tmp_path):
         (["--saved"], "saved ·", "keeps nothing"),
         (["--backward", "--impl", "composite"], "∂ normalize", None),
         (["--backward", "--impl", "fused"], "(B7) dx", None),
-        (["--grads", "--impl", "composite"], "label=\" 1", None),
+        (["--grads", "--impl", "composite"], "label=\" ", None),  # an edge labelled with its gradient norm
         (["--shape", "2,3,4,4"], "BatchNorm2d · composite", "BatchNorm1d"),
         (["--shape", "2,3,2,2,2"], "BatchNorm3d · composite", "BatchNorm1d"),
         (["--shape", "2,3,5"], "(2, 3, 5) float32", None),
