@@ -112,6 +112,14 @@ def test_size_is_numpys_count_and_pytorchs_size(shape):
         assert x.size(dim) == t.size(dim)
 
 
+@pytest.mark.parametrize("shape", [(), (0,), (3,), (2, 3, 4)])
+def test_shape_is_a_tuple_with_pytorchs_numel(torch, shape):
+    x, t = Tensor(numpy.zeros(shape)), torch.zeros(shape)
+    for ours, theirs in [(x.shape, t.shape), (x.size(), t.size())]:
+        assert isinstance(ours, tuple) and ours == tuple(theirs) and repr(ours) == repr(tuple(theirs))
+        assert ours.numel() == theirs.numel()
+
+
 @pytest.mark.parametrize("dim", [2, -3])
 def test_size_of_a_missing_dimension_is_an_index_error(dim):
     with pytest.raises(IndexError, match=rf"size\({dim}\): dimension out of range, expected one in \[-2, 1\]"):

@@ -7,6 +7,7 @@ primitive ops in :mod:`tinygrad_bn.ops`, which installs them as methods here.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 
@@ -20,6 +21,22 @@ from tinygrad_bn.errors import DtypeError, ShapeError
 
 def is_floating(dtype) -> bool:
     return numpy.dtype(dtype).kind == "f"
+
+
+class Shape(tuple):
+    """A tensor's shape: a tuple, with PyTorch's ``torch.Size`` method ``numel()``.
+
+    >>> from tinygrad_bn import zeros
+    >>> shape = zeros(2, 3).shape
+    >>> shape, shape == (2, 3), shape.numel()
+    ((2, 3), True, 6)
+    """
+
+    __slots__ = ()
+
+    def numel(self) -> int:
+        """The number of elements of a tensor of this shape."""
+        return math.prod(self)
 
 
 class Size(int):
@@ -40,7 +57,7 @@ class Size(int):
 
     def __call__(self, dim=None):
         if dim is None:
-            return self.shape
+            return Shape(self.shape)
         ndim = len(self.shape)
         if not -ndim <= dim < ndim:
             raise IndexError(
@@ -115,8 +132,8 @@ class Tensor:
     # What a tensor is ---------------------------------------------------------------
 
     @property
-    def shape(self) -> tuple:
-        return self._data.shape
+    def shape(self) -> Shape:
+        return Shape(self._data.shape)
 
     @property
     def ndim(self) -> int:
