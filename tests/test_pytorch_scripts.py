@@ -19,6 +19,8 @@ SCRIPTS = pathlib.Path(__file__).resolve().parents[1] / "examples" / "pytorch"
 # each script's main() at settings small enough for the suite
 TINY = {
     "mlp_bn_sgd": {"steps": 30},
+    "cnn_bn_adam": {"epochs": 1, "batch_size": 100, "dropout": 0.0},  # dropout masks are each framework's own
+    "custom_functions": {"steps": 8},
 }
 RELATIVE_TOLERANCE = 1e-5
 
