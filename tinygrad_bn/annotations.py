@@ -138,3 +138,11 @@ def of(node) -> Note:
 def regions() -> tuple:
     """The regions open now, outermost first."""
     return _open.regions
+
+
+def name_constant(tensor, text: str):
+    """Call ``tensor``, which enters from outside the graph, ``text`` in pictures
+    of the innermost open region (if any); returns ``tensor``."""
+    if _open.regions:
+        _open.regions[-1].name(tensor, text)
+    return tensor

@@ -106,3 +106,11 @@ def test_a_chain_of_layers_is_a_column_of_frames(render):
     chain = ["0 · Linear", "1 · BatchNorm1d", "3 · Linear", "4 · BatchNorm1d", "CrossEntropyLoss"]
     for upper, lower in zip(chain, chain[1:]):
         assert rows(upper)[1] < rows(lower)[0], (upper, lower)  # each layer's frame starts below the last
+
+
+def test_the_loss_frames_held_constant_shift_is_named_not_an_input(render):
+    model, x, loss = model_and_loss()
+    picture = render(draw_graph(loss, model=model, inputs={"x": x}))
+    shift = picture.node("max (held constant)")
+    assert picture.inside(shift, picture.cluster("CrossEntropyLoss"))
+    assert [title for title in picture.nodes if title.startswith("input")] == []

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from tinygrad_bn.annotations import note
+from tinygrad_bn.annotations import name_constant, note
 from tinygrad_bn.ops.axes import NOT_GIVEN, dim_words, normalize_axes, squeezed
 from tinygrad_bn.ops.elementwise import sqrt_flat_at_zero
 from tinygrad_bn.ops.reduce import WIDER
@@ -102,7 +102,7 @@ def logsumexp(x, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=N
     dim, keepdim = dim_words("logsumexp", dim, keepdim, axis, keepdims)
     if dim is None:
         raise TypeError("logsumexp() needs dim, the axis or axes to reduce, as in PyTorch")
-    shift = x.amax(dim, keepdim=True).detach()
+    shift = name_constant(x.amax(dim, keepdim=True).detach(), "max (held constant)")
     total = (x - shift).exp().sum(dim, keepdim=True)
     result = total.log() + shift
     return result if keepdim else result.reshape(squeezed(result.shape, normalize_axes(dim, x.ndim)))
