@@ -13,6 +13,19 @@ from tinygrad_bn.train import build_model, train_step
 SMALL = (12, 8, 8, 3)
 
 
+def assert_same_losses(torch, ours, theirs, x, target, steps):
+    """Start ``ours`` from ``theirs``'s weights; each SGD step gives both the same loss."""
+    ours.load_state_dict({key: value.numpy() for key, value in theirs.state_dict().items()})
+    our_optimizer = optim.SGD(ours.parameters(), lr=0.1, momentum=0.9)
+    their_optimizer = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
+    for _ in range(steps):
+        our_loss, _ = train_step(ours, our_optimizer, Tensor(x), Tensor(target))
+        their_loss, _ = train_step(
+            theirs, their_optimizer, torch.from_numpy(x), torch.from_numpy(target), torch.nn.functional
+        )
+        assert our_loss.item() == pytest.approx(their_loss.item(), rel=1e-5)
+
+
 def test_the_model_has_the_benchmark_layout():
     model = train.mlp_bn(nn)
     assert list(model.state_dict()) == [
@@ -30,15 +43,7 @@ def test_one_step_does_the_same_work_as_pytorch(impl):
     torch.manual_seed(0)
     theirs = train.mlp_bn(torch.nn, SMALL)
     ours = train.mlp_bn(nn, SMALL, impl=impl)
-    ours.load_state_dict({key: value.numpy() for key, value in theirs.state_dict().items()})
-    our_optimizer = optim.SGD(ours.parameters(), lr=0.1, momentum=0.9)
-    their_optimizer = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
-    for _ in range(3):
-        our_loss, _ = train_step(ours, our_optimizer, Tensor(x), Tensor(target))
-        their_loss, _ = train_step(
-            theirs, their_optimizer, torch.from_numpy(x), torch.from_numpy(target), torch.nn.functional
-        )
-        assert our_loss.item() == pytest.approx(their_loss.item(), rel=1e-5)
+    assert_same_losses(torch, ours, theirs, x, target, steps=3)
     their_state = theirs.state_dict()
     for key, value in ours.state_dict().items():
         numpy.testing.assert_allclose(value.numpy(), their_state[key].numpy(), rtol=1e-4, atol=1e-6, err_msg=key)
@@ -79,12 +84,4 @@ def test_one_cnn_step_does_the_same_work_as_pytorch(torch):
     torch.manual_seed(0)
     theirs = train.cnn_bn(torch.nn, shape)
     ours = train.cnn_bn(nn, shape)
-    ours.load_state_dict({key: value.numpy() for key, value in theirs.state_dict().items()})
-    our_optimizer = optim.SGD(ours.parameters(), lr=0.1, momentum=0.9)
-    their_optimizer = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
-    for _ in range(2):
-        our_loss, _ = train_step(ours, our_optimizer, Tensor(x), Tensor(target))
-        their_loss, _ = train_step(
-            theirs, their_optimizer, torch.from_numpy(x), torch.from_numpy(target), torch.nn.functional
-        )
-        assert our_loss.item() == pytest.approx(their_loss.item(), rel=1e-5)
+    assert_same_losses(torch, ours, theirs, x, target, steps=2)
