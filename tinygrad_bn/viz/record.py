@@ -17,6 +17,7 @@ from tinygrad_bn.annotations import Region, region
 from tinygrad_bn.autograd import Function, Tensor, grad, no_grad
 from tinygrad_bn.autograd.engine import observe_backward
 from tinygrad_bn.autograd.graph import topological_order
+from tinygrad_bn.ops.creation import ones_like
 from tinygrad_bn.viz import formulas
 
 
@@ -74,10 +75,6 @@ def _fit(gradient: Tensor, target) -> Tensor:
         return gradient if gradient.shape == target.shape else gradient.sum_to(target.shape)
 
 
-def _ones_like(output: Tensor) -> Tensor:
-    return Tensor._wrap(output.xp.ones(output.shape, dtype=output.dtype), output._backend)
-
-
 def record_backward(*outputs: Tensor, grad_outputs=None, create_graph=False) -> BackwardRecord:
     """Run a backward from ``outputs`` and record it (see :class:`BackwardRecord`).
 
@@ -93,7 +90,7 @@ def record_backward(*outputs: Tensor, grad_outputs=None, create_graph=False) -> 
     (['Sum', 'Exp', 'Mul'], True)
     """
     if grad_outputs is None:
-        grad_outputs = [_ones_like(out) for out in outputs]
+        grad_outputs = [ones_like(out) for out in outputs]
     elif isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs]
     if create_graph:  # so that every op on the upstream gradient is recorded too
