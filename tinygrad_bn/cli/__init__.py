@@ -16,7 +16,7 @@ SUBCOMMANDS = {
     "graph": "render a computation graph (composite and fused BatchNorm) with graphviz",
     "compare": "cross-check composite vs fused BatchNorm (and finite differences, PyTorch)",
     "zoo": "run broken BatchNorm backwards through the cross-check: what catches each, and why",
-    "bench": "benchmarks side by side with PyTorch CPU (overhead, bn, train, fold)",
+    "bench": "benchmarks side by side with PyTorch CPU (overhead, bn, train, fold, viz)",
 }
 
 
