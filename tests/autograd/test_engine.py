@@ -335,3 +335,38 @@ def test_grad_never_shares_an_array_with_the_caller_or_another_leaf(graph, creat
     g._data += 100.0
     a.grad._data += 10.0
     assert [t.grad.numpy().tolist() for t in (b, y)] == [e.tolist() for e in expected[1:]]
+
+
+class _Handover(Function):
+    """y = x, whose backward returns a fresh array it may also keep (``keep``), and
+    leaves a weak reference to that array for the test to look at."""
+
+    def forward(self, x, keep):
+        self.keep = keep
+        return x._data.copy()
+
+    def backward(self, grad):
+        array = grad._data * 1.0
+        self.returned = weakref.ref(array)
+        self.kept = array if self.keep else None
+        return Tensor._wrap(array, grad._backend)
+
+
+def _handover(keep: bool):
+    x = Tensor(numpy.arange(4.0), requires_grad=True)
+    y = _Handover.apply(x, keep=keep)
+    node = y._ctx
+    y.backward(Tensor(numpy.ones(4)))
+    return x, node
+
+
+def test_a_gradient_nothing_else_holds_becomes_dot_grad_without_a_copy():
+    x, node = _handover(keep=False)
+    assert x.grad._data is node.returned()
+
+
+def test_a_gradient_something_else_holds_is_copied_into_dot_grad():
+    x, node = _handover(keep=True)
+    assert x.grad._data is not node.kept and not numpy.shares_memory(x.grad._data, node.kept)
+    node.kept += 5.0
+    assert x.grad.tolist() == [1.0] * 4

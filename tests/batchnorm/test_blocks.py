@@ -2,6 +2,7 @@
 each thread keeps its share of the batch from pass to pass, and errors reach the caller."""
 
 import threading
+import weakref
 
 import numpy as np
 import pytest
@@ -101,3 +102,16 @@ def test_two_threads_making_their_first_call_together_start_one_pool(monkeypatch
         thread.join()
     assert len(started) == 1
     assert all(pool is started[0] for pool in pools)
+
+
+def test_the_threads_hold_nothing_of_a_pass_once_it_returns():
+    blocks = Blocks((4096, 512), 4, CPU)
+    out = np.zeros((4096, 512), np.float32)
+    gone = weakref.ref(out)
+
+    def fill(rows, out=out):  # held by the step itself, as a kernel's closures hold their arrays
+        out[rows] = 1.0
+
+    blocks.map(fill)
+    del fill, out
+    assert gone() is None

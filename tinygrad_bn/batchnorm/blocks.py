@@ -37,9 +37,11 @@ class _Workers:
         while True:
             task, outbox = inbox.get()
             try:
-                outbox.put((task(), None))
+                result = (task(), None)
             except BaseException as error:  # handed to the caller, which raises it
-                outbox.put((None, error))
+                result = (None, error)
+            del task  # before the caller wakes: a thread holding its arrays would make each look shared
+            outbox.put(result)
 
     def run(self, tasks) -> list:
         """Each task's result, in order; the first error raised, once all have ended."""
