@@ -329,6 +329,8 @@ MATMUL_SHAPES = [
 
 LINALG = [
     *(OpCase("matmul", lambda a, b: a @ b, ((a, normal), (b, normal)), SAME) for a, b in MATMUL_SHAPES),
+    *(OpCase("linear", lambda x, w: tg.nn.functional.linear(x, w), ((x, normal), ((2, 3), normal)),
+             lambda x, w: _torch().nn.functional.linear(x, w)) for x in ((3,), (4, 3), (2, 4, 3))),
     OpCase("norm", lambda x: x.norm(), (((2, 3, 4), normal),), SAME),
     OpCase("norm", lambda x: x.norm(2, dim=1), (((2, 3, 4), normal),), SAME, "p=2,dim=1"),
     OpCase("norm", lambda x: x.norm(1, dim=(0, 2), keepdim=True), (((2, 3, 4), away_from_zero),), SAME,

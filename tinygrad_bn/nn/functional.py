@@ -15,7 +15,6 @@ from tinygrad_bn import ops
 from tinygrad_bn.annotations import in_own_region
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.batchnorm import batch_norm
-from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.nn.activation import elu, gelu, silu, softplus
 from tinygrad_bn.nn.dropout import dropout, dropout2d
 from tinygrad_bn.nn.embedding import embedding, one_hot
@@ -49,12 +48,7 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument name
     >>> linear(Tensor([[1.0, 2.0]]), Tensor([[3.0, 4.0]]), Tensor([0.5])).tolist()
     [[11.5]]
     """
-    if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
-        raise ShapeError(
-            f"linear with weight of shape {weight.shape} (out, in) expects input of shape "
-            f"(..., {weight.shape[-1]}), got {input.shape}"
-        )
-    output = input @ weight.T
+    output = ops.linalg.linear(input, weight)
     return output if bias is None else output + bias
 
 

@@ -25,16 +25,50 @@ class MatMul(Function):
         return da, db
 
 
+class Linear(Function):
+    """y = x Wᵀ over the last axis of x (any leading axes), W of shape (out, in): one
+    node, as PyTorch's ``linear``, rather than a transpose and a MatMul. Its dW comes
+    out in W's own layout, so it becomes ``W.grad`` as it is; through the transpose
+    it was a transposed view, which ``.grad`` had to copy (a seventh of an MLP step)."""
+
+    def forward(self, x, weight):
+        self.save_for_backward(x, weight)
+        return x._data @ weight._data.T
+
+    def backward(self, grad):
+        x, weight = self.saved_tensors
+        need_x, need_weight = self.needs_input_grad
+        # dx = dy W,  dW = Σ over the leading axes of dyᵀ x
+        dx = grad @ weight if need_x else None
+        dweight = grad.reshape(-1, grad.shape[-1]).T @ x.reshape(-1, x.shape[-1]) if need_weight else None
+        return dx, dweight
+
+
+def linear(x, weight):
+    """x Wᵀ (see :class:`Linear`); x of shape (..., in), W of shape (out, in), one dtype."""
+    if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        raise ShapeError(
+            f"linear with weight of shape {weight.shape} (out, in) expects input of shape "
+            f"(..., {weight.shape[-1]}), got {x.shape}"
+        )
+    _check_one_dtype("linear", x, weight)
+    return Linear.apply(x, weight)
+
+
+def _check_one_dtype(name: str, a, b):
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"{name} expects both operands of one dtype, got {a.dtype} (shape {a.shape}) and {b.dtype} "
+            f"(shape {b.shape}); cast one, e.g. with .float() or .double()"
+        )
+
+
 def matmul(a, b):
     """Matrix product with NumPy's rules: 1-D operands are vectors, leading axes broadcast.
     Both operands must have one dtype, as in PyTorch (a float64 input to a float32
     layer is an error, not a silent float64 result)."""
     a, b = lift(a, b) if isinstance(b, Tensor) else a, lift(b, a) if isinstance(a, Tensor) else b
-    if a.dtype != b.dtype:
-        raise RuntimeError(
-            f"matmul expects both operands of one dtype, got {a.dtype} (shape {a.shape}) and {b.dtype} "
-            f"(shape {b.shape}); cast one, e.g. with .float() or .double()"
-        )
+    _check_one_dtype("matmul", a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError(
             f"matmul needs tensors of at least one dimension, got shapes {a.shape} and {b.shape}"

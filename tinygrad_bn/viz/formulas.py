@@ -52,6 +52,7 @@ OPS = {
     "Mean": "dx = g/m, spread over the averaged axes",
     "Max": "g to the largest element (shared at ties)",
     "MatMul": "dA = g·Bᵀ,  dB = Aᵀ·g",
+    "Linear": "dx = g·W,  dW = gᵀ·x",
     "Reshape": "dx = g reshaped back",
     "Transpose": "dx = g transposed back",
     "BroadcastTo": "dx = g summed over the broadcast axes",
