@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy
 
 from tinygrad_bn.device import device
+from tinygrad_bn.memory import keep_freed_memory
 
 CUDA_INSTALL_HINT = (
     "device='cuda' needs CuPy and a CUDA GPU: install the extra with "
@@ -52,6 +53,7 @@ CPU = Backend(
 )
 
 _backends = {"cpu": CPU}
+keep_freed_memory()  # NumPy's arrays come from malloc: keep what the last step freed for the next (see memory)
 
 
 def _load_cuda():
