@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from tinygrad_bn import Tensor
+from tinygrad_bn.batchnorm import kernels
 from tinygrad_bn.batchnorm.blocks import Blocks
 from tinygrad_bn.batchnorm.fused import reference_backward, reference_forward
 from tinygrad_bn.batchnorm.kernels import batch_statistics, blocked_backward, blocked_forward
@@ -78,3 +79,18 @@ def test_variance_is_two_pass_accurate_when_the_sampled_rows_mislead():
     assert abs(ours.ravel() - var) / var < 1e-5
     assert abs((shift + mean_minus_shift).ravel() - mean) < 1e-6 * np.sqrt(var)
     np.testing.assert_array_equal(deviations, x - shift)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_the_shift_is_the_sampled_rows_mean_so_one_pass_suffices(shape, monkeypatch):
+    """K is the mean of the sampled rows over their every element (spatial ones too):
+    for a batch whose samples are alike it lies within σ of μ, and the pass over
+    x − K is not repeated."""
+    x = _values(shape, seed=4)[0]
+    passes = []
+    moments = kernels._shifted_moments
+    monkeypatch.setattr(kernels, "_shifted_moments", lambda *args: passes.append(args[2]) or moments(*args))
+    shift, mean_minus_shift, var = batch_statistics(x, np.empty_like(x), Blocks(x.shape, 8, CPU), np)
+    sampled = x[:: max(1, shape[0] // 16)][:16]
+    np.testing.assert_allclose(passes[0], _per_channel(sampled.mean(axis=(0, *range(2, x.ndim))), shape))
+    assert len(passes) == 1

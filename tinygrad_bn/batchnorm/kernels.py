@@ -109,7 +109,7 @@ def batch_statistics(data, deviations, blocks: Blocks, xp):
     channels = Channels(data.shape)
     step = max(1, channels.batch // SHIFT_SAMPLES)
     sample = data[::step][:SHIFT_SAMPLES]
-    shift = Channels(sample.shape).sum(sample) / len(sample)
+    shift = Channels(sample.shape).sum(sample) / Channels(sample.shape).count
     mean_minus_shift, var = _shifted_moments(data, deviations, shift, channels, blocks, xp)
     if bool((mean_minus_shift * mean_minus_shift > var).any()):
         shift = shift + mean_minus_shift
