@@ -25,8 +25,8 @@ class Channels:
         self.param_shape = (1, self.channels) + (1,) * (len(shape) - 2)
 
     # Per-channel reductions of backend arrays (whole inputs or blocks of samples),
-    # with NumPy's own loops: BLAS would start threads of its own inside the block
-    # threads (see ``blocks``).
+    # with NumPy's own loops or products of one row by one column, too small for
+    # BLAS to start threads of its own inside the block threads (see ``blocks``).
 
     def sum(self, a):
         """Σ over the reduced axes of array ``a``, shaped ``param_shape``."""
@@ -38,9 +38,9 @@ class Channels:
         """Σ a·b over the reduced axes, shaped ``param_shape``, without a product array."""
         if self.spatial == 1:  # (N, C): einsum's loop over 2-D operands is much faster than with l = 1
             total = xp.einsum("nc,nc->c", a.reshape(self.batch, self.channels), b.reshape(self.batch, self.channels))
-        else:
-            grouped = (self.batch, self.channels, self.spatial)
-            total = xp.einsum("ncl,ncl->c", a.reshape(grouped), b.reshape(grouped))
+        else:  # a dot product per (sample, channel) row, then over the batch: half einsum's time on (8, 64, 1024)
+            rows, columns = (self.batch, self.channels, 1, self.spatial), (self.batch, self.channels, self.spatial, 1)
+            total = xp.matmul(a.reshape(rows), b.reshape(columns)).sum(axis=(0, 2, 3))
         return total.reshape(self.param_shape)
 
 
