@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
+import types
 
 from tinygrad_bn.autograd import anomaly
 from tinygrad_bn.autograd.function import Function, set_grad_enabled
@@ -133,12 +134,30 @@ def _unshared(grad: Tensor) -> bool:
     accumulation takes a gradient nobody else uses. Copying a fused BatchNorm's dx
     into ``x.grad`` was a fifth of its forward and backward at (64, 64, 32, 32).
 
-    The counts are CPython's: the caller's variable, this function's argument and
-    getrefcount's own for ``grad``; ``grad``, the local ``data`` and getrefcount's for
-    the array. Any other holder (a second input given the same gradient, a view of
-    it, a saved tensor, the caller's ``gradient``) makes a count larger."""
+    Any other holder (a second input given the same gradient, a view of it, a saved
+    tensor, the caller's ``gradient``) makes a reference count larger than that of
+    a probe held the same way (:data:`_LONE`, measured, as counting differs between
+    Python versions)."""
+    return getattr(grad._data, "base", False) is None and _holder_counts(grad) == _LONE
+
+
+def _holder_counts(grad) -> tuple:
+    """The reference counts of ``grad`` and of its array, seen from here."""
     data = grad._data
-    return getattr(data, "base", False) is None and sys.getrefcount(grad) == 3 and sys.getrefcount(data) == 3
+    return sys.getrefcount(grad), sys.getrefcount(data)
+
+
+def _lone_counts() -> tuple:
+    """What :func:`_unshared` sees of a gradient that one variable of its caller holds."""
+    lone = types.SimpleNamespace(_data=object())
+    return _lone_probe(lone)
+
+
+def _lone_probe(grad) -> tuple:
+    return _holder_counts(grad)  # one call deeper, as from _unshared
+
+
+_LONE = _lone_counts()
 
 
 def _differentiate(node: Function, grad: Tensor, observer) -> tuple:
