@@ -8,6 +8,7 @@ import pytest
 from tinygrad_bn import Tensor
 from tinygrad_bn.autograd import grad
 from tinygrad_bn.check import compare, gradcheck, gradgradcheck
+from tinygrad_bn.ops import windows
 from tinygrad_bn.ops.windows import TileMax, TilePick, TileSpread, fold, unfold
 
 # (image shape (N, C, H, W), kernel_size, dilation, padding, stride): overlapping, tiling,
@@ -20,6 +21,10 @@ CASES = [
     ((1, 2, 7, 6), 2, (2, 3), 0, 1),
     ((2, 1, 5, 6), 3, 2, 1, (2, 1)),
     ((1, 1, 4, 4), (3, 2), 1, (1, 2), 2),
+    # 16 or more images' channels: short rows of windows are folded in (H, W, N, C) order
+    ((4, 5, 6, 7), 3, 1, 0, 1),
+    ((4, 4, 5, 9), (2, 3), (1, 2), 1, (2, 1)),
+    ((2, 8, 4, 18), 3, 1, 1, 1),  # a row of 18 windows: folded in (N, C, H, W) order
 ]
 
 
@@ -63,7 +68,19 @@ def test_fold_is_the_adjoint_of_unfold(shape, kernel_size, dilation, padding, st
     assert left == pytest.approx(right, rel=1e-12)
 
 
-@pytest.mark.parametrize("shape, kernel_size, dilation, padding, stride", CASES[:3] + CASES[-2:])
+def test_both_fold_orders_are_among_the_cases(monkeypatch):
+    channels_last = []
+    original = windows._fold_channels_last
+    monkeypatch.setattr(windows, "_fold_channels_last", lambda *args: channels_last.append(1) or original(*args))
+    taken = []
+    for shape, *args in CASES:
+        before = len(channels_last)
+        fold(Tensor(rng_array(columns_shape(shape, *args))), shape[2:], *args)
+        taken.append(len(channels_last) > before)
+    assert taken == [False] * 7 + [True, True, False]
+
+
+@pytest.mark.parametrize("shape, kernel_size, dilation, padding, stride", CASES[:3] + CASES[-5:])
 def test_unfold_and_fold_derivatives(shape, kernel_size, dilation, padding, stride):
     args = (kernel_size, dilation, padding, stride)
     x = Tensor(rng_array(shape), requires_grad=True)
@@ -153,3 +170,11 @@ def test_tile_max_on_the_strict_device_matches_cpu(strict_cuda):
         results[device] = [t.numpy() for t in (dx, *second)]
     for on_device, on_cpu in zip(results["cuda"], results["cpu"], strict=True):
         numpy.testing.assert_array_equal(on_device, on_cpu)
+
+
+@pytest.mark.parametrize("shape, kernel_size, dilation, padding, stride", CASES[-3:])
+def test_fold_on_the_strict_device_matches_cpu(shape, kernel_size, dilation, padding, stride, strict_cuda):
+    args = (kernel_size, dilation, padding, stride)
+    columns = rng_array(columns_shape(shape, *args))
+    folded = {device: fold(Tensor(columns, device=device), shape[2:], *args).numpy() for device in ("cpu", "cuda")}
+    numpy.testing.assert_array_equal(folded["cuda"], folded["cpu"])

@@ -80,6 +80,8 @@ class Fold(Function):
         counts = windows_per_axis(image_size, kernel_size, stride, dilation)
         blocks = columns._data.reshape(n, c, *kernel_size, *counts)
         self.window = {"kernel_size": kernel_size, "stride": stride, "dilation": dilation}
+        if counts[1] < SHORT_ROW <= n * c:
+            return _fold_channels_last(columns.xp, blocks, image_size, self.window, counts)
         image = columns.xp.zeros((n, c, *image_size), dtype=columns.dtype)
         for i, j, (rows, cols) in _offsets(kernel_size, stride, dilation, counts):
             image[:, :, rows, cols] += blocks[:, :, i, j]
@@ -87,6 +89,22 @@ class Fold(Function):
 
     def backward(self, grad):
         return Unfold.apply(grad, **self.window)
+
+
+# A row of windows shorter than this is added back faster with the images' (N, C) axes
+# innermost: NumPy's strided add then runs over N·C elements at a time, not over a row.
+# At batch 64 and 16 channels: 3.3x faster with 4 windows a row, 1.7x with 8, 0.6x with 16.
+SHORT_ROW = 16
+
+
+def _fold_channels_last(xp, blocks, image_size, window, counts):
+    """Fold of ``blocks`` (N, C, kh, kw, OH, OW), adding in (H, W, N, C) order."""
+    n, c = blocks.shape[:2]
+    blocks = xp.ascontiguousarray(blocks.transpose(2, 3, 4, 5, 0, 1))  # (kh, kw, OH, OW, N, C)
+    image = xp.zeros((*image_size, n, c), dtype=blocks.dtype)
+    for i, j, (rows, cols) in _offsets(window["kernel_size"], window["stride"], window["dilation"], counts):
+        image[rows, cols] += blocks[i, j]
+    return xp.ascontiguousarray(image.transpose(2, 3, 0, 1))
 
 
 class MaxUnpool(Function):
