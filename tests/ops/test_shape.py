@@ -197,6 +197,22 @@ def test_pad_needs_one_pair_per_axis():
         Tensor(numpy.ones((2, 3))).pad(((1, 1),))
 
 
+def test_pad_refuses_a_negative_width():
+    with pytest.raises(ValueError, match=r"widths must be >= 0, got \(\(0, 0\), \(-1, 1\)\)"):
+        Tensor(numpy.ones((2, 3))).pad(((0, 0), (-1, 1)))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
+def test_pad_matches_numpy_in_every_dtype(dtype):
+    x = numpy.random.default_rng(0).standard_normal((2, 3, 4)) > 0 if dtype == "bool" else (
+        numpy.arange(24).reshape(2, 3, 4).astype(dtype))
+    widths, value = ((1, 0), (0, 2), (3, 1)), (True if dtype == "bool" else 7)
+    got = Tensor(x).pad(widths, value=value).numpy()
+    expected = numpy.pad(x, widths, constant_values=value)
+    assert got.dtype == expected.dtype
+    numpy.testing.assert_array_equal(got, expected)
+
+
 def test_pad_values_and_gradient():
     x = Tensor([[1.0, 2.0]], requires_grad=True)
     y = x.pad(((0, 1), (1, 0)), value=-1.0)
