@@ -4,7 +4,8 @@ adaptive average pooling to a given output size, as in ``torch.nn.functional``.
 Sliding windows are laid out as columns by :func:`~tinygrad_bn.ops.windows.unfold`
 and reduced down each column. Max pooling whose stride is its window (the usual
 2 × 2 pool) needs no columns: :class:`~tinygrad_bn.ops.windows.TileMax` compares
-the tiles' elements offset by offset, several times faster. Adaptive average pooling is linear and separable:
+the tiles' elements plane by plane (one plane per offset in the tile), several times
+faster. Adaptive average pooling is linear and separable:
 y = P_h · x · P_wᵀ, with P holding 1/len(window) over each output's window.
 """
 

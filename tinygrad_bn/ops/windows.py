@@ -125,6 +125,19 @@ class MaxUnpool(Function):
         return grad.reshape(n * c, -1)[self.rows, self.places].reshape(self.input_shape), None
 
 
+def _planes(xp, image, kernel_size):
+    """(N, C, OH·kh, OW·kw) images as (kh·kw, N, C, OH, OW) planes, each contiguous:
+    plane k holds every tile's element at offset k (row-major in the tile). One
+    copy, after which every step runs over whole planes rather than rows of OW
+    strided elements: TileMax 20-35% faster at batch 64, from 4×4 to 32×32 images.
+    (Going back costs more than that: TileSpread and TilePick write and read the
+    images through the strided views of :func:`_tile_offsets`.)"""
+    n, c, height, width = image.shape
+    kh, kw = kernel_size
+    tiles = image.reshape(n, c, height // kh, kh, width // kw, kw)
+    return xp.ascontiguousarray(tiles.transpose(3, 5, 0, 1, 2, 4)).reshape(kh * kw, n, c, height // kh, width // kw)
+
+
 def _tile_offsets(kernel_size):
     """The (i, j) offsets of a kh × kw tile in row-major order, with the strided
     slices of an image's rows and columns that every tile's (i, j) element sits at."""
@@ -138,24 +151,23 @@ class TileMax(Function):
     tile goes to its first maximum in row-major order (a NaN counts as the
     maximum), as in PyTorch's ``max_pool2d``.
 
-    No columns are laid out: the kh·kw strided views of the tiles' (i, j)
-    elements are compared in turn. ``first[k]`` is True where offset k holds its
-    tile's first maximum."""
+    No columns are laid out: the kh·kw planes of the tiles' elements (:func:`_planes`)
+    are compared in turn. ``first[k]`` is True where plane k holds its tile's first
+    maximum."""
 
     def forward(self, x, kernel_size):
-        xp, image, offsets = x.xp, x._data, _tile_offsets(kernel_size)
-        peak = image[(..., *offsets[0][1])].copy()
-        for _, (rows, cols) in offsets[1:]:
-            xp.maximum(peak, image[..., rows, cols], out=peak)
+        xp, planes = x.xp, _planes(x.xp, x._data, kernel_size)
+        peak = planes[0].copy()
+        for plane in planes[1:]:
+            xp.maximum(peak, plane, out=peak)
         nan_peak = xp.isnan(peak)
         any_nan = bool(nan_peak.any())  # the NaN test below is skipped (half the comparisons) when none
-        first = xp.empty((len(offsets), *peak.shape), dtype=bool)
+        first = xp.empty(planes.shape, dtype=bool)
         free = xp.ones(peak.shape, dtype=bool)  # tiles whose first maximum is still to be found
-        for k, (rows, cols) in offsets:
-            element, hit = image[..., rows, cols], first[k]
-            xp.equal(element, peak, out=hit)
+        for plane, hit in zip(planes, first):
+            xp.equal(plane, peak, out=hit)
             if any_nan:
-                hit |= nan_peak & xp.isnan(element)
+                hit |= nan_peak & xp.isnan(plane)
             hit &= free
             free ^= hit
         self.kernel_size = kernel_size
