@@ -5,8 +5,7 @@ reduces (Σ over each channel) and one that writes the result. Each pass is a fe
 NumPy operations; run on whole arrays, every one of them would stream the
 array through main memory. Run on a block of samples that fits in cache, only
 the first read and the final write reach memory. NumPy releases the GIL inside
-its loops, so on the CPU the blocks are shared among threads, one per core (the
-calling thread and a helper per other core).
+its loops, so on the CPU the blocks are shared among threads, one per core.
 Each thread always gets the same share of the batch, pass after pass, so the
 blocks it works on are still in its core's caches from the pass before.
 """
@@ -24,50 +23,37 @@ MAX_WORKERS = 8
 
 
 class _Workers:
-    """The calling thread and a helper thread per other core, each helper with an
-    inbox of its own: the first task of every :meth:`run` runs on the caller, the
-    (i + 1)-th on helper i. (The caller working rather than waiting saves a
-    thread's wake-up per pass: 8-10% of a fused BatchNorm at (64, 16, 32, 32) and
-    (1500, 512), nothing measurable at (4096, 512).)"""
+    """One thread per core, each with an inbox of its own: the i-th task of every
+    :meth:`run` goes to the i-th thread."""
 
-    def __init__(self, helpers: int):
+    def __init__(self, count: int):
         self.pid = os.getpid()
-        self.inboxes = [queue.SimpleQueue() for _ in range(helpers)]
+        self.inboxes = [queue.SimpleQueue() for _ in range(count)]
         for inbox in self.inboxes:
             threading.Thread(target=self._serve, args=(inbox,), daemon=True).start()
-
-    @property
-    def count(self) -> int:
-        """Threads that work on a run: the helpers and the caller."""
-        return len(self.inboxes) + 1
 
     @staticmethod
     def _serve(inbox):
         while True:
             task, outbox = inbox.get()
-            outcome = _outcome(task)
+            try:
+                result = (task(), None)
+            except BaseException as error:  # handed to the caller, which raises it
+                result = (None, error)
             del task  # before the caller wakes: a thread holding its arrays would make each look shared
-            outbox.put(outcome)
+            outbox.put(result)
 
     def run(self, tasks) -> list:
         """Each task's result, in order; the first error raised, once all have ended."""
         outboxes = []
-        for inbox, task in zip(self.inboxes, tasks[1:]):
+        for inbox, task in zip(self.inboxes, tasks):
             outboxes.append(queue.SimpleQueue())
             inbox.put((task, outboxes[-1]))
-        outcomes = [_outcome(tasks[0]), *(outbox.get() for outbox in outboxes)]
-        for _, error in outcomes:
+        results, errors = zip(*(outbox.get() for outbox in outboxes))
+        for error in errors:
             if error is not None:
                 raise error
-        return [result for result, _ in outcomes]
-
-
-def _outcome(task) -> tuple:
-    """(what ``task()`` returned, None), or (None, the error it raised) for the caller to raise."""
-    try:
-        return task(), None
-    except BaseException as error:
-        return None, error
+        return list(results)
 
 
 _workers = None
@@ -88,7 +74,7 @@ def _cpu_workers() -> _Workers:
     if workers is None or workers.pid != os.getpid():  # threads do not survive a fork
         with _starting:
             if _workers is None or _workers.pid != os.getpid():
-                _workers = _Workers(min(os.cpu_count() or 1, MAX_WORKERS) - 1)
+                _workers = _Workers(min(os.cpu_count() or 1, MAX_WORKERS))
             workers = _workers
     return workers
 
@@ -134,11 +120,11 @@ class Blocks:
         """``step(rows)`` for every block (concurrently on the CPU); their results in order.
 
         The blocks are cut into one contiguous share per thread, and share i always
-        goes to thread i (share 0 to the caller)."""
+        goes to thread i."""
         workers = _cpu_workers() if self.parallel else None
-        if workers is None or workers.count == 1:
+        if workers is None or len(workers.inboxes) == 1:
             return [step(rows) for rows in self.slices]
-        count = min(workers.count, len(self.slices))
+        count = min(len(workers.inboxes), len(self.slices))
         shares = [self.slices[i * len(self.slices) // count: (i + 1) * len(self.slices) // count]
                   for i in range(count)]
         parts = workers.run([lambda share=share: [step(rows) for rows in share] for share in shares])
