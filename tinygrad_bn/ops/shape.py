@@ -106,16 +106,15 @@ class Concatenate(Function):
 
 class Pad(Function):
     def forward(self, x, pad_width, value):
-        self.pad_width = pad_width
+        self.middle = tuple(slice(before, before + n) for n, (before, _) in zip(x.shape, pad_width))  # x's place
         # filled, then the input written into its middle: 1.5-6x faster than numpy.pad on (64, C, H, W) images
         padded = x.xp.full(tuple(before + n + after for n, (before, after) in zip(x.shape, pad_width)), value,
                            dtype=x.dtype)
-        padded[tuple(slice(before, before + n) for n, (before, _) in zip(x.shape, pad_width))] = x._data
+        padded[self.middle] = x._data
         return padded
 
     def backward(self, grad):
-        widths = zip(self.pad_width, grad.shape, strict=True)
-        return grad[tuple(slice(before, n - after) for (before, after), n in widths)]
+        return grad[self.middle]
 
 
 class Clone(Function):
