@@ -306,7 +306,6 @@ def test_cross_entropy_gradient_is_probabilities_minus_onehot():
     assert loss.item() == pytest.approx(-math.log(p[0, 1]))
 
 
-
 # .grad is the tensor's own array ------------------------------------------------------
 
 

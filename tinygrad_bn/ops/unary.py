@@ -168,7 +168,6 @@ class Relu(Function):
         return grad * constant((x._data > 0).astype(grad.dtype), grad)
 
 
-
 def neg(x):
     return Neg.apply(x)
 

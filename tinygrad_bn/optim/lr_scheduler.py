@@ -42,9 +42,7 @@ class LRScheduler:
     their ``initial_lr``, as in PyTorch)."""
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(self).__name__} needs an Optimizer, got {type(optimizer).__name__}")
-        self.optimizer = optimizer
+        self._take(optimizer)
         for i, group in enumerate(optimizer.param_groups):
             if last_epoch == -1:
                 group.setdefault("initial_lr", group["lr"])
@@ -57,6 +55,12 @@ class LRScheduler:
         self.last_epoch = last_epoch
         self._last_lr = [group["lr"] for group in optimizer.param_groups]
         self.step()
+
+    def _take(self, optimizer):
+        """Keep ``optimizer`` as the one this scheduler drives; refuse anything else."""
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(self).__name__} needs an Optimizer, got {type(optimizer).__name__}")
+        self.optimizer = optimizer
 
     def get_lr(self) -> list:
         """The learning rate of each parameter group at epoch ``last_epoch``."""
@@ -239,7 +243,6 @@ class LambdaLR(LRScheduler):
                 function.__dict__.update(saved)
 
 
-
 class OneCycleLR(LRScheduler):
     """The 1cycle policy, stepped after every batch: from ``max_lr / div_factor`` up to
     ``max_lr`` over the first ``pct_start`` of ``total_steps``, then down to
@@ -363,14 +366,12 @@ class ReduceLROnPlateau(LRScheduler):
     def __init__(self, optimizer: Optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  threshold_mode="rel", cooldown=0, min_lr=0.0, eps=1e-8):
         name = type(self).__name__
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{name} needs an Optimizer, got {type(optimizer).__name__}")
+        self._take(optimizer)
         if factor >= 1.0:
             raise ValueError(f"{name}: factor must be < 1.0, got {factor}")
         if mode not in MODES or threshold_mode not in THRESHOLD_MODES:
             raise ValueError(f"{name}: mode must be one of {MODES} and threshold_mode one of {THRESHOLD_MODES}, "
                              f"got {mode!r} and {threshold_mode!r}")
-        self.optimizer = optimizer
         self.min_lrs = _per_group(min_lr, optimizer.param_groups, "min_lr", name)
         self.mode, self.factor, self.patience, self.threshold = mode, factor, patience, threshold
         self.threshold_mode, self.cooldown, self.eps = threshold_mode, cooldown, eps
