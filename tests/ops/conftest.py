@@ -327,10 +327,30 @@ MATMUL_SHAPES = [
     ((3,), (2, 3, 4)),
 ]
 
+CONVOLUTIONS = [  # (x, weight, arguments, label): rows of fewer than 16 windows put the batch last, others first
+    ((2, 3, 4, 5), (4, 3, 3, 3), {"padding": 1}, "padding=1"),
+    ((2, 2, 3, 18), (3, 2, 2, 3), {}, "rows of 16"),
+    ((1, 4, 5, 36), (6, 2, 3, 3), {"stride": (1, 2), "dilation": (2, 1), "padding": (1, 2), "groups": 2},
+     "strided, dilated, grouped, rows of 19"),
+]
+
+
+def _conv2d(**arguments):
+    """``conv2d(x, weight, **arguments)``, ours or PyTorch's, beside x."""
+
+    def conv(x, weight):
+        functional = tg.nn.functional if isinstance(x, Tensor) else _torch().nn.functional
+        return functional.conv2d(x, weight, **arguments)
+
+    return conv
+
+
 LINALG = [
     *(OpCase("matmul", lambda a, b: a @ b, ((a, normal), (b, normal)), SAME) for a, b in MATMUL_SHAPES),
     *(OpCase("linear", lambda x, w: tg.nn.functional.linear(x, w), ((x, normal), ((2, 3), normal)),
              lambda x, w: _torch().nn.functional.linear(x, w)) for x in ((3,), (4, 3), (2, 4, 3))),
+    *(OpCase("conv2d", _conv2d(**arguments), ((x, normal), (w, normal)), SAME, label)
+      for x, w, arguments, label in CONVOLUTIONS),
     OpCase("norm", lambda x: x.norm(), (((2, 3, 4), normal),), SAME),
     OpCase("norm", lambda x: x.norm(2, dim=1), (((2, 3, 4), normal),), SAME, "p=2,dim=1"),
     OpCase("norm", lambda x: x.norm(1, dim=(0, 2), keepdim=True), (((2, 3, 4), away_from_zero),), SAME,

@@ -22,9 +22,9 @@ from tinygrad_bn.nn.interpolate import interpolate
 from tinygrad_bn.nn.normalization import group_norm, layer_norm
 from tinygrad_bn.nn.padding import pad
 from tinygrad_bn.nn.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_unpool2d
-from tinygrad_bn.ops import relu, sigmoid, tanh
+from tinygrad_bn.ops import convolution, relu, sigmoid, tanh
 from tinygrad_bn.ops.elementwise import broadcast_shapes
-from tinygrad_bn.ops.windows import fold, ints, pad_images, pair, unfold, windows_per_axis
+from tinygrad_bn.ops.windows import fold, ints, pad_images, pair, unfold
 
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
@@ -71,33 +71,21 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002 - PyTorch's name
     """2-D cross-correlation of (N, C, H, W) images with (O, C/groups, kh, kw) kernels.
 
-    The windows are laid out as columns (:func:`unfold`) and multiplied by the
-    weight seen as an (O, C·kh·kw) matrix; with ``groups`` g, channels and
-    kernels split into g groups and group k of the output sees group k of the
-    input only (one batched matrix product).
+    The windows are laid out as columns and multiplied by the weight seen as an
+    (O, C·kh·kw) matrix, the whole batch in one product
+    (:class:`~tinygrad_bn.ops.convolution.Convolution`); with ``groups`` g,
+    channels and kernels split into g groups and group k of the output sees group k
+    of the input only.
 
     >>> from tinygrad_bn import ones
     >>> conv2d(ones(1, 1, 3, 3), ones(1, 1, 2, 2), padding=1).numpy()[0, 0].tolist()
     [[1.0, 2.0, 2.0, 1.0], [2.0, 4.0, 4.0, 2.0], [2.0, 4.0, 4.0, 2.0], [1.0, 2.0, 2.0, 1.0]]
     """
     _check_conv_shapes("conv2d", input, weight, groups, kernel_axes="kh, kw", input_axes="H, W")
-    out_channels, _, kh, kw = weight.shape
     stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
-    sides = conv_padding(padding, (kh, kw), stride, dilation)
-    padded = pad_images(input, sides)
-    n = input.shape[0]
-    counts = windows_per_axis(padded.shape[2:], (kh, kw), stride, dilation)
-    windows = counts[0] * counts[1]
-    columns = unfold(padded, (kh, kw), dilation=dilation, stride=stride)
-    # out[n, g, o, l] = Σ_k W[g, o, k] · columns[n, g, k, l],  k running over (c, i, j) of group g
-    if groups == 1:
-        output = weight.reshape(out_channels, -1) @ columns
-    else:
-        kernels = weight.reshape(groups, out_channels // groups, -1)
-        output = (kernels @ columns.reshape(n, groups, -1, windows)).reshape(n, out_channels, windows)
-    if bias is not None:
-        output = output + bias.reshape(out_channels, 1)
-    return output.reshape(n, out_channels, *counts)
+    sides = conv_padding(padding, weight.shape[2:], stride, dilation)
+    output = convolution.conv2d(input, weight, stride, sides, dilation, groups)
+    return output if bias is None else output + bias.reshape(-1, 1, 1)
 
 
 def _check_conv_shapes(conv: str, x, weight, groups, kernel_axes: str, input_axes: str):

@@ -51,11 +51,11 @@ def linear(x, weight):
             f"linear with weight of shape {weight.shape} (out, in) expects input of shape "
             f"(..., {weight.shape[-1]}), got {x.shape}"
         )
-    _check_one_dtype("linear", x, weight)
+    check_one_dtype("linear", x, weight)
     return Linear.apply(x, weight)
 
 
-def _check_one_dtype(name: str, a, b):
+def check_one_dtype(name: str, a, b):
     if a.dtype != b.dtype:
         raise RuntimeError(
             f"{name} expects both operands of one dtype, got {a.dtype} (shape {a.shape}) and {b.dtype} "
@@ -68,7 +68,7 @@ def matmul(a, b):
     Both operands must have one dtype, as in PyTorch (a float64 input to a float32
     layer is an error, not a silent float64 result)."""
     a, b = lift(a, b) if isinstance(b, Tensor) else a, lift(b, a) if isinstance(a, Tensor) else b
-    _check_one_dtype("matmul", a, b)
+    check_one_dtype("matmul", a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError(
             f"matmul needs tensors of at least one dimension, got shapes {a.shape} and {b.shape}"

@@ -43,7 +43,7 @@ def windows_per_axis(size: tuple, kernel_size: tuple, stride: tuple, dilation: t
     return tuple((n - span) // s + 1 for n, span, s in zip(size, spans, stride, strict=True))
 
 
-def _offsets(kernel_size, stride, dilation, counts):
+def offsets(kernel_size, stride, dilation, counts):
     """For each kernel offset (i, j): the strided slices of image rows and columns
     that the (i, j) element of every window sees."""
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel_size, stride, dilation, counts
@@ -60,7 +60,7 @@ class Unfold(Function):
         n, c, h, w = x.shape
         counts = windows_per_axis((h, w), kernel_size, stride, dilation)
         columns = x.xp.empty((n, c, *kernel_size, *counts), dtype=x.dtype)
-        for i, j, (rows, cols) in _offsets(kernel_size, stride, dilation, counts):
+        for i, j, (rows, cols) in offsets(kernel_size, stride, dilation, counts):
             columns[:, :, i, j] = x._data[:, :, rows, cols]
         self.image_size = (h, w)
         self.window = {"kernel_size": kernel_size, "stride": stride, "dilation": dilation}
@@ -83,7 +83,7 @@ class Fold(Function):
         if counts[1] < SHORT_ROW <= n * c:
             return _fold_channels_last(columns.xp, blocks, image_size, self.window, counts)
         image = columns.xp.zeros((n, c, *image_size), dtype=columns.dtype)
-        for i, j, (rows, cols) in _offsets(kernel_size, stride, dilation, counts):
+        for i, j, (rows, cols) in offsets(kernel_size, stride, dilation, counts):
             image[:, :, rows, cols] += blocks[:, :, i, j]
         return image
 
@@ -102,7 +102,7 @@ def _fold_channels_last(xp, blocks, image_size, window, counts):
     n, c = blocks.shape[:2]
     blocks = xp.ascontiguousarray(blocks.transpose(2, 3, 4, 5, 0, 1))  # (kh, kw, OH, OW, N, C)
     image = xp.zeros((*image_size, n, c), dtype=blocks.dtype)
-    for i, j, (rows, cols) in _offsets(window["kernel_size"], window["stride"], window["dilation"], counts):
+    for i, j, (rows, cols) in offsets(window["kernel_size"], window["stride"], window["dilation"], counts):
         image[rows, cols] += blocks[i, j]
     return xp.ascontiguousarray(image.transpose(2, 3, 0, 1))
 

@@ -53,6 +53,7 @@ OPS = {
     "Max": "g to the largest element (shared at ties)",
     "MatMul": "dA = g·Bᵀ,  dB = Aᵀ·g",
     "Linear": "dx = g·W,  dW = gᵀ·x",
+    "Convolution": "dW = g·colsᵀ,  dx = fold(Wᵀ·g)",
     "Reshape": "dx = g reshaped back",
     "Transpose": "dx = g transposed back",
     "BroadcastTo": "dx = g summed over the broadcast axes",
@@ -69,6 +70,7 @@ OPS = {
 #: op name -> names of what its forward keeps with save_for_backward, in order
 SAVED_NAMES = {
     "BatchNorm (fused)": ("x", "γ", "K", "μ − K", "inv_std"),
+    "Convolution": ("x", "W", "cols"),
 }
 
 #: the ops a backward records outside any node's backward: the engine's own steps

@@ -1,0 +1,94 @@
+"""The Convolution op against its definition, in both of its layouts, and its two backwards.
+
+Gradients, PyTorch parity and the strict device are covered by the conv2d cases of
+conftest.py; here: the sum that defines a convolution, the layout each image size
+takes, and that the fast backward and the create_graph one give the same gradients.
+"""
+
+from __future__ import annotations
+
+import numpy
+import pytest
+
+import tinygrad_bn as tg
+from tinygrad_bn import Tensor
+from tinygrad_bn.autograd import grad
+from tinygrad_bn.ops.convolution import Convolution, Windows, conv2d
+
+# (x shape, weight shape, stride, dilation, (top, bottom, left, right), groups, batch last?)
+CASES = [
+    ((2, 3, 4, 5), (4, 3, 3, 3), (1, 1), (1, 1), (1, 1, 1, 1), 1, True),
+    ((2, 2, 3, 18), (3, 2, 2, 3), (1, 1), (1, 1), (0, 0, 0, 0), 1, False),
+    ((1, 4, 5, 36), (6, 2, 3, 3), (1, 2), (2, 1), (1, 1, 2, 2), 2, False),
+    ((3, 4, 6, 7), (2, 4, 2, 3), (2, 1), (1, 2), (0, 1, 2, 0), 1, True),
+    ((2, 6, 5, 20), (6, 1, 3, 2), (1, 1), (1, 1), (1, 0, 0, 1), 6, False),
+]
+IDS = [f"{x}x{w}-stride{s}-dilation{d}-pad{p}-groups{g}" for x, w, s, d, p, g, _ in CASES]
+
+
+def defined_by_the_sum(x, weight, stride, dilation, padding, groups):
+    """out[n, o, y, x] = Σ_{c in o's group, i, j} W[o, c, i, j] · xp[n, c, y·sh + i·dh, x·sw + j·dw],
+    one output pixel at a time."""
+    top, bottom, left, right = padding
+    padded = numpy.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+    (n, _, height, width), (out_channels, per_group, kh, kw) = padded.shape, weight.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    oh, ow = (height - dh * (kh - 1) - 1) // sh + 1, (width - dw * (kw - 1) - 1) // sw + 1
+    out = numpy.zeros((n, out_channels, oh, ow))
+    for o in range(out_channels):
+        first = o // (out_channels // groups) * per_group
+        for y in range(oh):
+            for x_ in range(ow):
+                window = padded[:, first: first + per_group, y * sh: y * sh + dh * (kh - 1) + 1: dh,
+                                x_ * sw: x_ * sw + dw * (kw - 1) + 1: dw]
+                out[:, o, y, x_] = (window * weight[o]).sum(axis=(1, 2, 3))
+    return out
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, dilation, padding, groups, batch_last", CASES, ids=IDS)
+def test_the_forward_is_the_sum_that_defines_a_convolution(x_shape, w_shape, stride, dilation, padding, groups,
+                                                          batch_last):
+    rng = numpy.random.default_rng(0)
+    x, weight = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+    out = conv2d(Tensor(x), Tensor(weight), stride, padding, dilation, groups)
+    numpy.testing.assert_allclose(out.numpy(), defined_by_the_sum(x, weight, stride, dilation, padding, groups),
+                                  rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, dilation, padding, groups, batch_last", CASES, ids=IDS)
+def test_the_batch_goes_last_for_rows_of_fewer_than_16_windows(x_shape, w_shape, stride, dilation, padding,
+                                                                groups, batch_last):
+    windows = Windows(x_shape, w_shape[2:], stride, dilation, padding)
+    assert windows.batch_last == batch_last
+    assert windows.batch_last == (windows.counts[1] < 16)
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, dilation, padding, groups, batch_last", CASES, ids=IDS)
+def test_the_fast_backward_and_the_differentiable_one_agree(x_shape, w_shape, stride, dilation, padding, groups,
+                                                           batch_last):
+    rng = numpy.random.default_rng(1)
+    x = Tensor(rng.standard_normal(x_shape), requires_grad=True)
+    weight = Tensor(rng.standard_normal(w_shape), requires_grad=True)
+    out = conv2d(x, weight, stride, padding, dilation, groups)
+    upstream = Tensor(rng.standard_normal(out.shape))
+    fast = grad(out, (x, weight), upstream, retain_graph=True)
+    differentiable = grad(out, (x, weight), upstream, create_graph=True)
+    assert all(g.grad_fn is None for g in fast) and all(g.grad_fn is not None for g in differentiable)
+    for a, b in zip(fast, differentiable, strict=True):
+        numpy.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("needs", ["x", "weight"])
+def test_only_the_gradients_asked_for_are_computed(needs):
+    rng = numpy.random.default_rng(2)
+    x = Tensor(rng.standard_normal((2, 3, 5, 5)), requires_grad=needs == "x")
+    weight = Tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=needs == "weight")
+    out = conv2d(x, weight, (1, 1), (1, 1, 1, 1), (1, 1), 1)
+    assert isinstance(out.grad_fn, Convolution)
+    out.sum().backward()
+    assert (x.grad is None) == (needs != "x") and (weight.grad is None) == (needs != "weight")
+
+
+def test_input_and_weight_of_two_dtypes_are_refused():
+    with pytest.raises(RuntimeError, match=r"conv2d expects both operands of one dtype, got float32"):
+        tg.nn.functional.conv2d(tg.zeros(1, 2, 4, 4), tg.zeros(3, 2, 3, 3, dtype="float64"))

@@ -1,0 +1,129 @@
+"""2-D convolution as one op: the windows laid out as columns, then one matrix product.
+
+    out[n, o, y, x] = Σ_{c, i, j} W[o, c, i, j] · xp[n, c, y·sh + i·dh, x·sw + j·dw]
+
+where xp is the zero-padded input. With the columns of every window of the batch
+side by side, (C·kh·kw, N·OH·OW), the whole batch is one product per group,
+
+    out = W cols,   dW = dY colsᵀ,   dcols = Wᵀ dY,
+
+and dx is dcols added back into the images (a fold). One product over the whole
+batch, rather than one per image, is what lets BLAS use its fast kernels and every
+core. The images are padded channels first, (C, N, Hp, Wp), the order the columns
+take, so that laying them out and folding them back copy like to like.
+"""
+
+from __future__ import annotations
+
+from tinygrad_bn.autograd import Function, is_grad_enabled
+from tinygrad_bn.ops.linalg import check_one_dtype
+from tinygrad_bn.ops.promotion import constant
+from tinygrad_bn.ops.windows import SHORT_ROW, Fold, Unfold, offsets, pad_images, windows_per_axis
+
+
+class Windows:
+    """The windows of a convolution of (N, C, H, W) images: their columns and back.
+
+    ``padding`` is (top, bottom, left, right). Images and columns are laid out
+    channels first, then the batch and the pixels, (C, N, H, W), the order the
+    columns take, so that laying them out and folding them back copy like to like;
+    for rows of fewer than ``SHORT_ROW`` windows, the batch goes last, (C, H, W, N),
+    so that each copy runs along rows of OW·N elements instead of OW."""
+
+    def __init__(self, shape, kernel_size, stride, dilation, padding):
+        self.batch, _, height, width = shape
+        top, bottom, left, right = padding
+        self.kernel_size, self.stride, self.dilation = kernel_size, stride, dilation
+        self.padded_size = (height + top + bottom, width + left + right)
+        self.counts = windows_per_axis(self.padded_size, kernel_size, stride, dilation)  # (OH, OW)
+        self.image = (slice(top, top + height), slice(left, left + width))
+        self.batch_last = self.counts[1] < SHORT_ROW
+        self.layout = (1, 2, 3, 0) if self.batch_last else (1, 0, 2, 3)  # the axes of (N, C, H, W), in order
+
+    def arrange(self, xp, images):
+        """(N, C, H, W) images -> the layout, contiguous."""
+        return xp.ascontiguousarray(images.transpose(self.layout))
+
+    def restore(self, xp, arranged):
+        """The layout -> (N, C, H, W) images, contiguous."""
+        return xp.ascontiguousarray(arranged.transpose([self.layout.index(axis) for axis in range(4)]))
+
+    def shape(self, channels: int, size: tuple) -> tuple:
+        """The layout's shape of (N, ``channels``, *``size``) images."""
+        return tuple((self.batch, channels, *size)[axis] for axis in self.layout)
+
+    def pixels(self, rows, cols) -> tuple:
+        """The index of ``rows`` and ``cols`` of every image in the layout."""
+        return (slice(None), rows, cols) if self.batch_last else (slice(None), slice(None), rows, cols)
+
+    def columns(self, xp, images, groups: int):
+        """(N, C, H, W) images -> the columns of all windows, (g, C/g·kh·kw, N·OH·OW), (c, i, j)
+        down a column, the windows of the whole batch along a row."""
+        channels = images.shape[1]
+        padded = xp.zeros(self.shape(channels, self.padded_size), dtype=images.dtype)
+        padded[self.pixels(*self.image)] = images.transpose(self.layout)
+        columns = xp.empty((channels, *self.kernel_size, *self.shape(channels, self.counts)[1:]), dtype=images.dtype)
+        for i, j, (rows, cols) in offsets(self.kernel_size, self.stride, self.dilation, self.counts):
+            columns[:, i, j] = padded[self.pixels(rows, cols)]
+        return columns.reshape(groups, -1, self.batch * self.counts[0] * self.counts[1])
+
+    def fold(self, xp, columns, channels: int):
+        """The adjoint of :meth:`columns`: each column added back into its window's
+        pixels, giving (N, C, H, W) images."""
+        columns = columns.reshape(channels, *self.kernel_size, *self.shape(channels, self.counts)[1:])
+        padded = xp.zeros(self.shape(channels, self.padded_size), dtype=columns.dtype)
+        for i, j, (rows, cols) in offsets(self.kernel_size, self.stride, self.dilation, self.counts):
+            padded[self.pixels(rows, cols)] += columns[:, i, j]
+        return self.restore(xp, padded[self.pixels(*self.image)])
+
+
+class Convolution(Function):
+    """(N, C, H, W) images, (O, C/g, kh, kw) kernels -> (N, O, OH, OW), in g groups:
+    group k of the outputs sees group k of the channels only.
+
+    Keeps the columns for dW. Under ``create_graph=True`` the backward is written
+    with Unfold, matrix products and Fold on Tensors, so it can be differentiated
+    again."""
+
+    def forward(self, x, weight, stride, dilation, padding, groups):
+        windows = self.windows = Windows(x.shape, weight.shape[2:], stride, dilation, padding)
+        self.groups, self.padding = groups, padding
+        columns = windows.columns(x.xp, x._data, groups)
+        kernels = weight._data.reshape(groups, weight.shape[0] // groups, -1)
+        self.save_for_backward(x, weight, constant(columns, x))
+        return windows.restore(x.xp, (kernels @ columns).reshape(windows.shape(weight.shape[0], windows.counts)))
+
+    def backward(self, grad):
+        if is_grad_enabled():
+            return self._differentiable_backward(grad)
+        x, weight, columns = self.saved_tensors
+        need_x, need_weight = self.needs_input_grad
+        xp, groups = x.xp, self.groups
+        dy = self.windows.arrange(xp, grad._data).reshape(groups, weight.shape[0] // groups, -1)
+        kernels = weight._data.reshape(groups, weight.shape[0] // groups, -1)
+        dweight = (dy @ columns._data.swapaxes(1, 2)).reshape(weight.shape) if need_weight else None  # dY colsᵀ
+        dx = self.windows.fold(xp, kernels.swapaxes(1, 2) @ dy, x.shape[1]) if need_x else None  # Wᵀ dY, folded
+        return tuple(None if d is None else constant(d, x) for d in (dx, dweight))
+
+    def _differentiable_backward(self, grad):
+        """dW = Σ_n dY colsᵀ and dx = fold(Wᵀ dY) on Tensors, the columns made by Unfold."""
+        x, weight, _ = self.saved_tensors
+        windows, groups, (top, _, left, _) = self.windows, self.groups, self.padding
+        window = {"kernel_size": windows.kernel_size, "stride": windows.stride, "dilation": windows.dilation}
+        n, count = x.shape[0], windows.counts[0] * windows.counts[1]
+        columns = Unfold.apply(pad_images(x, self.padding), **window).reshape(n, groups, -1, count)
+        dy = grad.reshape(n, groups, -1, count)
+        kernels = weight.reshape(groups, weight.shape[0] // groups, -1)
+        dweight = (dy @ columns.swapaxes(-1, -2)).sum(0).reshape(weight.shape)
+        padded = Fold.apply((kernels.swapaxes(-1, -2) @ dy).reshape(n, -1, count),
+                            image_size=windows.padded_size, **window)
+        dx = padded[:, :, top: top + x.shape[2], left: left + x.shape[3]]
+        need_x, need_weight = self.needs_input_grad
+        return dx if need_x else None, dweight if need_weight else None
+
+
+def conv2d(x, weight, stride: tuple, padding: tuple, dilation: tuple, groups: int):
+    """:class:`Convolution` of shapes already checked, ``padding`` as (top, bottom, left,
+    right); x and the weight must have one dtype, as in PyTorch."""
+    check_one_dtype("conv2d", x, weight)
+    return Convolution.apply(x, weight, stride=stride, dilation=dilation, padding=padding, groups=groups)
