@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+LONG_SPATIAL = 128  # elements per (sample, channel) from which a per-channel dot is faster as products of rows
+
 
 class Channels:
     """Shapes and reductions for an input of shape (N, C, *spatial).
@@ -38,6 +40,9 @@ class Channels:
         """Σ a·b over the reduced axes, shaped ``param_shape``, without a product array."""
         if self.spatial == 1:  # (N, C): einsum's loop over 2-D operands is much faster than with l = 1
             total = xp.einsum("nc,nc->c", a.reshape(self.batch, self.channels), b.reshape(self.batch, self.channels))
+        elif self.spatial < LONG_SPATIAL:  # einsum's loop: 3.5x faster than the products below at 16 a row
+            rows = (self.batch, self.channels, self.spatial)
+            total = xp.einsum("ncl,ncl->c", a.reshape(rows), b.reshape(rows))
         else:  # a dot product per (sample, channel) row, then over the batch: half einsum's time on (8, 64, 1024)
             rows, columns = (self.batch, self.channels, 1, self.spatial), (self.batch, self.channels, self.spatial, 1)
             total = xp.matmul(a.reshape(rows), b.reshape(columns)).sum(axis=(0, 2, 3))
