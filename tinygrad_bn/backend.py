@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy
 
 from tinygrad_bn.device import device
-from tinygrad_bn.memory import keep_freed_memory
+from tinygrad_bn.memory import contiguous, keep_freed_memory
 
 CUDA_INSTALL_HINT = (
     "device='cuda' needs CuPy and a CUDA GPU: install the extra with "
@@ -24,9 +24,10 @@ CUDA_INSTALL_HINT = (
 
 class Backend:
     """One device: its name, its array namespace and the few helpers NumPy and
-    CuPy spell differently."""
+    CuPy spell differently. ``contiguous`` (``xp.ascontiguousarray`` unless given)
+    makes a C-contiguous array of a view."""
 
-    def __init__(self, name, xp, to_host, from_host, scatter_add, array_type):
+    def __init__(self, name, xp, to_host, from_host, scatter_add, array_type, contiguous=None):
         self.name = name
         self.device = device(name)
         self.xp = xp
@@ -34,6 +35,7 @@ class Backend:
         self.from_host = from_host
         self.scatter_add = scatter_add
         self.array_type = array_type
+        self.contiguous = contiguous or xp.ascontiguousarray
 
     def __repr__(self):
         return f"Backend({self.name!r}, xp={self.xp.__name__})"
@@ -50,6 +52,7 @@ CPU = Backend(
     from_host=lambda a: a,
     scatter_add=numpy.add.at,
     array_type=numpy.ndarray,
+    contiguous=contiguous,  # placed away from the view modulo a page (see memory)
 )
 
 _backends = {"cpu": CPU}

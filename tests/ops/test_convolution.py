@@ -13,6 +13,7 @@ import pytest
 import tinygrad_bn as tg
 from tinygrad_bn import Tensor
 from tinygrad_bn.autograd import grad
+from tinygrad_bn.backend import CPU
 from tinygrad_bn.ops.convolution import Convolution, Windows, conv2d
 
 # (x shape, weight shape, stride, dilation, (top, bottom, left, right), groups, batch last?)
@@ -58,7 +59,7 @@ def test_the_forward_is_the_sum_that_defines_a_convolution(x_shape, w_shape, str
 @pytest.mark.parametrize("x_shape, w_shape, stride, dilation, padding, groups, batch_last", CASES, ids=IDS)
 def test_the_batch_goes_last_for_rows_of_fewer_than_16_windows(x_shape, w_shape, stride, dilation, padding,
                                                                 groups, batch_last):
-    windows = Windows(x_shape, w_shape[2:], stride, dilation, padding)
+    windows = Windows(x_shape, w_shape[2:], stride, dilation, padding, CPU)
     assert windows.batch_last == batch_last
     assert windows.batch_last == (windows.counts[1] < 16)
 

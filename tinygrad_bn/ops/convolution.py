@@ -30,7 +30,8 @@ class Windows:
     for rows of fewer than ``SHORT_ROW`` windows, the batch goes last, (C, H, W, N),
     so that each copy runs along rows of OW·N elements instead of OW."""
 
-    def __init__(self, shape, kernel_size, stride, dilation, padding):
+    def __init__(self, shape, kernel_size, stride, dilation, padding, backend):
+        self.xp, self.contiguous = backend.xp, backend.contiguous
         self.batch, _, height, width = shape
         top, bottom, left, right = padding
         self.kernel_size, self.stride, self.dilation = kernel_size, stride, dilation
@@ -40,13 +41,13 @@ class Windows:
         self.batch_last = self.counts[1] < SHORT_ROW
         self.layout = (1, 2, 3, 0) if self.batch_last else (1, 0, 2, 3)  # the axes of (N, C, H, W), in order
 
-    def arrange(self, xp, images):
+    def arrange(self, images):
         """(N, C, H, W) images -> the layout, contiguous."""
-        return xp.ascontiguousarray(images.transpose(self.layout))
+        return self.contiguous(images.transpose(self.layout))
 
-    def restore(self, xp, arranged):
+    def restore(self, arranged):
         """The layout -> (N, C, H, W) images, contiguous."""
-        return xp.ascontiguousarray(arranged.transpose([self.layout.index(axis) for axis in range(4)]))
+        return self.contiguous(arranged.transpose([self.layout.index(axis) for axis in range(4)]))
 
     def shape(self, channels: int, size: tuple) -> tuple:
         """The layout's shape of (N, ``channels``, *``size``) images."""
@@ -56,25 +57,26 @@ class Windows:
         """The index of ``rows`` and ``cols`` of every image in the layout."""
         return (slice(None), rows, cols) if self.batch_last else (slice(None), slice(None), rows, cols)
 
-    def columns(self, xp, images, groups: int):
+    def columns(self, images, groups: int):
         """(N, C, H, W) images -> the columns of all windows, (g, C/g·kh·kw, N·OH·OW), (c, i, j)
         down a column, the windows of the whole batch along a row."""
         channels = images.shape[1]
-        padded = xp.zeros(self.shape(channels, self.padded_size), dtype=images.dtype)
+        padded = self.xp.zeros(self.shape(channels, self.padded_size), dtype=images.dtype)
         padded[self.pixels(*self.image)] = images.transpose(self.layout)
-        columns = xp.empty((channels, *self.kernel_size, *self.shape(channels, self.counts)[1:]), dtype=images.dtype)
+        window_shape = self.shape(channels, self.counts)[1:]  # (N, OH, OW) or (OH, OW, N)
+        columns = self.xp.empty((channels, *self.kernel_size, *window_shape), dtype=images.dtype)
         for i, j, (rows, cols) in offsets(self.kernel_size, self.stride, self.dilation, self.counts):
             columns[:, i, j] = padded[self.pixels(rows, cols)]
         return columns.reshape(groups, -1, self.batch * self.counts[0] * self.counts[1])
 
-    def fold(self, xp, columns, channels: int):
+    def fold(self, columns, channels: int):
         """The adjoint of :meth:`columns`: each column added back into its window's
         pixels, giving (N, C, H, W) images."""
         columns = columns.reshape(channels, *self.kernel_size, *self.shape(channels, self.counts)[1:])
-        padded = xp.zeros(self.shape(channels, self.padded_size), dtype=columns.dtype)
+        padded = self.xp.zeros(self.shape(channels, self.padded_size), dtype=columns.dtype)
         for i, j, (rows, cols) in offsets(self.kernel_size, self.stride, self.dilation, self.counts):
             padded[self.pixels(rows, cols)] += columns[:, i, j]
-        return self.restore(xp, padded[self.pixels(*self.image)])
+        return self.restore(padded[self.pixels(*self.image)])
 
 
 class Convolution(Function):
@@ -86,23 +88,23 @@ class Convolution(Function):
     again."""
 
     def forward(self, x, weight, stride, dilation, padding, groups):
-        windows = self.windows = Windows(x.shape, weight.shape[2:], stride, dilation, padding)
+        windows = self.windows = Windows(x.shape, weight.shape[2:], stride, dilation, padding, x._backend)
         self.groups, self.padding = groups, padding
-        columns = windows.columns(x.xp, x._data, groups)
+        columns = windows.columns(x._data, groups)
         kernels = weight._data.reshape(groups, weight.shape[0] // groups, -1)
         self.save_for_backward(x, weight, constant(columns, x))
-        return windows.restore(x.xp, (kernels @ columns).reshape(windows.shape(weight.shape[0], windows.counts)))
+        return windows.restore((kernels @ columns).reshape(windows.shape(weight.shape[0], windows.counts)))
 
     def backward(self, grad):
         if is_grad_enabled():
             return self._differentiable_backward(grad)
         x, weight, columns = self.saved_tensors
         need_x, need_weight = self.needs_input_grad
-        xp, groups = x.xp, self.groups
-        dy = self.windows.arrange(xp, grad._data).reshape(groups, weight.shape[0] // groups, -1)
+        groups = self.groups
+        dy = self.windows.arrange(grad._data).reshape(groups, weight.shape[0] // groups, -1)
         kernels = weight._data.reshape(groups, weight.shape[0] // groups, -1)
         dweight = (dy @ columns._data.swapaxes(1, 2)).reshape(weight.shape) if need_weight else None  # dY colsᵀ
-        dx = self.windows.fold(xp, kernels.swapaxes(1, 2) @ dy, x.shape[1]) if need_x else None  # Wᵀ dY, folded
+        dx = self.windows.fold(kernels.swapaxes(1, 2) @ dy, x.shape[1]) if need_x else None  # Wᵀ dY, folded
         return tuple(None if d is None else constant(d, x) for d in (dx, dweight))
 
     def _differentiable_backward(self, grad):

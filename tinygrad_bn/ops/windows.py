@@ -81,7 +81,7 @@ class Fold(Function):
         blocks = columns._data.reshape(n, c, *kernel_size, *counts)
         self.window = {"kernel_size": kernel_size, "stride": stride, "dilation": dilation}
         if counts[1] < SHORT_ROW <= n * c:
-            return _fold_channels_last(columns.xp, blocks, image_size, self.window, counts)
+            return _fold_channels_last(columns._backend, blocks, image_size, self.window, counts)
         image = columns.xp.zeros((n, c, *image_size), dtype=columns.dtype)
         for i, j, (rows, cols) in offsets(kernel_size, stride, dilation, counts):
             image[:, :, rows, cols] += blocks[:, :, i, j]
@@ -97,14 +97,14 @@ class Fold(Function):
 SHORT_ROW = 16
 
 
-def _fold_channels_last(xp, blocks, image_size, window, counts):
+def _fold_channels_last(backend, blocks, image_size, window, counts):
     """Fold of ``blocks`` (N, C, kh, kw, OH, OW), adding in (H, W, N, C) order."""
     n, c = blocks.shape[:2]
-    blocks = xp.ascontiguousarray(blocks.transpose(2, 3, 4, 5, 0, 1))  # (kh, kw, OH, OW, N, C)
-    image = xp.zeros((*image_size, n, c), dtype=blocks.dtype)
+    blocks = backend.contiguous(blocks.transpose(2, 3, 4, 5, 0, 1))  # (kh, kw, OH, OW, N, C)
+    image = backend.xp.zeros((*image_size, n, c), dtype=blocks.dtype)
     for i, j, (rows, cols) in offsets(window["kernel_size"], window["stride"], window["dilation"], counts):
         image[rows, cols] += blocks[i, j]
-    return xp.ascontiguousarray(image.transpose(2, 3, 0, 1))
+    return backend.contiguous(image.transpose(2, 3, 0, 1))
 
 
 class MaxUnpool(Function):
@@ -125,7 +125,7 @@ class MaxUnpool(Function):
         return grad.reshape(n * c, -1)[self.rows, self.places].reshape(self.input_shape), None
 
 
-def _planes(xp, image, kernel_size):
+def _planes(backend, image, kernel_size):
     """(N, C, OH·kh, OW·kw) images as (kh·kw, N, C, OH, OW) planes, each contiguous:
     plane k holds every tile's element at offset k (row-major in the tile). One
     copy, after which every step runs over whole planes rather than rows of OW
@@ -135,7 +135,7 @@ def _planes(xp, image, kernel_size):
     n, c, height, width = image.shape
     kh, kw = kernel_size
     tiles = image.reshape(n, c, height // kh, kh, width // kw, kw)
-    return xp.ascontiguousarray(tiles.transpose(3, 5, 0, 1, 2, 4)).reshape(kh * kw, n, c, height // kh, width // kw)
+    return backend.contiguous(tiles.transpose(3, 5, 0, 1, 2, 4)).reshape(kh * kw, n, c, height // kh, width // kw)
 
 
 def _tile_offsets(kernel_size):
@@ -156,7 +156,7 @@ class TileMax(Function):
     maximum."""
 
     def forward(self, x, kernel_size):
-        xp, planes = x.xp, _planes(x.xp, x._data, kernel_size)
+        xp, planes = x.xp, _planes(x._backend, x._data, kernel_size)
         peak = planes[0].copy()
         for plane in planes[1:]:
             xp.maximum(peak, plane, out=peak)
