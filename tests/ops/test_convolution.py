@@ -57,11 +57,12 @@ def test_the_forward_is_the_sum_that_defines_a_convolution(x_shape, w_shape, str
 
 
 @pytest.mark.parametrize("x_shape, w_shape, stride, dilation, padding, groups, batch_last", CASES, ids=IDS)
-def test_the_batch_goes_last_for_rows_of_fewer_than_16_windows(x_shape, w_shape, stride, dilation, padding,
-                                                                groups, batch_last):
-    windows = Windows(x_shape, w_shape[2:], stride, dilation, padding, CPU)
+def test_the_batch_goes_last_for_rows_of_fewer_than_16_windows_that_are_folded(x_shape, w_shape, stride, dilation,
+                                                                                padding, groups, batch_last):
+    windows = Windows(x_shape, w_shape[2:], stride, dilation, padding, CPU, folded=True)
     assert windows.batch_last == batch_last
     assert windows.batch_last == (windows.counts[1] < 16)
+    assert not Windows(x_shape, w_shape[2:], stride, dilation, padding, CPU, folded=False).batch_last
 
 
 @pytest.mark.parametrize("x_shape, w_shape, stride, dilation, padding, groups, batch_last", CASES, ids=IDS)
@@ -93,3 +94,18 @@ def test_only_the_gradients_asked_for_are_computed(needs):
 def test_input_and_weight_of_two_dtypes_are_refused():
     with pytest.raises(RuntimeError, match=r"conv2d expects both operands of one dtype, got float32"):
         tg.nn.functional.conv2d(tg.zeros(1, 2, 4, 4), tg.zeros(3, 2, 3, 3, dtype="float64"))
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, dilation, padding, groups, batch_last", CASES, ids=IDS)
+def test_dw_is_the_same_with_and_without_a_fold(x_shape, w_shape, stride, dilation, padding, groups, batch_last):
+    # without dx there is no fold and short rows keep the batch first: the other layout, the same dW
+    rng = numpy.random.default_rng(3)
+    x_data, w_data = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+    dweights = []
+    for x_needs_grad in (True, False):
+        x = Tensor(x_data, requires_grad=x_needs_grad)
+        weight = Tensor(w_data, requires_grad=True)
+        out = conv2d(x, weight, stride, padding, dilation, groups)
+        out.backward(Tensor(numpy.linspace(-1.0, 1.0, out.numel()).reshape(out.shape)))
+        dweights.append(weight.grad.numpy())
+    numpy.testing.assert_allclose(dweights[0], dweights[1], rtol=1e-12, atol=1e-12)
