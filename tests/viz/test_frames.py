@@ -5,6 +5,7 @@ import numpy
 import pytest
 
 from tinygrad_bn import Tensor, nn
+from tinygrad_bn.annotations import region
 from tinygrad_bn.nn import functional as F
 from tinygrad_bn.viz import draw_graph
 
@@ -35,13 +36,13 @@ def test_each_layer_and_the_loss_is_a_frame_titled_with_its_path(render):
     for frame, members in [("0 · Linear", ["0.weight", "0.bias"]), ("3 · Linear", ["3.weight", "3.bias"]),
                            ("1 · BatchNorm1d", ["1.weight", "1.bias", "normalize"]),
                            ("4 · BatchNorm1d", ["4.weight", "4.running_mean", "BatchNorm (fused)"]),
-                           ("CrossEntropyLoss", ["Exp"])]:
+                           ("CrossEntropyLoss", ["LogSoftmax"])]:
         for member in members:
             assert picture.inside(picture.node(member), picture.cluster(frame)), (member, frame)
     # the loss frame takes the last BatchNorm's output: an edge from its frame into the loss's
-    fused, exp = picture.node("BatchNorm (fused)"), picture.node("Exp")
+    fused, log_softmax = picture.node("BatchNorm (fused)"), picture.node("LogSoftmax")
     assert not picture.inside(fused, picture.cluster("CrossEntropyLoss"))
-    assert not picture.inside(exp, picture.cluster("4 · BatchNorm1d"))
+    assert not picture.inside(log_softmax, picture.cluster("4 · BatchNorm1d"))
 
 
 def test_without_a_model_the_paths_come_from_the_calling_modules(render):
@@ -108,9 +109,17 @@ def test_a_chain_of_layers_is_a_column_of_frames(render):
         assert rows(upper)[1] < rows(lower)[0], (upper, lower)  # each layer's frame starts below the last
 
 
-def test_the_loss_frames_held_constant_shift_is_named_not_an_input(render):
+def test_the_loss_frame_holds_one_log_softmax_node_and_no_unnamed_input(render):
     model, x, loss = model_and_loss()
     picture = render(draw_graph(loss, model=model, inputs={"x": x}))
-    shift = picture.node("max (held constant)")
-    assert picture.inside(shift, picture.cluster("CrossEntropyLoss"))
+    assert picture.inside(picture.node("LogSoftmax"), picture.cluster("CrossEntropyLoss"))
+    assert [title for title in picture.nodes if title.startswith("input")] == []
+
+
+def test_the_held_constant_shift_of_logsumexp_is_named_not_an_input(render):
+    x = Tensor([[1.0, 2.0, 3.0], [0.0, 5.0, 1.0]], requires_grad=True)
+    with region("logsumexp"):  # as inside a loss: constants are named in the frame they enter
+        total = x.logsumexp(1).sum()
+    picture = render(draw_graph(total))
+    assert picture.label("max (held constant)").startswith("max (held constant)")
     assert [title for title in picture.nodes if title.startswith("input")] == []

@@ -1,6 +1,6 @@
 """Statistics composed of the reductions: variance and standard deviation (two-pass),
-standardization (BatchNorm's, LayerNorm's and GroupNorm's x̂), log-sum-exp, softmax and
-log-softmax. Their gradients come from the primitives.
+standardization (BatchNorm's, LayerNorm's and GroupNorm's x̂), log-sum-exp and softmax,
+whose gradients come from the primitives; and log-softmax, one op as in PyTorch.
 """
 
 from __future__ import annotations
@@ -8,8 +8,10 @@ from __future__ import annotations
 import math
 
 from tinygrad_bn.annotations import name_constant, note
+from tinygrad_bn.autograd import Function, is_grad_enabled
 from tinygrad_bn.ops.axes import NOT_GIVEN, dim_words, normalize_axes, squeezed
 from tinygrad_bn.ops.elementwise import sqrt_flat_at_zero
+from tinygrad_bn.ops.promotion import constant
 from tinygrad_bn.ops.reduce import WIDER
 
 
@@ -108,11 +110,34 @@ def logsumexp(x, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=N
     return result if keepdim else result.reshape(squeezed(result.shape, normalize_axes(dim, x.ndim)))
 
 
+class LogSoftmax(Function):
+    """log softmax(x) over ``axes``, one node as PyTorch's: with m the maximum (so that
+    exp never overflows), y = (x − m) − log Σ exp(x − m), and dx = g − softmax(x)·Σg,
+    where softmax(x) = exp(y). The sum accumulates in the next wider type (``WIDER``).
+    As seven primitive ops, a cross-entropy's forward and backward took 4.5x PyTorch's time."""
+
+    def forward(self, x, axes):
+        xp, data = x.xp, x._data
+        shifted = data - data.max(axis=axes, keepdims=True)
+        total = xp.exp(shifted).sum(axis=axes, keepdims=True, dtype=WIDER.get(data.dtype.name, data.dtype))
+        y = shifted - xp.log(total).astype(data.dtype)
+        self.axes = axes
+        self.save_output(y)
+        return y
+
+    def backward(self, grad):
+        y = self.saved_output()
+        if is_grad_enabled():  # create_graph: through y, this node's output, so it is differentiated again
+            return grad - y.exp() * grad.sum(self.axes, keepdim=True)
+        g = grad._data
+        return constant(g - grad.xp.exp(y._data) * g.sum(axis=self.axes, keepdims=True), grad)
+
+
 def log_softmax(x, dim=NOT_GIVEN, *, axis=NOT_GIVEN, dtype=None):
-    """log(softmax(x)) along ``dim``, as :func:`softmax`, computed stably."""
+    """log(softmax(x)) along ``dim``, as :func:`softmax`, computed stably (:class:`LogSoftmax`)."""
     dim, _ = dim_words("log_softmax", dim, NOT_GIVEN, axis, default=-1)
     x = x if dtype is None else x.astype(dtype)
-    return x - logsumexp(x, dim, keepdim=True)
+    return LogSoftmax.apply(x, axes=normalize_axes(dim, x.ndim))
 
 
 def softmax(x, dim=NOT_GIVEN, *, axis=NOT_GIVEN, dtype=None):

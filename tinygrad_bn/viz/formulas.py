@@ -54,6 +54,7 @@ OPS = {
     "MatMul": "dA = g·Bᵀ,  dB = Aᵀ·g",
     "Linear": "dx = g·W,  dW = gᵀ·x",
     "Convolution": "dW = g·colsᵀ,  dx = fold(Wᵀ·g)",
+    "LogSoftmax": "dx = g − softmax(x)·Σg",
     "Reshape": "dx = g reshaped back",
     "Transpose": "dx = g transposed back",
     "BroadcastTo": "dx = g summed over the broadcast axes",
