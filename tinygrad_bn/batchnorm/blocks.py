@@ -18,7 +18,7 @@ import queue
 import threading
 
 BLOCK_BYTES = 2 * 1024 * 1024
-LONG_ROW = 32 * 1024  # elements in a row of grouped samples
+LONG_ROW = 8 * 1024  # elements in a row of grouped samples; 32 Ki made spreads as large as a small input
 MAX_WORKERS = 8
 
 

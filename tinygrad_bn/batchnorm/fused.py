@@ -79,7 +79,8 @@ class BatchNormFunction(Function):
         dx, dgamma, dbeta = blocked_backward(
             x._backend, data, in_compute_precision(grad._data), self._per_channel(weight, data.dtype),
             shift._data, mean_minus_shift._data, inv_std._data, self.training)
-        return self._gradients(constant(dx, x), constant(dgamma, x), constant(dbeta, x), weight)
+        per_channel = (d.reshape(weight.shape) for d in (dgamma, dbeta))  # as arrays: no Reshape nodes
+        return self._gradients(constant(dx, x), *(constant(d, x) for d in per_channel), weight)
 
     def _differentiable_backward(self, grad):
         """:func:`reference_backward` on Tensors, for create_graph=True."""
@@ -98,7 +99,7 @@ class BatchNormFunction(Function):
 
     def _per_channel(self, t, dtype):
         """A (C,) tensor's array as (1, C, 1, ...) in the compute dtype."""
-        return t._data.reshape(self.channels.param_shape).astype(dtype)
+        return t._data.reshape(self.channels.param_shape).astype(dtype, copy=False)
 
     def _gradients(self, dx, dgamma, dbeta, weight):
         need_weight, need_bias = self.needs_input_grad[1:3]

@@ -68,7 +68,8 @@ def _correction(name: str, correction, unbiased) -> int:
 def in_compute_precision(value):
     """An array or Tensor in the precision its statistics are computed in: float16 in
     the next wider type, float32 (the rule of ``WIDER``), others as they are."""
-    return value.astype(WIDER["float16"]) if value.dtype.name == "float16" else value
+    dtype = value.dtype
+    return value.astype(WIDER["float16"]) if dtype.kind == "f" and dtype.itemsize == 2 else value  # not .name: 2 µs
 
 
 def standardize(x, axes: tuple, eps: float, mean=None, var=None):
