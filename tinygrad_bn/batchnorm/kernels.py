@@ -16,10 +16,17 @@ All arrays are in compute precision; per-channel ones have shape (1, C, 1, ...).
 
 from __future__ import annotations
 
+import functools
+
 from tinygrad_bn.batchnorm.blocks import Blocks
 from tinygrad_bn.batchnorm.channels import Channels
 
 SHIFT_SAMPLES = 16
+
+# A training step asks for the same few shapes over and over: made once each (a sixth of a
+# small BatchNorm's Python time went to making them again)
+Channels = functools.lru_cache(maxsize=256)(Channels)
+Blocks = functools.lru_cache(maxsize=64)(Blocks)
 
 
 def blocked_forward(backend, data, weight, bias, eps: float, running=None):
