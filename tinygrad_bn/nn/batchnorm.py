@@ -12,6 +12,7 @@ import warnings
 from decimal import Decimal
 
 from tinygrad_bn.autograd import Tensor, no_grad
+from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.batchnorm import IMPLEMENTATIONS, batch_norm
 from tinygrad_bn.nn.module import Module, Parameter
 from tinygrad_bn.ops import ones, zeros
@@ -107,7 +108,9 @@ class _BatchNorm(Module):
         self._check_input(x)
         factor = self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.add_(1)
+            counter = self.num_batches_tracked  # a buffer outside any graph: counted in place, as add_(1) would
+            counter._data += 1
+            bump(counter)
             if self.momentum is None:  # (R3) cumulative moving average
                 factor = 1.0 / float(self.num_batches_tracked.item())
         use_batch_stats = self.training or self.running_mean is None
