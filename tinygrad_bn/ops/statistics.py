@@ -12,7 +12,7 @@ from tinygrad_bn.autograd import Function, is_grad_enabled
 from tinygrad_bn.ops.axes import NOT_GIVEN, dim_words, normalize_axes, squeezed
 from tinygrad_bn.ops.elementwise import sqrt_flat_at_zero
 from tinygrad_bn.ops.promotion import constant
-from tinygrad_bn.ops.reduce import WIDER
+from tinygrad_bn.ops.reduce import WIDER, wider
 
 
 def var(x, dim=NOT_GIVEN, unbiased=None, keepdim=NOT_GIVEN, *, correction=None, axis=NOT_GIVEN,
@@ -120,7 +120,7 @@ class LogSoftmax(Function):
     def forward(self, x, axes):
         xp, data = x.xp, x._data
         shifted = data - data.max(axis=axes, keepdims=True)
-        total = xp.exp(shifted).sum(axis=axes, keepdims=True, dtype=WIDER.get(data.dtype.name, data.dtype))
+        total = xp.exp(shifted).sum(axis=axes, keepdims=True, dtype=wider(data.dtype) or data.dtype)
         y = shifted - xp.log(total).astype(data.dtype)
         self.axes = axes
         self.save_output(y)
