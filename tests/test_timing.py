@@ -9,6 +9,7 @@ from tinygrad_bn import timing
 @pytest.fixture
 def no_pause(monkeypatch):
     monkeypatch.setattr(timing, "SETTLE_SECONDS", 0.0)
+    monkeypatch.setattr(timing, "WARM_SECONDS", 0.0)
 
 
 def test_time_apart_alternates_blocks_and_rotates_the_order(no_pause):
@@ -16,7 +17,7 @@ def test_time_apart_alternates_blocks_and_rotates_the_order(no_pause):
     candidates = {name: (lambda name=name: calls.append(name)) for name in "abc"}
     medians = timing.time_apart(candidates, rounds=3, block=2)
     assert set(medians) == set("abc") and all(seconds >= 0 for seconds in medians.values())
-    per_block = 1 + 2  # one untimed call, then the timed block
+    per_block = 1 + 2  # one untimed call (no warming time), then the timed block
     blocks = [calls[i] for i in range(0, len(calls), per_block)]
     assert all(calls[i: i + per_block] == [calls[i]] * per_block for i in range(0, len(calls), per_block))
     assert blocks == list("abc" "bca" "cab")
@@ -39,3 +40,18 @@ def test_time_apart_reports_the_median_of_the_timed_calls(no_pause, monkeypatch)
 def test_formats():
     assert timing.format_ms(0.0123456) == "  12.346 ms"
     assert timing.format_us(6.35e-6) == "    6.35 µs"
+
+
+def test_each_block_is_warmed_up_for_warm_seconds_before_it_is_timed(monkeypatch):
+    monkeypatch.setattr(timing, "SETTLE_SECONDS", 0.0)
+    monkeypatch.setattr(timing, "WARM_SECONDS", 5.0)
+    now = [0.0]
+    monkeypatch.setattr(timing.time, "perf_counter", lambda: now[0])
+    calls = []
+
+    def step():  # each call takes one second of the fake clock
+        calls.append(now[0])
+        now[0] += 1.0
+
+    timing.time_apart({"step": step}, rounds=2, block=3)
+    assert len(calls) == 2 * (5 + 3)  # five seconds of untimed calls, then the block of three

@@ -26,6 +26,7 @@ def optional_torch():
 BLOCK = 3  # timed calls per candidate between pauses (time_apart)
 RUNS = 5  # interleaved runs whose median ratio decides a goal (interleaved_runs)
 SETTLE_SECONDS = 0.2
+WARM_SECONDS = 0.25  # untimed calls after each pause, at least one: see time_apart
 
 
 @dataclass
@@ -59,12 +60,16 @@ def compare_times(candidates: dict, rounds: int = 15, number: int = 1, warmup: i
 
 def time_apart(candidates: dict, rounds: int, block: int = BLOCK) -> dict:
     """Median seconds per call of each candidate (name -> fn), timed in alternating
-    blocks of ``block`` calls with a pause and one untimed call before each block.
+    blocks of ``block`` calls, each after a pause and ``WARM_SECONDS`` of untimed calls.
 
     After working, NumPy's BLAS threads and PyTorch's OpenMP threads keep spinning
     for a while; on 2 cores a framework timed right after the other one runs up to
-    2-3x slower than alone. The pause lets them go to sleep first. Each round starts
-    with the next candidate, so none is always the one that follows a given other.
+    2-3x slower than alone. The pause lets them go to sleep first. But a process
+    that has sat idle then runs slower for a while: a 1×8×8 CNN step took 5.3 ms in
+    the first 25 ms after a 0.2 s pause and 4.0 ms from 150 ms on. The untimed calls
+    bring each candidate back to the speed it has in a loop that never pauses, which
+    is what a training loop sees. Each round starts with the next candidate, so
+    none is always the one that follows a given other.
     """
     seconds = {name: [] for name in candidates}
     names = list(candidates)
@@ -73,8 +78,17 @@ def time_apart(candidates: dict, rounds: int, block: int = BLOCK) -> dict:
         for name in names[start:] + names[:start]:
             fn = candidates[name]
             time.sleep(SETTLE_SECONDS)
-            seconds[name] += compare_times({name: fn}, rounds=block, number=1, warmup=1)[name].seconds
+            _warm_up(fn, WARM_SECONDS)
+            seconds[name] += compare_times({name: fn}, rounds=block, number=1, warmup=0)[name].seconds
     return {name: statistics.median(values) for name, values in seconds.items()}
+
+
+def _warm_up(fn, seconds: float):
+    """Call ``fn`` once, then again until ``seconds`` have passed."""
+    start = time.perf_counter()
+    fn()
+    while time.perf_counter() - start < seconds:
+        fn()
 
 
 def interleaved_runs(candidates: dict, rounds: int, runs: int = RUNS, timer=None, label: str = "") -> list:

@@ -15,6 +15,7 @@ SHAPES = [(16, 3), (4, 3, 5), (2, 3, 4, 4)]
 @pytest.fixture
 def no_pause(monkeypatch):
     monkeypatch.setattr(timing, "SETTLE_SECONDS", 0.0)
+    monkeypatch.setattr(timing, "WARM_SECONDS", 0.0)
 
 
 @pytest.mark.parametrize("shape", SHAPES)
