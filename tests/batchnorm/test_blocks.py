@@ -1,7 +1,6 @@
 """Blocks: every sample is visited once, per-channel rows line up with the data,
 each thread keeps its share of the batch from pass to pass, and errors reach the caller."""
 
-import os
 import threading
 import weakref
 
@@ -116,25 +115,3 @@ def test_the_threads_hold_nothing_of_a_pass_once_it_returns():
     blocks.map(fill)
     del fill, out
     assert gone() is None
-
-
-@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="thread affinity is a Linux call")
-def test_each_thread_runs_on_a_core_of_its_own_and_the_caller_stays_free(monkeypatch):
-    monkeypatch.setattr(blocks_module, "_workers", None)
-    allowed = os.sched_getaffinity(0)
-    workers = blocks_module._cpu_workers()
-    cores = workers.run([lambda: os.sched_getaffinity(0)] * len(workers.inboxes))
-    if len(allowed) >= len(workers.inboxes):
-        assert all(len(core) == 1 for core in cores) and len(set().union(*cores)) == len(cores)
-        assert set().union(*cores) <= allowed
-    assert os.sched_getaffinity(0) == allowed
-
-
-def test_threads_are_left_free_when_asked(monkeypatch):
-    monkeypatch.setenv(blocks_module.PIN_VARIABLE, "0")
-    assert blocks_module.cores_to_pin(2) == [None, None]
-    monkeypatch.delenv(blocks_module.PIN_VARIABLE)
-    if hasattr(os, "sched_getaffinity"):
-        allowed = sorted(os.sched_getaffinity(0))
-        assert blocks_module.cores_to_pin(len(allowed)) == allowed
-        assert blocks_module.cores_to_pin(len(allowed) + 1) == [None] * (len(allowed) + 1)

@@ -8,12 +8,6 @@ the first read and the final write reach memory. NumPy releases the GIL inside
 its loops, so on the CPU the blocks are shared among threads, one per core.
 Each thread always gets the same share of the batch, pass after pass, so the
 blocks it works on are still in its core's caches from the pass before.
-
-Each thread is also pinned to a core of its own (Linux). Left free, threads that
-have slept (between two steps, or in a benchmark's pause) are often woken on one
-core and share it for several passes until the scheduler moves one: at
-(4096, 512) the first five steps after a 0.2 s pause took 6.6-7.8 ms instead of
-6.0. Set ``TINYGRAD_BN_PIN_THREADS=0`` before the first BatchNorm to leave them free.
 """
 
 from __future__ import annotations
@@ -28,32 +22,18 @@ LONG_ROW = 8 * 1024  # elements in a row of grouped samples; 32 Ki made spreads 
 MAX_WORKERS = 8
 
 
-PIN_VARIABLE = "TINYGRAD_BN_PIN_THREADS"
-
-
-def cores_to_pin(count: int) -> list:
-    """A core for each of ``count`` threads, from those the process may run on; None for
-    each when they are not to be pinned (asked not to, no affinity calls, too few cores)."""
-    if os.environ.get(PIN_VARIABLE, "1") == "0" or not hasattr(os, "sched_setaffinity"):
-        return [None] * count
-    cores = sorted(os.sched_getaffinity(0))
-    return cores[:count] if len(cores) >= count else [None] * count
-
-
 class _Workers:
     """One thread per core, each with an inbox of its own: the i-th task of every
-    :meth:`run` goes to the i-th thread, which runs on the i-th core (see above)."""
+    :meth:`run` goes to the i-th thread."""
 
     def __init__(self, count: int):
         self.pid = os.getpid()
         self.inboxes = [queue.SimpleQueue() for _ in range(count)]
-        for inbox, core in zip(self.inboxes, cores_to_pin(count), strict=True):
-            threading.Thread(target=self._serve, args=(inbox, core), daemon=True).start()
+        for inbox in self.inboxes:
+            threading.Thread(target=self._serve, args=(inbox,), daemon=True).start()
 
     @staticmethod
-    def _serve(inbox, core):
-        if core is not None:
-            os.sched_setaffinity(0, {core})  # 0: this thread, on Linux
+    def _serve(inbox):
         while True:
             task, outbox = inbox.get()
             try:
