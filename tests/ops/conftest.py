@@ -336,11 +336,11 @@ CONVOLUTIONS = [  # (x, weight, arguments, label): rows of fewer than 16 windows
 
 
 def _conv2d(**arguments):
-    """``conv2d(x, weight, **arguments)``, ours or PyTorch's, beside x."""
+    """``conv2d(x, weight, bias, **arguments)``, ours or PyTorch's, beside x."""
 
-    def conv(x, weight):
+    def conv(x, weight, bias=None):
         functional = tg.nn.functional if isinstance(x, Tensor) else _torch().nn.functional
-        return functional.conv2d(x, weight, **arguments)
+        return functional.conv2d(x, weight, bias, **arguments)
 
     return conv
 
@@ -351,6 +351,8 @@ LINALG = [
              lambda x, w: _torch().nn.functional.linear(x, w)) for x in ((3,), (4, 3), (2, 4, 3))),
     *(OpCase("conv2d", _conv2d(**arguments), ((x, normal), (w, normal)), SAME, label)
       for x, w, arguments, label in CONVOLUTIONS),
+    OpCase("conv2d", _conv2d(stride=2, padding=1), (((2, 3, 5, 6), normal), ((4, 3, 3, 2), normal), ((4,), normal)),
+           SAME, "bias, stride=2"),
     OpCase("norm", lambda x: x.norm(), (((2, 3, 4), normal),), SAME),
     OpCase("norm", lambda x: x.norm(2, dim=1), (((2, 3, 4), normal),), SAME, "p=2,dim=1"),
     OpCase("norm", lambda x: x.norm(1, dim=(0, 2), keepdim=True), (((2, 3, 4), away_from_zero),), SAME,

@@ -28,8 +28,8 @@ CASES = [
 IDS = [f"{x}x{w}-stride{s}-dilation{d}-pad{p}-groups{g}" for x, w, s, d, p, g, _ in CASES]
 
 
-def defined_by_the_sum(x, weight, stride, dilation, padding, groups):
-    """out[n, o, y, x] = Σ_{c in o's group, i, j} W[o, c, i, j] · xp[n, c, y·sh + i·dh, x·sw + j·dw],
+def defined_by_the_sum(x, weight, bias, stride, dilation, padding, groups):
+    """out[n, o, y, x] = b[o] + Σ_{c in o's group, i, j} W[o, c, i, j] · xp[n, c, y·sh + i·dh, x·sw + j·dw],
     one output pixel at a time."""
     top, bottom, left, right = padding
     padded = numpy.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
@@ -43,7 +43,7 @@ def defined_by_the_sum(x, weight, stride, dilation, padding, groups):
             for x_ in range(ow):
                 window = padded[:, first: first + per_group, y * sh: y * sh + dh * (kh - 1) + 1: dh,
                                 x_ * sw: x_ * sw + dw * (kw - 1) + 1: dw]
-                out[:, o, y, x_] = (window * weight[o]).sum(axis=(1, 2, 3))
+                out[:, o, y, x_] = bias[o] + (window * weight[o]).sum(axis=(1, 2, 3))
     return out
 
 
@@ -51,10 +51,12 @@ def defined_by_the_sum(x, weight, stride, dilation, padding, groups):
 def test_the_forward_is_the_sum_that_defines_a_convolution(x_shape, w_shape, stride, dilation, padding, groups,
                                                           batch_last):
     rng = numpy.random.default_rng(0)
-    x, weight = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
-    out = conv2d(Tensor(x), Tensor(weight), stride, padding, dilation, groups)
-    numpy.testing.assert_allclose(out.numpy(), defined_by_the_sum(x, weight, stride, dilation, padding, groups),
-                                  rtol=1e-12, atol=1e-12)
+    x, weight, bias = rng.standard_normal(x_shape), rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
+    expected = defined_by_the_sum(x, weight, bias, stride, dilation, padding, groups)
+    out = conv2d(Tensor(x), Tensor(weight), Tensor(bias), stride, padding, dilation, groups)
+    numpy.testing.assert_allclose(out.numpy(), expected, rtol=1e-12, atol=1e-12)
+    out = conv2d(Tensor(x), Tensor(weight), None, stride, padding, dilation, groups)
+    numpy.testing.assert_allclose(out.numpy(), expected - bias.reshape(-1, 1, 1), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("x_shape, w_shape, stride, dilation, padding, groups, batch_last", CASES, ids=IDS)
@@ -72,11 +74,14 @@ def test_the_fast_backward_and_the_differentiable_one_agree(x_shape, w_shape, st
     rng = numpy.random.default_rng(1)
     x = Tensor(rng.standard_normal(x_shape), requires_grad=True)
     weight = Tensor(rng.standard_normal(w_shape), requires_grad=True)
-    out = conv2d(x, weight, stride, padding, dilation, groups)
+    bias = Tensor(rng.standard_normal(w_shape[0]), requires_grad=True)
+    out = conv2d(x, weight, bias, stride, padding, dilation, groups)
     upstream = Tensor(rng.standard_normal(out.shape))
-    fast = grad(out, (x, weight), upstream, retain_graph=True)
-    differentiable = grad(out, (x, weight), upstream, create_graph=True)
-    assert all(g.grad_fn is None for g in fast) and all(g.grad_fn is not None for g in differentiable)
+    fast = grad(out, (x, weight, bias), upstream, retain_graph=True)
+    differentiable = grad(out, (x, weight, bias), upstream, create_graph=True)
+    numpy.testing.assert_allclose(fast[2].numpy(), upstream.numpy().sum(axis=(0, 2, 3)), rtol=1e-12)
+    assert all(g.grad_fn is None for g in fast)
+    assert all(g.grad_fn is not None for g in differentiable[:2])  # dbias = Σ upstream depends on neither
     for a, b in zip(fast, differentiable, strict=True):
         numpy.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-12)
 
@@ -86,7 +91,7 @@ def test_only_the_gradients_asked_for_are_computed(needs):
     rng = numpy.random.default_rng(2)
     x = Tensor(rng.standard_normal((2, 3, 5, 5)), requires_grad=needs == "x")
     weight = Tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=needs == "weight")
-    out = conv2d(x, weight, (1, 1), (1, 1, 1, 1), (1, 1), 1)
+    out = conv2d(x, weight, None, (1, 1), (1, 1, 1, 1), (1, 1), 1)
     assert isinstance(out.grad_fn, Convolution)
     out.sum().backward()
     assert (x.grad is None) == (needs != "x") and (weight.grad is None) == (needs != "weight")
@@ -106,7 +111,7 @@ def test_dw_is_the_same_with_and_without_a_fold(x_shape, w_shape, stride, dilati
     for x_needs_grad in (True, False):
         x = Tensor(x_data, requires_grad=x_needs_grad)
         weight = Tensor(w_data, requires_grad=True)
-        out = conv2d(x, weight, stride, padding, dilation, groups)
+        out = conv2d(x, weight, None, stride, padding, dilation, groups)
         out.backward(Tensor(numpy.linspace(-1.0, 1.0, out.numel()).reshape(out.shape)))
         dweights.append(weight.grad.numpy())
     numpy.testing.assert_allclose(dweights[0], dweights[1], rtol=1e-12, atol=1e-12)

@@ -84,8 +84,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     _check_conv_shapes("conv2d", input, weight, groups, kernel_axes="kh, kw", input_axes="H, W")
     stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
     sides = conv_padding(padding, weight.shape[2:], stride, dilation)
-    output = convolution.conv2d(input, weight, stride, sides, dilation, groups)
-    return output if bias is None else output + bias.reshape(-1, 1, 1)
+    return convolution.conv2d(input, weight, bias, stride, sides, dilation, groups)
 
 
 def _check_conv_shapes(conv: str, x, weight, groups, kernel_axes: str, input_axes: str):

@@ -83,36 +83,41 @@ class Windows:
 
 
 class Convolution(Function):
-    """(N, C, H, W) images, (O, C/g, kh, kw) kernels -> (N, O, OH, OW), in g groups:
-    group k of the outputs sees group k of the channels only.
+    """(N, C, H, W) images, (O, C/g, kh, kw) kernels and an optional (O,) bias ->
+    (N, O, OH, OW), in g groups: group k of the outputs sees group k of the channels only.
 
-    Keeps the columns for dW. Under ``create_graph=True`` the backward is written
-    with Unfold, matrix products and Fold on Tensors, so it can be differentiated
-    again."""
+    Keeps the columns for dW. The bias is added to the products before they are
+    laid out as images (dbias = Σ dY over the batch and the pixels), one op as in
+    PyTorch. Under ``create_graph=True`` the backward is written with Unfold, matrix
+    products and Fold on Tensors, so it can be differentiated again."""
 
-    def forward(self, x, weight, stride, dilation, padding, groups):
+    def forward(self, x, weight, *bias, stride, dilation, padding, groups):
         windows = self.windows = Windows(x.shape, weight.shape[2:], stride, dilation, padding, x._backend,
                                          folded=self.needs_input_grad[0])
         self.groups, self.padding = groups, padding
         columns = windows.columns(x._data, groups)
         kernels = weight._data.reshape(groups, weight.shape[0] // groups, -1)
         self.save_for_backward(x, weight, constant(columns, x))
-        return windows.restore((kernels @ columns).reshape(windows.shape(weight.shape[0], windows.counts)))
+        products = kernels @ columns  # (g, O/g, windows of the batch)
+        if bias:
+            products += bias[0]._data.reshape(groups, -1, 1)
+        return windows.restore(products.reshape(windows.shape(weight.shape[0], windows.counts)))
 
     def backward(self, grad):
         if is_grad_enabled():
             return self._differentiable_backward(grad)
         x, weight, columns = self.saved_tensors
-        need_x, need_weight = self.needs_input_grad
+        need_x, need_weight, *need_bias = self.needs_input_grad
         groups = self.groups
         dy = self.windows.arrange(grad._data).reshape(groups, weight.shape[0] // groups, -1)
         kernels = weight._data.reshape(groups, weight.shape[0] // groups, -1)
         dweight = (dy @ columns._data.swapaxes(1, 2)).reshape(weight.shape) if need_weight else None  # dY colsᵀ
         dx = self.windows.fold(kernels.swapaxes(1, 2) @ dy, x.shape[1]) if need_x else None  # Wᵀ dY, folded
-        return tuple(None if d is None else constant(d, x) for d in (dx, dweight))
+        dbias = [dy.sum(axis=2).reshape(-1) if need else None for need in need_bias]
+        return tuple(None if d is None else constant(d, x) for d in (dx, dweight, *dbias))
 
     def _differentiable_backward(self, grad):
-        """dW = Σ_n dY colsᵀ and dx = fold(Wᵀ dY) on Tensors, the columns made by Unfold."""
+        """dW = Σ_n dY colsᵀ, dx = fold(Wᵀ dY) and dbias = Σ dY on Tensors, the columns made by Unfold."""
         x, weight, _ = self.saved_tensors
         windows, groups, (top, _, left, _) = self.windows, self.groups, self.padding
         window = {"kernel_size": windows.kernel_size, "stride": windows.stride, "dilation": windows.dilation}
@@ -124,12 +129,16 @@ class Convolution(Function):
         padded = Fold.apply((kernels.swapaxes(-1, -2) @ dy).reshape(n, -1, count),
                             image_size=windows.padded_size, **window)
         dx = padded[:, :, top: top + x.shape[2], left: left + x.shape[3]]
-        need_x, need_weight = self.needs_input_grad
-        return dx if need_x else None, dweight if need_weight else None
+        need_x, need_weight, *need_bias = self.needs_input_grad
+        dbias = [grad.sum((0, 2, 3)) if need else None for need in need_bias]
+        return dx if need_x else None, dweight if need_weight else None, *dbias
 
 
-def conv2d(x, weight, stride: tuple, padding: tuple, dilation: tuple, groups: int):
+def conv2d(x, weight, bias, stride: tuple, padding: tuple, dilation: tuple, groups: int):
     """:class:`Convolution` of shapes already checked, ``padding`` as (top, bottom, left,
-    right); x and the weight must have one dtype, as in PyTorch."""
+    right), ``bias`` None or of shape (O,); all of one dtype, as in PyTorch."""
     check_one_dtype("conv2d", x, weight)
-    return Convolution.apply(x, weight, stride=stride, dilation=dilation, padding=padding, groups=groups)
+    if bias is None:
+        return Convolution.apply(x, weight, stride=stride, dilation=dilation, padding=padding, groups=groups)
+    check_one_dtype("conv2d", x, bias)
+    return Convolution.apply(x, weight, bias, stride=stride, dilation=dilation, padding=padding, groups=groups)
