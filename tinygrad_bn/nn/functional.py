@@ -24,7 +24,7 @@ from tinygrad_bn.nn.padding import pad
 from tinygrad_bn.nn.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_unpool2d
 from tinygrad_bn.ops import convolution, relu, sigmoid, tanh
 from tinygrad_bn.ops.elementwise import broadcast_shapes
-from tinygrad_bn.ops.windows import fold, ints, pad_images, pair, unfold
+from tinygrad_bn.ops.windows import fold, ints, pair, unfold
 
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
@@ -62,9 +62,9 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """
     _check_conv_shapes("conv1d", input, weight, groups, kernel_axes="k", input_axes="L")
     stride, dilation = ints(stride, 1, "stride"), ints(dilation, 1, "dilation")
-    left, right = conv_padding(padding, weight.shape[2:], stride, dilation, "conv1d")
-    images = pad_images(input.unsqueeze(2), (0, 0, left, right))
-    output = conv2d(images, weight.unsqueeze(2), bias, (1, *stride), 0, (1, *dilation), groups)
+    sides = (0, 0, *conv_padding(padding, weight.shape[2:], stride, dilation, "conv1d"))  # none above and below
+    output = convolution.conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, *stride), sides, (1, *dilation),
+                                groups)
     return output.squeeze(2)
 
 
