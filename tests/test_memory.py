@@ -90,3 +90,46 @@ def test_a_large_copy_starts_clear_of_its_source_modulo_a_page(offset_bytes):
         view = source.transpose(1, 0, 2, 3)
         copy = memory.contiguous(view)
         assert not memory.near(copy.ctypes.data, view.ctypes.data)
+
+
+def _counting(shape, dtype="float32"):
+    return (numpy.arange(numpy.prod(shape)) % 997).reshape(shape).astype(dtype)
+
+
+@pytest.mark.parametrize("shape, axes", [((64, 16, 16, 16), (1, 2, 3, 0)), ((64, 4096), (1, 0)),
+                                         ((4, 64, 1024), (2, 0, 1)), ((16, 8, 256), (0, 2, 1))])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_view_stepping_by_whole_kibs_along_its_last_axis_is_read_from_spaced_rows(shape, axes, dtype):
+    array = _counting(shape, dtype)
+    view = array.transpose(axes)
+    assert view.strides[-1] % memory.CONFLICT_BYTES == 0  # the case in question
+    spaced = memory.spaced(view)
+    assert spaced.shape == view.shape and spaced.dtype == view.dtype
+    numpy.testing.assert_array_equal(spaced, view)
+    assert spaced.strides[-1] % memory.CONFLICT_BYTES != 0
+    assert not numpy.shares_memory(spaced, array)
+    copy = memory.contiguous(view)
+    assert copy.flags.c_contiguous
+    numpy.testing.assert_array_equal(copy, view)
+
+
+@pytest.mark.parametrize("make", [
+    lambda a: a.T,  # (512, 300) float32 transposed: steps of 1200 bytes
+    lambda a: a[:, :256],  # steps of 4 bytes along the last axis
+    lambda a: numpy.broadcast_to(a[:1], (4, 300)),  # rows of zero steps, the last axis steps by 4 bytes
+])
+def test_other_views_are_left_as_they_are(make):
+    view = make(_counting((512, 300)))
+    assert memory.spaced(view) is view
+
+
+@pytest.mark.parametrize("make", [
+    lambda a: a[::-1].T,  # rows read backwards: the last axis steps by -16 KiB
+    lambda a: a.T[:, ::2],  # every other row: 32 KiB steps
+    lambda a: numpy.broadcast_to(a.T[:, None, :], (4096, 3, 64)),  # a zero step between the two
+])
+def test_reversed_strided_and_broadcast_views_keep_their_values(make):
+    view = make(_counting((64, 4096)))
+    spaced = memory.spaced(view)
+    numpy.testing.assert_array_equal(spaced, view)
+    numpy.testing.assert_array_equal(memory.contiguous(view), view)
