@@ -19,16 +19,13 @@ variable ``TINYGRAD_BN_KEEP_FREED_MEMORY=0`` before the import to leave malloc
 as it is. Other C libraries have no such settings, and nothing changes there.
 
 Arrays that follow each other on that heap sit where a transposing copy from one
-into the next runs 8-10x slower; :func:`contiguous` places such copies elsewhere.
-A transposing copy whose source steps by a multiple of 1 KiB along the copy's
-rows runs 4-6x slower again; :func:`contiguous` reads such a source from a copy
-with padded rows (see the notes above each).
+into the next runs 8-10x slower; :func:`contiguous` places such copies elsewhere
+(see the notes above it).
 """
 
 from __future__ import annotations
 
 import ctypes
-import math
 import os
 import sys
 
@@ -68,24 +65,12 @@ CLEAR_BYTES = 256  # how far apart, modulo a page, the copy's first load and fir
 PLACED_BYTES = 256 * 1024  # smaller copies are made as they come: placing them costs more than it saves
 
 
-# A copy runs along its last axis. When a step along that axis in the source is a
-# multiple of 1 KiB, the 64 or so cache lines it reads at once all fall in a few of
-# L1's sets and evict each other: (N, C, H, W) -> (C, H, W, N) at N = 64 and
-# C·H·W = 4096 took 0.95 ms, 5.8x the same copy from rows padded to 4096 + 16
-# (2.8x at a step of 2 KiB mod 4 KiB, 1.8x at 1 KiB). Such a source is first copied
-# whole into rows padded by ``SPACING_BYTES``, whose own copy is fast.
-CONFLICT_BYTES = 1024
-SPACING_BYTES = 64
-
-
 def contiguous(array):
     """A C-contiguous NumPy ``array``: itself if it is one, else a copy, placed at least
     ``CLEAR_BYTES`` away from the array's first element modulo a page when it is
-    large, and read from spaced rows when its last axis steps by a multiple of
-    ``CONFLICT_BYTES`` (see above)."""
+    large (see above)."""
     if array.nbytes < PLACED_BYTES or array.flags.c_contiguous:
         return numpy.ascontiguousarray(array)
-    array = spaced(array)
     spare = 2 * CLEAR_BYTES // array.itemsize
     buffer = numpy.empty(array.size + spare, dtype=array.dtype)
     start = spare if near(buffer.ctypes.data, array.ctypes.data) else 0
@@ -99,22 +84,3 @@ def near(address: int, other: int) -> bool:
     (2·``CLEAR_BYTES`` further on, they no longer do)."""
     apart = (address - other) % PAGE_BYTES
     return apart < CLEAR_BYTES or apart > PAGE_BYTES - CLEAR_BYTES
-
-
-def spaced(array):
-    """``array`` itself, or when a step along its last axis is a multiple of
-    ``CONFLICT_BYTES``, the same values in a copy of its memory whose rows are
-    padded by ``SPACING_BYTES``: there the step is no longer such a multiple.
-
-    The rows are those of the array's memory order: every axis inside the last
-    axis there is merged into one row, which the padding follows."""
-    step = abs(array.strides[-1])
-    if step == 0 or step % CONFLICT_BYTES:
-        return array
-    in_memory = sorted(range(array.ndim), key=lambda axis: abs(array.strides[axis]), reverse=True)
-    outer = in_memory.index(array.ndim - 1) + 1  # the axes down to the last axis, outermost first
-    ordered = array.transpose(in_memory)
-    rows, row = ordered.shape[:outer], math.prod(ordered.shape[outer:])
-    padded = numpy.empty((*rows, row + SPACING_BYTES // array.itemsize), dtype=array.dtype)
-    padded[..., :row] = ordered.reshape(*rows, row)
-    return padded[..., :row].reshape(ordered.shape).transpose(numpy.argsort(in_memory))
