@@ -109,7 +109,7 @@ def test_tensor_dataset_batches_match_pytorchs_loader(count, batch_size, drop_la
     batches = list(ours)
     assert len(batches) == len(ours) == len(theirs)
     for mine, expected in zip(batches, theirs, strict=True):
-        assert isinstance(mine, tuple) and len(mine) == count
+        assert isinstance(mine, type(expected)) and len(mine) == count  # a list, as PyTorch gives
         for part, reference in zip(mine, expected, strict=True):
             assert f"torch.{part.dtype}" == str(reference.dtype)
             numpy.testing.assert_array_equal(part.numpy(), reference.numpy())

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from tinygrad_bn.data.collate import default_collate
 from tinygrad_bn.data.dataset import ArrayDataset, Dataset, TensorDataset
 from tinygrad_bn.data.digits import digits_file, load_digits
 from tinygrad_bn.data.loader import DataLoader
@@ -39,6 +40,7 @@ __all__ = [
     "Dataset",
     "Subset",
     "TensorDataset",
+    "default_collate",
     "blobs",
     "digits_file",
     "load",

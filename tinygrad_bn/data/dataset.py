@@ -11,7 +11,7 @@ from tinygrad_bn.autograd import Tensor
 
 class Dataset:
     """PyTorch's ``Dataset``: a subclass writes ``__len__`` and ``__getitem__(i)``, which
-    gives sample i (a tuple of Tensors, arrays or numbers); :class:`DataLoader` stacks
+    gives sample i (Tensors, arrays, numbers, or a tuple or dict of them); :class:`DataLoader` collates
     samples into batches.
 
     >>> from tinygrad_bn import tensor

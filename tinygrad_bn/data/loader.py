@@ -14,30 +14,43 @@ import numpy
 
 from tinygrad_bn import mersenne
 from tinygrad_bn.autograd import Tensor
-from tinygrad_bn.data.dataset import Dataset
+from tinygrad_bn.data.collate import default_collate
+from tinygrad_bn.data.dataset import ArrayDataset, TensorDataset
 from tinygrad_bn.data.split import Subset
 from tinygrad_bn.generator import Generator, orders
-from tinygrad_bn.ops import stack, tensor
 
 
 def _reads_batches(dataset) -> bool:
-    """Whether ``dataset`` gives a whole batch for an integer array (ours do; a
-    :class:`Dataset` subclass gives one sample per integer)."""
+    """Whether ``dataset`` is one of the in-memory datasets here, which give for an
+    integer array the batch :func:`default_collate` would make of its samples, in
+    one read (a :class:`Subset` of one too)."""
     if isinstance(dataset, Subset):
         return _reads_batches(dataset.dataset)
-    return not isinstance(dataset, Dataset)
+    return isinstance(dataset, (ArrayDataset, TensorDataset))
 
 
-def _as_tensor(value) -> Tensor:
-    return value if isinstance(value, Tensor) else tensor(value)
+def _on(batch, device):
+    """``batch`` with every Tensor in it moved to ``device``."""
+    if isinstance(batch, Tensor):
+        return batch.to(device)
+    if isinstance(batch, dict):
+        return {key: _on(value, device) for key, value in batch.items()}
+    if isinstance(batch, list):
+        return [_on(value, device) for value in batch]
+    if isinstance(batch, tuple):
+        return type(batch)(*(_on(value, device) for value in batch))
+    return batch
 
 
 class DataLoader:
-    """Iterate over ``dataset`` in batches of ``batch_size``, each a tuple of Tensors
-    such as ``(x, y)``.
+    """Iterate over ``dataset`` in batches of ``batch_size``, as PyTorch's DataLoader:
+    samples ``(x, y)`` give batches ``[xs, ys]``.
 
-    ``dataset`` is indexed with an integer array and gives a tuple of batched arrays
-    or Tensors, as :class:`ArrayDataset`, :class:`TensorDataset` and :class:`Subset` do.
+    ``dataset`` is anything with ``__len__`` and ``__getitem__(i)``: a
+    :class:`Dataset`, a Tensor, a list. Its samples are read one by one and made
+    into a batch by ``collate_fn`` (:func:`default_collate` unless given).
+    :class:`ArrayDataset` and :class:`TensorDataset` (and a :class:`Subset` of one)
+    are read a whole batch at a time instead, with the same result.
     With ``shuffle=True`` each pass visits the samples in a new random order drawn
     from ``generator`` (a :class:`tinygrad_bn.Generator`), or from a generator seeded
     once with ``seed``, or else from the library's generator (set by
@@ -59,7 +72,7 @@ class DataLoader:
 
     def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
                  seed: int | None = None, device=None, num_workers: int = 0, pin_memory: bool = False,
-                 generator: Generator | None = None):
+                 generator: Generator | None = None, collate_fn=None):
         if batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
         if drop_last and len(dataset) < batch_size:
@@ -76,6 +89,7 @@ class DataLoader:
             raise TypeError("DataLoader() got both a generator and a seed; give one")
         self._rng = numpy.random.default_rng(seed) if seed is not None else None
         self.generator = generator
+        self.collate_fn = collate_fn
 
     def __len__(self) -> int:
         """The number of batches in one pass."""
@@ -86,17 +100,13 @@ class DataLoader:
         order = self._order()
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             batch = self._fetch(order[start : start + self.batch_size])
-            yield tuple(Tensor(part, device=self.device) for part in batch)
+            yield batch if self.device is None else _on(batch, self.device)
 
     def _fetch(self, indices):
-        """The samples at ``indices``: one read of a batch-indexable dataset, else
-        one read per sample (a :class:`Dataset`), stacked field by field."""
-        if _reads_batches(self.dataset):
-            return self.dataset[indices]
-        samples = [self.dataset[int(i)] for i in indices]
-        if not isinstance(samples[0], (tuple, list)):
-            return (stack([_as_tensor(s) for s in samples]),)
-        return tuple(stack([_as_tensor(s[field]) for s in samples]) for field in range(len(samples[0])))
+        """The batch of the samples at ``indices``."""
+        if self.collate_fn is None and _reads_batches(self.dataset):
+            return [part if isinstance(part, Tensor) else Tensor(part) for part in self.dataset[indices]]
+        return (self.collate_fn or default_collate)([self.dataset[int(i)] for i in indices])
 
     def skip_epochs(self, count: int):
         """Draw and discard the orders of the next ``count`` passes, as iterating
