@@ -46,9 +46,10 @@ def two_groups(framework_optim, params):
     return framework_optim.SGD([{"params": [params[0]]}, {"params": [params[1]], "lr": LRS[1]}], lr=LRS[0])
 
 
-def lr_curve(framework_optim, name, kwargs, params, resume_at=None):
+def lr_curve(framework_optim, name, kwargs, params, resume_at=None, optimizer_first=False):
     """The group learning rates of every epoch, optionally saving both state dicts at
-    epoch ``resume_at`` and going on with a fresh optimizer and scheduler that load them."""
+    epoch ``resume_at`` and going on with a fresh optimizer and scheduler that load them
+    (the optimizer's state loaded before the scheduler is made, or after)."""
     optimizer = two_groups(framework_optim, params)
     scheduler = getattr(framework_optim.lr_scheduler, name)(optimizer, **kwargs)
     curve = []
@@ -56,6 +57,8 @@ def lr_curve(framework_optim, name, kwargs, params, resume_at=None):
         if epoch == resume_at:
             saved = optimizer.state_dict(), scheduler.state_dict()
             optimizer = two_groups(framework_optim, params)
+            if optimizer_first:
+                optimizer.load_state_dict(saved[0])
             scheduler = getattr(framework_optim.lr_scheduler, name)(optimizer, **kwargs)
             scheduler.load_state_dict(saved[1])
             optimizer.load_state_dict(saved[0])
@@ -66,13 +69,15 @@ def lr_curve(framework_optim, name, kwargs, params, resume_at=None):
     return curve
 
 
-@pytest.mark.parametrize("resume_at", [None, 1, 12], ids=["uninterrupted", "resumed at 1", "resumed at 12"])
+@pytest.mark.parametrize("resume_at, optimizer_first", [(None, False), (1, False), (12, False), (1, True), (12, True)],
+                         ids=["uninterrupted", "resumed at 1", "resumed at 12", "optimizer loaded first at 1",
+                              "optimizer loaded first at 12"])
 @pytest.mark.parametrize("scheduler", SCHEDULERS)
-def test_learning_rates_match_pytorch(scheduler, resume_at):
+def test_learning_rates_match_pytorch(scheduler, resume_at, optimizer_first):
     torch = pytest.importorskip("torch")
     name, kwargs = SCHEDULERS[scheduler]
     theirs = lr_curve(torch.optim, name, kwargs, [torch.nn.Parameter(torch.zeros(2)) for _ in LRS])
-    ours = lr_curve(optim, name, kwargs, [nn.Parameter(tg.zeros(2)) for _ in LRS], resume_at)
+    ours = lr_curve(optim, name, kwargs, [nn.Parameter(tg.zeros(2)) for _ in LRS], resume_at, optimizer_first)
     numpy.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=0)
     assert len(set(map(tuple, ours))) > 1  # the schedule moved
 
@@ -94,13 +99,40 @@ def test_cosine_annealing_follows_pytorchs_recursion_to_the_last_bit(T_max, eta_
 @pytest.mark.parametrize(
     "scheduler", ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR one function"]
 )
-def test_constructor_records_initial_lr_and_sets_epoch_0(scheduler):
+def test_constructor_keeps_initial_lr_and_sets_epoch_0_as_pytorch_does(torch, scheduler):
     name, kwargs = SCHEDULERS[scheduler]
-    optimizer = optim.SGD(nn.Linear(2, 1).parameters(), lr=0.2)
-    optimizer.param_groups[0]["initial_lr"] = 1.0  # once there, initial_lr is kept
-    schedule = getattr(lr_scheduler, name)(optimizer, **kwargs)
-    assert schedule.last_epoch == 0 and schedule.base_lrs == [1.0]
-    assert optimizer.param_groups[0]["lr"] == 1.0
+    optimizers = optim.SGD(nn.Linear(2, 1).parameters(), lr=0.2), torch.optim.SGD(torch.nn.Linear(2, 1).parameters(),
+                                                                                    lr=0.2)
+    for optimizer in optimizers:
+        optimizer.param_groups[0]["initial_lr"] = 1.0  # once there, initial_lr is kept
+    ours, theirs = (getattr(framework.lr_scheduler, name)(optimizer, **kwargs)
+                    for framework, optimizer in zip((optim, torch.optim), optimizers, strict=True))
+    assert ours.last_epoch == theirs.last_epoch == 0 and ours.base_lrs == theirs.base_lrs == [1.0]
+    # the factor schedules start from the lr as it stands, LambdaLR from initial_lr
+    assert optimizers[0].param_groups[0]["lr"] == optimizers[1].param_groups[0]["lr"]
+    assert optimizers[0].param_groups[0]["lr"] == (1.0 if name == "LambdaLR" else 0.2)
+
+
+@pytest.mark.parametrize("first, second", [("StepLR", "ExponentialLR"), ("MultiStepLR", "StepLR every epoch"),
+                                           ("LambdaLR one function", "ExponentialLR")])
+def test_two_schedulers_on_one_optimizer_compose_as_in_pytorch(torch, first, second):
+    def curve(framework_optim, params):
+        optimizer = two_groups(framework_optim, params)
+        schedulers = [getattr(framework_optim.lr_scheduler, SCHEDULERS[key][0])(optimizer, **SCHEDULERS[key][1])
+                      for key in (first, second)]
+        seen = []
+        for epoch in range(12):
+            seen.append([group["lr"] for group in optimizer.param_groups])
+            if epoch == 5:  # a change by hand carries on
+                optimizer.param_groups[0]["lr"] *= 3
+            optimizer.step()
+            for scheduler in schedulers:
+                scheduler.step()
+        return seen
+
+    theirs = curve(torch.optim, [torch.nn.Parameter(torch.zeros(2)) for _ in LRS])
+    ours = curve(optim, [nn.Parameter(tg.zeros(2)) for _ in LRS])
+    numpy.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=0)
 
 
 def test_state_dict_is_every_attribute_but_the_optimizer():
@@ -108,7 +140,8 @@ def test_state_dict_is_every_attribute_but_the_optimizer():
     scheduler = lr_scheduler.MultiStepLR(optimizer, milestones=[2, 4])
     scheduler.step()
     state = scheduler.state_dict()
-    assert state == {"milestones": [2, 4], "gamma": 0.1, "base_lrs": [0.5], "last_epoch": 1, "_last_lr": [0.5]}
+    assert state == {"milestones": [2, 4], "gamma": 0.1, "base_lrs": [0.5], "last_epoch": 1, "_last_lr": [0.5],
+                     "_is_initial": False}
 
 
 def test_lambda_lr_keeps_the_attributes_of_callable_objects():
@@ -144,9 +177,7 @@ def test_a_scheduler_needs_an_optimizer():
         lr_scheduler.StepLR([nn.Parameter(tg.zeros(2))], step_size=1)
 
 
-# PyTorch's resumed ExponentialLR and CosineAnnealingLR keep the groups' lr at their first
-# step, one epoch behind their schedule; here they give their epoch's lr (docs/porting.md).
-RESUMED_AS_PYTORCH = ["StepLR", "MultiStepLR", "LambdaLR one function"]
+RESUMED_AS_PYTORCH = ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR one function"]
 
 
 @pytest.mark.parametrize("scheduler", RESUMED_AS_PYTORCH)

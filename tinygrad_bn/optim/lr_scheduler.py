@@ -15,12 +15,16 @@ after the optimizer (it sets the epoch-0 learning rates at once) and call
 >>> lrs
 [1.0, 1.0, 0.5, 0.5, 0.25]
 
-The learning rate of epoch t is a closed form of t and the group's ``initial_lr``
-η₀ (CosineAnnealingLR alone follows PyTorch's recursion, to give its numbers), so
-a scheduler owns its groups' ``lr``: a change made to it by hand lasts until the
-next ``step()``. To resume, load the scheduler's and the optimizer's state dicts,
-or pass ``last_epoch``, the last epoch already done, as in PyTorch (the groups must
-then hold their ``initial_lr``). ``step(epoch)``, deprecated in PyTorch, is not offered.
+As in PyTorch, :class:`StepLR`, :class:`MultiStepLR`, :class:`ExponentialLR` and
+:class:`CosineAnnealingLR` work from each group's current ``lr``: a step multiplies
+it (or anneals it) rather than computing it afresh, so a change made by hand
+carries on, two schedulers on one optimizer compose, and a scheduler made for an
+optimizer whose state was loaded starts from the loaded ``lr``. Their formulas
+below hold when nothing else touches ``lr``. :class:`LambdaLR` and
+:class:`OneCycleLR` compute each epoch's ``lr`` from the group's ``initial_lr`` η₀.
+To resume, load the scheduler's and the optimizer's state dicts, or pass
+``last_epoch``, the last epoch already done, as in PyTorch (the groups must then
+hold their ``initial_lr``). ``step(epoch)``, deprecated in PyTorch, is not offered.
 :class:`OneCycleLR` also cycles the momentum; :class:`ReduceLROnPlateau` follows a
 metric instead of the epoch.
 """
@@ -29,7 +33,6 @@ from __future__ import annotations
 
 import math
 import types
-from bisect import bisect_right
 
 from tinygrad_bn.optim.optimizer import Optimizer, check_at_least
 
@@ -54,7 +57,9 @@ class LRScheduler:
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._last_lr = [group["lr"] for group in optimizer.param_groups]
+        self._is_initial = True  # the constructor's step: ExponentialLR and CosineAnnealingLR keep lr, as PyTorch's
         self.step()
+        self._is_initial = False
 
     def _take(self, optimizer):
         """Keep ``optimizer`` as the one this scheduler drives; refuse anything else."""
@@ -65,6 +70,10 @@ class LRScheduler:
     def get_lr(self) -> list:
         """The learning rate of each parameter group at epoch ``last_epoch``."""
         raise NotImplementedError(f"{type(self).__name__} does not define get_lr()")
+
+    def _current(self) -> list:
+        """Each group's ``lr`` as it stands."""
+        return [group["lr"] for group in self.optimizer.param_groups]
 
     def step(self):
         """Go to the next epoch and set every group's ``lr`` to its value there."""
@@ -105,8 +114,10 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        # η = η₀·γ^⌊t / step_size⌋
-        return [base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs]
+        # η ← η·γ at every step_size-th epoch, so η = η₀·γ^⌊t / step_size⌋
+        if self.last_epoch == 0 or self.last_epoch % self.step_size:
+            return self._current()
+        return [lr * self.gamma for lr in self._current()]
 
 
 class MultiStepLR(LRScheduler):
@@ -131,8 +142,10 @@ class MultiStepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        # η = η₀·γ^|{m ∈ milestones : m ≤ t}|
-        return [base_lr * self.gamma ** bisect_right(self.milestones, self.last_epoch) for base_lr in self.base_lrs]
+        # η ← η·γ at each milestone, so η = η₀·γ^|{m ∈ milestones : m ≤ t}|
+        if self.last_epoch not in self.milestones:
+            return self._current()
+        return [lr * self.gamma for lr in self._current()]
 
 
 class ExponentialLR(LRScheduler):
@@ -152,8 +165,10 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        # η = η₀·γᵗ
-        return [base_lr * self.gamma**self.last_epoch for base_lr in self.base_lrs]
+        # η ← η·γ, so η = η₀·γᵗ
+        if self._is_initial:
+            return self._current()
+        return [lr * self.gamma for lr in self._current()]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -181,9 +196,9 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        if self.last_epoch == 0:
-            return list(self.base_lrs)
-        return [self._anneal(base_lr, lr) for base_lr, lr in zip(self.base_lrs, self._last_lr, strict=True)]
+        if self._is_initial:
+            return self._current()
+        return [self._anneal(base_lr, lr) for base_lr, lr in zip(self.base_lrs, self._current(), strict=True)]
 
     def _anneal(self, base_lr: float, lr: float) -> float:
         """Epoch ``last_epoch``'s learning rate from the previous epoch's ``lr``."""
