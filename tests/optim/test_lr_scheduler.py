@@ -140,8 +140,7 @@ def test_state_dict_is_every_attribute_but_the_optimizer():
     scheduler = lr_scheduler.MultiStepLR(optimizer, milestones=[2, 4])
     scheduler.step()
     state = scheduler.state_dict()
-    assert state == {"milestones": [2, 4], "gamma": 0.1, "base_lrs": [0.5], "last_epoch": 1, "_last_lr": [0.5],
-                     "_is_initial": False}
+    assert state == {"milestones": [2, 4], "gamma": 0.1, "base_lrs": [0.5], "last_epoch": 1, "_last_lr": [0.5]}
 
 
 def test_lambda_lr_keeps_the_attributes_of_callable_objects():

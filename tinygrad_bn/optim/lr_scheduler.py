@@ -44,6 +44,8 @@ class LRScheduler:
     for a new schedule, the next epoch of a resumed one (whose groups must hold
     their ``initial_lr``, as in PyTorch)."""
 
+    _is_initial = False
+
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1):
         self._take(optimizer)
         for i, group in enumerate(optimizer.param_groups):
@@ -59,7 +61,7 @@ class LRScheduler:
         self._last_lr = [group["lr"] for group in optimizer.param_groups]
         self._is_initial = True  # the constructor's step: ExponentialLR and CosineAnnealingLR keep lr, as PyTorch's
         self.step()
-        self._is_initial = False
+        del self._is_initial  # back to the class's False, and out of the state dict (older checkpoints load)
 
     def _take(self, optimizer):
         """Keep ``optimizer`` as the one this scheduler drives; refuse anything else."""
