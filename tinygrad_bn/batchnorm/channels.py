@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from tinygrad_bn.errors import ShapeError
+
 LONG_SPATIAL = 128  # elements per (sample, channel) from which a per-channel dot is faster as products of rows
 
 
@@ -62,11 +64,11 @@ def check_input(x, training: bool, eps: float):
             f"batch_norm expects a floating point input, got dtype {x.dtype}; convert it with .astype('float32')"
         )
     if x.ndim < 2:
-        raise ValueError(f"batch_norm expects input of shape (N, C, ...), got {x.shape}")
+        raise ShapeError(f"batch_norm expects input of shape (N, C, ...), got {x.shape}")
     if x.shape[1] == 0:
-        raise ValueError(f"batch_norm expects at least one channel, got input of shape {x.shape}")
+        raise ShapeError(f"batch_norm expects at least one channel, got input of shape {x.shape}")
     if training and x.size // x.shape[1] <= 1:
-        raise ValueError(
+        raise ShapeError(
             f"Expected more than 1 value per channel when training, got input size {x.shape}"
         )
 
@@ -74,4 +76,4 @@ def check_input(x, training: bool, eps: float):
 def check_per_channel(name: str, t, channels: int):
     """A per-channel tensor (weight, bias, running statistic) must have shape (C,)."""
     if t is not None and t.shape != (channels,):
-        raise ValueError(f"batch_norm: {name} must have shape ({channels},), got {t.shape}")
+        raise ShapeError(f"batch_norm: {name} must have shape ({channels},), got {t.shape}")

@@ -14,6 +14,7 @@ from decimal import Decimal
 from tinygrad_bn.autograd import Tensor, no_grad
 from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.batchnorm import IMPLEMENTATIONS, batch_norm
+from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.nn.module import Module, Parameter
 from tinygrad_bn.ops import ones, zeros
 
@@ -99,7 +100,7 @@ class _BatchNorm(Module):
             raise TypeError(f"{self._short_name()} expects a Tensor, got {type(x).__name__}")
         if x.ndim not in self.ranks or x.shape[1] != self.num_features:
             expected = self.layout.format(C=self.num_features)
-            raise ValueError(f"{self._short_name()} expects input of shape {expected}, got {x.shape}")
+            raise ShapeError(f"{self._short_name()} expects input of shape {expected}, got {x.shape}")
 
     def _short_name(self):
         return f"{type(self).__name__}({self.num_features})"

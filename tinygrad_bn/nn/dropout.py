@@ -6,6 +6,7 @@ the seeded host generator (:func:`tinygrad_bn.manual_seed`), so they differ from
 from __future__ import annotations
 
 from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.ops import generator
 
 
@@ -20,7 +21,7 @@ def dropout2d(input, p=0.5, training=True):  # noqa: A002 - PyTorch's argument n
     (all its H·W entries) with probability ``p`` and scale the rest by 1/(1 − p); the
     identity otherwise."""
     if input.ndim != 4:
-        raise ValueError(f"dropout2d expects input of shape (N, C, H, W), got {input.shape}")
+        raise ShapeError(f"dropout2d expects input of shape (N, C, H, W), got {input.shape}")
     return _drop(input, p, training, (*input.shape[:2], 1, 1))
 
 

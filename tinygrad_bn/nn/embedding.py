@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from tinygrad_bn import ops
 from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.nn import init
 from tinygrad_bn.nn.module import Module, Parameter
 
@@ -35,7 +36,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # 
     """
     _refuse_unimplemented("embedding", max_norm, scale_grad_by_freq, sparse)
     if weight.ndim != 2:
-        raise ValueError(f"embedding expects a weight of shape (num_embeddings, embedding_dim), got {weight.shape}")
+        raise ShapeError(f"embedding expects a weight of shape (num_embeddings, embedding_dim), got {weight.shape}")
     indices = _indices(input, weight)
     looked_up = weight[indices]
     if padding_idx is None:

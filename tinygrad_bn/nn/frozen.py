@@ -16,6 +16,7 @@ and let the running statistics drift (docs/fold-and-freeze.md).
 from __future__ import annotations
 
 from tinygrad_bn.autograd import Tensor, no_grad
+from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, _BatchNorm
 from tinygrad_bn.nn.module import Module
 from tinygrad_bn.ops import ones, zeros
@@ -52,7 +53,7 @@ class _FrozenBatchNorm(Module):
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim not in self.unfrozen.ranks or x.shape[1] != self.num_features:
             expected = self.unfrozen.layout.format(C=self.num_features)
-            raise ValueError(f"{type(self).__name__}({self.num_features}) expects input of shape {expected}, "
+            raise ShapeError(f"{type(self).__name__}({self.num_features}) expects input of shape {expected}, "
                              f"got {x.shape}")
         shape = (1, self.num_features) + (1,) * (x.ndim - 2)
         # s = γ / √(running_var + ε)

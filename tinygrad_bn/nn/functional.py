@@ -15,6 +15,7 @@ from tinygrad_bn import ops
 from tinygrad_bn.annotations import in_own_region
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.batchnorm import batch_norm
+from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.nn.activation import elu, gelu, silu, softplus
 from tinygrad_bn.nn.dropout import dropout, dropout2d
 from tinygrad_bn.nn.embedding import embedding, one_hot
@@ -94,11 +95,11 @@ def _check_conv_shapes(conv: str, x, weight, groups, kernel_axes: str, input_axe
         raise ValueError(f"{conv}: groups must be a positive int, got {groups!r}")
     axes = 2 + len(kernel_axes.split(","))
     if weight.ndim != axes or weight.shape[0] % groups:
-        raise ValueError(f"{conv} expects a weight of shape (out, in/groups, {kernel_axes}) with out divisible by "
+        raise ShapeError(f"{conv} expects a weight of shape (out, in/groups, {kernel_axes}) with out divisible by "
                          f"groups={groups}, got {weight.shape}")
     in_channels = weight.shape[1] * groups
     if x.ndim != axes or x.shape[1] != in_channels:
-        raise ValueError(
+        raise ShapeError(
             f"{conv} with weight of shape {weight.shape} (out, in/groups, {kernel_axes}) and groups={groups} "
             f"expects input of shape (N, {in_channels}, {input_axes}), got {x.shape}"
         )
@@ -161,7 +162,7 @@ def _class_indices(target, log_probs, loss: str, ignore_index: int) -> Tensor:
     if target.dtype.kind not in "iu":
         raise TypeError(f"{loss} expects targets that are integer class indices, got dtype {target.dtype}")
     if log_probs.ndim != 2 or target.shape != log_probs.shape[:1]:
-        raise ValueError(
+        raise ShapeError(
             f"{loss} expects input of shape (N, C) and target of shape (N,), "
             f"got input {log_probs.shape} and target {target.shape}"
         )
@@ -187,7 +188,7 @@ def _class_weights(weight, log_probs, loss: str):
                         "pass reduction, ignore_index and label_smoothing by keyword")
     weight = Tensor(weight, dtype=log_probs.dtype, device=log_probs.device)
     if weight.shape != (classes,):
-        raise ValueError(f"{loss} expects a weight of shape ({classes},), one per class, got {weight.shape}")
+        raise ShapeError(f"{loss} expects a weight of shape ({classes},), one per class, got {weight.shape}")
     return weight._data
 
 
@@ -366,7 +367,7 @@ def _target(target, input, loss: str) -> Tensor:  # noqa: A002 - PyTorch's argum
     if not isinstance(target, Tensor):
         target = Tensor(target, dtype=input.dtype, device=input.device)
     if input.shape != target.shape:
-        raise ValueError(f"{loss} expects input and target of one shape, got {input.shape} and {target.shape}")
+        raise ShapeError(f"{loss} expects input and target of one shape, got {input.shape} and {target.shape}")
     return target
 
 
@@ -375,7 +376,7 @@ def _broadcastable(value, like, loss: str, name: str) -> Tensor:
     if not isinstance(value, Tensor):
         value = Tensor(value, dtype=like.dtype, device=like.device)
     if broadcast_shapes(value.shape, like.shape) != like.shape:
-        raise ValueError(f"{loss} expects a {name} that broadcasts to the input's shape {like.shape}, "
+        raise ShapeError(f"{loss} expects a {name} that broadcasts to the input's shape {like.shape}, "
                          f"got {value.shape}")
     return value
 

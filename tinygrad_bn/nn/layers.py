@@ -6,6 +6,7 @@ moves between the two frameworks unchanged (see docs/nn.md).
 
 from __future__ import annotations
 
+from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.nn import functional as F
 from tinygrad_bn.nn import init
 from tinygrad_bn.nn.module import Module, Parameter
@@ -86,7 +87,7 @@ class _ConvNd(Module):
 
     def forward(self, x):
         if x.ndim != 2 + self.axes or x.shape[1] != self.in_channels:
-            raise ValueError(
+            raise ShapeError(
                 f"{self!r} expects input of shape (N, {self.in_channels}, {self.input_axes}), got {x.shape}"
             )
         return self.convolve(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
@@ -335,7 +336,7 @@ class Flatten(Module):
         try:
             return x.flatten(self.start_dim, self.end_dim)
         except ValueError as error:
-            raise ValueError(f"{self!r} cannot flatten an input of shape {x.shape}: {error}") from None
+            raise ShapeError(f"{self!r} cannot flatten an input of shape {x.shape}: {error}") from None
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

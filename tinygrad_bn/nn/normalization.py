@@ -20,6 +20,7 @@ import math
 import numbers
 
 from tinygrad_bn.annotations import region
+from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.nn.module import Module, Parameter
 from tinygrad_bn.ops import ones, zeros
 from tinygrad_bn.ops.statistics import in_compute_precision, standardize
@@ -58,7 +59,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A0
         raise ValueError(f"group_norm: num_groups must be a positive int, got {num_groups!r}")
     _check_floating(input, "group_norm")
     if input.ndim < 2 or input.shape[1] % num_groups:
-        raise ValueError(f"group_norm with num_groups={num_groups} expects input of shape (N, C, *) with C "
+        raise ShapeError(f"group_norm with num_groups={num_groups} expects input of shape (N, C, *) with C "
                          f"divisible by {num_groups}, got {input.shape}")
     n, channels = input.shape[:2]
     for name, t in (("weight", weight), ("bias", bias)):
@@ -90,12 +91,12 @@ def _check_trailing_shape(x, normalized_shape: tuple, who: str):
     """Raise unless the last axes of ``x`` are ``normalized_shape``; ``who`` names the caller."""
     if x.shape[x.ndim - len(normalized_shape):] != normalized_shape:
         trailing = ", ".join(str(n) for n in normalized_shape)
-        raise ValueError(f"{who} expects input of shape (*, {trailing}), got {x.shape}")
+        raise ShapeError(f"{who} expects input of shape (*, {trailing}), got {x.shape}")
 
 
 def _check_parameter(function: str, name: str, t, shape: tuple):
     if t is not None and t.shape != shape:
-        raise ValueError(f"{function}: {name} must have shape {shape}, got {t.shape}")
+        raise ShapeError(f"{function}: {name} must have shape {shape}, got {t.shape}")
 
 
 def _shape(normalized_shape, who: str) -> tuple:
@@ -184,7 +185,7 @@ class GroupNorm(_Normalization):
 
     def forward(self, input):  # noqa: A002 - PyTorch's argument name
         if input.ndim < 2 or input.shape[1] != self.num_channels:
-            raise ValueError(f"GroupNorm({self.num_groups}, {self.num_channels}) expects input of shape "
+            raise ShapeError(f"GroupNorm({self.num_groups}, {self.num_channels}) expects input of shape "
                              f"(N, {self.num_channels}, *), got {input.shape}")
         return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 

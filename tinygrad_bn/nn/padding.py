@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from tinygrad_bn.errors import ShapeError
+
 
 def pad(input, pad, mode="constant", value=None):  # noqa: A002 - PyTorch's argument name
     """``input`` with ``pad`` = (left, right) for the last axis, then (top, bottom) for
@@ -26,7 +28,7 @@ def pad(input, pad, mode="constant", value=None):  # noqa: A002 - PyTorch's argu
     for axis, ((before, after), size) in enumerate(zip(pairs, input.shape, strict=True)):
         left = size + min(before, 0) + min(after, 0)
         if left < 0:
-            raise ValueError(f"pad {pad!r} of input of shape {input.shape} crops {size - left} entries "
+            raise ShapeError(f"pad {pad!r} of input of shape {input.shape} crops {size - left} entries "
                              f"from axis {axis}, which has {size}")
         kept.append(slice(-min(before, 0), size + min(after, 0)))
     cropped = input[tuple(kept)] if any(b < 0 or a < 0 for b, a in pairs) else input

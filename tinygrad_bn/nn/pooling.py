@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy
 
 from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.ops.elementwise import constant
 from tinygrad_bn.ops.reduce import Max
 from tinygrad_bn.ops.windows import MaxUnpool, TileMax, pad_images, pair, unfold, windows_per_axis
@@ -22,7 +23,7 @@ from tinygrad_bn.ops.windows import MaxUnpool, TileMax, pad_images, pair, unfold
 def _window_geometry(name: str, images, kernel_size, stride, padding, dilation=1):
     """Checked (kernel_size, stride, padding, dilation, spans) of a pooling call."""
     if images.ndim != 4:
-        raise ValueError(f"{name} expects input of shape (N, C, H, W), got {images.shape}")
+        raise ShapeError(f"{name} expects input of shape (N, C, H, W), got {images.shape}")
     kernel_size = pair(kernel_size, "kernel_size")
     stride = kernel_size if stride is None else pair(stride, "stride")
     padding, dilation = pair(padding, "padding", minimum=0), pair(dilation, "dilation")
@@ -102,10 +103,10 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     [[0.0, 0.0, 0.0, 0.0], [0.0, 5.0, 0.0, 7.0]]
     """
     if input.ndim != 4:
-        raise ValueError(f"max_unpool2d expects input of shape (N, C, H, W), got {input.shape}")
+        raise ShapeError(f"max_unpool2d expects input of shape (N, C, H, W), got {input.shape}")
     indices = indices if isinstance(indices, Tensor) else Tensor(indices, device=input.device)
     if indices.shape != input.shape or indices.dtype.kind not in "iu":
-        raise ValueError(f"max_unpool2d expects integer indices of the input's shape {input.shape}, "
+        raise ShapeError(f"max_unpool2d expects integer indices of the input's shape {input.shape}, "
                          f"got {indices.dtype} indices of shape {indices.shape}")
     kernel_size = pair(kernel_size, "kernel_size")
     stride = kernel_size if stride is None else pair(stride, "stride")
@@ -185,7 +186,7 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002 - PyTorch's argument 
     [[2.0, 3.0]]
     """
     if input.ndim != 4:
-        raise ValueError(f"adaptive_avg_pool2d expects input of shape (N, C, H, W), got {input.shape}")
+        raise ShapeError(f"adaptive_avg_pool2d expects input of shape (N, C, H, W), got {input.shape}")
     sizes = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else tuple(output_size)
     if len(sizes) != 2 or not all(o is None or (isinstance(o, int) and o >= 1) for o in sizes):
         raise ValueError(f"adaptive_avg_pool2d: output_size must be a positive int or a pair of them (or None), "

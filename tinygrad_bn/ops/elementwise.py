@@ -12,6 +12,7 @@ import operator
 
 from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.dtypes import get_default_dtype, result_type
+from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.ops.promotion import broadcast_shapes, constant, lift, lift_pair, number
 
 
@@ -33,7 +34,7 @@ def binary(cls, doc: str, floating: bool = False):
         except ValueError:
             if broadcast_shapes(a.shape, b.shape) is not None:
                 raise
-            raise ValueError(
+            raise ShapeError(
                 f"{cls.__name__}: shapes {a.shape} and {b.shape} do not broadcast together"
             ) from None
 
@@ -175,7 +176,7 @@ def where(condition, a, b):
         )
     shape = broadcast_shapes(a.shape, b.shape)
     if shape is None or broadcast_shapes(shape, condition.shape) is None:
-        raise ValueError(
+        raise ShapeError(
             f"where: condition {condition.shape}, a {a.shape} and b {b.shape} do not broadcast together"
         )
     return Where.apply(a, b, condition=condition._data)
@@ -225,7 +226,7 @@ def masked_fill(x, mask, value):
             f"masked_fill expects a boolean mask, got dtype {mask.dtype}; make one with a comparison, e.g. x < 0"
         )
     if broadcast_shapes(mask.shape, x.shape) is None:
-        raise ValueError(f"masked_fill: mask of shape {mask.shape} does not broadcast with tensor of shape {x.shape}")
+        raise ShapeError(f"masked_fill: mask of shape {mask.shape} does not broadcast with tensor of shape {x.shape}")
     value = lift(value, x)
     if value.ndim:
         raise ValueError(f"masked_fill expects a number or a 0-d tensor as value, got shape {value.shape}")

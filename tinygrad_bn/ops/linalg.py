@@ -85,7 +85,7 @@ def matmul(a, b):
     if b.ndim == 1:
         return matmul(a, b.reshape(-1, 1)).reshape(a.shape[:-1])
     if broadcast_shapes(a.shape[:-2], b.shape[:-2]) is None:
-        raise ValueError(f"matmul: batch shapes of {a.shape} and {b.shape} do not broadcast together")
+        raise ShapeError(f"matmul: batch shapes of {a.shape} and {b.shape} do not broadcast together")
     return MatMul.apply(a, b)
 
 

@@ -156,7 +156,7 @@ def permute(x, *dims):
     """
     dims = _shape_argument(dims)
     if len(dims) != x.ndim or sorted(d % x.ndim if -x.ndim <= d < x.ndim else -1 for d in dims) != list(range(x.ndim)):
-        raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} dims of a tensor of shape {x.shape}")
+        raise ShapeError(f"permute: {dims} is not a permutation of the {x.ndim} dims of a tensor of shape {x.shape}")
     return Transpose.apply(x, axes=tuple(d % x.ndim for d in dims))
 
 
@@ -184,7 +184,7 @@ def t(x):
     ((3, 1), (2,))
     """
     if x.ndim > 2:
-        raise ValueError(
+        raise ShapeError(
             f"t() expects a tensor of at most 2 dimensions, got shape {x.shape}; "
             "use permute(*dims) to reorder its axes or transpose(a, b) to exchange two"
         )
@@ -196,7 +196,7 @@ def flatten(x, start_dim=0, end_dim=-1):
     ndim = x.ndim or 1
     start, end = normalize_axis(start_dim, ndim), normalize_axis(end_dim, ndim)
     if start > end:
-        raise ValueError(
+        raise ShapeError(
             f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for a tensor of shape {x.shape}"
         )
     return reshape(x, *x.shape[:start], -1, *x.shape[end + 1:])
@@ -220,7 +220,7 @@ def expand(x, *sizes):
     """PyTorch's ``expand``: broadcast to ``sizes``, where -1 keeps an axis's length."""
     sizes = _shape_argument(sizes)
     if len(sizes) < x.ndim:
-        raise ValueError(f"expand: {sizes} has fewer axes than a tensor of shape {x.shape}")
+        raise ShapeError(f"expand: {sizes} has fewer axes than a tensor of shape {x.shape}")
     own = (None,) * (len(sizes) - x.ndim) + x.shape
     if any(n == -1 and length is None for n, length in zip(sizes, own)):
         raise ValueError(f"expand: -1 in {sizes} names a new leading axis; give its length")
@@ -230,7 +230,7 @@ def expand(x, *sizes):
 def broadcast_to(x, shape):
     shape = tuple(shape)
     if broadcast_shapes(x.shape, shape) != shape:
-        raise ValueError(f"cannot broadcast a tensor of shape {x.shape} to shape {shape}")
+        raise ShapeError(f"cannot broadcast a tensor of shape {x.shape} to shape {shape}")
     if shape == x.shape:
         return x
     return BroadcastTo.apply(x, shape=shape)
@@ -240,7 +240,7 @@ def sum_to(x, shape):
     """Sum ``x`` down to ``shape``, the shape it was broadcast from."""
     shape = tuple(shape)
     if broadcast_shapes(shape, x.shape) != x.shape:
-        raise ValueError(f"cannot sum a tensor of shape {x.shape} down to shape {shape}")
+        raise ShapeError(f"cannot sum a tensor of shape {x.shape} down to shape {shape}")
     if shape == x.shape:
         return x
     return SumTo.apply(x, shape=shape)
@@ -273,13 +273,13 @@ def _join(name: str, word: str, tensors, axis):
     tensors = _tensor_list(name, tensors)
     first = tensors[0]
     if first.ndim == 0:
-        raise ValueError(f"{name} needs tensors of at least one dimension, got shape (); use stack")
+        raise ShapeError(f"{name} needs tensors of at least one dimension, got shape (); use stack")
     axis = normalize_axis(axis, first.ndim, word)
     for position, t in enumerate(tensors[1:], 1):
         if t.ndim != first.ndim or any(
             a != b for i, (a, b) in enumerate(zip(t.shape, first.shape)) if i != axis
         ):
-            raise ValueError(
+            raise ShapeError(
                 f"{name} along {word} {axis}: tensor 0 has shape {first.shape} but tensor {position} has "
                 f"shape {t.shape}; shapes may differ only along {word} {axis}"
             )
@@ -300,7 +300,7 @@ def stack(tensors, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
     shape = tensors[0].shape
     for t in tensors[1:]:
         if t.shape != shape:
-            raise ValueError(f"stack needs tensors of one shape, got {shape} and {t.shape}")
+            raise ShapeError(f"stack needs tensors of one shape, got {shape} and {t.shape}")
     dim = normalize_axis(dim, len(shape) + 1, "dim")
     expanded = shape[:dim] + (1,) + shape[dim:]
     return cat([t.reshape(expanded) for t in tensors], dim=dim)
@@ -320,7 +320,7 @@ def pad(x, pad_width, value=0.0):
     """Pad with a constant; ``pad_width`` is NumPy's ((before, after), ...) per axis."""
     pad_width = tuple((int(b), int(a)) for b, a in pad_width)
     if len(pad_width) != x.ndim:
-        raise ValueError(f"pad: {len(pad_width)} (before, after) pairs for a tensor of shape {x.shape}")
+        raise ShapeError(f"pad: {len(pad_width)} (before, after) pairs for a tensor of shape {x.shape}")
     if any(b < 0 or a < 0 for b, a in pad_width):
         raise ValueError(f"pad: widths must be >= 0, got {pad_width} (F.pad crops with negative ones)")
     return Pad.apply(x, pad_width=pad_width, value=value)

@@ -15,6 +15,7 @@ moving one strided slice of every image at once.
 from __future__ import annotations
 
 from tinygrad_bn.autograd import Function
+from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.ops.promotion import constant
 
 
@@ -39,7 +40,7 @@ def windows_per_axis(size: tuple, kernel_size: tuple, stride: tuple, dilation: t
     spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel_size, dilation, strict=True))
     if any(span > n for n, span in zip(size, spans, strict=True)):
         shown = f"{kernel_size} window" + (f" with dilation {dilation}" if dilation != (1, 1) else "")
-        raise ValueError(f"a {shown} does not fit in an image of size {tuple(size)}")
+        raise ShapeError(f"a {shown} does not fit in an image of size {tuple(size)}")
     return tuple((n - span) // s + 1 for n, span, s in zip(size, spans, stride, strict=True))
 
 
@@ -238,7 +239,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002 -
     [[0.0, 1.0, 3.0, 4.0], [1.0, 2.0, 4.0, 5.0], [3.0, 4.0, 6.0, 7.0], [4.0, 5.0, 7.0, 8.0]]
     """
     if input.ndim != 4:
-        raise ValueError(f"unfold expects a tensor of shape (N, C, H, W), got {input.shape}")
+        raise ShapeError(f"unfold expects a tensor of shape (N, C, H, W), got {input.shape}")
     kernel_size, dilation, stride = _window_arguments(kernel_size, dilation, stride)
     padded = pad_images(input, pair(padding, "padding", minimum=0))
     return Unfold.apply(padded, kernel_size=kernel_size, stride=stride, dilation=dilation)
@@ -254,7 +255,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):  # n
     counts = windows_per_axis(padded_size, kernel_size, stride, dilation)
     per_window = kernel_size[0] * kernel_size[1]
     if input.ndim != 3 or input.shape[1] % per_window or input.shape[2] != counts[0] * counts[1]:
-        raise ValueError(
+        raise ShapeError(
             f"fold into {output_size} images with {kernel_size} windows expects columns of shape "
             f"(N, C·{per_window}, {counts[0] * counts[1]}), got {input.shape}"
         )
