@@ -17,6 +17,8 @@ WRONG_SHAPES = {
     "matmul batch": lambda: torch.ones(2, 3, 4) @ torch.ones(3, 4, 5),
     "masked_fill": lambda: torch.ones(2, 3).masked_fill(torch.ones(4) > 0, 0.0),
     "conv2d weight": lambda: F.conv2d(torch.ones(1, 3, 5, 5), torch.ones(2, 4, 3, 3)),
+    "conv2d bias": lambda: F.conv2d(torch.ones(1, 1, 3, 3), torch.ones(2, 1, 2, 2), torch.tensor([10.0])),
+    "conv1d bias": lambda: F.conv1d(torch.ones(1, 1, 3), torch.ones(2, 1, 2), torch.ones(2, 1)),
     "conv2d window": lambda: F.conv2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 3, 3)),
     "Conv2d input": lambda: nn.Conv2d(3, 2, 3)(torch.ones(1, 4, 5, 5)),
     "max_pool2d input": lambda: F.max_pool2d(torch.ones(4, 4), 2),

@@ -61,7 +61,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     >>> conv1d(ones(1, 1, 4), ones(1, 1, 2), padding=1).numpy()[0, 0].tolist()
     [1.0, 2.0, 2.0, 2.0, 1.0]
     """
-    _check_conv_shapes("conv1d", input, weight, groups, kernel_axes="k", input_axes="L")
+    _check_conv_shapes("conv1d", input, weight, bias, groups, kernel_axes="k", input_axes="L")
     stride, dilation = ints(stride, 1, "stride"), ints(dilation, 1, "dilation")
     sides = (0, 0, *conv_padding(padding, weight.shape[2:], stride, dilation, "conv1d"))  # none above and below
     output = convolution.conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, *stride), sides, (1, *dilation),
@@ -82,21 +82,24 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     >>> conv2d(ones(1, 1, 3, 3), ones(1, 1, 2, 2), padding=1).numpy()[0, 0].tolist()
     [[1.0, 2.0, 2.0, 1.0], [2.0, 4.0, 4.0, 2.0], [2.0, 4.0, 4.0, 2.0], [1.0, 2.0, 2.0, 1.0]]
     """
-    _check_conv_shapes("conv2d", input, weight, groups, kernel_axes="kh, kw", input_axes="H, W")
+    _check_conv_shapes("conv2d", input, weight, bias, groups, kernel_axes="kh, kw", input_axes="H, W")
     stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
     sides = conv_padding(padding, weight.shape[2:], stride, dilation)
     return convolution.conv2d(input, weight, bias, stride, sides, dilation, groups)
 
 
-def _check_conv_shapes(conv: str, x, weight, groups, kernel_axes: str, input_axes: str):
-    """Refuse a ``groups`` that is not a positive int, or a weight (out, in/groups, *kernel)
-    and input ``x`` (N, in, *spatial) that do not fit each other."""
+def _check_conv_shapes(conv: str, x, weight, bias, groups, kernel_axes: str, input_axes: str):
+    """Refuse a ``groups`` that is not a positive int, or a weight (out, in/groups, *kernel),
+    input ``x`` (N, in, *spatial) and ``bias`` (out,) that do not fit each other."""
     if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
         raise ValueError(f"{conv}: groups must be a positive int, got {groups!r}")
     axes = 2 + len(kernel_axes.split(","))
     if weight.ndim != axes or weight.shape[0] % groups:
         raise ShapeError(f"{conv} expects a weight of shape (out, in/groups, {kernel_axes}) with out divisible by "
                          f"groups={groups}, got {weight.shape}")
+    if bias is not None and bias.shape != weight.shape[:1]:
+        raise ShapeError(f"{conv} expects a bias of shape ({weight.shape[0]},), one per output channel, "
+                         f"got {bias.shape}")
     in_channels = weight.shape[1] * groups
     if x.ndim != axes or x.shape[1] != in_channels:
         raise ShapeError(
