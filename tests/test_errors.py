@@ -27,6 +27,7 @@ WRONG_SHAPES = {
     "batch_norm weight": lambda: F.batch_norm(torch.ones(4, 3), None, None, torch.ones(2), training=True),
     "BatchNorm2d input": lambda: nn.BatchNorm2d(3)(torch.ones(4, 2, 3, 3)),
     "group_norm groups": lambda: F.group_norm(torch.ones(2, 5, 3), 2),
+    "group_norm one value": lambda: F.group_norm(torch.ones(1, 4), 4),
     "layer_norm shape": lambda: F.layer_norm(torch.ones(2, 5), (4,)),
     "embedding weight": lambda: F.embedding(torch.tensor([0]), torch.ones(3)),
     "mse_loss target": lambda: F.mse_loss(torch.ones(3), torch.ones(4)),

@@ -54,6 +54,10 @@ POOL_CASES = [
     ((2, 2, 7, 5), 2, None, 0, 1, False),
     ((1, 2, 6, 6), (3, 2), None, 0, 1, False),
     ((1, 1, 4, 6), 2, 2, 0, 1, True),
+    # ceil mode with windows longer than the image: one partial window each way, or along one axis
+    ((1, 1, 1, 1), 2, None, 0, 1, True),
+    ((2, 1, 1, 3), (1, 2), None, 0, 1, True),
+    ((1, 2, 3, 2), 4, 3, 1, 1, True),
 ]
 POOL_ARGS = "shape, kernel_size, stride, padding, dilation, ceil_mode"
 # (input shape, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
@@ -64,6 +68,8 @@ AVG_POOL_CASES = [
     ((2, 1, 7, 6), (3, 2), 2, 1, True, True, None),  # ceil_mode: the last window is cut at the padding
     ((2, 1, 7, 6), (3, 2), 2, 1, True, False, None),
     ((1, 2, 5, 5), 2, 1, 1, False, True, 3),
+    ((1, 1, 1, 1), (1, 2), None, 0, True, True, None),  # ceil mode, a window longer than the image
+    ((2, 1, 3, 2), 4, 3, 1, True, False, None),
 ]
 AVG_POOL_ARGS = "shape, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override"
 # (input shape, output_size): shrinking by whole and by uneven (overlapping) windows, keeping a size, growing
@@ -545,3 +551,16 @@ def test_max_pool2d_passes_a_nan_on_and_sends_it_the_gradient_as_pytorch_does(to
     x = numpy.array([[[[1.0, numpy.nan, 0.0, 0.0], [2.0, 3.0, 0.0, 0.0]]]])
     assert_same_values_and_gradients(torch, lambda t: F.max_pool2d(t, 2),
                                      lambda t: torch.nn.functional.max_pool2d(t, 2), [x], "float64")
+
+
+@pytest.mark.parametrize("call", [
+    lambda F, x: F.max_pool2d(x, 3),  # floor mode, a 3x3 window on 2x2: no output
+    lambda F, x: F.avg_pool2d(x, 3),
+    lambda F, x: F.max_pool2d(x, 2, padding=2, dilation=3),  # padding above half the kernel, dilated or not
+    lambda F, x: F.avg_pool2d(x, 2, padding=2),
+], ids=["max no output", "avg no output", "max padding", "avg padding"])
+def test_pooling_refuses_what_pytorch_refuses(torch, call):
+    with pytest.raises(RuntimeError):
+        call(torch.nn.functional, torch.ones(1, 1, 2, 2))
+    with pytest.raises(RuntimeError):
+        call(F, tg.ones(1, 1, 2, 2))

@@ -62,6 +62,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A0
         raise ShapeError(f"group_norm with num_groups={num_groups} expects input of shape (N, C, *) with C "
                          f"divisible by {num_groups}, got {input.shape}")
     n, channels = input.shape[:2]
+    if n * channels // num_groups * math.prod(input.shape[2:]) == 1:  # PyTorch's test, N·C/G·∏spatial
+        raise ShapeError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
     for name, t in (("weight", weight), ("bias", bias)):
         _check_parameter("group_norm", name, t, (channels,))
     grouped = (n, num_groups, channels // num_groups * math.prod(input.shape[2:]))

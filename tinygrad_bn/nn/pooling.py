@@ -20,18 +20,28 @@ from tinygrad_bn.ops.reduce import Max
 from tinygrad_bn.ops.windows import MaxUnpool, TileMax, pad_images, pair, unfold, windows_per_axis
 
 
-def _window_geometry(name: str, images, kernel_size, stride, padding, dilation=1):
-    """Checked (kernel_size, stride, padding, dilation, spans) of a pooling call."""
+def _window_geometry(name: str, images, kernel_size, stride, padding, dilation=1, ceil_mode=False):
+    """Checked (kernel_size, stride, padding, dilation, extra) of a pooling call, where
+    ``extra`` is the rows and columns to pad after the padding so that ceil_mode's
+    last window fits (0 and 0 in floor mode)."""
     if images.ndim != 4:
         raise ShapeError(f"{name} expects input of shape (N, C, H, W), got {images.shape}")
     kernel_size = pair(kernel_size, "kernel_size")
     stride = kernel_size if stride is None else pair(stride, "stride")
     padding, dilation = pair(padding, "padding", minimum=0), pair(dilation, "dilation")
-    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel_size, dilation, strict=True))
-    if any(2 * p > span for p, span in zip(padding, spans, strict=True)):
-        raise ValueError(f"padding {padding} must be at most half of the window: {kernel_size} with dilation "
-                         f"{dilation} spans {spans}")
-    return kernel_size, stride, padding, dilation, spans
+    if any(p > k // 2 for p, k in zip(padding, kernel_size, strict=True)):
+        raise ShapeError(f"{name}: padding {padding} must be at most half of the kernel size {kernel_size}")
+    extra = []
+    for size, k, s, p, d in zip(images.shape[2:], kernel_size, stride, padding, dilation, strict=True):
+        span, padded = d * (k - 1) + 1, size + 2 * p
+        count = (padded - span + (s - 1 if ceil_mode else 0)) // s + 1
+        if ceil_mode and (count - 1) * s >= size + p:  # a last window starting in the right padding is dropped
+            count -= 1
+        if count < 1:
+            raise ShapeError(f"{name}: a {kernel_size} window with stride {stride}, padding {padding} and dilation "
+                             f"{dilation} leaves no output for an image of size {tuple(images.shape[2:])}")
+        extra.append(max(0, (count - 1) * s + span - padded))
+    return kernel_size, stride, padding, dilation, extra
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
@@ -49,11 +59,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     >>> pooled.numpy()[0, 0].tolist(), where.numpy()[0, 0].tolist()
     ([[5.0, 7.0], [13.0, 15.0]], [[5, 7], [13, 15]])
     """
-    kernel_size, stride, padding, dilation, spans = _window_geometry("max_pool2d", input, kernel_size, stride,
-                                                                      padding, dilation)
+    kernel_size, stride, padding, dilation, extra = _window_geometry("max_pool2d", input, kernel_size, stride,
+                                                                      padding, dilation, ceil_mode)
     n, c, h, w = input.shape
-    extra = [_ceil_mode_extra(size, p, span, s) if ceil_mode else 0
-             for size, p, span, s in zip((h, w), padding, spans, stride, strict=True)]
     if stride == kernel_size and dilation == (1, 1) and padding == (0, 0) and not any(extra) \
             and not return_indices:
         return _tile_max(input, kernel_size)
@@ -122,18 +130,6 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     return MaxUnpool.apply(input, indices, size=size)
 
 
-def _ceil_mode_extra(size: int, padding: int, span: int, stride: int) -> int:
-    """Rows (or columns) of −∞ to add after the padding so that ceil_mode's last
-    window fits: PyTorch keeps it when it starts before the right padding."""
-    padded = size + 2 * padding
-    if span > padded:
-        return 0  # windows_per_axis reports that the window does not fit
-    count = -(-(padded - span) // stride) + 1  # ⌈(padded − span)/s⌉ + 1
-    if (count - 1) * stride >= size + padding:
-        count -= 1
-    return max(0, (count - 1) * stride + span - padded)
-
-
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002 - PyTorch's name
                count_include_pad=True, divisor_override=None):
     """The mean of each ``kernel_size`` window of (N, C, H, W) images, zero-padded by
@@ -146,12 +142,11 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # n
     >>> avg_pool2d(arange(16, dtype="float32").reshape(1, 1, 4, 4), 2).numpy()[0, 0].tolist()
     [[2.5, 4.5], [10.5, 12.5]]
     """
-    kernel_size, stride, padding, _, spans = _window_geometry("avg_pool2d", input, kernel_size, stride, padding)
+    kernel_size, stride, padding, _, extra = _window_geometry("avg_pool2d", input, kernel_size, stride, padding,
+                                                               ceil_mode=ceil_mode)
     if divisor_override is not None and (not isinstance(divisor_override, int) or divisor_override < 1):
         raise ValueError(f"avg_pool2d: divisor_override must be a positive int or None, got {divisor_override!r}")
     n, c, h, w = input.shape
-    extra = [_ceil_mode_extra(size, p, span, s) if ceil_mode else 0
-             for size, p, span, s in zip((h, w), padding, spans, stride, strict=True)]
     sides = (padding[0], padding[0] + extra[0], padding[1], padding[1] + extra[1])
     images = pad_images(input, sides)
     counts = windows_per_axis(images.shape[2:], kernel_size, stride)
