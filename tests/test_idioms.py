@@ -184,6 +184,10 @@ REDUCTIONS = {
     "amax": "x.amax(dim=0)",
     "all-any": "(x > -2).all(), (x > 1.5).any()",
     "logsumexp": "torch.logsumexp(x, dim=1)",
+    "logsumexp-of-infinities": "torch.logsumexp(torch.tensor([[float('-inf'), float('-inf')], [float('inf'), 1.0]]), dim=1)",
+    "prod-of-int32-and-bool": "torch.tensor([2, 3], dtype=torch.int32).prod(), torch.tensor([True, True]).prod()",
+    "format-a-loss": "loss = (x ** 2).mean(); out = f'{loss:.4f} {loss.item():.4f} {torch.tensor(3):d}'",
+    "abs-builtin": "abs(x)",
     "cumsum": "x.cumsum(dim=1)",
     "topk": "x.topk(2, dim=1)",
     "sort": "x.sort(dim=1, descending=True)",
@@ -205,6 +209,8 @@ SHAPES = {
     "flatten-start-dim-keyword": "torch.tensor(IMG).flatten(start_dim=2).shape",
     "cat-dim-0": "torch.cat([x, y], dim=0)",
     "cat-tuple-dim-last": "torch.cat((x, y), -1)",
+    "cat-int-with-float": "torch.cat([torch.arange(3), torch.ones(2)]), torch.cat([torch.ones(1, dtype=torch.int32), torch.ones(1, dtype=torch.float16)])",
+    "stack-int-with-float-0d": "torch.stack([torch.tensor(1), torch.tensor(2.0)])",
     "stack": "torch.stack([x, y])",
     "stack-dim-1": "torch.stack([x, y], dim=1)",
     "chunk": "x.chunk(2, dim=1)",
@@ -250,6 +256,12 @@ COMPARISONS = {
     "accuracy": "(x.argmax(1) == torch.tensor(Y)).float().mean()",
     "correct-count": "(x.argmax(1) == torch.tensor(Y)).sum().item()",
     "max-of-data": "_, predicted = torch.max(x.data, 1); out = (predicted == torch.tensor(Y)).sum().item()",
+    "equals-none": "x == None, x != None",
+    "mask-invert-and-or-xor": "m = x > 0; n = y > 0; out = ~m, m & n, m | n, m ^ n, True & m",
+    "masked-fill-inverted-mask": "x.masked_fill(~(x > 0), float('-inf'))",
+    "integer-bitwise": "a = torch.tensor([6, 3, 12]); out = a & 5, a | 1, a ^ 3, ~a",
+    "logical-ops": "torch.logical_not(x), torch.logical_and(x > 0, y), torch.logical_or(x > 1, y > 0), torch.logical_xor(x > 0, y > 0)",
+    "bitwise-of-float-raises": "~x",
 }
 
 MATMUL = {
@@ -534,6 +546,16 @@ SCHEDULERS = {
         for loss in [1.0, 0.9, 0.95, 0.95, 0.95, 0.8, 0.85, 0.85]:
             o.step(); s.step(loss); out.append(o.param_groups[0]["lr"])
     """,
+    "resume-optimizer-loaded-first": """
+        o = optim.SGD(mlp().parameters(), lr=1.0); s = lr_scheduler.StepLR(o, 2, 0.5)
+        for _ in range(3):
+            o.step(); s.step()
+        saved = o.state_dict(), s.state_dict()
+        o2 = optim.SGD(mlp().parameters(), lr=1.0); o2.load_state_dict(saved[0])
+        s2 = lr_scheduler.StepLR(o2, 2, 0.5); s2.load_state_dict(saved[1])
+        out = lrs(o2, s2, epochs=4)
+    """,
+    "two-schedulers-compose": "o = optim.SGD(mlp().parameters(), lr=1.0); a = lr_scheduler.StepLR(o, 2, 0.5); b = lr_scheduler.ExponentialLR(o, 0.9); out = [o.param_groups[0]['lr'] for _ in range(5) if (o.step(), a.step(), b.step())]",
     "last-epoch": """
         o = optim.SGD(mlp().parameters(), lr=1.0)
         first = lr_scheduler.StepLR(o, step_size=2, gamma=0.5)
@@ -578,6 +600,20 @@ DATA = {
 
         out = [(a, b) for a, b in DataLoader(Squares(), batch_size=4)]
     """,
+    "duck-typed-dataset": """
+        class Pairs:
+            def __len__(self):
+                return 5
+
+            def __getitem__(self, i):
+                return torch.ones(2) * i, i
+
+        out = [(a, b) for a, b in DataLoader(Pairs(), batch_size=2)]
+    """,
+    "tensor-as-dataset": "out = list(DataLoader(torch.arange(12.0).view(6, 2), batch_size=4))",
+    "list-of-tuples-dataset": "out = list(DataLoader([(1, 2.0), (3, 4.0), (5, 6.0)], batch_size=2))",
+    "dict-samples": "out = next(iter(DataLoader([{'x': torch.ones(2) * i, 'y': i} for i in range(4)], batch_size=3)))",
+    "collate-fn": "out = list(DataLoader(TensorDataset(torch.arange(5)), batch_size=2, collate_fn=lambda samples: len(samples)))",
     "random-split-lengths": "torch.manual_seed(0); a, b = random_split(TensorDataset(torch.tensor(XS)), [12, 4]); out = len(a), len(b)",
     "random-split-covers": "a, b = random_split(range(10), [0.7, 0.3]); out = sorted(list(a) + list(b))",
     "shuffle-covers-all": "out = sorted(int(v) for (xb,) in DataLoader(TensorDataset(torch.arange(10)), batch_size=3, shuffle=True) for v in xb)",

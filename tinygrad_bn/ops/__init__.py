@@ -47,11 +47,15 @@ from tinygrad_bn.ops.einsum import einsum
 from tinygrad_bn.ops.elementwise import (
     add,
     allclose,
+    bitwise,
+    bitwise_not,
     clamp,
     compare,
     div,
     equal,
     isclose,
+    logical,
+    logical_not,
     masked_fill,
     maximum,
     minimum,
@@ -126,6 +130,8 @@ __all__ = [
     "zeros", "zeros_like",
     "bmm", "ceil", "chunk", "einsum", "cumsum", "dot", "flip", "floor", "floor_divide", "gather", "index_select",
     "nonzero", "remainder", "repeat", "round", "sign", "sort", "split", "topk", "trunc",
+    "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "logical_and", "logical_not", "logical_or",
+    "logical_xor",
 ]
 
 
@@ -139,9 +145,35 @@ def _reflected(op):
 
 def _comparison(symbol):
     def method(self, other):
+        if other is None:  # x == None is False, x != None True, as in PyTorch
+            return NotImplemented
         return compare(symbol, self, other)
 
     return method
+
+
+def bitwise_and(a, b):
+    return bitwise("&", a, b)
+
+
+def bitwise_or(a, b):
+    return bitwise("|", a, b)
+
+
+def bitwise_xor(a, b):
+    return bitwise("^", a, b)
+
+
+def logical_and(a, b):
+    return logical("and", a, b)
+
+
+def logical_or(a, b):
+    return logical("or", a, b)
+
+
+def logical_xor(a, b):
+    return logical("xor", a, b)
 
 
 _METHODS = {
@@ -177,6 +209,11 @@ _METHODS = {
     "sign": sign, "floor": floor, "ceil": ceil, "round": round, "trunc": trunc,
     "gather": gather, "index_select": index_select, "nonzero": nonzero, "sort": sort, "topk": topk,
     "split": split, "chunk": chunk, "repeat": repeat, "cumsum": cumsum, "flip": flip,
+    "__abs__": abs, "__invert__": bitwise_not, "__and__": bitwise_and, "__rand__": _reflected(bitwise_and),
+    "__or__": bitwise_or, "__ror__": _reflected(bitwise_or),
+    "__xor__": bitwise_xor, "__rxor__": _reflected(bitwise_xor),
+    "bitwise_and": bitwise_and, "bitwise_or": bitwise_or, "bitwise_xor": bitwise_xor, "bitwise_not": bitwise_not,
+    "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor, "logical_not": logical_not,
 }
 
 for _name, _method in {**_METHODS, **_IN_PLACE_METHODS}.items():

@@ -12,7 +12,7 @@ import operator
 
 from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.dtypes import get_default_dtype, result_type
-from tinygrad_bn.errors import ShapeError
+from tinygrad_bn.errors import DtypeError, ShapeError
 from tinygrad_bn.ops.promotion import broadcast_shapes, constant, lift, lift_pair, number
 
 
@@ -255,6 +255,48 @@ def compare(op: str, a, b) -> Tensor:
         )
     result = _COMPARISONS[op](a._data, b._data)
     return constant(result, a)
+
+
+_BITWISE = {"&": "bitwise_and", "|": "bitwise_or", "^": "bitwise_xor"}
+_LOGICAL = {"and": "logical_and", "or": "logical_or", "xor": "logical_xor"}
+
+
+def bitwise(op: str, a, b) -> Tensor:
+    """``a & b``, ``a | b`` or ``a ^ b`` of bool or integer tensors (or numbers), by
+    PyTorch's promotion (bool with int64 is int64); no gradient flows through it.
+
+    >>> from tinygrad_bn import tensor
+    >>> mask = tensor([True, False, True])
+    >>> (mask & tensor([True, True, False])).tolist(), (~mask).tolist(), (tensor([6, 3]) ^ 5).tolist()
+    ([True, False, False], [False, True, False], [3, 6])
+    """
+    a, b = lift_pair(a, b)
+    _check_bool_or_integer(_BITWISE[op], a, b)
+    return constant(getattr(a.xp, _BITWISE[op])(a._data, b._data), a)
+
+
+def bitwise_not(x) -> Tensor:
+    """``~x``: logical not of a bool tensor, ones' complement of an integer one."""
+    _check_bool_or_integer("bitwise_not", x)
+    return constant(x.xp.invert(x._data), x)
+
+
+def logical(op: str, a, b) -> Tensor:
+    """PyTorch's ``logical_and``, ``logical_or``, ``logical_xor``: a bool tensor, each
+    operand read as true where it is nonzero; no gradient flows through it."""
+    a, b = lift_pair(a, b)
+    return constant(getattr(a.xp, _LOGICAL[op])(a._data, b._data), a)
+
+
+def logical_not(x) -> Tensor:
+    """A bool tensor, true where ``x`` is zero (PyTorch's ``logical_not``)."""
+    return constant(x.xp.logical_not(x._data), x)
+
+
+def _check_bool_or_integer(name: str, *tensors):
+    for t in tensors:
+        if t.dtype.kind not in "biu":
+            raise DtypeError(f"{name} needs bool or integer tensors, got {t.dtype}")
 
 
 def equal(a, b) -> bool:

@@ -145,8 +145,9 @@ def mean(x, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None, axis=NOT_GIVEN, kee
     return _reduce(Mean, x, *dim_words("mean", dim, keepdim, axis, keepdims))
 
 
-def prod(x, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
-    """Product over ``dim`` (all axes by default), as :func:`sum`. The elements are
+def prod(x, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    """Product over ``dim`` (all axes by default), as :func:`sum` (integers and bools
+    multiply in int64, ``dtype`` casts first). The elements are
     multiplied pairwise, x[0::2] · x[1::2] until one is left, so the gradient of each
     is the product of the others, zeros included, and it differentiates again.
 
@@ -157,6 +158,10 @@ def prod(x, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GI
     >>> y.tolist(), x.grad.tolist()
     ([0.0, 20.0], [[0.0, 6.0, 0.0], [20.0, 5.0, 4.0]])
     """
+    if dtype is None and x.dtype.kind in "biu":
+        dtype = "int64"
+    if dtype is not None:
+        x = x.astype(dtype)
     dim, keepdim = dim_words("prod", dim, keepdim, axis, keepdims)
     axes = normalize_axes(dim, x.ndim)
     for a in axes:

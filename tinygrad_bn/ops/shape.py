@@ -6,9 +6,11 @@ spelled with these."""
 
 from __future__ import annotations
 
+import functools
 import math
 
 from tinygrad_bn.autograd import Function, Tensor
+from tinygrad_bn.dtypes import promote_types
 from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.ops.axes import NOT_GIVEN, dim_words, normalize_axes, normalize_axis
 from tinygrad_bn.ops.promotion import broadcast_shapes
@@ -283,7 +285,8 @@ def _join(name: str, word: str, tensors, axis):
                 f"{name} along {word} {axis}: tensor 0 has shape {first.shape} but tensor {position} has "
                 f"shape {t.shape}; shapes may differ only along {word} {axis}"
             )
-    return Concatenate.apply(*tensors, axis=axis)
+    dtype = functools.reduce(promote_types, (t.dtype for t in tensors))  # PyTorch's: int64 with float32 is float32
+    return Concatenate.apply(*(t if t.dtype == dtype else t.astype(dtype) for t in tensors), axis=axis)
 
 
 def stack(tensors, dim=NOT_GIVEN, *, axis=NOT_GIVEN):

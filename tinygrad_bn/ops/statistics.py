@@ -105,7 +105,8 @@ def logsumexp(x, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=N
     dim, keepdim = dim_words("logsumexp", dim, keepdim, axis, keepdims)
     if dim is None:
         raise TypeError("logsumexp() needs dim, the axis or axes to reduce, as in PyTorch")
-    shift = name_constant(x.amax(dim, keepdim=True).detach(), "max (held constant)")
+    peak = x.amax(dim, keepdim=True).detach()  # an infinite maximum shifts by 0, as PyTorch's: all −∞ gives −∞
+    shift = name_constant(peak.masked_fill(peak.abs() == math.inf, 0.0), "max (held constant)")
     total = (x - shift).exp().sum(dim, keepdim=True)
     result = total.log() + shift
     return result if keepdim else result.reshape(squeezed(result.shape, normalize_axes(dim, x.ndim)))
