@@ -276,3 +276,21 @@ def test_conv1d_runs_forward_and_backward_on_the_device(strict_cuda):
         results.append([t.numpy() for t in (out, inputs.grad, model.weight.grad, model.bias.grad)])
     for on_device, on_cpu in zip(*results, strict=True):
         numpy.testing.assert_allclose(on_device, on_cpu, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("make", [
+    lambda nn: nn.Linear(2, 3), lambda nn: nn.Conv2d(1, 2, 3), lambda nn: nn.Conv1d(1, 2, 2),
+    lambda nn: nn.BatchNorm2d(2), lambda nn: nn.BatchNorm1d(2, affine=False), lambda nn: nn.LayerNorm(3),
+    lambda nn: nn.GroupNorm(1, 2), lambda nn: nn.Embedding(3, 2),
+], ids=["Linear", "Conv2d", "Conv1d", "BatchNorm2d", "BatchNorm1d no affine", "LayerNorm", "GroupNorm", "Embedding"])
+def test_layers_are_made_in_the_default_dtype_as_in_pytorch(torch, make):
+    dtypes = {}
+    for framework in (tg, torch):
+        framework.set_default_dtype(framework.float64)
+        try:
+            dtypes[framework.__name__] = {key: str(value.dtype).replace("torch.", "")
+                                          for key, value in make(framework.nn).state_dict().items()}
+        finally:
+            framework.set_default_dtype(framework.float32)
+    assert dtypes["tinygrad_bn"] == dtypes["torch"]
+    assert "float64" in dtypes["tinygrad_bn"].values()

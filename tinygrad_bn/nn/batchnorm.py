@@ -41,7 +41,7 @@ class _BatchNorm(Module):
     layout: str = ""
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
-                 impl="fused", device=None, dtype="float32"):
+                 impl="fused", device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
         if not isinstance(num_features, numbers.Integral) or num_features < 1:

@@ -100,7 +100,7 @@ class Embedding(Module):
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         self.padding_idx = None if padding_idx is None else _padding_index(padding_idx, num_embeddings, "Embedding")
-        self.weight = Parameter(ops.zeros(num_embeddings, embedding_dim, dtype=dtype or "float32", device=device))
+        self.weight = Parameter(ops.zeros(num_embeddings, embedding_dim, dtype=dtype, device=device))
         self.reset_parameters()
 
     def reset_parameters(self):

@@ -27,7 +27,7 @@ class _FrozenBatchNorm(Module):
 
     unfrozen: type = _BatchNorm
 
-    def __init__(self, num_features: int, eps: float = 1e-5, device=None, dtype="float32"):
+    def __init__(self, num_features: int, eps: float = 1e-5, device=None, dtype=None):
         super().__init__()
         self.num_features = int(num_features)
         self.eps = eps

@@ -139,7 +139,7 @@ class Conv2d(_ConvNd):
 
 
 def _parameter(shape, device, dtype) -> Parameter:
-    return Parameter(zeros(*shape, dtype=dtype or "float32", device=device))
+    return Parameter(zeros(*shape, dtype=dtype, device=device))
 
 
 class MaxPool2d(Module):

@@ -120,7 +120,6 @@ class _Normalization(Module):
 
     def __init__(self, shape: tuple, affine: bool, bias: bool, device, dtype):
         super().__init__()
-        dtype = dtype or "float32"
         self.register_parameter("weight", Parameter(ones(*shape, dtype=dtype, device=device)) if affine else None)
         has_bias = affine and bias
         self.register_parameter("bias", Parameter(zeros(*shape, dtype=dtype, device=device)) if has_bias else None)
