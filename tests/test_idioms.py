@@ -188,6 +188,10 @@ REDUCTIONS = {
     "prod-of-int32-and-bool": "torch.tensor([2, 3], dtype=torch.int32).prod(), torch.tensor([True, True]).prod()",
     "format-a-loss": "loss = (x ** 2).mean(); out = f'{loss:.4f} {loss.item():.4f} {torch.tensor(3):d}'",
     "abs-builtin": "abs(x)",
+    "arithmetic-methods": "x.add(y), x.add(y, alpha=2), x.sub(1), x.mul(y), x.div(2), torch.add(x, y, alpha=0.5), torch.mul(x, 3), torch.div(x, y)",
+    "div-rounding-modes": "a = torch.tensor([7, -7]); out = a.div(2, rounding_mode='trunc'), a.div(2, rounding_mode='floor'), x.div(0.3, rounding_mode='trunc')",
+    "reciprocal-rsqrt-outer": "torch.reciprocal(x + 2), (x + 2).rsqrt(), torch.outer(torch.tensor(V), torch.tensor(V))",
+    "argsort": "x.argsort(dim=1), torch.argsort(x, dim=0, descending=True)",
     "cumsum": "x.cumsum(dim=1)",
     "topk": "x.topk(2, dim=1)",
     "sort": "x.sort(dim=1, descending=True)",
@@ -211,6 +215,8 @@ SHAPES = {
     "cat-tuple-dim-last": "torch.cat((x, y), -1)",
     "cat-int-with-float": "torch.cat([torch.arange(3), torch.ones(2)]), torch.cat([torch.ones(1, dtype=torch.int32), torch.ones(1, dtype=torch.float16)])",
     "stack-int-with-float-0d": "torch.stack([torch.tensor(1), torch.tensor(2.0)])",
+    "tril-triu-attention-mask": "mask = torch.triu(torch.ones(4, 4), diagonal=1).bool(); out = torch.tensor(A).masked_fill(mask[:3], float('-inf')), x.tril(), x.triu(-1)",
+    "unbind-roll": "out = x.unbind(1), torch.unbind(x), x.roll(1, 0), torch.roll(x, (1, -2), (0, 1)), x.roll(3)",
     "stack": "torch.stack([x, y])",
     "stack-dim-1": "torch.stack([x, y], dim=1)",
     "chunk": "x.chunk(2, dim=1)",
@@ -262,6 +268,7 @@ COMPARISONS = {
     "integer-bitwise": "a = torch.tensor([6, 3, 12]); out = a & 5, a | 1, a ^ 3, ~a",
     "logical-ops": "torch.logical_not(x), torch.logical_and(x > 0, y), torch.logical_or(x > 1, y > 0), torch.logical_xor(x > 0, y > 0)",
     "bitwise-of-float-raises": "~x",
+    "isnan-isinf-isfinite": "z = torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]); out = torch.isnan(z), z.isinf(), z.isfinite(), torch.isnan(z).any().item()",
 }
 
 MATMUL = {
@@ -640,6 +647,7 @@ DATA = {
 }
 
 RANDOM = {
+    "cudnn-seeding-boilerplate": "torch.manual_seed(0); torch.backends.cudnn.deterministic = True; torch.backends.cudnn.benchmark = False; out = torch.backends.cudnn.deterministic",
     "seed-repeats-randn": "torch.manual_seed(0); a = torch.randn(3); torch.manual_seed(0); out = torch.equal(a, torch.randn(3))",
     "randn-shape-dtype": "t = torch.randn(2, 3); out = t.shape, t.dtype",
     "rand-in-unit-interval": "t = torch.rand(100); out = bool((t >= 0).all() and (t < 1).all()), t.dtype",

@@ -14,6 +14,7 @@ imports (``import tinygrad_bn as torch``; see docs/porting.md). The sub-packages
 # ruff: noqa: F401 - this module re-exports PyTorch's top-level names
 
 import importlib
+import types
 
 from tinygrad_bn import autograd, batchnorm, cuda, ops
 from tinygrad_bn.autograd import (
@@ -167,6 +168,25 @@ def is_tensor(obj) -> bool:
 def numel(input) -> int:  # noqa: A002 - PyTorch's argument name
     return input.numel()
 
+
+def _method_as_function(name: str):
+    def function(input, *args, **kwargs):  # noqa: A002 - PyTorch's argument name
+        return getattr(input, name)(*args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"PyTorch's ``torch.{name}(x, ...)``: ``x.{name}(...)``."
+    return function
+
+
+# PyTorch's functions that are the Tensor methods of the same name (torch.add(x, y, alpha=2) is x.add(y, alpha=2))
+for _name in ("add", "sub", "mul", "div", "true_divide", "clone", "eq", "ne", "gt", "ge", "lt", "le", "t",
+              "masked_fill", "isnan", "isinf", "isfinite", "tril", "triu", "argsort", "unbind", "roll", "reciprocal",
+              "rsqrt", "outer"):
+    globals()[_name] = _method_as_function(_name)
+
+# The switches seeding boilerplate sets (torch.backends.cudnn.deterministic = True): there is no
+# cuDNN here, and every op is deterministic already, so nothing reads them
+backends = types.SimpleNamespace(cudnn=types.SimpleNamespace(deterministic=False, benchmark=False, enabled=True))
 
 _SUBPACKAGES = ("nn", "optim", "utils", "data", "check", "viz")
 

@@ -5,7 +5,11 @@ Python numbers, check shapes and apply them. Importing this package installs the
 methods (``x + y``, ``x.sum()``, ``x[i]`` ...) on :class:`Tensor`.
 """
 
+import functools
+
 from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.dtypes import number_dtype, promote_types
+from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.generator import manual_seed
 from tinygrad_bn.ops.conversion import (
     CASTS,
@@ -54,6 +58,9 @@ from tinygrad_bn.ops.elementwise import (
     div,
     equal,
     isclose,
+    isfinite,
+    isinf,
+    isnan,
     logical,
     logical_not,
     masked_fill,
@@ -62,12 +69,14 @@ from tinygrad_bn.ops.elementwise import (
     mul,
     pow,  # noqa: A004 - the op's name
     sub,
+    tril,
+    triu,
     where,
 )
-from tinygrad_bn.ops.indexing import gather, index_select, nonzero, sort, topk
+from tinygrad_bn.ops.indexing import argsort, gather, index_select, nonzero, sort, topk
 from tinygrad_bn.ops.inplace import METHODS as _IN_PLACE_METHODS
 from tinygrad_bn.ops.linalg import bmm, dot, matmul, mm, norm
-from tinygrad_bn.ops.pieces import chunk, cumsum, flip, repeat, split
+from tinygrad_bn.ops.pieces import chunk, cumsum, flip, repeat, roll, split, unbind
 from tinygrad_bn.ops.reduce import (
     all,  # noqa: A004 - the op's name
     amax,
@@ -131,7 +140,8 @@ __all__ = [
     "bmm", "ceil", "chunk", "einsum", "cumsum", "dot", "flip", "floor", "floor_divide", "gather", "index_select",
     "nonzero", "remainder", "repeat", "round", "sign", "sort", "split", "topk", "trunc",
     "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "logical_and", "logical_not", "logical_or",
-    "logical_xor",
+    "logical_xor", "isnan", "isinf", "isfinite", "tril", "triu", "argsort", "unbind", "roll", "reciprocal", "rsqrt",
+    "outer",
 ]
 
 
@@ -150,6 +160,49 @@ def _comparison(symbol):
         return compare(symbol, self, other)
 
     return method
+
+
+def _add(x, other, *, alpha=1):
+    """PyTorch's ``add``: x + alpha·other."""
+    return add(x, other if alpha == 1 else other * alpha)
+
+
+def _sub(x, other, *, alpha=1):
+    """PyTorch's ``sub``: x − alpha·other."""
+    return sub(x, other if alpha == 1 else other * alpha)
+
+
+def _div(x, other, *, rounding_mode=None):
+    """PyTorch's ``div``: x / other, rounded toward −∞ (``"floor"``) or 0 (``"trunc"``) if
+    asked; integers rounded stay integers."""
+    if rounding_mode not in (None, "floor", "trunc"):
+        raise ValueError(f"div expects rounding_mode None, 'floor' or 'trunc', got {rounding_mode!r}")
+    if rounding_mode == "floor":
+        return floor_divide(x, other)
+    if rounding_mode is None:
+        return div(x, other)
+    kinds = {x.dtype, other.dtype if isinstance(other, Tensor) else number_dtype(other)}
+    quotient = trunc(div(x, other))
+    if {kind.kind for kind in kinds} <= set("biu"):  # (all is the op here)
+        return quotient.astype(functools.reduce(promote_types, kinds))
+    return quotient
+
+
+def reciprocal(x):
+    """1 / x (the default float dtype for integers, as PyTorch)."""
+    return div(1, x)
+
+
+def rsqrt(x):
+    """1 / √x."""
+    return div(1, sqrt(x))
+
+
+def outer(a, b):
+    """The outer product of two 1-d tensors: out[i, j] = a[i]·b[j]."""
+    if a.ndim != 1 or b.ndim != 1:
+        raise ShapeError(f"outer expects two 1-d tensors, got shapes {a.shape} and {b.shape}")
+    return mul(a.reshape(-1, 1), b.reshape(1, -1))
 
 
 def bitwise_and(a, b):
@@ -214,6 +267,9 @@ _METHODS = {
     "__xor__": bitwise_xor, "__rxor__": _reflected(bitwise_xor),
     "bitwise_and": bitwise_and, "bitwise_or": bitwise_or, "bitwise_xor": bitwise_xor, "bitwise_not": bitwise_not,
     "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor, "logical_not": logical_not,
+    "add": _add, "sub": _sub, "mul": mul, "div": _div, "true_divide": div, "reciprocal": reciprocal, "rsqrt": rsqrt,
+    "outer": outer, "isnan": isnan, "isinf": isinf, "isfinite": isfinite, "tril": tril, "triu": triu,
+    "argsort": argsort, "unbind": unbind, "roll": roll,
 }
 
 for _name, _method in {**_METHODS, **_IN_PLACE_METHODS}.items():

@@ -299,6 +299,45 @@ def _check_bool_or_integer(name: str, *tensors):
             raise DtypeError(f"{name} needs bool or integer tensors, got {t.dtype}")
 
 
+def isnan(x) -> Tensor:
+    """Where ``x`` is NaN, as a boolean tensor outside the graph."""
+    return constant(x.xp.isnan(x._data), x)
+
+
+def isinf(x) -> Tensor:
+    """Where ``x`` is +∞ or −∞, as a boolean tensor outside the graph."""
+    return constant(x.xp.isinf(x._data), x)
+
+
+def isfinite(x) -> Tensor:
+    """Where ``x`` is neither NaN nor infinite, as a boolean tensor outside the graph."""
+    return constant(x.xp.isfinite(x._data), x)
+
+
+def tril(x, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the last two axes, on and below ``diagonal`` (above it 0);
+    the gradient passes through the kept elements.
+
+    >>> from tinygrad_bn import ones
+    >>> ones(2, 3).tril().tolist(), ones(2, 3).triu(1).tolist()
+    ([[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]], [[0.0, 1.0, 1.0], [0.0, 0.0, 1.0]])
+    """
+    return _triangle(x, diagonal, below=True)
+
+
+def triu(x, diagonal: int = 0) -> Tensor:
+    """The upper triangle of the last two axes, on and above ``diagonal`` (below it 0)."""
+    return _triangle(x, diagonal, below=False)
+
+
+def _triangle(x, diagonal: int, below: bool) -> Tensor:
+    if x.ndim < 2:
+        raise ShapeError(f"{'tril' if below else 'triu'} expects a tensor of at least 2 dims, got shape {x.shape}")
+    rows, cols = x.shape[-2:]
+    kept = x.xp.tri(rows, cols, diagonal, dtype=bool) if below else ~x.xp.tri(rows, cols, diagonal - 1, dtype=bool)
+    return masked_fill(x, constant(~kept, x), 0)
+
+
 def equal(a, b) -> bool:
     """True when the two tensors have one shape and equal elements, as PyTorch's ``equal``."""
     return a.shape == b.shape and bool(compare("==", a, b)._data.all())

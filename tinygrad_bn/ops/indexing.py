@@ -84,6 +84,16 @@ def sort(x, dim: int = -1, descending: bool = False, stable: bool = False):
     return Extremes(gather(x, dim, constant(order, x)), constant(order.astype("int64"), x))
 
 
+def argsort(x, dim: int = -1, descending: bool = False, stable: bool = False):
+    """The indices :func:`sort` gives (an int64 tensor, no gradient).
+
+    >>> from tinygrad_bn import tensor
+    >>> tensor([3.0, 1.0, 2.0]).argsort().tolist()
+    [1, 2, 0]
+    """
+    return sort(x, dim, descending, stable)[1]
+
+
 def topk(x, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002 - PyTorch's name
     """PyTorch's ``topk``: the ``k`` largest (or smallest) elements along ``dim`` and
     their indices, largest first.

@@ -10,6 +10,7 @@ import math
 from tinygrad_bn.autograd import Function
 from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.ops.axes import normalize_axis
+from tinygrad_bn.ops.shape import cat as ops_cat
 
 
 def split(x, split_size_or_sections, dim: int = 0) -> tuple:
@@ -92,6 +93,42 @@ def cumsum(x, dim: int, *, dtype=None):
     elif x.dtype.kind in "bi":
         x = x.astype("int64")
     return CumSum.apply(x, axis=normalize_axis(dim, x.ndim or 1, "dim"))
+
+
+def unbind(x, dim: int = 0) -> tuple:
+    """PyTorch's ``unbind``: the slices along ``dim``, that axis removed.
+
+    >>> from tinygrad_bn import arange
+    >>> [t.tolist() for t in arange(4).reshape(2, 2).unbind(1)]
+    [[0, 2], [1, 3]]
+    """
+    dim = normalize_axis(dim, x.ndim, "dim")
+    return tuple(x[(slice(None),) * dim + (i,)] for i in range(x.shape[dim]))
+
+
+def roll(x, shifts, dims=None):
+    """PyTorch's ``roll``: the elements moved ``shifts`` places along ``dims``, those
+    pushed off one end coming back at the other (flattened first when ``dims`` is None).
+
+    >>> from tinygrad_bn import arange
+    >>> arange(5).roll(2).tolist(), arange(4).reshape(2, 2).roll(1, 1).tolist()
+    ([3, 4, 0, 1, 2], [[1, 0], [3, 2]])
+    """
+    if dims is None:
+        return roll(x.flatten(), shifts, 0).reshape(x.shape)
+    shifts, dims = (shifts, dims) if isinstance(shifts, (tuple, list)) else ((shifts,), (dims,))
+    if len(shifts) != len(dims):
+        raise ShapeError(f"roll: {len(shifts)} shifts for {len(dims)} dims; give one shift per dim")
+    for shift, dim in zip(shifts, dims, strict=True):
+        dim = normalize_axis(dim, x.ndim, "dim")
+        size = x.shape[dim]
+        if size == 0:
+            continue
+        cut = (size - shift % size) % size  # the first element of the result
+        if cut:
+            head, tail = x.split([cut, size - cut], dim)
+            x = ops_cat([tail, head], dim)
+    return x
 
 
 def flip(x, *dims):
