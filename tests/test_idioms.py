@@ -268,6 +268,8 @@ COMPARISONS = {
     "integer-bitwise": "a = torch.tensor([6, 3, 12]); out = a & 5, a | 1, a ^ 3, ~a",
     "logical-ops": "torch.logical_not(x), torch.logical_and(x > 0, y), torch.logical_or(x > 1, y > 0), torch.logical_xor(x > 0, y > 0)",
     "bitwise-of-float-raises": "~x",
+    "integer-division-by-zero-raises": "torch.tensor([3, 4]) // torch.tensor([1, 0])",
+    "integer-remainder-by-zero-raises": "torch.tensor([3]) % 0",
     "isnan-isinf-isfinite": "z = torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]); out = torch.isnan(z), z.isinf(), z.isfinite(), torch.isnan(z).any().item()",
 }
 

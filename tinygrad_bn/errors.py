@@ -1,4 +1,4 @@
-"""The library's two error kinds that PyTorch reports as ``RuntimeError``.
+"""The library's error kinds that PyTorch reports as ``RuntimeError``.
 
 PyTorch raises ``RuntimeError`` for a tensor of the wrong shape or dtype, where
 Python's convention is ``ValueError`` and ``TypeError``. These errors are both,
@@ -20,3 +20,7 @@ class ShapeError(ValueError, RuntimeError):
 
 class DtypeError(TypeError, RuntimeError):
     """A tensor's dtype does not fit the operation (PyTorch's ``RuntimeError``)."""
+
+
+class DivisionByZeroError(ZeroDivisionError, RuntimeError):
+    """An integer divided by zero (PyTorch's ``RuntimeError: ZeroDivisionError``)."""

@@ -7,6 +7,7 @@ with respect to a and −⌊a/b⌋ with respect to b.
 from __future__ import annotations
 
 from tinygrad_bn.autograd import Function
+from tinygrad_bn.errors import DivisionByZeroError
 from tinygrad_bn.ops.elementwise import binary
 
 
@@ -45,8 +46,15 @@ def round(x, decimals: int = 0):  # noqa: A001 - PyTorch's name
     return Flat.apply(x, step=lambda xp, a: xp.round(a, decimals))
 
 
+def _no_integer_zero(name: str, b):
+    """Integer division by 0 has no value: PyTorch raises, NumPy would give 0 with a warning."""
+    if b.dtype.kind in "biu" and not b._data.all():
+        raise DivisionByZeroError(f"{name}: integer division by zero")
+
+
 class FloorDivide(Function):
     def forward(self, a, b):
+        _no_integer_zero("floor_divide", b)
         return a.xp.floor_divide(a._data, b._data)
 
     def backward(self, grad):
@@ -55,6 +63,7 @@ class FloorDivide(Function):
 
 class Remainder(Function):
     def forward(self, a, b):
+        _no_integer_zero("remainder", b)
         self.save_for_backward(a, b)
         return a.xp.remainder(a._data, b._data)
 
