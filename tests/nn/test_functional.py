@@ -473,7 +473,8 @@ def test_cross_entropy_targets_as_list_array_or_tensor(target):
     [
         ((3, 4), [0, 4, 1], ValueError, r"class indices in \[0, 4\) or ignore_index=-100, got values from 0 to 4"),
         ((3, 4), [0, -1, 1], ValueError, "from -1 to 1"),
-        ((3, 4), [0, 1], ValueError, r"target of shape \(N,\), got input \(3, 4\) and target \(2,\)"),
+        ((3, 4), [0, 1], ValueError,
+         r"and \(N, d1, \.\.\.\), got input \(3, 4\) and target \(2,\)"),
         ((3,), [0, 1, 2], ValueError, r"input of shape \(N, C\)"),
         ((3, 4), [0.0, 1.0, 2.0], TypeError, "integer class indices"),
     ],

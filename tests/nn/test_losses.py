@@ -240,3 +240,54 @@ def test_losses_run_on_the_device(strict_cuda):
         results[device] = [t.numpy() for t in (*losses, x.grad, y.grad)]
     for on_cpu, on_device in zip(results["cpu"], results["cuda"], strict=True):
         numpy.testing.assert_allclose(on_device, on_cpu, rtol=1e-12)
+
+
+# (name, input shape, options): class indices per element of (N, C, d1, ...) scores
+PER_ELEMENT_CASES = {
+    "cross_entropy (N, C, L)": ("cross_entropy", (3, 4, 5), {}),
+    "cross_entropy (N, C, H, W), weight, ignore_index": ("cross_entropy", (2, 4, 3, 5),
+                                                         dict(weight=[0.5, 2.0, 1.0, 1.5], ignore_index=1)),
+    "cross_entropy (N, C, H, W), label smoothing": ("cross_entropy", (2, 3, 2, 2), dict(label_smoothing=0.2)),
+    "nll_loss (N, C, H, W), weight": ("nll_loss", (2, 4, 3, 2), dict(weight=[0.5, 2.0, 1.0, 1.5])),
+}
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("case", PER_ELEMENT_CASES)
+def test_class_indices_per_element_match_pytorch(torch, case, reduction):
+    name, shape, options = PER_ELEMENT_CASES[case]
+    rng = numpy.random.default_rng(1)
+    elements = (shape[0], *shape[2:])
+    x, target = rng.standard_normal(shape), rng.integers(0, shape[1], elements)
+    upstream = rng.standard_normal(elements if reduction == "none" else ())
+    losses, grads = [], []
+    for framework, functional in ((tg, F), (torch, torch.nn.functional)):
+        scores = framework.tensor(x, requires_grad=True)
+        given = {key: framework.tensor(value, dtype=framework.float64) if isinstance(value, list) else value
+                 for key, value in options.items()}
+        loss = getattr(functional, name)(scores, framework.tensor(target), reduction=reduction, **given)
+        loss.backward(framework.tensor(upstream))
+        losses.append(loss.detach().numpy())
+        grads.append(scores.grad.numpy())
+    assert losses[0].shape == losses[1].shape
+    numpy.testing.assert_allclose(losses[0], losses[1], rtol=1e-11, atol=1e-14)
+    numpy.testing.assert_allclose(grads[0], grads[1], rtol=1e-11, atol=1e-14)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shape, options", [((5, 3), {}), ((2, 4, 3), dict(weight=[0.5, 2.0, 1.0, 1.5])),
+                                            ((2, 3, 2, 2), dict(label_smoothing=0.1))])
+def test_cross_entropy_with_class_probabilities_matches_pytorch(torch, shape, options, reduction):
+    rng = numpy.random.default_rng(2)
+    x, q = rng.standard_normal(shape), rng.random(shape)
+    q /= q.sum(axis=1, keepdims=True)
+    results = []
+    for framework, functional in ((tg, F), (torch, torch.nn.functional)):
+        scores, probabilities = framework.tensor(x, requires_grad=True), framework.tensor(q, requires_grad=True)
+        given = {key: framework.tensor(value, dtype=framework.float64) if isinstance(value, list) else value
+                 for key, value in options.items()}
+        loss = functional.cross_entropy(scores, probabilities, reduction=reduction, **given)
+        loss.sum().backward()
+        results.append([loss.detach().numpy(), scores.grad.numpy(), probabilities.grad.numpy()])
+    for mine, theirs in zip(*results, strict=True):
+        numpy.testing.assert_allclose(mine, theirs, rtol=1e-11, atol=1e-14)

@@ -166,7 +166,7 @@ def _class_indices(target, log_probs, loss: str, ignore_index: int) -> Tensor:
         raise TypeError(f"{loss} expects targets that are integer class indices, got dtype {target.dtype}")
     if log_probs.ndim != 2 or target.shape != log_probs.shape[:1]:
         raise ShapeError(
-            f"{loss} expects input of shape (N, C) and target of shape (N,), "
+            f"{loss} expects input of shape (N, C) and target of shape (N,), or (N, C, d1, ...) and (N, d1, ...), "
             f"got input {log_probs.shape} and target {target.shape}"
         )
     classes = log_probs.shape[1]
@@ -223,14 +223,39 @@ def _weighted_mean(losses, row_weight):
     return losses.sum() / total
 
 
+def _as_rows(scores, target):
+    """(N, C, d₁, ...) scores and (N, d₁, ...) targets as (N·d₁·..., C) rows and their
+    targets (also (N, C, d₁, ...) probabilities as rows), with the shape a per-element
+    loss takes back; (N, C) input is already rows. Shapes that do not fit are left
+    for the callers' checks to name."""
+    if scores.ndim < 3:
+        return scores, target, None
+    target = target if isinstance(target, Tensor) else Tensor(target)
+    elements = (scores.shape[0], *scores.shape[2:])
+    classes_last = (0, *range(2, scores.ndim), 1)
+    rows = scores.permute(*classes_last).reshape(-1, scores.shape[1])
+    if target.shape == elements:
+        return rows, target.reshape(-1), elements
+    if target.shape == scores.shape:
+        return rows, target.permute(*classes_last).reshape(-1, scores.shape[1]), elements
+    return scores, target, None
+
+
+def _per_element(losses, elements, reduction: str):
+    return losses.reshape(elements) if elements is not None and reduction == "none" else losses
+
+
 @in_own_region
 def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):  # noqa: A002 - PyTorch's name
     """Negative log-likelihood −w[y]·input[n, y], from (N, C) log-probabilities and
-    (N,) integer targets y (a Tensor, NumPy array or list). ``weight`` (C,) weighs
-    each class; rows whose target is ``ignore_index`` count for nothing; ``"mean"``
-    divides by the total weight of the rows counted."""
-    target = _class_indices(target, input, "nll_loss", ignore_index)
-    return _weighted_nll(input, target, _class_weights(weight, input, "nll_loss"), ignore_index, reduction)[0]
+    (N,) integer targets y (a Tensor, NumPy array or list), or (N, C, d₁, ...) and
+    (N, d₁, ...) with a class per element. ``weight`` (C,) weighs each class;
+    elements whose target is ``ignore_index`` count for nothing; ``"mean"`` divides
+    by the total weight of the elements counted."""
+    rows, target, elements = _as_rows(input, target)
+    target = _class_indices(target, rows, "nll_loss", ignore_index)
+    losses = _weighted_nll(rows, target, _class_weights(weight, rows, "nll_loss"), ignore_index, reduction)[0]
+    return _per_element(losses, elements, reduction)
 
 
 @in_own_region
@@ -238,26 +263,50 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
                   label_smoothing=0.0):
     """−log softmax(input)[n, y] for (N, C) logits and (N,) integer class indices y,
     averaged over the batch; stable for large logits (log-sum-exp is shifted).
-    ``weight`` and ``ignore_index`` as in :func:`nll_loss`. With label smoothing ε
-    the target is (1 − ε) on y plus ε/C on every class:
-    loss = (1 − ε)·nll + ε/C · Σ_c −w[c]·log p[n, c], both reduced the same way."""
+    (N, C, d₁, ...) logits take (N, d₁, ...) targets, a class per element; a float
+    target of the input's shape holds class probabilities instead
+    (−Σ_c w[c]·q[n, c]·log p[n, c]). ``weight`` and ``ignore_index`` as in
+    :func:`nll_loss`. With label smoothing ε the target is (1 − ε) on y plus ε/C on
+    every class: loss = (1 − ε)·nll + ε/C · Σ_c −w[c]·log p[n, c], both reduced the same way."""
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    target = _class_indices(target, input, "cross_entropy", ignore_index)
-    class_weight = _class_weights(weight, input, "cross_entropy")
-    log_probs = log_softmax(input, dim=1)
+    rows, target, elements = _as_rows(input, target)
+    if isinstance(target, Tensor) and target.dtype.kind == "f" and target.shape == rows.shape:
+        losses = _soft_cross_entropy(rows, target, weight, reduction, label_smoothing)
+    else:
+        losses = _hard_cross_entropy(rows, target, weight, ignore_index, reduction, label_smoothing)
+    return _per_element(losses, elements, reduction)
+
+
+def _soft_cross_entropy(logits, target, weight, reduction: str, label_smoothing: float):
+    """−Σ_c w[c]·q[n, c]·log p[n, c] for class probabilities q (smoothed to
+    (1 − ε)·q + ε/C), reduced; ``"mean"`` divides by the number of rows, as in PyTorch."""
+    if label_smoothing:
+        target = target * (1.0 - label_smoothing) + label_smoothing / logits.shape[1]
+    weighted = target
+    class_weight = _class_weights(weight, logits, "cross_entropy")
+    if class_weight is not None:
+        weighted = target * Tensor(class_weight, device=logits.device)
+    return _reduce(-(log_softmax(logits, dim=1) * weighted).sum(1), reduction)
+
+
+def _hard_cross_entropy(logits, target, weight, ignore_index: int, reduction: str, label_smoothing: float):
+    """Cross-entropy of (N, C) logits against (N,) class indices (see :func:`cross_entropy`)."""
+    target = _class_indices(target, logits, "cross_entropy", ignore_index)
+    class_weight = _class_weights(weight, logits, "cross_entropy")
+    log_probs = log_softmax(logits, dim=1)
     nll, row_weight = _weighted_nll(log_probs, target, class_weight, ignore_index, reduction)
     if label_smoothing == 0.0:
         return nll
     if class_weight is not None:
-        log_probs = log_probs * Tensor(class_weight, device=input.device)
+        log_probs = log_probs * Tensor(class_weight, device=logits.device)
     smooth = -log_probs.sum(1)  # Σ_c −w[c]·log p[n, c]
     if row_weight is None:
         smooth = _reduce(smooth, reduction)
     else:
-        smooth = smooth * Tensor((target._data != ignore_index).astype(input.dtype), device=input.device)
+        smooth = smooth * Tensor((target._data != ignore_index).astype(logits.dtype), device=logits.device)
         smooth = _weighted_mean(smooth, row_weight) if reduction == "mean" else _reduce(smooth, reduction)
-    return nll * (1.0 - label_smoothing) + smooth * (label_smoothing / input.shape[1])
+    return nll * (1.0 - label_smoothing) + smooth * (label_smoothing / logits.shape[1])
 
 
 @in_own_region
