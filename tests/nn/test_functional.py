@@ -565,3 +565,18 @@ def test_pooling_refuses_what_pytorch_refuses(torch, call):
         call(torch.nn.functional, torch.ones(1, 1, 2, 2))
     with pytest.raises(RuntimeError):
         call(F, tg.ones(1, 1, 2, 2))
+
+
+@pytest.mark.parametrize("call, shapes", [
+    (lambda F, x, w: F.conv2d(x, w, padding=1), [(3, 6, 7), (2, 3, 3, 3)]),
+    (lambda F, x, w: F.conv1d(x, w, stride=2), [(3, 9), (2, 3, 3)]),
+    (lambda F, x: F.max_pool2d(x, 2, ceil_mode=True), [(3, 5, 7)]),
+    (lambda F, x: F.max_pool2d(x, 3, 1, return_indices=True)[0], [(2, 5, 5)]),
+    (lambda F, x: F.avg_pool2d(x, 2), [(3, 6, 4)]),
+    (lambda F, x: F.adaptive_avg_pool2d(x, (2, 3)), [(3, 5, 7)]),
+], ids=["conv2d", "conv1d", "max_pool2d", "max_pool2d with indices", "avg_pool2d", "adaptive_avg_pool2d"])
+def test_one_sample_without_its_batch_axis_as_in_pytorch(torch, call, shapes):
+    arrays = [distinct(shapes[0]).numpy(), *(rng_array(shape, 1) for shape in shapes[1:])]
+    assert_same_values_and_gradients(
+        torch, lambda *t: call(F, *t), lambda *t: call(torch.nn.functional, *t), arrays, "float64",
+    )

@@ -23,6 +23,7 @@ from tinygrad_bn.nn.interpolate import interpolate
 from tinygrad_bn.nn.normalization import group_norm, layer_norm
 from tinygrad_bn.nn.padding import pad
 from tinygrad_bn.nn.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_unpool2d
+from tinygrad_bn.nn.unbatched import also_unbatched
 from tinygrad_bn.ops import convolution, relu, sigmoid, tanh
 from tinygrad_bn.ops.elementwise import broadcast_shapes
 from tinygrad_bn.ops.windows import fold, ints, pair, unfold
@@ -53,6 +54,7 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument name
     return output if bias is None else output + bias
 
 
+@also_unbatched(3)
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002 - PyTorch's name
     """1-D cross-correlation of (N, C, L) signals with (O, C/groups, k) kernels:
     :func:`conv2d` of 1 × L images with 1 × k kernels.
@@ -69,6 +71,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return output.squeeze(2)
 
 
+@also_unbatched(4)
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002 - PyTorch's name
     """2-D cross-correlation of (N, C, H, W) images with (O, C/groups, kh, kw) kernels.
 

@@ -86,9 +86,11 @@ class _ConvNd(Module):
         init.default_(self.weight, self.bias)
 
     def forward(self, x):
-        if x.ndim != 2 + self.axes or x.shape[1] != self.in_channels:
+        batched = x.ndim == 2 + self.axes  # or one sample, (C, ...), as PyTorch takes it
+        if x.ndim not in (1 + self.axes, 2 + self.axes) or x.shape[int(batched)] != self.in_channels:
             raise ShapeError(
-                f"{self!r} expects input of shape (N, {self.in_channels}, {self.input_axes}), got {x.shape}"
+                f"{self!r} expects input of shape (N, {self.in_channels}, {self.input_axes}) or "
+                f"({self.in_channels}, {self.input_axes}), got {x.shape}"
             )
         return self.convolve(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 

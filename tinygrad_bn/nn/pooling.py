@@ -15,6 +15,7 @@ import numpy
 
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.errors import ShapeError
+from tinygrad_bn.nn.unbatched import also_unbatched
 from tinygrad_bn.ops.elementwise import constant
 from tinygrad_bn.ops.reduce import Max
 from tinygrad_bn.ops.windows import MaxUnpool, TileMax, pad_images, pair, unfold, windows_per_axis
@@ -44,6 +45,7 @@ def _window_geometry(name: str, images, kernel_size, stride, padding, dilation=1
     return kernel_size, stride, padding, dilation, extra
 
 
+@also_unbatched(4)
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
                return_indices=False):
     """The maximum of each ``kernel_size`` window of (N, C, H, W) images; ``stride``
@@ -130,6 +132,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     return MaxUnpool.apply(input, indices, size=size)
 
 
+@also_unbatched(4)
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002 - PyTorch's name
                count_include_pad=True, divisor_override=None):
     """The mean of each ``kernel_size`` window of (N, C, H, W) images, zero-padded by
@@ -171,6 +174,7 @@ def _window_sizes(size: int, kernel: int, stride: int, padding: int, count: int,
     return (numpy.minimum(ends, size) - numpy.maximum(starts, 0)).astype(float)
 
 
+@also_unbatched(4)
 def adaptive_avg_pool2d(input, output_size):  # noqa: A002 - PyTorch's argument name
     """Average (N, C, H, W) images down to ``output_size`` (an int, a pair, or None in
     a pair to keep that size). Output i along an axis of n averages elements
