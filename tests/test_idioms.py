@@ -622,6 +622,7 @@ DATA = {
     "tensor-as-dataset": "out = list(DataLoader(torch.arange(12.0).view(6, 2), batch_size=4))",
     "list-of-tuples-dataset": "out = list(DataLoader([(1, 2.0), (3, 4.0), (5, 6.0)], batch_size=2))",
     "dict-samples": "out = next(iter(DataLoader([{'x': torch.ones(2) * i, 'y': i} for i in range(4)], batch_size=3)))",
+    "concat-dataset": "ds = ConcatDataset([TensorDataset(torch.arange(3)), TensorDataset(torch.arange(10, 14))]); out = len(ds), ds[4], ds[-1], ds.cumulative_sizes, list(DataLoader(ds, batch_size=3))",
     "collate-fn": "out = list(DataLoader(TensorDataset(torch.arange(5)), batch_size=2, collate_fn=lambda samples: len(samples)))",
     "random-split-lengths": "torch.manual_seed(0); a, b = random_split(TensorDataset(torch.tensor(XS)), [12, 4]); out = len(a), len(b)",
     "random-split-covers": "a, b = random_split(range(10), [0.7, 0.3]); out = sorted(list(a) + list(b))",
@@ -692,7 +693,8 @@ def namespace(framework, tmp: str) -> dict:
     names = {
         "torch": framework, "nn": framework.nn, "F": framework.nn.functional, "optim": framework.optim,
         "lr_scheduler": framework.optim.lr_scheduler, "DataLoader": data.DataLoader, "Dataset": data.Dataset,
-        "TensorDataset": data.TensorDataset, "random_split": data.random_split, "np": numpy, "tmp": tmp,
+        "TensorDataset": data.TensorDataset, "random_split": data.random_split, "ConcatDataset": data.ConcatDataset,
+        "np": numpy, "tmp": tmp,
         **{name: array.copy() for name, array in ARRAYS.items()},
     }
     exec(compile(PRELUDE, "<prelude>", "exec"), names)

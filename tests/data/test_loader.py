@@ -153,3 +153,14 @@ def test_shuffled_orders_are_pytorchs_pass_after_pass(torch, source, drop_last):
         return [[int(i) for (batch,) in loader for i in batch.tolist()] for _ in range(3)]
 
     assert orders(tinygrad_bn) == orders(torch)
+
+
+def test_concat_dataset_refuses_indices_out_of_range_as_pytorch(torch):
+    from tinygrad_bn.data import ConcatDataset
+    for framework, concat in ((tinygrad_bn, ConcatDataset), (torch, torch.utils.data.ConcatDataset)):
+        both = concat([framework.arange(3), framework.arange(2)])
+        assert both[4].item() == 1 and both[-5].item() == 0
+        with pytest.raises(ValueError):
+            both[-6]
+        with pytest.raises(IndexError):
+            both[5]

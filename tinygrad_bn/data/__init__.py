@@ -13,7 +13,7 @@ from tinygrad_bn.data.collate import default_collate
 from tinygrad_bn.data.dataset import ArrayDataset, Dataset, TensorDataset
 from tinygrad_bn.data.digits import digits_file, load_digits
 from tinygrad_bn.data.loader import DataLoader
-from tinygrad_bn.data.split import Subset, random_split
+from tinygrad_bn.data.split import ConcatDataset, Subset, random_split
 from tinygrad_bn.data.toy import blobs, moons, spirals
 
 DATASETS = {
@@ -36,6 +36,7 @@ def load(name: str, test_fraction: float = 0.2, seed: int = SPLIT_SEED) -> tuple
 __all__ = [
     "DATASETS",
     "ArrayDataset",
+    "ConcatDataset",
     "DataLoader",
     "Dataset",
     "Subset",

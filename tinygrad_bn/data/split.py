@@ -1,8 +1,10 @@
-"""`Subset` and `random_split`, as PyTorch's: a dataset seen through some of its
-indices, and a seeded split of a dataset into non-overlapping subsets."""
+"""`Subset`, `ConcatDataset` and `random_split`, as PyTorch's: a dataset seen through
+some of its indices, datasets one after another, and a seeded split of a dataset
+into non-overlapping subsets."""
 
 from __future__ import annotations
 
+import bisect
 import math
 import numbers
 import warnings
@@ -37,6 +39,38 @@ class Subset(Dataset):
 
     def __getitem__(self, index):
         return self.dataset[self.indices[index]]
+
+
+class ConcatDataset(Dataset):
+    """The samples of ``datasets`` one after another: sample i of the first, then of
+    the second, and so on (``cumulative_sizes`` holds where each one ends).
+
+    >>> from tinygrad_bn import arange
+    >>> from tinygrad_bn.data import TensorDataset
+    >>> both = ConcatDataset([TensorDataset(arange(3)), TensorDataset(arange(10, 12))])
+    >>> len(both), both[3][0].item(), both[-1][0].item(), both.cumulative_sizes
+    (5, 10, 11, [3, 5])
+    """
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset needs at least one dataset")
+        self.cumulative_sizes = numpy.cumsum([len(d) for d in self.datasets]).tolist()
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index):
+        if index < 0:
+            if -index > len(self):
+                raise ValueError(f"ConcatDataset: index {index} is out of range for {len(self)} samples")
+            index += len(self)
+        part = bisect.bisect_right(self.cumulative_sizes, index)
+        if part == len(self.datasets):
+            raise IndexError(f"ConcatDataset: index {index} is out of range for {len(self)} samples")
+        start = self.cumulative_sizes[part - 1] if part else 0
+        return self.datasets[part][index - start]
 
 
 def random_split(dataset, lengths, generator: Generator | None = None, *,

@@ -7,6 +7,6 @@
 [4, 2]
 """
 
-from tinygrad_bn.data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
+from tinygrad_bn.data import ConcatDataset, DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
 
-__all__ = ["DataLoader", "Dataset", "Subset", "TensorDataset", "default_collate", "random_split"]
+__all__ = ["ConcatDataset", "DataLoader", "Dataset", "Subset", "TensorDataset", "default_collate", "random_split"]
