@@ -205,28 +205,19 @@ def outer(a, b):
     return mul(a.reshape(-1, 1), b.reshape(1, -1))
 
 
-def bitwise_and(a, b):
-    return bitwise("&", a, b)
+def _named(op, symbol: str, name: str):
+    """PyTorch's two-operand function ``name``: ``op(symbol, a, b)``."""
+    def function(a, b):
+        return op(symbol, a, b)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"PyTorch's ``{name}`` of two tensors (or a tensor and a number)."
+    return function
 
 
-def bitwise_or(a, b):
-    return bitwise("|", a, b)
-
-
-def bitwise_xor(a, b):
-    return bitwise("^", a, b)
-
-
-def logical_and(a, b):
-    return logical("and", a, b)
-
-
-def logical_or(a, b):
-    return logical("or", a, b)
-
-
-def logical_xor(a, b):
-    return logical("xor", a, b)
+bitwise_and, bitwise_or, bitwise_xor = (_named(bitwise, symbol, f"bitwise_{word}")
+                                        for symbol, word in (("&", "and"), ("|", "or"), ("^", "xor")))
+logical_and, logical_or, logical_xor = (_named(logical, word, f"logical_{word}") for word in ("and", "or", "xor"))
 
 
 _METHODS = {
