@@ -114,3 +114,7 @@ def test_batches_of_any_dataset_go_to_the_device(strict_cuda):
     loader = DataLoader(Duck(lambda i: {"x": tinygrad_bn.ones(2) * i, "pair": (i, 0.5)}), batch_size=2, device="cuda")
     batch = next(iter(loader))
     assert batch["x"].device == "cuda" and all(part.device == "cuda" for part in batch["pair"])
+    as_tuples = DataLoader(Duck(lambda i: (tinygrad_bn.ones(2) * i, Pair(tinygrad_bn.ones(1), i))), batch_size=2,
+                           device="cuda", collate_fn=lambda samples: tuple(default_collate(samples)))
+    x, pair = next(iter(as_tuples))
+    assert x.device == "cuda" and isinstance(pair, Pair) and pair.image.device == pair.label.device == "cuda"

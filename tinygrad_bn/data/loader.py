@@ -38,7 +38,8 @@ def _on(batch, device):
     if isinstance(batch, list):
         return [_on(value, device) for value in batch]
     if isinstance(batch, tuple):
-        return type(batch)(*(_on(value, device) for value in batch))
+        moved = [_on(value, device) for value in batch]
+        return type(batch)(*moved) if hasattr(batch, "_fields") else tuple(moved)  # a namedtuple keeps its type
     return batch
 
 
