@@ -1,5 +1,6 @@
-"""Shape errors are RuntimeError, as PyTorch raises them, and ValueError, as Python's
-convention has them: a ported script's ``except RuntimeError`` catches them."""
+"""Shape errors and bad argument values are RuntimeError, as PyTorch raises them, and
+ValueError, as Python's convention has them: a ported script's ``except RuntimeError``
+catches them."""
 
 import pytest
 
@@ -40,4 +41,24 @@ WRONG_SHAPES = {
 def test_a_wrong_shape_is_both_a_runtime_error_and_a_value_error(name):
     with pytest.raises(RuntimeError) as caught:
         WRONG_SHAPES[name]()
+    assert isinstance(caught.value, ValueError)
+
+
+BAD_ARGUMENTS = {
+    "conv2d stride 0": lambda: F.conv2d(torch.ones(1, 1, 4, 4), torch.ones(1, 1, 2, 2), stride=0),
+    "conv2d negative padding": lambda: F.conv2d(torch.ones(1, 1, 4, 4), torch.ones(1, 1, 2, 2), padding=-1),
+    "conv2d groups 0": lambda: F.conv2d(torch.ones(1, 1, 4, 4), torch.ones(1, 1, 2, 2), groups=0),
+    "conv1d same with stride 2": lambda: F.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2), stride=2, padding="same"),
+    "conv2d padding word": lambda: F.conv2d(torch.ones(1, 1, 4, 4), torch.ones(1, 1, 2, 2), padding="full"),
+    "max_pool2d dilation 0": lambda: F.max_pool2d(torch.ones(1, 1, 4, 4), 2, dilation=0),
+    "avg_pool2d divisor_override 0": lambda: F.avg_pool2d(torch.ones(1, 1, 4, 4), 2, divisor_override=0),
+    "adaptive_avg_pool2d output -1": lambda: F.adaptive_avg_pool2d(torch.ones(1, 1, 4, 4), -1),
+    "unfold stride 0": lambda: F.unfold(torch.ones(1, 1, 4, 4), 2, stride=0),
+}
+
+
+@pytest.mark.parametrize("name", BAD_ARGUMENTS)
+def test_a_bad_argument_value_is_both_a_runtime_error_and_a_value_error(name):
+    with pytest.raises(RuntimeError) as caught:
+        BAD_ARGUMENTS[name]()
     assert isinstance(caught.value, ValueError)

@@ -24,3 +24,7 @@ class DtypeError(TypeError, RuntimeError):
 
 class DivisionByZeroError(ZeroDivisionError, RuntimeError):
     """An integer divided by zero (PyTorch's ``RuntimeError: ZeroDivisionError``)."""
+
+
+class ArgumentError(ValueError, RuntimeError):
+    """An argument's value does not fit the operation, as a stride of 0 (PyTorch's ``RuntimeError``)."""

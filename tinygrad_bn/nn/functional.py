@@ -15,7 +15,7 @@ from tinygrad_bn import ops
 from tinygrad_bn.annotations import in_own_region
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.batchnorm import batch_norm
-from tinygrad_bn.errors import ShapeError
+from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.nn.activation import elu, gelu, silu, softplus
 from tinygrad_bn.nn.dropout import dropout, dropout2d
 from tinygrad_bn.nn.embedding import embedding, one_hot
@@ -95,7 +95,7 @@ def _check_conv_shapes(conv: str, x, weight, bias, groups, kernel_axes: str, inp
     """Refuse a ``groups`` that is not a positive int, or a weight (out, in/groups, *kernel),
     input ``x`` (N, in, *spatial) and ``bias`` (out,) that do not fit each other."""
     if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
-        raise ValueError(f"{conv}: groups must be a positive int, got {groups!r}")
+        raise ArgumentError(f"{conv}: groups must be a positive int, got {groups!r}")
     axes = 2 + len(kernel_axes.split(","))
     if weight.ndim != axes or weight.shape[0] % groups:
         raise ShapeError(f"{conv} expects a weight of shape (out, in/groups, {kernel_axes}) with out divisible by "
@@ -120,11 +120,11 @@ def conv_padding(padding, kernel_size: tuple, stride: tuple, dilation: tuple, co
         return (0,) * 2 * len(kernel_size)
     if padding == "same":
         if any(s != 1 for s in stride):
-            raise ValueError(f"{conv}: padding='same' needs stride 1, got stride {stride}")
+            raise ArgumentError(f"{conv}: padding='same' needs stride 1, got stride {stride}")
         totals = [d * (k - 1) for k, d in zip(kernel_size, dilation, strict=True)]
         return tuple(side for total in totals for side in (total // 2, total - total // 2))
     if isinstance(padding, str):
-        raise ValueError(f"{conv}: padding must be 'same', 'valid', an int or one per axis, got {padding!r}")
+        raise ArgumentError(f"{conv}: padding must be 'same', 'valid', an int or one per axis, got {padding!r}")
     return tuple(side for p in ints(padding, len(kernel_size), "padding", minimum=0) for side in (p, p))
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy
 
 from tinygrad_bn.autograd import Tensor
-from tinygrad_bn.errors import ShapeError
+from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.nn.unbatched import also_unbatched
 from tinygrad_bn.ops.elementwise import constant
 from tinygrad_bn.ops.reduce import Max
@@ -148,7 +148,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # n
     kernel_size, stride, padding, _, extra = _window_geometry("avg_pool2d", input, kernel_size, stride, padding,
                                                                ceil_mode=ceil_mode)
     if divisor_override is not None and (not isinstance(divisor_override, int) or divisor_override < 1):
-        raise ValueError(f"avg_pool2d: divisor_override must be a positive int or None, got {divisor_override!r}")
+        raise ArgumentError(f"avg_pool2d: divisor_override must be a positive int or None, got {divisor_override!r}")
     n, c, h, w = input.shape
     sides = (padding[0], padding[0] + extra[0], padding[1], padding[1] + extra[1])
     images = pad_images(input, sides)
@@ -188,7 +188,7 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002 - PyTorch's argument 
         raise ShapeError(f"adaptive_avg_pool2d expects input of shape (N, C, H, W), got {input.shape}")
     sizes = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else tuple(output_size)
     if len(sizes) != 2 or not all(o is None or (isinstance(o, int) and o >= 1) for o in sizes):
-        raise ValueError(f"adaptive_avg_pool2d: output_size must be a positive int or a pair of them (or None), "
+        raise ArgumentError(f"adaptive_avg_pool2d: output_size must be a positive int or a pair of them (or None), "
                          f"got {output_size!r}")
     rows, cols = (Tensor(_averaging_matrix(n, n if o is None else o), dtype=input.dtype, device=input.device)
                   for n, o in zip(input.shape[2:], sizes))

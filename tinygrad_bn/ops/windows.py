@@ -15,7 +15,7 @@ moving one strided slice of every image at once.
 from __future__ import annotations
 
 from tinygrad_bn.autograd import Function
-from tinygrad_bn.errors import ShapeError
+from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.ops.promotion import constant
 
 
@@ -25,7 +25,7 @@ def ints(value, count: int, name: str, minimum: int = 1) -> tuple:
     values = (value,) * count if isinstance(value, int) else tuple(value)
     if len(values) != count or not all(isinstance(v, int) and v >= minimum for v in values):
         what = {1: "a tuple of one int", 2: "a pair of ints"}.get(count, f"a tuple of {count} ints")
-        raise ValueError(f"{name} must be an int or {what}, each >= {minimum}, got {value!r}")
+        raise ArgumentError(f"{name} must be an int or {what}, each >= {minimum}, got {value!r}")
     return values
 
 
