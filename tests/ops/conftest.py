@@ -362,6 +362,8 @@ LINALG = [
 
 # Picking by index, pieces, rounding --------------------------------------------------
 
+PLACES = numpy.array([[0, 1, 2], [4, 3, 1], [2, 0, 4]])  # distinct in each row: scatter's writes do not collide
+REPEATED_PLACES = numpy.array([[0, 1, 2, 0], [4, 3, 3, 1], [2, 2, 0, 4]])
 GATHER = numpy.array([[0, 3, 3], [1, 1, 0], [2, 0, 3]])
 
 
@@ -374,6 +376,12 @@ PICKING = [
     OpCase("gather", lambda x: x.gather(1, _from_numpy(GATHER, x)), (((3, 4), normal),), SAME, "repeated"),
     OpCase("gather", lambda x: x.gather(0, _from_numpy(GATHER[:2] % 3, x)), (((3, 4), normal),), SAME, "dim=0"),
     OpCase("index_select", lambda x: x.index_select(1, _from_numpy(INDEX[:4], x)), (((2, 3), normal),), SAME),
+    OpCase("scatter", lambda x, src: x.scatter(1, _from_numpy(PLACES, x), src), (((3, 5), normal), ((3, 3), normal)),
+           SAME),
+    OpCase("scatter", lambda x: x.scatter(0, _from_numpy(PLACES[:1] % 3, x), 2.0), (((3, 5), normal),), SAME,
+           "a number, dim=0"),
+    OpCase("scatter_add", lambda x, src: x.scatter_add(1, _from_numpy(REPEATED_PLACES, x), src),
+           (((3, 5), normal), ((3, 4), normal)), SAME, "repeated places"),
     OpCase("sort", lambda x: x.sort(dim=1, descending=True).values, (((2, 5, 3), distinct),), SAME, "descending"),
     OpCase("sort", lambda x: x.sort().values, (((3, 4), distinct),), SAME),
     OpCase("topk", lambda x: x.topk(2, dim=0).values, (((4, 3), distinct),), SAME),

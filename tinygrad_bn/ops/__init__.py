@@ -73,7 +73,7 @@ from tinygrad_bn.ops.elementwise import (
     triu,
     where,
 )
-from tinygrad_bn.ops.indexing import argsort, gather, index_select, nonzero, sort, topk
+from tinygrad_bn.ops.indexing import argsort, gather, index_select, nonzero, scatter, scatter_add, sort, topk
 from tinygrad_bn.ops.inplace import METHODS as _IN_PLACE_METHODS
 from tinygrad_bn.ops.linalg import bmm, dot, matmul, mm, norm
 from tinygrad_bn.ops.pieces import chunk, cumsum, flip, repeat, roll, split, unbind
@@ -141,7 +141,7 @@ __all__ = [
     "nonzero", "remainder", "repeat", "round", "sign", "sort", "split", "topk", "trunc",
     "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "logical_and", "logical_not", "logical_or",
     "logical_xor", "isnan", "isinf", "isfinite", "tril", "triu", "argsort", "unbind", "roll", "reciprocal", "rsqrt",
-    "outer",
+    "outer", "scatter", "scatter_add",
 ]
 
 
@@ -260,7 +260,7 @@ _METHODS = {
     "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor, "logical_not": logical_not,
     "add": _add, "sub": _sub, "mul": mul, "div": _div, "true_divide": div, "reciprocal": reciprocal, "rsqrt": rsqrt,
     "outer": outer, "isnan": isnan, "isinf": isinf, "isfinite": isfinite, "tril": tril, "triu": triu,
-    "argsort": argsort, "unbind": unbind, "roll": roll,
+    "argsort": argsort, "unbind": unbind, "roll": roll, "scatter": scatter, "scatter_add": scatter_add,
 }
 
 for _name, _method in {**_METHODS, **_IN_PLACE_METHODS}.items():

@@ -7,7 +7,7 @@ one of indexing: scattered back to the picked places.
 
 from __future__ import annotations
 
-from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.errors import DtypeError, ShapeError
 from tinygrad_bn.ops.axes import normalize_axis
 from tinygrad_bn.ops.promotion import constant
@@ -48,6 +48,71 @@ def gather(x, dim: int, index):
             f"off dim {dim}, got shape {index.shape}"
         )
     return getitem(x, _along(index, dim, x.xp))
+
+
+class Scatter(Function):
+    """``x`` with ``src`` written at ``places`` (a full index, as :func:`_along` makes it),
+    or added there with ``accumulate`` (duplicates adding up). The gradient of ``src``
+    is the gradient picked at ``places``; that of ``x`` is the gradient, with the
+    written places zeroed unless accumulating."""
+
+    def forward(self, x, src, places, accumulate):
+        self.places, self.accumulate = places, accumulate
+        out = x._data.copy()
+        if accumulate:
+            x._backend.scatter_add(out, places, src._data)
+        else:
+            out[places] = src._data
+        return out
+
+    def backward(self, grad):
+        need_x, need_src = self.needs_input_grad
+        dx = None
+        if need_x:
+            zeros = constant(grad.xp.zeros(self.places[0].shape, dtype=grad.dtype), grad)
+            dx = grad if self.accumulate else Scatter.apply(grad, zeros, places=self.places, accumulate=False)
+        return dx, getitem(grad, self.places) if need_src else None
+
+
+def scatter(x, dim: int, index, src=None, *, value=None):
+    """PyTorch's ``scatter``: ``x`` with out[i][index[i][j]] = src[i][j] for ``dim=1``
+    (likewise for any ``dim``); ``src`` may be a number (or ``value=``). As in
+    PyTorch, ``index`` is no larger than ``src``, nor than ``x`` off ``dim``, and where
+    it repeats a place, which write wins is not specified.
+
+    >>> from tinygrad_bn import tensor, zeros
+    >>> zeros(2, 3).scatter(1, tensor([[2], [0]]), 1.0).tolist()
+    [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    """
+    return _scatter("scatter", x, dim, index, value if src is None else src, accumulate=False)
+
+
+def scatter_add(x, dim: int, index, src):
+    """PyTorch's ``scatter_add``: ``x`` with out[i][index[i][j]] += src[i][j] for ``dim=1``,
+    repeated places adding up.
+
+    >>> from tinygrad_bn import tensor, zeros
+    >>> zeros(1, 3).scatter_add(1, tensor([[0, 2, 0]]), tensor([[1.0, 2.0, 3.0]])).tolist()
+    [[4.0, 0.0, 2.0]]
+    """
+    return _scatter("scatter_add", x, dim, index, src, accumulate=True)
+
+
+def _scatter(name: str, x, dim: int, index, src, accumulate: bool):
+    dim = normalize_axis(dim, x.ndim, "dim")
+    index = _index_array(index, x, name)
+    if not isinstance(src, Tensor):
+        src = constant(x.xp.full(index.shape, src, dtype=x.dtype), x)
+    fits = index.ndim == x.ndim == src.ndim and all(
+        n <= s and (axis == dim or n <= m) for axis, (n, s, m) in enumerate(zip(index.shape, src.shape, x.shape)))
+    if not fits:
+        raise ShapeError(f"{name} along dim {dim} expects an index of {x.ndim} dimensions no larger than the "
+                         f"source {src.shape}, nor than {x.shape} off dim {dim}, got shape {index.shape}")
+    if src.shape != index.shape:
+        src = getitem(src, tuple(slice(0, n) for n in index.shape))
+    if src.dtype != x.dtype:
+        raise DtypeError(f"{name} expects a source of the tensor's dtype {x.dtype}, got {src.dtype}")
+    return Scatter.apply(x, src, places=_along(index, dim, x.xp), accumulate=accumulate)
 
 
 def index_select(x, dim: int, index):

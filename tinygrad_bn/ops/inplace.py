@@ -38,6 +38,7 @@ from tinygrad_bn.autograd import Function, Tensor, is_grad_enabled
 from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.generator import rng
 from tinygrad_bn.ops.elementwise import add, broadcast_shapes, clamp, div, lift, mul, sub
+from tinygrad_bn.ops.indexing import scatter, scatter_add
 from tinygrad_bn.ops.shape import _index_argument
 
 LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -178,6 +179,18 @@ def setitem(self, index, value):
     _change(self, value, "setitem", lambda x: SetItem.apply(x, value, index=index))
 
 
+def scatter_(self, dim, index, src=None, *, value=None):
+    """self ← :func:`~tinygrad_bn.ops.indexing.scatter` of it (PyTorch's ``scatter_``:
+    ``torch.zeros(n, C).scatter_(1, y.unsqueeze(1), 1.0)`` is a one-hot encoding)."""
+    src = value if src is None else src
+    return _change(self, src, "scatter_", lambda x: scatter(x, dim, index, src))
+
+
+def scatter_add_(self, dim, index, src):
+    """self ← :func:`~tinygrad_bn.ops.indexing.scatter_add` of it (PyTorch's ``scatter_add_``)."""
+    return _change(self, src, "scatter_add_", lambda x: scatter_add(x, dim, index, src))
+
+
 def fill_(self, value):
     """Every element ← ``value`` (a number or a 0-d Tensor)."""
     if isinstance(value, Tensor) and value.ndim:
@@ -226,7 +239,7 @@ def _operator(op, name: str):
 METHODS = {
     "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "clamp_": clamp_, "clip_": clamp_,
     "clamp_min_": clamp_min_, "clamp_max_": clamp_max_, "fill_": fill_, "zero_": zero_, "copy_": copy_,
-    "normal_": normal_, "uniform_": uniform_,
+    "normal_": normal_, "uniform_": uniform_, "scatter_": scatter_, "scatter_add_": scatter_add_,
     "__setitem__": setitem, "__iadd__": _operator(add_, "__iadd__"), "__isub__": _operator(sub_, "__isub__"),
     "__imul__": _operator(mul_, "__imul__"), "__itruediv__": _operator(div_, "__itruediv__"),
 }
