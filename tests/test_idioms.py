@@ -192,6 +192,7 @@ REDUCTIONS = {
     "div-rounding-modes": "a = torch.tensor([7, -7]); out = a.div(2, rounding_mode='trunc'), a.div(2, rounding_mode='floor'), x.div(0.3, rounding_mode='trunc')",
     "reciprocal-rsqrt-outer": "torch.reciprocal(x + 2), (x + 2).rsqrt(), torch.outer(torch.tensor(V), torch.tensor(V))",
     "argsort": "x.argsort(dim=1), torch.argsort(x, dim=0, descending=True)",
+    "index-add-and-unique": "out = torch.zeros(3, 2).index_add(0, torch.tensor([0, 2, 0]), torch.tensor(W[:3])), torch.tensor(YS).unique(return_counts=True), torch.unique(torch.tensor(YS), return_inverse=True)",
     "one-hot-by-scatter": "y = torch.tensor(Y); out = torch.zeros(3, 4).scatter_(1, y.unsqueeze(1), 1.0), torch.zeros(2, 4).scatter_add(1, torch.tensor([[0, 0], [3, 1]]), torch.ones(2, 2))",
     "cumsum": "x.cumsum(dim=1)",
     "topk": "x.topk(2, dim=1)",

@@ -181,7 +181,7 @@ def _method_as_function(name: str):
 # PyTorch's functions that are the Tensor methods of the same name (torch.add(x, y, alpha=2) is x.add(y, alpha=2))
 for _name in ("add", "sub", "mul", "div", "true_divide", "clone", "eq", "ne", "gt", "ge", "lt", "le", "t",
               "masked_fill", "isnan", "isinf", "isfinite", "tril", "triu", "argsort", "unbind", "roll", "reciprocal",
-              "rsqrt", "outer", "scatter", "scatter_add"):
+              "rsqrt", "outer", "scatter", "scatter_add", "index_add", "unique"):
     globals()[_name] = _method_as_function(_name)
 
 # The switches seeding boilerplate sets (torch.backends.cudnn.deterministic = True): there is no

@@ -73,7 +73,18 @@ from tinygrad_bn.ops.elementwise import (
     triu,
     where,
 )
-from tinygrad_bn.ops.indexing import argsort, gather, index_select, nonzero, scatter, scatter_add, sort, topk
+from tinygrad_bn.ops.indexing import (
+    argsort,
+    gather,
+    index_add,
+    index_select,
+    nonzero,
+    scatter,
+    scatter_add,
+    sort,
+    topk,
+    unique,
+)
 from tinygrad_bn.ops.inplace import METHODS as _IN_PLACE_METHODS
 from tinygrad_bn.ops.linalg import bmm, dot, matmul, mm, norm
 from tinygrad_bn.ops.pieces import chunk, cumsum, flip, repeat, roll, split, unbind
@@ -141,7 +152,7 @@ __all__ = [
     "nonzero", "remainder", "repeat", "round", "sign", "sort", "split", "topk", "trunc",
     "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "logical_and", "logical_not", "logical_or",
     "logical_xor", "isnan", "isinf", "isfinite", "tril", "triu", "argsort", "unbind", "roll", "reciprocal", "rsqrt",
-    "outer", "scatter", "scatter_add",
+    "outer", "scatter", "scatter_add", "index_add", "unique",
 ]
 
 
@@ -261,6 +272,7 @@ _METHODS = {
     "add": _add, "sub": _sub, "mul": mul, "div": _div, "true_divide": div, "reciprocal": reciprocal, "rsqrt": rsqrt,
     "outer": outer, "isnan": isnan, "isinf": isinf, "isfinite": isfinite, "tril": tril, "triu": triu,
     "argsort": argsort, "unbind": unbind, "roll": roll, "scatter": scatter, "scatter_add": scatter_add,
+    "index_add": index_add, "unique": unique,
 }
 
 for _name, _method in {**_METHODS, **_IN_PLACE_METHODS}.items():

@@ -98,6 +98,44 @@ def scatter_add(x, dim: int, index, src):
     return _scatter("scatter_add", x, dim, index, src, accumulate=True)
 
 
+def index_add(x, dim: int, index, source, *, alpha=1):
+    """PyTorch's ``index_add``: ``x`` with alpha·source[..., i, ...] added to
+    x[..., index[i], ...] along ``dim``, repeated indices adding up.
+
+    >>> from tinygrad_bn import tensor, zeros
+    >>> zeros(3, 2).index_add(0, tensor([0, 2, 0]), tensor([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])).tolist()
+    [[4.0, 4.0], [0.0, 0.0], [2.0, 2.0]]
+    """
+    dim = normalize_axis(dim, x.ndim, "dim")
+    index = _index_array(index, x, "index_add")
+    if index.ndim != 1 or source.ndim != x.ndim or source.shape[dim] != len(index) or any(
+            n != m for axis, (n, m) in enumerate(zip(source.shape, x.shape)) if axis != dim):
+        raise ShapeError(f"index_add along dim {dim} expects a 1-d index and a source of shape {x.shape} but "
+                         f"for its length along dim {dim}, the index's; got index {index.shape}, source {source.shape}")
+    spread = x.xp.broadcast_to(index.reshape((-1,) + (1,) * (x.ndim - dim - 1)), source.shape)
+    source = source if alpha == 1 else source * alpha
+    return Scatter.apply(x, source, places=_along(spread, dim, x.xp), accumulate=True)
+
+
+def unique(x, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False):  # noqa: A002
+    """PyTorch's ``unique`` (of the flattened tensor): its distinct values in increasing
+    order (``sorted=False`` too, as PyTorch's CPU gives them), and if asked the index
+    of each element's value (in ``x``'s shape) and how often each value occurs; no gradient.
+
+    >>> from tinygrad_bn import tensor
+    >>> values, counts = tensor([3, 1, 3, 2]).unique(return_counts=True)
+    >>> values.tolist(), counts.tolist()
+    ([1, 2, 3], [1, 1, 2])
+    """
+    values, inverse, counts = x.xp.unique(x._data, return_inverse=True, return_counts=True)
+    results = [constant(values, x)]
+    if return_inverse:
+        results.append(constant(inverse.reshape(x.shape).astype("int64"), x))
+    if return_counts:
+        results.append(constant(counts.astype("int64"), x))
+    return results[0] if len(results) == 1 else tuple(results)
+
+
 def _scatter(name: str, x, dim: int, index, src, accumulate: bool):
     dim = normalize_axis(dim, x.ndim, "dim")
     index = _index_array(index, x, name)

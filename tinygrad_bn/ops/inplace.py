@@ -38,7 +38,7 @@ from tinygrad_bn.autograd import Function, Tensor, is_grad_enabled
 from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.generator import rng
 from tinygrad_bn.ops.elementwise import add, broadcast_shapes, clamp, div, lift, mul, sub
-from tinygrad_bn.ops.indexing import scatter, scatter_add
+from tinygrad_bn.ops.indexing import index_add, scatter, scatter_add
 from tinygrad_bn.ops.shape import _index_argument
 
 LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -191,6 +191,11 @@ def scatter_add_(self, dim, index, src):
     return _change(self, src, "scatter_add_", lambda x: scatter_add(x, dim, index, src))
 
 
+def index_add_(self, dim, index, source, *, alpha=1):
+    """self ← :func:`~tinygrad_bn.ops.indexing.index_add` of it (PyTorch's ``index_add_``)."""
+    return _change(self, source, "index_add_", lambda x: index_add(x, dim, index, source, alpha=alpha))
+
+
 def fill_(self, value):
     """Every element ← ``value`` (a number or a 0-d Tensor)."""
     if isinstance(value, Tensor) and value.ndim:
@@ -240,6 +245,7 @@ METHODS = {
     "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "clamp_": clamp_, "clip_": clamp_,
     "clamp_min_": clamp_min_, "clamp_max_": clamp_max_, "fill_": fill_, "zero_": zero_, "copy_": copy_,
     "normal_": normal_, "uniform_": uniform_, "scatter_": scatter_, "scatter_add_": scatter_add_,
+    "index_add_": index_add_,
     "__setitem__": setitem, "__iadd__": _operator(add_, "__iadd__"), "__isub__": _operator(sub_, "__isub__"),
     "__imul__": _operator(mul_, "__imul__"), "__itruediv__": _operator(div_, "__itruediv__"),
 }
