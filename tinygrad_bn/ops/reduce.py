@@ -124,11 +124,15 @@ def sum(x, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None, axis=NOT_GIVEN, keep
     >>> x.sum(0).tolist(), x.sum(dim=1, keepdim=True).tolist(), x.sum(axis=0).tolist()
     ([4.0, 6.0], [[3.0], [7.0]], [4.0, 6.0])
     """
+    return _reduce(Sum, _in_total_dtype(x, dtype), *dim_words("sum", dim, keepdim, axis, keepdims))
+
+
+def _in_total_dtype(x, dtype):
+    """``x`` cast to ``dtype``, or with no dtype given, integers and bools to int64 (PyTorch's
+    sum and prod), anything else as it is."""
     if dtype is None and x.dtype.kind in "biu":
         dtype = "int64"
-    if dtype is not None:
-        x = x.astype(dtype)
-    return _reduce(Sum, x, *dim_words("sum", dim, keepdim, axis, keepdims))
+    return x if dtype is None else x.astype(dtype)
 
 
 def mean(x, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
@@ -158,10 +162,7 @@ def prod(x, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None, axis=NOT_GIVEN, kee
     >>> y.tolist(), x.grad.tolist()
     ([0.0, 20.0], [[0.0, 6.0, 0.0], [20.0, 5.0, 4.0]])
     """
-    if dtype is None and x.dtype.kind in "biu":
-        dtype = "int64"
-    if dtype is not None:
-        x = x.astype(dtype)
+    x = _in_total_dtype(x, dtype)
     dim, keepdim = dim_words("prod", dim, keepdim, axis, keepdims)
     axes = normalize_axes(dim, x.ndim)
     for a in axes:
