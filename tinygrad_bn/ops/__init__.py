@@ -68,6 +68,7 @@ from tinygrad_bn.ops.elementwise import (
     minimum,
     mul,
     pow,  # noqa: A004 - the op's name
+    scaled,
     sub,
     tril,
     triu,
@@ -175,12 +176,12 @@ def _comparison(symbol):
 
 def _add(x, other, *, alpha=1):
     """PyTorch's ``add``: x + alpha·other."""
-    return add(x, other if alpha == 1 else other * alpha)
+    return add(x, scaled(other, alpha, x))
 
 
 def _sub(x, other, *, alpha=1):
     """PyTorch's ``sub``: x − alpha·other."""
-    return sub(x, other if alpha == 1 else other * alpha)
+    return sub(x, scaled(other, alpha, x))
 
 
 def _div(x, other, *, rounding_mode=None):

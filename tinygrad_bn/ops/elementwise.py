@@ -257,6 +257,14 @@ def compare(op: str, a, b) -> Tensor:
     return constant(result, a)
 
 
+def scaled(other, alpha, like: Tensor):
+    """alpha·other, ``other`` a number (in ``like``'s dtype) or a Tensor: the ``alpha=``
+    of PyTorch's ``add``, ``sub``, ``index_add`` and their in-place forms."""
+    if alpha == 1:
+        return other
+    return mul(lift(other, like), alpha)
+
+
 _BITWISE = {"&": "bitwise_and", "|": "bitwise_or", "^": "bitwise_xor"}
 _LOGICAL = {"and": "logical_and", "or": "logical_or", "xor": "logical_xor"}
 

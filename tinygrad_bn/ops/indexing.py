@@ -10,6 +10,7 @@ from __future__ import annotations
 from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.errors import DtypeError, ShapeError
 from tinygrad_bn.ops.axes import normalize_axis
+from tinygrad_bn.ops.elementwise import scaled
 from tinygrad_bn.ops.promotion import constant
 from tinygrad_bn.ops.reduce import Extremes
 from tinygrad_bn.ops.shape import getitem
@@ -113,8 +114,7 @@ def index_add(x, dim: int, index, source, *, alpha=1):
         raise ShapeError(f"index_add along dim {dim} expects a 1-d index and a source of shape {x.shape} but "
                          f"for its length along dim {dim}, the index's; got index {index.shape}, source {source.shape}")
     spread = x.xp.broadcast_to(index.reshape((-1,) + (1,) * (x.ndim - dim - 1)), source.shape)
-    source = source if alpha == 1 else source * alpha
-    return Scatter.apply(x, source, places=_along(spread, dim, x.xp), accumulate=True)
+    return Scatter.apply(x, scaled(source, alpha, x), places=_along(spread, dim, x.xp), accumulate=True)
 
 
 def unique(x, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False):  # noqa: A002

@@ -37,7 +37,7 @@ import numpy
 from tinygrad_bn.autograd import Function, Tensor, is_grad_enabled
 from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.generator import rng
-from tinygrad_bn.ops.elementwise import add, broadcast_shapes, clamp, div, lift, mul, sub
+from tinygrad_bn.ops.elementwise import add, broadcast_shapes, clamp, div, lift, mul, scaled, sub
 from tinygrad_bn.ops.indexing import index_add, scatter, scatter_add
 from tinygrad_bn.ops.shape import _index_argument
 
@@ -114,22 +114,15 @@ def _change(self: Tensor, operand, name: str, compute) -> Tensor:
 # The in-place ops -----------------------------------------------------------------
 
 
-def _scaled(other, alpha, like: Tensor):
-    """alpha·other, ``other`` a number or a Tensor."""
-    if alpha == 1:
-        return other
-    return mul(lift(other, like), alpha)
-
-
 def add_(self, other, alpha=1):
     """self ← self + alpha·other (PyTorch's ``add_``; ``p.add_(g, alpha=-lr)``)."""
-    other = _scaled(other, alpha, self)
+    other = scaled(other, alpha, self)
     return _change(self, other, "add_", lambda x: add(x, other))
 
 
 def sub_(self, other, alpha=1):
     """self ← self − alpha·other (PyTorch's ``sub_``)."""
-    other = _scaled(other, alpha, self)
+    other = scaled(other, alpha, self)
     return _change(self, other, "sub_", lambda x: sub(x, other))
 
 
