@@ -342,8 +342,9 @@ def _triangle(x, diagonal: int, below: bool) -> Tensor:
     if x.ndim < 2:
         raise ShapeError(f"{'tril' if below else 'triu'} expects a tensor of at least 2 dims, got shape {x.shape}")
     rows, cols = x.shape[-2:]
-    kept = x.xp.tri(rows, cols, diagonal, dtype=bool) if below else ~x.xp.tri(rows, cols, diagonal - 1, dtype=bool)
-    return masked_fill(x, constant(~kept, x), 0)
+    # tri(k) is on and below diagonal k: tril drops what is not in tri(d), triu what is in tri(d − 1)
+    dropped = ~x.xp.tri(rows, cols, diagonal, dtype=bool) if below else x.xp.tri(rows, cols, diagonal - 1, dtype=bool)
+    return masked_fill(x, constant(dropped, x), 0)
 
 
 def equal(a, b) -> bool:

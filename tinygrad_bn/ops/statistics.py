@@ -10,7 +10,7 @@ import math
 from tinygrad_bn.annotations import name_constant, note
 from tinygrad_bn.autograd import Function, is_grad_enabled
 from tinygrad_bn.ops.axes import NOT_GIVEN, dim_words, normalize_axes, squeezed
-from tinygrad_bn.ops.elementwise import sqrt_flat_at_zero
+from tinygrad_bn.ops.elementwise import isinf, sqrt_flat_at_zero
 from tinygrad_bn.ops.promotion import constant
 from tinygrad_bn.ops.reduce import WIDER, wider
 
@@ -106,7 +106,7 @@ def logsumexp(x, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=N
     if dim is None:
         raise TypeError("logsumexp() needs dim, the axis or axes to reduce, as in PyTorch")
     peak = x.amax(dim, keepdim=True).detach()  # an infinite maximum shifts by 0, as PyTorch's: all −∞ gives −∞
-    shift = name_constant(peak.masked_fill(peak.abs() == math.inf, 0.0), "max (held constant)")
+    shift = name_constant(peak.masked_fill(isinf(peak), 0.0), "max (held constant)")
     total = (x - shift).exp().sum(dim, keepdim=True)
     result = total.log() + shift
     return result if keepdim else result.reshape(squeezed(result.shape, normalize_axes(dim, x.ndim)))
