@@ -190,6 +190,7 @@ REDUCTIONS = {
     "abs-builtin": "abs(x)",
     "arithmetic-methods": "x.add(y), x.add(y, alpha=2), x.sub(1), x.mul(y), x.div(2), torch.add(x, y, alpha=0.5), torch.mul(x, 3), torch.div(x, y)",
     "div-rounding-modes": "a = torch.tensor([7, -7]); out = a.div(2, rounding_mode='trunc'), a.div(2, rounding_mode='floor'), x.div(0.3, rounding_mode='trunc')",
+    "div-trunc-of-large-integers": "a = torch.tensor([2 ** 40 + 7, -(2 ** 40 + 7), -6, 5]); out = a.div(3, rounding_mode='trunc'), a.div(torch.tensor([3, 3, -4, -4]), rounding_mode='trunc')",
     "reciprocal-rsqrt-outer": "torch.reciprocal(x + 2), (x + 2).rsqrt(), torch.outer(torch.tensor(V), torch.tensor(V))",
     "argsort": "x.argsort(dim=1), torch.argsort(x, dim=0, descending=True)",
     "index-add-and-unique": "out = torch.zeros(3, 2).index_add(0, torch.tensor([0, 2, 0]), torch.tensor(W[:3])), torch.tensor(YS).unique(return_counts=True), torch.unique(torch.tensor(YS), return_inverse=True)",

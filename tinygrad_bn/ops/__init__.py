@@ -5,10 +5,8 @@ Python numbers, check shapes and apply them. Importing this package installs the
 methods (``x + y``, ``x.sum()``, ``x[i]`` ...) on :class:`Tensor`.
 """
 
-import functools
-
 from tinygrad_bn.autograd import Tensor
-from tinygrad_bn.dtypes import number_dtype, promote_types
+from tinygrad_bn.dtypes import number_dtype
 from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.generator import manual_seed
 from tinygrad_bn.ops.conversion import (
@@ -193,11 +191,11 @@ def _div(x, other, *, rounding_mode=None):
         return floor_divide(x, other)
     if rounding_mode is None:
         return div(x, other)
-    kinds = {x.dtype, other.dtype if isinstance(other, Tensor) else number_dtype(other)}
-    quotient = trunc(div(x, other))
-    if {kind.kind for kind in kinds} <= set("biu"):  # (all is the op here)
-        return quotient.astype(functools.reduce(promote_types, kinds))
-    return quotient
+    kinds = {x.dtype.kind, other.dtype.kind if isinstance(other, Tensor) else number_dtype(other).kind}
+    if kinds <= set("biu"):  # integers, exactly: the floor quotient, one up where it rounded a negative down
+        quotient = floor_divide(x, other)
+        return quotient + ((remainder(x, other) != 0) & (quotient < 0)).astype(quotient.dtype)
+    return trunc(div(x, other))
 
 
 def reciprocal(x):
