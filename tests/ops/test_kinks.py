@@ -41,3 +41,24 @@ def test_a_retained_gradient_is_detached_unless_the_graph_is_created(create_grap
     (hidden * x).sum().backward(create_graph=create_graph)
     assert hidden.grad.tolist() == [1.0, 2.0]
     assert hidden.grad.requires_grad == create_graph
+
+
+SPECIAL_VALUES = [-0.0, 0.0, -1.5, 2.5, float("nan"), float("inf"), float("-inf")]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_relu_keeps_pytorchs_signed_zero_nan_and_infinities(torch, dtype):
+    ours = tg.tensor(SPECIAL_VALUES, dtype=getattr(tg, dtype)).relu().numpy()
+    theirs = torch.tensor(SPECIAL_VALUES, dtype=getattr(torch, dtype)).relu().numpy()
+    assert ours.dtype == theirs.dtype
+    numpy.testing.assert_array_equal(ours, theirs)  # NaN where NaN
+    numpy.testing.assert_array_equal(numpy.signbit(ours), numpy.signbit(theirs))  # relu(-0.0) is -0.0
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int32", "int64"])
+def test_relu_of_integers_is_pytorchs(torch, dtype):
+    values = [-3, 0, 5]
+    ours = tg.tensor(values, dtype=getattr(tg, dtype)).relu()
+    theirs = torch.tensor(values, dtype=getattr(torch, dtype)).relu()
+    assert ours.dtype == getattr(tg, dtype)
+    assert ours.tolist() == theirs.tolist()
