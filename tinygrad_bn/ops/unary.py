@@ -161,7 +161,7 @@ class Sigmoid(Function):
 class Relu(Function):
     def forward(self, x):
         self.save_for_backward(x)
-        if x._data.dtype.kind == "f":  # clipped to [0, ∞]: -0.0 stays -0.0 as in PyTorch, and 3x faster than maximum(x, 0)
+        if x._data.dtype.kind == "f":  # clip to [0, ∞]: -0.0 stays -0.0 as in PyTorch; 3x faster than maximum(x, 0)
             return x.xp.clip(x._data, 0, math.inf)
         return x.xp.maximum(x._data, 0)
 
