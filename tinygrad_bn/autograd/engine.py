@@ -22,6 +22,7 @@ import types
 
 from tinygrad_bn.autograd import anomaly
 from tinygrad_bn.autograd.function import Function, set_grad_enabled
+from tinygrad_bn.autograd.hooks import leaf_hooks, run_hooks
 from tinygrad_bn.autograd.tensor import Tensor, as_tensors
 
 
@@ -221,6 +222,8 @@ class _Pass:
         if grad is None:
             input_grads = (None,) * len(node.parents)
         else:
+            if node.tensor_hooks:
+                grad = run_hooks(node.tensor_hooks, grad)
             if node.retains_grad:
                 node.grad = _added_to(node.grad, grad, self.create_graph)
             if self.wanted is not None and node in self.wanted:
@@ -254,11 +257,20 @@ class _Pass:
             leaf_grads = self.leaf_grads
             while leaf_grads:  # each taken out of the pass as it goes, so that only `grad` holds it
                 leaf, grad = leaf_grads.popitem()
+                grad = _hooked(leaf, grad)
                 unshared = _unshared(grad)  # asked before the call below, which would hold `grad` once more
                 leaf._grad = _added_to(leaf._grad, grad, self.create_graph, unshared)
+                for hook in list((leaf_hooks(leaf, after_accumulation=True) or {}).values()):
+                    hook(leaf)
             return None
-        found = {**self.captured, **self.leaf_grads}
+        found = {**self.captured, **{leaf: _hooked(leaf, grad) for leaf, grad in self.leaf_grads.items()}}
         return tuple(found.get(t._ctx if t._ctx is not None else t) for t in inputs)
+
+
+def _hooked(leaf, grad: Tensor) -> Tensor:
+    """``grad`` through the hooks registered on ``leaf``, if any."""
+    hooks = leaf_hooks(leaf)
+    return run_hooks(hooks, grad) if hooks else grad
 
 
 def run_backward(outputs, grads, retain_graph, create_graph, inputs=None):

@@ -136,6 +136,7 @@ class Function:
     released = False
     retains_grad = False
     grad = None
+    tensor_hooks = None  # the output's Hooks (see hooks), once one is registered
     params = {}
     _output_data = None
 

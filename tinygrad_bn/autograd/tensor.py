@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import numpy
 
+from tinygrad_bn.autograd import hooks
 from tinygrad_bn.autograd.version import UNCHANGED, bump, share
 from tinygrad_bn.backend import Backend, backend_of_array, get_backend
 from tinygrad_bn.dtypes import get_default_dtype
@@ -220,6 +221,27 @@ class Tensor:
             )
         self.requires_grad = bool(requires_grad)
         return self
+
+    def register_hook(self, hook) -> hooks.RemovableHandle:
+        """Call ``hook(grad)`` with this tensor's gradient each time backward computes it;
+        a Tensor it returns (of the gradient's shape and dtype) replaces the gradient
+        from there on. Returns a handle whose ``remove()`` takes the hook off
+        (see :mod:`~tinygrad_bn.autograd.hooks`)."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that does not require grad; "
+                               "call .requires_grad_() on a leaf first")
+        if self._ctx is None:
+            return hooks.add_hook(hooks.hooks_of_leaf(self), hook)
+        if self._ctx.tensor_hooks is None:
+            self._ctx.tensor_hooks = hooks.Hooks()
+        return hooks.add_hook(self._ctx.tensor_hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook) -> hooks.RemovableHandle:
+        """Call ``hook(tensor)`` on this leaf after backward has added to its ``.grad``
+        (an optimizer step inside backward, for instance); its result is ignored."""
+        if self._ctx is not None or not self.requires_grad:
+            raise RuntimeError("post accumulate grad hooks go on leaf tensors that require grad only")
+        return hooks.add_hook(hooks.hooks_of_leaf(self, after_accumulation=True), hook)
 
     def retain_grad(self) -> Tensor:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
