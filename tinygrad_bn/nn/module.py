@@ -15,6 +15,7 @@ from tinygrad_bn.annotations import region
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.backend import get_backend
+from tinygrad_bn.nn import hooks
 from tinygrad_bn.ops import zeros_like
 from tinygrad_bn.ops.conversion import device_and_dtype
 
@@ -84,10 +85,35 @@ class Module:
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
+    _hook_tables = None  # the module's hooks by kind, once one is registered (see nn.hooks)
+
     def __call__(self, *args, **kwargs):
-        """``forward``, with what it records in a region of its own, for pictures."""
+        """``forward`` (with the module's hooks around it, if any), with what it
+        records in a region of its own, for pictures."""
         with region("module", type(self).__name__, owner=self):
-            return self.forward(*args, **kwargs)
+            if self._hook_tables is None:
+                return self.forward(*args, **kwargs)
+            return hooks.call(self, args, kwargs)
+
+    # Hooks (see nn.hooks) -------------------------------------------------------------
+
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
+        """Call ``hook(module, args)`` before each forward; it may return new args."""
+        return hooks.register(self, "forward_pre", hook, prepend, with_kwargs=with_kwargs)
+
+    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False):
+        """Call ``hook(module, args, output)`` after each forward; it may return a new output."""
+        return hooks.register(self, "forward", hook, prepend, with_kwargs=with_kwargs, always_call=always_call)
+
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False):
+        """Call ``hook(module, grad_output)`` when backward reaches the outputs; it may return new ones."""
+        return hooks.register(self, "backward_pre", hook, prepend)
+
+    def register_full_backward_hook(self, hook, prepend: bool = False):
+        """Call ``hook(module, grad_input, grad_output)`` when backward reaches the inputs;
+        it may return a new ``grad_input``."""
+        return hooks.register(self, "backward", hook, prepend)
 
     # Registering members ------------------------------------------------------------
 
