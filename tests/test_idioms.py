@@ -345,6 +345,9 @@ AUTOGRAD = {
     """,
     "grad-set-to-none": "w = torch.tensor(A, requires_grad=True); (w * 2).sum().backward(); w.grad = None; out = w.grad",
     "retain-grad": "w = torch.tensor(A, requires_grad=True); h = w * 2; h.retain_grad(); (h ** 2).sum().backward(); out = h.grad",
+    "tensor-hook-scales-gradient": "w = torch.tensor(A, requires_grad=True); h = w * 2; h.register_hook(lambda g: g * 3); (h ** 2).sum().backward(); out = w.grad",
+    "tensor-hook-sees-gradient": "w = torch.tensor(A, requires_grad=True); seen = []; h = w.exp(); h.register_hook(seen.append); (h * h).sum().backward(); out = seen[0]",
+    "leaf-hook-removed": "w = torch.tensor(A, requires_grad=True); handle = w.register_hook(lambda g: g * 0); handle.remove(); (w * 2).sum().backward(); out = w.grad",
     "non-leaf-grad-is-none": "w = torch.tensor(A, requires_grad=True); h = w * 2; h.sum().backward(); out = h.grad",
     "requires-grad-underscore": "w = torch.tensor(A).requires_grad_(); out = w.requires_grad, w.is_leaf",
     "grad-fn": "w = torch.tensor(A, requires_grad=True); out = w.grad_fn is None, (w * 2).grad_fn is not None",
@@ -433,6 +436,9 @@ MODULES = {
     "named-parameters": "out = [(name, tuple(p.shape)) for name, p in mlp().named_parameters()]",
     "state-dict-keys": "out = list(mlp().state_dict().keys())",
     "train-eval-flags": "model = mlp(); model.eval(); a = model.training; model.train(); out = a, model.training",
+    "forward-hook-features": "model = mlp(); feats = {}; model[1].register_forward_hook(lambda m, i, o: feats.update(relu=o)); model(x); out = feats['relu']",
+    "forward-pre-hook-changes-input": "model = mlp(); model.register_forward_pre_hook(lambda m, args: (args[0] * 2,)); out = model(x)",
+    "full-backward-hook": "model = mlp(); seen = []; model[2].register_full_backward_hook(lambda m, gi, go: seen.append((gi[0], go[0]))); model(x).pow(2).sum().backward(); out = seen[0]",
     "module-zero-grad": "model = mlp(); model(x).sum().backward(); model.zero_grad(); out = model[0].weight.grad",
     "subclass": """
         class Net(nn.Module):
