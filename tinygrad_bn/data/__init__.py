@@ -1,6 +1,6 @@
 """Datasets and a loader: the bundled 8×8 handwritten digits, synthetic toy sets
 (spirals, moons, blobs), PyTorch's :class:`TensorDataset`, :class:`Subset` and
-:func:`random_split`, and :class:`DataLoader`.
+:func:`random_split`, :class:`DataLoader` and its samplers.
 
 >>> train, test = load("digits")
 >>> len(train), len(test)
@@ -9,10 +9,18 @@
 
 from __future__ import annotations
 
-from tinygrad_bn.data.collate import default_collate
+from tinygrad_bn.data.collate import default_collate, default_convert
 from tinygrad_bn.data.dataset import ArrayDataset, Dataset, TensorDataset
 from tinygrad_bn.data.digits import digits_file, load_digits
 from tinygrad_bn.data.loader import DataLoader
+from tinygrad_bn.data.sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 from tinygrad_bn.data.split import ConcatDataset, Subset, random_split
 from tinygrad_bn.data.toy import blobs, moons, spirals
 
@@ -36,12 +44,19 @@ def load(name: str, test_fraction: float = 0.2, seed: int = SPLIT_SEED) -> tuple
 __all__ = [
     "DATASETS",
     "ArrayDataset",
+    "BatchSampler",
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
     "Subset",
+    "SubsetRandomSampler",
     "TensorDataset",
+    "WeightedRandomSampler",
     "default_collate",
+    "default_convert",
     "blobs",
     "digits_file",
     "load",

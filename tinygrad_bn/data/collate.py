@@ -13,6 +13,10 @@ Each field of the samples is batched by its type, recursively:
 So samples ``(x, y)`` give a batch ``[xs, ys]``, and a sample that is one Tensor
 gives one stacked Tensor.
 
+A loader that does not batch (``batch_size=None``) gives each sample through
+:func:`default_convert` instead, which only makes NumPy arrays and scalars into
+Tensors, field by field, leaving numbers and strings as they are.
+
 >>> from tinygrad_bn import tensor
 >>> xs, ys = default_collate([(tensor([1.0, 2.0]), 0), (tensor([3.0, 4.0]), 1)])
 >>> xs.shape, ys.dtype, ys.tolist()
@@ -62,3 +66,26 @@ def _values(batch, sample):
         return tensor(batch, dtype="float64")
     raise TypeError("default_collate: a batch must hold Tensors, NumPy arrays, numbers, strings, dicts, "
                     f"tuples or lists; got {type(sample).__name__}")
+
+
+def default_convert(sample):
+    """One sample as an unbatched loader gives it, by PyTorch's rules: NumPy arrays and
+    scalars become Tensors of their dtype (arrays of strings or objects stay arrays);
+    dicts, namedtuples, tuples and lists are converted field by field (a tuple gives a
+    list); anything else, Tensors and Python numbers included, stays as it came.
+
+    >>> x, y = default_convert((numpy.zeros(2, dtype=numpy.float32), numpy.int64(1)))
+    >>> x.dtype, y.dtype, default_convert([1, "a"])
+    (dtype('float32'), dtype('int64'), [1, 'a'])
+    """
+    if isinstance(sample, numpy.ndarray) and sample.dtype.kind not in "OSUV":
+        return tensor(sample)
+    if isinstance(sample, numpy.generic) and sample.dtype.kind in "biufc":
+        return tensor(sample)
+    if isinstance(sample, collections.abc.Mapping):
+        return {key: default_convert(value) for key, value in sample.items()}
+    if isinstance(sample, tuple) and hasattr(sample, "_fields"):
+        return type(sample)(*(default_convert(value) for value in sample))
+    if isinstance(sample, collections.abc.Sequence) and not isinstance(sample, (str, bytes)):
+        return [default_convert(value) for value in sample]
+    return sample

@@ -1,5 +1,6 @@
-"""`DataLoader`: batches of a dataset as Tensors on a device, optionally shuffled
-with a seeded generator, optionally dropping the last incomplete batch.
+"""`DataLoader`: batches of a dataset as Tensors on a device, in the order a sampler
+gives (in order, shuffled with a seeded generator, or any of :mod:`tinygrad_bn.data.sampler`),
+optionally dropping the last incomplete batch.
 
 BatchNorm in training mode needs more than one sample per channel, so a loader
 that feeds it should use ``drop_last=True`` unless the dataset size is a
@@ -8,14 +9,15 @@ multiple of the batch size.
 
 from __future__ import annotations
 
-import math
+import operator
 
 import numpy
 
 from tinygrad_bn import mersenne
 from tinygrad_bn.autograd import Tensor
-from tinygrad_bn.data.collate import default_collate
+from tinygrad_bn.data.collate import default_collate, default_convert
 from tinygrad_bn.data.dataset import ArrayDataset, TensorDataset
+from tinygrad_bn.data.sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 from tinygrad_bn.data.split import Subset
 from tinygrad_bn.generator import Generator, orders
 
@@ -52,14 +54,23 @@ class DataLoader:
     into a batch by ``collate_fn`` (:func:`default_collate` unless given).
     :class:`ArrayDataset` and :class:`TensorDataset` (and a :class:`Subset` of one)
     are read a whole batch at a time instead, with the same result.
-    With ``shuffle=True`` each pass visits the samples in a new random order drawn
-    from ``generator`` (a :class:`tinygrad_bn.Generator`), or from a generator seeded
-    once with ``seed``, or else from the library's generator (set by
-    :func:`tinygrad_bn.manual_seed`). From a Generator the orders are PyTorch's: a
-    DataLoader given ``torch.Generator().manual_seed(s)`` visits the samples as
-    PyTorch's does, pass after pass. So with a
-    ``seed`` the order of pass n depends only on ``seed`` and n, and a resumed
-    run picks up the orders where it stopped with :meth:`skip_epochs`.
+
+    The order is the ``sampler``'s (see :mod:`tinygrad_bn.data.sampler`), by default
+    0, 1, 2, ..., or with ``shuffle=True`` a :class:`RandomSampler`: each pass a new
+    random order drawn from ``generator`` (a :class:`tinygrad_bn.Generator`), or else
+    from the library's generator (set by :func:`tinygrad_bn.manual_seed`). The orders
+    are PyTorch's: a DataLoader given ``torch.Generator().manual_seed(s)`` visits the
+    samples as PyTorch's does, pass after pass. A ``batch_sampler`` gives whole
+    batches of indices instead, and so excludes ``batch_size``, ``shuffle``,
+    ``sampler`` and ``drop_last``; ``batch_size=None`` loads the samples one by one,
+    unbatched, as :func:`default_convert` (or ``collate_fn``) makes them.
+
+    ``seed`` (this library's own) shuffles with NumPy's permutations from a generator
+    seeded once with it, apart from the library's generator, which the loader then
+    leaves alone: the order of pass n depends only on ``seed`` and n, and a resumed
+    run picks up the orders where it stopped with :meth:`skip_epochs`. Without a seed
+    each pass draws a 64-bit seed from ``generator`` or the library's generator, as
+    PyTorch's loader does for its workers, shuffled or not, so later draws stay PyTorch's.
     ``num_workers`` and ``pin_memory`` are accepted for PyTorch's scripts; batches
     are made in this process.
 
@@ -69,45 +80,67 @@ class DataLoader:
     >>> loader = DataLoader(data, batch_size=4, drop_last=True)
     >>> len(loader), [x.shape for x, y in loader]
     (2, [(4, 1), (4, 1)])
+    >>> [y.tolist() for x, y in DataLoader(data, sampler=[9, 0, 8])]
+    [[1], [0], [0]]
     """
 
-    def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
-                 seed: int | None = None, device=None, num_workers: int = 0, pin_memory: bool = False,
-                 generator: Generator | None = None, collate_fn=None):
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
-        if drop_last and len(dataset) < batch_size:
-            raise ValueError(
-                f"drop_last=True with batch_size={batch_size} leaves no batch of a dataset of "
-                f"{len(dataset)} samples: use a smaller batch size"
-            )
+    def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool = False, sampler=None, batch_sampler=None,
+                 num_workers: int = 0, collate_fn=None, pin_memory: bool = False, drop_last: bool = False, *,
+                 generator: Generator | None = None, seed: int | None = None, device=None):
+        _check_options(batch_size, shuffle, sampler, batch_sampler, drop_last, seed, generator)
+        if batch_sampler is not None:
+            batch_size = None  # the batch sampler decides, as in PyTorch
+        if sampler is None:
+            sampler = _default_sampler(dataset, shuffle, seed, generator)
+        if batch_size is not None:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+            batch_size = batch_sampler.batch_size
+            _check_some_batch(dataset, sampler, batch_size, drop_last)
         self.dataset = dataset
-        self.batch_size = int(batch_size)
+        self.batch_size = batch_size
         self.shuffle = shuffle
+        self.sampler = sampler
+        self.batch_sampler = batch_sampler
         self.drop_last = drop_last
-        self.device = device
-        if seed is not None and generator is not None:
-            raise TypeError("DataLoader() got both a generator and a seed; give one")
-        self._rng = numpy.random.default_rng(seed) if seed is not None else None
         self.generator = generator
+        self.seed = seed
+        self.device = device
+        self.num_workers = num_workers
+        self.pin_memory = pin_memory
+        if collate_fn is None:
+            collate_fn = default_convert if batch_sampler is None else default_collate
         self.collate_fn = collate_fn
 
+    @property
+    def _index_sampler(self):
+        """What a pass iterates over: the batch sampler's lists, or without batching the sampler's indices."""
+        return self.sampler if self.batch_sampler is None else self.batch_sampler
+
     def __len__(self) -> int:
-        """The number of batches in one pass."""
-        count = len(self.dataset) / self.batch_size
-        return math.floor(count) if self.drop_last else math.ceil(count)
+        """The number of batches in one pass (of samples, without batching): the sampler's length."""
+        return len(self._index_sampler)
 
     def __iter__(self):
-        order = self._order()
-        for start in range(0, len(self) * self.batch_size, self.batch_size):
-            batch = self._fetch(order[start : start + self.batch_size])
-            yield batch if self.device is None else _on(batch, self.device)
+        return (self._load(index) for index in self._pass())
 
-    def _fetch(self, indices):
-        """The batch of the samples at ``indices``."""
-        if self.collate_fn is None and _reads_batches(self.dataset):
-            return [part if isinstance(part, Tensor) else Tensor(part) for part in self.dataset[indices]]
-        return (self.collate_fn or default_collate)([self.dataset[int(i)] for i in indices])
+    def _pass(self):
+        """The indices of one pass, started as PyTorch starts one: the sampler's iterator
+        first, then the pass's 64-bit seed from the generator (unless the loader has a ``seed``)."""
+        indices = iter(self._index_sampler)
+        if self.seed is None:
+            mersenne.seed64(orders(self.generator))
+        return indices
+
+    def _load(self, index):
+        """The batch at the indices ``index`` (without batching, the sample at ``index``), on the device."""
+        if self.batch_sampler is None:
+            batch = self.collate_fn(self.dataset[index])
+        elif self.collate_fn is default_collate and _reads_batches(self.dataset):
+            rows = numpy.array([operator.index(i) for i in index], dtype=numpy.int64)
+            batch = [part if isinstance(part, Tensor) else Tensor(part) for part in self.dataset[rows]]
+        else:
+            batch = self.collate_fn([self.dataset[i] for i in index])
+        return batch if self.device is None else _on(batch, self.device)
 
     def skip_epochs(self, count: int):
         """Draw and discard the orders of the next ``count`` passes, as iterating
@@ -128,20 +161,57 @@ class DataLoader:
         True
         """
         for _ in range(count):
-            self._order()
+            for _ in self._pass():
+                pass
 
-    def _order(self):
-        """The order of one pass: with ``seed``, NumPy's permutation; else PyTorch's, drawn
-        as its DataLoader and RandomSampler draw it (see :mod:`tinygrad_bn.mersenne`)."""
-        n = len(self.dataset)
-        if not self.shuffle:
-            return numpy.arange(n)
-        if self._rng is not None:
-            return self._rng.permutation(n)
-        bits = orders(self.generator)
-        mersenne.seed64(bits)  # the pass's base seed (PyTorch's loader draws it for its workers)
-        if self.generator is None:  # PyTorch's sampler then shuffles with a generator seeded from the default one
-            return mersenne.randperm(mersenne.mt19937(mersenne.seed64(bits)), n)
-        order = mersenne.randperm(bits, n)
-        bits.random_raw(max(n - 1, 0))  # PyTorch's sampler draws one permutation more before the pass ends
-        return order
+
+class _SeededShuffle(Sampler):
+    """The order of ``shuffle=True`` with the loader's own ``seed``: each pass NumPy's
+    permutation, from a generator seeded once with ``seed``."""
+
+    def __init__(self, data_source, seed: int):
+        self.data_source = data_source
+        self.rng = numpy.random.default_rng(seed)
+
+    def __iter__(self):
+        return iter(self.rng.permutation(len(self.data_source)).tolist())
+
+    def __len__(self) -> int:
+        return len(self.data_source)
+
+
+def _default_sampler(dataset, shuffle: bool, seed: int | None, generator: Generator | None) -> Sampler:
+    """The sampler of a loader given none: in order, or shuffled as ``seed`` or ``generator`` say."""
+    if not shuffle:
+        return SequentialSampler(dataset)
+    if seed is not None:
+        return _SeededShuffle(dataset, seed)
+    return RandomSampler(dataset, generator=generator)
+
+
+def _check_options(batch_size, shuffle, sampler, batch_sampler, drop_last, seed, generator):
+    """Refuse the options that exclude each other, as PyTorch's DataLoader does."""
+    if seed is not None and generator is not None:
+        raise TypeError("DataLoader() got both a generator and a seed; give one")
+    if sampler is not None and shuffle:
+        raise ValueError("DataLoader: a sampler decides the order itself, so it cannot be combined with shuffle=True; "
+                         "give sampler=RandomSampler(dataset) to shuffle")
+    clashes = [name for name, clash in [("batch_size", batch_size != 1), ("shuffle", bool(shuffle)),
+                                        ("sampler", sampler is not None), ("drop_last", bool(drop_last))] if clash]
+    if batch_sampler is not None and clashes:
+        raise ValueError(f"DataLoader: a batch_sampler makes the batches itself, so it excludes batch_size, shuffle, "
+                         f"sampler and drop_last; got {' and '.join(clashes)} beside it")
+    if batch_size is None and drop_last:
+        raise ValueError("DataLoader: batch_size=None loads samples unbatched, so there is no last batch to drop; "
+                         "leave drop_last=False")
+
+
+def _check_some_batch(dataset, sampler, batch_size: int, drop_last: bool):
+    """Refuse ``drop_last`` with a batch larger than a pass (PyTorch would give no batches)."""
+    if not drop_last or not hasattr(sampler, "__len__") or len(sampler) >= batch_size:
+        return
+    count = len(sampler)
+    source = f"a dataset of {count} samples" if count == len(dataset) else f"the {count} samples the sampler gives"
+    raise ValueError(
+        f"drop_last=True with batch_size={batch_size} leaves no batch of {source}: use a smaller batch size"
+    )
