@@ -607,6 +607,9 @@ DATA = {
     "tensor-dataset": "ds = TensorDataset(torch.tensor(XS), torch.tensor(YS)); out = len(ds), ds[0]",
     "dataloader-batches": "out = [(xb.shape, yb) for xb, yb in DataLoader(TensorDataset(torch.tensor(XS), torch.tensor(YS)), batch_size=5)]",
     "dataloader-drop-last-len": "out = len(DataLoader(TensorDataset(torch.tensor(XS)), batch_size=5, drop_last=True))",
+    "random-sampler-order": "g = torch.Generator().manual_seed(3); out = [yb for _, yb in DataLoader(TensorDataset(torch.tensor(XS), torch.tensor(YS)), batch_size=4, sampler=data.RandomSampler(range(16), generator=g))]",
+    "weighted-sampler-draws": "g = torch.Generator().manual_seed(5); out = list(data.WeightedRandomSampler([0.1, 2.0, 0.5, 1.0], 12, generator=g))",
+    "batch-sampler-loader": "bs = data.BatchSampler(data.SequentialSampler(range(16)), batch_size=6, drop_last=True); out = len(DataLoader(TensorDataset(torch.tensor(XS)), batch_sampler=bs)), [xb[0].shape for xb in DataLoader(TensorDataset(torch.tensor(XS)), batch_sampler=bs)]",
     "dataloader-len": "out = len(DataLoader(TensorDataset(torch.tensor(XS)), batch_size=5))",
     "dataset-subclass": """
         class Squares(Dataset):
@@ -703,7 +706,7 @@ def namespace(framework, tmp: str) -> dict:
         "torch": framework, "nn": framework.nn, "F": framework.nn.functional, "optim": framework.optim,
         "lr_scheduler": framework.optim.lr_scheduler, "DataLoader": data.DataLoader, "Dataset": data.Dataset,
         "TensorDataset": data.TensorDataset, "random_split": data.random_split, "ConcatDataset": data.ConcatDataset,
-        "np": numpy, "tmp": tmp,
+        "data": data, "np": numpy, "tmp": tmp,
         **{name: array.copy() for name, array in ARRAYS.items()},
     }
     exec(compile(PRELUDE, "<prelude>", "exec"), names)
