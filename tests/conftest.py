@@ -69,6 +69,8 @@ class StrictArray:
     size = property(lambda self: self._array.size)
     nbytes = property(lambda self: self._array.nbytes)
     T = property(lambda self: StrictArray(self._array.T))
+    flags = property(lambda self: self._array.flags)  # CuPy's arrays have flags and strides too
+    strides = property(lambda self: self._array.strides)
 
     def __array__(self, dtype=None, copy=None):
         raise _leak("__array__")

@@ -123,3 +123,17 @@ def unregister_backend(name, previous=None):
         _backends.pop(name, None)
     else:
         _backends[name] = previous
+
+
+def is_channel_major(array) -> bool:
+    """Whether an (N, C, ...) array lies in memory channel after channel, as (C, N, ...)
+    in C order, and not in its own C order (it is in both when N or C is 1).
+
+    A convolution hands on its output in that memory (ops/convolution.py), and
+    BatchNorm, ReLU and max pooling keep it: each channel is then one run of memory.
+
+    >>> import numpy
+    >>> is_channel_major(numpy.zeros((3, 2, 4, 4)).transpose(1, 0, 2, 3)), is_channel_major(numpy.zeros((2, 3, 4)))
+    (True, False)
+    """
+    return array.ndim >= 3 and not array.flags.c_contiguous and array.swapaxes(0, 1).flags.c_contiguous
