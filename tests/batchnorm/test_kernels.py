@@ -1,5 +1,6 @@
-"""The blocked, threaded kernels against the whole-array reference they implement, and
-statistics as accurate as a two-pass variance for every batch order."""
+"""The blocked, threaded kernels and their channel-major twins against the whole-array
+reference they implement, and statistics as accurate as a two-pass variance for every
+batch order."""
 
 import numpy as np
 import pytest
@@ -8,7 +9,14 @@ from tinygrad_bn import Tensor
 from tinygrad_bn.batchnorm import kernels
 from tinygrad_bn.batchnorm.blocks import Blocks
 from tinygrad_bn.batchnorm.fused import reference_backward, reference_forward
-from tinygrad_bn.batchnorm.kernels import batch_statistics, blocked_backward, blocked_forward
+from tinygrad_bn.batchnorm.kernels import (
+    batch_statistics,
+    blocked_backward,
+    blocked_forward,
+    channel_major_backward,
+    channel_major_forward,
+    row_statistics,
+)
 
 CPU = Tensor(0.0)._backend
 # one block, several blocks with a partial last one, and spatial inputs of both kinds
@@ -19,6 +27,17 @@ def _per_channel(values, shape):
     return values.reshape((1, shape[1]) + (1,) * (len(shape) - 2))
 
 
+def _channel_major(a):
+    """The same values, laid out channel after channel in memory (as a convolution leaves them)."""
+    return np.ascontiguousarray(a.swapaxes(0, 1)).swapaxes(0, 1)
+
+
+KERNELS = {
+    "blocked": (blocked_forward, blocked_backward, lambda a: a),
+    "channel-major": (channel_major_forward, channel_major_backward, _channel_major),
+}
+
+
 def _values(shape, seed):
     rng = np.random.default_rng(seed)
     x = 5 * rng.standard_normal(shape) + 12
@@ -26,9 +45,11 @@ def _values(shape, seed):
     return x, rng.standard_normal(shape), weight, bias
 
 
+@pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("training", [True, False])
-def test_blocked_kernels_compute_the_reference(shape, training):
+def test_kernels_compute_the_reference(kernel, shape, training):
+    forward, backward, layout = KERNELS[kernel]
     x, dy, weight, bias = _values(shape, seed=0)
     eps = 1e-5
     if training:
@@ -40,14 +61,16 @@ def test_blocked_kernels_compute_the_reference(shape, training):
         inv_std = (var + eps) ** -0.5
         y_ref = weight * (x - mean) * inv_std + bias  # (E1)
         running = (mean, var)
-    y, shift, mean_minus_shift, var_blocked, inv_std_blocked = blocked_forward(CPU, x, weight, bias, eps, running)
+    y, shift, mean_minus_shift, var_blocked, inv_std_blocked = forward(CPU, layout(x), weight, bias, eps, running)
     np.testing.assert_allclose(y, y_ref, rtol=1e-12, atol=1e-12)
+    assert layout(y).ctypes.data == y.ctypes.data  # y in x's memory order
     np.testing.assert_allclose(shift + mean_minus_shift, mean, rtol=1e-13)
     np.testing.assert_allclose(var_blocked, var, rtol=1e-12)
     np.testing.assert_allclose(inv_std_blocked, inv_std, rtol=1e-12)
 
     expected = reference_backward(x, dy, weight, mean, inv_std, training)
-    got = blocked_backward(CPU, x, dy, weight, shift, mean_minus_shift, inv_std_blocked, training)
+    got = backward(CPU, layout(x), dy, weight, shift, mean_minus_shift, inv_std_blocked, training)
+    assert layout(got[0]).ctypes.data == got[0].ctypes.data  # dx in x's memory order
     for name, ours, reference in zip(("dx", "dgamma", "dbeta"), got, expected):
         np.testing.assert_allclose(ours, reference, rtol=1e-10, atol=1e-10 * np.abs(reference).max(), err_msg=name)
 
@@ -63,7 +86,14 @@ def test_reference_backward_is_the_derivative_of_reference_forward():
     assert np.isclose((plus - minus) / (2 * h), np.sum(dx * direction), rtol=1e-6)
 
 
-def test_variance_is_two_pass_accurate_when_the_sampled_rows_mislead():
+STATISTICS = {
+    "blocked": lambda x, deviations: batch_statistics(x, deviations, Blocks(x.shape, 4, CPU), np),
+    "channel-major": lambda x, deviations: row_statistics(x.T, deviations.T, x.shape[0], np),
+}
+
+
+@pytest.mark.parametrize("statistics", STATISTICS)
+def test_variance_is_two_pass_accurate_when_the_sampled_rows_mislead(statistics):
     """One sampled row unlike all the others puts the shift K about 100σ from μ: a single
     pass over x − K would lose a factor 1 + (c/σ)² ≈ 10⁴ (7e-4 relative error in σ² here);
     the statistics must stay as accurate as a float32 two-pass variance."""
@@ -73,7 +103,7 @@ def test_variance_is_two_pass_accurate_when_the_sampled_rows_mislead():
     exact = x.astype(np.float64)
     mean, var = exact.mean(0), exact.var(0)
     deviations = np.empty_like(x)
-    shift, mean_minus_shift, ours = batch_statistics(x, deviations, Blocks(x.shape, 4, CPU), np)
+    shift, mean_minus_shift, ours = STATISTICS[statistics](x, deviations)
     first_shift = exact[:: batch // 16][:16].mean(0)
     assert abs(first_shift - mean) / np.sqrt(var) > 100  # the order is as bad as intended
     assert abs(ours.ravel() - var) / var < 1e-5

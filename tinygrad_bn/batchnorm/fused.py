@@ -5,7 +5,8 @@
 on backend arrays and on Tensors alike.
 
 :class:`BatchNormFunction` runs them fast, through ``blocked_forward`` and
-``blocked_backward`` (:mod:`~tinygrad_bn.batchnorm.kernels`), and keeps only x and,
+``blocked_backward`` (:mod:`~tinygrad_bn.batchnorm.kernels`), or their channel-major
+twins for a convolution's output, and keeps only x and,
 per channel, the shift K, μ − K and inv_std. Under ``create_graph=True`` its
 backward is :func:`reference_backward` itself on Tensors, with μ and inv_std
 recomputed from x by primitive ops, so the engine can differentiate it again and
@@ -17,8 +18,14 @@ from __future__ import annotations
 
 from tinygrad_bn.annotations import note, region
 from tinygrad_bn.autograd import Function, is_grad_enabled
+from tinygrad_bn.backend import is_channel_major
 from tinygrad_bn.batchnorm.channels import Channels
-from tinygrad_bn.batchnorm.kernels import blocked_backward, blocked_forward
+from tinygrad_bn.batchnorm.kernels import (
+    blocked_backward,
+    blocked_forward,
+    channel_major_backward,
+    channel_major_forward,
+)
 from tinygrad_bn.batchnorm.running import update_running_stats
 from tinygrad_bn.ops.elementwise import constant
 from tinygrad_bn.ops.statistics import in_compute_precision, standardize
@@ -63,7 +70,8 @@ class BatchNormFunction(Function):
         self.channels, self.training, self.eps = Channels(x.shape), training, eps
         data = in_compute_precision(x._data)
         weight_c, bias_c, *running_c = (self._per_channel(t, data.dtype) for t in (weight, bias, *running))
-        y, shift, mean_minus_shift, var, inv_std = blocked_forward(
+        forward = channel_major_forward if is_channel_major(data) else blocked_forward
+        y, shift, mean_minus_shift, var, inv_std = forward(
             x._backend, data, weight_c, bias_c, eps, None if training else running_c)
         if training:
             update_running_stats(*(running or (None, None)), shift + mean_minus_shift, var,
@@ -76,7 +84,8 @@ class BatchNormFunction(Function):
             return self._differentiable_backward(grad)
         x, weight, shift, mean_minus_shift, inv_std = self.saved_tensors
         data = in_compute_precision(x._data)
-        dx, dgamma, dbeta = blocked_backward(
+        backward = channel_major_backward if is_channel_major(data) else blocked_backward
+        dx, dgamma, dbeta = backward(
             x._backend, data, in_compute_precision(grad._data), self._per_channel(weight, data.dtype),
             shift._data, mean_minus_shift._data, inv_std._data, self.training)
         per_channel = (d.reshape(weight.shape) for d in (dgamma, dbeta))  # as arrays: no Reshape nodes
