@@ -12,6 +12,7 @@ from tinygrad_bn.backend import get_backend
 from tinygrad_bn.dtypes import NAMES
 from tinygrad_bn.ops.creation import full, ones, tensor, zeros
 from tinygrad_bn.ops.promotion import constant
+from tinygrad_bn.ops.shape import clone
 
 
 class AsType(Function):
@@ -119,8 +120,10 @@ def cuda(x, device=None):
 
 
 def contiguous(x):
-    """PyTorch's ``contiguous``: every tensor here is one, so ``x`` itself."""
-    return x
+    """PyTorch's ``contiguous``: ``x`` itself when its array is in C order, else a copy in
+    C order that stays in the graph (a convolution's output is channel-major in memory:
+    see ``backend.is_channel_major``)."""
+    return x if x._data.flags.c_contiguous else clone(x)
 
 
 def type_as(x, other):

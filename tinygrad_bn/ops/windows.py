@@ -15,6 +15,7 @@ moving one strided slice of every image at once.
 from __future__ import annotations
 
 from tinygrad_bn.autograd import Function
+from tinygrad_bn.backend import is_channel_major
 from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.ops.promotion import constant
 
@@ -171,24 +172,28 @@ class TileMax(Function):
                 hit |= nan_peak & xp.isnan(plane)
             hit &= free
             free ^= hit
-        self.kernel_size = kernel_size
+        self.kernel_size, self.channel_major = kernel_size, is_channel_major(x._data)
         self.save_for_backward(constant(first, x))
         return peak
 
     def backward(self, grad):
         (first,) = self.saved_tensors
-        return TileSpread.apply(grad, first, kernel_size=self.kernel_size)
+        return TileSpread.apply(grad, first, kernel_size=self.kernel_size, channel_major=self.channel_major)
 
 
 class TileSpread(Function):
     """(N, C, OH, OW) values, each put at its tile's first maximum (``first``, as
     :class:`TileMax` keeps it) of (N, C, OH·kh, OW·kw) zeros. Linear in the values;
-    its adjoint is :class:`TilePick`, so each is the other's backward."""
+    its adjoint is :class:`TilePick`, so each is the other's backward. The images
+    are ``channel_major`` when the pooled ones were (see ``backend.is_channel_major``)."""
 
-    def forward(self, values, first, kernel_size):
+    def forward(self, values, first, kernel_size, channel_major=False):
         n, c, oh, ow = values.shape
         kh, kw = kernel_size
-        image = values.xp.empty((n, c, oh * kh, ow * kw), dtype=values.dtype)
+        if channel_major:
+            image = values.xp.empty((c, n, oh * kh, ow * kw), dtype=values.dtype).swapaxes(0, 1)
+        else:
+            image = values.xp.empty((n, c, oh * kh, ow * kw), dtype=values.dtype)
         for k, (rows, cols) in _tile_offsets(kernel_size):
             values.xp.multiply(values._data, first._data[k], out=image[..., rows, cols])
         self.kernel_size = kernel_size
