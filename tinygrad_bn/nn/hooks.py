@@ -115,7 +115,7 @@ class _BackwardCall:
                                 if a.requires_grad]
         if not watched:
             return args
-        identities = iter(_Inputs.apply(self, *watched))
+        identities = iter(_Watch.apply(self.inputs_reached, *watched))
         return tuple(next(identities) if isinstance(a, Tensor) and a.requires_grad else a for a in args)
 
     def watch_outputs(self, output):
@@ -131,7 +131,7 @@ class _BackwardCall:
         watched = [o for o in tensors if o.requires_grad]
         if not watched:
             return output
-        identities = iter(_Outputs.apply(self, *watched))
+        identities = iter(_Watch.apply(self.outputs_reached, *watched))
         outputs = tuple(next(identities) if isinstance(o, Tensor) and o.requires_grad else o for o in outputs)
         return outputs[0] if isinstance(output, Tensor) else outputs
 
@@ -173,27 +173,16 @@ def _checked(result, grads: tuple, what: str) -> tuple:
     return tuple(result)
 
 
-class _Inputs(Function):
-    """Identity over a module's inputs; its backward runs the module's backward hooks."""
+class _Watch(Function):
+    """Identity over some Tensors of a module's call; its backward hands their gradients
+    to ``reached`` (a :class:`_BackwardCall`'s ``inputs_reached`` or
+    ``outputs_reached``), which runs the hooks and returns the gradients to pass on."""
 
     @staticmethod
-    def forward(ctx, state, *tensors):
-        ctx.state = state
+    def forward(ctx, reached, *tensors):
+        ctx.reached = reached
         return tuple(tensors)
 
     @staticmethod
     def backward(ctx, *grads):
-        return (None, *ctx.state.inputs_reached(grads))
-
-
-class _Outputs(Function):
-    """Identity over a module's outputs; its backward notes their gradients."""
-
-    @staticmethod
-    def forward(ctx, state, *tensors):
-        ctx.state = state
-        return tuple(tensors)
-
-    @staticmethod
-    def backward(ctx, *grads):
-        return (None, *ctx.state.outputs_reached(grads))
+        return (None, *ctx.reached(grads))
