@@ -102,6 +102,12 @@ CREATION = {
 }
 
 DTYPES_AND_DEVICES = {
+    "legacy-float-tensor": "out = torch.FloatTensor([1, 2, 3]), isinstance(torch.ones(2), torch.FloatTensor), isinstance(torch.ones(2).long(), torch.FloatTensor)",
+    "type-by-name": "out = torch.tensor(A).type('torch.DoubleTensor'), torch.tensor(A).type(torch.LongTensor)",
+    "stride": "x = torch.tensor(BATCH); out = x.stride(), x.transpose(0, 2).stride(), x.stride(1)",
+    "is-contiguous": "x = torch.tensor(A); out = x.is_contiguous(), x.t().is_contiguous(), x.t().contiguous().is_contiguous()",
+    "bincount": "out = torch.bincount(torch.tensor(YS)), torch.tensor(YS).bincount(minlength=5)",
+    "bincount-weights": "out = torch.tensor(YS).bincount(weights=torch.tensor(XS[:, 0]))",
     "dtype-equals": "x.dtype == torch.float32",
     "to-float64": "x.to(torch.float64)",
     "double": "x.double()",

@@ -56,6 +56,7 @@ from tinygrad_bn.dtypes import (
 )
 from tinygrad_bn.generator import Generator, default_generator
 from tinygrad_bn.ops import (
+    LEGACY_TYPES,
     abs,  # noqa: A004 - PyTorch's name
     all,  # noqa: A004 - PyTorch's name
     allclose,
@@ -181,8 +182,10 @@ def _method_as_function(name: str):
 # PyTorch's functions that are the Tensor methods of the same name (torch.add(x, y, alpha=2) is x.add(y, alpha=2))
 for _name in ("add", "sub", "mul", "div", "true_divide", "clone", "eq", "ne", "gt", "ge", "lt", "le", "t",
               "masked_fill", "isnan", "isinf", "isfinite", "tril", "triu", "argsort", "unbind", "roll", "reciprocal",
-              "rsqrt", "outer", "scatter", "scatter_add", "index_add", "unique"):
+              "rsqrt", "outer", "scatter", "scatter_add", "index_add", "unique", "bincount"):
     globals()[_name] = _method_as_function(_name)
+
+globals().update(LEGACY_TYPES)  # torch.FloatTensor, torch.LongTensor, ... (see ops.conversion)
 
 # The switches seeding boilerplate sets (torch.backends.cudnn.deterministic = True): there is no
 # cuDNN here, and every op is deterministic already, so nothing reads them

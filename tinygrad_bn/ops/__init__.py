@@ -11,14 +11,17 @@ from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.generator import manual_seed
 from tinygrad_bn.ops.conversion import (
     CASTS,
+    LEGACY_TYPES,
     astype,
     contiguous,
     cpu,
     cuda,
+    is_contiguous,
     new_full,
     new_ones,
     new_tensor,
     new_zeros,
+    stride,
     to,
     type_as,
 )
@@ -74,6 +77,7 @@ from tinygrad_bn.ops.elementwise import (
 )
 from tinygrad_bn.ops.indexing import (
     argsort,
+    bincount,
     gather,
     index_add,
     index_select,
@@ -151,7 +155,7 @@ __all__ = [
     "nonzero", "remainder", "repeat", "round", "sign", "sort", "split", "topk", "trunc",
     "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "logical_and", "logical_not", "logical_or",
     "logical_xor", "isnan", "isinf", "isfinite", "tril", "triu", "argsort", "unbind", "roll", "reciprocal", "rsqrt",
-    "outer", "scatter", "scatter_add", "index_add", "unique",
+    "outer", "scatter", "scatter_add", "index_add", "unique", "bincount", "LEGACY_TYPES",
 ]
 
 
@@ -271,7 +275,7 @@ _METHODS = {
     "add": _add, "sub": _sub, "mul": mul, "div": _div, "true_divide": div, "reciprocal": reciprocal, "rsqrt": rsqrt,
     "outer": outer, "isnan": isnan, "isinf": isinf, "isfinite": isfinite, "tril": tril, "triu": triu,
     "argsort": argsort, "unbind": unbind, "roll": roll, "scatter": scatter, "scatter_add": scatter_add,
-    "index_add": index_add, "unique": unique,
+    "index_add": index_add, "unique": unique, "bincount": bincount, "is_contiguous": is_contiguous, "stride": stride,
 }
 
 for _name, _method in {**_METHODS, **_IN_PLACE_METHODS}.items():

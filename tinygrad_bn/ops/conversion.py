@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 import numpy
 
 from tinygrad_bn.autograd import Function, Tensor
@@ -86,15 +88,71 @@ def to(x, *args, device=None, dtype=None, non_blocking=False, copy=False):
     return result.clone() if copy and result is x else result
 
 
+# PyTorch's legacy tensor types by dtype: torch.FloatTensor is float32 on the CPU
+TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+              "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
 def type(x, dtype=None):  # noqa: A001 - PyTorch's method name
     """PyTorch's ``type``: without ``dtype`` the type's name (``"torch.FloatTensor"``),
-    with it a cast."""
+    with it a cast to a dtype, a legacy type (``torch.DoubleTensor``) or its name
+    (``"torch.DoubleTensor"``)."""
     if dtype is None:
-        names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-                 "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
         prefix = "torch.cuda." if x.device != "cpu" else "torch."
-        return f"{prefix}{names.get(x.dtype.name, x.dtype.name)}Tensor"
+        return f"{prefix}{TYPE_NAMES.get(x.dtype.name, x.dtype.name)}Tensor"
+    if isinstance(dtype, TensorType):
+        dtype = dtype.dtype
+    elif isinstance(dtype, str) and dtype.endswith("Tensor"):
+        dtype = _dtype_of_type_name(dtype)
     return astype(x, numpy.dtype(dtype))
+
+
+def _dtype_of_type_name(name: str):
+    kind = name.rsplit(".", 1)[-1].removesuffix("Tensor")
+    dtypes = {prefix: dtype for dtype, prefix in TYPE_NAMES.items()}
+    if kind not in dtypes:
+        raise TypeError(f"unknown tensor type {name!r}: expected one of "
+                        f"{', '.join(f'torch.{prefix}Tensor' for prefix in dtypes)}")
+    return dtypes[kind]
+
+
+class TensorType(builtins.type):  # the metaclass of the legacy types (this module's `type` is PyTorch's method)
+    """``isinstance(x, torch.FloatTensor)`` is whether x is a float32 tensor on the CPU."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype == cls.dtype and obj.device == "cpu"
+
+
+def tensor_type(dtype: str) -> TensorType:
+    """PyTorch's legacy type of ``dtype``: ``FloatTensor([1, 2])`` makes a float32 tensor of
+    the data, ``FloatTensor(2, 3)`` one of that shape (zeros here, where PyTorch leaves
+    memory unset)."""
+
+    def __new__(cls, *args):
+        if args and all(isinstance(n, int) and not isinstance(n, bool) for n in args):
+            return zeros(*args, dtype=dtype)
+        if len(args) > 1:
+            raise TypeError(f"{cls.__name__}() takes data or sizes, got {args!r:.80}")
+        return tensor(args[0] if args else [], dtype=dtype)
+
+    name = f"{TYPE_NAMES[dtype]}Tensor"
+    return TensorType(name, (), {"__new__": __new__, "dtype": numpy.dtype(dtype),
+                                 "__doc__": f"PyTorch's ``torch.{name}``: tensors of dtype {dtype} on the CPU."})
+
+
+LEGACY_TYPES = {f"{prefix}Tensor": tensor_type(dtype) for dtype, prefix in TYPE_NAMES.items()}
+
+
+def is_contiguous(x) -> bool:
+    """PyTorch's ``is_contiguous``: whether the array lies in memory in C order (a
+    convolution's output does not: it is channel-major, see ``backend.is_channel_major``)."""
+    return bool(x._data.flags.c_contiguous)
+
+
+def stride(x, dim=None):
+    """PyTorch's ``stride``: the step in elements along each axis (or along ``dim``)."""
+    steps = tuple(step // x._data.itemsize for step in x._data.strides)
+    return steps if dim is None else steps[dim]
 
 
 def cast_method(dtype: str):

@@ -8,7 +8,7 @@ one of indexing: scattered back to the picked places.
 from __future__ import annotations
 
 from tinygrad_bn.autograd import Function, Tensor
-from tinygrad_bn.errors import DtypeError, ShapeError
+from tinygrad_bn.errors import ArgumentError, DtypeError, ShapeError
 from tinygrad_bn.ops.axes import normalize_axis
 from tinygrad_bn.ops.elementwise import scaled
 from tinygrad_bn.ops.promotion import constant
@@ -134,6 +134,27 @@ def unique(x, sorted: bool = True, return_inverse: bool = False, return_counts: 
     if return_counts:
         results.append(constant(counts.astype("int64"), x))
     return results[0] if len(results) == 1 else tuple(results)
+
+
+def bincount(x, weights=None, minlength: int = 0):
+    """PyTorch's ``bincount``: how often each value 0, 1, ..., max(x) occurs in the 1-d
+    non-negative integer ``x`` (at least ``minlength`` counts), int64; with ``weights``
+    the sum of the weights of each value's elements (float32 weights give float32,
+    others float64); no gradient.
+
+    >>> from tinygrad_bn import tensor
+    >>> tensor([0, 1, 1, 3]).bincount().tolist(), tensor([0, 1, 1, 3]).bincount(minlength=6).tolist()
+    ([1, 2, 0, 1], [1, 2, 0, 1, 0, 0])
+    """
+    if x.ndim != 1 or x.dtype.kind not in "iu" or (x.size and bool((x._data < 0).any())):
+        raise ArgumentError(f"bincount expects a 1-d tensor of non-negative integers, got shape {x.shape} and "
+                            f"dtype {x.dtype}{' with negative values' if x.dtype.kind in 'iu' and x.ndim == 1 else ''}")
+    if weights is None:
+        return constant(x.xp.bincount(x._data, minlength=minlength).astype("int64"), x)
+    if weights.shape != x.shape:
+        raise ShapeError(f"bincount expects weights of the input's shape {x.shape}, got {weights.shape}")
+    dtype = "float32" if weights.dtype == "float32" else "float64"
+    return constant(x.xp.bincount(x._data, weights=weights._data, minlength=minlength).astype(dtype), x)
 
 
 def _scatter(name: str, x, dim: int, index, src, accumulate: bool):
