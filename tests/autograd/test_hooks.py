@@ -132,3 +132,26 @@ def _scenario(t):
 def test_hooks_match_pytorch(torch):
     for ours, theirs in zip(_scenario(tg), _scenario(torch), strict=True):
         numpy.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+def _hook_order(t):
+    """The order in which the parameters' post-accumulate hooks fire in an MLP's
+    backward, and which gradients were set by then."""
+    t.manual_seed(0)
+    model = t.nn.Sequential(t.nn.Linear(3, 4), t.nn.ReLU(), t.nn.Linear(4, 2))
+    order = []
+    for name, p in model.named_parameters():
+        p.register_post_accumulate_grad_hook(
+            lambda leaf, name=name: order.append((name, [q.grad is not None for q in model.parameters()])))
+    model(t.ones(5, 3)).sum().backward()
+    return order
+
+
+def test_a_leafs_hooks_run_as_soon_as_its_gradient_is_whole():
+    order = dict(_hook_order(tg))
+    assert order["2.weight"][:2] == [False, False]  # the last layer's, while the first layer's are still to come
+    assert order["0.weight"] == [True] * 4 or order["0.bias"] == [True] * 4
+
+
+def test_leaf_hooks_fire_in_pytorchs_order(torch):
+    assert _hook_order(tg) == _hook_order(torch)

@@ -22,7 +22,7 @@ import types
 
 from tinygrad_bn.autograd import anomaly
 from tinygrad_bn.autograd.function import Function, set_grad_enabled
-from tinygrad_bn.autograd.hooks import leaf_hooks, run_hooks
+from tinygrad_bn.autograd.hooks import has_leaf_hooks, leaf_hooks, run_hooks
 from tinygrad_bn.autograd.tensor import Tensor, as_tensors
 
 
@@ -94,6 +94,20 @@ def _count_consumers(roots) -> dict:
                     if parent not in roots:
                         stack.append(parent)
     return consumers
+
+
+def _count_leaf_consumers(consumers: dict, outputs) -> dict:
+    """For every leaf that requires grad below the counted nodes (or among the
+    outputs): how many edges lead into it."""
+    counts = {}
+    for node in consumers:
+        for parent in node.parents:
+            if not isinstance(parent, Function) and parent.requires_grad:
+                counts[parent] = counts.get(parent, 0) + 1
+    for output in outputs:
+        if output._ctx is None:
+            counts[output] = counts.get(output, 0) + 1
+    return counts
 
 
 def _accumulate(store: dict, target, grad: Tensor):
@@ -185,7 +199,7 @@ class _Pass:
     leaves whose gradients ``grad()`` returns (then nothing is accumulated)."""
 
     __slots__ = ("retain_graph", "create_graph", "wanted", "observer", "node_grads", "leaf_grads", "captured",
-                 "consumers", "ready")
+                 "consumers", "ready", "leaf_consumers", "ready_leaves")
 
     def __init__(self, retain_graph: bool, create_graph: bool, wanted: set | None):
         self.retain_graph = retain_graph
@@ -197,6 +211,8 @@ class _Pass:
         self.captured = {}  # a wanted node -> its gradient
         self.consumers = {}  # node -> how many of its consumers have yet to deliver
         self.ready = []  # nodes all of whose consumers have delivered
+        self.leaf_consumers = None  # leaf -> consumers yet to deliver, counted only when a leaf has hooks
+        self.ready_leaves = []  # leaves (so counted) all of whose consumers have delivered
 
     def seed(self, outputs, grads):
         """Count every node's consumers, then deliver each output's initial gradient
@@ -205,14 +221,20 @@ class _Pass:
         self.consumers = _count_consumers(roots)
         for node in roots:
             self.consumers[node] = self.consumers.get(node, 0) + 1
+        if self.wanted is None and has_leaf_hooks():  # each leaf's hooks then run as soon as its gradient is whole
+            self.leaf_consumers = _count_leaf_consumers(self.consumers, outputs)
         for output, grad in zip(outputs, grads):
             self.deliver(output if output._ctx is None else output._ctx, grad)
 
     def run(self):
-        """Visit nodes until none is ready: each after all its consumers (Kahn's algorithm)."""
-        ready, visit = self.ready, self.visit
-        while ready:
-            visit(ready.pop())
+        """Visit nodes until none is ready: each after all its consumers (Kahn's algorithm);
+        a leaf whose consumers are counted is accumulated as soon as it is ready."""
+        ready, visit, ready_leaves = self.ready, self.visit, self.ready_leaves
+        while ready or ready_leaves:
+            if ready_leaves:
+                self.accumulate(ready_leaves.pop())
+            else:
+                visit(ready.pop())
 
     def visit(self, node: Function):
         """Run ``node``'s backward on the sum of the gradients its consumers delivered,
@@ -241,8 +263,11 @@ class _Pass:
             if grad is not None:
                 _accumulate(self.node_grads, parent, grad)
             self.count_down(parent)
-        elif grad is not None and (self.wanted is None or parent in self.wanted):
-            _accumulate(self.leaf_grads, parent, grad)
+        else:
+            if grad is not None and (self.wanted is None or parent in self.wanted):
+                _accumulate(self.leaf_grads, parent, grad)
+            if self.leaf_consumers is not None and parent in self.leaf_consumers:
+                self.count_down_leaf(parent)
 
     def count_down(self, node: Function):
         """One consumer of ``node`` has delivered; after the last, ``node`` is ready."""
@@ -251,17 +276,31 @@ class _Pass:
         if remaining == 0:
             self.ready.append(node)
 
+    def count_down_leaf(self, leaf):
+        """As :meth:`count_down`, for a leaf whose consumers are counted."""
+        remaining = self.leaf_consumers[leaf] - 1
+        self.leaf_consumers[leaf] = remaining
+        if remaining == 0:
+            self.ready_leaves.append(leaf)
+
+    def accumulate(self, leaf):
+        """Add the gradient ``leaf`` received (through its hooks) to its ``.grad``, then
+        call the hooks that wait for that. Taken out of the pass first, so that only
+        ``grad`` holds it."""
+        grad = self.leaf_grads.pop(leaf, None)
+        if grad is None:
+            return
+        grad = _hooked(leaf, grad)
+        unshared = _unshared(grad)  # asked before the call below, which would hold `grad` once more
+        leaf._grad = _added_to(leaf._grad, grad, self.create_graph, unshared)
+        for hook in list((leaf_hooks(leaf, after_accumulation=True) or {}).values()):
+            hook(leaf)
+
     def finish(self, inputs):
         """Accumulate into the leaves' ``.grad``, or return the wanted gradients."""
         if self.wanted is None:
-            leaf_grads = self.leaf_grads
-            while leaf_grads:  # each taken out of the pass as it goes, so that only `grad` holds it
-                leaf, grad = leaf_grads.popitem()
-                grad = _hooked(leaf, grad)
-                unshared = _unshared(grad)  # asked before the call below, which would hold `grad` once more
-                leaf._grad = _added_to(leaf._grad, grad, self.create_graph, unshared)
-                for hook in list((leaf_hooks(leaf, after_accumulation=True) or {}).values()):
-                    hook(leaf)
+            for leaf in reversed(list(self.leaf_grads)):
+                self.accumulate(leaf)
             return None
         found = {**self.captured, **{leaf: _hooked(leaf, grad) for leaf, grad in self.leaf_grads.items()}}
         return tuple(found.get(t._ctx if t._ctx is not None else t) for t in inputs)

@@ -78,6 +78,12 @@ def hooks_of_leaf(leaf, after_accumulation: bool = False) -> dict:
     return hooks
 
 
+def has_leaf_hooks() -> bool:
+    """Whether any leaf has hooks: only then does backward count leaves' consumers, to
+    call them as soon as a leaf's gradient is whole, as PyTorch does."""
+    return bool(_leaf_hooks or _after_accumulation)
+
+
 def leaf_hooks(leaf, after_accumulation: bool = False) -> dict | None:
     """The hooks registered on ``leaf`` (None when there are none)."""
     tables = _after_accumulation if after_accumulation else _leaf_hooks
