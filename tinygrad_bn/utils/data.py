@@ -7,36 +7,19 @@
 [4, 2]
 """
 
-from tinygrad_bn.data import (
-    BatchSampler,
-    ConcatDataset,
-    DataLoader,
-    Dataset,
-    RandomSampler,
-    Sampler,
-    SequentialSampler,
-    Subset,
-    SubsetRandomSampler,
-    TensorDataset,
-    WeightedRandomSampler,
-    default_collate,
-    default_convert,
-    random_split,
-)
+# each name re-exported as it is: these are torch.utils.data's
+from tinygrad_bn.data import BatchSampler as BatchSampler
+from tinygrad_bn.data import ConcatDataset as ConcatDataset
+from tinygrad_bn.data import DataLoader as DataLoader
+from tinygrad_bn.data import Dataset as Dataset
+from tinygrad_bn.data import RandomSampler as RandomSampler
+from tinygrad_bn.data import Sampler as Sampler
+from tinygrad_bn.data import SequentialSampler as SequentialSampler
+from tinygrad_bn.data import Subset as Subset
+from tinygrad_bn.data import SubsetRandomSampler as SubsetRandomSampler
+from tinygrad_bn.data import TensorDataset as TensorDataset
+from tinygrad_bn.data import WeightedRandomSampler as WeightedRandomSampler
+from tinygrad_bn.data import default_collate as default_collate
+from tinygrad_bn.data import default_convert as default_convert
+from tinygrad_bn.data import random_split as random_split
 
-__all__ = [
-    "BatchSampler",
-    "ConcatDataset",
-    "DataLoader",
-    "Dataset",
-    "RandomSampler",
-    "Sampler",
-    "SequentialSampler",
-    "Subset",
-    "SubsetRandomSampler",
-    "TensorDataset",
-    "WeightedRandomSampler",
-    "default_collate",
-    "default_convert",
-    "random_split",
-]
