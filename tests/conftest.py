@@ -135,11 +135,18 @@ class StrictNamespace:
 
     __name__ = "strict_cuda"
     HOST_INPUT = {"asarray", "array"}
+    SUBMODULES = {"linalg"}  # cupy.linalg has inv, det, solve
+
+    def __init__(self, module=numpy):
+        self._module = module
 
     def __getattr__(self, name):
-        target = getattr(numpy, name)
+        target = getattr(self._module, name)
         if isinstance(target, types.ModuleType):
-            raise AttributeError(f"the strict device namespace has no submodule {name!r}")
+            if name not in self.SUBMODULES:
+                raise AttributeError(f"the strict device namespace has no submodule {name!r}")
+            setattr(self, name, StrictNamespace(target))
+            return getattr(self, name)
         if isinstance(target, type) or not callable(target):
             return target
         host_allowed = name in self.HOST_INPUT

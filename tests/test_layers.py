@@ -17,7 +17,7 @@ LAYERS = [
     {"autograd", "cuda"},
     {"annotations"},
     {"ops"},
-    {"batchnorm"},
+    {"batchnorm", "linalg"},
     {"serialization"},
     {"nn", "optim", "tinygrad_bn"},
     {"data", "checkpoint", "models", "check", "viz"},

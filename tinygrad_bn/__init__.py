@@ -191,7 +191,7 @@ globals().update(LEGACY_TYPES)  # torch.FloatTensor, torch.LongTensor, ... (see 
 # cuDNN here, and every op is deterministic already, so nothing reads them
 backends = types.SimpleNamespace(cudnn=types.SimpleNamespace(deterministic=False, benchmark=False, enabled=True))
 
-_SUBPACKAGES = ("nn", "optim", "utils", "data", "check", "viz")
+_SUBPACKAGES = ("nn", "optim", "utils", "data", "check", "viz", "linalg")
 
 
 def __getattr__(name):

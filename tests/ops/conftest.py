@@ -53,6 +53,11 @@ def even_lattice(rng, shape):
     return 0.5 * rng.integers(-3, 3, shape) + rng.uniform(-0.05, 0.05, shape)
 
 
+def well_conditioned(rng, shape):
+    """Square matrices (..., n, n) far from singular: normal entries plus n on the diagonal."""
+    return rng.standard_normal(shape) + shape[-1] * numpy.eye(shape[-1])
+
+
 def every_third_zero(rng, shape):
     """:func:`away_from_zero` with every third element (in C order) set to 0."""
     x = away_from_zero(rng, shape)
@@ -104,6 +109,11 @@ def _torch():
     import torch
 
     return torch
+
+
+def _linalg(x):
+    """``torch.linalg`` or ``tinygrad_bn.linalg``, whichever ``x`` belongs to."""
+    return tg.linalg if isinstance(x, Tensor) else _torch().linalg
 
 
 def binary_cases(name, fn, first, second, torch_fn=SAME):
@@ -358,6 +368,23 @@ LINALG = [
     OpCase("norm", lambda x: x.norm(1, dim=(0, 2), keepdim=True), (((2, 3, 4), away_from_zero),), SAME,
            "p=1,dim=(0,2),keepdim=True"),
     OpCase("norm", lambda x: x.norm(float("inf"), dim=-1), (((3, 4), distinct_magnitudes),), SAME, "p=inf,dim=-1"),
+    *(OpCase(f"linalg.{name}", fn, inputs, SAME, label) for name, fn, inputs, label in [
+        ("inv", lambda a: _linalg(a).inv(a), (((3, 3), well_conditioned),), ""),
+        ("inv", lambda a: _linalg(a).inv(a), (((2, 4, 4), well_conditioned),), "batch"),
+        ("det", lambda a: _linalg(a).det(a), (((3, 3), well_conditioned),), ""),
+        ("det", lambda a: _linalg(a).det(a), (((2, 3, 3), well_conditioned),), "batch"),
+        ("solve", lambda a, b: _linalg(a).solve(a, b), (((3, 3), well_conditioned), ((3, 2), normal)), ""),
+        ("solve", lambda a, b: _linalg(a).solve(a, b), (((2, 3, 3), well_conditioned), ((2, 3), normal)), "vectors"),
+        ("vector_norm", lambda x: _linalg(x).vector_norm(x, 3, dim=-1), (((2, 4), away_from_zero),), "ord=3"),
+        ("vector_norm", lambda x: _linalg(x).vector_norm(x, float("-inf")), (((2, 4), distinct_magnitudes),),
+         "ord=-inf"),
+        ("matrix_norm", lambda x: _linalg(x).matrix_norm(x), (((2, 3, 4), normal),), "fro"),
+        ("matrix_norm", lambda x: _linalg(x).matrix_norm(x, 1), (((3, 4), distinct_magnitudes),), "ord=1"),
+        ("matrix_norm", lambda x: _linalg(x).matrix_norm(x, float("inf"), dim=(-1, -2)),
+         (((2, 3, 4), distinct_magnitudes),), "ord=inf,dim=(-1,-2)"),
+        ("norm", lambda x: _linalg(x).norm(x, -1, dim=(0, 1), keepdim=True), (((3, 4), distinct_magnitudes),),
+         "ord=-1,keepdim"),
+    ]),
 ]
 
 # Picking by index, pieces, rounding --------------------------------------------------
