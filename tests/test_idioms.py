@@ -343,6 +343,9 @@ AUTOGRAD = {
     "grad-accumulates": "w = torch.tensor(A, requires_grad=True)\nfor _ in range(2):\n    (w * w).sum().backward()\nout = w.grad",
     "retain-graph": "w = torch.tensor(A, requires_grad=True); s = w.exp().sum()\ns.backward(retain_graph=True); s.backward(); out = w.grad",
     "backward-twice-raises": "w = torch.tensor(A, requires_grad=True); s = w.exp().sum(); s.backward(); s.backward()",
+    "linalg-solve-gradient": "a = torch.tensor(A[:, :3] + 3 * np.eye(3, dtype='float32'), requires_grad=True); torch.linalg.solve(a, torch.tensor(V[:3])).sum().backward(); out = a.grad",
+    "linalg-inv-det": "a = torch.tensor(A[:, 1:] + 2 * np.eye(3, dtype='float32')); out = torch.linalg.inv(a), torch.linalg.det(a)",
+    "linalg-norms": "out = torch.linalg.norm(torch.tensor(A)), torch.linalg.vector_norm(torch.tensor(A), ord=3, dim=1), torch.linalg.matrix_norm(torch.tensor(A), ord=float('inf'))",
     "autograd-grad": "w = torch.tensor(A, requires_grad=True); out = torch.autograd.grad((w ** 3).sum(), w)",
     "second-derivative": """
         w = torch.tensor(A, requires_grad=True)
