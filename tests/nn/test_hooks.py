@@ -128,3 +128,31 @@ def test_bad_hooks_fail_clearly():
     other.register_full_backward_hook(lambda m, gi, go: (gi[0], gi[0]))
     with pytest.raises(RuntimeError, match="tuple of 1 gradients"):
         other(tg.ones(1, 3, requires_grad=True)).sum().backward()
+
+
+def _unused_output(t):
+    """A module of two outputs of which the loss uses one: what the backward hooks see."""
+
+    class Mix(t.nn.Module):
+        def forward(self, h, y):
+            return h * y, h.sum()
+
+    module, seen = Mix(), []
+    module.register_full_backward_pre_hook(lambda m, go: seen.append([g is None for g in go]))
+    module.register_full_backward_hook(
+        lambda m, gi, go: seen.append([None if g is None else g.tolist() for g in (*gi, *go)]))
+    h = t.tensor([1.0, 2.0], requires_grad=True)
+    y = t.tensor([3.0, 4.0], requires_grad=True)
+    product, _ = module(h, y)
+    product.mean().backward()
+    return seen
+
+
+def test_an_output_no_gradient_reached_shows_none():
+    pre, full = _unused_output(tg)
+    assert pre == [False, True]
+    assert full == [[1.5, 2.0], [0.5, 1.0], [0.5, 0.5], None]  # dL/dh = y/2, dL/dy = h/2; the sum unused
+
+
+def test_an_output_no_gradient_reached_as_in_pytorch(torch):
+    assert _unused_output(tg) == _unused_output(torch)

@@ -131,12 +131,20 @@ class _BackwardCall:
         watched = [o for o in tensors if o.requires_grad]
         if not watched:
             return output
-        identities = iter(_Watch.apply(self.outputs_reached, *watched))
+        identities = _Watch.apply(self.outputs_reached, *watched)
+        self.reached = None
+        if len(identities) > 1:  # which of them a gradient reaches, so that the others show None, as in PyTorch
+            self.reached = set()
+            identities = [_Reached.apply(self.reached, k, t) for k, t in enumerate(identities)]
+        identities = iter(identities)
         outputs = tuple(next(identities) if isinstance(o, Tensor) and o.requires_grad else o for o in outputs)
         return outputs[0] if isinstance(output, Tensor) else outputs
 
     def outputs_reached(self, grads: tuple) -> tuple:
-        """Backward has reached the outputs: run the backward pre-hooks on their gradients."""
+        """Backward has reached the outputs: run the backward pre-hooks on their gradients
+        (None for an output no gradient reached)."""
+        if self.reached is not None:
+            grads = tuple(g if k in self.reached else None for k, g in enumerate(grads))
         grad_output = _spread(grads, self.output_positions, self.output_count)
         for hook in list(self.tables["backward_pre"].values()):
             result = hook(self.module, grad_output)
@@ -171,6 +179,21 @@ def _checked(result, grads: tuple, what: str) -> tuple:
     if not isinstance(result, (tuple, list)) or len(result) != len(grads):
         raise RuntimeError(f"a {what} must return None or a tuple of {len(grads)} gradients, got {result!r:.80}")
     return tuple(result)
+
+
+class _Reached(Function):
+    """Identity on one of a call's several outputs; its backward notes that a gradient
+    reached output ``k`` (it runs before the outputs' :class:`_Watch`)."""
+
+    @staticmethod
+    def forward(ctx, reached, k, t):
+        ctx.reached, ctx.k = reached, k
+        return t
+
+    @staticmethod
+    def backward(ctx, grad):
+        ctx.reached.add(ctx.k)
+        return None, None, grad
 
 
 class _Watch(Function):
