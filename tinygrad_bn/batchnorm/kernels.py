@@ -49,10 +49,8 @@ def blocked_forward(backend, data, weight, bias, eps: float, running=None):
         mean_minus_shift = xp.zeros_like(shift)
         spread_shift = blocks.spread(shift)
         blocks.map(lambda rows: write_deviations(rows, data, spread_shift, y, blocks, xp))
-    inv_std = 1 / xp.sqrt(var + eps)  # (F3)
-    scale = weight * inv_std
-    offset = blocks.spread(bias - mean_minus_shift * scale)
-    scale = blocks.spread(scale)
+    inv_std, scale, offset = folded_forward(weight, bias, mean_minus_shift, var, eps, xp)
+    scale, offset = blocks.spread(scale), blocks.spread(offset)
 
     def write(rows):
         # (F4), (F5): y = γ·(x − μ)·inv_std + β = (x − K)·scale + (β − c·scale)
@@ -81,14 +79,12 @@ def blocked_backward(backend, data, dy, weight, shift, mean_minus_shift, inv_std
         return part.sum(dy[rows]), part.dot(dy[rows], deviations, xp)
 
     dbeta, dy_dot_deviations = blocks.total(reduce)  # (B1) Σdy, and Σdy·(x − K)
-    dgamma = (dy_dot_deviations - mean_minus_shift * dbeta) * inv_std  # (B2) Σdy·x̂, as x − μ = (x − K) − c
-    a = blocks.spread(weight * inv_std)
+    dgamma, a, b, k = folded_backward(dbeta, dy_dot_deviations, weight, mean_minus_shift, inv_std, channels.count,
+                                      training)
+    a = blocks.spread(a)
     if not training:
         blocks.map(lambda rows: _eval_write(rows, dy, dx, a, blocks, xp))  # (E2) dx = dy·γ·inv_std
         return dx, dgamma, dbeta
-    # (B7) with x̂ = ((x − K) − c)·inv_std: dx = a·(dy + b·(x − K) + k) where
-    b = -inv_std * dgamma / channels.count
-    k = -dbeta / channels.count - b * mean_minus_shift
     b, k = blocks.spread(b), blocks.spread(k)
 
     def write(rows):
@@ -100,6 +96,37 @@ def blocked_backward(backend, data, dy, weight, shift, mean_minus_shift, inv_std
 
     blocks.map(write)
     return dx, dgamma, dbeta
+
+
+def folded_forward(weight, bias, mean_minus_shift, var, eps: float, xp):
+    """(F3)–(F5) per channel: inv_std, and the scale and offset of
+    y = γ·(x − μ)·inv_std + β = (x − K)·scale + (β − c·scale)."""
+    inv_std = 1 / xp.sqrt(var + eps)  # (F3)
+    scale = weight * inv_std
+    return inv_std, scale, bias - mean_minus_shift * scale
+
+
+def folded_backward(dbeta, dy_dot_deviations, weight, mean_minus_shift, inv_std, count: int, training: bool):
+    """(B2) per channel, dγ = Σdy·x̂ from Σdy·(x − K), as x − μ = (x − K) − c; and (B7)
+    with x̂ = ((x − K) − c)·inv_std folded into dx = a·(dy + b·(x − K) + k), or in eval
+    mode (E2) dx = a·dy (b and k None)."""
+    dgamma = (dy_dot_deviations - mean_minus_shift * dbeta) * inv_std
+    a = weight * inv_std
+    if not training:
+        return dgamma, a, None, None
+    b = -inv_std * dgamma / count
+    k = -dbeta / count - b * mean_minus_shift
+    return dgamma, a, b, k
+
+
+def near_shift_statistics(moments, shift):
+    """K, c = μ − K and σ² from ``moments(K)`` (one pass over x − K), the pass repeated
+    once from K + c where |c| > σ (see :func:`batch_statistics`)."""
+    mean_minus_shift, var = moments(shift)
+    if bool((mean_minus_shift * mean_minus_shift > var).any()):
+        shift = shift + mean_minus_shift
+        mean_minus_shift, var = moments(shift)
+    return shift, mean_minus_shift, var
 
 
 def _eval_write(rows, dy, dx, a, blocks: Blocks, xp):
@@ -121,11 +148,7 @@ def batch_statistics(data, deviations, blocks: Blocks, xp):
     step = max(1, channels.batch // SHIFT_SAMPLES)
     sample = data[::step][:SHIFT_SAMPLES]
     shift = Channels(sample.shape).sum(sample) / Channels(sample.shape).count
-    mean_minus_shift, var = _shifted_moments(data, deviations, shift, channels, blocks, xp)
-    if bool((mean_minus_shift * mean_minus_shift > var).any()):
-        shift = shift + mean_minus_shift
-        mean_minus_shift, var = _shifted_moments(data, deviations, shift, channels, blocks, xp)
-    return shift, mean_minus_shift, var
+    return near_shift_statistics(lambda k: _shifted_moments(data, deviations, k, channels, blocks, xp), shift)
 
 
 def _shifted_moments(data, deviations, shift, channels: Channels, blocks: Blocks, xp):
@@ -170,10 +193,9 @@ def channel_major_forward(backend, data, weight, bias, eps: float, running=None)
         shift, var = (as_column(v) for v in running)
         mean_minus_shift = xp.zeros_like(shift)
         xp.subtract(rows, shift, out=y)
-    inv_std = 1 / xp.sqrt(var + eps)  # (F3)
-    scale = weight * inv_std
-    y *= scale  # (F4), (F5): y = (x − K)·scale + (β − c·scale)
-    y += bias - mean_minus_shift * scale
+    inv_std, scale, offset = folded_forward(weight, bias, mean_minus_shift, var, eps, xp)
+    y *= scale  # (F4), (F5)
+    y += offset
     param_shape = Channels(data.shape).param_shape
     return (as_images(y, data.shape),
             *(v.reshape(param_shape) for v in (shift, mean_minus_shift, var, inv_std)))
@@ -185,16 +207,13 @@ def channel_major_backward(backend, data, dy, weight, shift, mean_minus_shift, i
     xp = backend.xp
     rows, dy_rows = as_rows(data), as_rows(dy)
     weight, shift, mean_minus_shift, inv_std = (as_column(v) for v in (weight, shift, mean_minus_shift, inv_std))
-    m = rows.shape[1]
     dx = xp.subtract(rows, shift)  # x − K, then dx
     dbeta = dy_rows.sum(axis=1, keepdims=True)  # (B1)
-    dgamma = (row_dots(dy_rows, dx, data.shape[0], xp) - mean_minus_shift * dbeta) * inv_std  # (B2)
-    a = weight * inv_std
+    dgamma, a, b, k = folded_backward(dbeta, row_dots(dy_rows, dx, data.shape[0], xp), weight, mean_minus_shift,
+                                      inv_std, rows.shape[1], training)
     if not training:
         xp.multiply(dy_rows, a, out=dx)  # (E2)
     else:  # (B7): dx = a·(dy + b·(x − K) + k)
-        b = -inv_std * dgamma / m
-        k = -dbeta / m - b * mean_minus_shift
         dx *= b
         dx += dy_rows
         dx += k
@@ -210,11 +229,7 @@ def row_statistics(rows, deviations, batch: int, xp):
     step = max(1, batch // SHIFT_SAMPLES)
     sampled = rows.reshape(rows.shape[0], batch, -1)[:, ::step][:, :SHIFT_SAMPLES]
     shift = sampled.sum(axis=(1, 2)).reshape(-1, 1) / (sampled.shape[1] * sampled.shape[2])
-    mean_minus_shift, var = _row_moments(rows, deviations, shift, batch, xp)
-    if bool((mean_minus_shift * mean_minus_shift > var).any()):
-        shift = shift + mean_minus_shift
-        mean_minus_shift, var = _row_moments(rows, deviations, shift, batch, xp)
-    return shift, mean_minus_shift, var
+    return near_shift_statistics(lambda k: _row_moments(rows, deviations, k, batch, xp), shift)
 
 
 def _row_moments(rows, deviations, shift, batch: int, xp):
