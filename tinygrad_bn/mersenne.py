@@ -39,9 +39,14 @@ def randperm(bits: numpy.random.MT19937, n: int) -> numpy.ndarray:
     return order
 
 
+def words64(bits: numpy.random.MT19937, count: int) -> numpy.ndarray:
+    """``count`` 64-bit words (uint64) as PyTorch's ``random64`` makes them: two 32-bit
+    draws each, the high word first."""
+    high, low = bits.random_raw(2 * count).reshape(count, 2).T
+    return (high << numpy.uint64(32)) | low
+
+
 def seed64(bits: numpy.random.MT19937) -> int:
     """A seed as PyTorch's ``torch.empty((), dtype=torch.int64).random_(generator)`` draws
-    it (DataLoader does, at the start of every pass): two 32-bit draws, high word first,
-    modulo 2**63."""
-    high, low = bits.random_raw(2).tolist()
-    return ((high << 32) | low) % (1 << 63)
+    it (DataLoader does, at the start of every pass): a 64-bit word modulo 2**63."""
+    return int(words64(bits, 1)[0]) % (1 << 63)

@@ -36,6 +36,7 @@ from __future__ import annotations
 import numpy
 
 from tinygrad_bn.errors import ArgumentError
+from tinygrad_bn.mersenne import words64
 
 _MANTISSA = 53  # bits of a float64's significand: u = (word mod 2**53) / 2**53
 _WIDE_RANGE = 1 << 28  # randint draws 64-bit words from this range up, measured against PyTorch 2.13
@@ -43,7 +44,7 @@ _WIDE_RANGE = 1 << 28  # randint draws 64-bit words from this range up, measured
 
 def randint(bits: numpy.random.MT19937, n: int, count: int) -> numpy.ndarray:
     """``count`` integers in [0, n) as PyTorch's ``randint(n, (count,))`` draws them."""
-    words = _words64(bits, count) if n >= _WIDE_RANGE else bits.random_raw(count)
+    words = words64(bits, count) if n >= _WIDE_RANGE else bits.random_raw(count)
     return (words % numpy.uint64(n)).astype(numpy.int64)
 
 
@@ -78,13 +79,7 @@ def _check_weights(weights: numpy.ndarray, count: int, replacement: bool):
         raise ArgumentError(f"weights must have a positive sum, got {len(weights)} weights summing to 0")
 
 
-def _words64(bits: numpy.random.MT19937, count: int) -> numpy.ndarray:
-    """``count`` 64-bit words as PyTorch's ``random64`` makes them: two 32-bit draws, high word first."""
-    high, low = bits.random_raw(2 * count).reshape(count, 2).T
-    return (high << numpy.uint64(32)) | low
-
-
 def _uniform(bits: numpy.random.MT19937, count: int) -> numpy.ndarray:
     """``count`` uniforms in [0, 1) as PyTorch draws a float64: a word's low 53 bits over 2**53."""
-    low_bits = _words64(bits, count) & numpy.uint64((1 << _MANTISSA) - 1)
+    low_bits = words64(bits, count) & numpy.uint64((1 << _MANTISSA) - 1)
     return low_bits.astype(numpy.float64) / float(1 << _MANTISSA)
