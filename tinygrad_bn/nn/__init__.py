@@ -46,6 +46,7 @@ from tinygrad_bn.nn.losses import (
 )
 from tinygrad_bn.nn.module import Module, Parameter
 from tinygrad_bn.nn.normalization import GroupNorm, LayerNorm
+from tinygrad_bn.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 
 __all__ = [
     "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Conv1d", "Conv2d",
@@ -57,4 +58,5 @@ __all__ = [
     "functional", "init", "utils",
     "Dropout2d", "ELU", "GELU", "SiLU", "Softplus", "Upsample",
     "FrozenBatchNorm1d", "FrozenBatchNorm2d", "FrozenBatchNorm3d", "momentum_from_keras",
+    "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase",
 ]

@@ -1,6 +1,7 @@
 """Gradient clipping, as PyTorch's ``torch.nn.utils.clip_grad_norm_`` and
 ``clip_grad_value_``; the BatchNorm folding of ``nn.fusion`` (PyTorch's
-``fuse_conv_bn_eval`` and friends) and freezing of ``nn.frozen`` are found here too.
+``fuse_conv_bn_eval`` and friends) and freezing of ``nn.frozen`` are found here too,
+and padded and packed sequences in :mod:`.rnn`.
 
 Each clipped gradient is a new array: gradients may share arrays with each
 other (see ``optim``), so none is changed in place. Everything is computed with
@@ -22,13 +23,14 @@ from tinygrad_bn.nn.fusion import (
     fuse_linear_bn_eval,
     fuse_linear_bn_weights,
 )
+from tinygrad_bn.nn.utils import rnn
 from tinygrad_bn.ops import minimum
 from tinygrad_bn.ops.elementwise import constant
 
 __all__ = [
     "FoldError", "clip_grad_norm_", "clip_grad_value_", "fold_batch_norm", "fold_error", "freeze_batch_norm",
     "fuse_conv_bn_eval",
-    "fuse_conv_bn_weights", "fuse_linear_bn_eval", "fuse_linear_bn_weights",
+    "fuse_conv_bn_weights", "fuse_linear_bn_eval", "fuse_linear_bn_weights", "rnn",
 ]
 
 
