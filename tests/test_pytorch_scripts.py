@@ -21,6 +21,7 @@ TINY = {
     "mlp_bn_sgd": {"steps": 30},
     "cnn_bn_adam": {"epochs": 1, "batch_size": 100, "dropout": 0.0},  # dropout masks are each framework's own
     "custom_functions": {"steps": 8},
+    "digits_lstm": {"epochs": 1, "steps": 6},
 }
 RELATIVE_TOLERANCE = 1e-5
 
