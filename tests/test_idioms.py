@@ -489,6 +489,14 @@ MODULES = {
     "model-to-dtype": "out = mlp().to(torch.float64)[0].weight.dtype",
     "requires-grad-false-freezes": "model = mlp(); model[0].weight.requires_grad = False; model(x).sum().backward(); out = model[0].weight.grad, model[2].bias.grad",
     "clip-grad-norm": "model = mlp(); model(x).pow(2).sum().backward(); out = nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0), model[0].bias.grad",
+    "lstm-batch-first": "lstm = fixed(nn.LSTM(4, 5, batch_first=True)); output, (h, c) = lstm(torch.tensor(BATCH)); out = output, h, c",
+    "gru-two-layers-bidirectional": "gru = fixed(nn.GRU(4, 3, num_layers=2, bidirectional=True)); out = gru(torch.tensor(BATCH))",
+    "rnn-with-initial-state": "rnn = fixed(nn.RNN(4, 2, nonlinearity='relu')); out = rnn(torch.tensor(BATCH), torch.ones(1, 3, 2))",
+    "lstm-last-step-classifier": "lstm = fixed(nn.LSTM(4, 5, batch_first=True)); head = fixed(nn.Linear(5, 3)); output, _ = lstm(torch.tensor(BATCH)); head(output[:, -1, :]).sum().backward(); out = lstm.weight_hh_l0.grad",
+    "lstm-cell-loop": "cell = fixed(nn.LSTMCell(4, 3)); h = c = torch.zeros(2, 3)\nfor t in range(3):\n    h, c = cell(torch.tensor(BATCH)[:, t], (h, c))\nout = h, c",
+    "lstm-state-dict-keys": "out = list(nn.LSTM(4, 3, num_layers=2, proj_size=2).state_dict())",
+    "pack-padded-lstm": "lstm = fixed(nn.LSTM(4, 3)); packed = nn.utils.rnn.pack_padded_sequence(torch.tensor(BATCH).transpose(0, 1), [2, 3], enforce_sorted=False); output, (h, c) = lstm(packed); out = nn.utils.rnn.pad_packed_sequence(output), h",
+    "pad-sequence": "out = nn.utils.rnn.pad_sequence([torch.ones(2, 3), torch.ones(4, 3)], batch_first=True, padding_value=-1.0)",
 }
 
 FUNCTIONAL = {
