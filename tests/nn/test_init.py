@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy
 import pytest
 
@@ -78,5 +80,59 @@ def test_constants():
     ],
 )
 def test_bad_arguments_are_reported(call, words):
+    with pytest.raises(ValueError, match=words):
+        call()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(6, 4), (4, 6), (5, 5), (8, 3, 2, 2), (2, 3, 4)])
+def test_orthogonal_rows_or_columns_are_orthonormal_times_the_gain(shape, dtype):
+    tg.manual_seed(0)
+    w = spread_of(lambda t: init.orthogonal_(t, gain=2.0), shape, dtype).reshape(shape[0], -1)
+    gram = w @ w.T if w.shape[0] <= w.shape[1] else w.T @ w
+    tolerance = 1e-5 if dtype == "float32" else 1e-12
+    numpy.testing.assert_allclose(gram, 4.0 * numpy.eye(len(gram)), atol=tolerance)
+
+
+def test_orthogonal_matrices_are_spread_uniformly():
+    """With the signs of R's diagonal folded in, Q is Haar-distributed: each entry of a
+    (n, n) Q has mean 0 and variance 1/n. Without them, the diagonal would lean positive."""
+    tg.manual_seed(1)
+    n = 4
+    samples = numpy.stack([init.orthogonal_(tg.zeros(n, n, dtype="float64")).numpy() for _ in range(4000)])
+    assert abs(samples[:, 0, 0].mean()) < 4 * (1 / n / len(samples)) ** 0.5
+    assert samples.var(axis=0).mean() == pytest.approx(1 / n, rel=0.05)
+
+
+@pytest.mark.parametrize("mean, std, a, b", [(0.0, 1.0, -2.0, 2.0), (0.0, 0.02, -0.04, 0.04), (1.0, 2.0, 0.0, 5.0)])
+def test_trunc_normal_has_the_truncated_moments(mean, std, a, b):
+    tg.manual_seed(0)
+    values = spread_of(lambda t: init.trunc_normal_(t, mean, std, a, b), (200_000,), "float64")
+    assert values.min() >= a and values.max() <= b
+    # moments of N(mean, std²) conditioned on [a, b], with α, β the standardised bounds
+    alpha, beta = (a - mean) / std, (b - mean) / std
+    pdf = [numpy.exp(-z * z / 2) / (2 * numpy.pi) ** 0.5 for z in (alpha, beta)]
+    mass = 0.5 * (math.erf(beta / 2 ** 0.5) - math.erf(alpha / 2 ** 0.5))
+    expected_mean = mean + std * (pdf[0] - pdf[1]) / mass
+    expected_var = std ** 2 * (1 + (alpha * pdf[0] - beta * pdf[1]) / mass - ((pdf[0] - pdf[1]) / mass) ** 2)
+    assert values.mean() == pytest.approx(expected_mean, abs=5 * (expected_var / values.size) ** 0.5)
+    assert values.var() == pytest.approx(expected_var, rel=0.02)
+
+
+def test_eye_is_the_identity(torch):
+    expected = torch.nn.init.eye_(torch.empty(3, 5)).numpy()
+    numpy.testing.assert_array_equal(init.eye_(tg.ones(3, 5)).numpy(), expected)
+
+
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda: init.orthogonal_(tg.zeros(3)), r"at least 2 dimensions, got shape \(3,\)"),
+        (lambda: init.eye_(tg.zeros(2, 2, 2)), "2-D"),
+        (lambda: init.trunc_normal_(tg.zeros(3), a=1.0, b=-1.0), "a < b"),
+        (lambda: init.trunc_normal_(tg.zeros(3), a=10.0, b=11.0), "too little"),
+    ],
+)
+def test_bad_arguments_to_the_new_initialisers_are_reported(call, words):
     with pytest.raises(ValueError, match=words):
         call()

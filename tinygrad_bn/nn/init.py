@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import math
 
+import numpy
+
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.ops import generator
@@ -111,6 +113,53 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """Glorot & Bengio: N(0, std²) with std = gain·√(2 / (fan_in + fan_out))."""
     fan_in, fan_out = fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    """Saxe et al.: the weight seen as (rows, rest) with orthonormal rows or columns
+    (whichever are fewer), times ``gain``: Q of the QR decomposition of a standard normal
+    matrix, each column's sign set by R's diagonal so that Q is uniform over the
+    orthogonal matrices.
+
+    >>> from tinygrad_bn import manual_seed, zeros
+    >>> _ = manual_seed(0)
+    >>> w = orthogonal_(zeros(3, 5)).numpy()
+    >>> bool(abs(w @ w.T - numpy.eye(3)).max() < 1e-6)
+    True
+    """
+    if tensor.ndim < 2:
+        raise ValueError(f"orthogonal_ needs a tensor of at least 2 dimensions, got shape {tensor.shape}")
+    rows = tensor.shape[0]
+    columns = math.prod(tensor.shape) // rows
+    gaussian = generator().standard_normal((rows, columns))
+    tall = gaussian if rows >= columns else gaussian.T
+    q, r = numpy.linalg.qr(tall)
+    q = q * numpy.sign(numpy.diag(r))
+    return _fill(tensor, gain * (q if rows >= columns else q.T).reshape(tensor.shape))
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0) -> Tensor:
+    """N(mean, std²) conditioned on [a, b] (bounds in the values' own units, as in
+    PyTorch), drawn by redrawing the values that fall outside."""
+    if not a < b:
+        raise ValueError(f"trunc_normal_ needs a < b, got a={a}, b={b}")
+    inside = 0.5 * (math.erf((b - mean) / (std * math.sqrt(2))) - math.erf((a - mean) / (std * math.sqrt(2))))
+    if inside < 1e-3:
+        raise ValueError(f"trunc_normal_: [{a}, {b}] holds {inside:.2g} of N({mean}, {std}²), too little to draw "
+                         "from by redrawing; bring the bounds nearer the mean")
+    values = generator().normal(mean, std, size=tensor.shape)
+    outside = (values < a) | (values > b)
+    while outside.any():
+        values[outside] = generator().normal(mean, std, size=int(outside.sum()))
+        outside = (values < a) | (values > b)
+    return _fill(tensor, values)
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """The 2-D identity: ones on the diagonal, zeros elsewhere."""
+    if tensor.ndim != 2:
+        raise ValueError(f"eye_ needs a 2-D tensor, got shape {tensor.shape}")
+    return _fill(tensor, numpy.eye(*tensor.shape))
 
 
 def default_(weight: Tensor, bias: Tensor | None = None):
