@@ -496,6 +496,9 @@ MODULES = {
     "lstm-cell-loop": "cell = fixed(nn.LSTMCell(4, 3)); h = c = torch.zeros(2, 3)\nfor t in range(3):\n    h, c = cell(torch.tensor(BATCH)[:, t], (h, c))\nout = h, c",
     "lstm-state-dict-keys": "out = list(nn.LSTM(4, 3, num_layers=2, proj_size=2).state_dict())",
     "pack-padded-lstm": "lstm = fixed(nn.LSTM(4, 3)); packed = nn.utils.rnn.pack_padded_sequence(torch.tensor(BATCH).transpose(0, 1), [2, 3], enforce_sorted=False); output, (h, c) = lstm(packed); out = nn.utils.rnn.pad_packed_sequence(output), h",
+    "multihead-self-attention": "mha = fixed(nn.MultiheadAttention(4, 2, batch_first=True)); out = mha(torch.tensor(BATCH), torch.tensor(BATCH), torch.tensor(BATCH))",
+    "multihead-causal-mask": "mha = fixed(nn.MultiheadAttention(4, 2)); mask = torch.triu(torch.ones(2, 2, dtype=torch.bool), diagonal=1); x = torch.tensor(BATCH); out = mha(x, x, x, attn_mask=mask, need_weights=False)[0]",
+    "sdpa-causal": "q = torch.tensor(BATCH).reshape(1, 2, 3, 4); out = F.scaled_dot_product_attention(q, q, q, is_causal=True)",
     "pad-sequence": "out = nn.utils.rnn.pad_sequence([torch.ones(2, 3), torch.ones(4, 3)], batch_first=True, padding_value=-1.0)",
 }
 

@@ -45,6 +45,7 @@ from tinygrad_bn.nn.losses import (
     SmoothL1Loss,
 )
 from tinygrad_bn.nn.module import Module, Parameter
+from tinygrad_bn.nn.multihead_attention import MultiheadAttention
 from tinygrad_bn.nn.normalization import GroupNorm, LayerNorm
 from tinygrad_bn.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 
@@ -58,5 +59,5 @@ __all__ = [
     "functional", "init", "utils",
     "Dropout2d", "ELU", "GELU", "SiLU", "Softplus", "Upsample",
     "FrozenBatchNorm1d", "FrozenBatchNorm2d", "FrozenBatchNorm3d", "momentum_from_keras",
-    "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase",
+    "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase", "MultiheadAttention",
 ]

@@ -17,6 +17,7 @@ from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.batchnorm import batch_norm
 from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.nn.activation import elu, gelu, silu, softplus
+from tinygrad_bn.nn.attention import scaled_dot_product_attention
 from tinygrad_bn.nn.dropout import dropout, dropout2d
 from tinygrad_bn.nn.embedding import embedding, one_hot
 from tinygrad_bn.nn.interpolate import interpolate
@@ -34,7 +35,7 @@ __all__ = [
     "huber_loss", "interpolate", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d",
     "max_unpool2d",
     "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "relu", "softplus",
-    "sigmoid", "silu", "smooth_l1_loss", "softmax", "tanh", "unfold",
+    "scaled_dot_product_attention", "sigmoid", "silu", "smooth_l1_loss", "softmax", "tanh", "unfold",
 ]
 
 REDUCTIONS = ("mean", "sum", "none")
