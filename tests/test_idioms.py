@@ -499,6 +499,8 @@ MODULES = {
     "multihead-self-attention": "mha = fixed(nn.MultiheadAttention(4, 2, batch_first=True)); out = mha(torch.tensor(BATCH), torch.tensor(BATCH), torch.tensor(BATCH))",
     "multihead-causal-mask": "mha = fixed(nn.MultiheadAttention(4, 2)); mask = torch.triu(torch.ones(2, 2, dtype=torch.bool), diagonal=1); x = torch.tensor(BATCH); out = mha(x, x, x, attn_mask=mask, need_weights=False)[0]",
     "sdpa-causal": "q = torch.tensor(BATCH).reshape(1, 2, 3, 4); out = F.scaled_dot_product_attention(q, q, q, is_causal=True)",
+    "transformer-encoder": "layer = nn.TransformerEncoderLayer(4, 2, dim_feedforward=8, dropout=0.0, batch_first=True); enc = fixed(nn.TransformerEncoder(layer, 2)); out = enc(torch.tensor(BATCH))",
+    "transformer-causal-decoder": "dec = fixed(nn.TransformerDecoder(nn.TransformerDecoderLayer(4, 2, 8, dropout=0.0), 1)); tgt = torch.tensor(BATCH); mask = nn.Transformer.generate_square_subsequent_mask(2); out = dec(tgt, tgt, tgt_mask=mask)",
     "pad-sequence": "out = nn.utils.rnn.pad_sequence([torch.ones(2, 3), torch.ones(4, 3)], batch_first=True, padding_value=-1.0)",
 }
 

@@ -38,7 +38,7 @@ def test_dropout2d_module_is_seeded_and_the_identity_in_eval(torch):
     assert torch.nn.Dropout2d(0.5).eval()(torch.ones(4, 6, 2, 2)).equal(torch.ones(4, 6, 2, 2))
     assert F.dropout2d(x, 0.0) is x
     numpy.testing.assert_array_equal(F.dropout2d(x, 1.0).numpy(), numpy.zeros(x.shape))
-    assert repr(layer) == "Dropout2d(p=0.5)"
+    assert repr(layer) == repr(torch.nn.Dropout2d(0.5)) == "Dropout2d(p=0.5, inplace=False)"
 
 
 @pytest.mark.parametrize("call, words", [

@@ -201,6 +201,7 @@ def test_runs_forward_and_backward_on_the_device(strict_cuda, need_weights):
                                  attn_mask=tb.Tensor(attn, device=where), need_weights=need_weights)
         output.sum().backward()
         assert output.device == where and all(p.grad.device == where for p in module.parameters())
-        results.append([output.numpy()] + [t.grad.numpy() for t in leaves] + [p.grad.numpy() for p in module.parameters()])
+        gradients = [t.grad.numpy() for t in leaves] + [p.grad.numpy() for p in module.parameters()]
+        results.append([output.numpy()] + gradients)
     for on_device, on_cpu in zip(*results, strict=True):
         numpy.testing.assert_allclose(on_device, on_cpu, rtol=1e-12, atol=1e-12)

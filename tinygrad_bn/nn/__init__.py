@@ -48,6 +48,13 @@ from tinygrad_bn.nn.module import Module, Parameter
 from tinygrad_bn.nn.multihead_attention import MultiheadAttention
 from tinygrad_bn.nn.normalization import GroupNorm, LayerNorm
 from tinygrad_bn.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from tinygrad_bn.nn.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 __all__ = [
     "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Conv1d", "Conv2d",
@@ -60,4 +67,5 @@ __all__ = [
     "Dropout2d", "ELU", "GELU", "SiLU", "Softplus", "Upsample",
     "FrozenBatchNorm1d", "FrozenBatchNorm2d", "FrozenBatchNorm3d", "momentum_from_keras",
     "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase", "MultiheadAttention",
+    "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer",
 ]

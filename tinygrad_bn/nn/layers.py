@@ -348,17 +348,17 @@ class Dropout(Module):
     """Inverted dropout: in training mode each element is zeroed with probability
     ``p`` and the others are scaled by 1/(1 − p); in eval mode it is the identity."""
 
-    def __init__(self, p: float = 0.5):
+    def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"dropout probability must be in [0, 1], got {p}")
-        self.p = p
+        self.p, self.inplace = p, inplace  # inplace=True is accepted and gives a new tensor, as ReLU's
 
     def forward(self, x):
         return F.dropout(x, self.p, self.training)
 
     def extra_repr(self):
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class Dropout2d(Dropout):

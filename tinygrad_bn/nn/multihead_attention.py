@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 
-from tinygrad_bn.errors import ShapeError
+from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.nn import init
 from tinygrad_bn.nn.attention import additive_mask, scaled_dot_product_attention
 from tinygrad_bn.nn.dropout import dropout
@@ -85,7 +85,7 @@ class MultiheadAttention(Module):
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights: bool = True, attn_mask=None,
                 average_attn_weights: bool = True, is_causal: bool = False):
-        batched = self._check_inputs(query, key, value)
+        batched = self._check_inputs(query, key, value, attn_mask, is_causal)
         if not batched:
             query, key, value = (t.unsqueeze(1) for t in (query, key, value))
             key_padding_mask = None if key_padding_mask is None else key_padding_mask.unsqueeze(0)
@@ -100,12 +100,7 @@ class MultiheadAttention(Module):
         if self.add_zero_attn:
             k, v = (cat([t, zeros(*t.shape[:2], 1, self.head_dim, dtype=t.dtype, device=t.device)], 2) for t in (k, v))
         mask = self._mask(attn_mask, key_padding_mask, query, batch, steps, key.shape[0])
-        if need_weights:  # the weights themselves: a query that may attend to no key gives NaN, as in PyTorch
-            scores = q @ k.swapaxes(-1, -2) * (1.0 / math.sqrt(self.head_dim))
-            weights = dropout(softmax(scores if mask is None else scores + mask, -1), self.dropout, self.training)
-            heads = weights @ v
-        else:  # as PyTorch then does, through scaled_dot_product_attention: zeros for such a query
-            heads = scaled_dot_product_attention(q, k, v, mask, self.dropout if self.training else 0.0)
+        heads, weights = self._attend(q, k, v, mask, need_weights)
         output = self.out_proj(heads.permute(2, 0, 1, 3).reshape(steps, batch, self.embed_dim))
         if self.batch_first and batched:
             output = output.transpose(0, 1)
@@ -117,8 +112,19 @@ class MultiheadAttention(Module):
             weights = weights.mean(1)
         return output, (weights if batched else weights.squeeze(0))
 
-    def _check_inputs(self, query, key, value) -> bool:
+    def _attend(self, q, k, v, mask, need_weights: bool):
+        """Each head's outputs, (N, heads, L, head_dim), and with ``need_weights`` its weights."""
+        if not need_weights:  # as PyTorch then does, through scaled_dot_product_attention
+            return scaled_dot_product_attention(q, k, v, mask, self.dropout if self.training else 0.0), None
+        scores = q @ k.swapaxes(-1, -2) * (1.0 / math.sqrt(self.head_dim))  # a query that may attend to no key: NaN
+        weights = dropout(softmax(scores if mask is None else scores + mask, -1), self.dropout, self.training)
+        return weights @ v, weights
+
+    def _check_inputs(self, query, key, value, attn_mask, is_causal: bool) -> bool:
         """Whether the inputs are batched; refuses mismatched ranks and sizes."""
+        if is_causal and attn_mask is None:
+            raise ArgumentError("MultiheadAttention's is_causal is a hint about attn_mask and needs one: pass the "
+                                "causal mask (Transformer.generate_square_subsequent_mask) as attn_mask")
         if query.ndim not in (2, 3) or not query.ndim == key.ndim == value.ndim:
             raise ShapeError(f"MultiheadAttention expects query, key and value all (L, N, E) or all (L, E), "
                              f"got shapes {query.shape}, {key.shape} and {value.shape}")
