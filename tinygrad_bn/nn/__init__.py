@@ -12,6 +12,7 @@ from tinygrad_bn.nn import functional, init, utils
 from tinygrad_bn.nn.activation import ELU, GELU, SiLU, Softplus
 from tinygrad_bn.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, momentum_from_keras
 from tinygrad_bn.nn.container import ModuleDict, ModuleList, Sequential
+from tinygrad_bn.nn.conv_transpose import ConvTranspose1d, ConvTranspose2d
 from tinygrad_bn.nn.embedding import Embedding
 from tinygrad_bn.nn.frozen import FrozenBatchNorm1d, FrozenBatchNorm2d, FrozenBatchNorm3d
 from tinygrad_bn.nn.interpolate import Upsample
@@ -67,5 +68,6 @@ __all__ = [
     "Dropout2d", "ELU", "GELU", "SiLU", "Softplus", "Upsample",
     "FrozenBatchNorm1d", "FrozenBatchNorm2d", "FrozenBatchNorm3d", "momentum_from_keras",
     "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase", "MultiheadAttention",
+    "ConvTranspose1d", "ConvTranspose2d",
     "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer",
 ]

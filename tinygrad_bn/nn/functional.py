@@ -18,6 +18,7 @@ from tinygrad_bn.batchnorm import batch_norm
 from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.nn.activation import elu, gelu, silu, softplus
 from tinygrad_bn.nn.attention import scaled_dot_product_attention
+from tinygrad_bn.nn.conv_transpose import conv_transpose1d, conv_transpose2d
 from tinygrad_bn.nn.dropout import dropout, dropout2d
 from tinygrad_bn.nn.embedding import embedding, one_hot
 from tinygrad_bn.nn.interpolate import interpolate
@@ -31,7 +32,8 @@ from tinygrad_bn.ops.windows import fold, ints, pair, unfold
 
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "conv1d", "conv2d", "cross_entropy", "dropout", "dropout2d", "elu", "embedding", "fold", "gelu", "group_norm",
+    "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "cross_entropy", "dropout", "dropout2d", "elu",
+    "embedding", "fold", "gelu", "group_norm",
     "huber_loss", "interpolate", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d",
     "max_unpool2d",
     "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "relu", "softplus",

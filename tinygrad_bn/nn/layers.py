@@ -9,15 +9,8 @@ from __future__ import annotations
 from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.nn import functional as F
 from tinygrad_bn.nn import init
-from tinygrad_bn.nn.module import Module, Parameter
-from tinygrad_bn.ops import zeros
+from tinygrad_bn.nn.module import Module, _parameter, _positive
 from tinygrad_bn.ops.windows import ints, pair
-
-
-def _positive(value, name: str) -> int:
-    if not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return value
 
 
 class Linear(Module):
@@ -138,10 +131,6 @@ class Conv2d(_ConvNd):
 
     axes, input_axes = 2, "H, W"
     convolve = staticmethod(F.conv2d)
-
-
-def _parameter(shape, device, dtype) -> Parameter:
-    return Parameter(zeros(*shape, dtype=dtype, device=device))
 
 
 class MaxPool2d(Module):

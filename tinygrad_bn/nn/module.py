@@ -16,7 +16,7 @@ from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.backend import get_backend
 from tinygrad_bn.nn import hooks
-from tinygrad_bn.ops import zeros_like
+from tinygrad_bn.ops import zeros, zeros_like
 from tinygrad_bn.ops.conversion import device_and_dtype
 
 
@@ -430,3 +430,15 @@ def _move_in_place(tensor: Tensor, backend, dtype):
         moved = Tensor(moved, dtype=dtype)
     tensor._data = moved._data
     tensor._backend = moved._backend
+
+
+def _positive(value, name: str) -> int:
+    """``value`` if it is a positive int, as a layer's sizes must be."""
+    if not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return value
+
+
+def _parameter(shape, device, dtype) -> Parameter:
+    """A zero Parameter of ``shape``, for a layer to initialise."""
+    return Parameter(zeros(*shape, dtype=dtype, device=device))

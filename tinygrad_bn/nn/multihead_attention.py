@@ -21,8 +21,8 @@ from tinygrad_bn.nn import init
 from tinygrad_bn.nn.attention import additive_mask, scaled_dot_product_attention
 from tinygrad_bn.nn.dropout import dropout
 from tinygrad_bn.nn.functional import linear
-from tinygrad_bn.nn.layers import Linear, _parameter, _positive
-from tinygrad_bn.nn.module import Module
+from tinygrad_bn.nn.layers import Linear
+from tinygrad_bn.nn.module import Module, _parameter, _positive
 from tinygrad_bn.ops import cat, softmax, zeros
 
 

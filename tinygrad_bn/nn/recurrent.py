@@ -22,8 +22,7 @@ import warnings
 from tinygrad_bn.errors import DtypeError, ShapeError
 from tinygrad_bn.nn import init
 from tinygrad_bn.nn.dropout import dropout
-from tinygrad_bn.nn.layers import _parameter, _positive
-from tinygrad_bn.nn.module import Module
+from tinygrad_bn.nn.module import Module, _parameter, _positive
 from tinygrad_bn.nn.recurrence import GATES, Recurrence
 from tinygrad_bn.nn.utils.rnn import PackedSequence
 from tinygrad_bn.ops import cat, stack, zeros
