@@ -146,7 +146,7 @@ def test_init_follows_the_seed():
         (lambda: nn.Conv2d(4, 6, 3, groups=4), r"out_channels \(6\) must be divisible by groups \(4\)"),
         (lambda: nn.Conv2d(3, 6, 3, groups=2), r"in_channels \(3\) must be divisible by groups \(2\)"),
         (lambda: nn.Conv2d(2, 2, 3, groups=0), "groups must be a positive int, got 0"),
-        (lambda: nn.Conv2d(2, 2, 3, padding_mode="reflect"), "only padding_mode='zeros'"),
+        (lambda: nn.Conv2d(2, 2, 3, padding_mode="reflection"), "'zeros', 'reflect', 'replicate' or 'circular'"),
         (lambda: nn.Conv2d(2, 2, 3, stride=2, padding="same"), "padding='same' needs stride 1"),
         (lambda: F.conv2d(tg.zeros(1, 2, 5, 5), tg.zeros(2, 2, 3, 3), padding="full"), "'same', 'valid', an int"),
         (lambda: nn.Conv2d(4, 4, 3, groups=2)(tg.zeros(1, 2, 5, 5)), r"H, W\) or \(4, H, W\), got \(1, 2, 5, 5\)"),
@@ -294,3 +294,25 @@ def test_layers_are_made_in_the_default_dtype_as_in_pytorch(torch, make):
             framework.set_default_dtype(framework.float32)
     assert dtypes["tinygrad_bn"] == dtypes["torch"]
     assert "float64" in dtypes["tinygrad_bn"].values()
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("kind, shape, arguments", [
+    ("Conv2d", (2, 3, 5, 6), dict(kernel_size=3, padding=(1, 2), stride=2)),
+    ("Conv2d", (1, 2, 5, 5), dict(kernel_size=(3, 2), padding="same", dilation=2)),
+    ("Conv1d", (2, 3, 7), dict(kernel_size=3, padding=2)),
+])
+def test_padding_modes_match_pytorch(torch, mode, kind, shape, arguments):
+    torch.manual_seed(0)
+    theirs = getattr(torch.nn, kind)(shape[1], 4, padding_mode=mode, dtype=torch.float64, **arguments)
+    ours = getattr(nn, kind)(shape[1], 4, padding_mode=mode, dtype="float64", **arguments)
+    ours.load_state_dict({key: value.detach().numpy() for key, value in theirs.state_dict().items()})
+    assert repr(ours) == repr(theirs)
+    data = numpy.random.default_rng(0).standard_normal(shape)
+    x, tx = Tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    y, ty = ours(x), theirs(tx)
+    y.sum().backward()
+    ty.sum().backward()
+    numpy.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-10, atol=1e-12)
+    numpy.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+    numpy.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-10, atol=1e-12)

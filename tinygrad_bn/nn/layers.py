@@ -63,8 +63,10 @@ class _ConvNd(Module):
         for label, count in (("in_channels", in_channels), ("out_channels", out_channels)):
             if count % groups:
                 raise ValueError(f"{name}: {label} ({count}) must be divisible by groups ({groups})")
-        if padding_mode != "zeros":
-            raise ValueError(f"{name}: only padding_mode='zeros' is supported, got {padding_mode!r}")
+        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+            raise ValueError(f"{name}: padding_mode must be 'zeros', 'reflect', 'replicate' or 'circular', "
+                             f"got {padding_mode!r}")
+        self.padding_mode = padding_mode
         self.kernel_size = ints(kernel_size, self.axes, "kernel_size")
         self.stride = ints(stride, self.axes, "stride")
         self.padding = padding if padding in ("same", "valid") else ints(padding, self.axes, "padding", minimum=0)
@@ -85,7 +87,13 @@ class _ConvNd(Module):
                 f"{self!r} expects input of shape (N, {self.in_channels}, {self.input_axes}) or "
                 f"({self.in_channels}, {self.input_axes}), got {x.shape}"
             )
-        return self.convolve(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        if self.padding_mode == "zeros":
+            return self.convolve(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        # (before, after) per axis, first axis first -> F.pad's order, last axis first
+        sides = F.conv_padding(self.padding, self.kernel_size, self.stride, self.dilation, type(self).__name__.lower())
+        pairs = [sides[i:i + 2] for i in range(0, len(sides), 2)]
+        padded = F.pad(x, [side for pair in reversed(pairs) for side in pair], mode=self.padding_mode)
+        return self.convolve(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
 
     def extra_repr(self):
         text = f"{self.in_channels}, {self.out_channels}, "
@@ -98,6 +106,8 @@ class _ConvNd(Module):
             text += f", groups={self.groups}"
         if self.bias is None:
             text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
         return text
 
 
