@@ -18,6 +18,7 @@ LAYERS = [
     {"annotations"},
     {"ops"},
     {"batchnorm", "linalg"},
+    {"torch_format"},
     {"serialization"},
     {"nn", "optim", "tinygrad_bn"},
     {"data", "checkpoint", "models", "check", "viz"},

@@ -18,8 +18,11 @@ file format and the nesting, in which each array stands as its member's number.
 Reading verifies before it trusts (docs/safety.md): the zip directory's sizes are
 checked against the file before anything is inflated, each ``.npy`` header's shape
 and dtype against its member's size before anything is allocated, and every member
-is read to its end, so that its zip CRC is checked. Whatever is wrong gives one
-error, :class:`CheckpointError` "... is not a readable checkpoint: <why>".
+is read to its end, so that its zip CRC is checked. ``load`` also reads the zip
+archives PyTorch's ``torch.save`` writes, through the same directory checks, with
+:mod:`tinygrad_bn.torch_format`, which runs none of their pickle's code. Whatever
+is wrong gives one error, :class:`CheckpointError` "... is not a readable
+checkpoint: <why>".
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ import zlib
 import numpy
 from numpy.lib import format as npy
 
+from tinygrad_bn import torch_format
 from tinygrad_bn.autograd import Tensor
 
 FORMAT = "tinygrad_bn.checkpoint/3"  # 1 and 2 are the checkpoint layouts before save/load
@@ -158,44 +162,71 @@ def _encode(value, arrays: list, where: str):
 
 
 def load(f, map_location=None, *, weights_only=None):
-    """What :func:`save` wrote to ``f`` (a path or a binary file), as PyTorch's
-    ``torch.load(f)``: Tensors on the device they were saved from (or on
-    ``map_location``), NumPy arrays, and the dicts, lists, tuples and plain values
-    around them. Nothing is unpickled, so ``weights_only`` (PyTorch's guard against
-    pickled code) is accepted and always holds. A damaged or malformed file raises
-    :class:`CheckpointError`; none loads different data."""
+    """What :func:`save` or PyTorch's ``torch.save`` wrote to ``f`` (a path or a binary
+    file), as PyTorch's ``torch.load(f)``: Tensors on the device they were saved from (or
+    on ``map_location``), NumPy arrays, and the dicts, lists, tuples and plain values
+    around them. Nothing in the file is run: ours holds no pickle, and PyTorch's pickle
+    is read by :mod:`tinygrad_bn.torch_format`, which allows what PyTorch's
+    ``weights_only=True`` allows; ``weights_only`` is accepted and always holds. A
+    damaged, malformed or refused file raises :class:`CheckpointError`; none loads
+    different data."""
     name = _name(f)
-    return decode(name, read_arrays(f), map_location)
+    device = None if map_location is None else str(map_location)
+    with open_archive(f) as (archive, size):
+        if torch_format.is_pytorch_archive(archive.namelist()):
+            return torch_format.Archive(archive, device, INFLATION_ALLOWANCE + MAX_INFLATION * size).read()
+        arrays = _read_npz(name, archive)
+    return decode(name, arrays, map_location)
 
 
 def read_arrays(f) -> dict:
     """Every array of the ``.npz`` file ``f`` (a path or a binary file) by its name,
     each verified (see the module's docstring); :class:`CheckpointError` if any is not."""
+    with open_archive(f) as (archive, _):
+        return _read_npz(_name(f), archive)
+
+
+@contextlib.contextmanager
+def open_archive(f):
+    """The zip archive ``f`` (a path or a binary file) and the file's size, the sizes of
+    its directory checked; whatever is wrong with the file, also while the ``with``
+    block reads it, raises :class:`CheckpointError`."""
     name = _name(f)
     with contextlib.ExitStack() as stack:
         handle = f if hasattr(f, "read") else stack.enter_context(open(f, "rb"))
         try:
             size = handle.seek(0, os.SEEK_END)
-            with zipfile.ZipFile(handle) as archive:
-                infos = archive.infolist()
-                _check_directory(name, infos, size)
-                return {info.filename.removesuffix(".npy"): _read_npy(name, archive, info) for info in infos}
+            archive = stack.enter_context(_zip(handle))
+            _check_directory(name, archive.infolist(), size)
+            yield archive, size
         except CheckpointError:
             raise
+        except torch_format.Refusal as refusal:
+            raise unreadable(name, str(refusal)) from None
         except DAMAGE as error:
             raise unreadable(name, f"{type(error).__name__}: {error}") from error
 
 
+def _zip(handle) -> zipfile.ZipFile:
+    """``handle`` as a zip archive; a pickle (PyTorch's format before 1.6) is refused as such."""
+    try:
+        return zipfile.ZipFile(handle)
+    except zipfile.BadZipFile:
+        handle.seek(0)
+        torch_format.refuse_pickle(handle.read(len(torch_format.LEGACY_START)))
+        raise
+
+
 def _check_directory(name, infos: list, size: int):
-    """Refuse members that are not plain ``.npy`` files, and sizes the file cannot hold,
-    before anything is inflated."""
+    """Refuse members named twice, encrypted or compressed in a way we do not write, and
+    sizes the file cannot hold, before anything is inflated."""
     names = [info.filename for info in infos]
     if len(set(names)) != len(names):
         raise unreadable(name, "it names a member twice")
     for info in infos:
-        if not info.filename.endswith(".npy") or info.flag_bits & 0x1:
-            raise unreadable(name, f"its member {info.filename!r} is not a plain .npy array")
         stored = info.compress_type == zipfile.ZIP_STORED
+        if info.flag_bits & 0x1:
+            raise unreadable(name, f"its member {info.filename!r} is encrypted")
         if not stored and info.compress_type != zipfile.ZIP_DEFLATED:
             raise unreadable(name, f"its member {info.filename!r} is compressed with method {info.compress_type}")
         if info.compress_size > size or (stored and info.file_size != info.compress_size):
@@ -209,6 +240,15 @@ def _check_directory(name, infos: list, size: int):
             name, f"its members would inflate to {inflated} bytes, more than {MAX_INFLATION} times its own "
             f"{size}: refused as a zip bomb"
         )
+
+
+def _read_npz(name, archive: zipfile.ZipFile) -> dict:
+    """Every member of ``archive``, each a plain ``.npy`` array, by its name."""
+    infos = archive.infolist()
+    for info in infos:
+        if not info.filename.endswith(".npy"):
+            raise unreadable(name, f"its member {info.filename!r} is not a plain .npy array")
+    return {info.filename.removesuffix(".npy"): _read_npy(name, archive, info) for info in infos}
 
 
 def _read_npy(name, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> numpy.ndarray:
