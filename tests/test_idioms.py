@@ -317,6 +317,16 @@ IN_PLACE = {
     "leaf-in-place-raises": "w = torch.tensor(A, requires_grad=True); w.add_(1)",
     "data-mul": "w = torch.tensor(A, requires_grad=True); w.data.mul_(0.5); out = w",
     "normal-init-shape": "torch.manual_seed(0); out = torch.empty(3, 4).normal_(0, 0.01).shape",
+    "accumulate-a-loss-from-zero": "loss = 0\nfor k in range(3):\n    loss += (x * k).sum()\nout = loss",
+    "in-place-on-a-reduced-scalar": "total = x.sum(); total += 1; total /= 2; out = total",
+    "count-correct": "correct = 0; correct += (torch.tensor(Y) == 1).sum(); out = correct",
+    "sgd-momentum-on-a-scalar-parameter": """
+        s = nn.Parameter(torch.tensor(2.0))
+        opt = optim.SGD([s], lr=0.1, momentum=0.9)
+        for _ in range(3):
+            opt.zero_grad(); (s * s).backward(); opt.step()
+        out = s.detach()
+    """,
 }
 
 GRAD_MODES = {

@@ -120,7 +120,11 @@ class Tensor:
 
     @staticmethod
     def _wrap(data, backend: Backend, ctx=None) -> Tensor:
-        """Wrap an array already on ``backend`` (no checks: the engine's fast path)."""
+        """Wrap an array already on ``backend`` (no checks: the engine's fast path), except
+        that a NumPy scalar, what NumPy gives for a 0-d result, becomes a 0-d array, so
+        that in-place ops and ``out=`` can write into every tensor's data."""
+        if not data.shape and not isinstance(data, backend.array_type):
+            data = backend.xp.asarray(data)
         t = object.__new__(Tensor)
         t._data = data
         t._backend = backend
