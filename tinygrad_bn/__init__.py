@@ -67,6 +67,7 @@ from tinygrad_bn.ops import (
     argmax,
     argmin,
     as_tensor,
+    bernoulli,
     bitwise_and,
     bitwise_not,
     bitwise_or,
@@ -113,12 +114,15 @@ from tinygrad_bn.ops import (
     min,  # noqa: A004 - PyTorch's name
     minimum,
     mm,
+    multinomial,
     neg,
     nonzero,
     norm,
+    normal,
     ones,
     ones_like,
     permute,
+    poisson,
     pow,  # noqa: A004 - PyTorch's name
     prod,
     rand,

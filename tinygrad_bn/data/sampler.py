@@ -11,7 +11,7 @@ on each pass; ``len(sampler)`` is how many it gives, when it knows. The loader r
 * :class:`BatchSampler`: another sampler's indices, in lists of ``batch_size``.
 
 The random ones draw as PyTorch's do, from PyTorch's CPU stream
-(:mod:`tinygrad_bn.mersenne`, :mod:`tinygrad_bn.data.draws`): given a
+(:mod:`tinygrad_bn.mersenne`, :mod:`tinygrad_bn.ops.sampling`): given a
 ``Generator().manual_seed(s)``, or after ``manual_seed(s)`` without one, they give
 PyTorch's indices for that seed, and leave the generator where PyTorch leaves its.
 
@@ -28,10 +28,9 @@ import numbers
 import types
 
 from tinygrad_bn import mersenne
-from tinygrad_bn.data import draws
 from tinygrad_bn.errors import ArgumentError
 from tinygrad_bn.generator import Generator, orders
-from tinygrad_bn.ops import tensor
+from tinygrad_bn.ops import sampling, tensor
 
 _RANDINT_BLOCK = 32  # PyTorch's RandomSampler draws with replacement 32 indices at a time
 
@@ -115,7 +114,7 @@ class RandomSampler(Sampler):
         bits = self._stream()
         if self.replacement:
             for start in range(0, self.num_samples, _RANDINT_BLOCK):
-                yield from draws.randint(bits, n, min(_RANDINT_BLOCK, self.num_samples - start)).tolist()
+                yield from sampling.draw_randint(bits, n, min(_RANDINT_BLOCK, self.num_samples - start)).tolist()
             return
         for _ in range(self.num_samples // n):
             yield from mersenne.randperm(bits, n).tolist()
@@ -159,7 +158,7 @@ class WeightedRandomSampler(Sampler):
     With replacement (the default) every draw is independent; without, an index drawn
     is not drawn again in that pass, and each next one is drawn among those left, in
     proportion to their weights. The draws are PyTorch's ``multinomial``, from
-    ``generator`` or the library's generator (see :mod:`tinygrad_bn.data.draws` for
+    ``generator`` or the library's generator (see :mod:`tinygrad_bn.ops.sampling` for
     the one case where the order can differ: more draws without replacement than
     positive weights). Weights that are negative, infinite or NaN, or all zero, are
     refused when the pass begins, as PyTorch refuses them.
@@ -185,7 +184,7 @@ class WeightedRandomSampler(Sampler):
 
     def __iter__(self):
         bits = orders(self.generator)
-        yield from draws.multinomial(bits, self.weights.numpy(), self.num_samples, self.replacement).tolist()
+        yield from sampling.draw_multinomial(bits, self.weights.numpy(), self.num_samples, self.replacement).tolist()
 
     def __len__(self) -> int:
         return self.num_samples

@@ -105,6 +105,7 @@ from tinygrad_bn.ops.reduce import (
     sum,  # noqa: A004 - the op's name
 )
 from tinygrad_bn.ops.rounding import ceil, floor, floor_divide, remainder, round, sign, trunc  # noqa: A004
+from tinygrad_bn.ops.sampling import bernoulli, multinomial, normal, poisson
 from tinygrad_bn.ops.shape import (
     broadcast_to,
     cat,
@@ -156,6 +157,7 @@ __all__ = [
     "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "logical_and", "logical_not", "logical_or",
     "logical_xor", "isnan", "isinf", "isfinite", "tril", "triu", "argsort", "unbind", "roll", "reciprocal", "rsqrt",
     "outer", "scatter", "scatter_add", "index_add", "unique", "bincount", "LEGACY_TYPES",
+    "bernoulli", "multinomial", "normal", "poisson",
 ]
 
 
@@ -276,6 +278,7 @@ _METHODS = {
     "outer": outer, "isnan": isnan, "isinf": isinf, "isfinite": isfinite, "tril": tril, "triu": triu,
     "argsort": argsort, "unbind": unbind, "roll": roll, "scatter": scatter, "scatter_add": scatter_add,
     "index_add": index_add, "unique": unique, "bincount": bincount, "is_contiguous": is_contiguous, "stride": stride,
+    "multinomial": multinomial, "bernoulli": bernoulli,
 }
 
 for _name, _method in {**_METHODS, **_IN_PLACE_METHODS}.items():
