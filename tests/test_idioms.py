@@ -320,6 +320,8 @@ IN_PLACE = {
     "accumulate-a-loss-from-zero": "loss = 0\nfor k in range(3):\n    loss += (x * k).sum()\nout = loss",
     "in-place-on-a-reduced-scalar": "total = x.sum(); total += 1; total /= 2; out = total",
     "count-correct": "correct = 0; correct += (torch.tensor(Y) == 1).sum(); out = correct",
+    "legacy-add-number-first": "p = x.clone(); p.add_(-0.1, y); out = p",
+    "detach-in-place": "h = x * torch.tensor(A, requires_grad=True)[:1]; h.detach_(); out = h.requires_grad, h.grad_fn is None",
     "sgd-momentum-on-a-scalar-parameter": """
         s = nn.Parameter(torch.tensor(2.0))
         opt = optim.SGD([s], lr=0.1, momentum=0.9)
@@ -511,6 +513,12 @@ MODULES = {
     "sdpa-causal": "q = torch.tensor(BATCH).reshape(1, 2, 3, 4); out = F.scaled_dot_product_attention(q, q, q, is_causal=True)",
     "transformer-encoder": "layer = nn.TransformerEncoderLayer(4, 2, dim_feedforward=8, dropout=0.0, batch_first=True); enc = fixed(nn.TransformerEncoder(layer, 2)); out = enc(torch.tensor(BATCH))",
     "transformer-causal-decoder": "dec = fixed(nn.TransformerDecoder(nn.TransformerDecoderLayer(4, 2, 8, dropout=0.0), 1)); tgt = torch.tensor(BATCH); mask = nn.Transformer.generate_square_subsequent_mask(2); out = dec(tgt, tgt, tgt_mask=mask)",
+    "legacy-new-sizes": "out = x.new(2, 3).shape, x.new(x.size()).shape, x.new([1.0, 2.0]), x.new().shape",
+    "legacy-variable": "v = torch.autograd.Variable(x, requires_grad=True); out = v.requires_grad, x.requires_grad",
+    "size-equals-torch-size": "out = x.size() == torch.Size([3, 4])",
+    "where-with-the-condition-alone": "out = torch.where(x > 0)",
+    "tensor-where": "out = x.where(x > 0, torch.zeros(3, 4))",
+    "embedding-from-pretrained": "table = nn.Embedding.from_pretrained(torch.tensor(A), freeze=True); out = table(torch.tensor(Y)), table.weight.requires_grad",
     "pad-sequence": "out = nn.utils.rnn.pad_sequence([torch.ones(2, 3), torch.ones(4, 3)], batch_first=True, padding_value=-1.0)",
 }
 

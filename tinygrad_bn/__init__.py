@@ -27,6 +27,7 @@ from tinygrad_bn.autograd import (
     no_grad,
     set_grad_enabled,
 )
+from tinygrad_bn.autograd.tensor import Shape as Size  # PyTorch's torch.Size
 from tinygrad_bn.device import device
 from tinygrad_bn.dtypes import (
     bool_ as bool,  # noqa: A004 - PyTorch's name

@@ -19,6 +19,14 @@ from tinygrad_bn.autograd.function import (
 from tinygrad_bn.autograd.tensor import Tensor
 
 
+def Variable(data, requires_grad: bool = False, volatile: bool = False) -> Tensor:  # noqa: N802 - PyTorch's name
+    """PyTorch's ``autograd.Variable``, from before tensors and variables became one: a
+    tensor sharing ``data``'s array, that requires grad if asked (``volatile`` is ignored,
+    as it is in PyTorch)."""
+    tensor = data.detach() if isinstance(data, Tensor) else Tensor(data)
+    return tensor.requires_grad_() if requires_grad else tensor
+
+
 class inference_mode(set_grad_enabled):  # noqa: N801 - PyTorch's name
     """PyTorch's ``inference_mode``: here the same as ``no_grad`` (``mode=False`` records)."""
 
@@ -30,6 +38,7 @@ __all__ = [
     "Function",
     "functional",
     "Tensor",
+    "Variable",
     "backward",
     "detect_anomaly",
     "graph",

@@ -288,6 +288,13 @@ class Tensor:
         share(self, detached)
         return detached
 
+    def detach_(self) -> Tensor:
+        """Make this tensor, in place, a leaf that does not require grad: backward no
+        longer reaches the graph that made it (truncated backpropagation through time)."""
+        self._ctx = None
+        self.requires_grad = False
+        return self
+
     def numpy(self):
         """The data as a NumPy array on the host (a copy for device tensors)."""
         return self._backend.to_host(self._data)

@@ -108,6 +108,25 @@ class Embedding(Module):
         if self.padding_idx is not None:
             self.weight._data[self.padding_idx] = 0
 
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx=None, max_norm=None, norm_type=2.0,
+                        scale_grad_by_freq=False, sparse=False):
+        """A table whose weight is ``embeddings`` (rows, dim), sharing its array as PyTorch's
+        does (the ``padding_idx`` row is kept as given); frozen unless ``freeze=False``.
+
+        >>> from tinygrad_bn import Tensor
+        >>> table = Embedding.from_pretrained(Tensor([[1.0, 2.0], [3.0, 4.0]]))
+        >>> table(Tensor([1])).tolist(), table.weight.requires_grad
+        ([[3.0, 4.0]], False)
+        """
+        if embeddings.ndim != 2:
+            raise ValueError(f"Embedding.from_pretrained expects embeddings of shape (rows, dim), "
+                             f"got {embeddings.shape}")
+        table = cls(*embeddings.shape, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
+                    device=embeddings.device, dtype=embeddings.dtype)
+        table.weight = Parameter(embeddings, requires_grad=not freeze)
+        return table
+
     def forward(self, input):  # noqa: A002 - PyTorch's argument name
         return embedding(input, self.weight, self.padding_idx)
 

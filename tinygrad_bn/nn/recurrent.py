@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import warnings
 
-from tinygrad_bn.errors import DtypeError, ShapeError
+from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.nn import init
 from tinygrad_bn.nn.dropout import dropout
 from tinygrad_bn.nn.module import Module, _parameter, _positive
@@ -150,7 +150,7 @@ class RNNBase(Module):
                              f"(input_size), got shape {input.shape}")
         expected = self.weight_ih_l0.dtype
         if input.dtype != expected:
-            raise DtypeError(f"{name} has {expected} parameters and expects input of that dtype, got {input.dtype}")
+            raise ArgumentError(f"{name} has {expected} parameters and expects input of that dtype, got {input.dtype}")
         return input.ndim == 3
 
     def _initial_states(self, hx, batch: int, like, batched: bool) -> list:

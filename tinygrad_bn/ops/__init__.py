@@ -17,6 +17,7 @@ from tinygrad_bn.ops.conversion import (
     cpu,
     cuda,
     is_contiguous,
+    new,
     new_full,
     new_ones,
     new_tensor,
@@ -278,7 +279,8 @@ _METHODS = {
     "outer": outer, "isnan": isnan, "isinf": isinf, "isfinite": isfinite, "tril": tril, "triu": triu,
     "argsort": argsort, "unbind": unbind, "roll": roll, "scatter": scatter, "scatter_add": scatter_add,
     "index_add": index_add, "unique": unique, "bincount": bincount, "is_contiguous": is_contiguous, "stride": stride,
-    "multinomial": multinomial, "bernoulli": bernoulli,
+    "multinomial": multinomial, "bernoulli": bernoulli, "new": new,
+    "where": lambda x, condition, other: where(condition, x, other),
 }
 
 for _name, _method in {**_METHODS, **_IN_PLACE_METHODS}.items():

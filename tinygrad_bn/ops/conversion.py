@@ -9,7 +9,7 @@ import builtins
 import numpy
 
 from tinygrad_bn.autograd import Function, Tensor
-from tinygrad_bn.autograd.tensor import is_floating
+from tinygrad_bn.autograd.tensor import Shape, is_floating
 from tinygrad_bn.backend import get_backend
 from tinygrad_bn.dtypes import NAMES
 from tinygrad_bn.ops.creation import full, ones, tensor, zeros
@@ -191,6 +191,15 @@ def type_as(x, other):
 def new_tensor(x, data, dtype=None, device=None, requires_grad=False):
     """A new leaf holding a copy of ``data``, with ``x``'s dtype and device unless given."""
     return tensor(data, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+
+
+def new(x, *args, dtype=None, device=None):
+    """PyTorch's legacy ``x.new``: ``x.new(2, 3)`` or ``x.new(size)`` (a shape) gives a tensor
+    of that size to fill (zeros here), ``x.new(data)`` one holding a copy of ``data``, both
+    with ``x``'s dtype and device unless given. ``new_zeros`` and ``new_tensor`` say which."""
+    if len(args) == 1 and not isinstance(args[0], (int, Shape)):
+        return new_tensor(x, args[0], dtype=dtype, device=device)
+    return new_zeros(x, *(args or ((0,),)), dtype=dtype, device=device)
 
 
 def new_zeros(x, *size, dtype=None, device=None, requires_grad=False):

@@ -9,6 +9,7 @@ input's shape.
 from __future__ import annotations
 
 import operator
+import warnings
 
 from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.dtypes import get_default_dtype, result_type
@@ -153,16 +154,22 @@ def minimum(a, b):
     return -maximum(-a, -b)
 
 
-def where(condition, a, b):
+def where(condition, a=None, b=None):
     """``a`` where ``condition`` is true, else ``b`` (condition gets no gradient).
 
     ``condition`` is a boolean Tensor or array-like; a host array is moved to the
     device of ``a`` and ``b``. ``a`` and ``b`` may both be numbers, as in PyTorch.
+    With the condition alone, the indices where it holds, one tensor per axis
+    (``nonzero(as_tuple=True)``), as PyTorch's ``where(condition)``.
 
     >>> from tinygrad_bn import Tensor
     >>> where(Tensor([1.0, -2.0]) > 0, 1.0, 0).tolist()
     [1.0, 0.0]
+    >>> [t.tolist() for t in where(Tensor([[True, False], [False, True]]))]
+    [[0, 1], [0, 1]]
     """
+    if a is None and b is None:
+        return (condition if isinstance(condition, Tensor) else Tensor(condition)).nonzero(as_tuple=True)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         like = condition if isinstance(condition, Tensor) else None
         a = Tensor(a, dtype=result_type([], numbers=[a, b]), device=like.device if like is not None else None)
@@ -259,7 +266,12 @@ def compare(op: str, a, b) -> Tensor:
 
 def scaled(other, alpha, like: Tensor):
     """alpha·other, ``other`` a number (in ``like``'s dtype) or a Tensor: the ``alpha=``
-    of PyTorch's ``add``, ``sub``, ``index_add`` and their in-place forms."""
+    of PyTorch's ``add``, ``sub``, ``index_add`` and their in-place forms. The old
+    order with the number first, ``p.add_(-lr, grad)``, still works, with PyTorch's warning."""
+    if isinstance(alpha, Tensor) and not isinstance(other, Tensor):
+        warnings.warn("add(Number alpha, Tensor other) and sub(...) in this order are deprecated, as in PyTorch; "
+                      "write add(other, alpha=alpha)", UserWarning, stacklevel=3)
+        other, alpha = alpha, other
     if alpha == 1:
         return other
     return mul(lift(other, like), alpha)
