@@ -20,7 +20,7 @@ LAYERS = [
     {"batchnorm", "linalg"},
     {"torch_format"},
     {"serialization"},
-    {"nn", "optim", "tinygrad_bn"},
+    {"nn", "optim", "distributions", "tinygrad_bn"},
     {"data", "checkpoint", "models", "check", "viz"},
     {"train", "utils"},
     {"bench"},

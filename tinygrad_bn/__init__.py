@@ -3,7 +3,7 @@ Batch Normalization is a first-class op, written twice (composite and fused).
 
 It answers to PyTorch's names, so a script ported from PyTorch changes only its
 imports (``import tinygrad_bn as torch``; see docs/porting.md). The sub-packages
-``nn``, ``optim``, ``utils``, ``data`` and ``check`` load on first use.
+``nn``, ``optim``, ``distributions``, ``utils``, ``data`` and ``check`` load on first use.
 
 >>> import tinygrad_bn as torch
 >>> model = torch.nn.Linear(3, 2)
@@ -196,7 +196,7 @@ globals().update(LEGACY_TYPES)  # torch.FloatTensor, torch.LongTensor, ... (see 
 # cuDNN here, and every op is deterministic already, so nothing reads them
 backends = types.SimpleNamespace(cudnn=types.SimpleNamespace(deterministic=False, benchmark=False, enabled=True))
 
-_SUBPACKAGES = ("nn", "optim", "utils", "data", "check", "viz", "linalg")
+_SUBPACKAGES = ("nn", "optim", "utils", "data", "check", "viz", "linalg", "distributions")
 
 
 def __getattr__(name):

@@ -1,0 +1,41 @@
+"""Probability distributions with PyTorch's names, arguments and semantics: what
+``torch.distributions`` is in a script after ``import tinygrad_bn as torch``.
+
+Families: :class:`Normal`, :class:`Uniform`, :class:`Exponential`, :class:`Laplace`,
+:class:`Bernoulli`, :class:`Categorical`, :class:`OneHotCategorical`, and
+:class:`Independent` to read batch axes as event axes; :func:`kl_divergence` between
+two of one family, and :func:`register_kl` for more pairs. Log-probabilities,
+entropies, KL divergences and reparameterized samples (``rsample``) are built from
+the library's ops, so gradients flow from them to the parameters.
+
+Samples come from the library's own seeded generator (:func:`tinygrad_bn.manual_seed`,
+the one behind ``randn`` and ``rand``): two runs after the same seed draw the same
+numbers, but not the numbers PyTorch draws after that seed.
+
+>>> import tinygrad_bn as torch
+>>> from tinygrad_bn.distributions import Categorical, Normal
+>>> generator = torch.manual_seed(0)
+>>> first = Normal(torch.zeros(3), 1.0).sample()
+>>> generator = torch.manual_seed(0)
+>>> torch.equal(first, Normal(torch.zeros(3), 1.0).sample())
+True
+>>> Categorical(logits=torch.zeros(4)).entropy().item() == torch.tensor(4.0).log().item()
+True
+"""
+
+from tinygrad_bn.distributions import constraints, utils
+from tinygrad_bn.distributions.bernoulli import Bernoulli
+from tinygrad_bn.distributions.categorical import Categorical
+from tinygrad_bn.distributions.distribution import Distribution
+from tinygrad_bn.distributions.exponential import Exponential
+from tinygrad_bn.distributions.independent import Independent
+from tinygrad_bn.distributions.kl import kl_divergence, register_kl
+from tinygrad_bn.distributions.laplace import Laplace
+from tinygrad_bn.distributions.normal import Normal
+from tinygrad_bn.distributions.one_hot_categorical import OneHotCategorical
+from tinygrad_bn.distributions.uniform import Uniform
+
+__all__ = [
+    "Bernoulli", "Categorical", "Distribution", "Exponential", "Independent", "Laplace", "Normal",
+    "OneHotCategorical", "Uniform", "constraints", "kl_divergence", "register_kl", "utils",
+]

@@ -1,0 +1,86 @@
+"""The Bernoulli distribution: PyTorch's ``Bernoulli(probs=None, logits=None)``.
+
+Given one of p and its log-odds ℓ = log p − log(1 − p), the other is computed when
+first asked for (p = σ(ℓ); ℓ from p clamped to [ε, 1 − ε]). In terms of ℓ, with
+softplus(ℓ) = log(1 + e^ℓ):
+
+    log p(x) = xℓ − softplus(ℓ)        (the negative of BCE with logits)
+    H        = softplus(ℓ) − pℓ
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cached_property
+
+from tinygrad_bn.autograd import no_grad
+from tinygrad_bn.distributions import constraints
+from tinygrad_bn.distributions.distribution import Distribution
+from tinygrad_bn.distributions.draws import uniform
+from tinygrad_bn.distributions.utils import (
+    broadcast_all,
+    check_one_of,
+    logits_to_probs,
+    probs_to_logits,
+    softplus,
+)
+
+
+class Bernoulli(Distribution):
+    """Distributions of 0 or 1, 1 with probability ``probs`` (or σ(``logits``)); samples
+    are floats in the parameter's dtype, drawn outside the graph.
+
+    >>> import tinygrad_bn as torch
+    >>> d = torch.distributions.Bernoulli(logits=torch.tensor([0.0, 2.0]))
+    >>> [round(p, 4) for p in d.probs.tolist()], d.log_prob(torch.tensor([1.0, 1.0])).exp()[0].item()
+    ([0.5, 0.8808], 0.5)
+    """
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.boolean
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        check_one_of(probs, logits)
+        if probs is not None:
+            (self.probs,) = broadcast_all(probs)
+            shape = self.probs.shape
+        else:
+            (self.logits,) = broadcast_all(logits)
+            shape = self.logits.shape
+        super().__init__(shape, validate_args=validate_args)
+
+    @cached_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @cached_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @property
+    def param_shape(self):
+        return self.batch_shape
+
+    @property
+    def mean(self):
+        return self.probs
+
+    @property
+    def mode(self):
+        return (self.probs >= 0.5).astype(self.probs.dtype).masked_fill(self.probs == 0.5, math.nan)
+
+    @property
+    def variance(self):
+        return self.probs * (1 - self.probs)
+
+    def sample(self, sample_shape=()):
+        with no_grad():
+            probs = self.probs.detach()
+            return (uniform(self._extended_shape(sample_shape), probs) < probs).astype(probs.dtype)
+
+    def log_prob(self, value):
+        self._validate_sample(value)
+        return value * self.logits - softplus(self.logits)
+
+    def entropy(self):
+        return softplus(self.logits) - self.probs * self.logits

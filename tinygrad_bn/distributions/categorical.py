@@ -1,0 +1,111 @@
+"""The categorical distribution over K classes: PyTorch's ``Categorical(probs=None,
+logits=None)``.
+
+``probs`` are normalized to sum to 1 over the last axis, ``logits`` to log-probabilities
+by log-sum-exp (ℓ − log Σ e^ℓ); the other is computed when first asked for (softmax of
+the logits, or the log of the probabilities clamped to [ε, 1 − ε]). Then
+
+    log p(k) = ℓₖ,    H = −Σₖ pₖ ℓₖ
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cached_property
+
+import numpy
+
+from tinygrad_bn import ops
+from tinygrad_bn.autograd import Tensor, no_grad
+from tinygrad_bn.distributions import constraints
+from tinygrad_bn.distributions.distribution import Distribution
+from tinygrad_bn.distributions.draws import uniform
+from tinygrad_bn.distributions.utils import check_one_of, logits_to_probs, probs_to_logits
+from tinygrad_bn.errors import ShapeError
+from tinygrad_bn.ops.promotion import broadcast_shapes
+
+
+class Categorical(Distribution):
+    """Distributions over the classes 0 .. K − 1 of the last axis of ``probs`` (any
+    non-negative weights) or ``logits`` (unnormalized log-probabilities); the other axes
+    are the batch. Samples are int64 class indices, drawn outside the graph.
+
+    >>> import tinygrad_bn as torch
+    >>> d = torch.distributions.Categorical(logits=torch.tensor([[0.0, 0.0], [1000.0, 0.0]]))
+    >>> d.batch_shape, d.log_prob(torch.tensor([1, 1])).tolist(), d.sample((3,)).shape
+    ((2,), [-0.6931471824645996, -1000.0], (3, 2))
+    """
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        check_one_of(probs, logits)
+        name, given = ("probs", probs) if probs is not None else ("logits", logits)
+        if not isinstance(given, Tensor):
+            raise TypeError(f"{type(self).__name__} expects {name} as a Tensor of shape (..., K), "
+                            f"got {type(given).__name__}")
+        if given.ndim < 1:
+            raise ValueError(f"`{name}` parameter must be at least one-dimensional.")
+        if probs is not None:
+            self.probs = probs / probs.sum(-1, keepdim=True)  # p / Σp
+        else:
+            self.logits = logits - logits.logsumexp(-1, keepdim=True)  # ℓ − log Σ e^ℓ
+        super().__init__(given.shape[:-1], validate_args=validate_args)
+
+    @cached_property
+    def probs(self):
+        return logits_to_probs(self.logits)
+
+    @cached_property
+    def logits(self):
+        return probs_to_logits(self.probs)
+
+    @property
+    def param_shape(self):
+        """``batch_shape + (K,)``."""
+        return (self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]).shape
+
+    @property
+    def _num_events(self) -> int:
+        return self.param_shape[-1]
+
+    @property
+    def support(self):
+        return constraints.integer_interval(0, self._num_events - 1)
+
+    @property
+    def mean(self):
+        return ops.full(self.batch_shape, math.nan, dtype=self.probs.dtype, device=self.probs.device)
+
+    @property
+    def mode(self):
+        return self.probs.argmax(-1)
+
+    @property
+    def variance(self):
+        return self.mean
+
+    def sample(self, sample_shape=()):
+        """By the inverse CDF: the class k with c_(k−1) ≤ u·c_(K−1) < c_k, c the running
+        sums of the probabilities (so a class of probability 0 is never drawn)."""
+        with no_grad():
+            probs = self.probs.detach()
+            u = uniform((*self._extended_shape(sample_shape), 1), probs)
+            running = probs.cumsum(-1)
+            below = (running <= u * running[..., -1:]).sum(-1)
+            return below.clamp(max=self._num_events - 1).astype("int64")
+
+    def log_prob(self, value):
+        self._validate_sample(value)
+        index = ops.as_tensor(value, device=self.logits.device).astype("int64")
+        shape = broadcast_shapes(index.shape, self.batch_shape)
+        if shape is None:
+            raise ShapeError(f"log_prob: a value of shape {index.shape} does not broadcast with the batch "
+                             f"shape {self.batch_shape}")
+        log_pmf = self.logits.broadcast_to((*shape, self._num_events))
+        return log_pmf.gather(-1, index.broadcast_to(shape).unsqueeze(-1)).squeeze(-1)
+
+    def entropy(self):
+        # a logit of −∞ (a class of probability 0) adds 0·(the most negative float), not 0·∞
+        logits = self.logits.clamp(min=float(numpy.finfo(self.logits.dtype).min))
+        return -(self.probs * logits).sum(-1)

@@ -1,0 +1,174 @@
+"""Constraints: the sets a parameter or a value must lie in, with PyTorch's names
+(``constraints.positive``, ``constraints.interval(0, 1)`` ...) and printed forms.
+
+``check(value)`` is a boolean tensor, true where ``value`` satisfies the constraint;
+a constraint on events of ``event_dim`` axes (the simplex: one) gives one answer per
+event, so its result has ``event_dim`` fewer axes than ``value``.
+
+>>> from tinygrad_bn import tensor
+>>> positive.check(tensor([1.0, 0.0])).tolist(), interval(0.0, 1.0)
+([True, False], Interval(lower_bound=0.0, upper_bound=1.0))
+>>> independent(real, 1).check(tensor([[0.0, float("nan")], [1.0, 2.0]])).tolist()
+[False, True]
+"""
+
+from __future__ import annotations
+
+from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.errors import ShapeError
+
+__all__ = [
+    "Constraint", "boolean", "greater_than", "greater_than_eq", "independent", "integer_interval", "interval",
+    "less_than", "nonnegative", "one_hot", "positive", "real", "simplex", "unit_interval",
+]
+
+
+class Constraint:
+    """A set of values; ``is_discrete`` for integer-valued sets, ``event_dim`` the number
+    of rightmost axes that form one event."""
+
+    is_discrete = False
+    event_dim = 0
+
+    def check(self, value: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class Real(Constraint):
+    """Every number but NaN."""
+
+    def check(self, value):
+        return value == value
+
+
+class Boolean(Constraint):
+    """{0, 1}."""
+
+    is_discrete = True
+
+    def check(self, value):
+        return (value == 0) | (value == 1)
+
+
+class _Bounded(Constraint):
+    """A set given by its bounds, printed as ``Name(lower_bound=..., upper_bound=...)``
+    (a 0-d tensor bound prints as its number, as in PyTorch)."""
+
+    def __init__(self, lower_bound=None, upper_bound=None):
+        self.lower_bound, self.upper_bound = lower_bound, upper_bound
+
+    def __repr__(self):
+        bounds = [f"{name}={bound}" for name, bound in (("lower_bound", self.lower_bound),
+                                                         ("upper_bound", self.upper_bound)) if bound is not None]
+        return f"{type(self).__name__}({', '.join(bounds)})"
+
+
+class GreaterThan(_Bounded):
+    """(lower_bound, ∞)."""
+
+    def __init__(self, lower_bound):
+        super().__init__(lower_bound=lower_bound)
+
+    def check(self, value):
+        return value > self.lower_bound
+
+
+class GreaterThanEq(_Bounded):
+    """[lower_bound, ∞)."""
+
+    def __init__(self, lower_bound):
+        super().__init__(lower_bound=lower_bound)
+
+    def check(self, value):
+        return value >= self.lower_bound
+
+
+class LessThan(_Bounded):
+    """(−∞, upper_bound)."""
+
+    def __init__(self, upper_bound):
+        super().__init__(upper_bound=upper_bound)
+
+    def check(self, value):
+        return value < self.upper_bound
+
+
+class Interval(_Bounded):
+    """[lower_bound, upper_bound], both ends included."""
+
+    def check(self, value):
+        return (value >= self.lower_bound) & (value <= self.upper_bound)
+
+
+class IntegerInterval(_Bounded):
+    """The integers in [lower_bound, upper_bound]."""
+
+    is_discrete = True
+
+    def check(self, value):
+        return (value.floor() == value) & (value >= self.lower_bound) & (value <= self.upper_bound)
+
+
+class Simplex(Constraint):
+    """Vectors along the last axis of non-negative entries that sum to 1 (within 1e-6)."""
+
+    event_dim = 1
+
+    def check(self, value):
+        return (value >= 0).all(-1) & ((value.sum(-1) - 1).abs() < 1e-6)
+
+
+class OneHot(Constraint):
+    """Vectors along the last axis of 0s and 1s with exactly one 1."""
+
+    is_discrete = True
+    event_dim = 1
+
+    def check(self, value):
+        return ((value == 0) | (value == 1)).all(-1) & (value.sum(-1) == 1)
+
+
+class IndependentConstraint(Constraint):
+    """``base`` on each element, read as one event over the last ``reinterpreted_batch_ndims``
+    axes: true where it holds for all of them."""
+
+    def __init__(self, base: Constraint, reinterpreted_batch_ndims: int):
+        self.base_constraint = base
+        self.reinterpreted_batch_ndims = reinterpreted_batch_ndims
+
+    @property
+    def is_discrete(self):
+        return self.base_constraint.is_discrete
+
+    @property
+    def event_dim(self):
+        return self.base_constraint.event_dim + self.reinterpreted_batch_ndims
+
+    def check(self, value):
+        result = self.base_constraint.check(value)
+        dims = self.reinterpreted_batch_ndims
+        if result.ndim < dims:
+            raise ShapeError(f"{self!r} expects a value of at least {self.event_dim} dimensions, got shape "
+                             f"{value.shape}")
+        return result.reshape(*result.shape[: result.ndim - dims], -1).all(-1)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
+
+
+real = Real()
+boolean = Boolean()
+positive = GreaterThan(0.0)
+nonnegative = GreaterThanEq(0.0)
+unit_interval = Interval(0.0, 1.0)
+simplex = Simplex()
+one_hot = OneHot()
+greater_than = GreaterThan
+greater_than_eq = GreaterThanEq
+less_than = LessThan
+interval = Interval
+integer_interval = IntegerInterval
+independent = IndependentConstraint

@@ -1,0 +1,66 @@
+"""The exponential distribution of rate λ: PyTorch's ``Exponential(rate)``.
+
+    log p(x) = log λ − λx  (x ≥ 0)
+    F(x)     = 1 − e^(−λx),    F⁻¹(p) = −log(1 − p)/λ
+    H        = 1 − log λ
+"""
+
+from __future__ import annotations
+
+from tinygrad_bn import ops
+from tinygrad_bn.distributions import constraints
+from tinygrad_bn.distributions.distribution import Distribution
+from tinygrad_bn.distributions.draws import uniform
+from tinygrad_bn.distributions.utils import broadcast_all
+
+
+class Exponential(Distribution):
+    """Exponential distributions of ``rate`` λ (mean 1/λ); samples are reparameterized
+    through the inverse CDF, x = −log(1 − u)/λ.
+
+    >>> import tinygrad_bn as torch
+    >>> d = torch.distributions.Exponential(torch.tensor([0.5, 2.0]))
+    >>> d.mean.tolist(), d.cdf(torch.tensor([0.0, 0.0])).tolist()
+    ([2.0, 0.5], [0.0, 0.0])
+    """
+
+    arg_constraints = {"rate": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
+
+    def __init__(self, rate, validate_args=None):
+        (self.rate,) = broadcast_all(rate)
+        super().__init__(self.rate.shape, validate_args=validate_args)
+
+    @property
+    def mean(self):
+        return 1 / self.rate
+
+    @property
+    def mode(self):
+        return ops.zeros_like(self.rate)
+
+    @property
+    def stddev(self):
+        return 1 / self.rate
+
+    @property
+    def variance(self):
+        return 1 / self.rate.square()
+
+    def rsample(self, sample_shape=()):
+        return self.icdf(uniform(self._extended_shape(sample_shape), self.rate))
+
+    def log_prob(self, value):
+        self._validate_sample(value)
+        return self.rate.log() - self.rate * value
+
+    def cdf(self, value):
+        self._validate_sample(value, "cdf")
+        return 1 - (-self.rate * value).exp()
+
+    def icdf(self, value):
+        return -(-value).log1p() / self.rate
+
+    def entropy(self):
+        return 1 - self.rate.log()

@@ -1,0 +1,71 @@
+"""The categorical distribution over one-hot vectors: PyTorch's
+``OneHotCategorical(probs=None, logits=None)``, a :class:`Categorical` whose samples
+are the rows of the K × K identity (event shape (K,)) instead of class indices.
+"""
+
+from __future__ import annotations
+
+from tinygrad_bn import ops
+from tinygrad_bn.distributions import constraints
+from tinygrad_bn.distributions.categorical import Categorical
+from tinygrad_bn.distributions.distribution import Distribution
+
+
+class OneHotCategorical(Distribution):
+    """One-hot vectors of the classes of the last axis of ``probs`` or ``logits``, drawn
+    as a :class:`Categorical` draws the classes.
+
+    >>> import tinygrad_bn as torch
+    >>> d = torch.distributions.OneHotCategorical(torch.tensor([0.25, 0.75]))
+    >>> d.event_shape, d.sample((4,)).sum(-1).tolist(), d.log_prob(torch.tensor([0.0, 1.0])).exp().item()
+    ((2,), [1.0, 1.0, 1.0, 1.0], 0.75)
+    """
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
+    support = constraints.one_hot
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        self._categorical = Categorical(probs, logits, validate_args=validate_args)
+        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:], validate_args)
+
+    def _expanded_state(self, batch_shape):
+        return {"_categorical": self._categorical.expand(batch_shape)}
+
+    @property
+    def probs(self):
+        return self._categorical.probs
+
+    @property
+    def logits(self):
+        return self._categorical.logits
+
+    @property
+    def param_shape(self):
+        return self._categorical.param_shape
+
+    @property
+    def mean(self):
+        return self.probs
+
+    @property
+    def mode(self):
+        return self._one_hot(self.probs.argmax(-1))
+
+    @property
+    def variance(self):
+        return self.probs * (1 - self.probs)
+
+    def sample(self, sample_shape=()):
+        return self._one_hot(self._categorical.sample(sample_shape))
+
+    def log_prob(self, value):
+        self._validate_sample(value)
+        return self._categorical.log_prob(value.argmax(-1))
+
+    def entropy(self):
+        return self._categorical.entropy()
+
+    def _one_hot(self, index):
+        """Class indices as one-hot vectors in the dtype of the probabilities."""
+        classes = ops.arange(self.event_shape[0], device=index.device)
+        return (index.unsqueeze(-1) == classes).astype(self.probs.dtype)
