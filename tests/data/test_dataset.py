@@ -91,3 +91,55 @@ def test_tensor_dataset_indexes_like_pytorchs():
 def test_tensor_dataset_rejects_what_it_cannot_index(tensors, error, words):
     with pytest.raises(error, match=words):
         TensorDataset(*tensors)
+
+
+# IterableDataset and ChainDataset --------------------------------------------------------------
+
+
+def counting(library, start, stop, sized=True):
+    """An IterableDataset of ``library`` giving start, start + 1, ..., stop - 1."""
+
+    class Counting(library.utils.data.IterableDataset):
+        def __iter__(self):
+            return iter(range(start, stop))
+
+    if sized:
+        Counting.__len__ = lambda self: stop - start
+    return Counting()
+
+
+@pytest.mark.parametrize("spans", [[(0, 3)], [(0, 3), (10, 12)], [(0, 0), (5, 7), (1, 2)]])
+def test_a_chain_gives_its_datasets_samples_one_after_another_as_pytorchs(torch, spans):
+    def chained(library):
+        chain = library.utils.data.ChainDataset([counting(library, *span) for span in spans])
+        return list(chain), list(chain), len(chain)
+
+    assert chained(tg) == chained(torch)
+
+
+def test_adding_iterable_datasets_chains_them_as_in_pytorch(torch):
+    def added(library):
+        both = counting(library, 0, 2) + counting(library, 7, 9)
+        return type(both).__name__, list(both)
+
+    assert added(tg) == added(torch)
+
+
+def test_the_length_of_a_chain_needs_the_length_of_each_as_in_pytorch(torch):
+    for library in (tg, torch):
+        chain = library.utils.data.ChainDataset([counting(library, 0, 2), counting(library, 0, 3, sized=False)])
+        assert list(chain) == [0, 1, 0, 1, 2]
+        with pytest.raises(TypeError):
+            len(chain)
+
+
+def test_a_chain_of_what_is_not_an_iterable_dataset_is_refused(torch):
+    with pytest.raises(AssertionError):  # PyTorch refuses it when the chain is read
+        list(torch.utils.data.ChainDataset([counting(torch, 0, 2), [5, 6]]))
+    with pytest.raises(TypeError, match="ChainDataset chains IterableDatasets, got list at position 1"):
+        tg.data.ChainDataset([counting(tg, 0, 2), [5, 6]])
+
+
+def test_an_iterable_dataset_without_iter_says_so():
+    with pytest.raises(NotImplementedError, match="Nothing does not define __iter__"):
+        iter(type("Nothing", (tg.data.IterableDataset,), {})())

@@ -4,6 +4,8 @@ import pytest
 import tinygrad_bn
 from tinygrad_bn.data import ArrayDataset, DataLoader, Subset, TensorDataset
 
+pytestmark = pytest.mark.filterwarnings("ignore:This DataLoader will create")  # PyTorch: more workers than cores
+
 
 def numbered(n):
     """Sample i has feature i, so a batch shows which samples it holds."""
@@ -164,3 +166,180 @@ def test_concat_dataset_refuses_indices_out_of_range_as_pytorch(torch):
             both[-6]
         with pytest.raises(IndexError):
             both[5]
+
+
+# Iterable datasets ---------------------------------------------------------------------------
+
+def shards(library, sizes, sized=True):
+    """An IterableDataset whose worker w gives (w, 0), (w, 1), ..., (w, sizes[w] - 1), and
+    which gives (0, 0), ..., (0, sizes[0] - 1) without workers; ``len()`` is the total when ``sized``."""
+
+    class Shards(library.utils.data.IterableDataset):
+        def __iter__(self):
+            info = library.utils.data.get_worker_info()
+            worker = 0 if info is None else info.id
+            return iter([(worker, i) for i in range(sizes[worker])])
+
+    if sized:
+        Shards.__len__ = lambda self: sum(sizes)
+    return Shards()
+
+
+def load(library, dataset, **options):
+    return library.utils.data.DataLoader(dataset, **options)
+
+
+BATCHINGS = [(None, False), (1, False), (3, False), (3, True), (10, False), (10, True)]
+
+
+@pytest.mark.parametrize("n", [0, 5, 6])
+@pytest.mark.parametrize("batch_size, drop_last", BATCHINGS)
+def test_iterable_dataset_batches_and_length_are_pytorchs(torch, plain, n, batch_size, drop_last):
+    def batches(library):
+        loader = load(library, shards(library, [n]), batch_size=batch_size, drop_last=drop_last)
+        return len(loader), plain(list(loader)), plain(list(loader))
+
+    assert batches(tinygrad_bn) == batches(torch)
+
+
+@pytest.mark.parametrize("sizes", [[5, 2], [2, 5], [0, 3], [1, 4, 3]])
+@pytest.mark.parametrize("batch_size, drop_last", [(None, False), (2, False), (2, True)])
+def test_workers_batches_of_a_split_iterable_dataset_come_in_pytorchs_order(torch, plain, sizes, batch_size,
+                                                                            drop_last):
+    def batches(library):
+        loader = load(library, shards(library, sizes), batch_size=batch_size, drop_last=drop_last,
+                      num_workers=len(sizes))
+        return len(loader), plain(list(loader))
+
+    assert batches(tinygrad_bn) == batches(torch)
+
+
+def test_an_iterable_dataset_that_does_not_split_is_read_whole_by_every_worker_as_in_pytorch(torch, plain):
+    def batches(library):
+        class Whole(library.utils.data.IterableDataset):
+            def __iter__(self):
+                return iter(range(5))
+
+        return plain(list(load(library, Whole(), batch_size=2, num_workers=2)))
+
+    assert batches(tinygrad_bn) == batches(torch)
+
+
+def stepping(library):
+    """An IterableDataset that is its own iterator, stepping through 0..6 by the number of workers."""
+
+    class Stepping(library.utils.data.IterableDataset):
+        def __iter__(self):
+            info = library.utils.data.get_worker_info()
+            self.position, self.step = (0, 1) if info is None else (info.id, info.num_workers)
+            return self
+
+        def __next__(self):
+            if self.position >= 7:
+                raise StopIteration
+            self.position += self.step
+            return self.position - self.step
+
+    return Stepping()
+
+
+@pytest.mark.parametrize("num_workers", [0, 2])
+def test_an_iterable_dataset_that_is_its_own_iterator_is_copied_per_worker_as_in_pytorch(torch, plain, num_workers):
+    def batches(library):
+        return [plain(list(load(library, stepping(library), batch_size=2, num_workers=num_workers)))
+                for _ in range(2)]
+
+    assert batches(tinygrad_bn) == batches(torch)
+
+
+@pytest.mark.parametrize("num_workers", [0, 2])
+def test_an_iterator_that_has_stopped_is_not_asked_again_as_in_pytorch(torch, plain, num_workers):
+    def batches(library):
+        class Resuming(library.utils.data.IterableDataset):
+            """Stops after 0..4, then would give 5, 6, ... if asked again."""
+
+            def __iter__(self):
+                self.position = 0
+                return self
+
+            def __next__(self):
+                self.position += 1
+                if self.position == 6 or self.position > 12:
+                    raise StopIteration
+                return self.position - 1
+
+        return plain(list(load(library, Resuming(), batch_size=2, num_workers=num_workers)))
+
+    assert batches(tinygrad_bn) == batches(torch)
+
+
+def test_worker_init_fn_can_split_a_workers_copy_as_in_pytorch(torch, plain):
+    def batches(library):
+        class Span(library.utils.data.IterableDataset):
+            def __init__(self, start, end):
+                self.start, self.end = start, end
+
+            def __iter__(self):
+                return iter(range(self.start, self.end))
+
+        def split(worker_id):
+            info = library.utils.data.get_worker_info()
+            copy = info.dataset
+            share = (copy.end - copy.start + info.num_workers - 1) // info.num_workers
+            copy.start, copy.end = copy.start + worker_id * share, min(copy.end, copy.start + (worker_id + 1) * share)
+
+        loader = load(library, Span(3, 10), batch_size=3, num_workers=2, worker_init_fn=split)
+        seen = plain(list(loader))
+        assert (loader.dataset.start, loader.dataset.end) == (3, 10)
+        return seen
+
+    assert batches(tinygrad_bn) == batches(torch)
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+def test_each_pass_iterates_the_workers_copies_anew_as_in_pytorch(torch, plain, persistent):
+    def passes(library):
+        class Counting(library.utils.data.IterableDataset):
+            passes = 0
+
+            def __iter__(self):
+                self.passes += 1
+                worker = library.utils.data.get_worker_info().id
+                return iter([(worker, self.passes, i) for i in range(3)])
+
+        loader = load(library, Counting(), batch_size=2, num_workers=2, persistent_workers=persistent)
+        return [plain(list(loader)) for _ in range(2)]
+
+    assert passes(tinygrad_bn) == passes(torch)
+
+
+def test_the_length_of_an_iterable_dataset_without_one_is_an_error_as_in_pytorch(torch, plain):
+    for library in (torch, tinygrad_bn):
+        loader = load(library, shards(library, [4], sized=False), batch_size=3)
+        with pytest.raises(TypeError):
+            len(loader)
+        assert plain(list(loader)) == plain(list(load(torch, shards(torch, [4]), batch_size=3)))
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+def test_skipping_passes_of_an_iterable_dataset_draws_what_pytorchs_passes_draw(torch, persistent):
+    def loader(library):
+        return load(library, shards(library, [2, 1]), num_workers=2, persistent_workers=persistent,
+                    generator=library.Generator().manual_seed(3))
+
+    theirs = loader(torch)
+    for _ in range(2):
+        list(theirs)
+    ours = loader(tinygrad_bn)
+    ours.skip_epochs(2)
+    assert tinygrad_bn.randperm(9, generator=ours.generator).tolist() == \
+        torch.randperm(9, generator=theirs.generator).tolist()
+
+
+def test_a_chain_of_iterable_datasets_loads_as_pytorchs(torch, plain):
+    def batches(library):
+        chain = library.utils.data.ChainDataset([shards(library, [3]), shards(library, [2])])
+        loader = load(library, chain, batch_size=2)
+        return len(loader), plain(list(loader))
+
+    assert batches(tinygrad_bn) == batches(torch)

@@ -6,7 +6,7 @@ import numpy
 import pytest
 
 import tinygrad_bn
-from tinygrad_bn.data import ArrayDataset, Subset, TensorDataset, random_split
+from tinygrad_bn.data import ArrayDataset, ConcatDataset, Subset, TensorDataset, random_split
 
 
 def numbered(n):
@@ -115,3 +115,18 @@ def test_subset_of_an_array_dataset_and_of_a_subset():
 def test_subset_needs_a_flat_list_of_indices():
     with pytest.raises(ValueError, match=r"1-d sequence of indices, got shape \(2, 2\)"):
         Subset(numbered(4), [[0, 1], [2, 3]])
+
+
+def test_concat_dataset_refuses_an_iterable_dataset_as_pytorchs_does(torch):
+    class Stream(torch.utils.data.IterableDataset):
+        def __iter__(self):
+            return iter(range(3))
+
+    class OurStream(tinygrad_bn.data.IterableDataset):
+        def __iter__(self):
+            return iter(range(3))
+
+    with pytest.raises(AssertionError):  # PyTorch's kind of error
+        torch.utils.data.ConcatDataset([torch.arange(2), Stream()])
+    with pytest.raises(TypeError, match="IterableDataset at position 1; chain IterableDatasets with ChainDataset"):
+        ConcatDataset([tinygrad_bn.arange(2), OurStream()])

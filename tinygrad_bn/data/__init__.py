@@ -1,6 +1,7 @@
 """Datasets and a loader: the bundled 8×8 handwritten digits, synthetic toy sets
-(spirals, moons, blobs), PyTorch's :class:`TensorDataset`, :class:`Subset` and
-:func:`random_split`, :class:`DataLoader` and its samplers.
+(spirals, moons, blobs), PyTorch's :class:`TensorDataset`, :class:`Subset`,
+:func:`random_split`, :class:`IterableDataset` and :class:`ChainDataset`,
+:class:`DataLoader`, its samplers and :func:`get_worker_info`.
 
 >>> train, test = load("digits")
 >>> len(train), len(test)
@@ -10,7 +11,7 @@
 from __future__ import annotations
 
 from tinygrad_bn.data.collate import default_collate, default_convert
-from tinygrad_bn.data.dataset import ArrayDataset, Dataset, TensorDataset
+from tinygrad_bn.data.dataset import ArrayDataset, ChainDataset, Dataset, IterableDataset, TensorDataset
 from tinygrad_bn.data.digits import digits_file, load_digits
 from tinygrad_bn.data.loader import DataLoader
 from tinygrad_bn.data.sampler import (
@@ -23,6 +24,7 @@ from tinygrad_bn.data.sampler import (
 )
 from tinygrad_bn.data.split import ConcatDataset, Subset, random_split
 from tinygrad_bn.data.toy import blobs, moons, spirals
+from tinygrad_bn.data.worker import WorkerInfo, get_worker_info
 
 DATASETS = {
     "digits": load_digits,
@@ -45,9 +47,11 @@ __all__ = [
     "DATASETS",
     "ArrayDataset",
     "BatchSampler",
+    "ChainDataset",
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "IterableDataset",
     "RandomSampler",
     "Sampler",
     "SequentialSampler",
@@ -55,10 +59,12 @@ __all__ = [
     "SubsetRandomSampler",
     "TensorDataset",
     "WeightedRandomSampler",
+    "WorkerInfo",
     "default_collate",
     "default_convert",
     "blobs",
     "digits_file",
+    "get_worker_info",
     "load",
     "load_digits",
     "moons",

@@ -1,6 +1,8 @@
 """Datasets held in memory: `ArrayDataset` (features and integer labels as host
-NumPy arrays, with a seeded train/test split) and PyTorch's `TensorDataset`; and
-PyTorch's `Dataset`, the base of a user's own dataset, read one sample at a time."""
+NumPy arrays, with a seeded train/test split) and PyTorch's `TensorDataset`; PyTorch's
+`Dataset`, the base of a user's own dataset, read one sample at a time; and PyTorch's
+`IterableDataset`, a stream of samples read in the order it gives them, with
+`ChainDataset`, streams one after another."""
 
 from __future__ import annotations
 
@@ -27,6 +29,74 @@ class Dataset:
 
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} does not define __getitem__")
+
+
+class IterableDataset(Dataset):
+    """PyTorch's ``IterableDataset``: a subclass writes ``__iter__``, which gives the
+    samples one after another (lines of a file, records of a stream, samples made on the
+    fly), and ``__len__`` when it knows how many. :class:`DataLoader` batches them in the
+    order they come; it takes no sampler and no ``shuffle``, since the dataset decides
+    the order.
+
+    With ``num_workers=n`` each of the n workers iterates a copy of its own, as in
+    PyTorch, so a dataset that does not split its samples among the workers gives each
+    sample n times. To split them, ``__iter__`` (or ``worker_init_fn``) reads
+    :func:`get_worker_info`: None in a loader without workers, else the worker's ``id``
+    and ``num_workers``.
+
+    >>> from tinygrad_bn.data import DataLoader, get_worker_info
+    >>> class Evens(IterableDataset):
+    ...     def __init__(self, n):
+    ...         self.n = n
+    ...     def __iter__(self):
+    ...         info = get_worker_info()
+    ...         share = 0 if info is None else info.id
+    ...         step = 1 if info is None else info.num_workers
+    ...         return iter(range(2 * share, 2 * self.n, 2 * step))
+    >>> [batch.tolist() for batch in DataLoader(Evens(5), batch_size=2)]
+    [[0, 2], [4, 6], [8]]
+    >>> [batch.tolist() for batch in DataLoader(Evens(5), batch_size=2, num_workers=2)]
+    [[0, 4], [2, 6], [8]]
+    >>> list(Evens(2) + Evens(1))
+    [0, 2, 0]
+    """
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} does not define __iter__")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """PyTorch's ``ChainDataset``: the samples of each of ``datasets`` (each an
+    :class:`IterableDataset`) one after another; ``len()`` is the sum of theirs.
+
+    >>> class Count(IterableDataset):
+    ...     def __init__(self, n):
+    ...         self.n = n
+    ...     def __iter__(self):
+    ...         return iter(range(self.n))
+    ...     def __len__(self):
+    ...         return self.n
+    >>> both = ChainDataset([Count(2), Count(3)])
+    >>> list(both), len(both)
+    ([0, 1, 0, 1, 2], 5)
+    """
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        for position, dataset in enumerate(self.datasets):
+            if not isinstance(dataset, IterableDataset):
+                raise TypeError(f"ChainDataset chains IterableDatasets, got {type(dataset).__name__} at position "
+                                f"{position}; join indexable datasets with ConcatDataset")
+
+    def __iter__(self):
+        for dataset in self.datasets:
+            yield from dataset
+
+    def __len__(self) -> int:
+        return sum(len(dataset) for dataset in self.datasets)
 
 
 class ArrayDataset:

@@ -12,7 +12,7 @@ import warnings
 import numpy
 
 from tinygrad_bn import mersenne
-from tinygrad_bn.data.dataset import Dataset
+from tinygrad_bn.data.dataset import Dataset, IterableDataset
 from tinygrad_bn.generator import Generator, orders
 
 
@@ -56,6 +56,10 @@ class ConcatDataset(Dataset):
         self.datasets = list(datasets)
         if not self.datasets:
             raise ValueError("ConcatDataset needs at least one dataset")
+        for position, dataset in enumerate(self.datasets):
+            if isinstance(dataset, IterableDataset):
+                raise TypeError(f"ConcatDataset joins indexable datasets, got an IterableDataset at position "
+                                f"{position}; chain IterableDatasets with ChainDataset")
         self.cumulative_sizes = numpy.cumsum([len(d) for d in self.datasets]).tolist()
 
     def __len__(self) -> int:

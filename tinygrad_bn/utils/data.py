@@ -9,9 +9,11 @@
 
 # each name re-exported as it is: these are torch.utils.data's
 from tinygrad_bn.data import BatchSampler as BatchSampler
+from tinygrad_bn.data import ChainDataset as ChainDataset
 from tinygrad_bn.data import ConcatDataset as ConcatDataset
 from tinygrad_bn.data import DataLoader as DataLoader
 from tinygrad_bn.data import Dataset as Dataset
+from tinygrad_bn.data import IterableDataset as IterableDataset
 from tinygrad_bn.data import RandomSampler as RandomSampler
 from tinygrad_bn.data import Sampler as Sampler
 from tinygrad_bn.data import SequentialSampler as SequentialSampler
@@ -21,5 +23,6 @@ from tinygrad_bn.data import TensorDataset as TensorDataset
 from tinygrad_bn.data import WeightedRandomSampler as WeightedRandomSampler
 from tinygrad_bn.data import default_collate as default_collate
 from tinygrad_bn.data import default_convert as default_convert
+from tinygrad_bn.data import get_worker_info as get_worker_info
 from tinygrad_bn.data import random_split as random_split
 
