@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import numpy
 
+from tinygrad_bn.autograd import Function, is_grad_enabled
 from tinygrad_bn.nn.functional import linear
 from tinygrad_bn.ops import cat, relu, sigmoid, tanh
+from tinygrad_bn.ops.promotion import constant
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}  # parts of W_ih and W_hh, each hidden_size rows
 
@@ -34,12 +36,66 @@ def rnn_relu_step(gx, h, gh):
     return relu(gx + gh)
 
 
-def lstm_step(gx, state, gh):
-    """(h, c) -> (o ⊙ tanh(c'), c') with c' = f ⊙ c + i ⊙ g; h' before any projection."""
-    _, c = state
-    i, f, g, o = (gx + gh).chunk(4, -1)
+def lstm_cell(z, c):
+    """The LSTM step's elementwise part, written with ops: pre-activations z (N, 4H) and
+    the cell c -> (o ⊙ tanh(c'), c') with c' = f ⊙ c + i ⊙ g. The specification of
+    :class:`LSTMGates`, which the layers run."""
+    i, f, g, o = z.chunk(4, -1)
     c = sigmoid(f) * c + sigmoid(i) * tanh(g)
     return sigmoid(o) * tanh(c), c
+
+
+def lstm_step(gx, state, gh):
+    """(h, c) -> (h', c') through :class:`LSTMGates`; h' before any projection."""
+    both = LSTMGates.apply(gx + gh, state[1])
+    hidden = both.shape[-1] // 2
+    return both[..., :hidden], both[..., hidden:]
+
+
+def lstm_gradients(i, f, g, o, c, tanh_c, dh, dc):
+    """(B) of the LSTM step: from dh and dc' to dz = (dz_i, dz_f, dz_g, dz_o) and dc,
+    given the gates i, f, g, o, the old cell c and tanh(c'). Plain arithmetic, so it
+    runs on arrays (backward) and on Tensors (a backward to differentiate again)."""
+    dc = dc + dh * o * (1 - tanh_c * tanh_c)  # all that reaches c'
+    dz = (dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g), dh * tanh_c * o * (1 - o))
+    return dz, dc * f
+
+
+class LSTMGates(Function):
+    """:func:`lstm_cell` as one op, (z, c) -> [h', c'] side by side in one (N, 2H) array:
+    a step of six ops where the composite takes fourteen, its backward (B) written by
+    hand (:func:`lstm_gradients`). Under ``create_graph`` the same (B) runs on Tensors,
+    so it differentiates again. Tested against :func:`lstm_cell` to second order."""
+
+    def forward(self, z, c):
+        xp = z.xp
+        i, f, g, o = xp.split(z._data, 4, axis=-1)
+        i, f, o = (_sigmoid(xp, gate) for gate in (i, f, o))
+        g = xp.tanh(g)
+        c_next = f * c._data + i * g
+        tanh_c = xp.tanh(c_next)
+        self.save_for_backward(z, c, *(constant(a, z) for a in (i, f, g, o, tanh_c)))
+        return xp.concatenate([o * tanh_c, c_next], axis=-1)
+
+    def backward(self, grad):
+        z, c, *gates = self.saved_tensors
+        hidden = c.shape[-1]
+        if is_grad_enabled():  # (B) on Tensors, from z and c again, to be differentiated
+            i, f, g, o = z.chunk(4, -1)
+            i, f, g, o = sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)
+            tanh_c = tanh(f * c + i * g)
+            dz, dc = lstm_gradients(i, f, g, o, c, tanh_c, grad[..., :hidden], grad[..., hidden:])
+            return cat(list(dz), -1), dc
+        xp = grad.xp
+        arrays = [t._data for t in gates]
+        dz, dc = lstm_gradients(*arrays[:4], c._data, arrays[4], grad._data[..., :hidden], grad._data[..., hidden:])
+        return constant(xp.concatenate(dz, axis=-1), grad), constant(dc, grad)
+
+
+def _sigmoid(xp, x):
+    """σ(x) = (1 + tanh(x/2)) / 2, without overflow, as the sigmoid op computes it."""
+    half = xp.asarray(0.5, dtype=x.dtype)
+    return half + half * xp.tanh(half * x)
 
 
 def gru_step(gx, h, gh):
