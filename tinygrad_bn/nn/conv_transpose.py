@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.nn import init
-from tinygrad_bn.nn.module import Module, _parameter, _positive
+from tinygrad_bn.nn.module import Module, _channels, _parameter
 from tinygrad_bn.nn.padding import pad
 from tinygrad_bn.nn.unbatched import also_unbatched
 from tinygrad_bn.ops.windows import fold, ints
@@ -110,12 +110,7 @@ class _ConvTransposeNd(Module):
                  dtype=None):
         super().__init__()
         name = type(self).__name__
-        self.in_channels = _positive(in_channels, "in_channels")
-        self.out_channels = _positive(out_channels, "out_channels")
-        self.groups = _positive(groups, "groups")
-        for label, count in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if count % groups:
-                raise ValueError(f"{name}: {label} ({count}) must be divisible by groups ({groups})")
+        self.in_channels, self.out_channels, self.groups = _channels(name, in_channels, out_channels, groups)
         if padding_mode != "zeros":
             raise ValueError(f"{name}: only padding_mode='zeros' is supported, got {padding_mode!r}")
         self.kernel_size = ints(kernel_size, self.axes, "kernel_size")

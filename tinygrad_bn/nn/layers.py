@@ -9,7 +9,7 @@ from __future__ import annotations
 from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.nn import functional as F
 from tinygrad_bn.nn import init
-from tinygrad_bn.nn.module import Module, _parameter, _positive
+from tinygrad_bn.nn.module import Module, _channels, _parameter, _positive
 from tinygrad_bn.ops.windows import ints, pair
 
 
@@ -57,12 +57,7 @@ class _ConvNd(Module):
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
-        self.in_channels = _positive(in_channels, "in_channels")
-        self.out_channels = _positive(out_channels, "out_channels")
-        self.groups = _positive(groups, "groups")
-        for label, count in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if count % groups:
-                raise ValueError(f"{name}: {label} ({count}) must be divisible by groups ({groups})")
+        self.in_channels, self.out_channels, self.groups = _channels(name, in_channels, out_channels, groups)
         if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
             raise ValueError(f"{name}: padding_mode must be 'zeros', 'reflect', 'replicate' or 'circular', "
                              f"got {padding_mode!r}")

@@ -442,3 +442,14 @@ def _positive(value, name: str) -> int:
 def _parameter(shape, device, dtype) -> Parameter:
     """A zero Parameter of ``shape``, for a layer to initialise."""
     return Parameter(zeros(*shape, dtype=dtype, device=device))
+
+
+def _channels(layer: str, in_channels: int, out_channels: int, groups: int) -> tuple:
+    """A convolution's ``in_channels``, ``out_channels`` and ``groups``: positive ints,
+    the channels divisible by the groups."""
+    counts = (_positive(in_channels, "in_channels"), _positive(out_channels, "out_channels"))
+    _positive(groups, "groups")
+    for label, count in zip(("in_channels", "out_channels"), counts):
+        if count % groups:
+            raise ValueError(f"{layer}: {label} ({count}) must be divisible by groups ({groups})")
+    return (*counts, groups)
