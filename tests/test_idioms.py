@@ -259,6 +259,15 @@ ELEMENTWISE = {
     "integer-floor-division": "torch.arange(10) // 3, torch.arange(10) % 3",
     "square": "x.square()",
     "standardize": "(x - x.mean(0)) / x.std(0)",
+    "trig-and-hyperbolic": "torch.tan(x), torch.asin(x / 2), (x / 2).acos(), x.atan(), torch.atan2(x, y), x.sinh(), torch.cosh(x), torch.asinh(x), (x.abs() + 1).acosh(), torch.atanh(x / 2)",
+    "log-and-exp-variants": "torch.log2(x + 2), (x + 2).log10(), torch.expm1(x), torch.logaddexp(x, y), torch.xlogy(x.abs(), y.abs() + 1), torch.hypot(x, y), torch.sinc(x)",
+    "special-functions": "torch.lgamma(x + 2), (x + 2).digamma(), torch.erfinv(x / 2), torch.polygamma(1, x + 2), torch.erf(torch.erfinv(x / 2))",
+    "lerp-addcmul-addcdiv": "torch.lerp(x, y, 0.3), x.lerp(y, torch.full_like(x, 0.75)), x.addcmul(y, y, value=0.5), torch.addcdiv(x, y, y + 3, value=-1)",
+    "nan-to-num": "torch.nan_to_num(torch.tensor([float('nan'), float('inf'), -float('inf'), 1.0])), torch.tensor([float('nan')]).nan_to_num(nan=-1.0)",
+    "clamp-min-max": "x.clamp_min(0), torch.clamp_max(x, 0.5), torch.arange(5).clamp_min(2)",
+    "fmod-frac-copysign-signbit": "torch.fmod(x * 3, 2), (x * 3).frac(), torch.copysign(x, y), torch.signbit(y), torch.tensor([-7, 7]).fmod(3)",
+    "logit": "torch.logit(torch.sigmoid(x)), torch.logit(x.abs() / 2, eps=1e-6)",
+    "negative-absolute": "torch.negative(x), x.absolute(), torch.absolute(x)",
 }
 
 COMPARISONS = {
@@ -329,6 +338,11 @@ IN_PLACE = {
             opt.zero_grad(); (s * s).backward(); opt.step()
         out = s.detach()
     """,
+    "unary-in-place-chain": "z = x.clone(); z.abs_().sqrt_().exp_().neg_(); out = z",
+    "relu-sigmoid-tanh-in-place": "z = x.clone(); z.relu_(); w = y.clone(); w.sigmoid_().tanh_(); out = z, w",
+    "masked-fill-and-lerp-in-place": "z = x.clone(); z.masked_fill_(z < 0, 0.0).lerp_(y, 0.5); out = z",
+    "pow-and-log-in-place": "z = x.clone(); z.pow_(2); w = (x + 2).log_(); out = z, w",
+    "in-place-in-the-graph": "z = torch.tensor(A, requires_grad=True); h = z * 2; h.tanh_(); h.sum().backward(); out = z.grad",
 }
 
 GRAD_MODES = {
@@ -520,6 +534,10 @@ MODULES = {
     "tensor-where": "out = x.where(x > 0, torch.zeros(3, 4))",
     "embedding-from-pretrained": "table = nn.Embedding.from_pretrained(torch.tensor(A), freeze=True); out = table(torch.tensor(Y)), table.weight.requires_grad",
     "pad-sequence": "out = nn.utils.rnn.pad_sequence([torch.ones(2, 3), torch.ones(4, 3)], batch_first=True, padding_value=-1.0)",
+    "more-activation-modules": "out = nn.ReLU6()(x * 4), nn.Hardtanh(-0.5, 0.5)(x), nn.SELU()(x), nn.CELU(0.5)(x), nn.Mish()(x), nn.Hardswish()(x * 3), nn.Hardsigmoid()(x * 3), nn.LogSigmoid()(x), nn.Softsign()(x), nn.Tanhshrink()(x), nn.GLU()(x), nn.Softmin(dim=1)(x), nn.Threshold(0.1, 20.0)(x), nn.Hardshrink()(x), nn.Softshrink(0.3)(x)",
+    "activation-reprs": "out = [repr(m) for m in (nn.ReLU6(inplace=True), nn.Hardtanh(-2, 2), nn.CELU(0.5), nn.GLU(1), nn.Softmin(1), nn.Hardshrink(0.3), nn.Threshold(0.1, 20), nn.PReLU(4), nn.RReLU(), nn.ELU(inplace=True))]",
+    "prelu-learns-its-weight": "m = nn.PReLU(4, init=0.1); z = torch.tensor(A, requires_grad=True); m(z).sum().backward(); out = z.grad, m.weight.grad, [n for n, _ in m.named_parameters()]",
+    "rrelu-eval-is-the-mean-slope": "m = nn.RReLU(0.1, 0.3); m.eval(); out = m(x)",
 }
 
 FUNCTIONAL = {
@@ -541,6 +559,10 @@ FUNCTIONAL = {
     "interpolate-nearest": "F.interpolate(torch.tensor(IMG), scale_factor=2, mode='nearest')",
     "interpolate-bilinear": "F.interpolate(torch.tensor(IMG), size=(7, 8), mode='bilinear', align_corners=False)",
     "upsample-module": "nn.Upsample(scale_factor=2, mode='bilinear', align_corners=True)(torch.tensor(IMG))",
+    "more-activations": "F.relu6(x * 4), F.hardtanh(x, -0.5, 0.5), F.selu(x), F.celu(x, alpha=0.5), F.glu(x, dim=-1), F.logsigmoid(x), F.softsign(x), F.softmin(x, dim=1), F.mish(x), F.hardswish(x * 3), F.hardsigmoid(x * 3)",
+    "shrink-threshold": "F.hardshrink(x, 0.3), F.softshrink(x), F.tanhshrink(x), F.threshold(x, 0.1, -1.0)",
+    "prelu-rrelu-eval": "F.prelu(x, torch.tensor([0.1, 0.2, 0.3, 0.4])), F.rrelu(x), F.elu(x.clone(), alpha=0.5, inplace=True)",
+    "gumbel-softmax-hard-is-one-hot": "out = F.gumbel_softmax(x, tau=0.5, hard=True).sum(dim=-1), F.gumbel_softmax(x).shape",
 }
 
 LOSSES = {
@@ -556,6 +578,18 @@ LOSSES = {
     "bce-with-logits": "nn.BCEWithLogitsLoss()(x, (y > 0).float())",
     "bce": "F.binary_cross_entropy(torch.sigmoid(x), (y > 0).float(), reduction='sum')",
     "loss-backward": "w = torch.tensor(A, requires_grad=True); F.cross_entropy(w, torch.tensor(Y)).backward(); out = w.grad",
+    "kl-div-batchmean": "F.kl_div(F.log_softmax(x, dim=1), F.softmax(y, dim=1), reduction='batchmean')",
+    "kl-div-loss-log-target-backward": "w = torch.tensor(A, requires_grad=True); nn.KLDivLoss(reduction='batchmean', log_target=True)(F.log_softmax(w, dim=1), F.log_softmax(y, dim=1)).backward(); out = w.grad",
+    "cosine-similarity": "F.cosine_similarity(x, y), nn.CosineSimilarity(dim=0)(x, y), F.cosine_similarity(x, torch.zeros(4), dim=-1)",
+    "pairwise-distance": "F.pairwise_distance(x, y), nn.PairwiseDistance(p=1)(x, y)",
+    "cdist": "torch.cdist(x, y), torch.cdist(torch.tensor(BATCH), torch.tensor(BATCH), p=1)",
+    "triplet-margin": "nn.TripletMarginLoss(margin=1.0, p=2)(x, y, torch.flip(x, [0]))",
+    "gaussian-nll": "nn.GaussianNLLLoss()(x, y, torch.ones(3, 1))",
+    "poisson-nll": "F.poisson_nll_loss(x, y.abs(), full=True)",
+    "margin-ranking": "nn.MarginRankingLoss(margin=0.1)(x[:, 0], x[:, 1], torch.tensor([1.0, -1.0, 1.0]))",
+    "multi-margin": "nn.MultiMarginLoss()(x, torch.tensor(Y))",
+    "cosine-embedding": "nn.CosineEmbeddingLoss(margin=0.2)(x, y, torch.tensor([1, -1, 1]))",
+    "multilabel-soft-margin": "nn.MultiLabelSoftMarginLoss()(x, (y > 0).float())",
 }
 
 OPTIMIZERS = {
@@ -699,6 +733,48 @@ DATA = {
                 correct += (predicted == yb).sum().item()
         out = correct, total
     """,
+    "iterable-dataset-batches": """
+        class Stream(data.IterableDataset):
+            def __iter__(self):
+                return iter(range(7))
+
+        out = list(DataLoader(Stream(), batch_size=3)), list(DataLoader(Stream(), batch_size=3, drop_last=True)), list(DataLoader(Stream(), batch_size=None))
+    """,
+    "iterable-dataset-split-by-worker": """
+        class Shards(data.IterableDataset):
+            def __iter__(self):
+                info = data.get_worker_info()
+                return iter(range(info.id, 9, info.num_workers))
+
+        out = list(DataLoader(Shards(), batch_size=2, num_workers=2))
+    """,
+    "worker-init-fn-seeds-numpy": """
+        def init(worker_id):
+            np.random.seed(data.get_worker_info().seed % 2**32)
+
+        class Noisy(Dataset):
+            def __len__(self):
+                return 6
+
+            def __getitem__(self, i):
+                return float(np.random.rand())
+
+        out = list(DataLoader(Noisy(), batch_size=2, num_workers=2, worker_init_fn=init, generator=torch.Generator().manual_seed(0)))
+    """,
+    "chain-dataset": """
+        class Count(data.IterableDataset):
+            def __init__(self, n):
+                self.n = n
+
+            def __iter__(self):
+                return iter(range(self.n))
+
+            def __len__(self):
+                return self.n
+
+        chain = data.ChainDataset([Count(3), Count(2)])
+        out = len(chain), list(DataLoader(chain, batch_size=2)), len(DataLoader(chain, batch_size=2))
+    """,
 }
 
 RANDOM = {
@@ -715,12 +791,46 @@ RANDOM = {
     "dropout-train-scales": "d = nn.Dropout(0.5); t = d(torch.ones(1000)); out = sorted(set(t.tolist()))",
 }
 
+UTILITIES = {
+    "repeat-interleave": "torch.repeat_interleave(torch.tensor(Y), 2), x.repeat_interleave(torch.tensor([1, 0, 2]), dim=0)",
+    "tile-narrow-select": "x.tile(2, 1), torch.narrow(x, 1, 1, 2), x.select(1, -1)",
+    "movedim-unflatten": "torch.tensor(BATCH).movedim(-1, 0), torch.moveaxis(torch.tensor(BATCH), 0, -1).shape, torch.tensor(IMG).flatten(2).unflatten(2, (5, 5)).shape",
+    "tensor-split": "x.tensor_split(3, dim=1), torch.tensor_split(x, [1, 2])",
+    "broadcast-tensors": "torch.broadcast_tensors(x, torch.tensor(V)), torch.broadcast_to(torch.tensor(V), (2, 4))",
+    "stacks": "torch.hstack([x, y]), torch.vstack([x, y]), torch.column_stack([torch.tensor(V), torch.tensor(V)]), torch.dstack([x, y]).shape, torch.atleast_2d(torch.tensor(V)).shape",
+    "meshgrid-xy": "torch.meshgrid(torch.arange(3), torch.arange(2), indexing='xy')",
+    "cartesian-prod-block-diag": "torch.cartesian_prod(torch.tensor(Y), torch.arange(2)), torch.block_diag(x[:2, :2], torch.tensor(V))",
+    "diag-diagonal-trace": "torch.diag(torch.tensor(V)), x.diag(), torch.tensor(BATCH).diagonal(dim1=1, dim2=2), torch.diag_embed(x).shape, x[:, :3].trace()",
+    "upper-triangle-by-indices": "i = torch.triu_indices(3, 3, 1); out = i, x[:, :3][i[0], i[1]], torch.tril_indices(3, 4)",
+    "rot90-and-flips": "torch.rot90(x), x.fliplr(), torch.flipud(x)",
+    "take-along-dim": "i = x.argsort(dim=1)[:, :2]; out = torch.take_along_dim(x, i, dim=1), x.take(torch.tensor([0, 11]))",
+    "masked-select": "x.masked_select(x > 0), torch.masked_select(x, torch.tensor([True, False, True, False]))",
+    "index-fill-copy": "x.index_fill(1, torch.tensor([0, 2]), -1.0), x.index_copy(0, torch.tensor([2, 0]), y[:2])",
+    "scatter-reduce": "i = torch.tensor(YS); v = torch.tensor(XS[:, 0]); out = torch.zeros(3).scatter_reduce(0, i, v, reduce='amax', include_self=False), torch.ones(3).scatter_reduce(0, i, v, 'mean')",
+    "isin-searchsorted-bucketize": "torch.isin(torch.tensor(YS), torch.tensor([0, 2])), torch.searchsorted(torch.tensor([0.0, 0.5, 1.0]), x), torch.bucketize(x, torch.tensor([0.0, 1.0]))",
+    "count-nonzero-histc": "torch.count_nonzero(x > 0, dim=1), torch.histc(x, bins=4, min=-1, max=2)",
+    "running-reductions": "x.cumprod(dim=1), torch.cummax(x, dim=0), x.cummin(1).indices, torch.logcumsumexp(x, dim=1)",
+    "diff-trapezoid": "torch.diff(x, dim=1), x.diff(n=2, prepend=torch.zeros(3, 1)), torch.trapezoid(x), torch.trapezoid(x, dx=0.5, dim=0)",
+    "median-quantile-kthvalue": "x.median(), x.median(dim=1), torch.quantile(x, 0.25, dim=0), x.quantile(torch.tensor([0.1, 0.9]), interpolation='nearest'), x.kthvalue(2, dim=1)",
+    "mode": "torch.tensor([[1, 2, 2, 3], [4, 4, 1, 1]]).mode(dim=1)",
+    "nan-reductions": "z = torch.tensor([1.0, float('nan'), 3.0]); out = z.nansum(), torch.nanmean(z), z.nanmedian(), torch.nanquantile(z, 0.5)",
+    "var-mean-std-mean": "torch.var_mean(x, dim=0), torch.std_mean(x, dim=1, correction=0)",
+    "addmm-baddbmm-mv": "b = torch.tensor(BATCH); out = torch.addmm(torch.tensor(W[0]), x, torch.tensor(W)), torch.baddbmm(torch.zeros(2, 3, 3), b, b.transpose(1, 2), alpha=0.5), torch.mv(x, torch.tensor(V))",
+    "tensordot-inner-kron-cross-dist": "torch.tensordot(x, torch.tensor(W), dims=1), torch.inner(x, y), torch.kron(torch.eye(2), torch.ones(2, 2)), torch.cross(x[:, :3], y[:, :3], dim=1), torch.dist(x, y), x.dist(y, 1)",
+    "cumprod-gradient-at-zero": "w = torch.tensor([2.0, 0.0, 3.0], requires_grad=True); w.cumprod(0).sum().backward(); out = w.grad",
+    "median-gradient-shared-by-ties": "w = torch.tensor([1.0, 2.0, 2.0, 3.0], requires_grad=True); w.median().backward(); out = w.grad",
+    "quantile-of-int-raises": "torch.arange(4).quantile(0.5)",
+    "parameter-list-and-dict": "out = [(n, tuple(p.shape)) for n, p in nn.ParameterList([nn.Parameter(torch.ones(2)), torch.zeros(3)]).named_parameters()], list(nn.ParameterDict({'a': torch.ones(1)}).state_dict())",
+    "unflatten-module": "out = nn.Sequential(nn.Flatten(), nn.Unflatten(1, (2, 6)))(torch.tensor(BATCH)).shape",
+}
+
 GROUPS = {
     "creation": CREATION, "dtypes": DTYPES_AND_DEVICES, "indexing": INDEXING, "reductions": REDUCTIONS,
     "shapes": SHAPES, "elementwise": ELEMENTWISE, "comparisons": COMPARISONS, "matmul": MATMUL,
     "in-place": IN_PLACE, "grad-modes": GRAD_MODES, "autograd": AUTOGRAD, "leaving": LEAVING,
     "modules": MODULES, "functional": FUNCTIONAL, "losses": LOSSES, "optimizers": OPTIMIZERS,
     "schedulers": SCHEDULERS, "state": STATE, "data": DATA, "random": RANDOM,
+    "utilities": UTILITIES,
 }
 
 # Idioms that do not give PyTorch's result yet, with the reason (docs/porting.md lists them).

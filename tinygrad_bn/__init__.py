@@ -59,6 +59,10 @@ from tinygrad_bn.generator import Generator, default_generator
 from tinygrad_bn.ops import (
     LEGACY_TYPES,
     abs,  # noqa: A004 - PyTorch's name
+    acos,
+    acosh,
+    addcdiv,
+    addcmul,
     all,  # noqa: A004 - PyTorch's name
     allclose,
     amax,
@@ -68,6 +72,11 @@ from tinygrad_bn.ops import (
     argmax,
     argmin,
     as_tensor,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
     bernoulli,
     bitwise_and,
     bitwise_not,
@@ -78,34 +87,50 @@ from tinygrad_bn.ops import (
     ceil,
     chunk,
     clamp,
+    clamp_max,
+    clamp_min,
     concatenate,
+    copysign,
     cos,
+    cosh,
     cumsum,
+    digamma,
     dot,
     einsum,
     empty,
     equal,
     erf,
+    erfinv,
     exp,
+    expm1,
     eye,
     flatten,
     flip,
     floor,
     floor_divide,
+    fmod,
+    frac,
     from_numpy,
     full,
     full_like,
     gather,
+    hypot,
     index_select,
     isclose,
+    lerp,
+    lgamma,
     linspace,
     log,
     log1p,
+    log2,
+    log10,
     log_softmax,
+    logaddexp,
     logical_and,
     logical_not,
     logical_or,
     logical_xor,
+    logit,
     logsumexp,
     manual_seed,
     matmul,
@@ -116,6 +141,7 @@ from tinygrad_bn.ops import (
     minimum,
     mm,
     multinomial,
+    nan_to_num,
     neg,
     nonzero,
     norm,
@@ -124,6 +150,7 @@ from tinygrad_bn.ops import (
     ones_like,
     permute,
     poisson,
+    polygamma,
     pow,  # noqa: A004 - PyTorch's name
     prod,
     rand,
@@ -138,7 +165,10 @@ from tinygrad_bn.ops import (
     round,  # noqa: A004 - PyTorch's name
     sigmoid,
     sign,
+    signbit,
     sin,
+    sinc,
+    sinh,
     softmax,
     sort,
     split,
@@ -148,6 +178,7 @@ from tinygrad_bn.ops import (
     stack,
     std,
     sum,  # noqa: A004 - PyTorch's name
+    tan,
     tanh,
     tensor,
     topk,
@@ -156,15 +187,59 @@ from tinygrad_bn.ops import (
     unsqueeze,
     var,
     where,
+    xlogy,
     zeros,
     zeros_like,
 )
+from tinygrad_bn.ops.counting import bucketize, count_nonzero, histc, isin, searchsorted
+from tinygrad_bn.ops.creation import tril_indices, triu_indices
+from tinygrad_bn.ops.diagonals import diag, diag_embed, diagflat, diagonal, trace
+from tinygrad_bn.ops.indexing import index_copy, index_fill
+from tinygrad_bn.ops.joins import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    block_diag,
+    broadcast_tensors,
+    cartesian_prod,
+    column_stack,
+    dstack,
+    hstack,
+    meshgrid,
+    row_stack,
+    vstack,
+)
+from tinygrad_bn.ops.layout import (
+    fliplr,
+    flipud,
+    moveaxis,
+    movedim,
+    narrow,
+    ravel,
+    repeat_interleave,
+    rot90,
+    select,
+    swapdims,
+    tensor_split,
+    tile,
+    unflatten,
+)
+from tinygrad_bn.ops.linalg import dist
+from tinygrad_bn.ops.order import kthvalue, median, mode, nanmedian, nanquantile, quantile
+from tinygrad_bn.ops.products import addbmm, addmm, addmv, baddbmm, cross, inner, kron, mv, tensordot
+from tinygrad_bn.ops.scans import cummax, cummin, cumprod, diff, logcumsumexp, trapezoid
+from tinygrad_bn.ops.scatter_reduce import scatter_reduce
+from tinygrad_bn.ops.selection import masked_select, slice_scatter, take, take_along_dim
+from tinygrad_bn.ops.shape import broadcast_to, swapaxes
+from tinygrad_bn.ops.summaries import nanmean, nansum, std_mean, var_mean
 from tinygrad_bn.serialization import load, save
 
 __version__ = "0.1.0"
 
 clip = clamp
 concat = cat
+negative, absolute = neg, abs
+arcsin, arccos, arctan, arctan2, arcsinh, arccosh, arctanh = asin, acos, atan, atan2, asinh, acosh, atanh
 
 
 def is_tensor(obj) -> bool:
@@ -173,6 +248,15 @@ def is_tensor(obj) -> bool:
 
 def numel(input) -> int:  # noqa: A002 - PyTorch's argument name
     return input.numel()
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """PyTorch's ``torch.cdist``: the p-norm distance of every row of x1 (..., P, M) to
+    every row of x2 (..., R, M), as :func:`tinygrad_bn.nn.distance.cdist` (which
+    loads ``nn``, so it is imported on first use)."""
+    from tinygrad_bn.nn.distance import cdist as distances
+
+    return distances(x1, x2, p, compute_mode)
 
 
 def _method_as_function(name: str):

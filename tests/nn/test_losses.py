@@ -1,5 +1,6 @@
 """Losses: the same numbers, gradients, printed form and state as PyTorch's; the binary
-and regression losses of ``nn.functional`` too (the others are in test_functional.py)."""
+and regression losses of ``nn.functional`` too (the others are in test_functional.py,
+test_probabilistic_losses.py and test_margin_losses.py)."""
 
 from __future__ import annotations
 
@@ -79,7 +80,10 @@ def test_a_class_weight_is_a_buffer_and_loads_from_a_state_dict(torch):
 
 
 @pytest.mark.parametrize("name", ["CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss",
-                                  "BCELoss", "BCEWithLogitsLoss"])
+                                  "BCELoss", "BCEWithLogitsLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss",
+                                  "CosineEmbeddingLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss",
+                                  "MultiLabelSoftMarginLoss", "MultiMarginLoss", "MultiLabelMarginLoss",
+                                  "TripletMarginLoss", "TripletMarginWithDistanceLoss"])
 def test_an_unknown_reduction_is_refused_when_built(name):
     with pytest.raises(ValueError, match=f"{name}: reduction must be one of .* got 'avg'"):
         getattr(nn, name)(reduction="avg")
@@ -291,3 +295,134 @@ def test_cross_entropy_with_class_probabilities_matches_pytorch(torch, shape, op
         results.append([loss.detach().numpy(), scores.grad.numpy(), probabilities.grad.numpy()])
     for mine, theirs in zip(*results, strict=True):
         numpy.testing.assert_allclose(mine, theirs, rtol=1e-11, atol=1e-14)
+
+
+# The losses of distributions and the margin losses, as modules ----------------------------
+
+
+def _log_probabilities(rng, shape):
+    x = rng.standard_normal(shape)
+    return x - numpy.log(numpy.exp(x).sum(axis=-1, keepdims=True))
+
+
+def _labels(rng, rows, classes):
+    """Rows of class indices, each ended by −1."""
+    labels = numpy.stack([rng.permutation(classes) for _ in range(rows)])
+    labels[numpy.arange(rows), rng.integers(1, classes, rows)] = -1
+    return labels
+
+
+# (module name, options, arrays made from a generator): the first array is differentiated
+MODULE_CASES = [
+    ("KLDivLoss", dict(reduction="batchmean"), lambda r: [_log_probabilities(r, (4, 3)), r.uniform(0, 1, (4, 3))]),
+    ("KLDivLoss", dict(reduction="sum", log_target=True), lambda r: [_log_probabilities(r, (4, 3)),
+                                                                     _log_probabilities(r, (4, 3))]),
+    ("PoissonNLLLoss", dict(log_input=False, full=True, eps=1e-3), lambda r: [r.uniform(0.1, 3, (4, 3)),
+                                                                              r.poisson(2.0, (4, 3)).astype(float)]),
+    ("GaussianNLLLoss", dict(full=True, eps=1e-3, reduction="none"), lambda r: [
+        r.standard_normal((4, 3)), r.standard_normal((4, 3)), r.uniform(0, 2, (4, 1))]),
+    ("CosineEmbeddingLoss", dict(margin=-0.2), lambda r: [r.standard_normal((4, 3)), r.standard_normal((4, 3)),
+                                                          r.choice([-1.0, 1.0], 4)]),
+    ("MarginRankingLoss", dict(margin=0.5, reduction="sum"), lambda r: [r.standard_normal(4), r.standard_normal(4),
+                                                                        r.choice([-1.0, 1.0], 4)]),
+    ("HingeEmbeddingLoss", dict(margin=2.0, reduction="none"), lambda r: [r.uniform(0, 3, (4, 3)),
+                                                                          r.choice([-1.0, 1.0], (4, 3))]),
+    ("SoftMarginLoss", {}, lambda r: [r.standard_normal((4, 3)), r.choice([-1.0, 1.0], (4, 3))]),
+    ("MultiLabelSoftMarginLoss", dict(weight=WEIGHT), lambda r: [r.standard_normal((4, 3)),
+                                                                 r.integers(0, 2, (4, 3)).astype(float)]),
+    ("MultiMarginLoss", dict(p=2, margin=0.5, weight=WEIGHT), lambda r: [r.standard_normal((4, 3)),
+                                                                         r.integers(0, 3, 4)]),
+    ("MultiLabelMarginLoss", dict(reduction="none"), lambda r: [r.standard_normal((4, 3)), _labels(r, 4, 3)]),
+    ("TripletMarginLoss", dict(margin=0.5, p=1.0, eps=1e-3, swap=True), lambda r: [r.standard_normal((4, 3))
+                                                                                   for _ in range(3)]),
+    ("TripletMarginWithDistanceLoss", dict(margin=0.5, swap=True), lambda r: [r.standard_normal((4, 3))
+                                                                              for _ in range(3)]),
+]
+
+
+@pytest.mark.parametrize("name, options, make", MODULE_CASES, ids=[case[0] for case in MODULE_CASES])
+def test_distribution_and_margin_loss_modules_match_pytorch(torch, name, options, make):
+    arrays = make(numpy.random.default_rng(4))
+    ours, theirs = _build(torch, nn, name, options), _build(torch, torch.nn, name, options)
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    results = []
+    for module, framework in ((ours, tg), (theirs, torch)):
+        first = framework.tensor(arrays[0], requires_grad=True)
+        loss = module(first, *(framework.tensor(a) for a in arrays[1:]))
+        loss.sum().backward()
+        results.append([loss.detach().numpy(), first.grad.numpy()])
+    for mine, other in zip(*results, strict=True):
+        numpy.testing.assert_allclose(mine, other, rtol=1e-11, atol=1e-14)
+
+
+def test_kl_div_loss_alone_takes_batchmean():
+    assert nn.KLDivLoss(reduction="batchmean").reduction == "batchmean"
+    with pytest.raises(ValueError, match=r"MSELoss: reduction must be one of \('mean', 'sum', 'none'\), "
+                                         r"got 'batchmean'"):
+        nn.MSELoss(reduction="batchmean")
+
+
+def test_triplet_distance_function_prints_as_pytorchs(torch):
+    for ours, theirs in ((nn.TripletMarginWithDistanceLoss(distance_function=nn.CosineSimilarity()),
+                          torch.nn.TripletMarginWithDistanceLoss(distance_function=torch.nn.CosineSimilarity())),
+                         (nn.TripletMarginWithDistanceLoss(distance_function=F.pairwise_distance),
+                          torch.nn.TripletMarginWithDistanceLoss(distance_function=torch.nn.functional.pairwise_distance))):
+        assert repr(ours) == repr(theirs)
+
+
+def test_multi_margin_weight_is_a_buffer_and_loads_from_a_state_dict(torch):
+    theirs = torch.nn.MultiMarginLoss(weight=torch.tensor([3.0, 0.5, 2.0]))
+    ours = nn.MultiMarginLoss(weight=[1.0, 1.0, 1.0])
+    ours.load_state_dict({key: value.numpy() for key, value in theirs.state_dict().items()})
+    x = numpy.random.default_rng(5).standard_normal((4, 3)).astype("float32")
+    target = numpy.array([0, 2, 1, 2])
+    expected = theirs(torch.from_numpy(x), torch.from_numpy(target)).item()
+    assert ours(Tensor(x), target).item() == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("build, words", [
+    (lambda: nn.MultiMarginLoss(p=3), "MultiMarginLoss supports p = 1 or p = 2, got p=3"),
+    (lambda: nn.MultiMarginLoss(weight=[[1.0, 2.0]]), r"MultiMarginLoss expects a weight of one number per class, "
+     r"got shape \(1, 2\)"),
+    (lambda: nn.TripletMarginLoss(margin=0.0), "TripletMarginLoss expects a margin greater than 0, got 0.0"),
+    (lambda: nn.TripletMarginWithDistanceLoss(margin=-1.0), "TripletMarginWithDistanceLoss expects a margin greater "
+     "than 0, got -1.0"),
+])
+def test_loss_modules_check_their_options_when_built(build, words):
+    with pytest.raises(ValueError, match=words):
+        build()
+
+
+def test_distribution_and_margin_losses_run_on_the_device(strict_cuda):
+    rng = numpy.random.default_rng(6)
+    x, y, z = (rng.standard_normal((4, 3)) for _ in range(3))
+    x[1] = 0.0  # a zero vector for cosine_similarity
+    probabilities = numpy.where(rng.random((4, 3)) < 0.3, 0.0, rng.uniform(0, 1, (4, 3)))
+    counts, classes, labels = rng.poisson(2.0, (4, 3)).astype(float), rng.integers(0, 3, 4), _labels(rng, 4, 3)
+    results = {}
+    for device in ("cpu", "cuda"):
+        def on(a, grad=False, device=device):
+            return Tensor(a, requires_grad=grad, device=device)
+
+        a, b = on(x, grad=True), on(y, grad=True)
+        losses = [
+            F.kl_div(a.log_softmax(1), on(probabilities), reduction="batchmean"),
+            F.poisson_nll_loss(a, on(counts), full=True),
+            F.gaussian_nll_loss(a, b, on(numpy.abs(z[:, 0]))),
+            F.cosine_similarity(a, b).sum(),
+            tg.cdist(a, b[:2] * 1.0, p=3.0).sum() + tg.cdist(a, a).sum(),
+            F.triplet_margin_loss(a, b, on(z), p=3, swap=True),
+            F.multi_margin_loss(a, on(classes), weight=on(numpy.array(WEIGHT))),
+            F.multilabel_margin_loss(a, on(labels)),
+            F.multilabel_soft_margin_loss(a, on(probabilities)),
+            F.soft_margin_loss(a, on(numpy.sign(z))),
+        ]
+        total = losses[0]
+        for loss in losses[1:]:
+            total = total + loss
+        total.backward()
+        assert a.grad.device == device
+        results[device] = [t.numpy() for t in (*losses, a.grad, b.grad)]
+    for on_cpu, on_device in zip(results["cpu"], results["cuda"], strict=True):
+        numpy.testing.assert_allclose(on_device, on_cpu, rtol=1e-12)

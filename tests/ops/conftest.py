@@ -5,7 +5,9 @@ once per case).
 Inputs are drawn away from kinks by construction: ``abs`` and ``relu`` never see 0,
 ``max``/``min`` never see ties, ``maximum``/``minimum`` never see equal pairs,
 ``clamp`` never sees a bound, and ``log``, ``sqrt`` and ``pow`` bases stay positive.
-``prod`` has no kinks, so it sees zeros: one and two in a row.
+``prod`` has no kinks, so it sees zeros: one and two in a row. The math functions
+see their domains only (asin in (−1, 1), acosh above 1, lgamma away from its poles,
+logit inside (0, 1) and off its eps bounds, fmod and frac off the jumps).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy
+import pytest
 
 import tinygrad_bn as tg
 from tinygrad_bn import Tensor
@@ -65,6 +68,34 @@ def every_third_zero(rng, shape):
     return x
 
 
+def between(low, high):
+    """A sampler of values uniform in [low, high]."""
+
+    def sample(rng, shape):
+        return rng.uniform(low, high, shape)
+
+    return sample
+
+
+def either_sign_between(low, high):
+    """A sampler of values whose magnitudes are uniform in [low, high], of either sign."""
+
+    def sample(rng, shape):
+        return rng.choice([-1.0, 1.0], shape) * rng.uniform(low, high, shape)
+
+    return sample
+
+
+def off_the_integers(rng, shape):
+    """Values in [−3, 4) at least 0.2 from every integer: away from the poles of lgamma and its kin."""
+    return rng.integers(-3, 4, shape) + rng.uniform(0.2, 0.8, shape)
+
+
+def around_the_eps_bounds(rng, shape):
+    """Near 0.1, 0.5 or 0.9: below, inside and above logit's [0.25, 0.75], never at a bound."""
+    return rng.choice([0.1, 0.5, 0.9], shape) + rng.uniform(-0.05, 0.05, shape)
+
+
 SAME = object()  # OpCase.torch_fn: the case's own fn works on torch tensors too
 
 
@@ -73,13 +104,16 @@ class OpCase:
     """``fn`` applied to Tensors made from ``inputs`` (shape, sampler) pairs.
 
     ``torch_fn`` is the same computation on torch tensors: ``fn`` itself when
-    ``torch_fn is SAME``, None when PyTorch has no counterpart."""
+    ``torch_fn is SAME``, None when PyTorch has no counterpart. ``torch_float64_rtol``
+    is PyTorch's own relative error in float64 where it exceeds the parity test's 1e-12
+    (measured against mpmath, tests/ops/test_special.py)."""
 
     name: str
     fn: Callable
     inputs: tuple
     torch_fn: Callable | None = None
     label: str = ""
+    torch_float64_rtol: float = 0.0
 
     @property
     def id(self) -> str:
@@ -456,7 +490,283 @@ def _einsum(x):
     """Our einsum, or PyTorch's, beside ``x``."""
     return tg.einsum if isinstance(x, Tensor) else _torch().einsum
 
-ALL = ELEMENTWISE + REDUCE + SHAPE + LINALG + PICKING
+# Math functions ---------------------------------------------------------------------
+
+
+def _unary(name, sampler, label="", shape=(2, 3), **words):
+    """The method ``name`` of one input, the same call on torch tensors."""
+    return OpCase(name, lambda x: getattr(x, name)(**words), ((shape, sampler),), SAME, label)
+
+
+MATH = [
+    _unary("tan", between(-1.2, 1.2)),
+    _unary("asin", between(-0.9, 0.9)),
+    _unary("acos", between(-0.9, 0.9)),
+    _unary("atan", normal),
+    _unary("arcsin", between(-0.9, 0.9), "alias"),
+    _unary("sinh", normal),
+    _unary("cosh", normal),
+    _unary("asinh", normal),
+    _unary("acosh", between(1.2, 3.0)),
+    _unary("atanh", between(-0.9, 0.9)),
+    _unary("expm1", normal),
+    _unary("log2", positive),
+    _unary("log10", positive),
+    _unary("sinc", away_from_zero),
+    _unary("erfinv", between(-0.95, 0.95)),
+    _unary("erfinv", either_sign_between(0.99, 0.999), "tails"),
+    _unary("lgamma", off_the_integers),
+    _unary("lgamma", between(12.0, 30.0), "Stirling"),
+    # the gradient of digamma, and polygamma(1, ·), meet PyTorch's trigamma, good to 5e-10 only
+    OpCase("digamma", lambda x: x.digamma(), (((2, 3), off_the_integers),), SAME, torch_float64_rtol=1e-9),
+    _unary("digamma", between(12.0, 30.0), "asymptotic"),
+    OpCase("polygamma", lambda x: x.polygamma(1), (((2, 3), off_the_integers),), SAME, "n=1", torch_float64_rtol=1e-9),
+    OpCase("polygamma", lambda x: _special(x).polygamma(2, x), (((2, 3), off_the_integers),), SAME, "n=2"),
+    _unary("logit", between(0.1, 0.9)),
+    _unary("logit", around_the_eps_bounds, "eps", eps=0.25),
+    _unary("frac", odd_lattice),
+    _unary("nan_to_num", normal),
+    _unary("negative", normal),
+    _unary("absolute", away_from_zero),
+    _unary("clamp_min", odd_lattice, min=0.0),
+    _unary("clamp_max", odd_lattice, max=0.0),
+    OpCase("fmod", lambda x: x.fmod(2.0), (((2, 3), either_sign_between(2.3, 2.7)),), SAME, "number"),
+    OpCase("fmod", lambda a, b: a.fmod(b), (((2, 3), either_sign_between(2.3, 2.7)), ((3,), between(0.95, 1.05))),
+           SAME, "tensor"),
+    *binary_cases("atan2", lambda a, b: a.atan2(b), normal, normal),
+    *binary_cases("hypot", lambda a, b: a.hypot(b), normal, normal),
+    *binary_cases("logaddexp", lambda a, b: a.logaddexp(b), normal, normal),
+    *binary_cases("xlogy", lambda a, b: a.xlogy(b), normal, positive),
+    *binary_cases("copysign", lambda a, b: a.copysign(b), away_from_zero, away_from_zero),
+    OpCase("xlogy", lambda x: x.xlogy(2.0), (((2, 3), normal),), SAME, "number"),
+    OpCase("lerp", lambda a, b: a.lerp(b, 0.3), (((2, 3), normal), ((3,), normal)), SAME, "weight 0.3"),
+    OpCase("lerp", lambda a, b: a.lerp(b, 0.8), (((2, 3), normal), ((2, 3), normal)), SAME, "weight 0.8"),
+    OpCase("lerp", lambda a, b, w: a.lerp(b, w), (((2, 3), normal), ((2, 3), normal), ((2, 3), normal)), SAME,
+           "tensor weight"),
+    OpCase("addcmul", lambda x, a, b: x.addcmul(a, b, value=0.5), (((2, 3), normal), ((2, 3), normal),
+           ((3,), normal)), SAME),
+    OpCase("addcdiv", lambda x, a, b: x.addcdiv(a, b, value=-2.0), (((2, 3), normal), ((2, 3), normal),
+           ((2, 1), away_from_zero)), SAME),
+]
+
+
+def _special(x):
+    """``tinygrad_bn`` or ``torch.special``, whichever ``x`` belongs to (both have polygamma(n, x))."""
+    return tg if isinstance(x, Tensor) else _torch().special
+
+
+# Shape, indexing and reduction utilities ----------------------------------------------
+# Order statistics, running extremes and scatter's amax/amin see distinct values (no ties),
+# cumprod and scatter's prod see zeros, the NaN-skipping reductions see NaNs they skip.
+
+
+def _fw(x):
+    """``tinygrad_bn`` or ``torch``, whichever ``x`` belongs to: for the functions that are no Tensor methods."""
+    return tg if isinstance(x, Tensor) else _torch()
+
+
+def _q(x, values):
+    """Quantile levels as a tensor of x's dtype beside ``x``."""
+    return _fw(x).tensor(values, dtype=x.dtype, device=x.device)
+
+
+def _nan_where(x, mask):
+    """``x`` with NaN at the true places of the host ``mask`` (they get no gradient)."""
+    return x.masked_fill(_from_numpy(mask, x), float("nan"))
+
+
+REPEATS = numpy.array([2, 0, 1])
+TAKEN = numpy.array([[0, 5], [-1, 3]])
+ALONG = numpy.array([[3, 0]])
+FILLED = numpy.array([2, 0])
+NAN_MASK = numpy.array([[True, False, False, True], [False, False, False, False], [False, True, False, False]])
+
+
+def _scatter_reduce(reduce, include_self, sampler):
+    return OpCase("scatter_reduce",
+                  lambda x, src: x.scatter_reduce(1, _from_numpy(REPEATED_PLACES, x), src, reduce,
+                                                  include_self=include_self),
+                  (((3, 5), sampler), ((3, 4), sampler)), SAME, f"{reduce},include_self={include_self}")
+
+
+UTILITIES = [
+    OpCase("repeat_interleave", lambda x: x.repeat_interleave(2, dim=1), (((2, 3), normal),), SAME),
+    OpCase("repeat_interleave", lambda x: x.repeat_interleave(_from_numpy(REPEATS, x), dim=0), (((3, 2), normal),),
+           SAME, "tensor repeats"),
+    OpCase("repeat_interleave", lambda x: x.repeat_interleave(3), (((2, 2), normal),), SAME, "flattened"),
+    OpCase("tile", lambda x: x.tile((2, 1, 2)), (((2, 3), normal),), SAME),
+    OpCase("narrow", lambda x: x.narrow(1, -3, 2), (((2, 4), normal),), SAME),
+    OpCase("movedim", lambda x: x.movedim((0, 1), (2, 0)), (((2, 3, 4), normal),), SAME),
+    OpCase("moveaxis", lambda x: x.moveaxis(-1, 0), (((2, 3, 2), normal),), SAME),
+    OpCase("swapdims", lambda x: x.swapdims(0, -1), (((2, 3, 2), normal),), SAME),
+    OpCase("tensor_split", lambda x: x.tensor_split(3, dim=1)[0] * x.tensor_split([1, 3], dim=1)[2],
+           (((2, 5), normal),), SAME),
+    OpCase("unflatten", lambda x: x.unflatten(1, (2, -1)), (((3, 4), normal),), SAME),
+    OpCase("ravel", lambda x: x.t().ravel(), (((2, 3), normal),), SAME),
+    OpCase("rot90", lambda x: x.rot90(1, (0, 2)), (((2, 3, 2), normal),), SAME),
+    OpCase("rot90", lambda x: x.rot90(-1), (((2, 3), normal),), SAME, "k=-1"),
+    OpCase("rot90", lambda x: x.rot90(2, (1, 0)), (((2, 3), normal),), SAME, "k=2"),
+    OpCase("fliplr", lambda x: x.fliplr() * x.flipud(), (((2, 3), normal),), SAME),
+    OpCase("diag", lambda x: x.diag(1), (((3,), normal),), SAME, "vector"),
+    OpCase("diag", lambda x: x.diag(-1), (((3, 4), normal),), SAME, "matrix"),
+    OpCase("diagonal", lambda x: x.diagonal(1, 0, 2), (((3, 2, 4), normal),), SAME),
+    OpCase("diagonal", lambda x: x.diagonal(-1, -1, -2), (((3, 2, 4), normal),), SAME, "offset=-1,dims=(-1,-2)"),
+    OpCase("diag_embed", lambda x: x.diag_embed(1, 0, 2), (((2, 3), normal),), SAME),
+    OpCase("diag_embed", lambda x: x.diag_embed(), (((2, 2), normal),), SAME, "defaults"),
+    OpCase("diagflat", lambda x: x.diagflat(-1), (((2, 2), normal),), SAME),
+    OpCase("trace", lambda x: x.trace(), (((3, 4), normal),), SAME),
+    OpCase("broadcast_tensors", lambda a, b: (lambda p, q: p * q.exp())(*_fw(a).broadcast_tensors(a, b)),
+           (((3, 1), normal), ((2, 1, 4), normal)), SAME),
+    OpCase("atleast_3d", lambda a, b: _fw(a).atleast_3d(a) * _fw(b).atleast_2d(b), (((3,), normal), ((), normal)),
+           SAME),
+    OpCase("hstack", lambda a, b: _fw(a).hstack([a, b]), (((2,), normal), ((3,), normal)), SAME),
+    OpCase("hstack", lambda a, b: _fw(a).hstack((a, b)), (((2, 1), normal), ((2, 3), normal)), SAME, "matrices"),
+    OpCase("vstack", lambda a, b: _fw(a).vstack([a, b]), (((3,), normal), ((2, 3), normal)), SAME),
+    OpCase("column_stack", lambda a, b: _fw(a).column_stack([a, b]), (((2,), normal), ((2, 2), normal)), SAME),
+    OpCase("dstack", lambda a, b: _fw(a).dstack([a, b]), (((2, 3), normal), ((2, 3), normal)), SAME),
+    OpCase("meshgrid", lambda a, b: (lambda p, q: p * q)(*_fw(a).meshgrid(a, b, indexing="xy")),
+           (((3,), normal), ((2,), normal)), SAME),
+    OpCase("cartesian_prod", lambda a, b: _fw(a).cartesian_prod(a, b), (((3,), normal), ((2,), normal)), SAME),
+    OpCase("block_diag", lambda a, b, c: _fw(a).block_diag(a, b, c), (((2, 2), normal), ((3,), normal), ((), normal)),
+           SAME),
+    OpCase("kron", lambda a, b: a.kron(b), (((2, 3), normal), ((2, 2), normal)), SAME),
+    OpCase("kron", lambda a, b: a.kron(b), (((2,), normal), ((2, 3), normal)), SAME, "fewer dims"),
+    OpCase("take", lambda x: x.take(_from_numpy(TAKEN, x)), (((2, 3), normal),), SAME),
+    OpCase("take_along_dim", lambda x: x.take_along_dim(_from_numpy(ALONG, x), dim=1), (((3, 4), normal),), SAME,
+           "broadcast"),
+    OpCase("take_along_dim", lambda x: x.take_along_dim(_from_numpy(TAKEN % 6, x)), (((2, 3), normal),), SAME,
+           "flattened"),
+    OpCase("masked_select", lambda x: x.masked_select(_from_numpy(MASK, x)), (((2, 3), normal),), SAME),
+    OpCase("masked_select", lambda x: x.masked_select(_from_numpy(MASK[0], x)), (((2, 3), normal),), SAME,
+           "broadcast mask"),
+    OpCase("index_fill", lambda x: x.index_fill(1, _from_numpy(FILLED, x), -1.0), (((2, 3), normal),), SAME),
+    OpCase("index_fill", lambda x, v: x.index_fill(0, _from_numpy(FILLED[:1], x), v), (((3, 2), normal),
+           ((), normal)), SAME, "tensor value"),
+    OpCase("index_copy", lambda x, src: x.index_copy(0, _from_numpy(FILLED, x), src),
+           (((3, 2), normal), ((2, 2), normal)), SAME),
+    OpCase("select", lambda x: x.select(1, -1), (((2, 3, 2), normal),), SAME),
+    OpCase("slice_scatter", lambda x, src: x.slice_scatter(src, dim=1, start=0, end=None, step=2),
+           (((2, 4), normal), ((2, 2), normal)), SAME),
+    *(_scatter_reduce(reduce, include_self, sampler) for reduce, sampler in
+      (("sum", normal), ("mean", normal), ("prod", every_third_zero), ("amax", distinct), ("amin", distinct))
+      for include_self in (True, False)),
+    OpCase("cumprod", lambda x: x.cumprod(1), (((2, 5), away_from_zero),), SAME),
+    OpCase("cumprod", lambda x: x.cumprod(dim=-1), (((7,), every_third_zero),), SAME, "zeros"),
+    OpCase("cumprod", lambda x: x.cumprod(0), (((4, 2), every_third_zero),), SAME, "zeros,dim=0"),
+    OpCase("cummax", lambda x: x.cummax(1).values, (((3, 4), distinct),), SAME),
+    OpCase("cummin", lambda x: x.cummin(dim=0).values, (((4, 3), distinct),), SAME),
+    OpCase("logcumsumexp", lambda x: x.logcumsumexp(-1), (((2, 5), normal),), SAME),
+    OpCase("logcumsumexp", lambda x: x.logcumsumexp(0), (((3, 2), normal),), SAME, "dim=0"),
+    OpCase("diff", lambda x: x.diff(), (((2, 4), normal),), SAME),
+    OpCase("diff", lambda x, p, a: x.diff(n=2, dim=0, prepend=p, append=a),
+           (((3, 2), normal), ((1, 2), normal), ((2, 2), normal)), SAME, "n=2,prepend,append"),
+    OpCase("trapezoid", lambda y, x: _fw(y).trapezoid(y, x), (((2, 4), normal), ((4,), normal)), SAME),
+    OpCase("trapezoid", lambda y: _fw(y).trapezoid(y, dx=0.5, dim=0), (((3, 2), normal),), SAME, "dx"),
+    OpCase("median", lambda x: x.median(), (((3, 4), distinct),), SAME),
+    OpCase("median", lambda x: x.median(dim=1).values, (((3, 4), distinct),), SAME, "dim=1"),
+    OpCase("median", lambda x: x.median(0, keepdim=True).values, (((3, 4), distinct),), SAME, "dim=0,keepdim"),
+    OpCase("nanmedian", lambda x: _nan_where(x, NAN_MASK).nanmedian(1).values, (((3, 4), distinct),), SAME),
+    OpCase("nanmedian", lambda x: _nan_where(x, NAN_MASK).nanmedian(), (((3, 4), distinct),), SAME, "all"),
+    OpCase("kthvalue", lambda x: x.kthvalue(2, dim=0).values, (((3, 4), distinct),), SAME),
+    OpCase("kthvalue", lambda x: x.kthvalue(3, keepdim=True).values, (((2, 4), distinct),), SAME, "keepdim"),
+    # the first two columns twice over: the mode is the smaller of them, at its copy
+    OpCase("mode", lambda x: _fw(x).cat([x, x[:, :2]], 1).mode(1).values, (((2, 5), distinct),), SAME),
+    OpCase("quantile", lambda x: x.quantile(0.3, dim=1), (((3, 4), distinct),), SAME),
+    OpCase("quantile", lambda x: x.quantile(_q(x, [0.25, 0.9]), dim=0, keepdim=True), (((3, 4), distinct),), SAME,
+           "q tensor,keepdim"),
+    OpCase("quantile", lambda x: x.quantile(0.4), (((3, 4), distinct),), SAME, "all"),
+    *(OpCase("quantile", lambda x, how=how: x.quantile(_q(x, [0.1, 0.45]), dim=-1, interpolation=how),
+             (((2, 5), distinct),), SAME, how) for how in ("lower", "higher", "midpoint", "nearest")),
+    OpCase("nanquantile", lambda x: _nan_where(x, NAN_MASK).nanquantile(0.6, dim=1), (((3, 4), distinct),), SAME),
+    OpCase("nansum", lambda x: _nan_where(x, NAN_MASK).nansum(1), (((3, 4), normal),), SAME),
+    OpCase("nanmean", lambda x: _nan_where(x, NAN_MASK).nanmean(dim=0, keepdim=True), (((3, 4), normal),), SAME),
+    OpCase("var_mean", lambda x: (lambda v, m: v * m)(*_fw(x).var_mean(x, 1, correction=0)), (((3, 4), normal),),
+           SAME),
+    OpCase("std_mean", lambda x: (lambda s, m: s + m)(*_fw(x).std_mean(x, dim=(0, 1), keepdim=True)),
+           (((3, 4), normal),), SAME),
+    OpCase("inner", lambda a, b: a.inner(b), (((2, 3), normal), ((4, 3), normal)), SAME),
+    OpCase("tensordot", lambda a, b: _fw(a).tensordot(a, b), (((2, 3, 2), normal), ((3, 2, 2), normal)), SAME),
+    OpCase("tensordot", lambda a, b: _fw(a).tensordot(a, b, dims=([1, 0], [0, 2])),
+           (((2, 3, 2), normal), ((3, 2, 2), normal)), SAME, "dims lists"),
+    OpCase("addmm", lambda c, a, b: c.addmm(a, b, beta=0.5, alpha=2.0), (((4,), normal), ((2, 3), normal),
+           ((3, 4), normal)), SAME),
+    OpCase("addmv", lambda c, a, v: c.addmv(a, v, alpha=-1.5), (((2,), normal), ((2, 3), normal), ((3,), normal)),
+           SAME),
+    OpCase("baddbmm", lambda c, a, b: c.baddbmm(a, b, beta=2.0), (((1, 2, 2), normal), ((2, 2, 3), normal),
+           ((2, 3, 2), normal)), SAME),
+    OpCase("addbmm", lambda c, a, b: c.addbmm(a, b), (((2, 2), normal), ((2, 2, 3), normal), ((2, 3, 2), normal)),
+           SAME),
+    OpCase("mv", lambda a, v: a.mv(v), (((2, 3), normal), ((3,), normal)), SAME),
+    OpCase("cross", lambda a, b: a.cross(b, dim=1), (((2, 3), normal), ((1, 3), normal)), SAME),
+    OpCase("dist", lambda a, b: a.dist(b), (((2, 3), normal), ((3,), normal)), SAME),
+    OpCase("dist", lambda a, b: a.dist(b, 3), (((2, 3), normal), ((2, 3), normal)), SAME, "p=3"),
+    OpCase("dist", lambda a: a.dist(a * 0.25, float("inf")), (((2, 3), distinct_magnitudes),), SAME, "p=inf"),
+]
+
+
+BUILTIN_ERRORS = (IndexError, KeyError, NotImplementedError, ZeroDivisionError, TypeError, ValueError, RuntimeError)
+
+
+def _agree(ours, theirs, rtol=1e-6):
+    """Our result is PyTorch's: tensors (or tuples of them, named ones too) of the same
+    dtypes, shapes and values, NaN where PyTorch's is NaN."""
+    if isinstance(theirs, tuple):
+        assert isinstance(ours, tuple) and len(ours) == len(theirs)
+        fields = getattr(type(theirs), "__match_args__", None)  # of torch.return_types: ("values", "indices")
+        assert fields is None or getattr(ours, "_fields", None) == fields
+        for a, b in zip(ours, theirs):
+            _agree(a, b, rtol)
+        return
+    assert ours.dtype == str(theirs.dtype).removeprefix("torch.") and ours.shape == tuple(theirs.shape)
+    numpy.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=rtol, atol=rtol)
+
+
+def _raises_like_torch(ours, theirs, words):
+    """``ours()`` raises an instance of the builtin class ``theirs()`` raises, with a message matching ``words``."""
+    with pytest.raises(Exception) as expected:  # noqa: B017 - which class PyTorch raises is what is found out
+        theirs()
+    kind = next(k for k in BUILTIN_ERRORS if isinstance(expected.value, k))
+    with pytest.raises(kind, match=words):
+        ours()
+
+
+@pytest.fixture
+def agree():
+    """``agree(ours, theirs)``: our result has PyTorch's dtypes, shapes and values."""
+    return _agree
+
+
+@pytest.fixture
+def raises_like_torch():
+    """``raises_like_torch(ours, theirs, words)``: our error is of PyTorch's builtin class and says ``words``."""
+    return _raises_like_torch
+
+
+ALL = ELEMENTWISE + REDUCE + SHAPE + LINALG + PICKING + MATH + UTILITIES
+
+
+@pytest.fixture
+def matches_torch(torch):
+    """``check(fn, *arrays, gradients=True)``: ``fn`` of tensors made from the arrays gives
+    PyTorch's values (NaN where NaN, the same infinities) and dtype, and, for float
+    arrays, the same gradients of the sum (NaN where NaN)."""
+
+    def check(fn, *arrays, gradients=True, rtol=1e-12):
+        arrays = [numpy.asarray(a) for a in arrays]
+        differentiable = [gradients and a.dtype.kind == "f" for a in arrays]
+        ours = [Tensor(a, requires_grad=d) for a, d in zip(arrays, differentiable, strict=True)]
+        theirs = [torch.tensor(a, requires_grad=d) for a, d in zip(arrays, differentiable, strict=True)]
+        y, expected = fn(*ours), fn(*theirs)
+        assert str(y.dtype) == str(expected.dtype).removeprefix("torch.")
+        numpy.testing.assert_allclose(y.numpy(), expected.detach().numpy(), rtol=rtol, atol=0)
+        if any(differentiable):
+            y.sum().backward()
+            expected.sum().backward()
+            for t, e in zip(ours, theirs, strict=True):
+                if t.requires_grad:
+                    numpy.testing.assert_allclose(t.grad.numpy(), e.grad.numpy(), rtol=rtol, atol=0)
+
+    return check
 
 
 def pytest_generate_tests(metafunc):

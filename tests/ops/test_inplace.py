@@ -34,7 +34,34 @@ CHANGES = {
                       lambda h, w: numpy.hstack([h[:, :1], w[:, :2], h[:, 3:]])),
     "setitem mask": (lambda h, w: h.__setitem__(h > 0, w[0, 0]), lambda h, w: numpy.where(h > 0, w[0, 0], h)),
     "setitem broadcast": (lambda h, w: h.__setitem__(Ellipsis, w[2]), lambda h, w: numpy.broadcast_to(w[2], h.shape)),
+    "pow_": (lambda h, w: h.pow_(3), lambda h, w: h**3),
+    "lerp_": (lambda h, w: h.lerp_(w, 0.3), lambda h, w: h + 0.3 * (w - h)),
+    "lerp_ tensor weight": (lambda h, w: h.lerp_(w[0], w), lambda h, w: h + w * (w[0] - h)),
+    "masked_fill_": (lambda h, w: h.masked_fill_(h > 0, w[1, 1]), lambda h, w: numpy.where(h > 0, w[1, 1], h)),
+    # unary: w is not used (its gradient is None, in PyTorch too)
+    "abs_": (lambda h, w: h.abs_(), lambda h, w: numpy.abs(h)),
+    "neg_": (lambda h, w: h.neg_(), lambda h, w: -h),
+    "exp_": (lambda h, w: h.exp_(), lambda h, w: numpy.exp(h)),
+    "sigmoid_": (lambda h, w: h.sigmoid_(), lambda h, w: 1 / (1 + numpy.exp(-h))),
+    "tanh_": (lambda h, w: h.tanh_(), lambda h, w: numpy.tanh(h)),
+    "relu_": (lambda h, w: h.relu_(), lambda h, w: numpy.maximum(h, 0)),
 }
+POSITIVE_ONLY = {  # log_ and sqrt_, whose change needs positive values
+    "log_": (lambda h: h.log_(), numpy.log),
+    "sqrt_": (lambda h: h.sqrt_(), numpy.sqrt),
+}
+
+
+def _host(t):
+    """The tensor's values, or None for a gradient that was never computed."""
+    return None if t is None else t.detach().numpy()
+
+
+def _assert_same(ours: list, theirs: list, tolerance: float):
+    for a, b in zip(ours, theirs, strict=True):
+        assert (a is None) == (b is None)
+        if a is not None:
+            numpy.testing.assert_allclose(a, b, rtol=tolerance, atol=tolerance)
 
 
 def _value(change, h, w):
@@ -83,12 +110,35 @@ def test_a_recorded_change_matches_pytorch(name):
         change(h, w)
         y = h * x
         y.backward(make(upstream))
-        return [y.detach().numpy(), x.grad.numpy(), w.grad.numpy()]
+        return [_host(y), _host(x.grad), _host(w.grad)]
 
     ours = run(lambda a: Tensor(a.copy(), requires_grad=True), X, W)
     theirs = run(lambda a: torch.tensor(a, requires_grad=True), X, W)
-    for a, b in zip(ours, theirs):
-        numpy.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    _assert_same(ours, theirs, 1e-12)
+
+
+@pytest.mark.parametrize("name", POSITIVE_ONLY)
+def test_log_and_sqrt_in_place_change_bump_and_match_pytorch(name):
+    torch = pytest.importorskip("torch")
+    change, expected = POSITIVE_ONLY[name]
+    positive = numpy.abs(X) + 0.5
+    h = Tensor(positive.copy())
+    change(h)
+    numpy.testing.assert_allclose(h.numpy(), expected(positive), rtol=1e-14)
+    assert h._version == 1
+
+    def f(x):
+        h = x * 1.5
+        change(h)
+        return h * x
+
+    assert gradcheck(f, Tensor(positive.copy(), requires_grad=True))
+    assert gradgradcheck(f, Tensor(positive.copy(), requires_grad=True))
+    x, tx = Tensor(positive.copy(), requires_grad=True), torch.tensor(positive, requires_grad=True)
+    y, ty = f(x), f(tx)
+    y.backward(Tensor(W))
+    ty.backward(torch.tensor(W))
+    _assert_same([_host(y), _host(x.grad)], [_host(ty), _host(tx.grad)], 1e-12)
 
 
 def test_under_no_grad_a_parameter_changes_and_stays_a_leaf_that_requires_grad():
@@ -198,7 +248,6 @@ def test_on_the_strict_device_as_on_the_cpu(strict_cuda, name):
         h = x * 1.5
         change(h, w)
         h.backward(Tensor(ROW * numpy.ones((3, 1)), device=device))
-        return [h.numpy(), x.grad.numpy(), w.grad.numpy()]
+        return [_host(h), _host(x.grad), _host(w.grad)]
 
-    for a, b in zip(run("cuda"), run("cpu")):
-        numpy.testing.assert_allclose(a, b, rtol=1e-14)
+    _assert_same(run("cuda"), run("cpu"), 1e-14)

@@ -60,9 +60,9 @@ def test_norm_at_zero_has_a_zero_second_derivative():
     assert ddx.tolist() == [0.0, 0.0, 0.0]
 
 
-@pytest.mark.parametrize("p", ["nuc", 3, 0, -float("inf")])
+@pytest.mark.parametrize("p", ["nuc", "2"])
 def test_norm_names_the_orders_it_supports(p):
-    with pytest.raises(ValueError, match=rf"norm supports p = 2 \(or 'fro'\), 1 and inf .*, got p={p!r}"):
+    with pytest.raises(ValueError, match=rf"norm expects a number p \(or 'fro'\), got p={p!r}"):
         Tensor(numpy.ones((2, 3))).norm(p)
 
 

@@ -13,8 +13,8 @@ import math
 from tinygrad_bn.distributions import constraints
 from tinygrad_bn.distributions.distribution import Distribution
 from tinygrad_bn.distributions.draws import standard_normal
-from tinygrad_bn.distributions.special import erfinv
 from tinygrad_bn.distributions.utils import broadcast_all
+from tinygrad_bn.ops import erfinv
 
 LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 

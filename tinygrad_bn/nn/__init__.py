@@ -9,10 +9,33 @@
 """
 
 from tinygrad_bn.nn import functional, init, utils
-from tinygrad_bn.nn.activation import ELU, GELU, SiLU, Softplus
+from tinygrad_bn.nn.activation_layers import (
+    CELU,
+    ELU,
+    GELU,
+    GLU,
+    SELU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LogSigmoid,
+    Mish,
+    PReLU,
+    ReLU6,
+    RReLU,
+    SiLU,
+    Softmin,
+    Softplus,
+    Softshrink,
+    Softsign,
+    Tanhshrink,
+    Threshold,
+)
 from tinygrad_bn.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, momentum_from_keras
-from tinygrad_bn.nn.container import ModuleDict, ModuleList, Sequential
+from tinygrad_bn.nn.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from tinygrad_bn.nn.conv_transpose import ConvTranspose1d, ConvTranspose2d
+from tinygrad_bn.nn.distance import CosineSimilarity, PairwiseDistance
 from tinygrad_bn.nn.embedding import Embedding
 from tinygrad_bn.nn.frozen import FrozenBatchNorm1d, FrozenBatchNorm2d, FrozenBatchNorm3d
 from tinygrad_bn.nn.interpolate import Upsample
@@ -38,12 +61,24 @@ from tinygrad_bn.nn.layers import (
 from tinygrad_bn.nn.losses import (
     BCELoss,
     BCEWithLogitsLoss,
+    CosineEmbeddingLoss,
     CrossEntropyLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
     HuberLoss,
+    KLDivLoss,
     L1Loss,
+    MarginRankingLoss,
     MSELoss,
+    MultiLabelMarginLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
     NLLLoss,
+    PoissonNLLLoss,
     SmoothL1Loss,
+    SoftMarginLoss,
+    TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
 )
 from tinygrad_bn.nn.module import Module, Parameter
 from tinygrad_bn.nn.multihead_attention import MultiheadAttention
@@ -73,6 +108,7 @@ from tinygrad_bn.nn.transformer import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
+from tinygrad_bn.nn.unflatten import Unflatten
 
 __all__ = [
     "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Conv1d", "Conv2d",
@@ -90,4 +126,10 @@ __all__ = [
     "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
     "ReplicationPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
     "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer",
+    "CosineEmbeddingLoss", "CosineSimilarity", "GaussianNLLLoss", "HingeEmbeddingLoss", "KLDivLoss",
+    "MarginRankingLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "PairwiseDistance",
+    "PoissonNLLLoss", "SoftMarginLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss",
+    "CELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish", "PReLU", "ReLU6",
+    "RReLU", "SELU", "Softmin", "Softshrink", "Softsign", "Tanhshrink", "Threshold",
+    "ParameterDict", "ParameterList", "Unflatten",
 ]

@@ -1,6 +1,7 @@
 """Containers of modules, as PyTorch's: `Sequential` (applied one after the other),
-`ModuleList` (a list) and `ModuleDict` (a dict by name). Each registers what it
-holds as sub-modules, so their parameters and state-dict keys are the model's."""
+`ModuleList` (a list) and `ModuleDict` (a dict by name); and of parameters,
+`ParameterList` and `ParameterDict`. Each registers what it holds as sub-modules or
+parameters, so their parameters and state-dict keys are the model's."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import operator
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 
-from tinygrad_bn.nn.module import Module
+from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.nn.module import Module, Parameter
 
 
 class _ModuleSequence(Module):
@@ -26,13 +28,17 @@ class _ModuleSequence(Module):
         return self
 
     def _position(self, index) -> int:
-        """``index`` (negative counts from the end) as a position from 0 to len − 1."""
-        index = operator.index(index)
-        if not -len(self) <= index < len(self):
-            raise IndexError(
-                f"index {index} is out of range for a {type(self).__name__} of {len(self)} modules"
-            )
-        return index % len(self)
+        return _position(self, index, "modules")
+
+
+def _position(container, index, members: str) -> int:
+    """``index`` (negative counts from the end) as a position from 0 to len − 1 of ``container``."""
+    index = operator.index(index)
+    if not -len(container) <= index < len(container):
+        raise IndexError(
+            f"index {index} is out of range for a {type(container).__name__} of {len(container)} {members}"
+        )
+    return index % len(container)
 
 
 class Sequential(_ModuleSequence):
@@ -154,7 +160,79 @@ class ModuleList(_ModuleSequence):
         ]
 
 
-class ModuleDict(Module):
+class _MemberDict(Module):
+    """What ModuleDict and ParameterDict share: members by name, in the member table
+    ``_table`` (``"_modules"`` or ``"_parameters"``), added by ``__setitem__``."""
+
+    _table = ""
+    _kind = ""
+
+    def __init__(self, members=None):
+        super().__init__()
+        if members is not None:
+            self.update(members)
+
+    @property
+    def _members(self) -> dict:
+        return self.__dict__[self._table]
+
+    def __getitem__(self, key: str):
+        if key not in self._members:
+            raise KeyError(f"no {self._kind} named {key!r} in this {type(self).__name__}; its keys are "
+                           f"{list(self._members)}")
+        return self._members[key]
+
+    def __delitem__(self, key: str):
+        self.pop(key)
+
+    def __len__(self):
+        return len(self._members)
+
+    def __iter__(self):
+        return iter(self._members)
+
+    def __contains__(self, key) -> bool:
+        return key in self._members
+
+    def keys(self):
+        return self._members.keys()
+
+    def values(self):
+        return self._members.values()
+
+    def items(self):
+        return self._members.items()
+
+    def pop(self, key: str):
+        """Remove the member named ``key`` and return it."""
+        member = self[key]
+        del self._members[key]
+        return member
+
+    def clear(self):
+        """Remove every member."""
+        self._members.clear()
+
+    def update(self, members):
+        """Add, or replace by name, the members of a mapping (or a container of this
+        kind) from name to member, or of an iterable of ``(name, member)`` pairs, in their order."""
+        pairs = members.items() if isinstance(members, (Mapping, _MemberDict)) else members
+        if not isinstance(pairs, Iterable):
+            raise TypeError(
+                f"{type(self).__name__}.update expects a mapping or (name, {self._kind}) pairs, "
+                f"got {type(members).__name__}"
+            )
+        for position, pair in enumerate(pairs):
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise ValueError(
+                    f"{type(self).__name__}.update: element {position} should be a (name, {self._kind}) pair, "
+                    f"got {pair!r}"
+                )
+            name, member = pair
+            self[name] = member
+
+
+class ModuleDict(_MemberDict):
     """A dict of modules by name, registered as sub-modules under their names
     (state-dict keys ``"<name>.weight"``), in insertion order. Like PyTorch's, it has
     no ``forward``: the model that holds it picks the modules to apply.
@@ -167,62 +245,101 @@ class ModuleDict(Module):
     (['digit', 'parity'], True, 2, ['digit.weight', 'digit.bias'])
     """
 
-    def __init__(self, modules=None):
-        super().__init__()
-        if modules is not None:
-            self.update(modules)
-
-    def __getitem__(self, key: str) -> Module:
-        if key not in self._modules:
-            raise KeyError(f"no module named {key!r} in this ModuleDict; its keys are {list(self._modules)}")
-        return self._modules[key]
+    _table = "_modules"
+    _kind = "module"
 
     def __setitem__(self, key: str, module: Module):
         self.add_module(key, module)
 
-    def __delitem__(self, key: str):
-        self.pop(key)
+
+def _as_parameter(value) -> Parameter:
+    """``value`` as a Parameter: a Tensor that is not one is wrapped (requiring grad if
+    it is floating), as PyTorch wraps it."""
+    if isinstance(value, Parameter):
+        return value
+    if not isinstance(value, Tensor):
+        raise TypeError(f"a parameter container holds Tensors (made Parameters), got {type(value).__name__}")
+    return Parameter(value, requires_grad=value.dtype.kind == "f")
+
+
+def _summary(parameter: Parameter) -> str:
+    """One line for a parameter in a container's repr: its dtype and size."""
+    size = "x".join(str(n) for n in parameter.shape) or "()"
+    return f"Parameter containing: [{parameter.dtype} of size {size}]"
+
+
+class ParameterList(Module):
+    """A list of parameters, registered as "0", "1", ... (state-dict keys of the
+    model that holds it: ``"<name>.0"``); a Tensor given is made a Parameter.
+    Indexing gives a parameter (negative counts from the end), slicing a new
+    ParameterList numbered from 0.
+
+    >>> from tinygrad_bn import nn, ones, zeros
+    >>> weights = nn.ParameterList([nn.Parameter(ones(3, 4)), zeros(4)])
+    >>> weights.append(zeros(2))
+    ParameterList(
+      (0): Parameter containing: [float32 of size 3x4]
+      (1): Parameter containing: [float32 of size 4]
+      (2): Parameter containing: [float32 of size 2]
+    )
+    >>> len(weights), weights[-1].shape, list(weights.state_dict())
+    (3, (2,), ['0', '1', '2'])
+    """
+
+    def __init__(self, values: Iterable | None = None):
+        super().__init__()
+        if values is not None:
+            self.extend(values)
 
     def __len__(self):
-        return len(self._modules)
+        return len(self._parameters)
 
     def __iter__(self):
-        return iter(self._modules)
+        return iter(self._parameters.values())
 
-    def __contains__(self, key) -> bool:
-        return key in self._modules
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return ParameterList(list(self)[index])
+        return self._parameters[str(_position(self, index, "parameters"))]
 
-    def keys(self):
-        return self._modules.keys()
+    def __setitem__(self, index, value):
+        self.register_parameter(str(_position(self, index, "parameters")), _as_parameter(value))
 
-    def values(self):
-        return self._modules.values()
+    def __iadd__(self, values: Iterable):
+        return self.extend(values)
 
-    def items(self):
-        return self._modules.items()
+    def append(self, value):
+        """Add ``value`` at the end, named by its position; return self."""
+        self.register_parameter(str(len(self)), _as_parameter(value))
+        return self
 
-    def pop(self, key: str) -> Module:
-        """Remove the module named ``key`` and return it."""
-        module = self[key]
-        del self._modules[key]
-        return module
+    def extend(self, values: Iterable):
+        """Add each of ``values`` at the end; return self."""
+        if not isinstance(values, Iterable) or isinstance(values, Tensor):
+            raise TypeError(f"ParameterList.extend expects an iterable of Tensors, got {type(values).__name__}")
+        for value in values:
+            self.append(value)
+        return self
 
-    def clear(self):
-        """Remove every module."""
-        self._modules.clear()
+    def _child_reprs(self):
+        return [(name, _summary(parameter)) for name, parameter in self._parameters.items()]
 
-    def update(self, modules):
-        """Add, or replace by name, the modules of a mapping (or a ModuleDict) from
-        name to module, or of an iterable of ``(name, module)`` pairs, in their order."""
-        pairs = modules.items() if isinstance(modules, (Mapping, ModuleDict)) else modules
-        if not isinstance(pairs, Iterable):
-            raise TypeError(
-                f"ModuleDict.update expects a mapping or (name, module) pairs, got {type(modules).__name__}"
-            )
-        for position, pair in enumerate(pairs):
-            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-                raise ValueError(
-                    f"ModuleDict.update: element {position} should be a (name, module) pair, got {pair!r}"
-                )
-            name, module = pair
-            self[name] = module
+
+class ParameterDict(_MemberDict):
+    """A dict of parameters by name (state-dict keys ``"<name>"`` under the model's
+    name for it), in insertion order; a Tensor given is made a Parameter.
+
+    >>> from tinygrad_bn import nn, ones
+    >>> scales = nn.ParameterDict({"gain": ones(3), "bias": nn.Parameter(ones(1))})
+    >>> scales["gain"].requires_grad, list(scales.state_dict()), "bias" in scales
+    (True, ['gain', 'bias'], True)
+    """
+
+    _table = "_parameters"
+    _kind = "parameter"
+
+    def __setitem__(self, key: str, value):
+        self.register_parameter(key, _as_parameter(value))
+
+    def _child_reprs(self):
+        return [(name, _summary(parameter)) for name, parameter in self._parameters.items()]

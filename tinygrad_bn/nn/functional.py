@@ -16,15 +16,51 @@ from tinygrad_bn.annotations import in_own_region
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.batchnorm import batch_norm
 from tinygrad_bn.errors import ArgumentError, ShapeError
-from tinygrad_bn.nn.activation import elu, gelu, silu, softplus
+from tinygrad_bn.nn.activation import (
+    celu,
+    elu,
+    gelu,
+    glu,
+    gumbel_softmax,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    logsigmoid,
+    mish,
+    prelu,
+    relu6,
+    rrelu,
+    selu,
+    silu,
+    softmin,
+    softplus,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold,
+)
 from tinygrad_bn.nn.attention import scaled_dot_product_attention
 from tinygrad_bn.nn.conv_transpose import conv_transpose1d, conv_transpose2d
+from tinygrad_bn.nn.distance import cosine_similarity, pairwise_distance
 from tinygrad_bn.nn.dropout import dropout, dropout2d
 from tinygrad_bn.nn.embedding import embedding, one_hot
 from tinygrad_bn.nn.interpolate import interpolate
+from tinygrad_bn.nn.margin_losses import (
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+    triplet_margin_with_distance_loss,
+)
 from tinygrad_bn.nn.normalization import group_norm, layer_norm
 from tinygrad_bn.nn.padding import pad
 from tinygrad_bn.nn.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_unpool2d
+from tinygrad_bn.nn.probabilistic_losses import gaussian_nll_loss, kl_div, poisson_nll_loss
 from tinygrad_bn.nn.unbatched import also_unbatched
 from tinygrad_bn.ops import convolution, relu, sigmoid, tanh
 from tinygrad_bn.ops.elementwise import broadcast_shapes
@@ -38,6 +74,12 @@ __all__ = [
     "max_unpool2d",
     "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "relu", "softplus",
     "scaled_dot_product_attention", "sigmoid", "silu", "smooth_l1_loss", "softmax", "tanh", "unfold",
+    "cosine_embedding_loss", "cosine_similarity", "gaussian_nll_loss", "hinge_embedding_loss", "kl_div",
+    "margin_ranking_loss", "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss",
+    "pairwise_distance", "poisson_nll_loss", "soft_margin_loss", "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
+    "celu", "glu", "gumbel_softmax", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "logsigmoid", "mish",
+    "prelu", "relu6", "rrelu", "selu", "softmin", "softshrink", "softsign", "tanhshrink", "threshold",
 ]
 
 REDUCTIONS = ("mean", "sum", "none")

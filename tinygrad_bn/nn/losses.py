@@ -1,6 +1,12 @@
 """Loss modules: PyTorch's ``nn.CrossEntropyLoss``, ``nn.NLLLoss``, ``nn.BCELoss``,
 ``nn.BCEWithLogitsLoss``, ``nn.MSELoss``, ``nn.L1Loss``, ``nn.SmoothL1Loss`` and
-``nn.HuberLoss``, each a thin Module over its function in ``nn.functional``.
+``nn.HuberLoss``; the losses of distributions ``nn.KLDivLoss``, ``nn.PoissonNLLLoss``
+and ``nn.GaussianNLLLoss``; and the margin losses ``nn.CosineEmbeddingLoss``,
+``nn.MarginRankingLoss``, ``nn.HingeEmbeddingLoss``, ``nn.SoftMarginLoss``,
+``nn.MultiLabelSoftMarginLoss``, ``nn.MultiMarginLoss``, ``nn.MultiLabelMarginLoss``,
+``nn.TripletMarginLoss`` and ``nn.TripletMarginWithDistanceLoss``. Each is a thin
+Module over its function in ``nn.functional``; the options are attributes named as
+PyTorch's, and a ``weight`` is a buffer.
 
 >>> from tinygrad_bn import Tensor
 >>> criterion = CrossEntropyLoss(label_smoothing=0.1)
@@ -14,14 +20,18 @@ from __future__ import annotations
 
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.nn import functional as F
+from tinygrad_bn.nn.distance import PairwiseDistance
 from tinygrad_bn.nn.module import Module
+from tinygrad_bn.nn.probabilistic_losses import KL_REDUCTIONS
 
 
 class _Loss(Module):
+    reductions = F.REDUCTIONS
+
     def __init__(self, reduction: str = "mean"):
         super().__init__()
-        if reduction not in F.REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: reduction must be one of {F.REDUCTIONS}, got {reduction!r}")
+        if reduction not in self.reductions:
+            raise ValueError(f"{type(self).__name__}: reduction must be one of {self.reductions}, got {reduction!r}")
         self.reduction = reduction
 
 
@@ -128,3 +138,170 @@ class BCEWithLogitsLoss(_WeightedLoss):
     def forward(self, input, target):  # noqa: A002 - PyTorch's argument name
         return F.binary_cross_entropy_with_logits(input, target, self.weight, reduction=self.reduction,
                                                   pos_weight=self.pos_weight)
+
+
+
+# Losses of distributions -------------------------------------------------------------------
+
+
+class KLDivLoss(_Loss):
+    """:func:`~tinygrad_bn.nn.functional.kl_div` of log-probabilities and a target
+    distribution; ``reduction="batchmean"`` gives the divergence per sample."""
+
+    reductions = KL_REDUCTIONS
+
+    def __init__(self, reduction: str = "mean", log_target: bool = False):
+        super().__init__(reduction)
+        self.log_target = log_target
+
+    def forward(self, input, target):  # noqa: A002 - PyTorch's argument name
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class PoissonNLLLoss(_Loss):
+    """:func:`~tinygrad_bn.nn.functional.poisson_nll_loss` of (log-)rates and counts."""
+
+    def __init__(self, log_input: bool = True, full: bool = False, eps: float = 1e-8, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.log_input, self.full, self.eps = log_input, full, eps
+
+    def forward(self, log_input, target):
+        return F.poisson_nll_loss(log_input, target, self.log_input, self.full, eps=self.eps,
+                                  reduction=self.reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    """:func:`~tinygrad_bn.nn.functional.gaussian_nll_loss` of means, targets and variances."""
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.full, self.eps = full, eps
+
+    def forward(self, input, target, var):  # noqa: A002 - PyTorch's argument name
+        return F.gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
+
+
+# Margin losses -----------------------------------------------------------------------------
+
+
+class _MarginLoss(_Loss):
+    def __init__(self, margin: float, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.margin = margin
+
+
+class CosineEmbeddingLoss(_MarginLoss):
+    """:func:`~tinygrad_bn.nn.functional.cosine_embedding_loss` of pairs labelled 1 (alike) or −1."""
+
+    def __init__(self, margin: float = 0.0, reduction: str = "mean"):
+        super().__init__(margin, reduction)
+
+    def forward(self, input1, input2, target):
+        return F.cosine_embedding_loss(input1, input2, target, self.margin, reduction=self.reduction)
+
+
+class MarginRankingLoss(_MarginLoss):
+    """:func:`~tinygrad_bn.nn.functional.margin_ranking_loss` of pairs of scores and ±1 orders."""
+
+    def __init__(self, margin: float = 0.0, reduction: str = "mean"):
+        super().__init__(margin, reduction)
+
+    def forward(self, input1, input2, target):
+        return F.margin_ranking_loss(input1, input2, target, self.margin, reduction=self.reduction)
+
+
+class HingeEmbeddingLoss(_MarginLoss):
+    """:func:`~tinygrad_bn.nn.functional.hinge_embedding_loss` of distances and ±1 labels."""
+
+    def __init__(self, margin: float = 1.0, reduction: str = "mean"):
+        super().__init__(margin, reduction)
+
+    def forward(self, input, target):  # noqa: A002 - PyTorch's argument name
+        return F.hinge_embedding_loss(input, target, self.margin, reduction=self.reduction)
+
+
+class SoftMarginLoss(_Loss):
+    """:func:`~tinygrad_bn.nn.functional.soft_margin_loss`: the logistic loss of scores and ±1 labels."""
+
+    def forward(self, input, target):  # noqa: A002 - PyTorch's argument name
+        return F.soft_margin_loss(input, target, reduction=self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    """:func:`~tinygrad_bn.nn.functional.multilabel_soft_margin_loss` of class scores
+    and 0/1 targets; ``weight`` (C,) weighs each class."""
+
+    def forward(self, input, target):  # noqa: A002 - PyTorch's argument name
+        return F.multilabel_soft_margin_loss(input, target, self.weight, reduction=self.reduction)
+
+
+class MultiMarginLoss(_WeightedLoss):
+    """:func:`~tinygrad_bn.nn.functional.multi_margin_loss` of (N, C) scores and class
+    indices; ``weight`` (C,) weighs each target class.
+
+    >>> MultiMarginLoss(p=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: MultiMarginLoss supports p = 1 or p = 2, got p=3
+    """
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight=None, reduction: str = "mean"):
+        if p not in (1, 2):
+            raise ValueError(f"MultiMarginLoss supports p = 1 or p = 2, got p={p!r}")
+        super().__init__(weight, reduction)
+        if self.weight is not None and self.weight.ndim != 1:
+            raise ValueError(f"MultiMarginLoss expects a weight of one number per class, got shape {self.weight.shape}")
+        self.p, self.margin = p, margin
+
+    def forward(self, input, target):  # noqa: A002 - PyTorch's argument name
+        return F.multi_margin_loss(input, target, self.p, self.margin, self.weight, reduction=self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """:func:`~tinygrad_bn.nn.functional.multilabel_margin_loss` of (N, C) scores and
+    rows of target classes ended by −1."""
+
+    def forward(self, input, target):  # noqa: A002 - PyTorch's argument name
+        return F.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class _TripletLoss(_MarginLoss):
+    def __init__(self, margin: float, swap: bool, reduction: str):
+        if margin <= 0:
+            raise ValueError(f"{type(self).__name__} expects a margin greater than 0, got {margin}")
+        super().__init__(margin, reduction)
+        self.swap = swap
+
+
+class TripletMarginLoss(_TripletLoss):
+    """:func:`~tinygrad_bn.nn.functional.triplet_margin_loss` of anchors, positives and negatives."""
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False,
+                 reduction: str = "mean"):
+        super().__init__(margin, swap, reduction)
+        self.p, self.eps = p, eps
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps, self.swap,
+                                     reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_TripletLoss):
+    """:func:`~tinygrad_bn.nn.functional.triplet_margin_with_distance_loss` with a
+    ``distance_function`` (a :class:`~tinygrad_bn.nn.PairwiseDistance` by default,
+    shown in the repr as PyTorch's is).
+
+    >>> TripletMarginWithDistanceLoss(margin=0.5)
+    TripletMarginWithDistanceLoss(
+      (distance_function): PairwiseDistance()
+    )
+    """
+
+    def __init__(self, *, distance_function=None, margin: float = 1.0, swap: bool = False,
+                 reduction: str = "mean"):
+        super().__init__(margin, swap, reduction)
+        self.distance_function = PairwiseDistance() if distance_function is None else distance_function
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_with_distance_loss(anchor, positive, negative, distance_function=self.distance_function,
+                                                   margin=self.margin, swap=self.swap, reduction=self.reduction)

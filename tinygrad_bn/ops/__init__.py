@@ -9,6 +9,19 @@ from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.dtypes import number_dtype
 from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.generator import manual_seed
+from tinygrad_bn.ops.composite import (
+    addcdiv,
+    addcmul,
+    clamp_max,
+    clamp_min,
+    copysign,
+    lerp,
+    logaddexp,
+    logit,
+    nan_to_num,
+    signbit,
+    xlogy,
+)
 from tinygrad_bn.ops.conversion import (
     CASTS,
     LEGACY_TYPES,
@@ -27,6 +40,7 @@ from tinygrad_bn.ops.conversion import (
     type_as,
 )
 from tinygrad_bn.ops.conversion import type as type_
+from tinygrad_bn.ops.counting import bucketize, count_nonzero, histc, isin, searchsorted
 from tinygrad_bn.ops.creation import (
     arange,
     as_tensor,
@@ -46,9 +60,12 @@ from tinygrad_bn.ops.creation import (
     randn_like,
     randperm,
     tensor,
+    tril_indices,
+    triu_indices,
     zeros,
     zeros_like,
 )
+from tinygrad_bn.ops.diagonals import diag, diag_embed, diagflat, diagonal, trace
 from tinygrad_bn.ops.einsum import einsum
 from tinygrad_bn.ops.elementwise import (
     add,
@@ -81,6 +98,8 @@ from tinygrad_bn.ops.indexing import (
     bincount,
     gather,
     index_add,
+    index_copy,
+    index_fill,
     index_select,
     nonzero,
     scatter,
@@ -90,8 +109,39 @@ from tinygrad_bn.ops.indexing import (
     unique,
 )
 from tinygrad_bn.ops.inplace import METHODS as _IN_PLACE_METHODS
-from tinygrad_bn.ops.linalg import bmm, dot, matmul, mm, norm
+from tinygrad_bn.ops.joins import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    block_diag,
+    broadcast_tensors,
+    cartesian_prod,
+    column_stack,
+    dstack,
+    hstack,
+    meshgrid,
+    row_stack,
+    vstack,
+)
+from tinygrad_bn.ops.layout import (
+    fliplr,
+    flipud,
+    moveaxis,
+    movedim,
+    narrow,
+    ravel,
+    repeat_interleave,
+    rot90,
+    select,
+    swapdims,
+    tensor_split,
+    tile,
+    unflatten,
+)
+from tinygrad_bn.ops.linalg import bmm, dist, dot, matmul, mm, norm
+from tinygrad_bn.ops.order import kthvalue, median, mode, nanmedian, nanquantile, quantile
 from tinygrad_bn.ops.pieces import chunk, cumsum, flip, repeat, roll, split, unbind
+from tinygrad_bn.ops.products import addbmm, addmm, addmv, baddbmm, cross, inner, kron, mv, tensordot
 from tinygrad_bn.ops.reduce import (
     all,  # noqa: A004 - the op's name
     amax,
@@ -105,8 +155,11 @@ from tinygrad_bn.ops.reduce import (
     prod,
     sum,  # noqa: A004 - the op's name
 )
-from tinygrad_bn.ops.rounding import ceil, floor, floor_divide, remainder, round, sign, trunc  # noqa: A004
+from tinygrad_bn.ops.rounding import ceil, floor, floor_divide, fmod, frac, remainder, round, sign, trunc  # noqa: A004
 from tinygrad_bn.ops.sampling import bernoulli, multinomial, normal, poisson
+from tinygrad_bn.ops.scans import cummax, cummin, cumprod, diff, logcumsumexp, trapezoid
+from tinygrad_bn.ops.scatter_reduce import scatter_reduce
+from tinygrad_bn.ops.selection import masked_select, slice_scatter, take, take_along_dim
 from tinygrad_bn.ops.shape import (
     broadcast_to,
     cat,
@@ -126,14 +179,20 @@ from tinygrad_bn.ops.shape import (
     transpose,
     unsqueeze,
 )
+from tinygrad_bn.ops.special import digamma, erfinv, lgamma, polygamma
 from tinygrad_bn.ops.statistics import log_softmax, logsumexp, softmax, std, var
+from tinygrad_bn.ops.summaries import nanmean, nansum, std_mean, var_mean
+from tinygrad_bn.ops.trigonometry import acos, acosh, asin, asinh, atan, atan2, atanh, cosh, hypot, sinc, sinh, tan
 from tinygrad_bn.ops.unary import (
     abs,  # noqa: A004 - the op's name
     cos,
     erf,
     exp,
+    expm1,
     log,
     log1p,
+    log2,
+    log10,
     neg,
     relu,
     sigmoid,
@@ -159,6 +218,17 @@ __all__ = [
     "logical_xor", "isnan", "isinf", "isfinite", "tril", "triu", "argsort", "unbind", "roll", "reciprocal", "rsqrt",
     "outer", "scatter", "scatter_add", "index_add", "unique", "bincount", "LEGACY_TYPES",
     "bernoulli", "multinomial", "normal", "poisson",
+    "acos", "acosh", "addcdiv", "addcmul", "asin", "asinh", "atan", "atan2", "atanh", "clamp_max", "clamp_min",
+    "copysign", "cosh", "digamma", "erfinv", "expm1", "fmod", "frac", "hypot", "lerp", "lgamma", "log10", "log2",
+    "logaddexp", "logit", "nan_to_num", "polygamma", "signbit", "sinc", "sinh", "tan", "xlogy",
+    "addbmm", "addmm", "addmv", "atleast_1d", "atleast_2d", "atleast_3d", "baddbmm", "block_diag", "broadcast_tensors",
+    "bucketize", "cartesian_prod", "column_stack", "count_nonzero", "cross", "cummax", "cummin", "cumprod", "diag",
+    "diag_embed", "diagflat", "diagonal", "diff", "dist", "dstack", "fliplr", "flipud", "histc", "hstack", "index_copy",
+    "index_fill", "inner", "isin", "kron", "kthvalue", "logcumsumexp", "masked_select", "median", "meshgrid", "mode",
+    "moveaxis", "movedim", "mv", "nanmean", "nanmedian", "nanquantile", "nansum", "narrow", "quantile", "ravel",
+    "repeat_interleave", "rot90", "row_stack", "scatter_reduce", "searchsorted", "select", "slice_scatter", "std_mean",
+    "swapdims", "take", "take_along_dim", "tensor_split", "tensordot", "tile", "trace", "trapezoid", "tril_indices",
+    "triu_indices", "unflatten", "var_mean", "vstack",
 ]
 
 
@@ -281,6 +351,25 @@ _METHODS = {
     "index_add": index_add, "unique": unique, "bincount": bincount, "is_contiguous": is_contiguous, "stride": stride,
     "multinomial": multinomial, "bernoulli": bernoulli, "new": new,
     "where": lambda x, condition, other: where(condition, x, other),
+    "tan": tan, "asin": asin, "acos": acos, "atan": atan, "atan2": atan2, "sinh": sinh, "cosh": cosh,
+    "asinh": asinh, "acosh": acosh, "atanh": atanh, "arcsin": asin, "arccos": acos, "arctan": atan,
+    "arctan2": atan2, "arcsinh": asinh, "arccosh": acosh, "arctanh": atanh, "hypot": hypot, "sinc": sinc,
+    "expm1": expm1, "log2": log2, "log10": log10, "logaddexp": logaddexp, "xlogy": xlogy, "logit": logit,
+    "erfinv": erfinv, "lgamma": lgamma, "digamma": digamma, "polygamma": lambda x, n: polygamma(n, x),
+    "fmod": fmod, "frac": frac, "copysign": copysign, "signbit": signbit, "nan_to_num": nan_to_num,
+    "lerp": lerp, "addcmul": addcmul, "addcdiv": addcdiv, "clamp_min": clamp_min, "clamp_max": clamp_max,
+    "negative": neg, "absolute": abs,
+    "repeat_interleave": repeat_interleave, "tile": tile, "narrow": narrow, "movedim": movedim, "moveaxis": moveaxis,
+    "swapdims": swapdims, "tensor_split": tensor_split, "unflatten": unflatten, "ravel": ravel, "rot90": rot90,
+    "fliplr": fliplr, "flipud": flipud, "diag": diag, "diagonal": diagonal, "diag_embed": diag_embed,
+    "diagflat": diagflat, "trace": trace, "take": take, "take_along_dim": take_along_dim,
+    "masked_select": masked_select, "index_fill": index_fill, "index_copy": index_copy, "select": select,
+    "slice_scatter": slice_scatter,
+    "scatter_reduce": scatter_reduce, "count_nonzero": count_nonzero, "cumprod": cumprod, "cummax": cummax,
+    "cummin": cummin, "logcumsumexp": logcumsumexp, "diff": diff, "median": median, "nanmedian": nanmedian,
+    "quantile": quantile, "nanquantile": nanquantile, "nanmean": nanmean, "nansum": nansum, "kthvalue": kthvalue,
+    "mode": mode, "inner": inner, "addmm": addmm, "addmv": addmv, "baddbmm": baddbmm, "addbmm": addbmm, "mv": mv,
+    "cross": cross, "dist": dist, "histc": histc, "kron": kron,
 }
 
 for _name, _method in {**_METHODS, **_IN_PLACE_METHODS}.items():

@@ -1,6 +1,7 @@
 """Tensor factories: PyTorch's ``tensor``, ``as_tensor`` and ``from_numpy``, zeros, empty, ones, full,
-arange, linspace, eye, and random tensors (rand, randn, randint, randperm) drawn
-from the one generator that :func:`manual_seed` seeds.
+arange, linspace, eye, the indices of a triangle (tril_indices, triu_indices), and random
+tensors (rand, randn, randint, randperm) drawn from the one generator that
+:func:`manual_seed` seeds.
 
 Without ``dtype``, floating results take the default dtype
 (:func:`tinygrad_bn.get_default_dtype`)."""
@@ -13,6 +14,7 @@ from tinygrad_bn import mersenne
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.backend import backend_of_array, get_backend
 from tinygrad_bn.dtypes import get_default_dtype, number_dtype
+from tinygrad_bn.errors import DtypeError
 from tinygrad_bn.generator import orders, rng
 from tinygrad_bn.ops.shape import _shape_argument
 
@@ -207,3 +209,30 @@ def randperm(n: int, *, generator=None, dtype="int64", device=None) -> Tensor:
     [0, 1, 2, 3, 4]
     """
     return Tensor(mersenne.randperm(orders(generator), n).astype(dtype), device=device)
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype="int64", device=None) -> Tensor:
+    """PyTorch's ``tril_indices``: the (row, column) indices of the lower triangle of a
+    row × col matrix, on and below diagonal ``offset``, as a (2, N) tensor in row-major order.
+
+    >>> tril_indices(3, 3).tolist()
+    [[0, 1, 1, 2, 2, 2], [0, 0, 1, 0, 1, 2]]
+    """
+    return _triangle_indices("tril_indices", row, col, offset, dtype, device)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype="int64", device=None) -> Tensor:
+    """PyTorch's ``triu_indices``: as :func:`tril_indices`, of the upper triangle (on and above ``offset``).
+
+    >>> triu_indices(2, 3, 1).tolist()
+    [[0, 0, 1], [1, 2, 2]]
+    """
+    return _triangle_indices("triu_indices", row, col, offset, dtype, device)
+
+
+def _triangle_indices(name: str, row: int, col: int, offset: int, dtype, device) -> Tensor:
+    if numpy.dtype(dtype).kind not in "iu":
+        raise DtypeError(f"{name} makes integer indices, got dtype {numpy.dtype(dtype)}")
+    backend = get_backend(device)
+    triangle = getattr(backend.xp, name)(row, offset, col)
+    return Tensor(backend.xp.stack(triangle).astype(dtype), device=backend)

@@ -1,5 +1,6 @@
 """Picking elements by index along one axis: ``gather``, ``index_select``, and what
-is built from them, ``sort`` and ``topk``; and ``nonzero``.
+is built from them, ``sort`` and ``topk``; writing them (``scatter``, ``index_add``,
+``index_copy``, ``index_fill``); and ``nonzero``.
 
 Each is indexing (:func:`tinygrad_bn.ops.shape.getitem`), so its gradient is the
 one of indexing: scattered back to the picked places.
@@ -10,7 +11,7 @@ from __future__ import annotations
 from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.errors import ArgumentError, DtypeError, ShapeError
 from tinygrad_bn.ops.axes import normalize_axis
-from tinygrad_bn.ops.elementwise import scaled
+from tinygrad_bn.ops.elementwise import masked_fill, scaled
 from tinygrad_bn.ops.promotion import constant
 from tinygrad_bn.ops.reduce import Extremes
 from tinygrad_bn.ops.shape import getitem
@@ -107,14 +108,67 @@ def index_add(x, dim: int, index, source, *, alpha=1):
     >>> zeros(3, 2).index_add(0, tensor([0, 2, 0]), tensor([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])).tolist()
     [[4.0, 4.0], [0.0, 0.0], [2.0, 2.0]]
     """
+    places = _slice_places("index_add", x, dim, index, source, ArgumentError)
+    return Scatter.apply(x, scaled(source, alpha, x), places=places, accumulate=True)
+
+
+def index_copy(x, dim: int, index, source):
+    """PyTorch's ``index_copy``: ``x`` with x[..., index[i], ...] = source[..., i, ...]
+    along ``dim`` (where an index repeats, which write wins is not specified). The
+    gradient of ``x`` is zero at the written slices, that of ``source`` the gradient there.
+
+    >>> from tinygrad_bn import tensor, zeros
+    >>> zeros(3, 2).index_copy(0, tensor([2, 0]), tensor([[1.0, 2.0], [3.0, 4.0]])).tolist()
+    [[3.0, 4.0], [0.0, 0.0], [1.0, 2.0]]
+    """
+    if source.dtype != x.dtype:
+        raise DtypeError(f"index_copy expects a source of the tensor's dtype {x.dtype}, got {source.dtype}")
+    places = _slice_places("index_copy", x, dim, index, source, IndexError)
+    return Scatter.apply(x, source, places=places, accumulate=False)
+
+
+def index_fill(x, dim: int, index, value):
+    """PyTorch's ``index_fill``: ``x`` with the slices at ``index`` along ``dim`` filled
+    with ``value`` (a number, or a 0-d tensor that gets their gradient).
+
+    >>> from tinygrad_bn import tensor, zeros
+    >>> zeros(2, 3).index_fill(1, tensor([0, 2]), -1.0).tolist()
+    [[-1.0, 0.0, -1.0], [-1.0, 0.0, -1.0]]
+    """
+    dim = normalize_axis(dim, x.ndim or 1, "dim")
+    index = _checked_index("index_fill", index, x, dim)
+    if index.ndim > 1:
+        raise ShapeError(f"index_fill expects a 0-d or 1-d index, got shape {index.shape}")
+    if isinstance(value, Tensor) and value.ndim:
+        raise ShapeError(f"index_fill expects a number or a 0-d tensor as value, got shape {value.shape}")
+    filled = x.xp.zeros(x.shape[dim] if x.ndim else 1, dtype=bool)
+    filled[index] = True
+    return masked_fill(x, constant(filled.reshape((-1,) + (1,) * (x.ndim - dim - 1)), x), value)
+
+
+def _slice_places(name: str, x, dim: int, index, source, out_of_range) -> tuple:
+    """The full index of the elements of the slices x[..., index[i], ...] along ``dim``,
+    in the layout of ``source`` (x's shape but for the index's length along ``dim``);
+    an index out of range raises ``out_of_range``."""
     dim = normalize_axis(dim, x.ndim, "dim")
-    index = _index_array(index, x, "index_add")
+    index = _checked_index(name, index, x, dim, out_of_range)
     if index.ndim != 1 or source.ndim != x.ndim or source.shape[dim] != len(index) or any(
             n != m for axis, (n, m) in enumerate(zip(source.shape, x.shape)) if axis != dim):
-        raise ShapeError(f"index_add along dim {dim} expects a 1-d index and a source of shape {x.shape} but "
+        raise ShapeError(f"{name} along dim {dim} expects a 1-d index and a source of shape {x.shape} but "
                          f"for its length along dim {dim}, the index's; got index {index.shape}, source {source.shape}")
     spread = x.xp.broadcast_to(index.reshape((-1,) + (1,) * (x.ndim - dim - 1)), source.shape)
-    return Scatter.apply(x, scaled(source, alpha, x), places=_along(spread, dim, x.xp), accumulate=True)
+    return _along(spread, dim, x.xp)
+
+
+def _checked_index(name: str, index, x, dim: int, error=IndexError):
+    """``index`` as an integer array on x's device, each within the length of ``dim``
+    (negative from the end); else ``error`` (PyTorch's scatters and ``index_add`` raise
+    a RuntimeError, its other ops an IndexError)."""
+    index = _index_array(index, x, name)
+    length = x.shape[dim] if x.ndim else 1
+    if index.size and bool(((index < -length) | (index >= length)).any()):
+        raise error(f"{name}: an index in {index.tolist()} is out of range for dim {dim} of length {length}")
+    return index
 
 
 def unique(x, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False):  # noqa: A002
@@ -158,8 +212,15 @@ def bincount(x, weights=None, minlength: int = 0):
 
 
 def _scatter(name: str, x, dim: int, index, src, accumulate: bool):
+    src, places = scatter_operands(name, x, dim, index, src)
+    return Scatter.apply(x, src, places=places, accumulate=accumulate)
+
+
+def scatter_operands(name: str, x, dim: int, index, src) -> tuple:
+    """The source of a scatter along ``dim`` (a number made a tensor, cut to the index's
+    shape) and the full index of the places it goes to (:func:`_along`), checked."""
     dim = normalize_axis(dim, x.ndim, "dim")
-    index = _index_array(index, x, name)
+    index = _checked_index(name, index, x, dim, ArgumentError)
     if not isinstance(src, Tensor):
         src = constant(x.xp.full(index.shape, src, dtype=x.dtype), x)
     fits = index.ndim == x.ndim == src.ndim and all(
@@ -171,7 +232,7 @@ def _scatter(name: str, x, dim: int, index, src, accumulate: bool):
         src = getitem(src, tuple(slice(0, n) for n in index.shape))
     if src.dtype != x.dtype:
         raise DtypeError(f"{name} expects a source of the tensor's dtype {x.dtype}, got {src.dtype}")
-    return Scatter.apply(x, src, places=_along(index, dim, x.xp), accumulate=accumulate)
+    return src, _along(index, dim, x.xp)
 
 
 def index_select(x, dim: int, index):

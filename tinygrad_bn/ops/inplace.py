@@ -1,6 +1,7 @@
-"""In-place ops with PyTorch's names: ``add_``, ``sub_``, ``mul_``, ``div_``, ``zero_``,
-``fill_``, ``copy_``, ``clamp_``, ``normal_``, ``uniform_``, ``x[index] = v``, and ``+=``, ``-=``,
-``*=``, ``/=``.
+"""In-place ops with PyTorch's names: ``add_``, ``sub_``, ``mul_``, ``div_``, ``pow_``,
+``zero_``, ``fill_``, ``copy_``, ``clamp_``, ``lerp_``, ``masked_fill_``, ``normal_``, ``uniform_``,
+``abs_``, ``neg_``, ``exp_``, ``log_``, ``sqrt_``, ``sigmoid_``, ``tanh_``, ``relu_``,
+``x[index] = v``, and ``+=``, ``-=``, ``*=``, ``/=``.
 
 Each computes the new value with the ordinary ops, writes it into the tensor's own
 array (so ``.data``, ``detach()`` and views see it) and bumps the tensor's version,
@@ -37,9 +38,22 @@ import numpy
 from tinygrad_bn.autograd import Function, Tensor, is_grad_enabled
 from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.generator import rng
-from tinygrad_bn.ops.elementwise import add, broadcast_shapes, clamp, div, lift, mul, scaled, sub
+from tinygrad_bn.ops.composite import lerp
+from tinygrad_bn.ops.elementwise import (
+    add,
+    broadcast_shapes,
+    clamp,
+    div,
+    lift,
+    masked_fill,
+    mul,
+    pow,  # noqa: A004 - the op's name
+    scaled,
+    sub,
+)
 from tinygrad_bn.ops.indexing import index_add, scatter, scatter_add
 from tinygrad_bn.ops.shape import _index_argument
+from tinygrad_bn.ops.unary import abs, exp, log, neg, relu, sigmoid, sqrt, tanh  # noqa: A004 - the ops' names
 
 LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
 
@@ -62,14 +76,14 @@ class SetItem(Function):
         return dx, dvalue
 
 
-def _recording(self: Tensor, operand: Tensor | None) -> bool:
-    """Whether the change of ``self`` by ``operand`` must be recorded; refuses a leaf
-    that requires grad in grad mode, as PyTorch does."""
+def _recording(self: Tensor, *operands) -> bool:
+    """Whether the change of ``self`` by ``operands`` (Tensors, numbers, None) must be
+    recorded; refuses a leaf that requires grad in grad mode, as PyTorch does."""
     if not is_grad_enabled():
         return False
     if self.requires_grad and self._ctx is None:
         raise RuntimeError(LEAF_ERROR)
-    return self.requires_grad or (operand is not None and operand.requires_grad)
+    return self.requires_grad or any(isinstance(t, Tensor) and t.requires_grad for t in operands)
 
 
 def _check_result(self: Tensor, new: Tensor, name: str):
@@ -83,10 +97,10 @@ def _check_result(self: Tensor, new: Tensor, name: str):
 
 
 def _change(self: Tensor, operand, name: str, compute) -> Tensor:
-    """Overwrite ``self`` with ``compute(current)``, ``current`` standing for its value now."""
-    if operand is not None and not isinstance(operand, Tensor):
-        operand = lift(operand, self)
-    if not _recording(self, operand):
+    """Overwrite ``self`` with ``compute(current)``, ``current`` standing for its value now;
+    ``operand`` is what else the change reads (None, a number, a Tensor, or a tuple of them)."""
+    operands = operand if isinstance(operand, tuple) else (operand,)
+    if not _recording(self, *operands):
         new = compute(self)
         _check_result(self, new, name)
         self._data[...] = new._data
@@ -224,6 +238,32 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None):
     return copy_(self, rng(generator).uniform(a, b, size=self.shape).astype(self.dtype))
 
 
+def masked_fill_(self, mask, value):
+    """self ← ``value`` where ``mask`` is true (see :func:`~tinygrad_bn.ops.elementwise.masked_fill`)."""
+    return _change(self, value, "masked_fill_", lambda x: masked_fill(x, mask, value))
+
+
+def pow_(self, exponent):
+    """self ← self ** exponent."""
+    return _change(self, exponent, "pow_", lambda x: pow(x, exponent))
+
+
+def lerp_(self, end, weight):
+    """self ← self + weight·(end − self) (see :func:`~tinygrad_bn.ops.composite.lerp`)."""
+    return _change(self, (end, weight), "lerp_", lambda x: lerp(x, end, weight))
+
+
+def _unary(op, name: str):
+    """The in-place form ``name`` of the one-input op ``op``: self ← op(self)."""
+
+    def method(self):
+        return _change(self, None, name, op)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"self ← {op.__name__}(self), in place."
+    return method
+
+
 def _operator(op, name: str):
     """``x op= y`` as the in-place op: it changes ``x`` itself (it returns ``x``)."""
 
@@ -238,7 +278,8 @@ METHODS = {
     "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "clamp_": clamp_, "clip_": clamp_,
     "clamp_min_": clamp_min_, "clamp_max_": clamp_max_, "fill_": fill_, "zero_": zero_, "copy_": copy_,
     "normal_": normal_, "uniform_": uniform_, "scatter_": scatter_, "scatter_add_": scatter_add_,
-    "index_add_": index_add_,
+    "index_add_": index_add_, "masked_fill_": masked_fill_, "pow_": pow_, "lerp_": lerp_,
+    **{f"{op.__name__}_": _unary(op, f"{op.__name__}_") for op in (abs, neg, exp, log, sqrt, sigmoid, tanh, relu)},
     "__setitem__": setitem, "__iadd__": _operator(add_, "__iadd__"), "__isub__": _operator(sub_, "__isub__"),
     "__imul__": _operator(mul_, "__imul__"), "__itruediv__": _operator(div_, "__itruediv__"),
 }

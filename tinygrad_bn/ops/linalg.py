@@ -1,4 +1,4 @@
-"""Matrix multiplication and vector norms."""
+"""Matrix multiplication, vector norms and the distance they give (``dist``)."""
 
 from __future__ import annotations
 
@@ -112,9 +112,11 @@ def dot(a, b):
 
 def norm(x, p="fro", dim=None, keepdim=False):
     """PyTorch's ``norm``: the vector norm over ``dim`` (an int or a tuple, every axis
-    by default) for p = 2 or "fro" (√Σx²), 1 (Σ|x|) and inf (max |x|).
+    by default): for p = 2 or "fro" √Σx², for a number p (Σ|x|^p)^(1/p), for inf and
+    −inf max and min |x|, for 0 the count of nonzero elements (with no gradient).
 
-    Where x = 0 the gradient is 0, PyTorch's subgradient; tied maxima of |x| share it.
+    Where x = 0 the gradient of the 2-norm is 0, PyTorch's subgradient; tied maxima of
+    |x| share it.
 
     >>> from tinygrad_bn import Tensor
     >>> x = Tensor([[0.0, -2.0], [0.0, 0.0]], requires_grad=True)
@@ -122,8 +124,8 @@ def norm(x, p="fro", dim=None, keepdim=False):
     >>> y.sum().backward()
     >>> y.tolist(), x.grad.tolist()
     ([2.0, 0.0], [[0.0, -1.0], [0.0, 0.0]])
-    >>> x.norm(1).item(), x.norm(float("inf")).item()
-    (2.0, 2.0)
+    >>> x.norm(1).item(), x.norm(float("inf")).item(), x.norm(0).item()
+    (2.0, 2.0, 1.0)
     """
     axes = normalize_axes(dim, x.ndim)
     if p in (2, "fro"):
@@ -132,4 +134,20 @@ def norm(x, p="fro", dim=None, keepdim=False):
         return x.abs().sum(axes, keepdim=keepdim)
     if p == math.inf:
         return x.abs().amax(axes, keepdim=keepdim)
-    raise ValueError(f"norm supports p = 2 (or 'fro'), 1 and inf (float('inf')), got p={p!r}")
+    if p == -math.inf:
+        return x.abs().amin(axes, keepdim=keepdim)
+    if p == 0:
+        return (x != 0).astype(x.dtype).sum(axes, keepdim=keepdim)
+    if isinstance(p, (int, float)) and not isinstance(p, bool):
+        return (x.abs() ** p).sum(axes, keepdim=keepdim) ** (1.0 / p)
+    raise ValueError(f"norm expects a number p (or 'fro'), got p={p!r}")
+
+
+def dist(a, b, p=2):
+    """PyTorch's ``dist``: the p-norm of a − b (broadcast together), as :func:`norm`.
+
+    >>> from tinygrad_bn import tensor
+    >>> dist(tensor([1.0, 2.0]), tensor([4.0, 6.0])).item(), tensor([1.0, 2.0]).dist(tensor([4.0, 6.0]), 1).item()
+    (5.0, 7.0)
+    """
+    return norm(a - b, p)

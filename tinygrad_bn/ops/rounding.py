@@ -1,13 +1,14 @@
 """Piecewise-constant ops: ``sign``, ``floor``, ``ceil``, ``round``, ``trunc`` and
 floor division (``//``), whose gradient is 0 wherever it exists (PyTorch's choice
-at the jumps too); and ``remainder`` (``%``), a − b·⌊a/b⌋, whose gradient is 1
-with respect to a and −⌊a/b⌋ with respect to b.
+at the jumps too); ``remainder`` (``%``), a − b·⌊a/b⌋, whose gradient is 1 with
+respect to a and −⌊a/b⌋ with respect to b, and ``fmod``, a − b·trunc(a/b), alike;
+and ``frac``, x − trunc(x), whose gradient is 1.
 """
 
 from __future__ import annotations
 
 from tinygrad_bn.autograd import Function
-from tinygrad_bn.errors import DivisionByZeroError
+from tinygrad_bn.errors import DivisionByZeroError, DtypeError
 from tinygrad_bn.ops.elementwise import binary
 
 
@@ -62,17 +63,41 @@ class FloorDivide(Function):
 
 
 class Remainder(Function):
+    """a − b·⌊a/b⌋, the sign of b (Python's ``%``)."""
+
+    function, rounding = "remainder", "floor"
+
     def forward(self, a, b):
-        _no_integer_zero("remainder", b)
+        _no_integer_zero(self.function, b)
         self.save_for_backward(a, b)
-        return a.xp.remainder(a._data, b._data)
+        return getattr(a.xp, self.function)(a._data, b._data)
 
     def backward(self, grad):
         a, b = self.saved_tensors
         need_a, need_b = self.needs_input_grad
-        # a mod b = a − b·⌊a/b⌋
-        return (grad if need_a else None), (-grad * (a / b).floor() if need_b else None)
+        # a mod b = a − b·q, q = ⌊a/b⌋ (or trunc(a/b)), constant between the jumps
+        quotient = getattr(a / b, self.rounding)()
+        return (grad if need_a else None), (-grad * quotient if need_b else None)
+
+
+class Fmod(Remainder):
+    """a − b·trunc(a/b), the sign of a (C's ``fmod``)."""
+
+    function, rounding = "fmod", "trunc"
 
 
 floor_divide = binary(FloorDivide, "⌊a / b⌋, elementwise (Python's ``//``), with NumPy broadcasting.")
 remainder = binary(Remainder, "a − b·⌊a / b⌋, elementwise (Python's ``%``, the sign of b), with broadcasting.")
+fmod = binary(Fmod, "a − b·trunc(a / b), elementwise (C's ``fmod``, the sign of a), with broadcasting.")
+
+
+def frac(x):
+    """The fractional part x − trunc(x), with the sign of x; its gradient is 1.
+
+    >>> from tinygrad_bn import tensor
+    >>> tensor([-1.5, 2.25]).frac().tolist()
+    [-0.5, 0.25]
+    """
+    if x.dtype.kind != "f":
+        raise DtypeError(f"frac expects a floating-point tensor, got {x.dtype}; an integer has no fractional part")
+    return x - trunc(x)

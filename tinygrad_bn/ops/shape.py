@@ -11,7 +11,7 @@ import math
 
 from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.dtypes import promote_types
-from tinygrad_bn.errors import ShapeError
+from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.ops.axes import NOT_GIVEN, dim_words, normalize_axes, normalize_axis
 from tinygrad_bn.ops.promotion import broadcast_shapes
 
@@ -312,7 +312,7 @@ def stack(tensors, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
 def _tensor_list(name: str, tensors) -> list:
     tensors = list(tensors)
     if not tensors:
-        raise ValueError(f"{name} needs at least one tensor")
+        raise ArgumentError(f"{name} needs at least one tensor")  # PyTorch's RuntimeError
     for position, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"{name} expects Tensors, got {type(t).__name__} at position {position}")

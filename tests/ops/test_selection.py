@@ -1,0 +1,87 @@
+"""take, take_along_dim, masked_select, index_fill, index_copy and slice_scatter:
+PyTorch's values and dtypes for every form of the arguments, indices checked against
+the lengths they index, and PyTorch's error classes. (Gradients: the op cases in
+conftest.py.)"""
+
+import numpy
+import pytest
+
+import tinygrad_bn as tg
+
+X = numpy.arange(12, dtype=numpy.int64).reshape(3, 4)
+
+
+def both(torch, data=X):
+    return tg.tensor(data), torch.tensor(data)
+
+
+@pytest.mark.parametrize("call", [
+    lambda f, x: x.take(f.tensor([[0, -1], [11, 5]])),
+    lambda f, x: f.take(x.float(), f.tensor(3)),
+    lambda f, x: x.take_along_dim(f.tensor([[0], [3], [1]]), 1),
+    lambda f, x: x.take_along_dim(f.tensor([[2, 0]]).t(), dim=0),
+    lambda f, x: f.take_along_dim(x, x.argsort(dim=0, descending=True), dim=0),
+    lambda f, x: x.take_along_dim(f.tensor([7, 0, 7])),
+    lambda f, x: x.masked_select(x % 3 == 0),
+    lambda f, x: f.masked_select(x.double(), f.tensor([[True], [False], [True]])),
+    lambda f, x: x.unsqueeze(0).masked_select(f.tensor([True, False, False, True])),
+    lambda f, x: x.index_fill(1, f.tensor([0, 2, 0]), -1),
+    lambda f, x: x.float().index_fill(0, f.tensor(1), f.tensor(2.5)),
+    lambda f, x: x.index_fill(-1, f.tensor([-1]), 7),
+    lambda f, x: x.index_copy(0, f.tensor([2, 0]), f.tensor([[9, 9, 9, 9], [8, 8, 8, 8]])),
+    lambda f, x: f.index_copy(x, 1, f.tensor([3]), f.tensor([[1], [2], [3]])),
+    lambda f, x: x.slice_scatter(f.tensor([[0, 0], [0, 0], [0, 0]]), dim=1, start=1, end=4, step=2),
+    lambda f, x: f.slice_scatter(x, f.zeros(1, 4, dtype=f.int64), start=-1),
+    lambda f, x: x.float().slice_scatter(f.ones(3, 2, dtype=f.float64), 1, None, None, 2),
+], ids=["take", "take 0-d", "take_along_dim", "take_along_dim broadcast", "sorted by argsort",
+        "take_along_dim flattened", "masked_select", "masked_select broadcast", "masked_select broadcast input",
+        "index_fill", "index_fill 0-d index, tensor value", "index_fill negative", "index_copy",
+        "index_copy function", "slice_scatter", "slice_scatter negative start", "slice_scatter cast"])
+def test_selection_matches_pytorch(torch, agree, call):
+    ours, theirs = both(torch)
+    agree(call(tg, ours), call(torch, theirs))
+
+
+def test_index_fill_value_gets_the_gradient_of_every_filled_element(torch):
+    x, value = tg.ones(3, 4, requires_grad=True), tg.tensor(2.0, requires_grad=True)
+    tx, tvalue = torch.ones(3, 4, requires_grad=True), torch.tensor(2.0, requires_grad=True)
+    upstream = numpy.arange(12.0, dtype=numpy.float32).reshape(3, 4)
+    (x.index_fill(1, tg.tensor([3, 0]), value) * tg.tensor(upstream)).sum().backward()
+    (tx.index_fill(1, torch.tensor([3, 0]), tvalue) * torch.tensor(upstream)).sum().backward()
+    numpy.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+    assert value.grad.item() == tvalue.grad.item() == 0 + 3 + 4 + 7 + 8 + 11
+
+
+ERRORS = {
+    "take out of range": (lambda f, x: x.take(f.tensor([12])), r"an index in \[12\] is out of range for dim 0 of "
+                                                               "length 12"),
+    "take int32": (lambda f, x: x.take(f.tensor([1], dtype=f.int32)), "int64 index, got dtype int32"),
+    "take_along_dim dims": (lambda f, x: x.take_along_dim(f.tensor([0, 1]), 1), r"indices of the input's 2 "
+                                                                                r"dimensions, got shape \(2,\)"),
+    "take_along_dim shapes": (lambda f, x: x.take_along_dim(f.tensor([[0, 1], [0, 1]]), 1),
+                              r"shapes \(3, 4\) and \(2, 2\) do not broadcast off dim 1"),
+    "masked_select mask": (lambda f, x: x.masked_select(f.tensor([1, 0, 1, 0])), "boolean mask, got dtype int64"),
+    "index_fill index dims": (lambda f, x: x.index_fill(1, f.tensor([[1]]), -1), r"0-d or 1-d index, got shape "
+                                                                                  r"\(1, 1\)"),
+    "index_fill out of range": (lambda f, x: x.index_fill(1, f.tensor([7]), -1), r"an index in \[7\] is out of "
+                                                                                  "range for dim 1 of length 4"),
+    "index_fill value": (lambda f, x: x.index_fill(1, f.tensor([1]), f.tensor([1])), "a number or a 0-d tensor as "
+                                                                                     r"value, got shape \(1,\)"),
+    "index_copy source": (lambda f, x: x.index_copy(0, f.tensor([2, 0]), f.ones(2, 3, dtype=f.int64)),
+                          r"a source of shape \(3, 4\) but for its length along dim 0.*source \(2, 3\)"),
+    "index_copy dtype": (lambda f, x: x.index_copy(0, f.tensor([2]), f.ones(1, 4)), "a source of the tensor's "
+                                                                                    "dtype int64, got float32"),
+    "index_copy out of range": (lambda f, x: x.index_copy(0, f.tensor([5]), f.ones(1, 4, dtype=f.int64)),
+                                r"an index in \[5\] is out of range for dim 0 of length 3"),
+    "slice_scatter shape": (lambda f, x: x.slice_scatter(f.ones(3, 3, dtype=f.int64), 1, 0, None, 2),
+                            r"src of the slice's shape \(3, 2\), got \(3, 3\)"),
+    "slice_scatter step": (lambda f, x: x.slice_scatter(f.ones(3, 2, dtype=f.int64), 1, 0, None, -1),
+                           "a positive step, got -1"),
+}
+
+
+@pytest.mark.parametrize("name", ERRORS)
+def test_errors_are_pytorchs_kind_and_say_expected_and_given(torch, raises_like_torch, name):
+    call, words = ERRORS[name]
+    ours, theirs = both(torch)
+    raises_like_torch(lambda: call(tg, ours), lambda: call(torch, theirs), words)

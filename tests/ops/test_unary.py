@@ -1,0 +1,29 @@
+"""expm1, log2 and log10 at ±0, ±∞, NaN and below their domains (values and gradients
+against PyTorch), small arguments, and their dtypes."""
+
+from __future__ import annotations
+
+import numpy
+import pytest
+
+from tinygrad_bn import Tensor
+
+EDGES = numpy.array([-numpy.inf, -1.0, -0.0, 0.0, 1e-300, 1e-20, 0.5, 8.0, 1e300, numpy.inf, numpy.nan])
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered", "ignore:divide by zero encountered",
+                            "ignore:overflow encountered")
+@pytest.mark.parametrize("name", ["expm1", "log2", "log10"])
+def test_edges_give_pytorchs_values_and_gradients(matches_torch, name):
+    matches_torch(lambda x: getattr(x, name)(), EDGES)
+
+
+def test_expm1_keeps_the_digits_of_small_arguments():
+    x = numpy.array([1e-20, -3e-12, 1e-5])
+    numpy.testing.assert_allclose(Tensor(x).expm1().numpy(), x + x**2 / 2 + x**3 / 6, rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["expm1", "log2", "log10"])
+@pytest.mark.parametrize("dtype", ["int64", "bool", "float16", "float32"])
+def test_integers_compute_in_the_default_float_dtype_as_in_pytorch(matches_torch, name, dtype):
+    matches_torch(lambda x: getattr(x, name)(), numpy.array([1, 2, 8]).astype(dtype), rtol=1e-3)

@@ -1,0 +1,105 @@
+"""Elements picked by index or mask, and a slice written, with PyTorch's names:
+``take`` (of the flattened tensor), ``take_along_dim``, ``masked_select`` and
+``slice_scatter``.
+
+Picking is indexing, whose gradient goes back to the picked places; writing a slice
+is :class:`~tinygrad_bn.ops.inplace.SetItem`, whose gradient goes to the slice from
+its source and to the tensor elsewhere.
+"""
+
+from __future__ import annotations
+
+from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.errors import ArgumentError, DtypeError, ShapeError
+from tinygrad_bn.ops.axes import normalize_axis
+from tinygrad_bn.ops.indexing import _checked_index, gather
+from tinygrad_bn.ops.inplace import SetItem
+from tinygrad_bn.ops.joins import broadcast_tensors
+from tinygrad_bn.ops.promotion import broadcast_shapes, constant
+
+
+def take(x, index):
+    """PyTorch's ``take``: the elements of the flattened ``x`` at ``index`` (an int64
+    tensor of any shape, negative counting from the end), in the index's shape.
+
+    >>> from tinygrad_bn import arange, tensor
+    >>> arange(6).reshape(2, 3).take(tensor([[0, -1], [4, 4]])).tolist()
+    [[0, 5], [4, 4]]
+    """
+    flat = x.reshape(-1)
+    return flat[_int64_index("take", index, flat)]
+
+
+def take_along_dim(x, indices, dim=None):
+    """PyTorch's ``take_along_dim``: the elements at ``indices`` along ``dim``, the other
+    axes of ``x`` and ``indices`` broadcast together (:func:`~tinygrad_bn.ops.indexing.gather`
+    with broadcasting); with ``dim`` None, of the flattened ``x`` at the flattened indices.
+
+    >>> from tinygrad_bn import tensor
+    >>> x = tensor([[10, 30, 20], [60, 40, 50]])
+    >>> x.take_along_dim(x.argsort(dim=1), dim=1).tolist(), x.take_along_dim(tensor([5, 0])).tolist()
+    ([[10, 20, 30], [40, 50, 60]], [50, 10])
+    """
+    if dim is None:
+        return take(x, indices.reshape(-1))
+    if indices.ndim != x.ndim:
+        raise ShapeError(f"take_along_dim expects indices of the input's {x.ndim} dimensions, got shape "
+                         f"{indices.shape}")
+    dim = normalize_axis(dim, x.ndim, "dim")
+    index = _checked_index("take_along_dim", indices, x, dim)
+    others = broadcast_shapes(_without(x.shape, dim), _without(index.shape, dim))
+    if others is None:
+        raise ShapeError(f"take_along_dim along dim {dim}: shapes {x.shape} and {indices.shape} do not broadcast "
+                         f"off dim {dim}")
+    x = x.broadcast_to(_with(others, dim, x.shape[dim]))
+    return gather(x, dim, constant(x.xp.broadcast_to(index, _with(others, dim, index.shape[dim])), x))
+
+
+def _without(shape: tuple, dim: int) -> tuple:
+    return shape[:dim] + (1,) + shape[dim + 1:]
+
+
+def _with(shape: tuple, dim: int, length: int) -> tuple:
+    return shape[:dim] + (length,) + shape[dim + 1:]
+
+
+def masked_select(x, mask):
+    """PyTorch's ``masked_select``: the elements of ``x`` where the boolean ``mask`` is
+    true (the two broadcast together), as a 1-d tensor in row-major order.
+
+    >>> from tinygrad_bn import tensor
+    >>> x = tensor([[1.0, -2.0], [-3.0, 4.0]])
+    >>> x.masked_select(x > 0).tolist(), x.masked_select(tensor([True, False])).tolist()
+    ([1.0, 4.0], [1.0, -3.0])
+    """
+    if not isinstance(mask, Tensor):
+        mask = Tensor(mask, device=x.device)
+    if mask.dtype != bool:
+        raise DtypeError(f"masked_select expects a boolean mask, got dtype {mask.dtype}")
+    x, mask = broadcast_tensors(x, mask)
+    return x[mask]
+
+
+def slice_scatter(x, src, dim: int = 0, start=None, end=None, step: int = 1):
+    """PyTorch's ``slice_scatter``: ``x`` with the slice start:end:step along ``dim``
+    replaced by ``src`` (of that slice's shape, cast to x's dtype).
+
+    >>> from tinygrad_bn import ones, zeros
+    >>> zeros(2, 4).slice_scatter(ones(2, 2), dim=1, start=1, end=3).tolist()
+    [[0.0, 1.0, 1.0, 0.0], [0.0, 1.0, 1.0, 0.0]]
+    """
+    if step <= 0:
+        raise ArgumentError(f"slice_scatter expects a positive step, got {step}")
+    dim = normalize_axis(dim, x.ndim, "dim")
+    index = (slice(None),) * dim + (slice(start, end, step),)
+    target = x._data[index].shape
+    if src.shape != target:
+        raise ShapeError(f"slice_scatter expects src of the slice's shape {target}, got {src.shape}")
+    return SetItem.apply(x, src.astype(x.dtype), index=index)
+
+
+def _int64_index(name: str, index, x):
+    """``index`` as an int64 array within the length of the 1-d ``x``."""
+    if isinstance(index, Tensor) and index.dtype != "int64":
+        raise DtypeError(f"{name} expects an int64 index, got dtype {index.dtype}")
+    return _checked_index(name, index, x, 0)
