@@ -621,6 +621,32 @@ OPTIMIZERS = {
             return loss
         out = o.step(closure).item(), o.step(closure).item()
     """,
+    "lbfgs-closure": """
+        model = mlp(); o = optim.LBFGS(model.parameters(), lr=0.5, max_iter=4)
+        def closure():
+            o.zero_grad()
+            loss = F.cross_entropy(model(torch.tensor(XS)), torch.tensor(YS))
+            loss.backward()
+            return loss
+        out = [o.step(closure).item() for _ in range(2)]
+    """,
+    "lbfgs-strong-wolfe": """
+        model = mlp(); o = optim.LBFGS(model.parameters(), history_size=5, max_iter=4, line_search_fn="strong_wolfe")
+        def closure():
+            o.zero_grad()
+            loss = F.cross_entropy(model(torch.tensor(XS)), torch.tensor(YS))
+            loss.backward()
+            return loss
+        out = [o.step(closure).item() for _ in range(2)], model[0].weight
+    """,
+    "lbfgs-state-keys": """
+        model = mlp(); o = optim.LBFGS(model.parameters(), max_iter=3)
+        def closure():
+            o.zero_grad(); loss = F.cross_entropy(model(torch.tensor(XS)), torch.tensor(YS)); loss.backward(); return loss
+        o.step(closure)
+        out = list(o.state_dict()["state"][0]), o.state_dict()["state"][0]["n_iter"]
+    """,
+    "lbfgs-two-groups-raises": "m = mlp(); optim.LBFGS([{'params': m[0].parameters()}, {'params': m[2].parameters()}])",
 }
 
 SCHEDULERS = {
@@ -655,6 +681,36 @@ SCHEDULERS = {
             o.step(); first.step()
         out = lrs(o, lr_scheduler.StepLR(o, step_size=2, gamma=0.5, last_epoch=3))
     """,
+    "linear-warmup": "o = optim.SGD(mlp().parameters(), lr=1.0); out = lrs(o, lr_scheduler.LinearLR(o, start_factor=0.1, total_iters=4))",
+    "constant-lr": "o = optim.SGD(mlp().parameters(), lr=1.0); out = lrs(o, lr_scheduler.ConstantLR(o, factor=0.5, total_iters=3))",
+    "polynomial-lr": "o = optim.SGD(mlp().parameters(), lr=1.0); out = lrs(o, lr_scheduler.PolynomialLR(o, total_iters=6, power=2.0))",
+    "warmup-then-cosine": """
+        o = optim.SGD(mlp().parameters(), lr=1.0)
+        warmup = lr_scheduler.LinearLR(o, start_factor=0.1, total_iters=3)
+        cosine = lr_scheduler.CosineAnnealingLR(o, T_max=5)
+        out = lrs(o, lr_scheduler.SequentialLR(o, schedulers=[warmup, cosine], milestones=[3]), epochs=10)
+    """,
+    "chained-scheduler": "o = optim.SGD(mlp().parameters(), lr=1.0); out = lrs(o, lr_scheduler.ChainedScheduler([lr_scheduler.ConstantLR(o, factor=0.5, total_iters=2), lr_scheduler.ExponentialLR(o, gamma=0.9)]))",
+    "cosine-warm-restarts": "o = optim.SGD(mlp().parameters(), lr=1.0); out = lrs(o, lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2, eta_min=0.01), epochs=12)",
+    "warm-restarts-per-batch": """
+        o = optim.SGD(mlp().parameters(), lr=1.0); s = lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=2)
+        out = []
+        for epoch in range(3):
+            for i in range(4):
+                o.step(); s.step(epoch + i / 4); out.append(s.get_last_lr()[0])
+    """,
+    "cyclic-lr": "o = optim.SGD(mlp().parameters(), lr=0.1, momentum=0.9); s = lr_scheduler.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=2); out = lrs(o, s), o.param_groups[0]['momentum']",
+    "sequential-lr-state-round-trip": """
+        o = optim.SGD(mlp().parameters(), lr=1.0)
+        s = lr_scheduler.SequentialLR(o, [lr_scheduler.LinearLR(o, total_iters=2), lr_scheduler.StepLR(o, 2, 0.5)], milestones=[2])
+        lrs(o, s, epochs=3)
+        saved = o.state_dict(), s.state_dict()
+        o2 = optim.SGD(mlp().parameters(), lr=1.0)
+        s2 = lr_scheduler.SequentialLR(o2, [lr_scheduler.LinearLR(o2, total_iters=2), lr_scheduler.StepLR(o2, 2, 0.5)], milestones=[2])
+        s2.load_state_dict(saved[1]); o2.load_state_dict(saved[0])
+        out = lrs(o2, s2, epochs=5)
+    """,
+    "plateau-state-dict-keys": "o = optim.SGD(mlp().parameters(), lr=1.0); out = sorted(lr_scheduler.ReduceLROnPlateau(o).state_dict())",
 }
 
 STATE = {

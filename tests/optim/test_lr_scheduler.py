@@ -39,7 +39,77 @@ SCHEDULERS = {
     "OneCycleLR three phases, linear, per group": ("OneCycleLR", {
         "max_lr": [1.0, 0.5], "epochs": 5, "steps_per_epoch": 6, "pct_start": 0.4, "anneal_strategy": "linear",
         "three_phase": True, "cycle_momentum": False, "div_factor": 10.0, "final_div_factor": 100.0}),
+    "LinearLR": ("LinearLR", {}),
+    "LinearLR decay to a tenth": ("LinearLR", {"start_factor": 1.0, "end_factor": 0.1, "total_iters": 10}),
+    "LinearLR warm-up past the end": ("LinearLR", {"start_factor": 0.01, "end_factor": 0.8, "total_iters": 40}),
+    "ConstantLR": ("ConstantLR", {}),
+    "ConstantLR a half for 10": ("ConstantLR", {"factor": 0.5, "total_iters": 10}),
+    "ConstantLR for 0 epochs": ("ConstantLR", {"factor": 0.25, "total_iters": 0}),
+    "PolynomialLR": ("PolynomialLR", {}),
+    "PolynomialLR squared": ("PolynomialLR", {"total_iters": 20, "power": 2.0}),
+    "PolynomialLR square root past the end": ("PolynomialLR", {"total_iters": 40, "power": 0.5}),
+    "CosineAnnealingWarmRestarts": ("CosineAnnealingWarmRestarts", {"T_0": 5}),
+    "CosineAnnealingWarmRestarts doubling": ("CosineAnnealingWarmRestarts", {"T_0": 3, "T_mult": 2, "eta_min": 0.001}),
+    "CosineAnnealingWarmRestarts every epoch, tripling": ("CosineAnnealingWarmRestarts", {"T_0": 1, "T_mult": 3}),
+    "CyclicLR": ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4, "cycle_momentum": False}),
+    "CyclicLR triangular2, per group, down slower": ("CyclicLR", {
+        "base_lr": [0.01, 0.002], "max_lr": [0.1, 0.05], "step_size_up": 2, "step_size_down": 5,
+        "mode": "triangular2", "cycle_momentum": False}),
+    "CyclicLR exp_range": ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 3, "mode": "exp_range",
+                                        "gamma": 0.9, "cycle_momentum": False}),
+    "CyclicLR scale_fn of the step": ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 3,
+                                                    "scale_fn": Warmup(20), "scale_mode": "iterations",
+                                                    "cycle_momentum": False}),
+    # schedulers of schedulers: their arguments are made on the optimizer, from the framework's lr_scheduler
+    "SequentialLR warm-up then cosine": ("SequentialLR", lambda schedules, optimizer: {
+        "schedulers": [schedules.LinearLR(optimizer, start_factor=0.1, total_iters=5),
+                       schedules.CosineAnnealingLR(optimizer, T_max=20)],
+        "milestones": [5]}),
+    "SequentialLR of three": ("SequentialLR", lambda schedules, optimizer: {
+        "schedulers": [schedules.ConstantLR(optimizer, factor=0.5, total_iters=3),
+                       schedules.ExponentialLR(optimizer, gamma=0.9),
+                       schedules.MultiStepLR(optimizer, milestones=[0, 4], gamma=0.5)],
+        "milestones": [4, 12]}),
+    "SequentialLR LambdaLR, then warm restarts": ("SequentialLR", lambda schedules, optimizer: {
+        "schedulers": [schedules.LambdaLR(optimizer, lambda epoch: 0.9**epoch),
+                       schedules.CosineAnnealingWarmRestarts(optimizer, T_0=4)],
+        "milestones": [7]}),
+    "SequentialLR StepLR, then PolynomialLR": ("SequentialLR", lambda schedules, optimizer: {
+        "schedulers": [schedules.StepLR(optimizer, step_size=2, gamma=0.7),
+                       schedules.PolynomialLR(optimizer, total_iters=10, power=1.5)],
+        "milestones": [6]}),
+    "ChainedScheduler ConstantLR and ExponentialLR": ("ChainedScheduler", lambda schedules, optimizer: {
+        "schedulers": [schedules.ConstantLR(optimizer, factor=0.1, total_iters=10),
+                       schedules.ExponentialLR(optimizer, gamma=0.9)]}),
+    "ChainedScheduler LinearLR and StepLR": ("ChainedScheduler", lambda schedules, optimizer: {
+        "schedulers": [schedules.LinearLR(optimizer, start_factor=0.5, total_iters=6),
+                       schedules.StepLR(optimizer, step_size=4, gamma=0.5)]}),
+    "ChainedScheduler in SequentialLR": ("SequentialLR", lambda schedules, optimizer: {
+        "schedulers": [schedules.ChainedScheduler([schedules.LinearLR(optimizer, start_factor=0.2, total_iters=4),
+                                                   schedules.ExponentialLR(optimizer, gamma=0.95)]),
+                       schedules.CosineAnnealingLR(optimizer, T_max=10, eta_min=0.001)],
+        "milestones": [8]}),
+    "SequentialLR in SequentialLR": ("SequentialLR", lambda schedules, optimizer: {
+        "schedulers": [schedules.SequentialLR(optimizer, [schedules.ConstantLR(optimizer, factor=0.5, total_iters=2),
+                                                          schedules.ExponentialLR(optimizer, gamma=0.8)],
+                                              milestones=[3]),
+                       schedules.LinearLR(optimizer, start_factor=0.2, total_iters=3)],
+        "milestones": [EPOCHS + 5]}),  # PyTorch cannot restart a SequentialLR: it has no lr of its own to restart at
 }
+
+
+# PyTorch's SequentialLR steps a ChainedScheduler or SequentialLR inside it before any optimizer step, and warns
+NESTED_CHAIN_WARNS = pytest.mark.filterwarnings(
+    "ignore:Detected call of `lr_scheduler.step\\(\\)` before `optimizer.step\\(\\)`")
+
+
+def build(framework_optim, name, kwargs, optimizer):
+    """Scheduler ``name`` of the framework on ``optimizer``; ``kwargs`` may be a function of
+    the framework's lr_scheduler module and the optimizer (for schedulers of schedulers)."""
+    schedules = framework_optim.lr_scheduler
+    if callable(kwargs):
+        kwargs = kwargs(schedules, optimizer)
+    return getattr(schedules, name)(optimizer=optimizer, **kwargs)
 
 
 def two_groups(framework_optim, params):
@@ -51,7 +121,7 @@ def lr_curve(framework_optim, name, kwargs, params, resume_at=None, optimizer_fi
     epoch ``resume_at`` and going on with a fresh optimizer and scheduler that load them
     (the optimizer's state loaded before the scheduler is made, or after)."""
     optimizer = two_groups(framework_optim, params)
-    scheduler = getattr(framework_optim.lr_scheduler, name)(optimizer, **kwargs)
+    scheduler = build(framework_optim, name, kwargs, optimizer)
     curve = []
     for epoch in range(EPOCHS):
         if epoch == resume_at:
@@ -59,7 +129,7 @@ def lr_curve(framework_optim, name, kwargs, params, resume_at=None, optimizer_fi
             optimizer = two_groups(framework_optim, params)
             if optimizer_first:
                 optimizer.load_state_dict(saved[0])
-            scheduler = getattr(framework_optim.lr_scheduler, name)(optimizer, **kwargs)
+            scheduler = build(framework_optim, name, kwargs, optimizer)
             scheduler.load_state_dict(saved[1])
             optimizer.load_state_dict(saved[0])
         curve.append([group["lr"] for group in optimizer.param_groups])
@@ -69,6 +139,7 @@ def lr_curve(framework_optim, name, kwargs, params, resume_at=None, optimizer_fi
     return curve
 
 
+@NESTED_CHAIN_WARNS
 @pytest.mark.parametrize("resume_at, optimizer_first", [(None, False), (1, False), (12, False), (1, True), (12, True)],
                          ids=["uninterrupted", "resumed at 1", "resumed at 12", "optimizer loaded first at 1",
                               "optimizer loaded first at 12"])
@@ -79,7 +150,7 @@ def test_learning_rates_match_pytorch(scheduler, resume_at, optimizer_first):
     theirs = lr_curve(torch.optim, name, kwargs, [torch.nn.Parameter(torch.zeros(2)) for _ in LRS])
     ours = lr_curve(optim, name, kwargs, [nn.Parameter(tg.zeros(2)) for _ in LRS], resume_at, optimizer_first)
     numpy.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=0)
-    assert len(set(map(tuple, ours))) > 1  # the schedule moved
+    assert len(set(map(tuple, ours))) > 1 or ours[0] != list(LRS)  # the schedule did something
 
 
 @pytest.mark.parametrize("T_max, eta_min", [(100, 0.3), (1000, 0.05)])
@@ -171,12 +242,55 @@ def test_bad_arguments_are_reported(name, kwargs, error, words):
         getattr(lr_scheduler, name)(optimizer, **kwargs)
 
 
+CLOSED_FORMS = ["StepLR", "StepLR every epoch", "MultiStepLR", "MultiStepLR at 0 and the end", "ExponentialLR",
+                "CosineAnnealingLR", "CosineAnnealingLR past T_max", "LinearLR", "LinearLR decay to a tenth",
+                "LinearLR warm-up past the end", "ConstantLR a half for 10", "PolynomialLR squared",
+                "PolynomialLR square root past the end"]  # not ConstantLR for 0 epochs: PyTorch's steps keep
+# the factor for ever, its closed form drops it
+
+
+@pytest.mark.parametrize("scheduler", CLOSED_FORMS)
+def test_closed_forms_give_pytorchs_learning_rates(torch, scheduler):
+    """The lr of epoch t from η₀ alone, which SequentialLR restarts a schedule with, at every epoch."""
+    name, kwargs = SCHEDULERS[scheduler]
+    theirs = lr_curve(torch.optim, name, kwargs, [torch.nn.Parameter(torch.zeros(2)) for _ in LRS])
+    ours = build(optim, name, kwargs, two_groups(optim, [nn.Parameter(tg.zeros(2)) for _ in LRS]))
+    for epoch, expected in enumerate(theirs):
+        ours.last_epoch = epoch
+        numpy.testing.assert_allclose(ours._closed_form(), expected, rtol=1e-12, atol=0, err_msg=f"epoch {epoch}")
+
+
+@NESTED_CHAIN_WARNS
+def test_resuming_from_pytorchs_state_dicts(torch):
+    """PyTorch's optimizer and scheduler state dicts, saved mid-way, load and the schedule goes on as PyTorch's."""
+    for scheduler in SCHEDULERS:
+        name, kwargs = SCHEDULERS[scheduler]
+        their_optimizer = two_groups(torch.optim, [torch.nn.Parameter(torch.zeros(2)) for _ in LRS])
+        theirs = build(torch.optim, name, kwargs, their_optimizer)
+        for _ in range(10):
+            their_optimizer.step()
+            theirs.step()
+        our_optimizer = two_groups(optim, [nn.Parameter(tg.zeros(2)) for _ in LRS])
+        ours = build(optim, name, kwargs, our_optimizer)
+        ours.load_state_dict(theirs.state_dict())
+        our_optimizer.load_state_dict(their_optimizer.state_dict())
+        for epoch in range(10, EPOCHS):
+            expected = [group["lr"] for group in their_optimizer.param_groups]
+            numpy.testing.assert_allclose([group["lr"] for group in our_optimizer.param_groups], expected, rtol=1e-12,
+                                          err_msg=f"{scheduler}, epoch {epoch}")
+            for framework_optimizer, schedule in ((their_optimizer, theirs), (our_optimizer, ours)):
+                framework_optimizer.step()
+                schedule.step()
+
+
 def test_a_scheduler_needs_an_optimizer():
     with pytest.raises(TypeError, match="StepLR needs an Optimizer, got list"):
         lr_scheduler.StepLR([nn.Parameter(tg.zeros(2))], step_size=1)
 
 
-RESUMED_AS_PYTORCH = ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR one function"]
+RESUMED_AS_PYTORCH = ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR one function",
+                      "LinearLR decay to a tenth", "ConstantLR a half for 10", "PolynomialLR squared",
+                      "CosineAnnealingWarmRestarts doubling", "CyclicLR triangular2, per group, down slower"]
 
 
 @pytest.mark.parametrize("scheduler", RESUMED_AS_PYTORCH)

@@ -16,8 +16,9 @@ Learning-rate schedules are in :mod:`tinygrad_bn.optim.lr_scheduler`, as in PyTo
 from tinygrad_bn.optim import lr_scheduler
 from tinygrad_bn.optim.adagrad import Adagrad
 from tinygrad_bn.optim.adam import Adam, AdamW
+from tinygrad_bn.optim.lbfgs import LBFGS
 from tinygrad_bn.optim.optimizer import Optimizer
 from tinygrad_bn.optim.rmsprop import RMSprop
 from tinygrad_bn.optim.sgd import SGD
 
-__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
+__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "LBFGS", "Optimizer", "RMSprop", "lr_scheduler"]

@@ -161,14 +161,21 @@ def check_at_least(name: str, value: float, low: float, optimizer: str):
 
 
 def _host_copy(param: Tensor, value):
-    """A state value for a state dict: an array as a NumPy copy, anything else as it is."""
+    """A state value for a state dict: an array (or a NumPy scalar) as a NumPy array copy,
+    a list item by item (LBFGS keeps lists of arrays), anything else as it is."""
     backend = get_backend(param.device)
+    if isinstance(value, list):
+        return [_host_copy(param, item) for item in value]
+    if isinstance(value, numpy.generic):
+        return numpy.array(value)
     return numpy.array(backend.to_host(value)) if isinstance(value, backend.array_type) else value
 
 
 def _device_copy(param: Tensor, value):
     """A state value from a state dict: a NumPy array as a copy on ``param``'s device
-    in its dtype, anything else as it is."""
+    in its dtype, a list item by item, anything else as it is."""
+    if isinstance(value, list):
+        return [_device_copy(param, item) for item in value]
     if isinstance(value, numpy.ndarray):
         return get_backend(param.device).from_host(numpy.array(value, dtype=param.dtype))
     return value
