@@ -52,7 +52,7 @@ from tinygrad_bn.ops.elementwise import (
     sub,
 )
 from tinygrad_bn.ops.indexing import index_add, scatter, scatter_add
-from tinygrad_bn.ops.shape import _index_argument
+from tinygrad_bn.ops.shape import _index_argument, squeeze, t, transpose, unsqueeze
 from tinygrad_bn.ops.unary import abs, exp, log, neg, relu, sigmoid, sqrt, tanh  # noqa: A004 - the ops' names
 
 LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -264,6 +264,42 @@ def _unary(op, name: str):
     return method
 
 
+def _view_in_place(self, compute) -> Tensor:
+    """Make ``self`` the view ``compute(self)`` (a squeeze, an unsqueeze, a transpose) of
+    its own memory: the values stay, the shape changes. While gradients are recorded,
+    ``self`` becomes the view's output, as PyTorch records ``unsqueeze_``; its version
+    moves on, so a backward that saved its old shape refuses it."""
+    recording = _recording(self)  # refuses a leaf that requires grad, as PyTorch does
+    current = Tensor._wrap(self._data, self._backend, self._ctx)
+    current.requires_grad = self.requires_grad
+    view = compute(current)
+    self._data = view._data
+    if recording:
+        self._ctx = view._ctx
+    bump(self)
+    return self
+
+
+def squeeze_(self, dim=None):
+    """self ← self.squeeze(dim), in place."""
+    return _view_in_place(self, lambda x: squeeze(x, dim))
+
+
+def unsqueeze_(self, dim):
+    """self ← self.unsqueeze(dim), in place."""
+    return _view_in_place(self, lambda x: unsqueeze(x, dim))
+
+
+def transpose_(self, dim0, dim1):
+    """self ← self.transpose(dim0, dim1), in place."""
+    return _view_in_place(self, lambda x: transpose(x, dim0, dim1))
+
+
+def t_(self):
+    """self ← self.t(), in place (a 0-d or 1-d tensor stays as it is)."""
+    return _view_in_place(self, t)
+
+
 def _operator(op, name: str):
     """``x op= y`` as the in-place op: it changes ``x`` itself (it returns ``x``)."""
 
@@ -279,6 +315,7 @@ METHODS = {
     "clamp_min_": clamp_min_, "clamp_max_": clamp_max_, "fill_": fill_, "zero_": zero_, "copy_": copy_,
     "normal_": normal_, "uniform_": uniform_, "scatter_": scatter_, "scatter_add_": scatter_add_,
     "index_add_": index_add_, "masked_fill_": masked_fill_, "pow_": pow_, "lerp_": lerp_,
+    "squeeze_": squeeze_, "unsqueeze_": unsqueeze_, "transpose_": transpose_, "t_": t_,
     **{f"{op.__name__}_": _unary(op, f"{op.__name__}_") for op in (abs, neg, exp, log, sqrt, sigmoid, tanh, relu)},
     "__setitem__": setitem, "__iadd__": _operator(add_, "__iadd__"), "__isub__": _operator(sub_, "__isub__"),
     "__imul__": _operator(mul_, "__imul__"), "__itruediv__": _operator(div_, "__itruediv__"),
