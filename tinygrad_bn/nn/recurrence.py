@@ -98,13 +98,60 @@ def _sigmoid(xp, x):
     return half + half * xp.tanh(half * x)
 
 
-def gru_step(gx, h, gh):
-    """h' = (1 − z) ⊙ n + z ⊙ h with n = tanh(gx_n + r ⊙ gh_n)."""
+def gru_cell(gx, h, gh):
+    """The GRU step written with ops: h' = (1 − z) ⊙ n + z ⊙ h with n = tanh(gx_n + r ⊙ gh_n).
+    The specification of :class:`GRUGates`, which the layers run."""
     x_r, x_z, x_n = gx.chunk(3, -1)
     h_r, h_z, h_n = gh.chunk(3, -1)
     r, z = sigmoid(x_r + h_r), sigmoid(x_z + h_z)
     n = tanh(x_n + r * h_n)
     return n + z * (h - n)  # (1 − z) n + z h
+
+
+def gru_step(gx, h, gh):
+    """h -> h' through :class:`GRUGates`."""
+    return GRUGates.apply(gx, h, gh)
+
+
+def gru_gradients(r, z, n, h, h_n, dh):
+    """The GRU step's backward: from dh' to the gradients of gx, h and gh (each gate's
+    part in r, z, n order), given r, z, n, the old h and gh_n. Plain arithmetic, so it
+    runs on arrays and on Tensors."""
+    dn = dh * (1 - z) * (1 - n * n)  # through n = tanh(·)
+    dr = dn * h_n * r * (1 - r)
+    dz = dh * (h - n) * z * (1 - z)
+    return (dr, dz, dn), dh * z, (dr, dz, dn * r)
+
+
+class GRUGates(Function):
+    """:func:`gru_cell` as one op, (gx, h, gh) -> h', its backward written by hand
+    (:func:`gru_gradients`) and run on Tensors under ``create_graph``; tested against
+    :func:`gru_cell` to second order."""
+
+    def forward(self, gx, h, gh):
+        xp = gx.xp
+        x_r, x_z, x_n = xp.split(gx._data, 3, axis=-1)
+        h_r, h_z, h_n = xp.split(gh._data, 3, axis=-1)
+        r, z = _sigmoid(xp, x_r + h_r), _sigmoid(xp, x_z + h_z)
+        n = xp.tanh(x_n + r * h_n)
+        self.save_for_backward(gx, h, gh, *(constant(a, gx) for a in (r, z, n)))
+        return n + z * (h._data - n)
+
+    def backward(self, grad):
+        gx, h, gh, *gates = self.saved_tensors
+        if is_grad_enabled():  # on Tensors, from the inputs again, to be differentiated
+            x_r, x_z, x_n = gx.chunk(3, -1)
+            h_r, h_z, h_n = gh.chunk(3, -1)
+            r, z = sigmoid(x_r + h_r), sigmoid(x_z + h_z)
+            n = tanh(x_n + r * h_n)
+            dx, dh, dgh = gru_gradients(r, z, n, h, h_n, grad)
+            return cat(list(dx), -1), dh, cat(list(dgh), -1)
+        xp = grad.xp
+        r, z, n = (t._data for t in gates)
+        h_n = xp.split(gh._data, 3, axis=-1)[2]
+        dx, dh, dgh = gru_gradients(r, z, n, h._data, h_n, grad._data)
+        return (constant(xp.concatenate(dx, axis=-1), grad), constant(dh, grad),
+                constant(xp.concatenate(dgh, axis=-1), grad))
 
 
 STEPS = {"RNN_TANH": rnn_tanh_step, "RNN_RELU": rnn_relu_step, "LSTM": lstm_step, "GRU": gru_step}
