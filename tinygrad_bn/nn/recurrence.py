@@ -22,6 +22,7 @@ from tinygrad_bn.autograd import Function, is_grad_enabled
 from tinygrad_bn.nn.functional import linear
 from tinygrad_bn.ops import cat, relu, sigmoid, tanh
 from tinygrad_bn.ops.promotion import constant
+from tinygrad_bn.ops.unary import logistic
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}  # parts of W_ih and W_hh, each hidden_size rows
 
@@ -40,9 +41,15 @@ def lstm_cell(z, c):
     """The LSTM step's elementwise part, written with ops: pre-activations z (N, 4H) and
     the cell c -> (o ⊙ tanh(c'), c') with c' = f ⊙ c + i ⊙ g. The specification of
     :class:`LSTMGates`, which the layers run."""
+    i, f, g, o = lstm_gates(z)
+    c = f * c + i * g
+    return o * tanh(c), c
+
+
+def lstm_gates(z):
+    """i, f, g, o = σ, σ, tanh, σ of the four parts of the pre-activations z."""
     i, f, g, o = z.chunk(4, -1)
-    c = sigmoid(f) * c + sigmoid(i) * tanh(g)
-    return sigmoid(o) * tanh(c), c
+    return sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)
 
 
 def lstm_step(gx, state, gh):
@@ -70,7 +77,7 @@ class LSTMGates(Function):
     def forward(self, z, c):
         xp = z.xp
         i, f, g, o = xp.split(z._data, 4, axis=-1)
-        i, f, o = (_sigmoid(xp, gate) for gate in (i, f, o))
+        i, f, o = (logistic(xp, gate) for gate in (i, f, o))
         g = xp.tanh(g)
         c_next = f * c._data + i * g
         tanh_c = xp.tanh(c_next)
@@ -81,8 +88,7 @@ class LSTMGates(Function):
         z, c, *gates = self.saved_tensors
         hidden = c.shape[-1]
         if is_grad_enabled():  # (B) on Tensors, from z and c again, to be differentiated
-            i, f, g, o = z.chunk(4, -1)
-            i, f, g, o = sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)
+            i, f, g, o = lstm_gates(z)
             tanh_c = tanh(f * c + i * g)
             dz, dc = lstm_gradients(i, f, g, o, c, tanh_c, grad[..., :hidden], grad[..., hidden:])
             return cat(list(dz), -1), dc
@@ -92,20 +98,19 @@ class LSTMGates(Function):
         return constant(xp.concatenate(dz, axis=-1), grad), constant(dc, grad)
 
 
-def _sigmoid(xp, x):
-    """σ(x) = (1 + tanh(x/2)) / 2, without overflow, as the sigmoid op computes it."""
-    half = xp.asarray(0.5, dtype=x.dtype)
-    return half + half * xp.tanh(half * x)
-
-
 def gru_cell(gx, h, gh):
     """The GRU step written with ops: h' = (1 − z) ⊙ n + z ⊙ h with n = tanh(gx_n + r ⊙ gh_n).
     The specification of :class:`GRUGates`, which the layers run."""
+    r, z, n, _ = gru_gates(gx, gh)
+    return n + z * (h - n)  # (1 − z) n + z h
+
+
+def gru_gates(gx, gh):
+    """r, z = σ(gx_r + gh_r), σ(gx_z + gh_z), n = tanh(gx_n + r ⊙ gh_n), and gh_n."""
     x_r, x_z, x_n = gx.chunk(3, -1)
     h_r, h_z, h_n = gh.chunk(3, -1)
     r, z = sigmoid(x_r + h_r), sigmoid(x_z + h_z)
-    n = tanh(x_n + r * h_n)
-    return n + z * (h - n)  # (1 − z) n + z h
+    return r, z, tanh(x_n + r * h_n), h_n
 
 
 def gru_step(gx, h, gh):
@@ -132,7 +137,7 @@ class GRUGates(Function):
         xp = gx.xp
         x_r, x_z, x_n = xp.split(gx._data, 3, axis=-1)
         h_r, h_z, h_n = xp.split(gh._data, 3, axis=-1)
-        r, z = _sigmoid(xp, x_r + h_r), _sigmoid(xp, x_z + h_z)
+        r, z = logistic(xp, x_r + h_r), logistic(xp, x_z + h_z)
         n = xp.tanh(x_n + r * h_n)
         self.save_for_backward(gx, h, gh, *(constant(a, gx) for a in (r, z, n)))
         return n + z * (h._data - n)
@@ -140,10 +145,7 @@ class GRUGates(Function):
     def backward(self, grad):
         gx, h, gh, *gates = self.saved_tensors
         if is_grad_enabled():  # on Tensors, from the inputs again, to be differentiated
-            x_r, x_z, x_n = gx.chunk(3, -1)
-            h_r, h_z, h_n = gh.chunk(3, -1)
-            r, z = sigmoid(x_r + h_r), sigmoid(x_z + h_z)
-            n = tanh(x_n + r * h_n)
+            r, z, n, h_n = gru_gates(gx, gh)
             dx, dh, dgh = gru_gradients(r, z, n, h, h_n, grad)
             return cat(list(dx), -1), dh, cat(list(dgh), -1)
         xp = grad.xp

@@ -202,12 +202,16 @@ class Tanh(Function):
         return grad * (1.0 - y * y)
 
 
+def logistic(xp, x):
+    """σ(x) = (1 + tanh(x/2)) / 2 of an array ``x``: no overflow for large |x|. The
+    forward of :class:`Sigmoid`, and of the fused ops that hold their gates as arrays."""
+    half = xp.asarray(0.5, dtype=x.dtype)
+    return half + half * xp.tanh(half * x)
+
+
 class Sigmoid(Function):
     def forward(self, x):
-        # σ(x) = (1 + tanh(x/2)) / 2: no overflow for large |x|
-        xp = x.xp
-        half = xp.asarray(0.5, dtype=x.dtype)
-        y = half + half * xp.tanh(half * x._data)
+        y = logistic(x.xp, x._data)
         self.save_output(y)
         return y
 
