@@ -124,3 +124,12 @@ def test_runs_forward_and_backward_on_the_device(strict_cuda, mode):
         results.append([y.numpy(), x.grad.numpy()])
     for on_device, on_cpu in zip(*results, strict=True):
         numpy.testing.assert_array_equal(on_device, on_cpu)
+
+
+@pytest.mark.parametrize("name", ["ZeroPad2d", "ReflectionPad1d", "ReplicationPad3d", "CircularPad2d"])
+def test_layers_without_a_value_refuse_one_as_pytorchs_do(torch, name):
+    from tinygrad_bn import nn
+
+    for namespace in (nn, torch.nn):
+        with pytest.raises(TypeError):
+            getattr(namespace, name)(1, 5.0)

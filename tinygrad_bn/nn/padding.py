@@ -104,9 +104,15 @@ class _Pad(Module):
         return f"{self.padding}"
 
 
-def _layer(name: str, axes: int, mode: str, doc: str, constant: bool = False):
-    def __init__(self, padding, *value):
-        _Pad.__init__(self, padding, *(value if constant else ((0.0,) if mode == "constant" else ())))
+def _layer(name: str, axes: int, mode: str, doc: str, takes_value: bool = False):
+    """A padding layer class: ``mode`` over the last ``axes`` axes. In constant mode it
+    fills with the ``value`` it is given (``takes_value``) or with zeros."""
+    if takes_value:
+        def __init__(self, padding, value=None):
+            _Pad.__init__(self, padding, value)
+    else:
+        def __init__(self, padding):
+            _Pad.__init__(self, padding, 0.0 if mode == "constant" else None)
 
     return type(name, (_Pad,), {"axes": axes, "mode": mode, "__doc__": doc, "__init__": __init__,
                                 "__module__": __name__})
@@ -122,4 +128,4 @@ ZeroPad1d, ZeroPad2d, ZeroPad3d = (
     _layer(f"ZeroPad{k}d", k, "constant", f"Zero padding of the last {k} axes.") for k in (1, 2, 3))
 ConstantPad1d, ConstantPad2d, ConstantPad3d = (
     _layer(f"ConstantPad{k}d", k, "constant", f"Padding of the last {k} axes with a constant ``value``.",
-           constant=True) for k in (1, 2, 3))
+           takes_value=True) for k in (1, 2, 3))
