@@ -80,7 +80,7 @@ from tinygrad_bn.nn.losses import (
     TripletMarginLoss,
     TripletMarginWithDistanceLoss,
 )
-from tinygrad_bn.nn.module import Module, Parameter
+from tinygrad_bn.nn.module import Module
 from tinygrad_bn.nn.multihead_attention import MultiheadAttention
 from tinygrad_bn.nn.normalization import GroupNorm, LayerNorm
 from tinygrad_bn.nn.padding import (
@@ -100,6 +100,7 @@ from tinygrad_bn.nn.padding import (
     ZeroPad2d,
     ZeroPad3d,
 )
+from tinygrad_bn.nn.parameter import Parameter
 from tinygrad_bn.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from tinygrad_bn.nn.transformer import (
     Transformer,

@@ -30,7 +30,8 @@ from tinygrad_bn.nn.activation import (
     tanhshrink,
     threshold,
 )
-from tinygrad_bn.nn.module import Module, Parameter, _positive
+from tinygrad_bn.nn.module import Module
+from tinygrad_bn.nn.parameter import Parameter, positive_int
 from tinygrad_bn.ops import full
 
 
@@ -287,7 +288,7 @@ class PReLU(Module):
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
         super().__init__()
-        self.num_parameters = _positive(num_parameters, "PReLU: num_parameters")
+        self.num_parameters = positive_int(num_parameters, "PReLU: num_parameters")
         self.init = init
         self.weight = Parameter(full((num_parameters,), float(init), dtype=dtype, device=device))
 

@@ -15,7 +15,8 @@ from tinygrad_bn.autograd import Tensor, no_grad
 from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.batchnorm import IMPLEMENTATIONS, batch_norm
 from tinygrad_bn.errors import ShapeError
-from tinygrad_bn.nn.module import Module, Parameter
+from tinygrad_bn.nn.module import Module
+from tinygrad_bn.nn.parameter import Parameter
 from tinygrad_bn.ops import ones, zeros
 
 KERAS_LOOKING_MOMENTUM = 0.5  # above this, a momentum is likely Keras's weight of the old value

@@ -10,7 +10,8 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 
 from tinygrad_bn.autograd import Tensor
-from tinygrad_bn.nn.module import Module, Parameter
+from tinygrad_bn.nn.module import Module
+from tinygrad_bn.nn.parameter import Parameter
 
 
 class _ModuleSequence(Module):

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.nn import init
-from tinygrad_bn.nn.module import Module, _channels, _parameter
+from tinygrad_bn.nn.module import Module
 from tinygrad_bn.nn.padding import pad
+from tinygrad_bn.nn.parameter import conv_channels, zero_parameter
 from tinygrad_bn.nn.unbatched import also_unbatched
 from tinygrad_bn.ops.windows import fold, ints
 
@@ -110,7 +111,7 @@ class _ConvTransposeNd(Module):
                  dtype=None):
         super().__init__()
         name = type(self).__name__
-        self.in_channels, self.out_channels, self.groups = _channels(name, in_channels, out_channels, groups)
+        self.in_channels, self.out_channels, self.groups = conv_channels(name, in_channels, out_channels, groups)
         if padding_mode != "zeros":
             raise ValueError(f"{name}: only padding_mode='zeros' is supported, got {padding_mode!r}")
         self.kernel_size = ints(kernel_size, self.axes, "kernel_size")
@@ -118,8 +119,8 @@ class _ConvTransposeNd(Module):
         self.padding = ints(padding, self.axes, "padding", minimum=0)
         self.output_padding = ints(output_padding, self.axes, "output_padding", minimum=0)
         self.dilation = ints(dilation, self.axes, "dilation")
-        self.weight = _parameter((in_channels, out_channels // groups, *self.kernel_size), device, dtype)
-        self.register_parameter("bias", _parameter((out_channels,), device, dtype) if bias else None)
+        self.weight = zero_parameter((in_channels, out_channels // groups, *self.kernel_size), device, dtype)
+        self.register_parameter("bias", zero_parameter((out_channels,), device, dtype) if bias else None)
         self.reset_parameters()
 
     def reset_parameters(self):

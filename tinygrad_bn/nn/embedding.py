@@ -20,7 +20,8 @@ from tinygrad_bn import ops
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.nn import init
-from tinygrad_bn.nn.module import Module, Parameter
+from tinygrad_bn.nn.module import Module
+from tinygrad_bn.nn.parameter import Parameter
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # noqa: A002 - PyTorch's name

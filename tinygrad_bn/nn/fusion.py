@@ -22,7 +22,8 @@ from tinygrad_bn.autograd import Tensor, no_grad
 from tinygrad_bn.nn.batchnorm import _BatchNorm
 from tinygrad_bn.nn.container import Sequential
 from tinygrad_bn.nn.layers import Identity, Linear, _ConvNd
-from tinygrad_bn.nn.module import Module, Parameter
+from tinygrad_bn.nn.module import Module
+from tinygrad_bn.nn.parameter import Parameter
 
 
 def _fold(weight, bias, running_mean, running_var, eps, gamma, beta, scale_shape) -> tuple:

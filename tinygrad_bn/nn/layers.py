@@ -9,7 +9,8 @@ from __future__ import annotations
 from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.nn import functional as F
 from tinygrad_bn.nn import init
-from tinygrad_bn.nn.module import Module, _channels, _parameter, _positive
+from tinygrad_bn.nn.module import Module
+from tinygrad_bn.nn.parameter import conv_channels, positive_int, zero_parameter
 from tinygrad_bn.ops.windows import ints, pair
 
 
@@ -28,10 +29,10 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None):
         super().__init__()
-        self.in_features = _positive(in_features, "in_features")
-        self.out_features = _positive(out_features, "out_features")
-        self.weight = _parameter((out_features, in_features), device, dtype)
-        self.register_parameter("bias", _parameter((out_features,), device, dtype) if bias else None)
+        self.in_features = positive_int(in_features, "in_features")
+        self.out_features = positive_int(out_features, "out_features")
+        self.weight = zero_parameter((out_features, in_features), device, dtype)
+        self.register_parameter("bias", zero_parameter((out_features,), device, dtype) if bias else None)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -57,7 +58,7 @@ class _ConvNd(Module):
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
-        self.in_channels, self.out_channels, self.groups = _channels(name, in_channels, out_channels, groups)
+        self.in_channels, self.out_channels, self.groups = conv_channels(name, in_channels, out_channels, groups)
         if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
             raise ValueError(f"{name}: padding_mode must be 'zeros', 'reflect', 'replicate' or 'circular', "
                              f"got {padding_mode!r}")
@@ -68,8 +69,8 @@ class _ConvNd(Module):
         self.dilation = ints(dilation, self.axes, "dilation")
         # bad padding fails here already
         F.conv_padding(self.padding, self.kernel_size, self.stride, self.dilation, name.lower())
-        self.weight = _parameter((out_channels, in_channels // groups, *self.kernel_size), device, dtype)
-        self.register_parameter("bias", _parameter((out_channels,), device, dtype) if bias else None)
+        self.weight = zero_parameter((out_channels, in_channels // groups, *self.kernel_size), device, dtype)
+        self.register_parameter("bias", zero_parameter((out_channels,), device, dtype) if bias else None)
         self.reset_parameters()
 
     def reset_parameters(self):

@@ -65,3 +65,27 @@ def clamp_value_only(x, minimum: float):
     """
     fixed = x.detach()
     return (x - fixed) + fixed.clamp(min=minimum)
+
+
+def same_shape_target(target, input, loss: str) -> Tensor:  # noqa: A002 - PyTorch's argument name
+    """``target`` as a Tensor (others in ``input``'s dtype, on its device), of ``input``'s shape."""
+    if not isinstance(target, Tensor):
+        target = Tensor(target, dtype=input.dtype, device=input.device)
+    if input.shape != target.shape:
+        raise ShapeError(f"{loss} expects input and target of one shape, got {input.shape} and {target.shape}")
+    return target
+
+
+def broadcastable_operand(value, like, loss: str, name: str) -> Tensor:
+    """``value`` as a Tensor (others in ``like``'s dtype, on its device) that broadcasts to ``like``'s shape."""
+    if not isinstance(value, Tensor):
+        value = Tensor(value, dtype=like.dtype, device=like.device)
+    if broadcast_shapes(value.shape, like.shape) != like.shape:
+        raise ShapeError(f"{loss} expects a {name} that broadcasts to the input's shape {like.shape}, "
+                         f"got {value.shape}")
+    return value
+
+
+def weighted(losses, weight, loss: str):
+    """w·losses, for a ``weight`` w that broadcasts to their shape (None: the losses)."""
+    return losses if weight is None else losses * broadcastable_operand(weight, losses, loss, "weight")

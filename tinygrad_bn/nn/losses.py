@@ -21,12 +21,13 @@ from __future__ import annotations
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.nn import functional as F
 from tinygrad_bn.nn.distance import PairwiseDistance
+from tinygrad_bn.nn.loss_helpers import REDUCTIONS
 from tinygrad_bn.nn.module import Module
 from tinygrad_bn.nn.probabilistic_losses import KL_REDUCTIONS
 
 
 class _Loss(Module):
-    reductions = F.REDUCTIONS
+    reductions = REDUCTIONS
 
     def __init__(self, reduction: str = "mean"):
         super().__init__()

@@ -22,7 +22,8 @@ from tinygrad_bn.nn.attention import additive_mask, scaled_dot_product_attention
 from tinygrad_bn.nn.dropout import dropout
 from tinygrad_bn.nn.functional import linear
 from tinygrad_bn.nn.layers import Linear
-from tinygrad_bn.nn.module import Module, _parameter, _positive
+from tinygrad_bn.nn.module import Module
+from tinygrad_bn.nn.parameter import positive_int, zero_parameter
 from tinygrad_bn.ops import cat, softmax, zeros
 
 
@@ -48,8 +49,8 @@ class MultiheadAttention(Module):
                  add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,
                  vdim: int | None = None, batch_first: bool = False, device=None, dtype=None):
         super().__init__()
-        self.embed_dim = _positive(embed_dim, "embed_dim")
-        self.num_heads = _positive(num_heads, "num_heads")
+        self.embed_dim = positive_int(embed_dim, "embed_dim")
+        self.num_heads = positive_int(num_heads, "num_heads")
         if embed_dim % num_heads:
             raise ValueError(f"embed_dim ({embed_dim}) must be divisible by num_heads ({num_heads})")
         self.kdim, self.vdim = kdim or embed_dim, vdim or embed_dim
@@ -57,13 +58,13 @@ class MultiheadAttention(Module):
         self.add_zero_attn = add_zero_attn
         self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
         if self._qkv_same_embed_dim:
-            self.in_proj_weight = _parameter((3 * embed_dim, embed_dim), device, dtype)
+            self.in_proj_weight = zero_parameter((3 * embed_dim, embed_dim), device, dtype)
         else:
             for name, size in (("q", embed_dim), ("k", self.kdim), ("v", self.vdim)):
-                self.register_parameter(f"{name}_proj_weight", _parameter((embed_dim, size), device, dtype))
-        self.register_parameter("in_proj_bias", _parameter((3 * embed_dim,), device, dtype) if bias else None)
+                self.register_parameter(f"{name}_proj_weight", zero_parameter((embed_dim, size), device, dtype))
+        self.register_parameter("in_proj_bias", zero_parameter((3 * embed_dim,), device, dtype) if bias else None)
         for name in ("bias_k", "bias_v"):
-            self.register_parameter(name, _parameter((1, 1, embed_dim), device, dtype) if add_bias_kv else None)
+            self.register_parameter(name, zero_parameter((1, 1, embed_dim), device, dtype) if add_bias_kv else None)
         self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, device=device, dtype=dtype)
         self._reset_parameters()
 

@@ -21,7 +21,8 @@ import numbers
 
 from tinygrad_bn.annotations import region
 from tinygrad_bn.errors import ShapeError
-from tinygrad_bn.nn.module import Module, Parameter
+from tinygrad_bn.nn.module import Module
+from tinygrad_bn.nn.parameter import Parameter
 from tinygrad_bn.ops import ones, zeros
 from tinygrad_bn.ops.statistics import in_compute_precision, standardize
 

@@ -22,7 +22,8 @@ import warnings
 from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.nn import init
 from tinygrad_bn.nn.dropout import dropout
-from tinygrad_bn.nn.module import Module, _parameter, _positive
+from tinygrad_bn.nn.module import Module
+from tinygrad_bn.nn.parameter import positive_int, zero_parameter
 from tinygrad_bn.nn.recurrence import GATES, Recurrence
 from tinygrad_bn.nn.utils.rnn import PackedSequence
 from tinygrad_bn.ops import cat, stack, zeros
@@ -47,9 +48,9 @@ class RNNBase(Module):
         if proj_size >= hidden_size:
             raise ValueError(f"proj_size must be smaller than hidden_size ({hidden_size}), got {proj_size}")
         self.mode = mode
-        self.input_size = _positive(input_size, "input_size")
-        self.hidden_size = _positive(hidden_size, "hidden_size")
-        self.num_layers = _positive(num_layers, "num_layers")
+        self.input_size = positive_int(input_size, "input_size")
+        self.hidden_size = positive_int(hidden_size, "hidden_size")
+        self.num_layers = positive_int(num_layers, "num_layers")
         self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
         self.bidirectional, self.proj_size = bidirectional, proj_size
         gates, output_size = GATES[mode] * hidden_size, proj_size or hidden_size
@@ -60,7 +61,7 @@ class RNNBase(Module):
                 shapes = [(gates, layer_input), (gates, output_size), (gates,), (gates,), (proj_size, hidden_size)]
                 for name, shape in zip(names, shapes):
                     if name:
-                        self.register_parameter(name, _parameter(shape, device, dtype))
+                        self.register_parameter(name, zero_parameter(shape, device, dtype))
         self.reset_parameters()
 
     @property
@@ -254,14 +255,14 @@ class RNNCellBase(Module):
     def __init__(self, mode: str, input_size: int, hidden_size: int, bias: bool, device=None, dtype=None):
         super().__init__()
         self.mode = mode
-        self.input_size = _positive(input_size, "input_size")
-        self.hidden_size = _positive(hidden_size, "hidden_size")
+        self.input_size = positive_int(input_size, "input_size")
+        self.hidden_size = positive_int(hidden_size, "hidden_size")
         self.bias = bias
         gates = GATES[mode] * hidden_size
-        self.weight_ih = _parameter((gates, input_size), device, dtype)
-        self.weight_hh = _parameter((gates, hidden_size), device, dtype)
+        self.weight_ih = zero_parameter((gates, input_size), device, dtype)
+        self.weight_hh = zero_parameter((gates, hidden_size), device, dtype)
         for name in ("bias_ih", "bias_hh"):
-            self.register_parameter(name, _parameter((gates,), device, dtype) if bias else None)
+            self.register_parameter(name, zero_parameter((gates,), device, dtype) if bias else None)
         self.reset_parameters()
 
     reset_parameters = RNNBase.reset_parameters
