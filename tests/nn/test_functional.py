@@ -460,7 +460,7 @@ def test_cross_entropy_is_stable_for_huge_logits(torch):
     assert numpy.isfinite(ours) and ours == pytest.approx(theirs, rel=1e-6)
 
 
-@pytest.mark.parametrize("target", [[1, 0], numpy.array([1, 0], dtype="int32"), tg.arange(2)[::-1]])
+@pytest.mark.parametrize("target", [[1, 0], numpy.array([1, 0], dtype="uint8"), tg.arange(2)[::-1]])
 def test_cross_entropy_targets_as_list_array_or_tensor(target):
     logits = Tensor([[0.0, 2.0], [3.0, 1.0]])
     # −log σ(2) both times, σ the logistic function
@@ -477,11 +477,26 @@ def test_cross_entropy_targets_as_list_array_or_tensor(target):
          r"and \(N, d1, \.\.\.\), got input \(3, 4\) and target \(2,\)"),
         ((3,), [0, 1, 2], ValueError, r"input of shape \(N, C\)"),
         ((3, 4), [0.0, 1.0, 2.0], TypeError, "integer class indices"),
+        ((3, 4), numpy.array([0, 1, 2], dtype="int32"), RuntimeError, "int64 or uint8, as PyTorch does, got int32"),
     ],
 )
 def test_cross_entropy_rejects_bad_targets(logits_shape, target, error, words):
     with pytest.raises(error, match=words):
         F.cross_entropy(tg.zeros(*logits_shape), target)
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "int64", "uint8"])
+def test_class_index_dtypes_are_pytorchs(torch, loss, dtype):
+    """Class indices are Long or Byte in PyTorch; any other integer dtype is refused by both."""
+    scores, target = rng_array((3, 4)), numpy.array([0, 3, 1], dtype=dtype)
+    try:
+        theirs = getattr(torch.nn.functional, loss)(torch.from_numpy(scores), torch.from_numpy(target)).item()
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match=f"int64 or uint8, as PyTorch does, got {dtype}"):
+            getattr(F, loss)(Tensor(scores), Tensor(target))
+    else:
+        assert getattr(F, loss)(Tensor(scores), Tensor(target)).item() == pytest.approx(theirs, rel=1e-6)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -24,6 +24,8 @@ from tinygrad_bn.nn.loss_helpers import (
     weighted,
 )
 
+CLASS_INDEX_DTYPES = ("int64", "uint8")
+
 
 @in_own_region
 def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):  # noqa: A002 - PyTorch's name
@@ -97,6 +99,9 @@ def _class_indices(target, log_probs, loss: str, ignore_index: int) -> Tensor:
     target = Tensor(target, device=log_probs.device)
     if target.dtype.kind not in "iu":
         raise TypeError(f"{loss} expects targets that are integer class indices, got dtype {target.dtype}")
+    if target.dtype not in CLASS_INDEX_DTYPES:  # PyTorch's rule: Long or Byte
+        raise RuntimeError(f"{loss} expects class indices of dtype int64 or uint8, as PyTorch does, got "
+                           f"{target.dtype}; convert them with .long()")
     if log_probs.ndim != 2 or target.shape != log_probs.shape[:1]:
         raise ShapeError(
             f"{loss} expects input of shape (N, C) and target of shape (N,), or (N, C, d1, ...) and (N, d1, ...), "
