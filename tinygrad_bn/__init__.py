@@ -191,9 +191,9 @@ from tinygrad_bn.ops import (
     zeros,
     zeros_like,
 )
-from tinygrad_bn.ops.counting import bucketize, count_nonzero, histc, isin, searchsorted
+from tinygrad_bn.ops.counting import bucketize, count_nonzero, histc, histogram, isin, searchsorted
 from tinygrad_bn.ops.creation import tril_indices, triu_indices
-from tinygrad_bn.ops.diagonals import diag, diag_embed, diagflat, diagonal, trace
+from tinygrad_bn.ops.diagonals import diag, diag_embed, diagflat, diagonal, diagonal_scatter, trace
 from tinygrad_bn.ops.indexing import index_copy, index_fill
 from tinygrad_bn.ops.joins import (
     atleast_1d,
@@ -229,7 +229,7 @@ from tinygrad_bn.ops.order import kthvalue, median, mode, nanmedian, nanquantile
 from tinygrad_bn.ops.products import addbmm, addmm, addmv, baddbmm, cross, inner, kron, mv, tensordot
 from tinygrad_bn.ops.scans import cummax, cummin, cumprod, diff, logcumsumexp, trapezoid
 from tinygrad_bn.ops.scatter_reduce import scatter_reduce
-from tinygrad_bn.ops.selection import masked_select, slice_scatter, take, take_along_dim
+from tinygrad_bn.ops.selection import masked_select, select_scatter, slice_scatter, take, take_along_dim
 from tinygrad_bn.ops.shape import broadcast_to, swapaxes
 from tinygrad_bn.ops.summaries import nanmean, nansum, std_mean, var_mean
 from tinygrad_bn.serialization import load, save

@@ -647,6 +647,11 @@ UTILITIES = [
     OpCase("select", lambda x: x.select(1, -1), (((2, 3, 2), normal),), SAME),
     OpCase("slice_scatter", lambda x, src: x.slice_scatter(src, dim=1, start=0, end=None, step=2),
            (((2, 4), normal), ((2, 2), normal)), SAME),
+    OpCase("select_scatter", lambda x, src: x.select_scatter(src, 1, -2), (((2, 4, 3), normal), ((2, 3), normal)),
+           SAME),
+    OpCase("diagonal_scatter", lambda x, src: x.diagonal_scatter(src, 1), (((3, 4), normal), ((3,), normal)), SAME),
+    OpCase("diagonal_scatter", lambda x, src: x.diagonal_scatter(src, -1, 2, 0), (((3, 2, 4), normal),
+           ((2, 3), normal)), SAME, "offset=-1,dims=(2,0)"),
     *(_scatter_reduce(reduce, include_self, sampler) for reduce, sampler in
       (("sum", normal), ("mean", normal), ("prod", every_third_zero), ("amax", distinct), ("amin", distinct))
       for include_self in (True, False)),

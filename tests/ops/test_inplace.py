@@ -38,6 +38,15 @@ CHANGES = {
     "lerp_": (lambda h, w: h.lerp_(w, 0.3), lambda h, w: h + 0.3 * (w - h)),
     "lerp_ tensor weight": (lambda h, w: h.lerp_(w[0], w), lambda h, w: h + w * (w[0] - h)),
     "masked_fill_": (lambda h, w: h.masked_fill_(h > 0, w[1, 1]), lambda h, w: numpy.where(h > 0, w[1, 1], h)),
+    "index_fill_": (lambda h, w: h.index_fill_(1, h.new_tensor([0, 2]).long(), w[1, 1]),
+                    lambda h, w: _columns_set(h, [0, 2], w[1, 1])),
+    "index_copy_": (lambda h, w: h.index_copy_(0, h.new_tensor([2, 0]).long(), w[:2]),
+                    lambda h, w: numpy.vstack([w[1:2], h[1:2], w[:1]])),
+    "scatter_reduce_ sum": (lambda h, w: h.scatter_reduce_(0, h.new_tensor(SCATTERED).long(), w, "sum"),
+                            lambda h, w: _scatter_summed(h, w)),
+    "scatter_reduce_ amax": (lambda h, w: h.scatter_reduce_(0, h.new_tensor(SCATTERED).long(), w, "amax",
+                                                           include_self=False),
+                             lambda h, w: _scatter_maximum(h, w)),
     # unary: w is not used (its gradient is None, in PyTorch too)
     "abs_": (lambda h, w: h.abs_(), lambda h, w: numpy.abs(h)),
     "neg_": (lambda h, w: h.neg_(), lambda h, w: -h),
@@ -46,6 +55,31 @@ CHANGES = {
     "tanh_": (lambda h, w: h.tanh_(), lambda h, w: numpy.tanh(h)),
     "relu_": (lambda h, w: h.relu_(), lambda h, w: numpy.maximum(h, 0)),
 }
+SCATTERED = [[0, 1, 2, 0], [2, 2, 0, 1], [1, 1, 1, 2]]  # row of the result each row of w goes to, per column
+
+
+def _columns_set(h, columns, value):
+    out = h.copy()
+    out[:, columns] = value
+    return out
+
+
+def _scatter_summed(h, w):
+    out = h.copy()
+    numpy.add.at(out, (numpy.array(SCATTERED), numpy.arange(4)), w)
+    return out
+
+
+def _scatter_maximum(h, w):
+    """Each place reached takes the largest w sent there (h itself does not count); the others keep h."""
+    out, reached = h.copy(), numpy.zeros(h.shape, bool)
+    for i, j in numpy.ndindex(w.shape):
+        k = SCATTERED[i][j]
+        out[k, j] = w[i, j] if not reached[k, j] else max(out[k, j], w[i, j])
+        reached[k, j] = True
+    return out
+
+
 POSITIVE_ONLY = {  # log_ and sqrt_, whose change needs positive values
     "log_": (lambda h: h.log_(), numpy.log),
     "sqrt_": (lambda h: h.sqrt_(), numpy.sqrt),

@@ -40,7 +40,7 @@ from tinygrad_bn.ops.conversion import (
     type_as,
 )
 from tinygrad_bn.ops.conversion import type as type_
-from tinygrad_bn.ops.counting import bucketize, count_nonzero, histc, isin, searchsorted
+from tinygrad_bn.ops.counting import bucketize, count_nonzero, histc, histogram, isin, searchsorted
 from tinygrad_bn.ops.creation import (
     arange,
     as_tensor,
@@ -65,7 +65,7 @@ from tinygrad_bn.ops.creation import (
     zeros,
     zeros_like,
 )
-from tinygrad_bn.ops.diagonals import diag, diag_embed, diagflat, diagonal, trace
+from tinygrad_bn.ops.diagonals import diag, diag_embed, diagflat, diagonal, diagonal_scatter, trace
 from tinygrad_bn.ops.einsum import einsum
 from tinygrad_bn.ops.elementwise import (
     add,
@@ -159,7 +159,7 @@ from tinygrad_bn.ops.rounding import ceil, floor, floor_divide, fmod, frac, rema
 from tinygrad_bn.ops.sampling import bernoulli, multinomial, normal, poisson
 from tinygrad_bn.ops.scans import cummax, cummin, cumprod, diff, logcumsumexp, trapezoid
 from tinygrad_bn.ops.scatter_reduce import scatter_reduce
-from tinygrad_bn.ops.selection import masked_select, slice_scatter, take, take_along_dim
+from tinygrad_bn.ops.selection import masked_select, select_scatter, slice_scatter, take, take_along_dim
 from tinygrad_bn.ops.shape import (
     broadcast_to,
     cat,
@@ -223,10 +223,12 @@ __all__ = [
     "logaddexp", "logit", "nan_to_num", "polygamma", "signbit", "sinc", "sinh", "tan", "xlogy",
     "addbmm", "addmm", "addmv", "atleast_1d", "atleast_2d", "atleast_3d", "baddbmm", "block_diag", "broadcast_tensors",
     "bucketize", "cartesian_prod", "column_stack", "count_nonzero", "cross", "cummax", "cummin", "cumprod", "diag",
-    "diag_embed", "diagflat", "diagonal", "diff", "dist", "dstack", "fliplr", "flipud", "histc", "hstack", "index_copy",
+    "diag_embed", "diagflat", "diagonal", "diagonal_scatter", "diff", "dist", "dstack", "fliplr", "flipud", "histc",
+    "histogram", "hstack", "index_copy",
     "index_fill", "inner", "isin", "kron", "kthvalue", "logcumsumexp", "masked_select", "median", "meshgrid", "mode",
     "moveaxis", "movedim", "mv", "nanmean", "nanmedian", "nanquantile", "nansum", "narrow", "quantile", "ravel",
-    "repeat_interleave", "rot90", "row_stack", "scatter_reduce", "searchsorted", "select", "slice_scatter", "std_mean",
+    "repeat_interleave", "rot90", "row_stack", "scatter_reduce", "searchsorted", "select", "select_scatter",
+    "slice_scatter", "std_mean",
     "swapdims", "take", "take_along_dim", "tensor_split", "tensordot", "tile", "trace", "trapezoid", "tril_indices",
     "triu_indices", "unflatten", "var_mean", "vstack",
 ]
@@ -364,12 +366,12 @@ _METHODS = {
     "fliplr": fliplr, "flipud": flipud, "diag": diag, "diagonal": diagonal, "diag_embed": diag_embed,
     "diagflat": diagflat, "trace": trace, "take": take, "take_along_dim": take_along_dim,
     "masked_select": masked_select, "index_fill": index_fill, "index_copy": index_copy, "select": select,
-    "slice_scatter": slice_scatter,
+    "slice_scatter": slice_scatter, "select_scatter": select_scatter, "diagonal_scatter": diagonal_scatter,
     "scatter_reduce": scatter_reduce, "count_nonzero": count_nonzero, "cumprod": cumprod, "cummax": cummax,
     "cummin": cummin, "logcumsumexp": logcumsumexp, "diff": diff, "median": median, "nanmedian": nanmedian,
     "quantile": quantile, "nanquantile": nanquantile, "nanmean": nanmean, "nansum": nansum, "kthvalue": kthvalue,
     "mode": mode, "inner": inner, "addmm": addmm, "addmv": addmv, "baddbmm": baddbmm, "addbmm": addbmm, "mv": mv,
-    "cross": cross, "dist": dist, "histc": histc, "kron": kron,
+    "cross": cross, "dist": dist, "histc": histc, "histogram": histogram, "kron": kron,
 }
 
 for _name, _method in {**_METHODS, **_IN_PLACE_METHODS}.items():

@@ -7,6 +7,7 @@ a sorted sequence (``searchsorted``, ``bucketize``).
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.errors import ArgumentError, DtypeError, ShapeError
@@ -53,6 +54,45 @@ def histc(x, bins: int = 100, min=0, max=0):  # noqa: A002 - PyTorch's argument 
         raise ArgumentError(f"histc expects max >= min, got min={min} and max={max}")
     counts, _ = x.xp.histogram(x._data, bins=bins, range=(low, high))
     return constant(counts.astype(x.dtype), x)
+
+
+class Histogram(NamedTuple):
+    """``torch.return_types.histogram``: the counts (or weights, or densities) and the
+    bins' edges."""
+
+    hist: object
+    bin_edges: object
+
+
+def histogram(x, bins=100, *, range=None, weight=None, density: bool = False):  # noqa: A002 - PyTorch's names
+    """PyTorch's ``histogram``: how many elements (or how much ``weight``) fall in each
+    bin, and the bins' edges: ``bins`` equal bins over ``range`` (the data's own by
+    default, widened by ½ on each side if that is one value), or the edges given as a
+    1-d tensor. With ``density`` the counts are divided by their total and the
+    bins' widths. The last bin includes its right edge.
+
+    >>> from tinygrad_bn import tensor
+    >>> hist, edges = tensor([1.0, 2.0, 1.0, 4.0]).histogram(bins=3, range=(0.0, 6.0))
+    >>> hist.tolist(), edges.tolist()  # 1 and 1 in [0, 2), 2 in [2, 4), 4 in [4, 6]
+    ([2.0, 1.0, 1.0], [0.0, 2.0, 4.0, 6.0])
+    """
+    if x.dtype.kind != "f":
+        raise DtypeError(f"histogram expects a floating tensor, got dtype {x.dtype}")
+    if isinstance(bins, Tensor):
+        if bins.ndim != 1 or bins.shape[0] < 2:
+            raise ShapeError(f"histogram expects bin edges as a 1-d tensor of 2 or more values, got shape {bins.shape}")
+        if bins.dtype != x.dtype:
+            raise DtypeError(f"histogram expects bin edges of the input's dtype {x.dtype}, got {bins.dtype}")
+        bins = bins._data
+    elif bins <= 0:
+        raise ArgumentError(f"histogram expects bins > 0, got {bins}")
+    if range is not None and not range[0] <= range[1]:
+        raise ArgumentError(f"histogram expects range (min, max) with min <= max, got {tuple(range)}")
+    if weight is not None and weight.shape != x.shape:
+        raise ShapeError(f"histogram expects a weight of the input's shape {x.shape}, got {weight.shape}")
+    counts, edges = x.xp.histogram(x._data, bins=bins, range=range, density=density,
+                                   weights=None if weight is None else weight._data)
+    return Histogram(constant(counts.astype(x.dtype), x), constant(edges.astype(x.dtype), x))
 
 
 def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.ops.axes import normalize_axis
+from tinygrad_bn.ops.inplace import SetItem
 from tinygrad_bn.ops.layout import movedim
 from tinygrad_bn.ops.shape import ScatterAdd
 
@@ -91,6 +92,24 @@ def trace(x):
     if x.ndim != 2:
         raise ShapeError(f"trace expects a matrix, got shape {x.shape}")
     return diagonal(x).sum()
+
+
+def diagonal_scatter(x, src, offset: int = 0, dim1: int = 0, dim2: int = 1):
+    """PyTorch's ``diagonal_scatter``: ``x`` with ``x.diagonal(offset, dim1, dim2)``
+    replaced by ``src`` (of that diagonal's shape, cast to x's dtype).
+
+    >>> from tinygrad_bn import ones, zeros
+    >>> zeros(2, 3).diagonal_scatter(ones(2), 1).tolist()
+    [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    """
+    first, second = _two_dims("diagonal_scatter", x.ndim, dim1, dim2)
+    matrices = movedim(x, (first, second), (-2, -1))
+    place = (Ellipsis, *_places(x.xp, *matrices.shape[-2:], offset))
+    target = matrices._data[place].shape
+    if src.shape != target:
+        raise ShapeError(f"diagonal_scatter expects src of the diagonal's shape {target}, got {src.shape}")
+    written = SetItem.apply(matrices, src.astype(x.dtype), index=place)
+    return movedim(written, (-2, -1), (first, second)).contiguous()
 
 
 def _two_dims(name: str, ndim: int, dim1: int, dim2: int) -> tuple:

@@ -1,5 +1,6 @@
 """In-place ops with PyTorch's names: ``add_``, ``sub_``, ``mul_``, ``div_``, ``pow_``,
 ``zero_``, ``fill_``, ``copy_``, ``clamp_``, ``lerp_``, ``masked_fill_``, ``normal_``, ``uniform_``,
+``scatter_``, ``scatter_add_``, ``scatter_reduce_``, ``index_add_``, ``index_copy_``, ``index_fill_``,
 ``abs_``, ``neg_``, ``exp_``, ``log_``, ``sqrt_``, ``sigmoid_``, ``tanh_``, ``relu_``,
 ``x[index] = v``, and ``+=``, ``-=``, ``*=``, ``/=``.
 
@@ -51,7 +52,8 @@ from tinygrad_bn.ops.elementwise import (
     scaled,
     sub,
 )
-from tinygrad_bn.ops.indexing import index_add, scatter, scatter_add
+from tinygrad_bn.ops.indexing import index_add, index_copy, index_fill, scatter, scatter_add
+from tinygrad_bn.ops.scatter_reduce import scatter_reduce
 from tinygrad_bn.ops.shape import _index_argument, squeeze, t, transpose, unsqueeze
 from tinygrad_bn.ops.unary import abs, exp, log, neg, relu, sigmoid, sqrt, tanh  # noqa: A004 - the ops' names
 
@@ -203,6 +205,22 @@ def index_add_(self, dim, index, source, *, alpha=1):
     return _change(self, source, "index_add_", lambda x: index_add(x, dim, index, source, alpha=alpha))
 
 
+def index_copy_(self, dim, index, source):
+    """self ← :func:`~tinygrad_bn.ops.indexing.index_copy` of it (PyTorch's ``index_copy_``)."""
+    return _change(self, source, "index_copy_", lambda x: index_copy(x, dim, index, source))
+
+
+def index_fill_(self, dim, index, value):
+    """self ← :func:`~tinygrad_bn.ops.indexing.index_fill` of it (PyTorch's ``index_fill_``)."""
+    return _change(self, value, "index_fill_", lambda x: index_fill(x, dim, index, value))
+
+
+def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+    """self ← :func:`~tinygrad_bn.ops.scatter_reduce.scatter_reduce` of it (PyTorch's ``scatter_reduce_``)."""
+    return _change(self, src, "scatter_reduce_",
+                   lambda x: scatter_reduce(x, dim, index, src, reduce, include_self=include_self))
+
+
 def fill_(self, value):
     """Every element ← ``value`` (a number or a 0-d Tensor)."""
     if isinstance(value, Tensor) and value.ndim:
@@ -314,7 +332,8 @@ METHODS = {
     "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "clamp_": clamp_, "clip_": clamp_,
     "clamp_min_": clamp_min_, "clamp_max_": clamp_max_, "fill_": fill_, "zero_": zero_, "copy_": copy_,
     "normal_": normal_, "uniform_": uniform_, "scatter_": scatter_, "scatter_add_": scatter_add_,
-    "index_add_": index_add_, "masked_fill_": masked_fill_, "pow_": pow_, "lerp_": lerp_,
+    "index_add_": index_add_, "index_copy_": index_copy_, "index_fill_": index_fill_,
+    "scatter_reduce_": scatter_reduce_, "masked_fill_": masked_fill_, "pow_": pow_, "lerp_": lerp_,
     "squeeze_": squeeze_, "unsqueeze_": unsqueeze_, "transpose_": transpose_, "t_": t_,
     **{f"{op.__name__}_": _unary(op, f"{op.__name__}_") for op in (abs, neg, exp, log, sqrt, sigmoid, tanh, relu)},
     "__setitem__": setitem, "__iadd__": _operator(add_, "__iadd__"), "__isub__": _operator(sub_, "__isub__"),

@@ -91,11 +91,31 @@ def slice_scatter(x, src, dim: int = 0, start=None, end=None, step: int = 1):
     if step <= 0:
         raise ArgumentError(f"slice_scatter expects a positive step, got {step}")
     dim = normalize_axis(dim, x.ndim, "dim")
-    index = (slice(None),) * dim + (slice(start, end, step),)
-    target = x._data[index].shape
+    return _written("slice_scatter", x, src, (slice(None),) * dim + (slice(start, end, step),))
+
+
+def select_scatter(x, src, dim: int, index: int):
+    """PyTorch's ``select_scatter``: ``x`` with ``x.select(dim, index)`` replaced by
+    ``src`` (of that slice's shape, cast to x's dtype).
+
+    >>> from tinygrad_bn import ones, zeros
+    >>> zeros(2, 3).select_scatter(ones(3), 0, -1).tolist()
+    [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]
+    """
+    dim = normalize_axis(dim, x.ndim, "dim")
+    length = x.shape[dim]
+    if not -length <= index < length:
+        raise IndexError(f"select_scatter expects an index in [{-length}, {length}) for dim {dim} of size {length}, "
+                         f"got {index}")
+    return _written("select_scatter", x, src, (slice(None),) * dim + (index,))
+
+
+def _written(name: str, x, src, place: tuple):
+    """``x`` with ``src`` written at ``place``, which must have src's shape."""
+    target = x._data[place].shape
     if src.shape != target:
-        raise ShapeError(f"slice_scatter expects src of the slice's shape {target}, got {src.shape}")
-    return SetItem.apply(x, src.astype(x.dtype), index=index)
+        raise ShapeError(f"{name} expects src of the slice's shape {target}, got {src.shape}")
+    return SetItem.apply(x, src.astype(x.dtype), index=place)
 
 
 def _int64_index(name: str, index, x):
