@@ -56,6 +56,34 @@ def test_list_edits_match_pytorch(torch, edit):
     assert [type(m).__name__ for m in ours] == [type(m).__name__ for m in theirs]
 
 
+def three_in_sequence(f, named: bool):
+    layers = [f.Linear(2, k) for k in (1, 2, 3)]
+    return f.Sequential(OrderedDict(zip("abc", layers))) if named else f.Sequential(*layers)
+
+
+SEQUENCE_EDITS = {**LIST_EDITS, "+= Sequential": lambda layers, f: layers.__iadd__(f.Sequential(f.ReLU()))}
+
+
+@pytest.mark.parametrize("named", [False, True], ids=["numbered", "named"])
+@pytest.mark.parametrize("edit", SEQUENCE_EDITS.values(), ids=SEQUENCE_EDITS.keys())
+def test_sequential_edits_match_pytorch(torch, edit, named):
+    """Replacing keeps a module's name; deleting numbers them again from 0; a list is
+    not added to a Sequential. (PyTorch's insert into a named Sequential raises a
+    KeyError; here it numbers the modules again, as a deletion does.)"""
+    ours, theirs = three_in_sequence(nn, named), three_in_sequence(torch.nn, named)
+    try:
+        edit(theirs, torch.nn)
+    except KeyError:
+        assert named and edit in (LIST_EDITS["insert at 0"], LIST_EDITS["insert at 2"])
+        return
+    except ValueError:
+        with pytest.raises(ValueError, match="can only be added to a Sequential, got list"):
+            edit(ours, nn)
+        return
+    edit(ours, nn)
+    assert described(ours) == described(theirs)
+
+
 LIST_VIEWS = {
     "[1:]": lambda layers, f: layers[1:],
     "[::2]": lambda layers, f: layers[::2],

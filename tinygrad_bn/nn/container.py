@@ -15,7 +15,8 @@ from tinygrad_bn.nn.parameter import Parameter
 
 
 class _ModuleSequence(Module):
-    """What Sequential and ModuleList share: modules in order, at positions."""
+    """What Sequential and ModuleList share: modules in order, at positions, that can be
+    replaced, inserted, deleted and added; an insertion or a deletion renumbers them."""
 
     def __len__(self):
         return len(self._modules)
@@ -23,10 +24,61 @@ class _ModuleSequence(Module):
     def __iter__(self):
         return iter(self._modules.values())
 
+    def __setitem__(self, index, module: Module):
+        """Replace the module at ``index``, under its name."""
+        self.add_module(list(self._modules)[self._position(index)], module)
+
+    def __delitem__(self, index):
+        modules = list(self)
+        del modules[index if isinstance(index, slice) else self._position(index)]
+        self._renumber(modules)
+
+    def __iadd__(self, modules: Iterable[Module]):
+        return self.extend(modules)
+
+    def __add__(self, other: Iterable[Module]):
+        return self._of([*self, *other])
+
     def append(self, module: Module):
         """Add ``module`` at the end, named by its position; return self."""
         self.add_module(str(len(self)), module)
         return self
+
+    def extend(self, modules: Iterable[Module]):
+        """Add each of ``modules`` at the end; return self."""
+        if not isinstance(modules, Iterable):
+            raise TypeError(f"{type(self).__name__}.extend expects an iterable of modules, "
+                            f"got {type(modules).__name__}")
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module):
+        """Put ``module`` before position ``index``, as ``list.insert`` does (at the end,
+        as :meth:`append` does, so that the other modules keep their names); return self."""
+        if operator.index(index) == len(self):
+            return self.append(module)
+        modules = list(self)
+        modules.insert(operator.index(index), module)
+        self._renumber(modules)
+        return self
+
+    def pop(self, index):
+        """Remove the module at ``index`` (or the modules at a slice, as this container) and return it."""
+        popped = self[index]
+        del self[index]
+        return popped
+
+    @classmethod
+    def _of(cls, modules: list):
+        """A container of this kind holding ``modules``."""
+        raise NotImplementedError
+
+    def _renumber(self, modules):
+        """Hold ``modules`` under the names "0", "1", ..., each checked to be a Module first."""
+        renumbered = self._of(modules)._modules
+        self._modules.clear()
+        self._modules.update(renumbered)
 
     def _position(self, index) -> int:
         return _position(self, index, "modules")
@@ -45,6 +97,8 @@ def _position(container, index, members: str) -> int:
 class Sequential(_ModuleSequence):
     """Apply modules in order. Built from modules (named "0", "1", ...) or from an
     ordered dict of named modules; indexing gives a module, slicing a Sequential.
+    A module can be replaced (``model[1] = nn.Identity()``, under its name), inserted,
+    deleted or popped (the modules are then numbered again from 0, as PyTorch does).
 
     >>> from tinygrad_bn import nn, ones
     >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
@@ -77,6 +131,29 @@ class Sequential(_ModuleSequence):
             return Sequential(OrderedDict(list(self._modules.items())[index]))
         return list(self)[self._position(index)]
 
+    def __add__(self, other: Sequential) -> Sequential:
+        return super().__add__(_sequential(other))
+
+    def __iadd__(self, other: Sequential):
+        return super().__iadd__(_sequential(other))
+
+    def __mul__(self, times: int) -> Sequential:
+        """The modules repeated ``times`` times (the same modules, shared)."""
+        if not isinstance(times, int) or times < 1:
+            raise ValueError(f"Sequential can only be multiplied by a positive int, got {times!r}")
+        return Sequential(*list(self) * times)
+
+    @classmethod
+    def _of(cls, modules: list):
+        return Sequential(*modules)
+
+
+def _sequential(other):
+    """``other``, which a Sequential is added to only if it is one, as in PyTorch."""
+    if not isinstance(other, Sequential):
+        raise ValueError(f"a Sequential can only be added to a Sequential, got {type(other).__name__}")
+    return other
+
 
 class ModuleList(_ModuleSequence):
     """A list of modules, registered as sub-modules "0", "1", ... Indexing gives a
@@ -106,45 +183,9 @@ class ModuleList(_ModuleSequence):
             return ModuleList(list(self)[index])
         return self._modules[str(self._position(index))]
 
-    def __setitem__(self, index, module: Module):
-        self.add_module(str(self._position(index)), module)
-
-    def __delitem__(self, index):
-        modules = list(self)
-        del modules[index if isinstance(index, slice) else self._position(index)]
-        self._renumber(modules)
-
-    def __iadd__(self, modules: Iterable[Module]):
-        return self.extend(modules)
-
-    def __add__(self, other: Iterable[Module]) -> ModuleList:
-        return ModuleList([*self, *other])
-
-    def extend(self, modules: Iterable[Module]):
-        """Add each of ``modules`` at the end; return self."""
-        if not isinstance(modules, Iterable):
-            raise TypeError(f"ModuleList.extend expects an iterable of modules, got {type(modules).__name__}")
-        for module in modules:
-            self.append(module)
-        return self
-
-    def insert(self, index: int, module: Module):
-        """Put ``module`` before position ``index``, as ``list.insert`` does."""
-        modules = list(self)
-        modules.insert(operator.index(index), module)
-        self._renumber(modules)
-
-    def pop(self, index):
-        """Remove the module at ``index`` (or the ModuleList at a slice) and return it."""
-        popped = self[index]
-        del self[index]
-        return popped
-
-    def _renumber(self, modules):
-        """Hold ``modules`` under the names "0", "1", ..., each checked to be a Module first."""
-        renumbered = ModuleList(modules)._modules
-        self._modules.clear()
-        self._modules.update(renumbered)
+    @classmethod
+    def _of(cls, modules: list):
+        return ModuleList(modules)
 
     def _child_reprs(self):
         """As PyTorch prints a ModuleList: a run of equal modules on one line, ``(0-2): 3 x ...``."""
