@@ -68,6 +68,15 @@ def test_a_generator_splits_as_pytorchs_does(torch, seed):
     assert [samples(s) for s in ours] == [list(s) for s in theirs]
 
 
+def test_a_splits_indices_are_a_list_as_in_pytorch(torch):
+    """Lists, so that + joins them and json writes them, as users of PyTorch's do."""
+    ours = random_split(numbered(10), [6, 4], generator=tinygrad_bn.Generator().manual_seed(3))
+    theirs = torch.utils.data.random_split(range(10), [6, 4], generator=torch.Generator().manual_seed(3))
+    assert [type(s.indices) for s in ours] == [type(s.indices) for s in theirs] == [list, list]
+    assert ours[0].indices + ours[1].indices == theirs[0].indices + theirs[1].indices
+    assert all(type(i) is int for i in ours[0].indices)
+
+
 def test_the_split_is_shuffled():
     train, test = random_split(numbered(50), [40, 10], seed=0)
     assert samples(train) + samples(test) != list(range(50))

@@ -28,17 +28,19 @@ class Subset(Dataset):
     """
 
     def __init__(self, dataset, indices):
-        indices = numpy.asarray(indices, dtype=numpy.int64)
-        if indices.ndim != 1:
-            raise ValueError(f"Subset needs a 1-d sequence of indices, got shape {indices.shape}")
+        shape = numpy.shape(indices)
+        if len(shape) != 1:
+            raise ValueError(f"Subset needs a 1-d sequence of indices, got shape {shape}")
         self.dataset = dataset
-        self.indices = indices
+        self.indices = indices  # kept as given, as PyTorch keeps it (random_split gives lists)
 
     def __len__(self) -> int:
         return len(self.indices)
 
     def __getitem__(self, index):
-        return self.dataset[self.indices[index]]
+        if isinstance(index, (int, numpy.integer)):
+            return self.dataset[int(self.indices[index])]
+        return self.dataset[numpy.asarray(self.indices, dtype=numpy.int64)[index]]
 
 
 class ConcatDataset(Dataset):
@@ -91,7 +93,7 @@ def random_split(dataset, lengths, generator: Generator | None = None, *,
     >>> from tinygrad_bn import arange
     >>> from tinygrad_bn.data import TensorDataset
     >>> train, test = random_split(TensorDataset(arange(10)), [0.75, 0.25], seed=0)
-    >>> len(train), len(test), sorted(train.indices.tolist() + test.indices.tolist()) == list(range(10))
+    >>> len(train), len(test), sorted(train.indices + test.indices) == list(range(10))
     (8, 2, True)
     """
     if seed is not None and generator is not None:
@@ -101,7 +103,7 @@ def random_split(dataset, lengths, generator: Generator | None = None, *,
         generator = Generator().manual_seed(seed)
     order = mersenne.randperm(orders(generator), len(dataset))  # PyTorch's: randperm(n, generator)
     ends = numpy.cumsum(sizes)
-    return [Subset(dataset, order[end - size : end]) for size, end in zip(sizes, ends)]
+    return [Subset(dataset, order[end - size : end].tolist()) for size, end in zip(sizes, ends)]
 
 
 def _split_sizes(n: int, lengths) -> list[int]:

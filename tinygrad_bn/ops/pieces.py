@@ -131,14 +131,20 @@ def roll(x, shifts, dims=None):
     return x
 
 
-def flip(x, *dims):
+def flip(x, *dims, **dims_by_name):
     """PyTorch's ``flip``: the elements in reverse order along each of ``dims`` (ints,
-    or one tuple of them).
+    one tuple or list of them, or ``dims=`` by name).
 
-    >>> from tinygrad_bn import arange
-    >>> arange(3).flip(0).tolist(), arange(4).reshape(2, 2).flip((0, 1)).tolist()
+    >>> from tinygrad_bn import arange, flip
+    >>> arange(3).flip(0).tolist(), flip(arange(4).reshape(2, 2), dims=[0, 1]).tolist()
     ([2, 1, 0], [[3, 2], [1, 0]])
     """
+    if dims_by_name:
+        if dims or set(dims_by_name) != {"dims"}:
+            raise TypeError(f"flip expects dims, once, by position or by name, got {dims} and {dims_by_name}")
+        dims = (dims_by_name["dims"],)
+    if not dims:
+        raise TypeError("flip expects the dims to reverse, got none")
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
         dims = tuple(dims[0])
     reverse = [slice(None)] * x.ndim
