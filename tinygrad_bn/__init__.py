@@ -192,6 +192,7 @@ from tinygrad_bn.ops import (
     zeros_like,
 )
 from tinygrad_bn.ops.counting import bucketize, count_nonzero, histc, histogram, isin, searchsorted
+from tinygrad_bn.ops.covariance import corrcoef, cov
 from tinygrad_bn.ops.creation import tril_indices, triu_indices
 from tinygrad_bn.ops.diagonals import diag, diag_embed, diagflat, diagonal, diagonal_scatter, trace
 from tinygrad_bn.ops.indexing import index_copy, index_fill

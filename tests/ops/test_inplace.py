@@ -40,6 +40,7 @@ CHANGES = {
     "masked_fill_": (lambda h, w: h.masked_fill_(h > 0, w[1, 1]), lambda h, w: numpy.where(h > 0, w[1, 1], h)),
     "index_fill_": (lambda h, w: h.index_fill_(1, h.new_tensor([0, 2]).long(), w[1, 1]),
                     lambda h, w: _columns_set(h, [0, 2], w[1, 1])),
+    "fill_diagonal_": (lambda h, w: h.fill_diagonal_(0.5), lambda h, w: _diagonal_set(h, 0.5)),
     "index_copy_": (lambda h, w: h.index_copy_(0, h.new_tensor([2, 0]).long(), w[:2]),
                     lambda h, w: numpy.vstack([w[1:2], h[1:2], w[:1]])),
     "scatter_reduce_ sum": (lambda h, w: h.scatter_reduce_(0, h.new_tensor(SCATTERED).long(), w, "sum"),
@@ -61,6 +62,12 @@ SCATTERED = [[0, 1, 2, 0], [2, 2, 0, 1], [1, 1, 1, 2]]  # row of the result each
 def _columns_set(h, columns, value):
     out = h.copy()
     out[:, columns] = value
+    return out
+
+
+def _diagonal_set(h, value):
+    out = h.copy()
+    numpy.fill_diagonal(out, value)
     return out
 
 
@@ -285,3 +292,21 @@ def test_on_the_strict_device_as_on_the_cpu(strict_cuda, name):
         return [_host(h), _host(x.grad), _host(w.grad)]
 
     _assert_same(run("cuda"), run("cpu"), 1e-14)
+
+
+@pytest.mark.parametrize("shape, wrap", [((5, 3), True), ((5, 3), False), ((3, 5), True), ((7, 2), True),
+                                         ((3, 3, 3), False), ((2, 2, 2, 2), True)])
+def test_fill_diagonal_fills_pytorchs_places(shape, wrap):
+    torch = pytest.importorskip("torch")
+    ours = Tensor(numpy.zeros(shape)).fill_diagonal_(1.0, wrap=wrap)
+    theirs = torch.zeros(shape, dtype=torch.float64).fill_diagonal_(1.0, wrap=wrap)
+    numpy.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3, 2)])
+def test_fill_diagonal_needs_a_matrix_or_equal_sides_as_pytorch(shape):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):
+        torch.zeros(shape).fill_diagonal_(1.0)
+    with pytest.raises(RuntimeError, match=r"a matrix, or a tensor whose sides are all equal, got shape \("):
+        Tensor(numpy.zeros(shape)).fill_diagonal_(1.0)

@@ -41,6 +41,7 @@ from tinygrad_bn.ops.conversion import (
 )
 from tinygrad_bn.ops.conversion import type as type_
 from tinygrad_bn.ops.counting import bucketize, count_nonzero, histc, histogram, isin, searchsorted
+from tinygrad_bn.ops.covariance import corrcoef, cov
 from tinygrad_bn.ops.creation import (
     arange,
     as_tensor,
@@ -222,7 +223,8 @@ __all__ = [
     "copysign", "cosh", "digamma", "erfinv", "expm1", "fmod", "frac", "hypot", "lerp", "lgamma", "log10", "log2",
     "logaddexp", "logit", "nan_to_num", "polygamma", "signbit", "sinc", "sinh", "tan", "xlogy",
     "addbmm", "addmm", "addmv", "atleast_1d", "atleast_2d", "atleast_3d", "baddbmm", "block_diag", "broadcast_tensors",
-    "bucketize", "cartesian_prod", "column_stack", "count_nonzero", "cross", "cummax", "cummin", "cumprod", "diag",
+    "bucketize", "cartesian_prod", "column_stack", "corrcoef", "count_nonzero", "cov", "cross", "cummax", "cummin",
+    "cumprod", "diag",
     "diag_embed", "diagflat", "diagonal", "diagonal_scatter", "diff", "dist", "dstack", "fliplr", "flipud", "histc",
     "histogram", "hstack", "index_copy",
     "index_fill", "inner", "isin", "kron", "kthvalue", "logcumsumexp", "masked_select", "median", "meshgrid", "mode",
@@ -371,7 +373,8 @@ _METHODS = {
     "cummin": cummin, "logcumsumexp": logcumsumexp, "diff": diff, "median": median, "nanmedian": nanmedian,
     "quantile": quantile, "nanquantile": nanquantile, "nanmean": nanmean, "nansum": nansum, "kthvalue": kthvalue,
     "mode": mode, "inner": inner, "addmm": addmm, "addmv": addmv, "baddbmm": baddbmm, "addbmm": addbmm, "mv": mv,
-    "cross": cross, "dist": dist, "histc": histc, "histogram": histogram, "kron": kron,
+    "cross": cross, "dist": dist, "histc": histc, "histogram": histogram, "kron": kron, "cov": cov,
+    "corrcoef": corrcoef,
 }
 
 for _name, _method in {**_METHODS, **_IN_PLACE_METHODS}.items():

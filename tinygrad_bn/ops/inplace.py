@@ -1,6 +1,7 @@
 """In-place ops with PyTorch's names: ``add_``, ``sub_``, ``mul_``, ``div_``, ``pow_``,
 ``zero_``, ``fill_``, ``copy_``, ``clamp_``, ``lerp_``, ``masked_fill_``, ``normal_``, ``uniform_``,
 ``scatter_``, ``scatter_add_``, ``scatter_reduce_``, ``index_add_``, ``index_copy_``, ``index_fill_``,
+``fill_diagonal_``,
 ``abs_``, ``neg_``, ``exp_``, ``log_``, ``sqrt_``, ``sigmoid_``, ``tanh_``, ``relu_``,
 ``x[index] = v``, and ``+=``, ``-=``, ``*=``, ``/=``.
 
@@ -34,10 +35,13 @@ so a backward that needs the old value refuses to run (see
 
 from __future__ import annotations
 
+import math
+
 import numpy
 
 from tinygrad_bn.autograd import Function, Tensor, is_grad_enabled
 from tinygrad_bn.autograd.version import bump
+from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.generator import rng
 from tinygrad_bn.ops.composite import lerp
 from tinygrad_bn.ops.elementwise import (
@@ -53,6 +57,7 @@ from tinygrad_bn.ops.elementwise import (
     sub,
 )
 from tinygrad_bn.ops.indexing import index_add, index_copy, index_fill, scatter, scatter_add
+from tinygrad_bn.ops.promotion import constant
 from tinygrad_bn.ops.scatter_reduce import scatter_reduce
 from tinygrad_bn.ops.shape import _index_argument, squeeze, t, transpose, unsqueeze
 from tinygrad_bn.ops.unary import abs, exp, log, neg, relu, sigmoid, sqrt, tanh  # noqa: A004 - the ops' names
@@ -261,6 +266,27 @@ def masked_fill_(self, mask, value):
     return _change(self, value, "masked_fill_", lambda x: masked_fill(x, mask, value))
 
 
+def fill_diagonal_(self, fill_value, wrap=False):
+    """self ← ``fill_value`` on its main diagonal: x[i, i] (x[i, i, i] for an n-d tensor
+    of equal sides); with ``wrap``, a tall matrix's diagonal starts again every
+    columns + 1 rows, as PyTorch's does.
+
+    >>> from tinygrad_bn import zeros
+    >>> zeros(5, 2).fill_diagonal_(1.0, wrap=True).tolist()
+    [[1.0, 0.0], [0.0, 1.0], [0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]
+    """
+    if self.ndim < 2 or (self.ndim > 2 and len(set(self.shape)) > 1):
+        raise ShapeError(f"fill_diagonal_ expects a matrix, or a tensor whose sides are all equal, got shape "
+                         f"{self.shape}")
+    step = sum(math.prod(self.shape[axis + 1:]) for axis in range(self.ndim))  # from x[i, i, ...] to x[i+1, i+1, ...]
+    tall_and_wrapped = wrap and self.ndim == 2 and self.shape[0] > self.shape[1]
+    end = self.numel() if tall_and_wrapped else min(self.shape) * step
+    diagonal = self.xp.zeros(self.numel(), dtype=bool)
+    diagonal[:end:step] = True
+    mask = constant(diagonal.reshape(self.shape), self)
+    return _change(self, fill_value, "fill_diagonal_", lambda x: masked_fill(x, mask, fill_value))
+
+
 def pow_(self, exponent):
     """self ← self ** exponent."""
     return _change(self, exponent, "pow_", lambda x: pow(x, exponent))
@@ -333,7 +359,8 @@ METHODS = {
     "clamp_min_": clamp_min_, "clamp_max_": clamp_max_, "fill_": fill_, "zero_": zero_, "copy_": copy_,
     "normal_": normal_, "uniform_": uniform_, "scatter_": scatter_, "scatter_add_": scatter_add_,
     "index_add_": index_add_, "index_copy_": index_copy_, "index_fill_": index_fill_,
-    "scatter_reduce_": scatter_reduce_, "masked_fill_": masked_fill_, "pow_": pow_, "lerp_": lerp_,
+    "scatter_reduce_": scatter_reduce_, "fill_diagonal_": fill_diagonal_, "masked_fill_": masked_fill_,
+    "pow_": pow_, "lerp_": lerp_,
     "squeeze_": squeeze_, "unsqueeze_": unsqueeze_, "transpose_": transpose_, "t_": t_,
     **{f"{op.__name__}_": _unary(op, f"{op.__name__}_") for op in (abs, neg, exp, log, sqrt, sigmoid, tanh, relu)},
     "__setitem__": setitem, "__iadd__": _operator(add_, "__iadd__"), "__isub__": _operator(sub_, "__isub__"),
