@@ -8,7 +8,7 @@
 ()
 """
 
-from tinygrad_bn.nn import functional, init, utils
+from tinygrad_bn.nn import functional, init, modules, utils
 from tinygrad_bn.nn.activation_layers import (
     CELU,
     ELU,
@@ -118,7 +118,7 @@ __all__ = [
     "Softmax", "Tanh",
     "ModuleDict", "ModuleList",
     "BCELoss", "BCEWithLogitsLoss", "GroupNorm", "HuberLoss", "L1Loss", "LayerNorm", "SmoothL1Loss",
-    "functional", "init", "utils",
+    "functional", "init", "modules", "utils",
     "Dropout2d", "ELU", "GELU", "SiLU", "Softplus", "Upsample",
     "FrozenBatchNorm1d", "FrozenBatchNorm2d", "FrozenBatchNorm3d", "momentum_from_keras",
     "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase", "MultiheadAttention",

@@ -1,0 +1,30 @@
+"""``torch.nn.modules``: the layers by the submodules PyTorch keeps them in
+(``nn.modules.batchnorm._BatchNorm``, ``nn.modules.conv._ConvNd``,
+``nn.modules.loss._Loss`` ...), for scripts that reach them by that path.
+
+>>> from tinygrad_bn import nn
+>>> isinstance(nn.BatchNorm2d(3), nn.modules.batchnorm._BatchNorm), nn.modules.conv.Conv2d is nn.Conv2d
+(True, True)
+"""
+
+# ruff: noqa: F401 - re-exports
+
+from tinygrad_bn.nn.modules import (
+    activation,
+    batchnorm,
+    container,
+    conv,
+    distance,
+    dropout,
+    flatten,
+    linear,
+    loss,
+    module,
+    normalization,
+    padding,
+    pooling,
+    rnn,
+    sparse,
+    transformer,
+    upsampling,
+)

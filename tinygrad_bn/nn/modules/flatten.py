@@ -1,0 +1,7 @@
+"""``torch.nn.modules.flatten``: flattening, where PyTorch keeps them (the classes live
+elsewhere in ``tinygrad_bn.nn``; this is the path scripts import them by)."""
+
+# ruff: noqa: F401 - re-exports
+
+from tinygrad_bn.nn.layers import Flatten
+from tinygrad_bn.nn.unflatten import Unflatten

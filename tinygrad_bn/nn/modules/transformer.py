@@ -1,0 +1,12 @@
+"""``torch.nn.modules.transformer``: transformers, where PyTorch keeps them (the classes live
+elsewhere in ``tinygrad_bn.nn``; this is the path scripts import them by)."""
+
+# ruff: noqa: F401 - re-exports
+
+from tinygrad_bn.nn.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
