@@ -90,12 +90,53 @@ def test_inputs_that_need_no_gradient_are_not_recorded():
     assert y.grad_fn is None and not y.requires_grad
 
 
-def test_once_differentiable_refuses_double_backward():
+def test_once_differentiable_runs_under_create_graph_and_refuses_a_second_derivative():
+    """As PyTorch's: the first backward runs (also with create_graph=True), and only a
+    backward through the gradient it gave raises."""
     x = Tensor([1.0, 2.0], requires_grad=True)
     (dx,) = grad(ArrayBackward.apply(x).sum(), x)
     assert dx.tolist() == [3.0, 3.0]
-    with pytest.raises(RuntimeError, match="ArrayBackward.backward is not differentiable"):
-        grad(ArrayBackward.apply(x).sum(), x, create_graph=True)
+    y = ArrayBackward.apply(x)
+    (dx,) = grad((y * y).sum(), x, create_graph=True)  # the upstream 2y depends on x
+    assert dx.tolist() == [18.0, 36.0] and dx.requires_grad
+    with pytest.raises(RuntimeError, match="differentiate twice ArrayBackward.backward, which is marked "
+                                           "@once_differentiable"):
+        grad(dx.sum(), x)
+
+
+def _two_outputs(framework):
+    """A PyTorch-style Function of two outputs whose backward is once_differentiable."""
+
+    class Split(framework.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, x * 3
+
+        @staticmethod
+        @framework.autograd.function.once_differentiable
+        def backward(ctx, grad_twice, grad_thrice):
+            return grad_twice * 2 + grad_thrice * 3
+
+    return Split
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_once_differentiable_takes_one_gradient_per_output_as_pytorchs(create_graph):
+    """First order, both run; a second derivative raises in both (ours says why)."""
+    torch = pytest.importorskip("torch")
+    import tinygrad_bn
+
+    results = []
+    for framework in (tinygrad_bn, torch):
+        x = framework.tensor([1.0, -2.0], requires_grad=True)
+        twice, thrice = _two_outputs(framework).apply(x)
+        (dx,) = framework.autograd.grad((twice * thrice).sum(), x, create_graph=create_graph)
+        results.append(dx.tolist())
+        if create_graph:
+            with pytest.raises(RuntimeError, match="differentiate twice Split.backward" if framework is tinygrad_bn
+                               else None):
+                framework.autograd.grad(dx.sum(), x)
+    assert results[0] == results[1] == [12.0, -24.0]  # d(6x²)/dx
 
 
 def test_no_grad_as_a_context_manager():

@@ -265,17 +265,44 @@ class Function:
 
 
 def once_differentiable(backward):
-    """Mark a ``backward`` that is written with arrays and cannot be differentiated:
-    under ``create_graph=True`` it raises instead of silently giving wrong second
-    derivatives."""
+    """Mark a ``backward`` that is written with arrays and cannot be differentiated.
+    It runs without recording; under ``create_graph=True`` the gradients it returns
+    hang from a node whose own backward raises, so differentiating them again fails
+    loudly instead of silently giving wrong second derivatives, as in PyTorch.
+    ``backward`` takes one gradient per output of the Function."""
 
     @functools.wraps(backward)
-    def wrapper(self, grad):
-        if _mode.enabled:
-            raise RuntimeError(
-                f"{type(self).__name__}.backward is not differentiable; "
-                "double backward (create_graph=True) is not supported through it"
-            )
-        return backward(self, grad)
+    def wrapper(self, *grads):
+        upstream = [g for g in grads if isinstance(g, Tensor) and g.requires_grad]
+        with no_grad():
+            results = backward(self, *grads)
+        if not (_mode.enabled and upstream):
+            return results
+
+        def hung(result):
+            if not isinstance(result, Tensor):
+                return result
+            return DifferentiatedOnce.apply(result, *upstream, function=_function_name(self))
+
+        return tuple(hung(r) for r in results) if isinstance(results, tuple) else hung(results)
 
     return wrapper
+
+
+class DifferentiatedOnce(Function):
+    """A gradient from a backward marked :func:`once_differentiable`, handed on as it is,
+    recorded after the upstream gradients it was computed from; differentiating it raises."""
+
+    def forward(self, gradient, *upstream, function: str):
+        self.function = function
+        return gradient._data
+
+    def backward(self, grad):
+        raise RuntimeError(f"trying to differentiate twice {self.function}.backward, which is marked "
+                           "@once_differentiable: it is not differentiable")
+
+
+def _function_name(node) -> str:
+    """The name of the Function whose backward runs: a node's, or for a PyTorch-style
+    Function's ``ctx``, its node's."""
+    return getattr(node, "_node", node).name
