@@ -134,10 +134,35 @@ def test_bad_construction(kwargs, message):
         BatchNorm1d(**kwargs)
 
 
-def test_repr_names_the_implementation():
+def test_repr_names_the_implementation_when_it_is_not_the_default():
     assert repr(BatchNorm1d(3, impl="composite")) == (
-        "BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True, impl='composite')"
+        "BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True, impl='composite')"
     )
+
+
+@pytest.mark.parametrize("kwargs", [{}, dict(affine=False), dict(bias=False), dict(momentum=None, eps=1e-3),
+                                    dict(track_running_stats=False)])
+def test_repr_and_state_dict_keys_are_pytorchs(kwargs):
+    torch = pytest.importorskip("torch")
+    ours, theirs = BatchNorm2d(4, **kwargs), torch.nn.BatchNorm2d(4, **kwargs)
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert [name for name, _ in ours.named_parameters()] == [name for name, _ in theirs.named_parameters()]
+
+
+def test_bias_false_trains_gamma_alone_as_pytorch():
+    torch = pytest.importorskip("torch")
+    data = np.random.default_rng(5).standard_normal((6, 3, 2, 2))
+    ours, theirs = BatchNorm2d(3, bias=False), torch.nn.BatchNorm2d(3, bias=False).double()
+    with no_grad():
+        ours.weight.copy_(Tensor(np.array([0.5, 2.0, -1.0])))
+    theirs.weight.data = torch.tensor([0.5, 2.0, -1.0], dtype=torch.float64)
+    x, tx = Tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    (ours.double()(x) ** 3).sum().backward()
+    (theirs(tx) ** 3).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("impl", IMPLS)

@@ -193,10 +193,23 @@ def test_strict_load_lists_missing_and_unexpected_keys():
     state = block.state_dict()
     del state["inner.bias"]
     state["inner.gain"] = numpy.ones(2)
-    with pytest.raises(RuntimeError, match=r"missing keys: inner\.bias\n.*unexpected keys: inner\.gain"):
+    listed = r'Missing key\(s\) in state_dict: "inner\.bias"\. \n\tUnexpected key\(s\) in state_dict: "inner\.gain"\.'
+    with pytest.raises(RuntimeError, match=listed):
         block.load_state_dict(state)
     result = block.load_state_dict(state, strict=False)
     assert result.missing_keys == ["inner.bias"] and result.unexpected_keys == ["inner.gain"]
+
+
+def test_load_errors_and_result_read_as_pytorchs(torch):
+    messages = []
+    for framework in (torch, __import__("tinygrad_bn")):
+        layer = framework.nn.Linear(3, 3)
+        messages.append(repr(layer.load_state_dict(layer.state_dict())))
+        with pytest.raises(RuntimeError) as error:
+            layer.load_state_dict({"weight": framework.zeros(2, 3), "foo": framework.zeros(1)})
+        message = str(error.value)
+        messages.append(message.replace("torch.Size([2, 3])", "(2, 3)").replace("torch.Size([3, 3])", "(3, 3)"))
+    assert messages[:2] == messages[2:]
 
 
 def test_shape_mismatch_names_the_key_and_changes_nothing():

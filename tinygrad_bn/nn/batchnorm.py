@@ -42,7 +42,7 @@ class _BatchNorm(Module):
     layout: str = ""
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
-                 impl="fused", device=None, dtype=None):
+                 device=None, dtype=None, *, bias=True, impl="fused"):
         super().__init__()
         name = type(self).__name__
         if not isinstance(num_features, numbers.Integral) or num_features < 1:
@@ -68,9 +68,11 @@ class _BatchNorm(Module):
         self.impl = impl
         if affine:
             self.weight = Parameter(ones(num_features, dtype=dtype, device=device))
-            self.bias = Parameter(zeros(num_features, dtype=dtype, device=device))
         else:
             self.register_parameter("weight", None)
+        if affine and bias:  # γ without β: bias=False, as PyTorch 2.13 allows
+            self.bias = Parameter(zeros(num_features, dtype=dtype, device=device))
+        else:
             self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, dtype=dtype, device=device))
@@ -91,9 +93,10 @@ class _BatchNorm(Module):
     def reset_parameters(self):
         """The running statistics as :meth:`reset_running_stats`, and γ = 1, β = 0."""
         self.reset_running_stats()
-        if self.affine:
-            with no_grad():
+        with no_grad():
+            if self.weight is not None:
                 self.weight.fill_(1)
+            if self.bias is not None:
                 self.bias.zero_()
 
     def _check_input(self, x: Tensor):
@@ -130,9 +133,11 @@ class _BatchNorm(Module):
         )
 
     def extra_repr(self) -> str:
+        """PyTorch's, and the implementation where it is not the default."""
+        named_impl = "" if self.impl == "fused" else f", impl={self.impl!r}"
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-            f"track_running_stats={self.track_running_stats}, impl={self.impl!r}"
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}{named_impl}"
         )
 
 

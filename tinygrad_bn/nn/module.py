@@ -9,18 +9,16 @@ walks that tree.
 
 from __future__ import annotations
 
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 
 from tinygrad_bn.annotations import region
 from tinygrad_bn.autograd import Tensor
-from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.backend import get_backend
 from tinygrad_bn.nn import hooks
 from tinygrad_bn.nn.parameter import Parameter
+from tinygrad_bn.nn.state_dict import IncompatibleKeys, load_state
 from tinygrad_bn.ops import zeros_like
 from tinygrad_bn.ops.conversion import device_and_dtype
-
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
 def _check_member_name(module, name, kind):
@@ -351,38 +349,11 @@ class Module:
         >>> model = Module()
         >>> model.weight = Parameter(zeros(1, 2))
         >>> model.load_state_dict({"weight": np.array([[1.0, 2.0]])})
-        IncompatibleKeys(missing_keys=[], unexpected_keys=[])
+        <All keys matched successfully>
         >>> model.weight.tolist(), model.weight.dtype
         ([[1.0, 2.0]], dtype('float32'))
         """
-        own = self.state_dict(keep_vars=True)
-        missing = [key for key in own if key not in state_dict]
-        unexpected = [key for key in state_dict if key not in own]
-        problems = []
-        if strict and missing:
-            problems.append(f"missing keys: {', '.join(missing)}")
-        if strict and unexpected:
-            problems.append(f"unexpected keys: {', '.join(unexpected)}")
-        updates = []
-        for key, target in own.items():
-            if key not in state_dict:
-                continue
-            source = Tensor(state_dict[key], dtype=target.dtype, device=target.device)
-            if source.shape != target.shape:
-                problems.append(
-                    f"size mismatch for {key}: the checkpoint has shape {source.shape}, "
-                    f"the model has shape {target.shape}"
-                )
-            else:
-                updates.append((target, source))
-        if problems:
-            raise RuntimeError(
-                f"error loading state dict into {type(self).__name__}:\n  " + "\n  ".join(problems)
-            )
-        for target, source in updates:
-            target._data[...] = source._data
-            bump(target)
-        return IncompatibleKeys(missing, unexpected)
+        return load_state(self.state_dict(keep_vars=True), state_dict, strict, type(self).__name__)
 
     # Presentation -------------------------------------------------------------------
 
