@@ -38,6 +38,7 @@ from tinygrad_bn.nn.conv_transpose import ConvTranspose1d, ConvTranspose2d
 from tinygrad_bn.nn.distance import CosineSimilarity, PairwiseDistance
 from tinygrad_bn.nn.embedding import Embedding
 from tinygrad_bn.nn.frozen import FrozenBatchNorm1d, FrozenBatchNorm2d, FrozenBatchNorm3d
+from tinygrad_bn.nn.instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from tinygrad_bn.nn.interpolate import Upsample
 from tinygrad_bn.nn.layers import (
     AdaptiveAvgPool2d,
@@ -58,6 +59,7 @@ from tinygrad_bn.nn.layers import (
     Softmax,
     Tanh,
 )
+from tinygrad_bn.nn.local_response_norm import LocalResponseNorm
 from tinygrad_bn.nn.losses import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -112,6 +114,7 @@ from tinygrad_bn.nn.transformer import (
 from tinygrad_bn.nn.unflatten import Unflatten
 
 __all__ = [
+    "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm",
     "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Conv1d", "Conv2d",
     "CrossEntropyLoss", "Dropout", "Embedding", "Flatten", "Identity", "LeakyReLU", "Linear", "LogSoftmax",
     "MSELoss", "MaxPool2d", "MaxUnpool2d", "Module", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid",

@@ -53,7 +53,9 @@ from tinygrad_bn.nn.conv_transpose import conv_transpose1d, conv_transpose2d
 from tinygrad_bn.nn.distance import cosine_similarity, pairwise_distance
 from tinygrad_bn.nn.dropout import dropout, dropout2d
 from tinygrad_bn.nn.embedding import embedding, one_hot
+from tinygrad_bn.nn.instance_norm import instance_norm
 from tinygrad_bn.nn.interpolate import interpolate
+from tinygrad_bn.nn.local_response_norm import local_response_norm
 from tinygrad_bn.nn.margin_losses import (
     cosine_embedding_loss,
     hinge_embedding_loss,
@@ -75,6 +77,7 @@ from tinygrad_bn.ops import convolution, relu, sigmoid, tanh
 from tinygrad_bn.ops.windows import fold, ints, pair, unfold
 
 __all__ = [
+    "instance_norm", "local_response_norm",
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "cross_entropy", "dropout", "dropout2d", "elu",
     "embedding", "fold", "gelu", "group_norm",

@@ -17,6 +17,7 @@ from tinygrad_bn.nn.modules import (
     distance,
     dropout,
     flatten,
+    instancenorm,
     linear,
     loss,
     module,
