@@ -1,7 +1,10 @@
 """Gradient clipping, as PyTorch's ``torch.nn.utils.clip_grad_norm_`` and
 ``clip_grad_value_``; the BatchNorm folding of ``nn.fusion`` (PyTorch's
 ``fuse_conv_bn_eval`` and friends) and freezing of ``nn.frozen`` are found here too,
-and padded and packed sequences in :mod:`.rnn`.
+and padded and packed sequences in :mod:`.rnn`. Parameters as one vector are in
+:mod:`.convert_parameters`, parametrizations in :mod:`.parametrize` and
+:mod:`.parametrizations` (weight and spectral norm), and the older hook-based
+``weight_norm`` and ``spectral_norm`` in :mod:`.norm_hooks`.
 
 Each clipped gradient is a new array: gradients may share arrays with each
 other (see ``optim``), so none is changed in place. Everything is computed with
@@ -23,14 +26,18 @@ from tinygrad_bn.nn.fusion import (
     fuse_linear_bn_eval,
     fuse_linear_bn_weights,
 )
-from tinygrad_bn.nn.utils import rnn
+from tinygrad_bn.nn.utils import parametrizations, parametrize, rnn
+from tinygrad_bn.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
+from tinygrad_bn.nn.utils.norm_hooks import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
 from tinygrad_bn.ops import minimum
 from tinygrad_bn.ops.elementwise import constant
 
 __all__ = [
     "FoldError", "clip_grad_norm_", "clip_grad_value_", "fold_batch_norm", "fold_error", "freeze_batch_norm",
     "fuse_conv_bn_eval",
-    "fuse_conv_bn_weights", "fuse_linear_bn_eval", "fuse_linear_bn_weights", "rnn",
+    "fuse_conv_bn_weights", "fuse_linear_bn_eval", "fuse_linear_bn_weights", "parameters_to_vector",
+    "parametrizations", "parametrize", "remove_spectral_norm", "remove_weight_norm", "rnn", "spectral_norm",
+    "vector_to_parameters", "weight_norm",
 ]
 
 
