@@ -233,6 +233,7 @@ from tinygrad_bn.ops.scatter_reduce import scatter_reduce
 from tinygrad_bn.ops.selection import masked_select, select_scatter, slice_scatter, take, take_along_dim
 from tinygrad_bn.ops.shape import broadcast_to, swapaxes
 from tinygrad_bn.ops.summaries import nanmean, nansum, std_mean, var_mean
+from tinygrad_bn.printing import set_printoptions
 from tinygrad_bn.serialization import load, save
 
 __version__ = "0.1.0"

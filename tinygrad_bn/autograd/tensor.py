@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import numpy
 
+from tinygrad_bn import printing
 from tinygrad_bn.autograd import hooks
 from tinygrad_bn.autograd.version import UNCHANGED, bump, share
 from tinygrad_bn.backend import Backend, backend_of_array, get_backend
@@ -328,7 +329,7 @@ class Tensor:
     # Presentation ------------------------------------------------------------------
 
     def __repr__(self):
-        body = numpy.array2string(self.numpy(), separator=", ", prefix="Tensor(")
+        body = numpy.array2string(self.numpy(), separator=", ", prefix="Tensor(", **printing.options)
         extras = [f"dtype={self.dtype}"]
         if self.device != "cpu":
             extras.append(f"device='{self.device}'")
