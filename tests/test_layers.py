@@ -19,6 +19,7 @@ LAYERS = [
     {"ops"},
     {"batchnorm", "linalg"},
     {"torch_format"},
+    {"torch_save"},
     {"serialization"},
     {"nn", "optim", "distributions", "tinygrad_bn"},
     {"data", "checkpoint", "models", "check", "viz"},

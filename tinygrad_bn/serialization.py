@@ -39,7 +39,7 @@ import zlib
 import numpy
 from numpy.lib import format as npy
 
-from tinygrad_bn import torch_format
+from tinygrad_bn import torch_format, torch_save
 from tinygrad_bn.autograd import Tensor
 
 FORMAT = "tinygrad_bn.checkpoint/3"  # 1 and 2 are the checkpoint layouts before save/load
@@ -88,30 +88,56 @@ def check_format(name, found, readable: tuple):
 # Writing -----------------------------------------------------------------------------
 
 
-def save(obj, f) -> None:
+def save(obj, f, *, format="tinygrad_bn") -> None:  # noqa: A002 - the keyword of matplotlib's savefig and PIL's Image.save
     """Write ``obj`` (nested dicts, lists and tuples of Tensors, NumPy arrays, numbers,
     strings, booleans and None) to ``f``, a path or a binary file, as PyTorch's
     ``torch.save(obj, f)`` does. A path is written whole or not at all: to
     ``f + ".partial"`` first, then renamed; on failure (a full disk, a missing
     permission) the partial file is removed, an existing ``f`` is kept, and the
-    ``OSError`` says which file could not be written."""
+    ``OSError`` says which file could not be written.
+
+    ``format="tinygrad_bn"`` (the default) writes this library's file, described above;
+    ``format="pytorch"`` writes PyTorch's zip archive, which ``torch.load(f,
+    weights_only=True)`` reads, with :mod:`tinygrad_bn.torch_save` (NumPy arrays become
+    tensors there). :func:`load` reads both. What cannot be written raises before
+    anything is.
+
+    >>> import io
+    >>> from tinygrad_bn import Tensor
+    >>> buffer = io.BytesIO()
+    >>> save({"w": Tensor([1.0, 2.0])}, buffer, format="pytorch")
+    >>> _ = buffer.seek(0)
+    >>> load(buffer)["w"].tolist()
+    [1.0, 2.0]
+    """
+    if format == "pytorch":
+        contents, write = torch_save.encode(obj), torch_save.write_archive
+    elif format == "tinygrad_bn":
+        contents, write = _members(obj), write_archive
+    else:
+        raise ValueError(f"save: format must be 'tinygrad_bn' (this library's file) or 'pytorch' (the file "
+                         f"torch.load reads), got {format!r}")
+    if hasattr(f, "write"):
+        write(f, contents)
+    else:
+        write_file(f, contents, write)
+
+
+def _members(obj) -> dict:
+    """The arrays of this library's file of ``obj`` by member name: ``contents`` and the numbered arrays."""
     arrays = []
     tree = _encode(obj, arrays, "obj")
     contents = json.dumps({"format": FORMAT, "tree": tree})
-    members = {"contents": numpy.array(contents), **{str(i): array for i, array in enumerate(arrays)}}
-    if hasattr(f, "write"):
-        write_archive(f, members)
-    else:
-        write_file(f, members)
+    return {"contents": numpy.array(contents), **{str(i): array for i, array in enumerate(arrays)}}
 
 
-def write_file(path, members: dict):
-    """Write the archive of ``members`` to ``path`` through ``path.partial``, atomically."""
+def write_file(path, contents, write):
+    """``write(handle, contents)`` to ``path`` through ``path.partial``, atomically."""
     path = os.fspath(path)
     partial = path + ".partial"
     try:
         with open(partial, "wb") as handle:
-            write_archive(handle, members)
+            write(handle, contents)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(partial, path)

@@ -191,6 +191,29 @@ def test_a_pytorch_state_dict_loads_and_training_goes_on_as_in_pytorch(name):
         numpy.testing.assert_allclose(mine.numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=key)
 
 
+@pytest.mark.parametrize("name", RESUMABLE)
+def test_a_file_pytorch_saved_loads_and_training_goes_on_as_in_pytorch(name, tmp_path):
+    """torch.save's file as load reads it: the state values are Tensors, Adam's step a 0-d tensor."""
+    torch = pytest.importorskip("torch")
+    import tinygrad_bn
+
+    torch.manual_seed(0)
+    theirs = mlp(torch.nn, dtype=torch.float64)
+    their_optimizer = make_optimizer(torch.optim, name, theirs)
+    train(theirs, their_optimizer, batches(3, seed=1, dtype="float64"), torch.from_numpy)
+    torch.save({"model": theirs.state_dict(), "optimizer": their_optimizer.state_dict()}, tmp_path / "run.pt")
+    saved = tinygrad_bn.load(tmp_path / "run.pt")
+    ours = mlp(nn, dtype="float64")
+    ours.load_state_dict(saved["model"])
+    our_optimizer = make_optimizer(optim, name, ours, lr=1.0)
+    our_optimizer.load_state_dict(saved["optimizer"])
+    later = batches(4, seed=2, dtype="float64")
+    train(theirs, their_optimizer, later, torch.from_numpy)
+    train(ours, our_optimizer, later, Tensor)
+    for mine, (key, expected) in zip(ours.parameters(), theirs.named_parameters(), strict=True):
+        numpy.testing.assert_allclose(mine.numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=key)
+
+
 def test_state_dict_numbers_parameters_in_order_across_groups():
     model = nn.Linear(3, 2)
     optimizer = optim.SGD([{"params": [model.weight]}, {"params": [model.bias], "lr": 0.5}], lr=0.1, momentum=0.9)

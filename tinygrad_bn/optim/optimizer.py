@@ -137,7 +137,7 @@ class Optimizer:
             param.update(zip(saved["params"], group["params"]))
             groups.append({**saved, "params": group["params"]})
         self.state = {
-            param[i]: {key: _device_copy(param[i], value) for key, value in values.items()}
+            param[i]: {key: _state_value(param[i], key, value) for key, value in values.items()}
             for i, values in state_dict["state"].items()
         }
         self.param_groups = groups
@@ -169,6 +169,17 @@ def _host_copy(param: Tensor, value):
     if isinstance(value, numpy.generic):
         return numpy.array(value)
     return numpy.array(backend.to_host(value)) if isinstance(value, backend.array_type) else value
+
+
+def _state_value(param: Tensor, key: str, value):
+    """A state value from a state dict, as :meth:`Optimizer.step` keeps it. A file
+    PyTorch wrote holds Tensors, and the step count as a 0-d float tensor: it becomes
+    an int, as this library counts it."""
+    if isinstance(value, Tensor):
+        value = value.numpy()
+    if key == "step" and numpy.ndim(value) == 0:
+        return int(value)
+    return _device_copy(param, value)
 
 
 def _device_copy(param: Tensor, value):
