@@ -9,6 +9,7 @@ inside the support and away from its kinks (no value at a Laplace's location).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -52,6 +53,19 @@ def nonnegative_values(rng, params, shape):
     return rng.exponential(1.0, shape)
 
 
+def positive_values(rng, params, shape):
+    return rng.exponential(1.0, shape) + 0.05
+
+
+def unit_values(rng, params, shape):
+    return rng.uniform(0.05, 0.95, shape)
+
+
+def simplex_values(rng, params, shape):
+    weights = rng.uniform(0.1, 1.0, shape)
+    return weights / weights.sum(-1, keepdims=True)
+
+
 def binary_values(rng, params, shape):
     return rng.integers(0, 2, shape).astype(float)
 
@@ -74,7 +88,8 @@ class FamilyCase:
     float, given as a Python number. ``wrap`` reads that many batch axes as event axes
     (``Independent``). ``methods`` are what PyTorch has
     for the family; ``indicator`` marks class-index samples, whose moments are those of
-    their one-hot vectors.
+    their one-hot vectors; ``trigamma`` marks gradients through PyTorch's trigamma,
+    good to 5e-10 only (ours to float64's precision, see tests/ops/conftest.py).
     """
 
     family: str
@@ -85,6 +100,7 @@ class FamilyCase:
     label: str = ""
     wrap: int = 0
     indicator: bool = False
+    trigamma: bool = False
 
     @property
     def id(self) -> str:
@@ -132,6 +148,7 @@ class FamilyCase:
 
 CONTINUOUS = ("log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf", "icdf")
 DISCRETE = ("log_prob", "entropy", "mean", "mode", "variance", "stddev")
+NO_CDF = DISCRETE  # what PyTorch's Gamma (whose cdf has no gradient in α there), Beta and Dirichlet have
 
 CASES = [
     FamilyCase("Normal", {"loc": 0.5, "scale": 2.0}, (), real_values, CONTINUOUS, "scalar"),
@@ -143,6 +160,20 @@ CASES = [
     FamilyCase("Exponential", {"rate": positive}, (2, 3), nonnegative_values, CONTINUOUS, "batched"),
     FamilyCase("Laplace", {"loc": -0.5, "scale": 0.75}, (), real_values, CONTINUOUS, "scalar"),
     FamilyCase("Laplace", {"loc": real, "scale": positive}, (2, 3), real_values, CONTINUOUS, "batched"),
+    FamilyCase("LogNormal", {"loc": 0.5, "scale": 0.75}, (), positive_values, CONTINUOUS, "scalar"),
+    FamilyCase("LogNormal", {"loc": real, "scale": positive}, (2, 3), positive_values, CONTINUOUS, "batched"),
+    FamilyCase("Gumbel", {"loc": -0.5, "scale": 2.0}, (), real_values, CONTINUOUS, "scalar"),
+    FamilyCase("Gumbel", {"loc": real, "scale": positive}, (2, 3), real_values, CONTINUOUS, "batched"),
+    FamilyCase("Gamma", {"concentration": 0.5, "rate": 2.0}, (), positive_values, NO_CDF, "scalar", trigamma=True),
+    FamilyCase("Gamma", {"concentration": positive, "rate": positive}, (2, 3), positive_values, NO_CDF, "batched",
+               trigamma=True),
+    FamilyCase("Chi2", {"df": positive}, (4,), positive_values, NO_CDF, "batched", trigamma=True),
+    FamilyCase("Beta", {"concentration1": 2.5, "concentration0": 0.75}, (), unit_values, NO_CDF, "scalar",
+               trigamma=True),
+    FamilyCase("Beta", {"concentration1": positive, "concentration0": positive}, (2, 3), unit_values, NO_CDF,
+               "batched", trigamma=True),
+    FamilyCase("Dirichlet", {"concentration": positive}, (4,), simplex_values, NO_CDF, "single", trigamma=True),
+    FamilyCase("Dirichlet", {"concentration": positive}, (2, 3), simplex_values, NO_CDF, "batched", trigamma=True),
     FamilyCase("Bernoulli", {"probs": 0.3}, (), binary_values, DISCRETE, "scalar"),
     FamilyCase("Bernoulli", {"probs": probability}, (2, 3), binary_values, DISCRETE, "probs"),
     FamilyCase("Bernoulli", {"logits": real}, (4,), binary_values, DISCRETE, "logits"),
@@ -200,3 +231,24 @@ def same_as_pytorch(torch):
         return ours.detach().numpy()
 
     return check
+
+
+@pytest.fixture
+def refused_alike(torch):
+    """``check(call)``: ``call(D, t)``, with ``D`` the distributions module and ``t`` its
+    tensor maker, raises a ValueError here and in PyTorch with the same words (a tensor
+    of one axis or more prints otherwise here, so printed tensors are blanked)."""
+
+    def check(call):
+        with pytest.raises(ValueError) as theirs:
+            call(torch.distributions, torch.tensor)
+        with pytest.raises(ValueError) as ours:
+            call(distributions, tg.tensor)
+        assert _tensors_blanked(str(ours.value)) == _tensors_blanked(str(theirs.value))
+
+    return check
+
+
+def _tensors_blanked(message: str) -> str:
+    """The message with each printed tensor of one axis or more (PyTorch's or ours) as <tensor>."""
+    return re.sub(r"(?s)[Tt]ensor\(\[.*?\](, dtype=\w+)?\)", "<tensor>", message)

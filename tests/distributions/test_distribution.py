@@ -4,8 +4,6 @@ finite differences in float64; expand and repr."""
 
 from __future__ import annotations
 
-import re
-
 import numpy
 import pytest
 
@@ -16,6 +14,7 @@ from tinygrad_bn.check import gradcheck
 
 TOLERANCE = {"float32": dict(rtol=2e-5, atol=2e-6), "float64": dict(rtol=1e-11, atol=1e-12)}
 VALUE_METHODS = ("log_prob", "cdf", "icdf")
+EVENT_LAST = ("Categorical", "OneHotCategorical", "Dirichlet")  # families whose parameters' last axis is no batch axis
 
 
 def evaluate(dist, method, value=None):
@@ -61,13 +60,15 @@ def test_matches_pytorch(torch, family_case, dtype):
         upstream = numpy.random.default_rng(3).standard_normal(ours.shape).astype(dtype)
         our_grads = grad(ours, our_inputs, Tensor(upstream), allow_unused=True)
         their_grads = torch.autograd.grad(theirs, their_inputs, torch.from_numpy(upstream), allow_unused=True)
+        tolerance = dict(rtol=1e-9, atol=1e-9) if family_case.trigamma and dtype == "float64" else TOLERANCE[dtype]
         for leaf, mine, other in zip(our_inputs, our_grads, their_grads, strict=True):
             mine = numpy.zeros(leaf.shape) if mine is None else mine.numpy()
             other = numpy.zeros(leaf.shape) if other is None else other.numpy()
-            numpy.testing.assert_allclose(mine, other, err_msg=f"gradient of {method}", **TOLERANCE[dtype])
+            numpy.testing.assert_allclose(mine, other, err_msg=f"gradient of {method}", **tolerance)
 
 
-@pytest.mark.families(lambda case: not case.scalar)
+# a Dirichlet's value nudged leaves the simplex: test_dirichlet.py checks it without validation
+@pytest.mark.families(lambda case: not case.scalar and case.family != "Dirichlet")
 def test_gradients_match_finite_differences(family_case):
     host = family_case.host_params()
     names = [name for name, p in host.items() if not isinstance(p, float)]
@@ -106,7 +107,7 @@ def test_expand_matches_pytorch_and_passes_gradients_back(torch, family_case):
         assert all(leaf.grad is not None and leaf.grad.shape == leaf.shape for leaf in leaves.values())
 
 
-@pytest.mark.families(lambda case: len(case.param_shape) > (1 if "Categorical" in case.family else 0) + case.wrap)
+@pytest.mark.families(lambda case: len(case.param_shape) > (1 if case.family in EVENT_LAST else 0) + case.wrap)
 def test_expand_refuses_a_batch_shape_the_parameters_do_not_broadcast_to(family_case):
     dist, _ = family_case.build(tg, family_case.host_params())
     with pytest.raises(ValueError, match="cannot broadcast"):
@@ -172,18 +173,8 @@ NAN_LOGIT = pytest.mark.filterwarnings("ignore:invalid value encountered in divi
 
 @pytest.mark.parametrize("label", [pytest.param(label, marks=NAN_LOGIT) if label == "Categorical logits" else label
                                    for label in INVALID])
-def test_invalid_arguments_are_refused_as_pytorch_refuses_them(torch, label):
-    with pytest.raises(ValueError) as theirs:
-        INVALID[label](torch.distributions, torch.tensor)
-    with pytest.raises(ValueError) as ours:
-        INVALID[label](tg.distributions, tg.tensor)
-    # the same words; a tensor of more than one element prints otherwise here
-    assert _tensors_blanked(str(ours.value)) == _tensors_blanked(str(theirs.value))
-
-
-def _tensors_blanked(message: str) -> str:
-    """The message with each printed tensor of one axis or more (PyTorch's or ours) as <tensor>."""
-    return re.sub(r"(?s)[Tt]ensor\(\[.*?\](, dtype=\w+)?\)", "<tensor>", message)
+def test_invalid_arguments_are_refused_as_pytorch_refuses_them(refused_alike, label):
+    refused_alike(INVALID[label])
 
 
 @pytest.mark.parametrize("call, message", [

@@ -1,9 +1,10 @@
 """Probability distributions with PyTorch's names, arguments and semantics: what
 ``torch.distributions`` is in a script after ``import tinygrad_bn as torch``.
 
-Families: :class:`Normal`, :class:`Uniform`, :class:`Exponential`, :class:`Laplace`,
-:class:`Bernoulli`, :class:`Categorical`, :class:`OneHotCategorical`, and
-:class:`Independent` to read batch axes as event axes; :func:`kl_divergence` between
+Families: :class:`Normal`, :class:`LogNormal`, :class:`Uniform`, :class:`Exponential`,
+:class:`Laplace`, :class:`Gumbel`, :class:`Gamma`, :class:`Chi2`, :class:`Beta`,
+:class:`Dirichlet`, :class:`Bernoulli`, :class:`Poisson`, :class:`Categorical`,
+:class:`OneHotCategorical`, and :class:`Independent` to read batch axes as event axes; :func:`kl_divergence` between
 two of one family, and :func:`register_kl` for more pairs. Log-probabilities,
 entropies, KL divergences and reparameterized samples (``rsample``) are built from
 the library's ops, so gradients flow from them to the parameters.
@@ -25,17 +26,25 @@ True
 
 from tinygrad_bn.distributions import constraints, utils
 from tinygrad_bn.distributions.bernoulli import Bernoulli
+from tinygrad_bn.distributions.beta import Beta
 from tinygrad_bn.distributions.categorical import Categorical
+from tinygrad_bn.distributions.chi2 import Chi2
+from tinygrad_bn.distributions.dirichlet import Dirichlet
 from tinygrad_bn.distributions.distribution import Distribution
 from tinygrad_bn.distributions.exponential import Exponential
+from tinygrad_bn.distributions.gamma import Gamma
+from tinygrad_bn.distributions.gumbel import Gumbel
 from tinygrad_bn.distributions.independent import Independent
 from tinygrad_bn.distributions.kl import kl_divergence, register_kl
 from tinygrad_bn.distributions.laplace import Laplace
+from tinygrad_bn.distributions.log_normal import LogNormal
 from tinygrad_bn.distributions.normal import Normal
 from tinygrad_bn.distributions.one_hot_categorical import OneHotCategorical
+from tinygrad_bn.distributions.poisson import Poisson
 from tinygrad_bn.distributions.uniform import Uniform
 
 __all__ = [
-    "Bernoulli", "Categorical", "Distribution", "Exponential", "Independent", "Laplace", "Normal",
-    "OneHotCategorical", "Uniform", "constraints", "kl_divergence", "register_kl", "utils",
+    "Bernoulli", "Beta", "Categorical", "Chi2", "Dirichlet", "Distribution", "Exponential", "Gamma", "Gumbel",
+    "Independent", "Laplace", "LogNormal", "Normal", "OneHotCategorical", "Poisson", "Uniform", "constraints",
+    "kl_divergence", "register_kl", "utils",
 ]

@@ -19,7 +19,7 @@ from tinygrad_bn.errors import ShapeError
 
 __all__ = [
     "Constraint", "boolean", "greater_than", "greater_than_eq", "independent", "integer_interval", "interval",
-    "less_than", "nonnegative", "one_hot", "positive", "real", "simplex", "unit_interval",
+    "less_than", "nonnegative", "nonnegative_integer", "one_hot", "positive", "real", "simplex", "unit_interval",
 ]
 
 
@@ -112,6 +112,18 @@ class IntegerInterval(_Bounded):
         return (value.floor() == value) & (value >= self.lower_bound) & (value <= self.upper_bound)
 
 
+class IntegerGreaterThan(_Bounded):
+    """The integers from lower_bound up."""
+
+    is_discrete = True
+
+    def __init__(self, lower_bound):
+        super().__init__(lower_bound=lower_bound)
+
+    def check(self, value):
+        return (value.floor() == value) & (value >= self.lower_bound)
+
+
 class Simplex(Constraint):
     """Vectors along the last axis of non-negative entries that sum to 1 (within 1e-6)."""
 
@@ -163,6 +175,7 @@ real = Real()
 boolean = Boolean()
 positive = GreaterThan(0.0)
 nonnegative = GreaterThanEq(0.0)
+nonnegative_integer = IntegerGreaterThan(0)
 unit_interval = Interval(0.0, 1.0)
 simplex = Simplex()
 one_hot = OneHot()

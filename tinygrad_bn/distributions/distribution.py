@@ -58,8 +58,13 @@ class Distribution:
         another, as ``probs`` from ``logits``, only once it has been asked for)."""
         return {name: self.__dict__[name] for name in self.arg_constraints if name in self.__dict__}
 
+    def _validated_parameters(self) -> dict:
+        """The parameters checked against ``arg_constraints``: those it holds, unless a
+        family names parameters it computes from others (Chi2's ``df``)."""
+        return self._parameters()
+
     def _validate_parameters(self):
-        for name, value in self._parameters().items():
+        for name, value in self._validated_parameters().items():
             constraint = self.arg_constraints[name]
             if not bool(constraint.check(value).all()):
                 raise ValueError(

@@ -19,13 +19,17 @@ import warnings
 
 from tinygrad_bn import ops
 from tinygrad_bn.distributions.bernoulli import Bernoulli
+from tinygrad_bn.distributions.beta import Beta
 from tinygrad_bn.distributions.categorical import Categorical
+from tinygrad_bn.distributions.dirichlet import Dirichlet
 from tinygrad_bn.distributions.distribution import Distribution
 from tinygrad_bn.distributions.exponential import Exponential
+from tinygrad_bn.distributions.gamma import Gamma
 from tinygrad_bn.distributions.independent import Independent
 from tinygrad_bn.distributions.laplace import Laplace
 from tinygrad_bn.distributions.normal import Normal
 from tinygrad_bn.distributions.one_hot_categorical import OneHotCategorical
+from tinygrad_bn.distributions.poisson import Poisson
 from tinygrad_bn.distributions.uniform import Uniform
 from tinygrad_bn.distributions.utils import softplus, sum_rightmost
 
@@ -147,6 +151,35 @@ def _kl_laplace_laplace(p, q):
     ratio = p.scale / q.scale
     distance = (p.loc - q.loc).abs()
     return -ratio.log() + distance / q.scale + ratio * (-distance / p.scale).exp() - 1
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p, q):
+    # αq log(βp/βq) + log Γ(αq) − log Γ(αp) + (αp − αq) ψ(αp) + (βq − βp) αp/βp
+    alpha_p, alpha_q, beta_p, beta_q = p.concentration, q.concentration, p.rate, q.rate
+    return (alpha_q * (beta_p / beta_q).log() + alpha_q.lgamma() - alpha_p.lgamma()
+            + (alpha_p - alpha_q) * alpha_p.digamma() + (beta_q - beta_p) * alpha_p / beta_p)
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p, q):
+    # log Γ(α₀p) − log Γ(α₀q) − Σₖ (log Γ(αp,ₖ) − log Γ(αq,ₖ)) + Σₖ (αp,ₖ − αq,ₖ)(ψ(αp,ₖ) − ψ(α₀p))
+    alpha_p, alpha_q = p.concentration, q.concentration
+    total_p = alpha_p.sum(-1, keepdim=True)
+    log_normalizers = total_p.squeeze(-1).lgamma() - alpha_q.sum(-1).lgamma()
+    return (log_normalizers - (alpha_p.lgamma() - alpha_q.lgamma()).sum(-1)
+            + ((alpha_p - alpha_q) * (alpha_p.digamma() - total_p.digamma())).sum(-1))
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p, q):
+    return _kl_dirichlet_dirichlet(p._dirichlet, q._dirichlet)
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p, q):
+    # λp log(λp/λq) − (λp − λq): λq where λp = 0 (PyTorch gives NaN there), ∞ where only λq = 0
+    return p.rate.xlogy(p.rate) - p.rate.xlogy(q.rate) - (p.rate - q.rate)
 
 
 @register_kl(Independent, Independent)
