@@ -875,6 +875,8 @@ UTILITIES = {
     "cov-corrcoef": "torch.cov(x), torch.cov(x.T, correction=0), torch.corrcoef(x), x.cov(aweights=torch.tensor(V).abs())",
     "distance-matrix-fill-diagonal": "d = torch.cdist(x, x); d.fill_diagonal_(float('inf')); out = d, d.min(dim=1).indices",
     "freeze-batchnorm-by-base-class": "m = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4)); out = [type(l).__name__ for l in m.modules() if isinstance(l, nn.modules.batchnorm._BatchNorm)]",
+    "linalg-decompositions": "a = x[:, :3] @ x[:, :3].T + torch.eye(3); out = torch.linalg.cholesky(a), torch.linalg.eigvalsh(a), torch.linalg.svdvals(x), torch.linalg.qr(x[:, :3]).R.abs(), torch.linalg.slogdet(a)",
+    "det-inverse-matrix-power": "a = x[:, :3] + torch.eye(3) * 2; out = torch.det(a), a.inverse(), a.matrix_power(3), torch.logdet(a @ a.T)",
     "histogram": "torch.histogram(x, bins=4), x.histogram(torch.tensor([-1.0, 0.0, 2.0]), weight=y.abs(), density=True)",
     "scatter-into-slices": "torch.zeros(3, 4).select_scatter(torch.ones(4), 0, 1), x.diagonal_scatter(torch.zeros(3)), torch.zeros(3, 4).slice_scatter(y[:, :2], dim=1, start=2)",
     "index-fill-copy-scatter-reduce-in-place": "z = x.clone(); z.index_fill_(1, torch.tensor([0, 2]), -1.0).index_copy_(0, torch.tensor([1]), y[:1]); out = z, torch.zeros(3).scatter_reduce_(0, torch.tensor(YS), torch.tensor(XS[:, 1]), 'amax')",

@@ -36,7 +36,33 @@ def test_norm_chooses_vector_or_matrix_norm_as_pytorch_does():
     (lambda: tg.linalg.matrix_norm(tg.ones(2, 2), "nuc"), ValueError, "singular values"),
     (lambda: tg.linalg.matrix_norm(tg.ones(3), "fro"), tg.errors.ShapeError, "two axes"),
     (lambda: tg.linalg.norm(tg.ones(2, 2, 2), 1), ValueError, "1-d or 2-d"),
+    (lambda: tg.linalg.cholesky(tg.ones(2, 3)), tg.errors.ShapeError,
+     r"square matrices \(\.\.\., n, n\), got shape \(2, 3\)"),
+    (lambda: tg.linalg.cholesky(tg.eye(2, dtype="int64")), tg.errors.DtypeError, "float32 or float64.*int64"),
+    (lambda: tg.linalg.cholesky(-tg.eye(2)), tg.linalg.LinAlgError, "positive-definite"),
+    (lambda: tg.linalg.eigh(tg.ones(3, 2)), tg.errors.ShapeError, "square"),
+    (lambda: tg.linalg.eigvalsh(tg.ones(3)), tg.errors.ShapeError, "square"),
+    (lambda: tg.linalg.eigh(tg.eye(2), UPLO="X"), ValueError, "UPLO 'L' or 'U', got 'X'"),
+    (lambda: tg.linalg.qr(tg.ones(3)), tg.errors.ShapeError, "at least 2 dimensions, got shape \\(3,\\)"),
+    (lambda: tg.linalg.qr(tg.eye(2, dtype="int64")), tg.errors.DtypeError, "float32 or float64"),
+    (lambda: tg.linalg.qr(tg.eye(2), mode="raw"), ValueError, "mode 'reduced', 'complete' or 'r', got 'raw'"),
+    (lambda: tg.linalg.svd(tg.ones(3)), tg.errors.ShapeError, "at least 2 dimensions"),
+    (lambda: tg.linalg.svdvals(tg.ones(2, 2, dtype="int32")), tg.errors.DtypeError, "float32 or float64"),
+    (lambda: tg.linalg.slogdet(tg.ones(2, 3)), tg.errors.ShapeError, "square"),
+    (lambda: tg.linalg.slogdet(tg.eye(2, dtype="int32")), tg.errors.DtypeError, "float32 or float64"),
+    (lambda: tg.linalg.logdet(tg.ones(2, 3)), tg.errors.ShapeError, "square"),
+    (lambda: tg.linalg.pinv(tg.ones(2, 3), hermitian=True), tg.errors.ShapeError, "square"),
+    (lambda: tg.linalg.pinv(tg.eye(2, dtype="int64")), tg.errors.DtypeError, "float32 or float64"),
+    (lambda: tg.linalg.matrix_power(tg.ones(2, 3), 2), tg.errors.ShapeError, "square"),
+    (lambda: tg.linalg.cross(tg.ones(3), tg.ones(2, 3)), tg.errors.ShapeError, "as many dimensions"),
 ])
 def test_bad_input_is_refused_clearly(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+def test_linalg_errors_are_runtime_errors_as_pytorchs():
+    with pytest.raises(RuntimeError):
+        tg.linalg.cholesky(tg.tensor([[1.0, 2.0], [2.0, 1.0]]))
+    with pytest.raises(RuntimeError):
+        tg.linalg.svd(tg.ones(2, dtype="int64"))

@@ -276,6 +276,25 @@ for _name in ("add", "sub", "mul", "div", "true_divide", "clone", "eq", "ne", "g
               "rsqrt", "outer", "scatter", "scatter_add", "index_add", "unique", "bincount"):
     globals()[_name] = _method_as_function(_name)
 
+
+
+def _linalg_function(name: str, linalg_name: str):
+    """PyTorch's ``torch.<name>`` (and Tensor method) that is ``torch.linalg.<linalg_name>``,
+    loading ``linalg`` on its first call."""
+
+    def function(*args, **kwargs):
+        return getattr(importlib.import_module("tinygrad_bn.linalg"), linalg_name)(*args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"``torch.linalg.{linalg_name}``, by PyTorch's top-level name."
+    return function
+
+
+for _name, _linalg_name in {"det": "det", "logdet": "logdet", "slogdet": "slogdet", "inverse": "inv",
+                            "matrix_power": "matrix_power"}.items():
+    globals()[_name] = _linalg_function(_name, _linalg_name)
+    setattr(Tensor, _name, globals()[_name])
+
 globals().update(LEGACY_TYPES)  # torch.FloatTensor, torch.LongTensor, ... (see ops.conversion)
 
 # The switches seeding boilerplate sets (torch.backends.cudnn.deterministic = True): there is no
