@@ -49,8 +49,10 @@ def _wrap(value):
         return StrictArray(value)
     if isinstance(value, numpy.generic):
         return StrictArray(numpy.asarray(value))
-    if isinstance(value, (tuple, list)):
-        return type(value)(_wrap(v) for v in value)
+    if isinstance(value, list):
+        return [_wrap(v) for v in value]
+    if isinstance(value, tuple):  # NumPy's named results (linalg's EighResult ...) are plain tuples in CuPy
+        return tuple(_wrap(v) for v in value)
     return value
 
 

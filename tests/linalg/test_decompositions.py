@@ -193,7 +193,7 @@ def test_qr_gradient_refused_where_pytorch_refuses_it(mode, shape, words):
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_on_the_strict_device_as_on_the_cpu(case, strict_linalg_cuda):
+def test_on_the_strict_device_as_on_the_cpu(case, strict_cuda):
     shape = (2, 3, 3) if case.shapes == SQUARE else (2, 2, 4)  # a wide QR and SVD
     results = {}
     for device in ("cpu", "cuda"):

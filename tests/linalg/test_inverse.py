@@ -80,7 +80,7 @@ def test_first_and_second_derivatives_match_finite_differences(name, fn, sample,
 
 
 @pytest.mark.parametrize("name, fn, sample, shape", CASES, ids=IDS)
-def test_on_the_strict_device_as_on_the_cpu(name, fn, sample, shape, strict_linalg_cuda):
+def test_on_the_strict_device_as_on_the_cpu(name, fn, sample, shape, strict_cuda):
     results = {}
     for device in ("cpu", "cuda"):
         A = _input(sample, shape, device=device)

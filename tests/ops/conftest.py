@@ -418,6 +418,11 @@ LINALG = [
          (((2, 3, 4), distinct_magnitudes),), "ord=inf,dim=(-1,-2)"),
         ("norm", lambda x: _linalg(x).norm(x, -1, dim=(0, 1), keepdim=True), (((3, 4), distinct_magnitudes),),
          "ord=-1,keepdim"),
+        ("matrix_norm", lambda x: _linalg(x).matrix_norm(x, 2), (((2, 3, 4), normal),), "ord=2"),
+        ("matrix_norm", lambda x: _linalg(x).matrix_norm(x, -2, dim=(0, 2), keepdim=True), (((4, 2, 3), normal),),
+         "ord=-2,dim=(0,2),keepdim"),
+        ("matrix_norm", lambda x: _linalg(x).matrix_norm(x, "nuc"), (((3, 5), normal),), "nuc"),
+        ("norm", lambda x: _linalg(x).norm(x, "nuc", dim=(1, 0)), (((4, 3), normal),), "nuc,dim=(1,0)"),
     ]),
 ]
 

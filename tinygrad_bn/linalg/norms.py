@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 
 from tinygrad_bn.errors import ArgumentError, ShapeError
+from tinygrad_bn.linalg.decompositions import svdvals
 from tinygrad_bn.ops import norm as _norm
 from tinygrad_bn.ops.axes import normalize_axes, normalize_axis
+from tinygrad_bn.ops.layout import movedim
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False):  # noqa: A002 - PyTorch's argument name
@@ -26,18 +28,39 @@ def vector_norm(x, ord=2, dim=None, keepdim=False):  # noqa: A002 - PyTorch's ar
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False):  # noqa: A002 - PyTorch's argument name
     """The Frobenius norm (``"fro"``), the largest (ord 1, inf) or smallest (−1, −inf)
-    column or row sum of |A| over the two axes ``dim``."""
+    column or row sum of |A|, the largest (2) or smallest (−2) singular value or their
+    sum (``"nuc"``), over the two axes ``dim``.
+
+    >>> from tinygrad_bn import tensor
+    >>> A = tensor([[3.0, 0.0], [4.0, 5.0]])  # singular values 3√5 and √5
+    >>> [round(matrix_norm(A, ord).item(), 4) for ord in (2, -2, "nuc")]
+    [6.7082, 2.2361, 8.9443]
+    """
     rows, columns = _matrix_axes(A, dim, "matrix_norm")
     if ord == "fro":
         return _norm(A, 2, (rows, columns), keepdim)
+    if ord in (2, -2, "nuc"):
+        return _of_singular_values(A, ord, rows, columns, keepdim)
     sums = {1: rows, -1: rows, math.inf: columns, -math.inf: columns}  # ord 1: down each column
     if ord not in sums:
-        raise ArgumentError(f"matrix_norm supports ord 'fro', 1, -1, inf and -inf, got {ord!r} "
-                            "('nuc' and 2 need singular values, which are not here)")
+        raise ArgumentError(f"matrix_norm supports ord 'fro', 'nuc', 1, -1, 2, -2, inf and -inf, got {ord!r}")
     other = columns if sums[ord] == rows else rows
     totals = A.abs().sum(sums[ord], keepdim=True)
     extreme = totals.amax(other, keepdim=True) if ord > 0 else totals.amin(other, keepdim=True)
     return extreme if keepdim else extreme.squeeze(max(rows, columns)).squeeze(min(rows, columns))
+
+
+def _of_singular_values(A, which, rows: int, columns: int, keepdim: bool):
+    """σ_max (``which`` 2), σ_min (−2) or Σσ ("nuc") of the matrices over axes ``rows``, ``columns``."""
+    singular_values = svdvals(movedim(A, (rows, columns), (-2, -1)))
+    if which == "nuc":
+        value = singular_values.sum(-1)
+    else:
+        value = singular_values.amax(-1) if which == 2 else singular_values.amin(-1)
+    if keepdim:
+        for axis in sorted((rows, columns)):
+            value = value.unsqueeze(axis)
+    return value
 
 
 def norm(A, ord=None, dim=None, keepdim=False):  # noqa: A002 - PyTorch's argument name
