@@ -37,6 +37,22 @@ def momentum_from_keras(momentum: float) -> float:
     return float(1 - Decimal(repr(float(momentum))))
 
 
+def register_running_stats(module: Module, num_features: int, tracked: bool, device, dtype):
+    """The buffers of a normalization layer that keeps running statistics (None each
+    when it does not): running_mean 0, running_var 1, num_batches_tracked 0."""
+    module.register_buffer("running_mean", zeros(num_features, dtype=dtype, device=device) if tracked else None)
+    module.register_buffer("running_var", ones(num_features, dtype=dtype, device=device) if tracked else None)
+    module.register_buffer("num_batches_tracked", zeros((), dtype="int64", device=device) if tracked else None)
+
+
+def reset_running_stats(module: Module):
+    """The buffers of :func:`register_running_stats` back to where they started."""
+    if module.track_running_stats:
+        module.running_mean.zero_()
+        module.running_var.fill_(1)
+        module.num_batches_tracked.zero_()
+
+
 class _BatchNorm(Module):
     ranks: tuple = ()
     layout: str = ""
@@ -74,21 +90,11 @@ class _BatchNorm(Module):
             self.bias = Parameter(zeros(num_features, dtype=dtype, device=device))
         else:
             self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean", zeros(num_features, dtype=dtype, device=device))
-            self.register_buffer("running_var", ones(num_features, dtype=dtype, device=device))
-            self.register_buffer("num_batches_tracked", zeros((), dtype="int64", device=device))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+        register_running_stats(self, num_features, track_running_stats, device, dtype)
 
     def reset_running_stats(self):
         """Running mean 0, running variance 1, no batch seen."""
-        if self.track_running_stats:
-            self.running_mean.zero_()
-            self.running_var.fill_(1)
-            self.num_batches_tracked.zero_()
+        reset_running_stats(self)
 
     def reset_parameters(self):
         """The running statistics as :meth:`reset_running_stats`, and γ = 1, β = 0."""

@@ -27,8 +27,8 @@ from tinygrad_bn.annotations import region
 from tinygrad_bn.autograd import Tensor, no_grad
 from tinygrad_bn.batchnorm import batch_norm
 from tinygrad_bn.errors import ShapeError
+from tinygrad_bn.nn.batchnorm import register_running_stats, reset_running_stats
 from tinygrad_bn.nn.normalization import _check_floating, _check_parameter, _is_positive_int, _Normalization
-from tinygrad_bn.ops import ones, zeros
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,  # noqa: A002 - PyTorch's
@@ -92,18 +92,11 @@ class _InstanceNorm(_Normalization):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        tracked = track_running_stats
-        self.register_buffer("running_mean", zeros(num_features, dtype=dtype, device=device) if tracked else None)
-        self.register_buffer("running_var", ones(num_features, dtype=dtype, device=device) if tracked else None)
-        counter = zeros((), dtype="int64", device=device) if tracked else None
-        self.register_buffer("num_batches_tracked", counter)
+        register_running_stats(self, num_features, track_running_stats, device, dtype)
 
     def reset_running_stats(self):
         """Running mean 0, running variance 1, no batch counted."""
-        if self.track_running_stats:
-            self.running_mean.zero_()
-            self.running_var.fill_(1)
-            self.num_batches_tracked.zero_()
+        reset_running_stats(self)
 
     def reset_parameters(self):
         """The running statistics as :meth:`reset_running_stats`, and γ = 1, β = 0."""

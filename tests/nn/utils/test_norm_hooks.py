@@ -4,7 +4,6 @@ and gradients as torch.nn.utils.weight_norm and spectral_norm from the same stat
 
 import warnings
 
-import numpy
 import pytest
 
 import tinygrad_bn as tb
@@ -12,11 +11,6 @@ from tinygrad_bn import nn
 from tinygrad_bn.nn.utils import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
 
 DTYPES = ["float32", "float64"]
-TOLERANCE = {"float32": 1e-5, "float64": 1e-12}
-LAYERS = {
-    "linear": (nn.Linear, "Linear", (4, 3), (5, 4)),
-    "conv2d": (nn.Conv2d, "Conv2d", (2, 3, 3), (2, 2, 5, 5)),
-}
 
 
 def quietly(function, *args, **kwargs):
@@ -26,59 +20,25 @@ def quietly(function, *args, **kwargs):
         return function(*args, **kwargs)
 
 
-def twin_layers(torch, kind, dtype):
-    ours_class, theirs_name, args, input_shape = LAYERS[kind]
-    ours = ours_class(*args, dtype=dtype)
-    theirs = getattr(torch.nn, theirs_name)(*args, dtype=getattr(torch, dtype))
-    ours.load_state_dict({key: value.detach().numpy() for key, value in theirs.state_dict().items()})
-    return ours, theirs, input_shape
-
-
-def assert_close(ours, theirs, dtype):
-    numpy.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=TOLERANCE[dtype],
-                                  atol=TOLERANCE[dtype])
-
-
-def assert_same_state(ours, theirs, dtype):
-    assert list(ours.state_dict()) == list(theirs.state_dict())
-    for key, value in theirs.state_dict().items():
-        assert_close(ours.state_dict()[key], value, dtype)
-
-
-def run_both(torch, ours, theirs, input_shape, dtype):
-    """One forward and backward through each layer; outputs and gradients must agree."""
-    rng = numpy.random.default_rng(4)
-    x = rng.standard_normal(input_shape).astype(dtype)
-    ours_out, theirs_out = ours(tb.Tensor(x)), theirs(torch.from_numpy(x))
-    upstream = rng.standard_normal(ours_out.shape).astype(dtype)
-    (ours_out * tb.Tensor(upstream)).sum().backward()
-    (theirs_out * torch.from_numpy(upstream)).sum().backward()
-    assert_close(ours_out, theirs_out, dtype)
-    their_parameters = dict(theirs.named_parameters())
-    assert [name for name, _ in ours.named_parameters()] == list(their_parameters)
-    for name, parameter in ours.named_parameters():
-        assert_close(parameter.grad, their_parameters[name].grad, dtype)
-
-
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("dim", [0, 1, None])
 @pytest.mark.parametrize("kind", ["linear", "conv2d"])
-def test_weight_norm_matches_pytorch(torch, kind, dim, dtype):
-    ours, theirs, input_shape = twin_layers(torch, kind, dtype)
+def test_weight_norm_matches_pytorch(twins, torch, kind, dim, dtype):
+    ours, theirs, input_shape = twins.layers(kind, dtype)
     with pytest.warns(FutureWarning, match="parametrizations.weight_norm"):
         weight_norm(ours, dim=dim)
     quietly(torch.nn.utils.weight_norm, theirs, dim=dim)
-    assert_same_state(ours, theirs, dtype)
+    twins.assert_same_state(ours, theirs, dtype)
     assert not isinstance(ours.weight, nn.Parameter)
     with torch.no_grad():  # g away from ‖v‖, then both ways through the state dict
         theirs.weight_g.mul_(1.5)
     ours.load_state_dict({key: value.numpy() for key, value in theirs.state_dict().items()})
     theirs.load_state_dict({key: torch.from_numpy(value.numpy()) for key, value in ours.state_dict().items()})
-    run_both(torch, ours, theirs, input_shape, dtype)
+    twins.run_both(ours, theirs, input_shape, dtype)
 
 
-def test_remove_weight_norm_leaves_pytorch_parameter(torch):
-    ours, theirs, _ = twin_layers(torch, "conv2d", "float64")
+def test_remove_weight_norm_leaves_pytorch_parameter(twins, torch):
+    ours, theirs, _ = twins.layers("conv2d", "float64")
     quietly(weight_norm, ours)
     quietly(torch.nn.utils.weight_norm, theirs)
     ours.weight_g.data.mul_(0.5)
@@ -86,7 +46,7 @@ def test_remove_weight_norm_leaves_pytorch_parameter(torch):
     remove_weight_norm(ours)
     torch.nn.utils.remove_weight_norm(theirs)
     assert isinstance(ours.weight, nn.Parameter)
-    assert_same_state(ours, theirs, "float64")
+    twins.assert_same_state(ours, theirs, "float64")
     assert ours._hook_tables["forward_pre"] == {}
 
 
@@ -100,21 +60,21 @@ def test_weight_norm_errors_as_in_pytorch():
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("kind", ["linear", "conv2d"])
-def test_spectral_norm_matches_pytorch_from_the_same_state(torch, kind, dtype):
-    ours, theirs, input_shape = twin_layers(torch, kind, dtype)
+def test_spectral_norm_matches_pytorch_from_the_same_state(twins, torch, kind, dtype):
+    ours, theirs, input_shape = twins.layers(kind, dtype)
     spectral_norm(ours)
     torch.nn.utils.spectral_norm(theirs)
     assert list(ours.state_dict()) == list(theirs.state_dict()) == ["bias", "weight_orig", "weight_u", "weight_v"]
     ours.load_state_dict({key: value.numpy() for key, value in theirs.state_dict().items()})  # PyTorch's u and v
-    run_both(torch, ours, theirs, input_shape, dtype)  # one power step in training mode
-    assert_same_state(ours, theirs, dtype)
+    twins.run_both(ours, theirs, input_shape, dtype)  # one power step in training mode
+    twins.assert_same_state(ours, theirs, dtype)
     ours.eval()
     theirs.eval()
-    run_both(torch, ours, theirs, input_shape, dtype)  # none in eval mode
-    assert_same_state(ours, theirs, dtype)
+    twins.run_both(ours, theirs, input_shape, dtype)  # none in eval mode
+    twins.assert_same_state(ours, theirs, dtype)
     remove_spectral_norm(ours)
     torch.nn.utils.remove_spectral_norm(theirs)
-    assert_same_state(ours, theirs, dtype)
+    twins.assert_same_state(ours, theirs, dtype)
 
 
 def test_spectral_norm_errors_as_in_pytorch():

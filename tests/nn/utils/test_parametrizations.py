@@ -11,23 +11,6 @@ from tinygrad_bn.nn.utils import parametrize
 from tinygrad_bn.nn.utils.parametrizations import spectral_norm, weight_norm
 
 DTYPES = ["float32", "float64"]
-TOLERANCE = {"float32": 1e-5, "float64": 1e-12}
-
-# (our layer, PyTorch's layer name, its arguments, an input shape)
-LAYERS = {
-    "linear": (nn.Linear, "Linear", (4, 3), (5, 4)),
-    "conv2d": (nn.Conv2d, "Conv2d", (2, 3, 3), (2, 2, 5, 5)),
-    "conv_transpose2d": (nn.ConvTranspose2d, "ConvTranspose2d", (3, 2, 3), (2, 3, 4, 4)),
-}
-
-
-def twin_layers(torch, kind, dtype):
-    """Our layer and PyTorch's, holding the same random weights."""
-    ours_class, theirs_name, args, input_shape = LAYERS[kind]
-    ours = ours_class(*args, dtype=dtype)
-    theirs = getattr(torch.nn, theirs_name)(*args, dtype=getattr(torch, dtype))
-    ours.load_state_dict({key: value.detach().numpy() for key, value in theirs.state_dict().items()})
-    return ours, theirs, input_shape
 
 
 def copy_state(torch, source, target_is_torch, target):
@@ -38,69 +21,45 @@ def copy_state(torch, source, target_is_torch, target):
     return target.load_state_dict(arrays)
 
 
-def forward_and_backward(torch, ours, theirs, input_shape, dtype):
-    """Both layers' outputs and their parameters' gradients for one input and upstream gradient."""
-    rng = numpy.random.default_rng(3)
-    x = rng.standard_normal(input_shape).astype(dtype)
-    ours_out, theirs_out = ours(tb.Tensor(x)), theirs(torch.from_numpy(x))
-    upstream = rng.standard_normal(ours_out.shape).astype(dtype)
-    (ours_out * tb.Tensor(upstream)).sum().backward()
-    (theirs_out * torch.from_numpy(upstream)).sum().backward()
-    return ours_out, theirs_out
-
-
-def assert_matches(ours, theirs, dtype):
-    numpy.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=TOLERANCE[dtype],
-                                  atol=TOLERANCE[dtype])
-
-
-def assert_gradients_match(ours, theirs, dtype):
-    their_parameters = dict(theirs.named_parameters())
-    names = [name for name, _ in ours.named_parameters()]
-    assert names == list(their_parameters)
-    for name, parameter in ours.named_parameters():
-        assert_matches(parameter.grad, their_parameters[name].grad, dtype)
-
-
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("dim", [0, 1, None, -2])
 @pytest.mark.parametrize("kind", ["linear", "conv2d"])
-def test_weight_norm_matches_pytorch(torch, kind, dim, dtype):
-    ours, theirs, input_shape = twin_layers(torch, kind, dtype)
+def test_weight_norm_matches_pytorch(twins, torch, kind, dim, dtype):
+    ours, theirs, input_shape = twins.layers(kind, dtype)
     weight_norm(ours, dim=dim)
     torch.nn.utils.parametrizations.weight_norm(theirs, dim=dim)
     assert list(ours.state_dict()) == list(theirs.state_dict())
     for key, value in theirs.state_dict().items():  # g = ‖v‖ over every axis but dim, from the same weight
-        assert_matches(ours.state_dict()[key], value, dtype)
-    ours_out, theirs_out = forward_and_backward(torch, ours, theirs, input_shape, dtype)
-    assert_matches(ours_out, theirs_out, dtype)
-    assert_gradients_match(ours, theirs, dtype)
+        twins.assert_close(ours.state_dict()[key], value, dtype)
+    ours_out, theirs_out = twins.forward_and_backward(ours, theirs, input_shape, dtype)
+    twins.assert_close(ours_out, theirs_out, dtype)
+    twins.assert_gradients_match(ours, theirs, dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_weight_norm_loads_pytorch_state_and_pytorch_loads_ours(torch, dtype):
-    ours, theirs, input_shape = twin_layers(torch, "conv2d", dtype)
+def test_weight_norm_loads_pytorch_state_and_pytorch_loads_ours(twins, torch, dtype):
+    ours, theirs, input_shape = twins.layers("conv2d", dtype)
     weight_norm(ours)
     torch.nn.utils.parametrizations.weight_norm(theirs)
     with torch.no_grad():  # g away from ‖v‖, so that both factors count
         theirs.parametrizations.weight.original0.mul_(1.5)
     copy_state(torch, theirs, False, ours)
-    assert_matches(ours.weight, theirs.weight, dtype)
+    twins.assert_close(ours.weight, theirs.weight, dtype)
     with torch.no_grad():
         theirs.parametrizations.weight.original1.mul_(-2.0)
     copy_state(torch, ours, True, theirs)  # back again: PyTorch's module now holds our state
-    assert_matches(ours.weight, theirs.weight, dtype)
+    twins.assert_close(ours.weight, theirs.weight, dtype)
 
 
-def test_weight_norm_is_removed_as_in_pytorch(torch):
-    ours, theirs, _ = twin_layers(torch, "linear", "float64")
+def test_weight_norm_is_removed_as_in_pytorch(twins, torch):
+    ours, theirs, _ = twins.layers("linear", "float64")
     for layer, utils in ((ours, nn.utils), (theirs, torch.nn.utils)):
         utils.parametrizations.weight_norm(layer)
         layer.parametrizations.weight.original0.data.mul_(0.5)
         utils.parametrize.remove_parametrizations(layer, "weight")
     assert type(ours) is nn.Linear
     assert list(ours.state_dict()) == list(theirs.state_dict()) == ["bias", "weight"]
-    assert_matches(ours.weight, theirs.weight, "float64")
+    twins.assert_close(ours.weight, theirs.weight, "float64")
 
 
 def test_weight_norm_gives_g_times_the_direction_of_v():
@@ -112,21 +71,21 @@ def test_weight_norm_gives_g_times_the_direction_of_v():
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("kind", ["linear", "conv2d", "conv_transpose2d"])
-def test_spectral_norm_matches_pytorch_from_the_same_state(torch, kind, dtype):
-    ours, theirs, input_shape = twin_layers(torch, kind, dtype)
+def test_spectral_norm_matches_pytorch_from_the_same_state(twins, torch, kind, dtype):
+    ours, theirs, input_shape = twins.layers(kind, dtype)
     spectral_norm(ours)
     torch.nn.utils.parametrizations.spectral_norm(theirs)
     assert list(ours.state_dict()) == list(theirs.state_dict())
     assert ours.parametrizations.weight[0]._u.shape == tuple(theirs.parametrizations.weight[0]._u.shape)
     copy_state(torch, theirs, False, ours)  # PyTorch's u and v: ours start elsewhere, at random
-    ours_out, theirs_out = forward_and_backward(torch, ours, theirs, input_shape, dtype)  # one power step
-    assert_matches(ours_out, theirs_out, dtype)
-    assert_gradients_match(ours, theirs, dtype)
+    ours_out, theirs_out = twins.forward_and_backward(ours, theirs, input_shape, dtype)  # one power step
+    twins.assert_close(ours_out, theirs_out, dtype)
+    twins.assert_gradients_match(ours, theirs, dtype)
     for key, value in theirs.state_dict().items():  # u and v moved alike
-        assert_matches(ours.state_dict()[key], value, dtype)
+        twins.assert_close(ours.state_dict()[key], value, dtype)
     ours.eval()
     theirs.eval()
-    assert_matches(ours.weight, theirs.weight, dtype)
+    twins.assert_close(ours.weight, theirs.weight, dtype)
 
 
 def test_spectral_norm_moves_u_and_v_in_training_mode_only():
