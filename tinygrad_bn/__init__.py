@@ -195,7 +195,7 @@ from tinygrad_bn.ops.counting import bucketize, count_nonzero, histc, histogram,
 from tinygrad_bn.ops.covariance import corrcoef, cov
 from tinygrad_bn.ops.creation import tril_indices, triu_indices
 from tinygrad_bn.ops.diagonals import diag, diag_embed, diagflat, diagonal, diagonal_scatter, trace
-from tinygrad_bn.ops.indexing import index_copy, index_fill
+from tinygrad_bn.ops.indexing import index_copy, index_fill, index_put
 from tinygrad_bn.ops.joins import (
     atleast_1d,
     atleast_2d,
@@ -229,6 +229,7 @@ from tinygrad_bn.ops.linalg import dist
 from tinygrad_bn.ops.order import kthvalue, median, mode, nanmedian, nanquantile, quantile
 from tinygrad_bn.ops.products import addbmm, addmm, addmv, baddbmm, cross, inner, kron, mv, tensordot
 from tinygrad_bn.ops.scans import cummax, cummin, cumprod, diff, logcumsumexp, trapezoid
+from tinygrad_bn.ops.scans import trapezoid as trapz  # PyTorch's older name
 from tinygrad_bn.ops.scatter_reduce import scatter_reduce
 from tinygrad_bn.ops.selection import masked_select, select_scatter, slice_scatter, take, take_along_dim
 from tinygrad_bn.ops.shape import broadcast_to, swapaxes

@@ -19,6 +19,7 @@ import contextlib
 import sys
 import threading
 import types
+import warnings
 
 from tinygrad_bn.autograd import anomaly
 from tinygrad_bn.autograd.function import Function, set_grad_enabled
@@ -346,11 +347,15 @@ def _retain(retain_graph, create_graph) -> bool:
     return create_graph if retain_graph is None else retain_graph
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """The gradients of ``outputs`` with respect to ``inputs``, as a tuple of Tensors.
 
     Unlike ``backward()``, nothing is accumulated into ``.grad``. With
-    ``create_graph=True`` the returned gradients are themselves differentiable.
+    ``create_graph=True`` the returned gradients are themselves differentiable. An
+    input no output depends on is an error, or None with ``allow_unused``, or zeros
+    with ``materialize_grads``. ``only_inputs`` is accepted and ignored, as in PyTorch;
+    ``is_grads_batched`` is not supported.
 
     >>> from tinygrad_bn import Tensor
     >>> from tinygrad_bn.autograd import grad
@@ -360,6 +365,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     >>> dx.item(), ddx.item()
     (27.0, 18.0)
     """
+    if not only_inputs:
+        warnings.warn("grad(only_inputs=False) is deprecated and ignored, as in PyTorch", UserWarning, stacklevel=2)
+    if is_grads_batched:
+        raise NotImplementedError("grad(is_grads_batched=True) is not supported: call grad once per grad_outputs row")
+    if materialize_grads and allow_unused is False:
+        raise ValueError("grad(materialize_grads=True) needs allow_unused True or not given")
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
     for t in inputs:
@@ -367,13 +378,21 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError("every input of grad() must be a Tensor that requires grad")
     grads = _initial_gradients(outputs, grad_outputs)
     results = run_backward(outputs, grads, _retain(retain_graph, create_graph), create_graph, inputs=inputs)
-    if not allow_unused:
-        for i, result in enumerate(results):
-            if result is None:
-                raise RuntimeError(
-                    f"input {i} of grad() (shape {inputs[i].shape}) is not reached from the outputs; "
-                    "pass allow_unused=True to get None for it"
-                )
+    results = _unused(results, inputs, bool(allow_unused or materialize_grads), materialize_grads)
     if not create_graph:
         results = tuple(None if r is None else r.detach() for r in results)
+    return results
+
+
+def _unused(results: tuple, inputs: tuple, allowed: bool, materialized: bool) -> tuple:
+    """``results`` with each input no output reached refused, left None, or given zeros."""
+    for i, result in enumerate(results):
+        if result is None and not allowed:
+            raise RuntimeError(
+                f"input {i} of grad() (shape {inputs[i].shape}) is not reached from the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+    if materialized:
+        return tuple(Tensor._wrap(t.xp.zeros_like(t._data), t._backend) if r is None else r
+                     for r, t in zip(results, inputs))
     return results

@@ -101,6 +101,7 @@ from tinygrad_bn.ops.indexing import (
     index_add,
     index_copy,
     index_fill,
+    index_put,
     index_select,
     nonzero,
     scatter,
@@ -134,6 +135,7 @@ from tinygrad_bn.ops.layout import (
     repeat_interleave,
     rot90,
     select,
+    sliding_windows,
     swapdims,
     tensor_split,
     tile,
@@ -227,7 +229,8 @@ __all__ = [
     "cumprod", "diag",
     "diag_embed", "diagflat", "diagonal", "diagonal_scatter", "diff", "dist", "dstack", "fliplr", "flipud", "histc",
     "histogram", "hstack", "index_copy",
-    "index_fill", "inner", "isin", "kron", "kthvalue", "logcumsumexp", "masked_select", "median", "meshgrid", "mode",
+    "index_fill", "index_put", "inner", "isin", "kron", "kthvalue", "logcumsumexp", "masked_select", "median",
+    "meshgrid", "mode",
     "moveaxis", "movedim", "mv", "nanmean", "nanmedian", "nanquantile", "nansum", "narrow", "quantile", "ravel",
     "repeat_interleave", "rot90", "row_stack", "scatter_reduce", "searchsorted", "select", "select_scatter",
     "slice_scatter", "std_mean",
@@ -367,7 +370,8 @@ _METHODS = {
     "swapdims": swapdims, "tensor_split": tensor_split, "unflatten": unflatten, "ravel": ravel, "rot90": rot90,
     "fliplr": fliplr, "flipud": flipud, "diag": diag, "diagonal": diagonal, "diag_embed": diag_embed,
     "diagflat": diagflat, "trace": trace, "take": take, "take_along_dim": take_along_dim,
-    "masked_select": masked_select, "index_fill": index_fill, "index_copy": index_copy, "select": select,
+    "masked_select": masked_select, "index_fill": index_fill, "index_copy": index_copy, "index_put": index_put,
+    "select": select, "unfold": sliding_windows,
     "slice_scatter": slice_scatter, "select_scatter": select_scatter, "diagonal_scatter": diagonal_scatter,
     "scatter_reduce": scatter_reduce, "count_nonzero": count_nonzero, "cumprod": cumprod, "cummax": cummax,
     "cummin": cummin, "logcumsumexp": logcumsumexp, "diff": diff, "median": median, "nanmedian": nanmedian,
@@ -383,4 +387,6 @@ for _name, _method in {**_METHODS, **_IN_PLACE_METHODS}.items():
 for _name, _method in CASTS.items():
     setattr(Tensor, _name, _method)
 
+Tensor.mT = property(lambda self: transpose(self, -2, -1), doc="The matrices of the last two axes transposed.")
+Tensor.mH = Tensor.mT  # the conjugate transpose: the same for real tensors, the only ones here
 Tensor.T = property(lambda self: permute(self, *reversed(range(self.ndim))), doc="The tensor with its axes reversed.")

@@ -7,10 +7,12 @@ so each is the other's gradient and the engine derives gradients of any order.
 
 from __future__ import annotations
 
+from tinygrad_bn.autograd import Function
 from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.ops.axes import normalize_axis
 from tinygrad_bn.ops.inplace import SetItem
 from tinygrad_bn.ops.layout import movedim
+from tinygrad_bn.ops.promotion import constant
 from tinygrad_bn.ops.shape import ScatterAdd
 
 
@@ -32,9 +34,30 @@ def diagonal(x, offset: int = 0, dim1: int = 0, dim2: int = 1):
     ([0, 4, 8], [1, 5])
     """
     first, second = _two_dims("diagonal", x.ndim, dim1, dim2)
-    matrices = movedim(x, (first, second), (-2, -1))
-    rows, columns = _places(x.xp, *matrices.shape[-2:], offset)
-    return matrices[..., rows, columns]
+    return Diagonal.apply(x, offset=offset, dim1=first, dim2=second)
+
+
+class Diagonal(Function):
+    """The diagonal as a view of x's memory, as PyTorch's: a change of it through an
+    in-place op (``K.diagonal().add_(eps)``) is a change of x. Its gradient is the
+    upstream gradient written into a zero matrix's diagonal."""
+
+    def forward(self, x, offset, dim1, dim2):
+        self.offset, self.dim1, self.dim2, self.input_shape = offset, dim1, dim2, x.shape
+        view = x.xp.diagonal(x._data, offset, dim1, dim2)
+        if not _writeable(view) and _writeable(x._data):
+            view.flags.writeable = True  # NumPy hands diagonals out read-only; CuPy's are writeable
+        self.output_views(x)
+        return view
+
+    def backward(self, grad):
+        zeros = constant(grad.xp.zeros(self.input_shape, dtype=grad.dtype), grad)
+        return diagonal_scatter(zeros, grad, self.offset, self.dim1, self.dim2)
+
+
+def _writeable(array) -> bool:
+    """Whether an array may be written (NumPy's flag; arrays without it may)."""
+    return getattr(getattr(array, "flags", None), "writeable", True)
 
 
 def diag(x, diagonal: int = 0):

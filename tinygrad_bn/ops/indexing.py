@@ -112,6 +112,31 @@ def index_add(x, dim: int, index, source, *, alpha=1):
     return Scatter.apply(x, scaled(source, alpha, x), places=places, accumulate=True)
 
 
+def index_put(x, indices, values, accumulate: bool = False):
+    """PyTorch's ``index_put``: ``x`` with ``values`` written at x[indices] (a tuple of
+    index tensors, one per leading axis, broadcasting together), or with ``accumulate``
+    added there, repeated places adding up.
+
+    >>> from tinygrad_bn import tensor, zeros
+    >>> rows, columns = tensor([0, 1, 0]), tensor([1, 2, 1])
+    >>> zeros(2, 3).index_put((rows, columns), tensor(1.0), accumulate=True).tolist()
+    [[0.0, 2.0, 0.0], [0.0, 0.0, 1.0]]
+    """
+    xp = x.xp
+    given = [i._data if isinstance(i, Tensor) else xp.asarray(i) for i in indices]
+    if len(given) > x.ndim:
+        raise IndexError(f"index_put got {len(given)} index tensors for a tensor of {x.ndim} dimensions")
+    picked = xp.broadcast_arrays(*given)[0].shape if given else ()
+    rest = x.shape[len(given):]
+    # every place as a full index: the given indices over the picked shape, aranges over the rest
+    spread = [i.reshape(i.shape + (1,) * len(rest)) for i in xp.broadcast_arrays(*given)]
+    spread += [xp.arange(n).reshape((1,) * (len(picked) + k) + (n,) + (1,) * (len(rest) - k - 1))
+               for k, n in enumerate(rest)]
+    places = tuple(xp.broadcast_arrays(*spread))
+    values = values if isinstance(values, Tensor) else Tensor(values, dtype=x.dtype, device=x.device)
+    return Scatter.apply(x, values.astype(x.dtype).expand(*places[0].shape), places=places, accumulate=accumulate)
+
+
 def index_copy(x, dim: int, index, source):
     """PyTorch's ``index_copy``: ``x`` with x[..., index[i], ...] = source[..., i, ...]
     along ``dim`` (where an index repeats, which write wins is not specified). The

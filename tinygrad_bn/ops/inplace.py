@@ -1,6 +1,6 @@
 """In-place ops with PyTorch's names: ``add_``, ``sub_``, ``mul_``, ``div_``, ``pow_``,
 ``zero_``, ``fill_``, ``copy_``, ``clamp_``, ``lerp_``, ``masked_fill_``, ``normal_``, ``uniform_``,
-``scatter_``, ``scatter_add_``, ``scatter_reduce_``, ``index_add_``, ``index_copy_``, ``index_fill_``,
+``scatter_``, ``scatter_add_``, ``scatter_reduce_``, ``index_add_``, ``index_copy_``, ``index_fill_``, ``index_put_``,
 ``fill_diagonal_``,
 ``abs_``, ``neg_``, ``exp_``, ``log_``, ``sqrt_``, ``sigmoid_``, ``tanh_``, ``relu_``,
 ``x[index] = v``, and ``+=``, ``-=``, ``*=``, ``/=``.
@@ -56,7 +56,7 @@ from tinygrad_bn.ops.elementwise import (
     scaled,
     sub,
 )
-from tinygrad_bn.ops.indexing import index_add, index_copy, index_fill, scatter, scatter_add
+from tinygrad_bn.ops.indexing import index_add, index_copy, index_fill, index_put, scatter, scatter_add
 from tinygrad_bn.ops.promotion import constant
 from tinygrad_bn.ops.scatter_reduce import scatter_reduce
 from tinygrad_bn.ops.shape import _index_argument, squeeze, t, transpose, unsqueeze
@@ -210,6 +210,11 @@ def index_add_(self, dim, index, source, *, alpha=1):
     return _change(self, source, "index_add_", lambda x: index_add(x, dim, index, source, alpha=alpha))
 
 
+def index_put_(self, indices, values, accumulate=False):
+    """self ← :func:`~tinygrad_bn.ops.indexing.index_put` of it (PyTorch's ``index_put_``)."""
+    return _change(self, values, "index_put_", lambda x: index_put(x, indices, values, accumulate))
+
+
 def index_copy_(self, dim, index, source):
     """self ← :func:`~tinygrad_bn.ops.indexing.index_copy` of it (PyTorch's ``index_copy_``)."""
     return _change(self, source, "index_copy_", lambda x: index_copy(x, dim, index, source))
@@ -358,7 +363,7 @@ METHODS = {
     "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "clamp_": clamp_, "clip_": clamp_,
     "clamp_min_": clamp_min_, "clamp_max_": clamp_max_, "fill_": fill_, "zero_": zero_, "copy_": copy_,
     "normal_": normal_, "uniform_": uniform_, "scatter_": scatter_, "scatter_add_": scatter_add_,
-    "index_add_": index_add_, "index_copy_": index_copy_, "index_fill_": index_fill_,
+    "index_add_": index_add_, "index_copy_": index_copy_, "index_fill_": index_fill_, "index_put_": index_put_,
     "scatter_reduce_": scatter_reduce_, "fill_diagonal_": fill_diagonal_, "masked_fill_": masked_fill_,
     "pow_": pow_, "lerp_": lerp_,
     "squeeze_": squeeze_, "unsqueeze_": unsqueeze_, "transpose_": transpose_, "t_": t_,

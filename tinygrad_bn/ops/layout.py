@@ -243,3 +243,23 @@ def flipud(x):
     if x.ndim < 1:
         raise ShapeError(f"flipud expects a tensor of at least 1 dimension, got shape {x.shape}")
     return flip(x, 0)
+
+
+def sliding_windows(x, dimension: int, size: int, step: int):
+    """PyTorch's ``Tensor.unfold``: the windows of ``size`` elements, ``step`` apart,
+    along ``dimension``, which then counts the windows; the window's elements are a new
+    last axis. (Here a copy, whose gradient adds back into x; PyTorch's is a view.)
+
+    >>> from tinygrad_bn import arange
+    >>> arange(7).unfold(0, 3, 2).tolist()
+    [[0, 1, 2], [2, 3, 4], [4, 5, 6]]
+    """
+    dim = normalize_axis(dimension, max(x.ndim, 1), "dimension")
+    length = x.shape[dim] if x.ndim else 1
+    if step <= 0 or size < 0 or size > length:
+        raise RuntimeError(f"unfold expects 0 <= size <= {length} (the length of dimension {dim}) and step > 0, "
+                           f"got size={size} and step={step}")
+    starts = x.xp.arange((length - size) // step + 1) * step
+    places = starts.reshape(-1, 1) + x.xp.arange(size).reshape(1, -1)  # (windows, size)
+    windows = movedim(x.reshape(1) if not x.ndim else x, dim, -1)[..., places]
+    return movedim(windows, -2, dim)

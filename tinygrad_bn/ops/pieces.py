@@ -52,8 +52,8 @@ def chunk(x, chunks: int, dim: int = 0) -> tuple:
 
 def repeat(x, *repeats):
     """PyTorch's ``repeat``: the tensor tiled ``repeats[k]`` times along axis k (more
-    repeats than axes add leading axes). Written as a broadcast, so the gradient sums
-    over the copies.
+    repeats than axes add leading axes), in memory of its own. Written as a broadcast,
+    so the gradient sums over the copies.
 
     >>> from tinygrad_bn import tensor
     >>> tensor([1, 2]).repeat(2, 2).tolist()
@@ -67,7 +67,8 @@ def repeat(x, *repeats):
     # (s₀, s₁, …) → (1, s₀, 1, s₁, …) → (r₀, s₀, r₁, s₁, …) → (r₀·s₀, r₁·s₁, …)
     spread = tuple(n for size in shape for n in (1, size))
     tiled = tuple(n for r, size in zip(repeats, shape) for n in (r, size))
-    return x.reshape(spread).expand(*tiled).reshape(tuple(r * size for r, size in zip(repeats, shape)))
+    tiles = x.reshape(spread).expand(*tiled).reshape(tuple(r * size for r, size in zip(repeats, shape)))
+    return tiles.contiguous()  # memory of its own, as PyTorch's: an expanded view cannot be written
 
 
 class CumSum(Function):
