@@ -3,7 +3,8 @@ built alike here and in ``torch.distributions`` from the same host arrays (a tes
 asking for ``family_case`` runs once per case).
 
 Parameters are drawn away from the edges of their constraints (probabilities in
-[0.1, 0.9], scales and rates in [0.5, 2]), and values for ``log_prob`` and ``cdf``
+[0.1, 0.9], scales and rates in [0.5, 2], covariances with eigenvalues of at least 1),
+and values for ``log_prob`` and ``cdf``
 inside the support and away from its kinks (no value at a Laplace's location).
 """
 
@@ -32,6 +33,21 @@ def positive(rng, shape):
 
 def probability(rng, shape):
     return rng.uniform(0.1, 0.9, shape)
+
+
+# Matrix samplers: (rng, shape (..., n)) -> (..., n, n), for the vectors of that shape
+
+
+def positive_definite(rng, shape):
+    """A Aᵀ + I, A standard normal: eigenvalues of at least 1."""
+    A = rng.standard_normal(shape + shape[-1:])
+    return A @ A.swapaxes(-1, -2) + numpy.eye(shape[-1])
+
+
+def lower_cholesky(rng, shape):
+    """Standard normal below the diagonal, a diagonal in [0.5, 2]."""
+    return numpy.tril(rng.standard_normal(shape + shape[-1:]), -1) + positive(rng, shape)[..., None] * numpy.eye(
+        shape[-1])
 
 
 # Value samplers: (rng, parameters, shape) -> host array in the support ------------------
@@ -84,10 +100,10 @@ def one_hot_values(rng, params, shape):
 class FamilyCase:
     """A family with parameters of one shape.
 
-    ``params`` maps each argument to a sampler of arrays of ``param_shape``, or to a
-    float, given as a Python number. ``wrap`` reads that many batch axes as event axes
-    (``Independent``). ``methods`` are what PyTorch has
-    for the family; ``indicator`` marks class-index samples, whose moments are those of
+    ``params`` maps each argument to a sampler of arrays of ``param_shape`` (of
+    matrices for vectors of that shape), or to a float, given as a Python number.
+    ``wrap`` reads that many batch axes as event axes (``Independent``). ``methods`` are
+    what PyTorch has for the family; ``indicator`` marks class-index samples, whose moments are those of
     their one-hot vectors; ``trigamma`` marks gradients through PyTorch's trigamma,
     good to 5e-10 only (ours to float64's precision, see tests/ops/conftest.py).
     """
@@ -148,7 +164,8 @@ class FamilyCase:
 
 CONTINUOUS = ("log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf", "icdf")
 DISCRETE = ("log_prob", "entropy", "mean", "mode", "variance", "stddev")
-NO_CDF = DISCRETE  # what PyTorch's Gamma (whose cdf has no gradient in α there), Beta and Dirichlet have
+NO_CDF = DISCRETE  # what PyTorch's Gamma (whose cdf has no gradient in α there), Beta, Dirichlet and
+# MultivariateNormal have
 
 CASES = [
     FamilyCase("Normal", {"loc": 0.5, "scale": 2.0}, (), real_values, CONTINUOUS, "scalar"),
@@ -174,6 +191,14 @@ CASES = [
                "batched", trigamma=True),
     FamilyCase("Dirichlet", {"concentration": positive}, (4,), simplex_values, NO_CDF, "single", trigamma=True),
     FamilyCase("Dirichlet", {"concentration": positive}, (2, 3), simplex_values, NO_CDF, "batched", trigamma=True),
+    FamilyCase("MultivariateNormal", {"loc": real, "covariance_matrix": positive_definite}, (3,), real_values, NO_CDF,
+               "covariance"),
+    FamilyCase("MultivariateNormal", {"loc": real, "precision_matrix": positive_definite}, (2, 3), real_values,
+               NO_CDF, "precision, batched"),
+    FamilyCase("MultivariateNormal", {"loc": real, "scale_tril": lower_cholesky}, (2, 3), real_values, NO_CDF,
+               "scale_tril, batched"),
+    FamilyCase("MultivariateNormal", {"loc": real, "covariance_matrix": positive_definite}, (2, 1), real_values,
+               NO_CDF, "covariance, batched, n = 1"),
     FamilyCase("Bernoulli", {"probs": 0.3}, (), binary_values, DISCRETE, "scalar"),
     FamilyCase("Bernoulli", {"probs": probability}, (2, 3), binary_values, DISCRETE, "probs"),
     FamilyCase("Bernoulli", {"logits": real}, (4,), binary_values, DISCRETE, "logits"),
@@ -208,6 +233,12 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("family_case, dtype", rows, ids=[f"{case.id}-{dtype}" for case, dtype in rows])
     else:
         metafunc.parametrize("family_case", cases, ids=[case.id for case in cases])
+
+
+@pytest.fixture
+def family_cases():
+    """The cases by id, for a test that takes two of them (a KL divergence's p and q)."""
+    return {case.id: case for case in CASES}
 
 
 @pytest.fixture

@@ -12,6 +12,11 @@ NAN, INF = float("nan"), float("inf")
 NUMBERS = numpy.array([-INF, -1.0, -0.5, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, INF, NAN])
 VECTORS = numpy.array([[0.25, 0.75, 0.0], [1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [-0.5, 1.0, 0.5], [0.0, 1.0, 1.0],
                        [NAN, 1.0, 0.0], [1.0 / 3, 1.0 / 3, 1.0 / 3]])
+SYMMETRIC = numpy.array([[[2.0, 1.0], [1.0, 2.0]], [[1.0, 2.0], [2.0, 1.0]], [[1.0, 0.0], [0.0, 0.0]],
+                      [[1.0, 1e-7], [1e-7, 1.0]], [[1.0, 0.0], [0.0, 1e-30]], [[-1.0, 0.0], [0.0, -1.0]]])
+MATRICES = numpy.concatenate([SYMMETRIC, [[[1.0, 0.0], [0.5, 1.0]], [[1.0, 0.5], [0.0, 1.0]],
+                                          [[2.0, 0.0], [-1.0, -0.5]], [[NAN, 0.0], [0.0, 1.0]],
+                                          [[INF, 0.0], [0.0, 1.0]], [[1.0, 1e-5], [0.0, 1.0]]]])
 # name -> (ours, maker of PyTorch's from torch.distributions.constraints, values)
 CONSTRAINTS = {
     "real": (constraints.real, lambda c: c.real, NUMBERS),
@@ -30,6 +35,14 @@ CONSTRAINTS = {
                     VECTORS),
     "independent of 2": (constraints.independent(constraints.real, 2), lambda c: c.independent(c.real, 2),
                          VECTORS),
+    "real_vector": (constraints.real_vector, lambda c: c.real_vector, VECTORS),
+    "square": (constraints.square, lambda c: c.square, MATRICES),
+    "non-square": (constraints.square, lambda c: c.square, VECTORS[None]),
+    "symmetric": (constraints.symmetric, lambda c: c.symmetric, MATRICES),
+    "lower_triangular": (constraints.lower_triangular, lambda c: c.lower_triangular, MATRICES),
+    "lower_cholesky": (constraints.lower_cholesky, lambda c: c.lower_cholesky, MATRICES),
+    # PyTorch's answers only "symmetric?" for every matrix of a batch holding a matrix that is not: see below
+    "positive_definite": (constraints.positive_definite, lambda c: c.positive_definite, SYMMETRIC),
 }
 
 
@@ -55,3 +68,11 @@ def test_independent_wants_enough_axes():
     with pytest.raises(ValueError, match=r"IndependentConstraint\(Real\(\), 2\) expects a value of at least 2 "
                                          r"dimensions, got shape \(3,\)"):
         constraints.independent(constraints.real, 2).check(tg.zeros(3))
+
+
+def test_positive_definite_answers_for_each_matrix_of_a_batch():
+    # PyTorch's answers True for [[1, 0], [0, 0]] and [[∞, 0], [0, 1]] next to a matrix that is not symmetric
+    result = constraints.positive_definite.check(tg.tensor(MATRICES)).tolist()
+    assert result == [True, False, False, True, True, False, False, False, False, False, False, False]
+    not_square = constraints.positive_definite.check(tg.ones(2, 3))
+    assert not_square.shape == () and not not_square.item()

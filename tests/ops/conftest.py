@@ -488,6 +488,13 @@ PICKING = [
     OpCase("einsum", lambda a, b: _einsum(a)("ij,k->kj", a, b), (((2, 3), normal), ((4,), normal)), SAME,
            "summed away"),
     OpCase("einsum", lambda a: _einsum(a)("ijk->ki", a), (((2, 3, 4), normal),), SAME, "one operand"),
+    OpCase("einsum", lambda a, b: _einsum(a)("...qd,...kd->...qk", a, b), (((2, 3, 4, 5), normal),
+           ((1, 3, 2, 5), normal)), SAME, "ellipsis broadcast"),
+    OpCase("einsum", lambda a, b: _einsum(a)("i...,...i", a, b), (((3, 2, 4), normal), ((4, 3), normal)), SAME,
+           "ellipsis, implicit output"),
+    OpCase("einsum", lambda a: _einsum(a)("bii->bi", a), (((2, 3, 3), normal),), SAME, "diagonal"),
+    OpCase("einsum", lambda a, b: _einsum(a)("ij,jj", a, b), (((2, 3), normal), ((3, 3), normal)), SAME,
+           "trace in a product"),
 ]
 
 

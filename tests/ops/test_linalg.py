@@ -67,8 +67,8 @@ def test_norm_names_the_orders_it_supports(p):
 
 
 @pytest.mark.parametrize("equation, shapes, error, words", [
-    ("ii->i", [(3, 3)], NotImplementedError, "repeated in one operand"),
-    ("...i->i", [(2, 3)], NotImplementedError, "'...' is not supported"),
+    ("ii->i", [(2, 3)], RuntimeError, "subscript 'i' has sizes 2 and 3 in one operand"),
+    ("...i,...i", [(2, 3), (4, 3)], RuntimeError, r"the axes of '\.\.\.' do not broadcast together"),
     ("ij,jk->ik", [(2, 3), (4, 5)], RuntimeError, "subscript 'j' has sizes 3 and 4"),
     ("ij,jk->ik", [(2, 3)], ValueError, "names 2 operands, got 1"),
     ("ij->iz", [(2, 3)], ValueError, "must be distinct letters of the inputs"),

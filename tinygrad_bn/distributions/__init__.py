@@ -3,8 +3,9 @@
 
 Families: :class:`Normal`, :class:`LogNormal`, :class:`Uniform`, :class:`Exponential`,
 :class:`Laplace`, :class:`Gumbel`, :class:`Gamma`, :class:`Chi2`, :class:`Beta`,
-:class:`Dirichlet`, :class:`Bernoulli`, :class:`Poisson`, :class:`Categorical`,
-:class:`OneHotCategorical`, and :class:`Independent` to read batch axes as event axes; :func:`kl_divergence` between
+:class:`Dirichlet`, :class:`MultivariateNormal`, :class:`Bernoulli`, :class:`Poisson`,
+:class:`Categorical`, :class:`OneHotCategorical`, and :class:`Independent` to read batch axes as event axes;
+:func:`kl_divergence` between
 two of one family, and :func:`register_kl` for more pairs. Log-probabilities,
 entropies, KL divergences and reparameterized samples (``rsample``) are built from
 the library's ops, so gradients flow from them to the parameters.
@@ -38,6 +39,7 @@ from tinygrad_bn.distributions.independent import Independent
 from tinygrad_bn.distributions.kl import kl_divergence, register_kl
 from tinygrad_bn.distributions.laplace import Laplace
 from tinygrad_bn.distributions.log_normal import LogNormal
+from tinygrad_bn.distributions.multivariate_normal import MultivariateNormal
 from tinygrad_bn.distributions.normal import Normal
 from tinygrad_bn.distributions.one_hot_categorical import OneHotCategorical
 from tinygrad_bn.distributions.poisson import Poisson
@@ -45,6 +47,6 @@ from tinygrad_bn.distributions.uniform import Uniform
 
 __all__ = [
     "Bernoulli", "Beta", "Categorical", "Chi2", "Dirichlet", "Distribution", "Exponential", "Gamma", "Gumbel",
-    "Independent", "Laplace", "LogNormal", "Normal", "OneHotCategorical", "Poisson", "Uniform", "constraints",
-    "kl_divergence", "register_kl", "utils",
+    "Independent", "Laplace", "LogNormal", "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "Uniform",
+    "constraints", "kl_divergence", "register_kl", "utils",
 ]

@@ -2,24 +2,29 @@
 (``constraints.positive``, ``constraints.interval(0, 1)`` ...) and printed forms.
 
 ``check(value)`` is a boolean tensor, true where ``value`` satisfies the constraint;
-a constraint on events of ``event_dim`` axes (the simplex: one) gives one answer per
-event, so its result has ``event_dim`` fewer axes than ``value``.
+a constraint on events of ``event_dim`` axes (the simplex: one; a matrix: two) gives
+one answer per event, so its result has ``event_dim`` fewer axes than ``value``.
 
 >>> from tinygrad_bn import tensor
 >>> positive.check(tensor([1.0, 0.0])).tolist(), interval(0.0, 1.0)
 ([True, False], Interval(lower_bound=0.0, upper_bound=1.0))
 >>> independent(real, 1).check(tensor([[0.0, float("nan")], [1.0, 2.0]])).tolist()
 [False, True]
+>>> positive_definite.check(tensor([[[2.0, 1.0], [1.0, 2.0]], [[1.0, 2.0], [2.0, 1.0]]])).tolist()  # λ = 3, 1; 3, −1
+[True, False]
 """
 
 from __future__ import annotations
 
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.errors import ShapeError
+from tinygrad_bn.linalg import eigvalsh
+from tinygrad_bn.ops import eye, full, isclose, where
 
 __all__ = [
     "Constraint", "boolean", "greater_than", "greater_than_eq", "independent", "integer_interval", "interval",
-    "less_than", "nonnegative", "nonnegative_integer", "one_hot", "positive", "real", "simplex", "unit_interval",
+    "less_than", "lower_cholesky", "lower_triangular", "nonnegative", "nonnegative_integer", "one_hot", "positive",
+    "positive_definite", "real", "real_vector", "simplex", "square", "symmetric", "unit_interval",
 ]
 
 
@@ -143,6 +148,58 @@ class OneHot(Constraint):
         return ((value == 0) | (value == 1)).all(-1) & (value.sum(-1) == 1)
 
 
+class Square(Constraint):
+    """Matrices over the last two axes with as many rows as columns (a property of the
+    shape, so one answer for the whole batch)."""
+
+    event_dim = 2
+
+    def check(self, value):
+        return full(value.shape[:-2], value.shape[-2] == value.shape[-1], dtype="bool", device=value.device)
+
+
+class Symmetric(Square):
+    """Square matrices equal to their transpose, within ``isclose`` with atol 1e-6."""
+
+    def check(self, value):
+        square = super().check(value)
+        if value.shape[-2] != value.shape[-1]:
+            return square
+        return isclose(value, value.swapaxes(-1, -2), atol=1e-6).all(-1).all(-1)
+
+
+class PositiveDefinite(Symmetric):
+    """Symmetric matrices of finite entries whose eigenvalues are all positive: those
+    with a Cholesky factor."""
+
+    def check(self, value):
+        symmetric = super().check(value)
+        if value.shape[-2] != value.shape[-1]:
+            return symmetric
+        finite = value.isfinite().all(-1).all(-1)
+        # a matrix with ±∞ or NaN is replaced by I, so that the eigenvalue solver sees finite numbers only
+        identity = eye(value.shape[-1], dtype=value.dtype, device=value.device)
+        safe = where(finite.unsqueeze(-1).unsqueeze(-1), value.detach(), identity)
+        return symmetric & finite & (eigvalsh(safe) > 0).all(-1)
+
+
+class LowerTriangular(Constraint):
+    """Matrices with zeros above the diagonal."""
+
+    event_dim = 2
+
+    def check(self, value):
+        return (value.tril() == value).all(-1).all(-1)
+
+
+class LowerCholesky(LowerTriangular):
+    """Lower-triangular matrices with a positive diagonal: the Cholesky factors L of
+    the positive-definite matrices L Lᵀ."""
+
+    def check(self, value):
+        return super().check(value) & (value.diagonal(dim1=-2, dim2=-1) > 0).all(-1)
+
+
 class IndependentConstraint(Constraint):
     """``base`` on each element, read as one event over the last ``reinterpreted_batch_ndims``
     axes: true where it holds for all of them."""
@@ -185,3 +242,9 @@ less_than = LessThan
 interval = Interval
 integer_interval = IntegerInterval
 independent = IndependentConstraint
+real_vector = IndependentConstraint(real, 1)
+square = Square()
+symmetric = Symmetric()
+positive_definite = PositiveDefinite()
+lower_triangular = LowerTriangular()
+lower_cholesky = LowerCholesky()

@@ -27,6 +27,7 @@ from tinygrad_bn.distributions.exponential import Exponential
 from tinygrad_bn.distributions.gamma import Gamma
 from tinygrad_bn.distributions.independent import Independent
 from tinygrad_bn.distributions.laplace import Laplace
+from tinygrad_bn.distributions.multivariate_normal import MultivariateNormal, solve_lower
 from tinygrad_bn.distributions.normal import Normal
 from tinygrad_bn.distributions.one_hot_categorical import OneHotCategorical
 from tinygrad_bn.distributions.poisson import Poisson
@@ -105,6 +106,19 @@ def _kl_normal_normal(p, q):
     ratio = (p.scale / q.scale).square()
     shift = ((p.loc - q.loc) / q.scale).square()
     return 0.5 * (ratio + shift - 1 - ratio.log())
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _kl_multivariate_normal(p, q):
+    # ½(log det Σq − log det Σp + tr(Σq⁻¹ Σp) + (μq − μp)ᵀ Σq⁻¹ (μq − μp) − n), which with Σ = L Lᵀ is
+    # Σᵢ log Lq,ᵢᵢ − Σᵢ log Lp,ᵢᵢ + (‖Lq⁻¹ Lp‖²_F + ‖Lq⁻¹ (μq − μp)‖² − n)/2
+    if p.event_shape != q.event_shape:
+        raise ValueError(f"kl_divergence of MultivariateNormal distributions needs events of one shape, got "
+                         f"{p.event_shape} and {q.event_shape}")
+    L_p, L_q = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
+    trace = solve_lower(L_q, L_p).square().sum((-2, -1))
+    mahalanobis = solve_lower(L_q, (q.loc - p.loc).unsqueeze(-1)).square().sum((-2, -1))
+    return q._half_log_det - p._half_log_det + 0.5 * (trace + mahalanobis - p.event_shape[0])
 
 
 @register_kl(Bernoulli, Bernoulli)

@@ -4,15 +4,21 @@ The gradient for an operand with subscripts s is the einsum of the upstream
 gradient and the other operands into s: for ``"ij,jk->ik"``, dA = einsum("ik,jk->ij",
 dY, B). A subscript of s that appears nowhere else was summed away, so the gradient is
 the same along it (broadcast back). Written with ``einsum`` itself, so it
-differentiates again. Subscripts repeated within one operand (diagonals) and ``...``
-are not supported.
+differentiates again.
+
+``...`` stands for the same broadcast axes in every operand, named by letters the
+equation does not use (each operand expanded to their broadcast shape first); a
+letter repeated within one operand (``"ii->i"``) takes that operand's diagonal first.
+Both are done with differentiable ops before the one Einsum node.
 """
 
 from __future__ import annotations
 
+import string
+
 from tinygrad_bn.autograd import Function
 from tinygrad_bn.errors import ShapeError
-from tinygrad_bn.ops.promotion import promote
+from tinygrad_bn.ops.promotion import broadcast_shapes, promote
 
 
 class Einsum(Function):
@@ -45,9 +51,6 @@ def _einsum(inputs: list, output: str, operands: list):
 
 def _parse(equation: str, count: int) -> tuple:
     """The subscripts of each operand and of the output (implicit: the letters seen once, sorted)."""
-    equation = equation.replace(" ", "")
-    if "." in equation:
-        raise NotImplementedError(f"einsum: '...' is not supported, got {equation!r}")
     left, arrow, output = equation.partition("->")
     inputs = left.split(",")
     if not arrow:
@@ -55,9 +58,6 @@ def _parse(equation: str, count: int) -> tuple:
         output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
     if len(inputs) != count:
         raise ValueError(f"einsum: {equation!r} names {len(inputs)} operands, got {count}")
-    for subscripts in inputs:
-        if len(set(subscripts)) != len(subscripts):
-            raise NotImplementedError(f"einsum: a subscript repeated in one operand is not supported: {subscripts!r}")
     if not set(output) <= set("".join(inputs)) or len(set(output)) != len(output):
         raise ValueError(f"einsum: output subscripts {output!r} must be distinct letters of the inputs in {equation!r}")
     return inputs, output
@@ -73,7 +73,9 @@ def einsum(equation: str, *operands):
     """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
+    equation, operands = _without_ellipsis(equation.replace(" ", ""), list(operands))
     inputs, output = _parse(equation, len(operands))
+    inputs, operands = zip(*(_diagonals_taken(subscripts, t) for subscripts, t in zip(inputs, operands)))
     sizes = {}
     for subscripts, t in zip(inputs, operands):
         if len(subscripts) != t.ndim:
@@ -82,3 +84,52 @@ def einsum(equation: str, *operands):
             if sizes.setdefault(c, n) != n:
                 raise ShapeError(f"einsum: subscript {c!r} has sizes {sizes[c]} and {n} in {equation!r}")
     return _einsum(inputs, output, list(operands))
+
+
+def _without_ellipsis(equation: str, operands: list) -> tuple:
+    """``equation`` with each ``...`` spelled out in letters it does not use, and the
+    operands expanded so that those axes agree (broadcast, right-aligned); an implicit
+    output starts with them, as NumPy's and PyTorch's do."""
+    if "..." not in equation:
+        return equation, operands
+    left, arrow, output = equation.partition("->")
+    inputs = left.split(",")
+    if len(inputs) != len(operands):
+        raise ValueError(f"einsum: {equation!r} names {len(inputs)} operands, got {len(operands)}")
+    counts = [t.ndim - len(s.replace("...", "")) if "..." in s else 0 for s, t in zip(inputs, operands)]
+    shapes = [tuple(t.shape[s.index("..."): s.index("...") + n]) if "..." in s else ()
+              for s, t, n in zip(inputs, operands, counts)]
+    broadcast = ()
+    for shape in shapes:
+        broadcast = None if broadcast is None else broadcast_shapes(broadcast, shape)
+    if broadcast is None:
+        raise ShapeError(f"einsum: the axes of '...' do not broadcast together: {shapes} in {equation!r}")
+    free = [c for c in string.ascii_letters if c not in equation][: len(broadcast)]
+    for k, (subscripts, n) in enumerate(zip(inputs, counts)):
+        if "..." in subscripts:
+            at = subscripts.index("...")
+            named = "".join(free[len(free) - n:])
+            inputs[k] = subscripts.replace("...", named)
+            full = operands[k].shape[:at] + broadcast[len(broadcast) - n:] + operands[k].shape[at + n:]
+            operands[k] = operands[k].expand(*full)
+    ellipsis = "".join(free)
+    if arrow:
+        output = output.replace("...", ellipsis)
+    else:
+        letters = "".join(inputs)
+        output = ellipsis + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in free))
+    return ",".join(inputs) + "->" + output, operands
+
+
+def _diagonals_taken(subscripts: str, operand) -> tuple:
+    """For a letter repeated in one operand's subscripts, that operand's diagonal over
+    the two axes (the letter then named once, last), until no letter repeats."""
+    while len(set(subscripts)) != len(subscripts):
+        letter = next(c for c in subscripts if subscripts.count(c) > 1)
+        first, second = subscripts.index(letter), subscripts.index(letter, subscripts.index(letter) + 1)
+        if operand.shape[first] != operand.shape[second]:
+            raise ShapeError(f"einsum: subscript {letter!r} has sizes {operand.shape[first]} and "
+                             f"{operand.shape[second]} in one operand")
+        operand = operand.diagonal(0, first, second)
+        subscripts = "".join(c for i, c in enumerate(subscripts) if i not in (first, second)) + letter
+    return subscripts, operand
