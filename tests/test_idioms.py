@@ -882,6 +882,7 @@ UTILITIES = {
     "index-put-confusion-matrix": "cm = torch.zeros(3, 3, dtype=torch.long); cm.index_put_((torch.tensor(Y), torch.tensor([0, 0, 1])), torch.ones(3, dtype=torch.long), accumulate=True); out = cm, x.index_put((torch.tensor([1]),), torch.tensor(V))",
     "sliding-windows-mT-trapz": "out = torch.tensor(IMG).unfold(2, 2, 2).unfold(3, 2, 2).shape, x.unfold(1, 2, 1), torch.tensor(BATCH).mT, torch.trapz(x, dim=1)",
     "grad-only-inputs-materialize": "w = torch.tensor(V, requires_grad=True); u = torch.ones(2, requires_grad=True); out = torch.autograd.grad((w * w).sum(), [w, u], only_inputs=True, materialize_grads=True)",
+    "embedding-bag-classifier": "bag = nn.EmbeddingBag.from_pretrained(torch.tensor(W[:, :2] + 1.0), mode='mean', freeze=False); out = bag(torch.tensor([0, 1, 3, 2]), torch.tensor([0, 3])), F.embedding_bag(torch.tensor([[0, 1], [2, 2]]), bag.weight, mode='max')",
     "histogram": "torch.histogram(x, bins=4), x.histogram(torch.tensor([-1.0, 0.0, 2.0]), weight=y.abs(), density=True)",
     "scatter-into-slices": "torch.zeros(3, 4).select_scatter(torch.ones(4), 0, 1), x.diagonal_scatter(torch.zeros(3)), torch.zeros(3, 4).slice_scatter(y[:, :2], dim=1, start=2)",
     "index-fill-copy-scatter-reduce-in-place": "z = x.clone(); z.index_fill_(1, torch.tensor([0, 2]), -1.0).index_copy_(0, torch.tensor([1]), y[:1]); out = z, torch.zeros(3).scatter_reduce_(0, torch.tensor(YS), torch.tensor(XS[:, 1]), 'amax')",

@@ -37,6 +37,7 @@ from tinygrad_bn.nn.container import ModuleDict, ModuleList, ParameterDict, Para
 from tinygrad_bn.nn.conv_transpose import ConvTranspose1d, ConvTranspose2d
 from tinygrad_bn.nn.distance import CosineSimilarity, PairwiseDistance
 from tinygrad_bn.nn.embedding import Embedding
+from tinygrad_bn.nn.embedding_bag import EmbeddingBag
 from tinygrad_bn.nn.frozen import FrozenBatchNorm1d, FrozenBatchNorm2d, FrozenBatchNorm3d
 from tinygrad_bn.nn.instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from tinygrad_bn.nn.interpolate import Upsample
@@ -114,6 +115,7 @@ from tinygrad_bn.nn.transformer import (
 from tinygrad_bn.nn.unflatten import Unflatten
 
 __all__ = [
+    "EmbeddingBag",
     "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm",
     "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Conv1d", "Conv2d",
     "CrossEntropyLoss", "Dropout", "Embedding", "Flatten", "Identity", "LeakyReLU", "Linear", "LogSoftmax",

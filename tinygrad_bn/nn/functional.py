@@ -53,6 +53,7 @@ from tinygrad_bn.nn.conv_transpose import conv_transpose1d, conv_transpose2d
 from tinygrad_bn.nn.distance import cosine_similarity, pairwise_distance
 from tinygrad_bn.nn.dropout import dropout, dropout2d
 from tinygrad_bn.nn.embedding import embedding, one_hot
+from tinygrad_bn.nn.embedding_bag import embedding_bag
 from tinygrad_bn.nn.instance_norm import instance_norm
 from tinygrad_bn.nn.interpolate import interpolate
 from tinygrad_bn.nn.local_response_norm import local_response_norm
@@ -77,6 +78,7 @@ from tinygrad_bn.ops import convolution, relu, sigmoid, tanh
 from tinygrad_bn.ops.windows import fold, ints, pair, unfold
 
 __all__ = [
+    "embedding_bag",
     "instance_norm", "local_response_norm",
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "cross_entropy", "dropout", "dropout2d", "elu",
