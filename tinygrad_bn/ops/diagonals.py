@@ -10,9 +10,9 @@ from __future__ import annotations
 from tinygrad_bn.autograd import Function
 from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.ops.axes import normalize_axis
-from tinygrad_bn.ops.inplace import SetItem
 from tinygrad_bn.ops.layout import movedim
 from tinygrad_bn.ops.promotion import constant
+from tinygrad_bn.ops.selection import written
 from tinygrad_bn.ops.shape import ScatterAdd
 
 
@@ -128,11 +128,8 @@ def diagonal_scatter(x, src, offset: int = 0, dim1: int = 0, dim2: int = 1):
     first, second = _two_dims("diagonal_scatter", x.ndim, dim1, dim2)
     matrices = movedim(x, (first, second), (-2, -1))
     place = (Ellipsis, *_places(x.xp, *matrices.shape[-2:], offset))
-    target = matrices._data[place].shape
-    if src.shape != target:
-        raise ShapeError(f"diagonal_scatter expects src of the diagonal's shape {target}, got {src.shape}")
-    written = SetItem.apply(matrices, src.astype(x.dtype), index=place)
-    return movedim(written, (-2, -1), (first, second)).contiguous()
+    changed = written("diagonal_scatter", matrices, src, place, "diagonal")
+    return movedim(changed, (-2, -1), (first, second)).contiguous()
 
 
 def _two_dims(name: str, ndim: int, dim1: int, dim2: int) -> tuple:

@@ -91,7 +91,7 @@ def slice_scatter(x, src, dim: int = 0, start=None, end=None, step: int = 1):
     if step <= 0:
         raise ArgumentError(f"slice_scatter expects a positive step, got {step}")
     dim = normalize_axis(dim, x.ndim, "dim")
-    return _written("slice_scatter", x, src, (slice(None),) * dim + (slice(start, end, step),))
+    return written("slice_scatter", x, src, (slice(None),) * dim + (slice(start, end, step),))
 
 
 def select_scatter(x, src, dim: int, index: int):
@@ -107,14 +107,14 @@ def select_scatter(x, src, dim: int, index: int):
     if not -length <= index < length:
         raise IndexError(f"select_scatter expects an index in [{-length}, {length}) for dim {dim} of size {length}, "
                          f"got {index}")
-    return _written("select_scatter", x, src, (slice(None),) * dim + (index,))
+    return written("select_scatter", x, src, (slice(None),) * dim + (index,))
 
 
-def _written(name: str, x, src, place: tuple):
-    """``x`` with ``src`` written at ``place``, which must have src's shape."""
+def written(name: str, x, src, place: tuple, part: str = "slice"):
+    """``x`` with ``src`` written at ``place`` (an index of x), which must have src's shape."""
     target = x._data[place].shape
     if src.shape != target:
-        raise ShapeError(f"{name} expects src of the slice's shape {target}, got {src.shape}")
+        raise ShapeError(f"{name} expects src of the {part}'s shape {target}, got {src.shape}")
     return SetItem.apply(x, src.astype(x.dtype), index=place)
 
 
