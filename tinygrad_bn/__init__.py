@@ -278,7 +278,6 @@ for _name in ("add", "sub", "mul", "div", "true_divide", "clone", "eq", "ne", "g
     globals()[_name] = _method_as_function(_name)
 
 
-
 def _linalg_function(name: str, linalg_name: str):
     """PyTorch's ``torch.<name>`` (and Tensor method) that is ``torch.linalg.<linalg_name>``,
     loading ``linalg`` on its first call."""

@@ -32,16 +32,17 @@ def cov(input, *, correction: int = 1, fweights=None, aweights=None):  # noqa: A
     if x.dtype.kind not in "fc":
         x = x.float()
     observations = x.shape[1]
-    weights = _weights(fweights, aweights, observations)
+    frequencies, importances = _weights(fweights, aweights, observations)
+    weights = frequencies  # w = fweights · aweights
+    if importances is not None:
+        weights = importances if weights is None else weights * importances
     if weights is None:
         mean = x.mean(1, keepdim=True)
         norm = observations - correction
     else:
         total = weights.sum()
         mean = (x * weights).sum(1, keepdim=True) / total
-        spread = 1.0  # Σ w·a / Σ w
-        if aweights is not None:
-            spread = (weights * _observation_weights(aweights, "aweights", observations)).sum() / total
+        spread = 1.0 if importances is None else (weights * importances).sum() / total  # Σ w·a / Σ w
         norm = total - correction * spread
     centered = x - mean
     weighted = centered if weights is None else centered * weights
@@ -64,19 +65,14 @@ def corrcoef(input):  # noqa: A002 - PyTorch's argument name
     return (covariance / deviation.reshape(-1, 1) / deviation.reshape(1, -1)).clamp(-1.0, 1.0)
 
 
-def _weights(fweights, aweights, observations: int):
-    """fweights · aweights (None when neither is given)."""
-    weights = None
-    if fweights is not None:
-        if fweights.dtype.kind not in "iu":
-            raise DtypeError(f"cov expects integer fweights, got dtype {fweights.dtype}")
-        weights = _observation_weights(fweights, "fweights", observations)
-    if aweights is not None:
-        if aweights.dtype.kind != "f":
-            raise DtypeError(f"cov expects floating aweights, got dtype {aweights.dtype}")
-        given = _observation_weights(aweights, "aweights", observations)
-        weights = given if weights is None else weights * given
-    return weights
+def _weights(fweights, aweights, observations: int) -> tuple:
+    """``fweights`` and ``aweights``, each checked (None where not given)."""
+    if fweights is not None and fweights.dtype.kind not in "iu":
+        raise DtypeError(f"cov expects integer fweights, got dtype {fweights.dtype}")
+    if aweights is not None and aweights.dtype.kind != "f":
+        raise DtypeError(f"cov expects floating aweights, got dtype {aweights.dtype}")
+    return tuple(None if given is None else _observation_weights(given, name, observations)
+                 for given, name in ((fweights, "fweights"), (aweights, "aweights")))
 
 
 def _observation_weights(weights: Tensor, name: str, observations: int) -> Tensor:

@@ -126,10 +126,11 @@ def index_put(x, indices, values, accumulate: bool = False):
     given = [i._data if isinstance(i, Tensor) else xp.asarray(i) for i in indices]
     if len(given) > x.ndim:
         raise IndexError(f"index_put got {len(given)} index tensors for a tensor of {x.ndim} dimensions")
-    picked = xp.broadcast_arrays(*given)[0].shape if given else ()
+    given = xp.broadcast_arrays(*given) if given else []
+    picked = given[0].shape if given else ()
     rest = x.shape[len(given):]
     # every place as a full index: the given indices over the picked shape, aranges over the rest
-    spread = [i.reshape(i.shape + (1,) * len(rest)) for i in xp.broadcast_arrays(*given)]
+    spread = [i.reshape(i.shape + (1,) * len(rest)) for i in given]
     spread += [xp.arange(n).reshape((1,) * (len(picked) + k) + (n,) + (1,) * (len(rest) - k - 1))
                for k, n in enumerate(rest)]
     places = tuple(xp.broadcast_arrays(*spread))
