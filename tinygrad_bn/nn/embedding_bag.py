@@ -70,12 +70,10 @@ def _bags(indices: Tensor, offsets, include_last_offset: bool) -> tuple:
     starts = Tensor(offsets, device=indices.device)._data
     if starts.ndim != 1 or (starts.size and int(starts[0]) != 0) or bool((starts[1:] < starts[:-1]).any()):
         raise ValueError(f"embedding_bag expects offsets as a 1-d, non-decreasing tensor from 0, got {starts.tolist()}")
-    ends = starts[1:] if include_last_offset else xp.concatenate([starts[1:], xp.asarray([indices.shape[0]])])
     bags = starts.shape[0] - int(include_last_offset)
-    bag_of = xp.full(indices.shape[0], -1)
-    for bag in range(bags):  # one slice per bag: the bags' boundaries are on the host already
-        bag_of[int(starts[bag]): int(ends[bag])] = bag
-    return bag_of, bags
+    # each index belongs to the last bag that starts at or before it; past an included last offset, to none
+    bag_of = xp.searchsorted(starts, xp.arange(indices.shape[0]), side="right") - 1
+    return xp.where(bag_of < bags, bag_of, -1), bags
 
 
 class EmbeddingBag(Module):
