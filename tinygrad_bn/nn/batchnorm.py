@@ -45,6 +45,17 @@ def register_running_stats(module: Module, num_features: int, tracked: bool, dev
     module.register_buffer("num_batches_tracked", zeros((), dtype="int64", device=device) if tracked else None)
 
 
+def upgrade_running_stats(module: Module, state_dict, prefix: str, local_metadata: dict):
+    """A checkpoint of a normalization layer made before ``num_batches_tracked``
+    existed (``_metadata`` version below 2, or none: a dict built by hand) loads
+    with the counter it lacks, as in PyTorch: this module's own, or 0."""
+    version = local_metadata.get("version")
+    key = prefix + "num_batches_tracked"
+    if (version is None or version < 2) and module.track_running_stats and key not in state_dict:
+        state_dict[key] = module.num_batches_tracked if module.num_batches_tracked is not None else zeros(
+            (), dtype="int64")
+
+
 def reset_running_stats(module: Module):
     """The buffers of :func:`register_running_stats` back to where they started."""
     if module.track_running_stats:
@@ -56,6 +67,7 @@ def reset_running_stats(module: Module):
 class _BatchNorm(Module):
     ranks: tuple = ()
     layout: str = ""
+    _version = 2  # num_batches_tracked is in the state dict
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
                  device=None, dtype=None, *, bias=True, impl="fused"):
@@ -95,6 +107,10 @@ class _BatchNorm(Module):
     def reset_running_stats(self):
         """Running mean 0, running variance 1, no batch seen."""
         reset_running_stats(self)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, *args):
+        upgrade_running_stats(self, state_dict, prefix, local_metadata)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, *args)
 
     def reset_parameters(self):
         """The running statistics as :meth:`reset_running_stats`, and γ = 1, β = 0."""

@@ -61,10 +61,11 @@ class _FrozenBatchNorm(Module):
         shift = self.bias - self.running_mean * s
         return x * s.reshape(shape) + shift.reshape(shape)
 
-    def load_state_dict(self, state_dict, strict: bool = True):
-        """Module's, except that a BatchNorm's ``num_batches_tracked`` is dropped (as torchvision does)."""
-        kept = {key: value for key, value in state_dict.items() if key != "num_batches_tracked"}
-        return super().load_state_dict(kept, strict)
+    def _load_from_state_dict(self, state_dict, prefix, *args):
+        """Module's, except that a BatchNorm's ``num_batches_tracked`` is dropped (as torchvision does),
+        here or anywhere in a model."""
+        state_dict.pop(prefix + "num_batches_tracked", None)
+        super()._load_from_state_dict(state_dict, prefix, *args)
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}"

@@ -27,7 +27,7 @@ from tinygrad_bn.annotations import region
 from tinygrad_bn.autograd import Tensor, no_grad
 from tinygrad_bn.batchnorm import batch_norm
 from tinygrad_bn.errors import ShapeError
-from tinygrad_bn.nn.batchnorm import register_running_stats, reset_running_stats
+from tinygrad_bn.nn.batchnorm import register_running_stats, reset_running_stats, upgrade_running_stats
 from tinygrad_bn.nn.normalization import _check_floating, _check_parameter, _is_positive_int, _Normalization
 
 
@@ -81,6 +81,7 @@ class _InstanceNorm(_Normalization):
     statistics where they are."""
 
     spatial_axes: tuple = ()  # PyTorch's letters for the axes after C
+    _version = 2  # as BatchNorm's
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
                  device=None, dtype=None, *, bias=True):
@@ -97,6 +98,10 @@ class _InstanceNorm(_Normalization):
     def reset_running_stats(self):
         """Running mean 0, running variance 1, no batch counted."""
         reset_running_stats(self)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, *args):
+        upgrade_running_stats(self, state_dict, prefix, local_metadata)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, *args)
 
     def reset_parameters(self):
         """The running statistics as :meth:`reset_running_stats`, and γ = 1, β = 0."""

@@ -9,14 +9,16 @@ walks that tree.
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
 
 from tinygrad_bn.annotations import region
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.backend import get_backend
 from tinygrad_bn.nn import hooks
+from tinygrad_bn.nn import state_dict as state_dicts
 from tinygrad_bn.nn.parameter import Parameter
-from tinygrad_bn.nn.state_dict import IncompatibleKeys, load_state
+from tinygrad_bn.nn.state_dict import IncompatibleKeys
 from tinygrad_bn.ops import zeros_like
 from tinygrad_bn.ops.conversion import device_and_dtype
 
@@ -322,27 +324,36 @@ class Module:
 
     # State dicts --------------------------------------------------------------------
 
-    def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
-        """Every parameter and persistent buffer by its dotted name (PyTorch's keys):
-        per module, its parameters, then its buffers, then its sub-modules'.
-        The tensors share the module's arrays; they are detached unless ``keep_vars``."""
-        state = OrderedDict()
-        for module_name, module in self.named_modules(prefix, remove_duplicate=False):
-            dot = f"{module_name}." if module_name else ""
-            for name, param in module._parameters.items():
-                if param is not None:
-                    state[dot + name] = param if keep_vars else param.detach()
-            for name, buffer in module._buffers.items():
-                if buffer is not None and name not in module._non_persistent_buffers:
-                    state[dot + name] = buffer if keep_vars else buffer.detach()
-        return state
+    _version = 1  # recorded in state dicts' _metadata; a subclass raises it when its entries change
 
-    def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
+    def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
+        """Every parameter and persistent buffer by its dotted name (PyTorch's keys):
+        per module, its parameters, then its buffers, then its sub-modules'. The
+        tensors share the module's arrays; they are detached unless ``keep_vars``.
+        ``_metadata`` holds each module's ``_version``. The hooks are those of
+        :meth:`register_state_dict_pre_hook` and :meth:`register_state_dict_post_hook`.
+        Positional arguments are PyTorch's older (destination, prefix, keep_vars)."""
+        if args:
+            warnings.warn("Positional args are being deprecated, use kwargs instead. Refer to "
+                          "https://pytorch.org/docs/main/generated/torch.nn.Module.html#torch.nn.Module.state_dict"
+                          " for details.", FutureWarning, stacklevel=2)
+            destination, prefix, keep_vars = (*args, *(destination, prefix, keep_vars)[len(args):])[:3]
+        return state_dicts.make_state_dict(self, destination, prefix, keep_vars)
+
+    def _save_to_state_dict(self, destination, prefix: str, keep_vars: bool):
+        """Put this module's own parameters and persistent buffers (not its children's)
+        into ``destination``; a subclass may add or change entries."""
+        state_dicts.save_own(self, destination, prefix, keep_vars)
+
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False) -> IncompatibleKeys:
         """Copy values (Tensors or NumPy arrays) into this module's parameters and
-        buffers, in place: each keeps its dtype and device.
+        buffers, in place: each keeps its dtype and device. With ``assign`` the
+        checkpoint's tensors take the entries' places instead.
 
         With ``strict`` every key must match; otherwise the missing and unexpected
-        keys are returned. A shape mismatch is always an error.
+        keys are returned. A shape mismatch is always an error, and a load that
+        fails changes nothing. Each module's load hooks run as in PyTorch (see
+        :mod:`~tinygrad_bn.nn.state_dict`).
 
         >>> import numpy as np
         >>> from tinygrad_bn import zeros
@@ -353,7 +364,51 @@ class Module:
         >>> model.weight.tolist(), model.weight.dtype
         ([[1.0, 2.0]], dtype('float32'))
         """
-        return load_state(self.state_dict(keep_vars=True), state_dict, strict, type(self).__name__)
+        return state_dicts.load_state_dict(self, state_dict, strict, assign)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs):
+        """Load this module's own entries from ``state_dict`` (keys under ``prefix``),
+        after its load pre-hooks; a subclass may rewrite keys first (see BatchNorm)."""
+        state_dicts.load_own(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                             error_msgs)
+
+    def get_extra_state(self):
+        """State beyond tensors to put in the state dict (define it, and
+        :meth:`set_extra_state`, in a subclass)."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called.")
+
+    def set_extra_state(self, state):
+        """Take back what :meth:`get_extra_state` gave."""
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called.")
+
+    def register_state_dict_pre_hook(self, hook):
+        """Call ``hook(module, prefix, keep_vars)`` before this module's entries are made."""
+        return state_dicts.register(self, "save_pre", hook)
+
+    def register_state_dict_post_hook(self, hook):
+        """Call ``hook(module, state_dict, prefix, local_metadata)`` once this module's
+        entries and its children's are in; it changes the dict in place and returns None."""
+        return state_dicts.register(self, "save_post", hook)
+
+    def _register_state_dict_hook(self, hook):
+        """The older post-hook: what it returns, if not None, becomes the state dict."""
+        return state_dicts.register(self, "save_post", hook, returns_dict=True)
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """Call ``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` before this module loads its own keys; it may
+        change ``state_dict`` in place (rename keys, say)."""
+        return state_dicts.register(self, "load_pre", hook)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module: bool = False):
+        """The older pre-hook, called without the module unless ``with_module``."""
+        return state_dicts.register(self, "load_pre", hook if with_module else lambda module, *args: hook(*args))
+
+    def register_load_state_dict_post_hook(self, hook):
+        """Call ``hook(module, incompatible_keys)`` once this module and its children
+        have loaded; it may change the missing and unexpected key lists in place."""
+        return state_dicts.register(self, "load_post", hook)
 
     # Presentation -------------------------------------------------------------------
 

@@ -63,14 +63,24 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     """Parametrize ``module.<name>`` as g · v / ‖v‖ (the norm over every axis but
     ``dim``; over all of them for ``dim=None``); return ``module``. g and v are
     learned, under PyTorch's keys ``parametrizations.<name>.original0`` (g) and
-    ``original1`` (v).
+    ``original1`` (v). A checkpoint of the older, hook-based weight norm, with
+    ``<name>_g`` and ``<name>_v``, loads into it: its keys are renamed on the way in.
 
     >>> from tinygrad_bn import nn
     >>> layer = weight_norm(nn.Linear(3, 2))
     >>> {key: value.shape for key, value in layer.state_dict().items()}
     {'bias': (2,), 'parametrizations.weight.original0': (2, 1), 'parametrizations.weight.original1': (2, 3)}
     """
-    return register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
+    register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
+
+    def rename_older_keys(state_dict, prefix, *_):
+        g, v = f"{prefix}{name}_g", f"{prefix}{name}_v"
+        if g in state_dict and v in state_dict:
+            state_dict[f"{prefix}parametrizations.{name}.original0"] = state_dict.pop(g)
+            state_dict[f"{prefix}parametrizations.{name}.original1"] = state_dict.pop(v)
+
+    module._register_load_state_dict_pre_hook(rename_older_keys)
+    return module
 
 
 def weight_matrix(weight: Tensor, dim: int) -> Tensor:
