@@ -2,7 +2,10 @@
 
 The lookup is indexing, ``W[indices]``, whose backward already adds the
 gradients of repeated indices into their row (a scatter-add), so
-∂L/∂W[r] = Σ of ∂L/∂out over the positions that hold index r.
+∂L/∂W[r] = Σ of ∂L/∂out over the positions that hold index r; with
+``scale_grad_by_freq`` that sum is divided by the number of those positions.
+With ``max_norm``, every row looked up whose norm exceeds it is first scaled
+down to it, in place (by max_norm / (‖W[r]‖ + 1e-7), as PyTorch does).
 
 >>> from tinygrad_bn import Tensor
 >>> weight = Tensor([[0.0, 0.0], [1.0, 2.0], [3.0, 4.0]], requires_grad=True)
@@ -17,7 +20,7 @@ gradients of repeated indices into their row (a scatter-add), so
 from __future__ import annotations
 
 from tinygrad_bn import ops
-from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.autograd import Tensor, no_grad
 from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.nn import init
 from tinygrad_bn.nn.module import Module
@@ -29,17 +32,21 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # 
     """Row i of ``weight`` (num_embeddings, embedding_dim) for each integer i in
     ``input`` of any shape: (*) -> (*, embedding_dim). Lookups of ``padding_idx``
     (negative counts from the end) give its row but send it no gradient.
-    ``max_norm``, ``scale_grad_by_freq`` and ``sparse`` are not implemented.
+    ``max_norm`` renormalizes the rows looked up, in place; ``sparse`` is not implemented.
 
     >>> from tinygrad_bn import Tensor
     >>> embedding(Tensor([2, 0, 2]), Tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])).tolist()
     [[4.0, 5.0], [0.0, 1.0], [4.0, 5.0]]
     """
-    _refuse_unimplemented("embedding", max_norm, scale_grad_by_freq, sparse)
+    _refuse_unimplemented("embedding", sparse)
     if weight.ndim != 2:
         raise ShapeError(f"embedding expects a weight of shape (num_embeddings, embedding_dim), got {weight.shape}")
     indices = _indices(input, weight)
+    if max_norm is not None:
+        renormalize_rows(weight, indices, max_norm, norm_type)
     looked_up = weight[indices]
+    if scale_grad_by_freq:
+        looked_up = gradient_by_frequency(looked_up, indices, weight.shape[0])
     if padding_idx is None:
         return looked_up
     padding_idx = _padding_index(padding_idx, weight.shape[0], "embedding")
@@ -48,11 +55,30 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # 
     return ops.where(counted, looked_up, looked_up.detach())
 
 
-def _refuse_unimplemented(who: str, max_norm, scale_grad_by_freq, sparse):
-    for name, value, default in (("max_norm", max_norm, None), ("scale_grad_by_freq", scale_grad_by_freq, False),
-                                 ("sparse", sparse, False)):
-        if value != default:
-            raise ValueError(f"{who}: {name}={value!r} is not implemented here; leave it at {default!r}")
+def _refuse_unimplemented(who: str, sparse):
+    if sparse:
+        raise ValueError(f"{who}: sparse=True is not implemented here (gradients are dense); leave it at False")
+
+
+def renormalize_rows(weight, indices: Tensor, max_norm: float, norm_type: float):
+    """Each row of ``weight`` that ``indices`` look up, scaled in place to norm
+    ``max_norm`` where its ``norm_type``-norm exceeds it: PyTorch's ``embedding_renorm_``."""
+    rows = Tensor(weight.xp.unique(indices._data), device=weight.device)
+    with no_grad():
+        looked_up = weight[rows]
+        norms = looked_up.norm(p=norm_type, dim=1, keepdim=True)
+        scale = ops.where(norms > max_norm, max_norm / (norms + 1e-7), ops.ones_like(norms))
+        weight[rows] = looked_up * scale
+
+
+def gradient_by_frequency(looked_up: Tensor, indices: Tensor, rows: int) -> Tensor:
+    """``looked_up`` itself, whose gradient at each lookup is divided by the number of
+    lookups of its index (``scale_grad_by_freq``)."""
+    counts = indices.xp.bincount(indices._data.reshape(-1), minlength=rows)[indices._data]
+    scale = Tensor((1 / counts).astype(looked_up.dtype)[..., None], device=looked_up.device)
+    if looked_up.requires_grad:
+        looked_up.register_hook(lambda grad: grad * scale)
+    return looked_up
 
 
 def _indices(input, weight) -> Tensor:  # noqa: A002 - PyTorch's argument name
@@ -80,8 +106,9 @@ def _padding_index(padding_idx: int, rows: int, who: str) -> int:
 class Embedding(Module):
     """A lookup table: row i of ``weight`` (num_embeddings, embedding_dim) for each
     index i of the input, of any shape. The weight starts as N(0, 1), as in PyTorch,
-    with the ``padding_idx`` row zero; that row gets no gradient.
-    ``max_norm``, ``scale_grad_by_freq`` and ``sparse`` are not implemented.
+    with the ``padding_idx`` row zero; that row gets no gradient. ``max_norm``,
+    ``norm_type`` and ``scale_grad_by_freq`` as in :func:`embedding`; ``sparse`` is
+    not implemented.
 
     >>> from tinygrad_bn import Tensor
     >>> table = Embedding(10, 3, padding_idx=-1)
@@ -94,7 +121,9 @@ class Embedding(Module):
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx=None, max_norm=None, norm_type=2.0,
                  scale_grad_by_freq=False, sparse=False, device=None, dtype=None):
         super().__init__()
-        _refuse_unimplemented("Embedding", max_norm, scale_grad_by_freq, sparse)
+        _refuse_unimplemented("Embedding", sparse)
+        self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, scale_grad_by_freq
+        self.sparse = sparse
         for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"Embedding: {name} must be a positive int, got {value!r}")
@@ -129,11 +158,15 @@ class Embedding(Module):
         return table
 
     def forward(self, input):  # noqa: A002 - PyTorch's argument name
-        return embedding(input, self.weight, self.padding_idx)
+        return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                         self.scale_grad_by_freq, self.sparse)
 
     def extra_repr(self):
         text = f"{self.num_embeddings}, {self.embedding_dim}"
-        return text if self.padding_idx is None else f"{text}, padding_idx={self.padding_idx}"
+        text += "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        text += "" if self.max_norm is None else f", max_norm={self.max_norm}"
+        text += "" if self.norm_type == 2 else f", norm_type={self.norm_type}"
+        return text + (", scale_grad_by_freq=True" if self.scale_grad_by_freq else "")
 
 
 def one_hot(tensor, num_classes=-1):

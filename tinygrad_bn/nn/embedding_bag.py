@@ -18,7 +18,13 @@ from tinygrad_bn import ops
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.nn import init
-from tinygrad_bn.nn.embedding import _indices, _padding_index, _refuse_unimplemented
+from tinygrad_bn.nn.embedding import (
+    _indices,
+    _padding_index,
+    _refuse_unimplemented,
+    gradient_by_frequency,
+    renormalize_rows,
+)
 from tinygrad_bn.nn.module import Module
 from tinygrad_bn.nn.parameter import Parameter
 
@@ -29,12 +35,14 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
                   mode="mean", sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
     """PyTorch's ``embedding_bag``: (bags, embedding_dim), each bag's rows of ``weight``
     summed (times ``per_sample_weights`` with mode "sum"), averaged or maximized."""
-    _refuse_unimplemented("embedding_bag", max_norm, scale_grad_by_freq, sparse)
+    _refuse_unimplemented("embedding_bag", sparse)
     if mode not in MODES:
         raise ValueError(f"embedding_bag: mode must be one of {MODES}, got {mode!r}")
     if per_sample_weights is not None and mode != "sum":
         raise NotImplementedError(f"embedding_bag: per_sample_weights is only supported for mode='sum', got {mode!r}")
     indices = _indices(input, weight)
+    if max_norm is not None:
+        renormalize_rows(weight, indices, max_norm, norm_type)
     bag_of, bags = _bags(indices, offsets, include_last_offset)
     indices = indices.reshape(-1)
     counted = bag_of >= 0
@@ -42,6 +50,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         counted = counted & (indices._data != _padding_index(padding_idx, weight.shape[0], "embedding_bag"))
     places = Tensor(weight.xp.nonzero(counted)[0], device=weight.device)
     rows, bag_of = weight[indices[places]], Tensor(bag_of[places._data], device=weight.device)
+    if scale_grad_by_freq:
+        rows = gradient_by_frequency(rows, indices[places], weight.shape[0])
     if per_sample_weights is not None:
         rows = rows * per_sample_weights.reshape(-1)[places].reshape(-1, 1)
     totals = ops.zeros(bags, weight.shape[1], dtype=weight.dtype, device=weight.device)
@@ -90,7 +100,9 @@ class EmbeddingBag(Module):
                  scale_grad_by_freq=False, mode="mean", sparse=False, _weight=None, include_last_offset=False,
                  padding_idx=None, device=None, dtype=None):
         super().__init__()
-        _refuse_unimplemented("EmbeddingBag", max_norm, scale_grad_by_freq, sparse)
+        _refuse_unimplemented("EmbeddingBag", sparse)
+        self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, scale_grad_by_freq
+        self.sparse = sparse
         if mode not in MODES:
             raise ValueError(f"EmbeddingBag: mode must be one of {MODES}, got {mode!r}")
         self.num_embeddings, self.embedding_dim, self.mode = num_embeddings, embedding_dim, mode
@@ -120,9 +132,13 @@ class EmbeddingBag(Module):
         return bag
 
     def forward(self, input, offsets=None, per_sample_weights=None):  # noqa: A002 - PyTorch's argument name
-        return embedding_bag(input, self.weight, offsets, mode=self.mode, per_sample_weights=per_sample_weights,
-                             include_last_offset=self.include_last_offset, padding_idx=self.padding_idx)
+        return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type, self.scale_grad_by_freq,
+                             self.mode, self.sparse, per_sample_weights, self.include_last_offset, self.padding_idx)
 
     def extra_repr(self):
-        text = f"{self.num_embeddings}, {self.embedding_dim}, mode={self.mode!r}"
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        text += "" if self.max_norm is None else f", max_norm={self.max_norm}"
+        text += "" if self.norm_type == 2 else f", norm_type={self.norm_type}"
+        text += ", scale_grad_by_freq=True" if self.scale_grad_by_freq else ""
+        text += f", mode={self.mode!r}"
         return text if self.padding_idx is None else f"{text}, padding_idx={self.padding_idx}"
