@@ -11,7 +11,7 @@ from __future__ import annotations
 import operator
 import warnings
 
-from tinygrad_bn.autograd import Function, Tensor
+from tinygrad_bn.autograd import Function, Tensor, is_grad_enabled
 from tinygrad_bn.dtypes import get_default_dtype, result_type
 from tinygrad_bn.errors import DtypeError, ShapeError
 from tinygrad_bn.ops.promotion import broadcast_shapes, constant, lift, lift_pair, number
@@ -71,7 +71,16 @@ class Mul(Function):
     def backward(self, grad):
         a, b = self.saved_tensors
         need_a, need_b = self.needs_input_grad
-        return (grad * b if need_a else None), (grad * a if need_b else None)
+        return (gradient_times(grad, b) if need_a else None), (gradient_times(grad, a) if need_b else None)
+
+
+def gradient_times(grad: Tensor, factor: Tensor) -> Tensor:
+    """grad · factor in a backward: a Mul op while the backward is recorded (or the
+    dtypes differ, so promotion decides), else one product of the arrays. Mul's
+    dispatch was a third of its backward, and a seventh of an op of a long chain."""
+    if is_grad_enabled() or grad._data.dtype != factor._data.dtype:
+        return grad * factor
+    return Tensor._wrap(grad._data * factor._data, grad._backend, None)
 
 
 class Div(Function):
