@@ -5,6 +5,8 @@ Families: :class:`Normal`, :class:`LogNormal`, :class:`Uniform`, :class:`Exponen
 :class:`Laplace`, :class:`Gumbel`, :class:`Gamma`, :class:`Chi2`, :class:`Beta`,
 :class:`Dirichlet`, :class:`MultivariateNormal`, :class:`Bernoulli`, :class:`Poisson`,
 :class:`Categorical`, :class:`OneHotCategorical`, and :class:`Independent` to read batch axes as event axes;
+:class:`TransformedDistribution` of a distribution pushed through :mod:`transforms`, and
+:func:`biject_to` and :func:`transform_to` for the transform onto a constraint;
 :func:`kl_divergence` between
 two of one family, and :func:`register_kl` for more pairs. Log-probabilities,
 entropies, KL divergences and reparameterized samples (``rsample``) are built from
@@ -25,11 +27,12 @@ True
 True
 """
 
-from tinygrad_bn.distributions import constraints, utils
+from tinygrad_bn.distributions import constraint_registry, constraints, transforms, utils
 from tinygrad_bn.distributions.bernoulli import Bernoulli
 from tinygrad_bn.distributions.beta import Beta
 from tinygrad_bn.distributions.categorical import Categorical
 from tinygrad_bn.distributions.chi2 import Chi2
+from tinygrad_bn.distributions.constraint_registry import biject_to, transform_to
 from tinygrad_bn.distributions.dirichlet import Dirichlet
 from tinygrad_bn.distributions.distribution import Distribution
 from tinygrad_bn.distributions.exponential import Exponential
@@ -43,10 +46,35 @@ from tinygrad_bn.distributions.multivariate_normal import MultivariateNormal
 from tinygrad_bn.distributions.normal import Normal
 from tinygrad_bn.distributions.one_hot_categorical import OneHotCategorical
 from tinygrad_bn.distributions.poisson import Poisson
+from tinygrad_bn.distributions.transformed_distribution import TransformedDistribution
+from tinygrad_bn.distributions.transforms import (
+    AbsTransform,
+    AffineTransform,
+    ComposeTransform,
+    ExpTransform,
+    IndependentTransform,
+    LowerCholeskyTransform,
+    PositiveDefiniteTransform,
+    PowerTransform,
+    ReshapeTransform,
+    SigmoidTransform,
+    SoftmaxTransform,
+    SoftplusTransform,
+    StickBreakingTransform,
+    TanhTransform,
+    Transform,
+    identity_transform,
+)
 from tinygrad_bn.distributions.uniform import Uniform
 
 __all__ = [
     "Bernoulli", "Beta", "Categorical", "Chi2", "Dirichlet", "Distribution", "Exponential", "Gamma", "Gumbel",
-    "Independent", "Laplace", "LogNormal", "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "Uniform",
-    "constraints", "kl_divergence", "register_kl", "utils",
+    "Independent", "Laplace", "LogNormal", "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson",
+    "TransformedDistribution", "Uniform",
+    "AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform", "IndependentTransform",
+    "LowerCholeskyTransform", "PositiveDefiniteTransform", "PowerTransform", "ReshapeTransform", "SigmoidTransform",
+    "SoftmaxTransform", "SoftplusTransform", "StickBreakingTransform", "TanhTransform", "Transform",
+    "identity_transform",
+    "biject_to", "constraint_registry", "constraints", "kl_divergence", "register_kl", "transform_to", "transforms",
+    "utils",
 ]
