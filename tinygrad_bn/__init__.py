@@ -286,12 +286,13 @@ def _linalg_function(name: str, linalg_name: str):
         return getattr(importlib.import_module("tinygrad_bn.linalg"), linalg_name)(*args, **kwargs)
 
     function.__name__ = function.__qualname__ = name
-    function.__doc__ = f"``torch.linalg.{linalg_name}``, by PyTorch's top-level name."
+    function.__doc__ = f"PyTorch's ``torch.{name}``: :func:`tinygrad_bn.linalg.{linalg_name}`."
     return function
 
 
 for _name, _linalg_name in {"det": "det", "logdet": "logdet", "slogdet": "slogdet", "inverse": "inv",
-                            "matrix_power": "matrix_power"}.items():
+                            "matrix_power": "matrix_power", "matrix_exp": "matrix_exp",
+                            "cholesky_solve": "cholesky_solve"}.items():
     globals()[_name] = _linalg_function(_name, _linalg_name)
     setattr(Tensor, _name, globals()[_name])
 

@@ -1,6 +1,7 @@
 """PyTorch's ``torch.linalg``: norms, the inverse, the determinant, solving a linear
-system, and the decompositions (Cholesky, eigh, QR, SVD), over the last two axes of
-(..., m, n) matrices (leading axes are a batch).
+system (also a triangular one, one given a Cholesky factor, and least squares), the
+decompositions (Cholesky, eigh, QR, SVD) and the matrix exponential, over the last
+two axes of (..., m, n) matrices (leading axes are a batch).
 
 The matrix functions are ops whose backwards are written with Tensor ops, so they
 differentiate again. With G the gradient of the output (Ḡ of a factor, written
@@ -11,6 +12,10 @@ L̄, λ̄, Q̄ ...):
     log|det A|:         Ā = g · A⁻ᵀ
     X = A⁻¹ B:          B̄ = A⁻ᵀ G,   Ā = −B̄ Xᵀ
     X = A⁺:             Ā = −Xᵀ G Xᵀ + (I − A X) Gᵀ X Xᵀ + Xᵀ X Gᵀ (I − X A)   (rank constant near A)
+    X = T⁻¹ B:          B̄ = T⁻ᵀ G,   T̄ = −tri(B̄ Xᵀ)   T triangular, tri: the triangle T is read from
+    X = (L Lᵀ)⁻¹ B:     B̄ = (L Lᵀ)⁻¹ G,   L̄ = −(B̄ Xᵀ + X B̄ᵀ) L
+    X = A⁺ B:           B̄ = A⁺ᵀ G,   Ā = −B̄ Xᵀ + (B − A X)(A⁺ B̄)ᵀ + A⁺ᵀ X ((I − A⁺ A) G)ᵀ   (lstsq)
+    Y = exp A:          Ā = the upper right block of exp([[Aᵀ, G], [0, Aᵀ]])   (exp's derivative at Aᵀ along G)
     A = L Lᵀ:           Ā = L⁻ᵀ sym(Φ(Lᵀ L̄)) L⁻¹     Φ: the lower triangle, its diagonal halved
     A = V diag(λ) Vᵀ:   Ā = V (diag(λ̄) + K ⊘ E) Vᵀ   K = ½(VᵀV̄ − V̄ᵀV),  E_ij = λj − λi
     A = QR (m ≥ n):     Ā = (Q̄ + Q copyltu(M)) R⁻ᵀ   M = R R̄ᵀ − Q̄ᵀ Q,  copyltu(M) = tril(M) + tril(M, −1)ᵀ
@@ -18,10 +23,12 @@ L̄, λ̄, Q̄ ...):
                         J = (skew(UᵀŪ) S + S skew(VᵀV̄)) ⊘ E + diag(s̄),  E_ij = s_j² − s_i²
 
 with sym(X) = ½(X + Xᵀ) and skew(X) = X − Xᵀ; the gradients of symmetric inputs
-(cholesky, eigh) are symmetric, as PyTorch's. A wide QR (m < n) splits A = [X | Y]
-and R = [U | W]: X̄ is the square case with Q̄ + Y W̄ᵀ, and Ȳ = Q W̄. In the quotients
-⊘ and S⁻¹, 0/0 is 0: a factor that gets no gradient adds nothing, so gradients
-through eigenvalues or singular values alone are finite even where they repeat.
+(cholesky, eigh) are symmetric and those of triangular ones (solve_triangular)
+triangular, as PyTorch's; cholesky_solve's L̄ fills both triangles, as PyTorch's
+does. A wide QR (m < n) splits A = [X | Y] and R = [U | W]: X̄ is the square case
+with Q̄ + Y W̄ᵀ, and Ȳ = Q W̄. In the quotients ⊘ and S⁻¹, 0/0 is 0: a factor
+that gets no gradient adds nothing, so gradients through eigenvalues or singular
+values alone are finite even where they repeat.
 Through eigenvectors or singular vectors they are finite only where the values are
 distinct (and non-zero, for the vectors of a non-square SVD), as in PyTorch. The
 determinant's gradient needs A⁻¹, so at a singular matrix it is not finite here
@@ -46,13 +53,17 @@ from tinygrad_bn.linalg.decompositions import (
     svd,
     svdvals,
 )
+from tinygrad_bn.linalg.exponential import matrix_exp
 from tinygrad_bn.linalg.inverse import SlogdetResult, det, inv, logdet, pinv, slogdet, solve
+from tinygrad_bn.linalg.least_squares import LstsqResult, lstsq, vander
 from tinygrad_bn.linalg.matrices import LinAlgError
 from tinygrad_bn.linalg.norms import matrix_norm, norm, vector_norm
 from tinygrad_bn.linalg.products import cross, matrix_power
+from tinygrad_bn.linalg.triangular import cholesky_solve, solve_triangular
 
 __all__ = [
-    "EighResult", "LinAlgError", "QRResult", "SVDResult", "SlogdetResult", "cholesky", "cross", "det", "eigh",
-    "eigvalsh", "inv", "logdet", "matrix_norm", "matrix_power", "norm", "pinv", "qr", "slogdet", "solve", "svd",
-    "svdvals", "vector_norm",
+    "EighResult", "LinAlgError", "LstsqResult", "QRResult", "SVDResult", "SlogdetResult", "cholesky",
+    "cholesky_solve", "cross", "det", "eigh", "eigvalsh", "inv", "logdet", "lstsq", "matrix_exp", "matrix_norm",
+    "matrix_power", "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vander",
+    "vector_norm",
 ]
