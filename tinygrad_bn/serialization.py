@@ -178,9 +178,10 @@ def _encode(value, arrays: list, where: str):
             raise TypeError(f"save: {where} has a key that is not a number, string, boolean, None or tuple of them")
         return {"dict": [[_encode(key, arrays, f"a key of {where}"), _encode(item, arrays, f"{where}[{key!r}]")]
                          for key, item in value.items()]}
+    advice = "; save its state_dict() instead, as PyTorch recommends" if hasattr(value, "state_dict") else ""
     raise TypeError(
         f"save: {where} is a {type(value).__name__}; save stores nested dicts, lists and tuples of "
-        "Tensors, NumPy arrays, numbers, strings, booleans and None"
+        f"Tensors, NumPy arrays, numbers, strings, booleans and None (no pickled objects){advice}"
     )
 
 
