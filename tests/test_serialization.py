@@ -111,12 +111,12 @@ def test_what_save_cannot_store_is_a_type_error(obj, where):
         save(obj, io.BytesIO())
 
 
-@pytest.mark.parametrize("format", ["tinygrad_bn", "pytorch"])
-def test_a_whole_module_is_refused_with_the_advice_to_save_its_state_dict(format):
+@pytest.mark.parametrize("file_format", ["tinygrad_bn", "pytorch"])
+def test_a_whole_module_is_refused_with_the_advice_to_save_its_state_dict(file_format):
     from tinygrad_bn import nn
 
     with pytest.raises(TypeError, match=r"obj is a Sequential; .* save its state_dict\(\) instead"):
-        save(nn.Sequential(nn.Linear(2, 2)), io.BytesIO(), format=format)
+        save(nn.Sequential(nn.Linear(2, 2)), io.BytesIO(), format=file_format)
 
 
 # What the verifier refuses -------------------------------------------------------------
