@@ -900,6 +900,12 @@ UTILITIES = {
     "quantile-of-int-raises": "torch.arange(4).quantile(0.5)",
     "parameter-list-and-dict": "out = [(n, tuple(p.shape)) for n, p in nn.ParameterList([nn.Parameter(torch.ones(2)), torch.zeros(3)]).named_parameters()], list(nn.ParameterDict({'a': torch.ones(1)}).state_dict())",
     "unflatten-module": "out = nn.Sequential(nn.Flatten(), nn.Unflatten(1, (2, 6)))(torch.tensor(BATCH)).shape",
+    "state-dict-metadata-and-hooks": "m = mlp(); seen = []; m.register_state_dict_pre_hook(lambda mod, prefix, keep: seen.append(prefix)); sd = m.state_dict(); meta = {k: dict(v) for k, v in sd._metadata.items()}; out = meta, seen, m.load_state_dict(sd, assign=True).missing_keys",
+    "load-pre-hook-renames-keys": "m = mlp(); sd = {k.replace('0.', 'first.', 1) if k.startswith('0.') else k: v for k, v in m.state_dict().items()}; m.register_load_state_dict_pre_hook(lambda mod, d, prefix, *rest: [d.__setitem__(k.replace('first.', '0.', 1), d.pop(k)) for k in list(d) if k.startswith('first.')]); out = str(m.load_state_dict(sd))",
+    "batchnorm-checkpoint-without-counter": "bn = nn.BatchNorm1d(4); bn(torch.tensor(XS)); sd = {k: v for k, v in bn.state_dict().items() if k != 'num_batches_tracked'}; out = str(bn.load_state_dict(sd)), bn.num_batches_tracked",
+    "embedding-max-norm-and-frequency": "w = torch.tensor(W * 3, requires_grad=True); e = F.embedding(torch.tensor([[0, 1, 1], [3, 1, 0]]), w, max_norm=1.0, scale_grad_by_freq=True); e.sum().backward(); out = e, w.detach(), w.grad",
+    "transformed-distribution": "d = torch.distributions.TransformedDistribution(torch.distributions.Normal(torch.zeros(2), torch.ones(2)), [torch.distributions.transforms.AffineTransform(1.0, 2.0), torch.distributions.transforms.ExpTransform()]); out = d.log_prob(torch.tensor([1.5, 4.0])), torch.distributions.biject_to(torch.distributions.constraints.positive)(torch.tensor(V))",
+    "solve-triangular-lstsq-matrix-exp": "a = torch.tensor(W[:3, :]).T @ torch.tensor(W[:3, :]) + torch.eye(2); l = torch.linalg.cholesky(a); out = torch.linalg.solve_triangular(l, torch.ones(2, 1), upper=False), torch.cholesky_solve(torch.ones(2, 1), l), torch.linalg.lstsq(torch.tensor(W), torch.tensor(V)).solution, torch.linalg.matrix_exp(a / 4)",
 }
 
 GROUPS = {
