@@ -7,9 +7,9 @@ import pytest
 
 from tinygrad_bn import nn
 
-SUBMODULES = ["activation", "batchnorm", "container", "conv", "distance", "dropout", "flatten", "instancenorm",
-              "linear", "loss", "module", "normalization", "padding", "pooling", "rnn", "sparse", "transformer",
-              "upsampling"]
+SUBMODULES = ["activation", "batchnorm", "container", "conv", "distance", "dropout", "flatten", "fold",
+              "instancenorm", "linear", "loss", "module", "normalization", "padding", "pixelshuffle", "pooling",
+              "rnn", "sparse", "transformer", "upsampling"]
 BASES = {"batchnorm": "_BatchNorm", "conv": "_ConvNd", "loss": "_Loss", "module": "Module", "rnn": "RNNBase"}
 
 

@@ -32,15 +32,18 @@ from tinygrad_bn.nn.activation_layers import (
     Tanhshrink,
     Threshold,
 )
+from tinygrad_bn.nn.adaptive_pooling import AdaptiveMaxPool1d, AdaptiveMaxPool2d
 from tinygrad_bn.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, momentum_from_keras
+from tinygrad_bn.nn.bilinear import Bilinear
 from tinygrad_bn.nn.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from tinygrad_bn.nn.conv_transpose import ConvTranspose1d, ConvTranspose2d
 from tinygrad_bn.nn.distance import CosineSimilarity, PairwiseDistance
 from tinygrad_bn.nn.embedding import Embedding
 from tinygrad_bn.nn.embedding_bag import EmbeddingBag
+from tinygrad_bn.nn.fold import Fold, Unfold
 from tinygrad_bn.nn.frozen import FrozenBatchNorm1d, FrozenBatchNorm2d, FrozenBatchNorm3d
 from tinygrad_bn.nn.instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
-from tinygrad_bn.nn.interpolate import Upsample
+from tinygrad_bn.nn.interpolate import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from tinygrad_bn.nn.layers import (
     AdaptiveAvgPool2d,
     AvgPool2d,
@@ -104,6 +107,7 @@ from tinygrad_bn.nn.padding import (
     ZeroPad3d,
 )
 from tinygrad_bn.nn.parameter import Parameter
+from tinygrad_bn.nn.pixel_shuffle import PixelShuffle, PixelUnshuffle
 from tinygrad_bn.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from tinygrad_bn.nn.transformer import (
     Transformer,
@@ -138,4 +142,6 @@ __all__ = [
     "CELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish", "PReLU", "ReLU6",
     "RReLU", "SELU", "Softmin", "Softshrink", "Softsign", "Tanhshrink", "Threshold",
     "ParameterDict", "ParameterList", "Unflatten",
+    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Bilinear", "Fold", "PixelShuffle", "PixelUnshuffle", "Unfold",
+    "UpsamplingBilinear2d", "UpsamplingNearest2d",
 ]

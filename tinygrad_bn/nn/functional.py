@@ -42,7 +42,14 @@ from tinygrad_bn.nn.activation import (
     tanhshrink,
     threshold,
 )
+from tinygrad_bn.nn.adaptive_pooling import (
+    adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
+)
 from tinygrad_bn.nn.attention import scaled_dot_product_attention
+from tinygrad_bn.nn.bilinear import bilinear
 from tinygrad_bn.nn.classification_losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -54,6 +61,7 @@ from tinygrad_bn.nn.distance import cosine_similarity, pairwise_distance
 from tinygrad_bn.nn.dropout import dropout, dropout2d
 from tinygrad_bn.nn.embedding import embedding, one_hot
 from tinygrad_bn.nn.embedding_bag import embedding_bag
+from tinygrad_bn.nn.grid_sample import affine_grid, grid_sample
 from tinygrad_bn.nn.instance_norm import instance_norm
 from tinygrad_bn.nn.interpolate import interpolate
 from tinygrad_bn.nn.local_response_norm import local_response_norm
@@ -70,12 +78,14 @@ from tinygrad_bn.nn.margin_losses import (
 )
 from tinygrad_bn.nn.normalization import group_norm, layer_norm
 from tinygrad_bn.nn.padding import pad
+from tinygrad_bn.nn.pdist import pdist
+from tinygrad_bn.nn.pixel_shuffle import pixel_shuffle, pixel_unshuffle
 from tinygrad_bn.nn.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_unpool2d
 from tinygrad_bn.nn.probabilistic_losses import gaussian_nll_loss, kl_div, poisson_nll_loss
 from tinygrad_bn.nn.regression_losses import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from tinygrad_bn.nn.unbatched import also_unbatched
-from tinygrad_bn.ops import convolution, relu, sigmoid, tanh
-from tinygrad_bn.ops.windows import fold, ints, pair, unfold
+from tinygrad_bn.ops import convolution, relu, sigmoid, tanh, windows
+from tinygrad_bn.ops.windows import ints, pair
 
 __all__ = [
     "embedding_bag",
@@ -93,6 +103,9 @@ __all__ = [
     "triplet_margin_with_distance_loss",
     "celu", "glu", "gumbel_softmax", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "logsigmoid", "mish",
     "prelu", "relu6", "rrelu", "selu", "softmin", "softshrink", "softsign", "tanhshrink", "threshold",
+    "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d",
+    "adaptive_max_pool2d_with_indices", "affine_grid", "bilinear", "grid_sample", "pdist", "pixel_shuffle",
+    "pixel_unshuffle",
 ]
 
 
@@ -183,6 +196,32 @@ def conv_padding(padding, kernel_size: tuple, stride: tuple, dilation: tuple, co
     if isinstance(padding, str):
         raise ArgumentError(f"{conv}: padding must be 'same', 'valid', an int or one per axis, got {padding!r}")
     return tuple(side for p in ints(padding, len(kernel_size), "padding", minimum=0) for side in (p, p))
+
+
+@also_unbatched(4)
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002 - PyTorch's argument name
+    """Every ``kernel_size`` window of (N, C, H, W) images, zero-padded by ``padding``, as
+    a column of an (N, C·kh·kw, L) tensor (one (C, H, W) image gives (C·kh·kw, L)), as
+    PyTorch's ``unfold``; see :func:`tinygrad_bn.ops.windows.unfold`.
+
+    >>> from tinygrad_bn import ones
+    >>> unfold(ones(3, 4, 5), 2).shape
+    (12, 12)
+    """
+    return windows.unfold(input, kernel_size, dilation, padding, stride)
+
+
+@also_unbatched(3)
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002 - PyTorch's name
+    """The columns of an (N, C·kh·kw, L) tensor added back into (N, C, H, W) images of
+    ``output_size`` (from (C·kh·kw, L), one (C, H, W) image), the adjoint of :func:`unfold`,
+    as PyTorch's ``fold``; see :func:`tinygrad_bn.ops.windows.fold`.
+
+    >>> from tinygrad_bn import ones
+    >>> fold(ones(12, 12), (4, 5), 2).shape
+    (3, 4, 5)
+    """
+    return windows.fold(input, output_size, kernel_size, dilation, padding, stride)
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12):  # noqa: A002 - PyTorch's argument name

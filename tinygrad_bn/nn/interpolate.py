@@ -1,4 +1,4 @@
-"""Resizing images and sequences: ``interpolate`` and the ``Upsample`` module, as PyTorch's.
+"""Resizing images and sequences: ``interpolate`` and the ``Upsample`` modules, as PyTorch's.
 
 Each spatial axis is resampled on its own (so bilinear is linear along H, then
 along W). For an output index i on an axis of n_in → n_out elements, with
@@ -8,14 +8,25 @@ s = n_in / n_out (or 1 / scale_factor when that was given), the source position 
 - nearest-exact:  ⌊(i + ½)·s⌋
 - linear, align_corners=False:  max((i + ½)·s − ½, 0)
 - linear, align_corners=True:   i·(n_in − 1)/(n_out − 1)
+- bicubic: as linear, but never clamped (its neighbours are, see below)
 
 clamped to the last element; linear modes mix the two neighbours of a source
-position p as (1 − λ)·x[⌊p⌋] + λ·x[⌊p⌋ + 1], λ = p − ⌊p⌋. Both are indexing and
-arithmetic on Tensors, so the gradient scatters back to the neighbours.
+position p as (1 − λ)·x[⌊p⌋] + λ·x[⌊p⌋ + 1], λ = p − ⌊p⌋. Bicubic mixes four,
+Σ_k W(k − λ)·x[⌊p⌋ + k] for k = −1 … 2, with Keys' cubic convolution kernel
+(a = −0.75, as PyTorch)
+
+  W(d) = (a + 2)·|d|³ − (a + 3)·|d|² + 1        for |d| ≤ 1,
+  W(d) = a·|d|³ − 5a·|d|² + 8a·|d| − 4a          for 1 < |d| < 2,
+
+a neighbour past either end reading the end element. ``area`` is adaptive average
+pooling to the output size. All are indexing and arithmetic on Tensors, so the
+gradient scatters back to the neighbours.
 
 >>> from tinygrad_bn import arange
 >>> interpolate(arange(4.0).reshape(1, 1, 4), scale_factor=2, mode="linear").tolist()
 [[[0.0, 0.25, 0.75, 1.25, 1.75, 2.25, 2.75, 3.0]]]
+>>> interpolate(arange(4.0).reshape(1, 1, 4), size=2, mode="area").tolist()
+[[[0.5, 2.5]]]
 """
 
 from __future__ import annotations
@@ -27,10 +38,13 @@ import numpy
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.nn.module import Module
+from tinygrad_bn.nn.pooling import adaptive_avg_pool2d
 
 # mode → the number of spatial axes it takes (None: any)
-MODES = {"nearest": None, "nearest-exact": None, "linear": 1, "bilinear": 2, "trilinear": 3}
-LINEAR = ("linear", "bilinear", "trilinear")
+MODES = {"nearest": None, "nearest-exact": None, "area": None, "linear": 1, "bilinear": 2, "bicubic": 2,
+         "trilinear": 3}
+INTERPOLATING = ("linear", "bilinear", "bicubic", "trilinear")  # the modes that take align_corners
+CUBIC_A = -0.75  # the cubic convolution kernel's a, PyTorch's choice
 
 
 def _per_axis(value, count: int, name: str) -> tuple:
@@ -40,7 +54,7 @@ def _per_axis(value, count: int, name: str) -> tuple:
     return values
 
 
-def _check(input, size, scale_factor, mode, align_corners):  # noqa: A002 - PyTorch's argument name
+def _check(input, size, scale_factor, mode, align_corners, recompute_scale_factor):  # noqa: A002
     if mode not in MODES:
         raise NotImplementedError(f"interpolate: mode must be one of {sorted(MODES)}, got {mode!r}")
     spatial = input.ndim - 2
@@ -51,9 +65,27 @@ def _check(input, size, scale_factor, mode, align_corners):  # noqa: A002 - PyTo
         )
     if (size is None) == (scale_factor is None):
         raise ValueError("interpolate: give exactly one of size or scale_factor")
-    if align_corners is not None and mode not in LINEAR:
-        raise ValueError(f"interpolate: align_corners can only be set with the linear modes {LINEAR}, not {mode!r}")
+    if recompute_scale_factor and size is not None:
+        raise ValueError("interpolate: recompute_scale_factor needs scale_factor; with an explicit size there is "
+                         "no scale to recompute")
+    if align_corners is not None and mode not in INTERPOLATING:
+        raise ValueError(f"interpolate: align_corners can only be set with the interpolating modes {INTERPOLATING},"
+                         f" not {mode!r}")
     return spatial
+
+
+def _output_size(input, size, scale_factor, recompute_scale_factor, spatial: int) -> tuple:  # noqa: A002
+    """The output's spatial size, and the scale of each axis (None: from the sizes)."""
+    scales = (None,) * spatial
+    if size is None:
+        scales = _per_axis(scale_factor, spatial, "scale_factor")
+        size = tuple(math.floor(n * scale) for n, scale in zip(input.shape[2:], scales))
+        if recompute_scale_factor:
+            scales = (None,) * spatial
+    size = tuple(int(n) for n in _per_axis(size, spatial, "size"))
+    if any(n <= 0 for n in size):
+        raise ShapeError(f"interpolate: the output size {size} of input {input.shape} has an empty axis")
+    return size, scales
 
 
 def _sources(n_in: int, n_out: int, scale, mode: str, align_corners: bool):
@@ -66,49 +98,103 @@ def _sources(n_in: int, n_out: int, scale, mode: str, align_corners: bool):
         return numpy.minimum(numpy.floor((i + 0.5) * s), n_in - 1)
     if align_corners:
         return i * ((n_in - 1) / (n_out - 1)) if n_out > 1 else numpy.zeros(n_out)
+    if mode == "bicubic":
+        return (i + 0.5) * s - 0.5
     return numpy.minimum(numpy.maximum((i + 0.5) * s - 0.5, 0.0), n_in - 1)
 
 
-def _resample(x, axis: int, positions, linear: bool):
-    """``x`` at the (fractional, for ``linear``) ``positions`` along ``axis``."""
+def _along(values, axis: int, like):
+    """Host ``values`` (one per index along ``axis``) as a tensor broadcasting against ``like``."""
+    shape = [1] * like.ndim
+    shape[axis] = len(values)
+    return Tensor(values.reshape(shape), dtype=like.dtype, device=like.device)
+
+
+def _near(d):
+    """The cubic convolution kernel W(d) for 0 ≤ d ≤ 1."""
+    return ((CUBIC_A + 2) * d - (CUBIC_A + 3)) * d * d + 1
+
+
+def _far(d):
+    """The cubic convolution kernel W(d) for 1 < d < 2."""
+    return ((CUBIC_A * d - 5 * CUBIC_A) * d + 8 * CUBIC_A) * d - 4 * CUBIC_A
+
+
+def cubic_weights(fractions):
+    """The weights W(1 + t), W(t), W(1 − t), W(2 − t) of the neighbours ⌊p⌋ − 1, ⌊p⌋,
+    ⌊p⌋ + 1, ⌊p⌋ + 2 of each position p = ⌊p⌋ + t, as a (4, n) array; each column sums to 1.
+
+    >>> cubic_weights(numpy.array([0.0, 0.5])).T.tolist()
+    [[0.0, 1.0, 0.0, 0.0], [-0.09375, 0.59375, 0.59375, -0.09375]]
+    """
+    t = fractions
+    return numpy.stack([_far(t + 1), _near(t), _near(1 - t), _far(2 - t)])
+
+
+def _resample(x, axis: int, positions, mode: str):
+    """``x`` at the (fractional, for the interpolating modes) ``positions`` along ``axis``."""
     below = numpy.floor(positions).astype(numpy.int64)
-    if not linear:
+    if mode not in INTERPOLATING:
         return x.index_select(axis, below)
-    above = numpy.minimum(below + 1, x.shape[axis] - 1)
-    shape = [1] * x.ndim
-    shape[axis] = len(positions)
-    weight = Tensor((positions - below).reshape(shape), dtype=x.dtype, device=x.device)
+    last = x.shape[axis] - 1
+    if mode == "bicubic":  # Σ_k W(k − λ)·x[⌊p⌋ + k], k = −1 … 2, neighbours past the ends held there
+        weights = cubic_weights(positions - below)
+        terms = (x.index_select(axis, numpy.clip(below + k, 0, last)) * _along(w, axis, x)
+                 for k, w in zip(range(-1, 3), weights))
+        return _sum(terms)
+    above = numpy.minimum(below + 1, last)
+    weight = _along(positions - below, axis, x)
     # (1 − λ)·x[⌊p⌋] + λ·x[⌊p⌋ + 1]
     return x.index_select(axis, below) * (1.0 - weight) + x.index_select(axis, above) * weight
+
+
+def _sum(terms):
+    """The sum of an iterable of tensors, added left to right."""
+    total = next(terms)
+    for term in terms:
+        total = total + term
+    return total
+
+
+def _area(input, size: tuple):  # noqa: A002 - PyTorch's argument name
+    """Adaptive average pooling of (N, C, d₁, …) input to ``size``, as PyTorch's area mode:
+    3-D input as 1 × L images, 5-D input over (H, W) first, then over D."""
+    if input.ndim == 3:
+        return adaptive_avg_pool2d(input.unsqueeze(2), (1, size[0])).squeeze(2)
+    if input.ndim == 4:
+        return adaptive_avg_pool2d(input, size)
+    n, c, depth = input.shape[:3]
+    planes = adaptive_avg_pool2d(input.reshape(n, c * depth, *input.shape[3:]), size[1:])  # (N, C·D, oh, ow)
+    columns = adaptive_avg_pool2d(planes.reshape(n, c, depth, size[1] * size[2]), (size[0], None))
+    return columns.reshape(n, c, *size)
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,  # noqa: A002
                 recompute_scale_factor=None, antialias=False):
     """PyTorch's ``interpolate``: ``input`` of shape (N, C, d₁, ...) resized to ``size``
     (an int or one per spatial axis) or by ``scale_factor`` (output ⌊dₖ·scale⌋), with
-    mode ``"nearest"``, ``"nearest-exact"``, ``"linear"`` (3-D input), ``"bilinear"``
-    (4-D) or ``"trilinear"`` (5-D); ``align_corners`` as in PyTorch (False by default).
+    mode ``"nearest"``, ``"nearest-exact"``, ``"area"`` (3-D to 5-D input),
+    ``"linear"`` (3-D), ``"bilinear"`` or ``"bicubic"`` (4-D), or ``"trilinear"``
+    (5-D); ``align_corners`` as in PyTorch (False by default). ``antialias=True`` is
+    not supported.
 
     >>> from tinygrad_bn import tensor
     >>> interpolate(tensor([[[[1.0, 2.0], [3.0, 4.0]]]]), scale_factor=2).tolist()[0][0][1]
     [1.0, 1.0, 2.0, 2.0]
+    >>> resized = interpolate(tensor([[[[0.0, 1.0]]]]), size=(1, 4), mode="bicubic", align_corners=True)
+    >>> [round(value, 4) for value in resized.flatten().tolist()]
+    [0.0, 0.3148, 0.6852, 1.0]
     """
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported")
-    spatial = _check(input, size, scale_factor, mode, align_corners)
-    scales = (None,) * spatial
-    if size is None:
-        scales = _per_axis(scale_factor, spatial, "scale_factor")
-        size = tuple(math.floor(n * scale) for n, scale in zip(input.shape[2:], scales))
-        if recompute_scale_factor:
-            scales = (None,) * spatial
-    size = tuple(int(n) for n in _per_axis(size, spatial, "size"))
-    if any(n <= 0 for n in size):
-        raise ShapeError(f"interpolate: the output size {size} of input {input.shape} has an empty axis")
+    spatial = _check(input, size, scale_factor, mode, align_corners, recompute_scale_factor)
+    size, scales = _output_size(input, size, scale_factor, recompute_scale_factor, spatial)
+    if mode == "area":
+        return _area(input, size)
     out = input
     for axis, (n_out, scale) in enumerate(zip(size, scales), start=2):
         positions = _sources(input.shape[axis], n_out, scale, mode, bool(align_corners))
-        out = _resample(out, axis, positions, mode in LINEAR)
+        out = _resample(out, axis, positions, mode)
     return out
 
 
@@ -135,3 +221,30 @@ class Upsample(Module):
     def extra_repr(self):
         described = f"size={self.size}" if self.size is not None else f"scale_factor={self.scale_factor}"
         return f"{described}, mode={self.mode!r}"
+
+
+class UpsamplingNearest2d(Upsample):
+    """:class:`Upsample` with ``mode="nearest"``, as PyTorch's ``nn.UpsamplingNearest2d``.
+
+    >>> from tinygrad_bn import ones
+    >>> layer = UpsamplingNearest2d(scale_factor=2)
+    >>> layer, layer(ones(1, 3, 2, 5)).shape
+    (UpsamplingNearest2d(scale_factor=2.0, mode='nearest'), (1, 3, 4, 10))
+    """
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """:class:`Upsample` with ``mode="bilinear"`` and ``align_corners=True``, as PyTorch's
+    ``nn.UpsamplingBilinear2d``.
+
+    >>> from tinygrad_bn import tensor
+    >>> layer = UpsamplingBilinear2d(size=(1, 3))
+    >>> layer, layer(tensor([[[[0.0, 1.0]]]])).tolist()
+    (UpsamplingBilinear2d(size=(1, 3), mode='bilinear'), [[[[0.0, 0.5, 1.0]]]])
+    """
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)

@@ -310,7 +310,18 @@ def _softmax_dim(dim, name: str) -> int:
 
 
 class Identity(Module):
-    """Returns its input (a placeholder, e.g. where a model has no normalisation)."""
+    """Returns its input (a placeholder, e.g. where a model has no normalisation). As
+    PyTorch's, it takes any arguments and ignores them, so it can stand in for a layer
+    built with arguments.
+
+    >>> from tinygrad_bn import ones
+    >>> layer = Identity(54, unused=0.1)
+    >>> layer, layer(ones(2, 3)).shape
+    (Identity(), (2, 3))
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
 
     def forward(self, x):
         return x

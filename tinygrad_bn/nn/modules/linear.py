@@ -3,4 +3,5 @@ elsewhere in ``tinygrad_bn.nn``; this is the path scripts import them by)."""
 
 # ruff: noqa: F401 - re-exports
 
+from tinygrad_bn.nn.bilinear import Bilinear
 from tinygrad_bn.nn.layers import Identity, Linear

@@ -3,4 +3,5 @@ elsewhere in ``tinygrad_bn.nn``; this is the path scripts import them by)."""
 
 # ruff: noqa: F401 - re-exports
 
+from tinygrad_bn.nn.adaptive_pooling import AdaptiveMaxPool1d, AdaptiveMaxPool2d
 from tinygrad_bn.nn.layers import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d

@@ -3,4 +3,4 @@ elsewhere in ``tinygrad_bn.nn``; this is the path scripts import them by)."""
 
 # ruff: noqa: F401 - re-exports
 
-from tinygrad_bn.nn.interpolate import Upsample
+from tinygrad_bn.nn.interpolate import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
