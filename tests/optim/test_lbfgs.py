@@ -104,7 +104,9 @@ def test_lbfgs_follows_pytorch(torch, problem, dtype, line_search_fn):
     ("rosenbrock", {"history_size": 1, "max_iter": 8}),
     ("rosenbrock", {"lr": 0.3}),
     ("rosenbrock", {"lr": 10, "line_search_fn": "strong_wolfe"}),  # trials too long: the zoom
-    ("rosenbrock", {"lr": 0.01, "line_search_fn": "strong_wolfe"}),  # trials too short: steps outward
+    # trials too short: steps outward (for 6 iterations: some 30 evaluations later, the last bits of the two
+    # frameworks' sums, which differ from one CPU to another, change the path)
+    ("rosenbrock", {"lr": 0.01, "line_search_fn": "strong_wolfe", "max_iter": 6}),
     ("tiny MLP", {"lr": 10, "line_search_fn": "strong_wolfe"}),
     ("tiny MLP", {"lr": 1e-3, "line_search_fn": "strong_wolfe"}),
     ("rosenbrock", {"lr": 0.1, "tolerance_change": 0.05}),  # stops on a short step
@@ -256,7 +258,7 @@ def test_one_parameter_group_only(torch):
 
 
 @pytest.mark.parametrize("kwargs, error, words", [
-    ({"lr": -1.0}, ValueError, "LBFGS: lr must be >= 0.0, got -1.0"),
+    ({"lr": -1.0}, ValueError, "Invalid learning rate: -1.0"),  # PyTorch's words
     ({"history_size": 0}, ValueError, "LBFGS: history_size must be >= 1, got 0"),
     ({"line_search_fn": "armijo"}, ValueError,
      r"LBFGS: line_search_fn must be one of \(None, 'strong_wolfe'\), got 'armijo'"),

@@ -24,6 +24,16 @@ class Warmup:
         return min(1.0, (epoch + 1) / self.epochs)
 
 
+class Factor:
+    """A callable object as MultiplicativeLR's lr_lambda: a factor that alternates with the epoch's parity."""
+
+    def __init__(self, even, odd):
+        self.even, self.odd = even, odd
+
+    def __call__(self, epoch):
+        return self.odd if epoch % 2 else self.even
+
+
 SCHEDULERS = {
     "StepLR": ("StepLR", {"step_size": 4}),
     "StepLR every epoch": ("StepLR", {"step_size": 1, "gamma": 0.8}),
@@ -35,6 +45,9 @@ SCHEDULERS = {
     "CosineAnnealingLR eta_min above lr": ("CosineAnnealingLR", {"T_max": 3, "eta_min": 0.05}),
     "LambdaLR one function": ("LambdaLR", {"lr_lambda": lambda epoch: 1 / (epoch + 1)}),
     "LambdaLR one per group": ("LambdaLR", {"lr_lambda": [lambda epoch: 0.95**epoch, Warmup(5)]}),
+    "MultiplicativeLR one function": ("MultiplicativeLR", {"lr_lambda": lambda epoch: 0.95}),
+    "MultiplicativeLR one per group": ("MultiplicativeLR", {"lr_lambda": [lambda epoch: 1.1 if epoch < 4 else 0.8,
+                                                                          Factor(0.9, 1.05)]}),
     "OneCycleLR": ("OneCycleLR", {"max_lr": 1.0, "total_steps": EPOCHS, "cycle_momentum": False}),
     "OneCycleLR three phases, linear, per group": ("OneCycleLR", {
         "max_lr": [1.0, 0.5], "epochs": 5, "steps_per_epoch": 6, "pct_start": 0.4, "anneal_strategy": "linear",
@@ -78,6 +91,10 @@ SCHEDULERS = {
         "schedulers": [schedules.StepLR(optimizer, step_size=2, gamma=0.7),
                        schedules.PolynomialLR(optimizer, total_iters=10, power=1.5)],
         "milestones": [6]}),
+    "SequentialLR MultiplicativeLR restarted": ("SequentialLR", lambda schedules, optimizer: {
+        "schedulers": [schedules.ExponentialLR(optimizer, gamma=0.9),
+                       schedules.MultiplicativeLR(optimizer, lambda epoch: 0.5 if epoch == 0 else 0.97)],
+        "milestones": [6]}),  # PyTorch restarts it at epoch 0 with the factor of epoch 0
     "ChainedScheduler ConstantLR and ExponentialLR": ("ChainedScheduler", lambda schedules, optimizer: {
         "schedulers": [schedules.ConstantLR(optimizer, factor=0.1, total_iters=10),
                        schedules.ExponentialLR(optimizer, gamma=0.9)]}),
@@ -144,8 +161,7 @@ def lr_curve(framework_optim, name, kwargs, params, resume_at=None, optimizer_fi
                          ids=["uninterrupted", "resumed at 1", "resumed at 12", "optimizer loaded first at 1",
                               "optimizer loaded first at 12"])
 @pytest.mark.parametrize("scheduler", SCHEDULERS)
-def test_learning_rates_match_pytorch(scheduler, resume_at, optimizer_first):
-    torch = pytest.importorskip("torch")
+def test_learning_rates_match_pytorch(torch, scheduler, resume_at, optimizer_first):
     name, kwargs = SCHEDULERS[scheduler]
     theirs = lr_curve(torch.optim, name, kwargs, [torch.nn.Parameter(torch.zeros(2)) for _ in LRS])
     ours = lr_curve(optim, name, kwargs, [nn.Parameter(tg.zeros(2)) for _ in LRS], resume_at, optimizer_first)
@@ -154,9 +170,8 @@ def test_learning_rates_match_pytorch(scheduler, resume_at, optimizer_first):
 
 
 @pytest.mark.parametrize("T_max, eta_min", [(100, 0.3), (1000, 0.05)])
-def test_cosine_annealing_follows_pytorchs_recursion_to_the_last_bit(T_max, eta_min):
+def test_cosine_annealing_follows_pytorchs_recursion_to_the_last_bit(torch, T_max, eta_min):
     """Long enough for the closed form to drift from PyTorch's recursion by more than 1e-12."""
-    torch = pytest.importorskip("torch")
     their_optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
     theirs = torch.optim.lr_scheduler.CosineAnnealingLR(their_optimizer, T_max, eta_min)
     ours = lr_scheduler.CosineAnnealingLR(optim.SGD([nn.Parameter(tg.zeros(1))], lr=0.1), T_max, eta_min)
@@ -168,7 +183,8 @@ def test_cosine_annealing_follows_pytorchs_recursion_to_the_last_bit(T_max, eta_
 
 
 @pytest.mark.parametrize(
-    "scheduler", ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR one function"]
+    "scheduler", ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR one function",
+                  "MultiplicativeLR one function"]
 )
 def test_constructor_keeps_initial_lr_and_sets_epoch_0_as_pytorch_does(torch, scheduler):
     name, kwargs = SCHEDULERS[scheduler]
@@ -185,7 +201,8 @@ def test_constructor_keeps_initial_lr_and_sets_epoch_0_as_pytorch_does(torch, sc
 
 
 @pytest.mark.parametrize("first, second", [("StepLR", "ExponentialLR"), ("MultiStepLR", "StepLR every epoch"),
-                                           ("LambdaLR one function", "ExponentialLR")])
+                                           ("LambdaLR one function", "ExponentialLR"),
+                                           ("MultiplicativeLR one function", "LambdaLR one function")])
 def test_two_schedulers_on_one_optimizer_compose_as_in_pytorch(torch, first, second):
     def curve(framework_optim, params):
         optimizer = two_groups(framework_optim, params)
@@ -225,6 +242,21 @@ def test_lambda_lr_keeps_the_attributes_of_callable_objects():
     assert lr_scheduler.LambdaLR(optimizer, lambda epoch: 1.0).state_dict()["lr_lambdas"] == [None]
 
 
+def test_multiplicative_lr_keeps_the_attributes_of_callable_objects_as_pytorch_does(torch):
+    def state(framework_optim, params):
+        optimizer = two_groups(framework_optim, params)
+        schedule = framework_optim.lr_scheduler.MultiplicativeLR(optimizer, [lambda epoch: 0.9, Factor(0.5, 2.0)])
+        return schedule.state_dict()
+
+    ours = state(optim, [nn.Parameter(tg.zeros(2)) for _ in LRS])
+    theirs = state(torch.optim, [torch.nn.Parameter(torch.zeros(2)) for _ in LRS])
+    assert ours["lr_lambdas"] == theirs["lr_lambdas"] == [None, {"even": 0.5, "odd": 2.0}]
+    resumed = lr_scheduler.MultiplicativeLR(two_groups(optim, [nn.Parameter(tg.zeros(2)) for _ in LRS]),
+                                            [abs, Factor(1.0, 1.0)])
+    resumed.load_state_dict(theirs)
+    assert (resumed.lr_lambdas[1].even, resumed.lr_lambdas[1].odd) == (0.5, 2.0)
+
+
 @pytest.mark.parametrize(
     "name, kwargs, error, words",
     [
@@ -234,6 +266,8 @@ def test_lambda_lr_keeps_the_attributes_of_callable_objects():
         ("CosineAnnealingLR", {"T_max": 0}, ValueError, "CosineAnnealingLR: T_max must be >= 1, got 0"),
         ("LambdaLR", {"lr_lambda": [abs]}, ValueError, "expected 2 lr_lambdas, one per parameter group, got 1"),
         ("LambdaLR", {"lr_lambda": 0.5}, TypeError, "lr_lambda must be callable, got float"),
+        ("MultiplicativeLR", {"lr_lambda": (abs,)}, ValueError, "MultiplicativeLR: expected 2 lr_lambdas, one per"),
+        ("MultiplicativeLR", {"lr_lambda": [abs, None]}, TypeError, "lr_lambda must be callable, got NoneType"),
     ],
 )
 def test_bad_arguments_are_reported(name, kwargs, error, words):
@@ -289,6 +323,7 @@ def test_a_scheduler_needs_an_optimizer():
 
 
 RESUMED_AS_PYTORCH = ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR one function",
+                      "MultiplicativeLR one per group",
                       "LinearLR decay to a tenth", "ConstantLR a half for 10", "PolynomialLR squared",
                       "CosineAnnealingWarmRestarts doubling", "CyclicLR triangular2, per group, down slower"]
 

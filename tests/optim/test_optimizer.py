@@ -15,6 +15,14 @@ OPTIMIZERS = {
     "Adam": lambda params: optim.Adam(params, lr=0.1, weight_decay=0.1),
     "AdamW": lambda params: optim.AdamW(params, lr=0.1),
     "RMSprop": lambda params: optim.RMSprop(params, lr=0.1, weight_decay=0.1, momentum=0.5, centered=True),
+    "Adagrad": lambda params: optim.Adagrad(params, lr=0.1, lr_decay=0.1, weight_decay=0.1),
+    "Adamax": lambda params: optim.Adamax(params, lr=0.1, weight_decay=0.1),
+    "NAdam": lambda params: optim.NAdam(params, lr=0.1, weight_decay=0.1),
+    "NAdam decoupled": lambda params: optim.NAdam(params, lr=0.1, weight_decay=0.1, decoupled_weight_decay=True),
+    "RAdam": lambda params: optim.RAdam(params, lr=0.1, betas=(0.5, 0.8), weight_decay=0.1),
+    "Adadelta": lambda params: optim.Adadelta(params, weight_decay=0.1),
+    "ASGD": lambda params: optim.ASGD(params, lr=0.1, t0=1, weight_decay=0.1),
+    "Rprop": lambda params: optim.Rprop(params, lr=0.1),
 }
 
 
@@ -105,6 +113,13 @@ RESUMABLE = {
     "AdamW amsgrad": ("AdamW", {"lr": 0.05, "betas": (0.8, 0.9), "amsgrad": True}),
     "RMSprop centered momentum": ("RMSprop", {"lr": 0.01, "alpha": 0.9, "weight_decay": 1e-2, "momentum": 0.5,
                                                "centered": True}),
+    "Adagrad": ("Adagrad", {"lr": 0.05, "lr_decay": 0.1, "initial_accumulator_value": 0.1}),
+    "Adamax": ("Adamax", {"lr": 0.05, "weight_decay": 1e-2}),
+    "NAdam decoupled": ("NAdam", {"lr": 0.05, "weight_decay": 1e-2, "decoupled_weight_decay": True}),
+    "RAdam": ("RAdam", {"lr": 0.05, "betas": (0.8, 0.9)}),
+    "Adadelta": ("Adadelta", {"lr": 0.5, "weight_decay": 1e-2}),
+    "ASGD averaging": ("ASGD", {"lr": 0.05, "t0": 2, "lambd": 0.01}),
+    "Rprop": ("Rprop", {"lr": 0.01, "etas": (0.4, 1.3)}),
 }
 
 
@@ -151,7 +166,9 @@ def test_resuming_from_state_dicts_equals_training_on(request, name, device):
     optimizer.param_groups[1]["lr"] /= 2  # hyper-parameters are part of the state
     saved_model = {key: value.numpy().copy() for key, value in model.state_dict().items()}
     saved = optimizer.state_dict()
-    assert {type(value) for state in saved["state"].values() for value in state.values()} <= {numpy.ndarray, int}
+    # arrays as NumPy arrays, counters (the step ...) as NumPy scalars
+    assert {type(value) for state in saved["state"].values() for value in state.values()} <= {numpy.ndarray,
+                                                                                               numpy.float32}
     later = batches(4, seed=2)
     train(model, optimizer, later, tensor)
     for _ in range(2):  # twice from the same state dict: neither saving nor loading shares arrays
@@ -166,9 +183,8 @@ def test_resuming_from_state_dicts_equals_training_on(request, name, device):
 
 
 @pytest.mark.parametrize("name", RESUMABLE)
-def test_a_pytorch_state_dict_loads_and_training_goes_on_as_in_pytorch(name):
-    """PyTorch's state dict with its tensors as NumPy arrays, and Adam's step (a tensor) as a number."""
-    torch = pytest.importorskip("torch")
+def test_a_pytorch_state_dict_loads_and_training_goes_on_as_in_pytorch(torch, name):
+    """PyTorch's state dict with its tensors as NumPy arrays, and the step (a tensor) as a number."""
     torch.manual_seed(0)
     theirs = mlp(torch.nn, dtype=torch.float64)
     their_optimizer = make_optimizer(torch.optim, name, theirs)
@@ -192,9 +208,8 @@ def test_a_pytorch_state_dict_loads_and_training_goes_on_as_in_pytorch(name):
 
 
 @pytest.mark.parametrize("name", RESUMABLE)
-def test_a_file_pytorch_saved_loads_and_training_goes_on_as_in_pytorch(name, tmp_path):
-    """torch.save's file as load reads it: the state values are Tensors, Adam's step a 0-d tensor."""
-    torch = pytest.importorskip("torch")
+def test_a_file_pytorch_saved_loads_and_training_goes_on_as_in_pytorch(torch, name, tmp_path):
+    """torch.save's file as load reads it: the state values are Tensors, the counters 0-d tensors."""
     import tinygrad_bn
 
     torch.manual_seed(0)
@@ -234,7 +249,7 @@ def test_loaded_state_takes_each_parameters_dtype():
     state = {1: {"step": 2, "exp_avg": numpy.ones(2), "exp_avg_sq": numpy.ones(2)}}  # float64 arrays
     optimizer.load_state_dict({"state": state, "param_groups": optimizer.state_dict()["param_groups"]})
     assert optimizer.state[model.bias]["exp_avg"].dtype == numpy.float32
-    assert optimizer.state[model.bias]["step"] == 2 and model.weight not in optimizer.state
+    assert optimizer.state[model.bias]["step"].item() == 2 and model.weight not in optimizer.state
 
 
 @pytest.mark.parametrize(
@@ -255,7 +270,7 @@ def test_loading_a_state_dict_of_other_groups_is_reported(groups, words):
         optimizer.load_state_dict(saved)
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam"])
+@pytest.mark.parametrize("name", ["SGD", "Adam", "Adamax", "NAdam", "RAdam", "Adadelta", "ASGD", "Rprop"])
 def test_a_state_dict_asking_to_maximize_is_refused(name):
     model = nn.Linear(3, 2)
     optimizer = getattr(optim, name)(model.parameters(), lr=0.1)
@@ -266,3 +281,138 @@ def test_a_state_dict_asking_to_maximize_is_refused(name):
     saved["param_groups"][0]["maximize"] = False
     optimizer.load_state_dict(saved)
     assert optimizer.param_groups[0]["maximize"] is False
+
+
+# Counters: the step (and NAdam's, ASGD's) as 0-d tensors -----------------------------------
+
+COUNTED = {  # every optimizer with a step count, and its counters
+    "Adam": ("step",), "AdamW": ("step",), "RMSprop": ("step",), "Adagrad": ("step",), "Adamax": ("step",),
+    "NAdam": ("step", "mu_product"), "RAdam": ("step",), "Adadelta": ("step",), "ASGD": ("step", "eta", "mu"),
+    "Rprop": ("step",),
+}
+
+
+@pytest.fixture
+def float64_default():
+    tg.set_default_dtype(tg.float64)
+    yield
+    tg.set_default_dtype(tg.float32)
+
+
+@pytest.mark.parametrize("default", ["float32", "float64"])
+@pytest.mark.parametrize("name", COUNTED)
+def test_counters_are_0d_host_tensors_of_pytorchs_dtype(request, torch, name, default):
+    if default == "float64":
+        request.getfixturevalue("float64_default")
+        torch.set_default_dtype(torch.float64)
+    try:
+        ours = nn.Parameter(tg.ones(3, dtype=tg.float32))
+        theirs = torch.nn.Parameter(torch.ones(3, dtype=torch.float32))
+        optimizers = getattr(optim, name)([ours], lr=0.1), getattr(torch.optim, name)([theirs], lr=0.1)
+        for _ in range(2):
+            ours.grad, theirs.grad = tg.ones(3, dtype=tg.float32), torch.ones(3, dtype=torch.float32)
+            for optimizer in optimizers:
+                optimizer.step()
+        for key in COUNTED[name]:
+            mine, other = optimizers[0].state[ours][key], optimizers[1].state[theirs][key]
+            assert isinstance(mine, Tensor) and mine.shape == () and mine.device == "cpu", key
+            assert mine.dtype == default == str(other.dtype).removeprefix("torch.") and mine.item() == other.item()
+        assert optimizers[0].state[ours]["step"].item() == 2.0 and f"{optimizers[0].state[ours]['step']:.0f}" == "2"
+    finally:
+        torch.set_default_dtype(torch.float32)
+
+
+@pytest.mark.parametrize("name", RESUMABLE)
+def test_our_state_dict_loads_into_pytorch_and_training_goes_on_alike(torch, name, tmp_path):
+    """Ours saved in PyTorch's format: torch.load reads the counters as 0-d tensors, and PyTorch's
+    optimizer goes on from there as ours does. (PyTorch's load_state_dict casts NAdam's float32
+    mu_product to the parameters' float64, so from there its product rounds otherwise than in
+    a run never interrupted, ours or PyTorch's: 1e-9 apart after four steps.)"""
+    ours = mlp(nn, dtype="float64")
+    theirs = mlp(torch.nn, dtype=torch.float64)
+    our_optimizer = make_optimizer(optim, name, ours)
+    train(ours, our_optimizer, batches(3, seed=1, dtype="float64"), Tensor)
+    theirs.load_state_dict({key: torch.from_numpy(value.numpy()) for key, value in ours.state_dict().items()})
+    tg.save(our_optimizer.state_dict(), tmp_path / "optimizer.pt", format="pytorch")
+    saved = torch.load(tmp_path / "optimizer.pt", weights_only=True)
+    assert all(saved["state"][0][key].shape == () for key in COUNTED.get(RESUMABLE[name][0], ()))
+    their_optimizer = make_optimizer(torch.optim, name, theirs, lr=1.0)
+    their_optimizer.load_state_dict(saved)
+    later = batches(4, seed=2, dtype="float64")
+    train(ours, our_optimizer, later, Tensor)
+    train(theirs, their_optimizer, later, torch.from_numpy)
+    rtol = 1e-8 if RESUMABLE[name][0] == "NAdam" else 1e-10
+    for mine, (key, expected) in zip(ours.parameters(), theirs.named_parameters(), strict=True):
+        numpy.testing.assert_allclose(mine.numpy(), expected.detach().numpy(), rtol=rtol, atol=1e-12, err_msg=key)
+
+
+@pytest.mark.parametrize("name", RESUMABLE)
+def test_a_state_dict_saved_to_a_file_resumes_bit_for_bit(name, tmp_path, same):
+    model = mlp(nn)
+    optimizer = make_optimizer(optim, name, model)
+    train(model, optimizer, batches(3, seed=1), Tensor)
+    tg.save({"model": model.state_dict(), "optimizer": optimizer.state_dict()}, tmp_path / "run.npz")
+    saved = tg.load(tmp_path / "run.npz")
+    assert same(saved["optimizer"], optimizer.state_dict())  # NumPy scalars come back as NumPy scalars
+    resumed_model = mlp(nn)
+    resumed_model.load_state_dict(saved["model"])
+    resumed = make_optimizer(optim, name, resumed_model)
+    resumed.load_state_dict(saved["optimizer"])
+    later = batches(3, seed=2)
+    train(model, optimizer, later, Tensor)
+    train(resumed_model, resumed, later, Tensor)
+    for mine, theirs in zip(resumed_model.parameters(), model.parameters(), strict=True):
+        numpy.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("step", [2, 2.0, numpy.float32(2.0), numpy.array(2.0, dtype="float64"),
+                                  Tensor(numpy.array(2.0, dtype="float32"))], ids=repr)
+def test_a_step_loads_from_any_form_a_state_dict_holds(step):
+    """Numbers (older state dicts of ours) take PyTorch's float32; NumPy and Tensor steps keep their float dtype."""
+    model = nn.Linear(3, 2)
+    optimizer = optim.Adam(model.parameters(), lr=0.1)
+    state = {1: {"step": step, "exp_avg": numpy.ones(2), "exp_avg_sq": numpy.ones(2)}}
+    optimizer.load_state_dict({"state": state, "param_groups": optimizer.state_dict()["param_groups"]})
+    loaded = optimizer.state[model.bias]["step"]
+    assert isinstance(loaded, Tensor) and loaded.shape == () and loaded.item() == 2.0
+    assert loaded.dtype == (step.dtype if isinstance(step, (numpy.ndarray, numpy.generic, Tensor)) else "float32")
+    model(tg.ones(1, 3)).sum().backward()
+    optimizer.step()
+    assert optimizer.state[model.bias]["step"] is loaded and loaded.item() == 3.0  # counted in place, as in PyTorch
+
+
+def test_a_saved_group_without_a_newer_option_takes_its_default():
+    """An Adam state dict from before ``decoupled_weight_decay`` loads with the default, False; AdamW's with True."""
+    for kind, expected in ((optim.Adam, False), (optim.AdamW, True)):
+        optimizer = kind(nn.Linear(3, 2).parameters(), lr=0.1)
+        saved = optimizer.state_dict()
+        del saved["param_groups"][0]["decoupled_weight_decay"]
+        optimizer.load_state_dict(saved)
+        assert optimizer.param_groups[0]["decoupled_weight_decay"] is expected
+
+
+ALL = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "NAdam", "RAdam", "Adadelta", "ASGD", "Rprop", "LBFGS"]
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_pytorchs_flags_are_not_arguments_here(torch, name):
+    """What PyTorch's optimizers take beyond their update rule (maximize, foreach, differentiable,
+    capturable, fused) is refused as an unknown argument, whatever its value."""
+    import inspect
+
+    flags = {"maximize", "foreach", "differentiable", "capturable", "fused"}
+    for flag in flags & set(inspect.signature(getattr(torch.optim, name)).parameters):
+        with pytest.raises(TypeError, match=f"unexpected keyword argument '{flag}'"):
+            getattr(optim, name)([nn.Parameter(tg.zeros(2))], **{flag: False})
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_defaults_are_pytorchs(torch, name):
+    """Every hyper-parameter PyTorch's constructor has and ours too, with PyTorch's default."""
+    import inspect
+
+    theirs = inspect.signature(getattr(torch.optim, name)).parameters
+    ours = inspect.signature(getattr(optim, name)).parameters
+    assert set(ours) - set(theirs) == set()
+    for key, parameter in ours.items():
+        assert parameter.default == theirs[key].default, key

@@ -7,8 +7,6 @@ import itertools
 import numpy
 import pytest
 
-from tinygrad_bn import nn, optim
-
 # every combination of weight decay, momentum and centering, with a non-default α and ε
 OPTIONS = [
     {"lr": 1e-2, "alpha": 0.9, "eps": 1e-6, "weight_decay": decay, "momentum": momentum, "centered": centered}
@@ -39,7 +37,11 @@ def test_state_has_pytorchs_names_and_values(states_after_two_steps, momentum, c
         numpy.testing.assert_allclose(our_state[key], their_state[key].numpy(), rtol=1e-12, err_msg=key)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_rmsprop_steps_like_pytorch(steps_like_pytorch, dtype):
+    steps_like_pytorch("RMSprop", OPTIONS[-1], dtype)
+
+
 @pytest.mark.parametrize("name", ["lr", "alpha", "eps", "weight_decay", "momentum"])
-def test_rmsprop_rejects_negative_hyper_parameters(name):
-    with pytest.raises(ValueError, match=f"RMSprop: {name} must be >= 0.0, got -0.1"):
-        optim.RMSprop(nn.Linear(2, 1).parameters(), **{name: -0.1})
+def test_rmsprop_refuses_what_pytorch_refuses(refused_like_pytorch, name):
+    refused_like_pytorch("RMSprop", **{name: -0.1})

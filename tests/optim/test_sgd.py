@@ -23,15 +23,18 @@ def test_sgd_parameter_groups_train_like_pytorch(trains_like_pytorch):
     trains_like_pytorch("SGD", {"lr": 0.1, "momentum": 0.5, "weight_decay": 1e-2}, grouped=True)
 
 
-@pytest.mark.parametrize(
-    "kwargs, words",
-    [
-        ({"lr": -0.1}, "lr must be >= 0.0, got -0.1"),
-        ({"lr": 0.1, "momentum": -1}, "momentum must be >= 0.0"),
-        ({"lr": 0.1, "nesterov": True}, "nesterov needs momentum > 0 and dampening = 0"),
-        ({"lr": 0.1, "momentum": 0.9, "dampening": 0.1, "nesterov": True}, "dampening=0.1"),
-    ],
-)
-def test_sgd_rejects_bad_hyper_parameters(kwargs, words):
-    with pytest.raises(ValueError, match=words):
-        optim.SGD(nn.Linear(2, 1).parameters(), **kwargs)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("config", ["dampening and decay", "nesterov and decay"])
+def test_sgd_steps_like_pytorch(steps_like_pytorch, config, dtype):
+    steps_like_pytorch("SGD", CONFIGS[config], dtype)
+
+
+def test_sgd_takes_pytorchs_default_lr(torch):
+    assert optim.SGD(nn.Linear(2, 1).parameters()).defaults["lr"] == torch.optim.SGD([torch.zeros(1)]).defaults["lr"]
+
+
+@pytest.mark.parametrize("kwargs", [{"lr": -0.1}, {"lr": 0.1, "momentum": -1}, {"lr": 0.1, "weight_decay": -1e-3},
+                                    {"lr": 0.1, "nesterov": True},
+                                    {"lr": 0.1, "momentum": 0.9, "dampening": 0.1, "nesterov": True}], ids=str)
+def test_sgd_refuses_what_pytorch_refuses(refused_like_pytorch, kwargs):
+    refused_like_pytorch("SGD", **kwargs)

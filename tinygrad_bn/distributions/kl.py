@@ -1,5 +1,6 @@
 """KL(p ‖ q) = E_p[log p(X) − log q(X)] in closed form: PyTorch's ``kl_divergence`` and
-``register_kl``, with the pairs of the families here.
+``register_kl``, with the pairs of the families here: each family with itself below,
+and the pairs of two families in :mod:`~.kl_cross`.
 
 ``kl_divergence(p, q)`` calls the function registered for the most specific pair of
 classes that ``type(p)`` and ``type(q)`` derive from (the nearest in p's class order,
@@ -204,3 +205,7 @@ def _kl_independent_independent(p, q):
             f"got {p.reinterpreted_batch_ndims} and {q.reinterpreted_batch_ndims}"
         )
     return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+# the pairs of two families register themselves with register_kl, defined above
+from tinygrad_bn.distributions import kl_cross  # noqa: E402, F401

@@ -14,11 +14,18 @@ Learning-rate schedules are in :mod:`tinygrad_bn.optim.lr_scheduler`, as in PyTo
 """
 
 from tinygrad_bn.optim import lr_scheduler
+from tinygrad_bn.optim.adadelta import Adadelta
 from tinygrad_bn.optim.adagrad import Adagrad
 from tinygrad_bn.optim.adam import Adam, AdamW
+from tinygrad_bn.optim.adamax import Adamax
+from tinygrad_bn.optim.asgd import ASGD
 from tinygrad_bn.optim.lbfgs import LBFGS
+from tinygrad_bn.optim.nadam import NAdam
 from tinygrad_bn.optim.optimizer import Optimizer
+from tinygrad_bn.optim.radam import RAdam
 from tinygrad_bn.optim.rmsprop import RMSprop
+from tinygrad_bn.optim.rprop import Rprop
 from tinygrad_bn.optim.sgd import SGD
 
-__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "LBFGS", "Optimizer", "RMSprop", "lr_scheduler"]
+__all__ = ["ASGD", "LBFGS", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RAdam",
+           "RMSprop", "Rprop", "lr_scheduler"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tinygrad_bn.optim.optimizer import Optimizer, check_at_least
+from tinygrad_bn.optim.optimizer import Optimizer, check_non_negative, next_step, scalar
 
 
 class Adagrad(Optimizer):
@@ -22,11 +22,12 @@ class Adagrad(Optimizer):
     ['step', 'sum']
     """
 
+    scalar_state = ("step",)
+
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
                  initial_accumulator_value: float = 0.0, eps: float = 1e-10):
-        for name, value in (("lr", lr), ("lr_decay", lr_decay), ("weight_decay", weight_decay),
-                            ("initial_accumulator_value", initial_accumulator_value), ("eps", eps)):
-            check_at_least(name, value, 0.0, "Adagrad")
+        check_non_negative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                           initial_accumulator_value=initial_accumulator_value, eps=eps)
         defaults = {"lr": lr, "lr_decay": lr_decay, "weight_decay": weight_decay,
                     "initial_accumulator_value": initial_accumulator_value, "eps": eps}
         super().__init__(params, defaults)
@@ -34,12 +35,12 @@ class Adagrad(Optimizer):
     def update(self, param, grad, group, state):
         xp = param.xp
         if not state:
-            state["step"] = 0
+            state["step"] = scalar(0.0)
             state["sum"] = xp.full_like(param._data, group["initial_accumulator_value"])
-        state["step"] += 1
+        step = next_step(state)
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * param._data
-        lr_t = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        lr_t = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         # s ← s + g²
         s = state["sum"]
         xp.add(s, grad * grad, out=s)

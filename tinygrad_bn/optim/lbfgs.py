@@ -15,7 +15,7 @@ from __future__ import annotations
 from tinygrad_bn.autograd import enable_grad
 from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.optim.line_search import Trial, strong_wolfe
-from tinygrad_bn.optim.optimizer import Optimizer, check_at_least
+from tinygrad_bn.optim.optimizer import Optimizer, check_at_least, check_non_negative
 
 LINE_SEARCHES = (None, "strong_wolfe")
 CURVATURE_FLOOR = 1e-10  # a pair (s, y) is kept only when yᵀs exceeds this
@@ -49,7 +49,7 @@ class LBFGS(Optimizer):
     def __init__(self, params, lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
                  tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9, history_size: int = 100,
                  line_search_fn: str | None = None):
-        check_at_least("lr", lr, 0.0, "LBFGS")
+        check_non_negative(lr=lr)
         check_at_least("history_size", history_size, 1, "LBFGS")
         if line_search_fn not in LINE_SEARCHES:
             raise ValueError(f"LBFGS: line_search_fn must be one of {LINE_SEARCHES}, got {line_search_fn!r}")

@@ -5,6 +5,12 @@ A subclass writes :meth:`Optimizer.update` for one parameter. Updates change
 so they run on the parameter's device, and never write into a gradient's array.
 Each update bumps the parameter's version, so a backward through a graph recorded
 before the step refuses to run (its saved weights are no longer the ones it used).
+
+Counters in the state (``step``, and NAdam's ``mu_product``, ASGD's ``eta`` and
+``mu``; a subclass names them in ``scalar_state``) are 0-d tensors on the host, as
+PyTorch keeps them: float32 (float64 under a float64 default dtype), incremented in
+place, so ``optimizer.state[p]["step"].item()`` works as in PyTorch and the float32
+rounding of NAdam's and ASGD's counters is PyTorch's.
 """
 
 from __future__ import annotations
@@ -14,13 +20,16 @@ import numpy
 from tinygrad_bn.autograd import Tensor, enable_grad
 from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.backend import get_backend
-from tinygrad_bn.ops import zeros_like
+from tinygrad_bn.dtypes import float32, float64, get_default_dtype
+from tinygrad_bn.ops import full, zeros_like
 
 
 class Optimizer:
     """Base class: ``params`` is an iterable of tensors, or of dicts (parameter
     groups) each with a ``"params"`` entry and its own hyper-parameters, which
     override ``defaults``."""
+
+    scalar_state: tuple = ()  # the state's counters, kept as 0-d host tensors (see the module's docstring)
 
     def __init__(self, params, defaults: dict):
         self.defaults = dict(defaults)
@@ -77,7 +86,8 @@ class Optimizer:
     def state_dict(self) -> dict:
         """The state in PyTorch's layout, parameters numbered in order across groups:
         ``{"state": {index: {name: value}}, "param_groups": [{...hyper-parameters, "params": [index, ...]}]}``.
-        Arrays in the state are NumPy copies on the host.
+        Arrays in the state are NumPy copies on the host, and counters such as ``step``
+        NumPy scalars (``state["step"].item()`` works, as on PyTorch's tensor).
 
         >>> from tinygrad_bn import nn, ones, optim
         >>> model = nn.Linear(2, 1)
@@ -85,8 +95,8 @@ class Optimizer:
         >>> model(ones(4, 2)).sum().backward()
         >>> optimizer.step()
         >>> state = optimizer.state_dict()
-        >>> state["param_groups"][0]["params"], sorted(state["state"][1])
-        ([0, 1], ['exp_avg', 'exp_avg_sq', 'step'])
+        >>> state["param_groups"][0]["params"], sorted(state["state"][1]), state["state"][1]["step"].item()
+        ([0, 1], ['exp_avg', 'exp_avg_sq', 'step'], 1.0)
         """
         params = [p for group in self.param_groups for p in group["params"]]
         index = {id(p): i for i, p in enumerate(params)}
@@ -98,12 +108,14 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict):
-        """Take the state and hyper-parameters of :meth:`state_dict` (ours, or PyTorch's
-        with every tensor as a NumPy array and numbers as numbers: Adam's ``step``, a
-        tensor in PyTorch, as ``step.item()``). Arrays are copied to each parameter's
-        device and dtype; group entries are taken as given, as PyTorch does (its own
-        speed flags, such as ``foreach``, ride along unused). A flag that would change
-        the update and is not implemented here (``maximize=True``) is refused.
+        """Take the state and hyper-parameters of :meth:`state_dict` (ours, or PyTorch's,
+        with its tensors as Tensors or NumPy arrays). Arrays are copied to each
+        parameter's device and dtype; counters (``step`` ...) become 0-d host tensors,
+        whether saved as tensors, NumPy scalars or numbers, keeping a float dtype they
+        have. Group entries are taken as given, as PyTorch does (its own speed flags,
+        such as ``foreach``, ride along unused), and an entry the saved group lacks
+        takes this optimizer's default. A flag that would change the update and is not
+        implemented here (``maximize=True``) is refused.
 
         >>> from tinygrad_bn import nn, ones, optim
         >>> model = nn.Linear(2, 1)
@@ -113,7 +125,7 @@ class Optimizer:
         >>> resumed = optim.Adam(model.parameters())
         >>> resumed.load_state_dict(optimizer.state_dict())
         >>> resumed.param_groups[0]["lr"], resumed.state[model.bias]["step"]
-        (0.1, 1)
+        (0.1, Tensor(1., dtype=float32))
         """
         name = type(self).__name__
         saved_groups = state_dict["param_groups"]
@@ -135,9 +147,10 @@ class Optimizer:
                     "implement; negate the loss instead"
                 )
             param.update(zip(saved["params"], group["params"]))
-            groups.append({**saved, "params": group["params"]})
+            missing = {key: value for key, value in self.defaults.items() if key not in saved}
+            groups.append({**saved, **missing, "params": group["params"]})
         self.state = {
-            param[i]: {key: _state_value(param[i], key, value) for key, value in values.items()}
+            param[i]: {key: _state_value(param[i], value, key in self.scalar_state) for key, value in values.items()}
             for i, values in state_dict["state"].items()
         }
         self.param_groups = groups
@@ -160,10 +173,59 @@ def check_at_least(name: str, value: float, low: float, optimizer: str):
         raise ValueError(f"{optimizer}: {name} must be >= {low}, got {value}")
 
 
+# PyTorch's words for a hyper-parameter it refuses: "Invalid learning rate: -1"
+_INVALID = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def check_non_negative(**values):
+    """Refuse a negative (or NaN) hyper-parameter with PyTorch's ValueError and words."""
+    for name, value in values.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {_INVALID.get(name, name + ' value')}: {value}")
+
+
+def check_betas(betas) -> tuple:
+    """Two coefficients in [0, 1), refused one by one with PyTorch's words; as a tuple."""
+    if len(betas) != 2:
+        raise ValueError(f"betas must be two numbers, got {betas}")
+    for index, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
+    return tuple(betas)
+
+
+def scalar_dtype():
+    """The dtype of an optimizer's counters, as PyTorch chooses it: float64 under a
+    float64 default dtype, else float32."""
+    return float64 if get_default_dtype() == float64 else float32
+
+
+def scalar(value, dtype=None) -> Tensor:
+    """A counter of the state: ``value`` as a 0-d tensor on the host."""
+    return full((), value, dtype=dtype or scalar_dtype())
+
+
+def next_step(state: dict) -> float:
+    """Add 1 to ``state["step"]`` in place, as PyTorch's ``step += 1``, and return the count."""
+    state["step"].add_(1)
+    return state["step"].item()
+
+
+def lerp_(xp, start, end, weight: float):
+    """``start`` ← start + w·(end − start) in place, written as PyTorch's ``lerp_`` writes it
+    for |w| ≥ ½: end − (end − start)·(1 − w), which lands on ``end`` at w = 1."""
+    if abs(weight) < 0.5:
+        return xp.add(start, weight * (end - start), out=start)
+    return xp.subtract(end, (end - start) * (1 - weight), out=start)
+
+
 def _host_copy(param: Tensor, value):
     """A state value for a state dict: an array (or a NumPy scalar) as a NumPy array copy,
-    a list item by item (LBFGS keeps lists of arrays), anything else as it is."""
+    a counter (a 0-d Tensor) as a NumPy scalar, a list item by item (LBFGS keeps lists
+    of arrays), anything else as it is."""
     backend = get_backend(param.device)
+    if isinstance(value, Tensor):
+        return numpy.array(value.numpy())[()]
     if isinstance(value, list):
         return [_host_copy(param, item) for item in value]
     if isinstance(value, numpy.generic):
@@ -171,14 +233,15 @@ def _host_copy(param: Tensor, value):
     return numpy.array(backend.to_host(value)) if isinstance(value, backend.array_type) else value
 
 
-def _state_value(param: Tensor, key: str, value):
+def _state_value(param: Tensor, value, counter: bool):
     """A state value from a state dict, as :meth:`Optimizer.step` keeps it. A file
-    PyTorch wrote holds Tensors, and the step count as a 0-d float tensor: it becomes
-    an int, as this library counts it."""
+    PyTorch wrote holds Tensors, its counters 0-d float tensors; ours, NumPy arrays and
+    scalars; older ones of ours, the step as an int."""
     if isinstance(value, Tensor):
         value = value.numpy()
-    if key == "step" and numpy.ndim(value) == 0:
-        return int(value)
+    if counter:
+        floating = isinstance(value, (numpy.ndarray, numpy.generic)) and value.dtype.kind == "f"
+        return scalar(float(value), value.dtype if floating else None)
     return _device_copy(param, value)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tinygrad_bn.optim.optimizer import Optimizer, check_at_least
+from tinygrad_bn.optim.optimizer import Optimizer, check_non_negative, next_step, scalar
 
 
 class RMSprop(Optimizer):
@@ -24,11 +24,11 @@ class RMSprop(Optimizer):
     ['grad_avg', 'momentum_buffer', 'square_avg', 'step']
     """
 
+    scalar_state = ("step",)
+
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
                  momentum: float = 0.0, centered: bool = False):
-        for name, value in (("lr", lr), ("alpha", alpha), ("eps", eps), ("weight_decay", weight_decay),
-                            ("momentum", momentum)):
-            check_at_least(name, value, 0.0, "RMSprop")
+        check_non_negative(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay, "momentum": momentum,
                     "centered": bool(centered)}
         super().__init__(params, defaults)
@@ -37,13 +37,13 @@ class RMSprop(Optimizer):
         xp = param.xp
         alpha, momentum = group["alpha"], group["momentum"]
         if not state:
-            state["step"] = 0
+            state["step"] = scalar(0.0)
             state["square_avg"] = xp.zeros_like(param._data)
             if momentum > 0:
                 state["momentum_buffer"] = xp.zeros_like(param._data)
             if group["centered"]:
                 state["grad_avg"] = xp.zeros_like(param._data)
-        state["step"] += 1
+        next_step(state)
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * param._data
         # v ← α·v + (1 − α)·g²

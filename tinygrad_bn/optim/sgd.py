@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tinygrad_bn.optim.optimizer import Optimizer, check_at_least
+from tinygrad_bn.optim.optimizer import Optimizer, check_non_negative
 
 
 class SGD(Optimizer):
@@ -14,15 +14,11 @@ class SGD(Optimizer):
         θ ← θ − η·g                                  (lr η)
     """
 
-    def __init__(self, params, lr: float, momentum: float = 0.0, dampening: float = 0.0,
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False):
-        for name, value in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay)):
-            check_at_least(name, value, 0.0, "SGD")
+        check_non_negative(lr=lr, momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError(
-                f"SGD: nesterov needs momentum > 0 and dampening = 0, got momentum={momentum}, "
-                f"dampening={dampening}"
-            )
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
                     "weight_decay": weight_decay, "nesterov": nesterov}
         super().__init__(params, defaults)

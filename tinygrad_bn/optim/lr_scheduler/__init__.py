@@ -16,7 +16,7 @@ after the optimizer (it sets the epoch-0 learning rates at once) and call
 [1.0, 1.0, 0.5, 0.5, 0.25]
 
 As in PyTorch, :class:`StepLR`, :class:`MultiStepLR`, :class:`ExponentialLR`,
-:class:`PolynomialLR`, :class:`ConstantLR`, :class:`LinearLR` and
+:class:`MultiplicativeLR`, :class:`PolynomialLR`, :class:`ConstantLR`, :class:`LinearLR` and
 :class:`CosineAnnealingLR` work from each group's current ``lr``: a step multiplies
 it (or anneals it) rather than computing it afresh, so a change made by hand
 carries on, two schedulers on one optimizer compose (or chain, with
@@ -40,12 +40,19 @@ from tinygrad_bn.optim.lr_scheduler.base import LRScheduler
 from tinygrad_bn.optim.lr_scheduler.combine import ChainedScheduler, SequentialLR
 from tinygrad_bn.optim.lr_scheduler.cosine import CosineAnnealingLR, CosineAnnealingWarmRestarts
 from tinygrad_bn.optim.lr_scheduler.cyclic import CyclicLR, OneCycleLR
-from tinygrad_bn.optim.lr_scheduler.decay import ExponentialLR, LambdaLR, MultiStepLR, PolynomialLR, StepLR
+from tinygrad_bn.optim.lr_scheduler.decay import (
+    ExponentialLR,
+    LambdaLR,
+    MultiplicativeLR,
+    MultiStepLR,
+    PolynomialLR,
+    StepLR,
+)
 from tinygrad_bn.optim.lr_scheduler.plateau import ReduceLROnPlateau
 from tinygrad_bn.optim.lr_scheduler.warmup import ConstantLR, LinearLR
 
 __all__ = [
     "ChainedScheduler", "ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR",
-    "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR", "OneCycleLR", "PolynomialLR",
-    "ReduceLROnPlateau", "SequentialLR", "StepLR",
+    "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR", "MultiplicativeLR", "OneCycleLR",
+    "PolynomialLR", "ReduceLROnPlateau", "SequentialLR", "StepLR",
 ]

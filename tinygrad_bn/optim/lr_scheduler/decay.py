@@ -1,5 +1,6 @@
 """Schedules that decay the learning rate with the epoch count: in steps, at milestones,
-exponentially, along a polynomial, or by any function of the epoch (``LambdaLR``)."""
+exponentially, along a polynomial, by any function of the epoch (``LambdaLR``), or by
+any factor per epoch (``MultiplicativeLR``)."""
 
 from __future__ import annotations
 
@@ -150,7 +151,37 @@ class PolynomialLR(LRScheduler):
                 for base_lr in self.base_lrs]
 
 
-class LambdaLR(LRScheduler):
+class _EpochFunctions(LRScheduler):
+    """A schedule of ``lr_lambda``: one function of the epoch for every group, or a list of
+    them, one per group. As in PyTorch, :meth:`state_dict` keeps no functions: a plain
+    function or lambda is saved as None, a callable object as its ``__dict__`` (loaded
+    back into the object)."""
+
+    def __init__(self, optimizer: Optimizer, lr_lambda, last_epoch: int = -1):
+        groups = len(optimizer.param_groups)
+        lr_lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * groups
+        if len(lr_lambdas) != groups:
+            raise ValueError(
+                f"{type(self).__name__}: expected {groups} lr_lambdas, one per parameter group, got {len(lr_lambdas)}"
+            )
+        for function in lr_lambdas:
+            check_callable(function, "lr_lambda", type(self).__name__)
+        self.lr_lambdas = lr_lambdas
+        super().__init__(optimizer, last_epoch)
+
+    def state_dict(self) -> dict:
+        state = super().state_dict()
+        state["lr_lambdas"] = [function_state(function) for function in self.lr_lambdas]
+        return state
+
+    def load_state_dict(self, state_dict: dict):
+        super().load_state_dict({key: value for key, value in state_dict.items() if key != "lr_lambdas"})
+        for function, saved in zip(self.lr_lambdas, state_dict["lr_lambdas"], strict=True):
+            if saved is not None:
+                function.__dict__.update(saved)
+
+
+class LambdaLR(_EpochFunctions):
     """η₀·λ(t): ``lr_lambda`` is one function of the epoch for every group, or a list
     of them, one per group.
 
@@ -166,29 +197,33 @@ class LambdaLR(LRScheduler):
     saved as None, a callable object as its ``__dict__`` (loaded back into the object).
     """
 
-    def __init__(self, optimizer: Optimizer, lr_lambda, last_epoch: int = -1):
-        groups = len(optimizer.param_groups)
-        lr_lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * groups
-        if len(lr_lambdas) != groups:
-            raise ValueError(
-                f"{type(self).__name__}: expected {groups} lr_lambdas, one per parameter group, got {len(lr_lambdas)}"
-            )
-        for function in lr_lambdas:
-            check_callable(function, "lr_lambda", type(self).__name__)
-        self.lr_lambdas = lr_lambdas
-        super().__init__(optimizer, last_epoch)
-
     def get_lr(self):
         # η = η₀·λ(t)
         return [base_lr * lr_lambda(self.last_epoch) for base_lr, lr_lambda in zip(self.base_lrs, self.lr_lambdas)]
 
-    def state_dict(self) -> dict:
-        state = super().state_dict()
-        state["lr_lambdas"] = [function_state(function) for function in self.lr_lambdas]
-        return state
 
-    def load_state_dict(self, state_dict: dict):
-        super().load_state_dict({key: value for key, value in state_dict.items() if key != "lr_lambdas"})
-        for function, saved in zip(self.lr_lambdas, state_dict["lr_lambdas"], strict=True):
-            if saved is not None:
-                function.__dict__.update(saved)
+class MultiplicativeLR(_EpochFunctions):
+    """η₀·λ(1)·λ(2)·…·λ(t): each epoch multiplies the current lr by ``lr_lambda`` of the
+    epoch, one function for every group or a list of them, one per group.
+
+    >>> from tinygrad_bn import nn, optim
+    >>> optimizer = optim.SGD(nn.Linear(2, 1).parameters(), lr=1.0)
+    >>> scheduler = MultiplicativeLR(optimizer, lr_lambda=lambda epoch: 0.5 if epoch % 2 else 1.0)
+    >>> lrs = []
+    >>> for epoch in range(5):
+    ...     lrs.append(optimizer.param_groups[0]["lr"])
+    ...     optimizer.step()
+    ...     scheduler.step()
+    >>> lrs
+    [1.0, 0.5, 0.5, 0.25, 0.25]
+
+    As :class:`ExponentialLR`, it works from each group's current ``lr``, so a change by
+    hand carries on. As in PyTorch, :meth:`state_dict` keeps no functions: a plain
+    function or lambda is saved as None, a callable object as its ``__dict__``.
+    """
+
+    def get_lr(self):
+        # η ← η·λ(t)
+        if self._is_initial:
+            return self._current()
+        return [lr * lr_lambda(self.last_epoch) for lr, lr_lambda in zip(self._current(), self.lr_lambdas)]
