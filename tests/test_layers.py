@@ -22,7 +22,7 @@ LAYERS = [
     {"torch_save"},
     {"serialization"},
     {"nn", "optim", "distributions", "tinygrad_bn"},
-    {"data", "checkpoint", "models", "check", "viz"},
+    {"data", "checkpoint", "models", "check", "viz", "func"},
     {"train", "utils"},
     {"bench"},
     {"cli"},

@@ -193,8 +193,9 @@ from tinygrad_bn.ops import (
 )
 from tinygrad_bn.ops.counting import bucketize, count_nonzero, histc, histogram, isin, searchsorted
 from tinygrad_bn.ops.covariance import corrcoef, cov
-from tinygrad_bn.ops.creation import tril_indices, triu_indices
+from tinygrad_bn.ops.creation import empty_like, randint_like, tril_indices, triu_indices
 from tinygrad_bn.ops.diagonals import diag, diag_embed, diagflat, diagonal, diagonal_scatter, trace
+from tinygrad_bn.ops.distinct import unique, unique_consecutive
 from tinygrad_bn.ops.indexing import index_copy, index_fill, index_put
 from tinygrad_bn.ops.joins import (
     atleast_1d,
@@ -234,6 +235,7 @@ from tinygrad_bn.ops.scatter_reduce import scatter_reduce
 from tinygrad_bn.ops.selection import masked_select, select_scatter, slice_scatter, take, take_along_dim
 from tinygrad_bn.ops.shape import broadcast_to, swapaxes
 from tinygrad_bn.ops.summaries import nanmean, nansum, std_mean, var_mean
+from tinygrad_bn.ops.type_info import finfo, iinfo, is_complex, is_floating_point, is_nonzero
 from tinygrad_bn.printing import set_printoptions
 from tinygrad_bn.serialization import load, save
 
@@ -262,6 +264,55 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     return distances(x1, x2, p, compute_mode)
 
 
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """PyTorch's ``torch.cosine_similarity``: :func:`tinygrad_bn.nn.functional.cosine_similarity`
+    (which loads ``nn``, so it is imported on first use).
+
+    >>> f"{cosine_similarity(tensor([[1.0, 0.0]]), tensor([[1.0, 1.0]])).item():.4f}"
+    '0.7071'
+    """
+    from tinygrad_bn.nn.distance import cosine_similarity as similarity
+
+    return similarity(x1, x2, dim, eps)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """PyTorch's ``torch.pairwise_distance``: :func:`tinygrad_bn.nn.functional.pairwise_distance`
+    (which loads ``nn``, so it is imported on first use).
+
+    >>> pairwise_distance(tensor([[0.0, 0.0]]), tensor([[3.0, 4.0]]), eps=0.0).tolist()
+    [5.0]
+    """
+    from tinygrad_bn.nn.distance import pairwise_distance as distances
+
+    return distances(x1, x2, p, eps, keepdim)
+
+
+def pdist(input, p=2.0):  # noqa: A002 - PyTorch's argument name
+    """PyTorch's ``torch.pdist``: the p-norm distances of the rows i < j of an (N, M)
+    tensor, as :func:`tinygrad_bn.nn.pdist.pdist` (which loads ``nn``, so it is
+    imported on first use)."""
+    from tinygrad_bn.nn.pdist import pdist as distances
+
+    return distances(input, p)
+
+
+def pixel_shuffle(input, upscale_factor):  # noqa: A002 - PyTorch's argument name
+    """PyTorch's ``torch.pixel_shuffle``: (*, C·r², H, W) → (*, C, H·r, W·r), as
+    :func:`tinygrad_bn.nn.pixel_shuffle.pixel_shuffle` (imported on first use)."""
+    from tinygrad_bn.nn.pixel_shuffle import pixel_shuffle as shuffle
+
+    return shuffle(input, upscale_factor)
+
+
+def pixel_unshuffle(input, downscale_factor):  # noqa: A002 - PyTorch's argument name
+    """PyTorch's ``torch.pixel_unshuffle``: (*, C, H·r, W·r) → (*, C·r², H, W), as
+    :func:`tinygrad_bn.nn.pixel_shuffle.pixel_unshuffle` (imported on first use)."""
+    from tinygrad_bn.nn.pixel_shuffle import pixel_unshuffle as unshuffle
+
+    return unshuffle(input, downscale_factor)
+
+
 def _method_as_function(name: str):
     def function(input, *args, **kwargs):  # noqa: A002 - PyTorch's argument name
         return getattr(input, name)(*args, **kwargs)
@@ -274,7 +325,7 @@ def _method_as_function(name: str):
 # PyTorch's functions that are the Tensor methods of the same name (torch.add(x, y, alpha=2) is x.add(y, alpha=2))
 for _name in ("add", "sub", "mul", "div", "true_divide", "clone", "eq", "ne", "gt", "ge", "lt", "le", "t",
               "masked_fill", "isnan", "isinf", "isfinite", "tril", "triu", "argsort", "unbind", "roll", "reciprocal",
-              "rsqrt", "outer", "scatter", "scatter_add", "index_add", "unique", "bincount"):
+              "rsqrt", "outer", "scatter", "scatter_add", "index_add", "bincount"):
     globals()[_name] = _method_as_function(_name)
 
 
@@ -302,7 +353,7 @@ globals().update(LEGACY_TYPES)  # torch.FloatTensor, torch.LongTensor, ... (see 
 # cuDNN here, and every op is deterministic already, so nothing reads them
 backends = types.SimpleNamespace(cudnn=types.SimpleNamespace(deterministic=False, benchmark=False, enabled=True))
 
-_SUBPACKAGES = ("nn", "optim", "utils", "data", "check", "viz", "linalg", "distributions")
+_SUBPACKAGES = ("nn", "optim", "utils", "data", "check", "viz", "linalg", "distributions", "func")
 
 
 def __getattr__(name):

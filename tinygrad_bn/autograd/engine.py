@@ -11,6 +11,12 @@ One backward is a :class:`_Pass`, walked without recursion (Kahn's algorithm):
   its dtype: the one place broadcasting is undone, so ops never need to) and add it
   to what the input received so far;
 - ``count_down``: after the last of its consumers has delivered, a node is ready.
+
+A backward asked for some gradients only (``grad()``, ``backward(inputs=...)``) is a
+:class:`_ConfinedPass`: it runs the nodes that lead to those tensors and no other,
+as PyTorch's engine does, so hooks elsewhere are not called and nodes elsewhere keep
+what they saved. :func:`backward_within` confines a pass to a given set of nodes
+(an activation checkpoint's recomputed function).
 """
 
 from __future__ import annotations
@@ -95,6 +101,43 @@ def _count_consumers(roots) -> dict:
                     if parent not in roots:
                         stack.append(parent)
     return consumers
+
+
+def _count_consumers_within(roots, within: set) -> dict:
+    """As :func:`_count_consumers`, over the nodes of ``within`` only."""
+    consumers = {}
+    roots = set(roots)
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        for parent in node.parents:
+            if isinstance(parent, Function) and parent in within:
+                if parent in consumers:
+                    consumers[parent] += 1
+                else:
+                    consumers[parent] = 1
+                    if parent not in roots:
+                        stack.append(parent)
+    return consumers
+
+
+def _leading_to(roots, targets) -> set:
+    """The nodes reachable from ``roots`` from which a path of recorded edges leads to
+    one of ``targets`` (nodes or leaves), the target nodes among them; each node is
+    looked at once, after its parents (depth first, without recursion)."""
+    leads = {}
+    stack = [(node, False) for node in roots]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            leads[node] = node in targets or any(
+                leads[parent] if isinstance(parent, Function) else parent in targets for parent in node.parents)
+        elif node not in leads:
+            leads[node] = False  # until its parents are done
+            stack.append((node, True))
+            stack.extend((parent, False) for parent in node.parents
+                         if isinstance(parent, Function) and parent not in leads)
+    return {node for node, leading in leads.items() if leading}
 
 
 def _count_leaf_consumers(consumers: dict, outputs) -> dict:
@@ -196,13 +239,13 @@ def _differentiate(node: Function, grad: Tensor, observer) -> tuple:
 class _Pass:
     """One backward pass: the gradients on their way, and the nodes waiting for them.
 
-    ``wanted`` is None to accumulate into every leaf's ``.grad``, or the nodes and
-    leaves whose gradients ``grad()`` returns (then nothing is accumulated)."""
+    This one runs every node the outputs lead to and accumulates into the ``.grad``
+    of every leaf; ``wanted`` is for :class:`_ConfinedPass`, None here."""
 
     __slots__ = ("retain_graph", "create_graph", "wanted", "observer", "node_grads", "leaf_grads", "captured",
                  "consumers", "ready", "leaf_consumers", "ready_leaves")
 
-    def __init__(self, retain_graph: bool, create_graph: bool, wanted: set | None):
+    def __init__(self, retain_graph: bool, create_graph: bool, wanted: set | None = None):
         self.retain_graph = retain_graph
         self.create_graph = create_graph
         self.wanted = wanted
@@ -222,7 +265,7 @@ class _Pass:
         self.consumers = _count_consumers(roots)
         for node in roots:
             self.consumers[node] = self.consumers.get(node, 0) + 1
-        if self.wanted is None and has_leaf_hooks():  # each leaf's hooks then run as soon as its gradient is whole
+        if has_leaf_hooks():  # each leaf's hooks then run as soon as its gradient is whole
             self.leaf_consumers = _count_leaf_consumers(self.consumers, outputs)
         for output, grad in zip(outputs, grads):
             self.deliver(output if output._ctx is None else output._ctx, grad)
@@ -249,8 +292,6 @@ class _Pass:
                 grad = run_hooks(node.tensor_hooks, grad)
             if node.retains_grad:
                 node.grad = _added_to(node.grad, grad, self.create_graph)
-            if self.wanted is not None and node in self.wanted:
-                self.captured[node] = grad
             input_grads = _differentiate(node, grad, self.observer)
             if not self.retain_graph:
                 node.release()
@@ -265,7 +306,7 @@ class _Pass:
                 _accumulate(self.node_grads, parent, grad)
             self.count_down(parent)
         else:
-            if grad is not None and (self.wanted is None or parent in self.wanted):
+            if grad is not None:
                 _accumulate(self.leaf_grads, parent, grad)
             if self.leaf_consumers is not None and parent in self.leaf_consumers:
                 self.count_down_leaf(parent)
@@ -297,14 +338,66 @@ class _Pass:
         for hook in list((leaf_hooks(leaf, after_accumulation=True) or {}).values()):
             hook(leaf)
 
-    def finish(self, inputs):
-        """Accumulate into the leaves' ``.grad``, or return the wanted gradients."""
-        if self.wanted is None:
-            for leaf in reversed(list(self.leaf_grads)):
-                self.accumulate(leaf)
-            return None
-        found = {**self.captured, **{leaf: _hooked(leaf, grad) for leaf, grad in self.leaf_grads.items()}}
-        return tuple(found.get(t._ctx if t._ctx is not None else t) for t in inputs)
+    def finish(self):
+        """Accumulate into the ``.grad`` of the leaves not accumulated yet."""
+        for leaf in reversed(list(self.leaf_grads)):
+            self.accumulate(leaf)
+
+
+class _ConfinedPass(_Pass):
+    """A pass that runs the nodes of ``within`` only and keeps the gradients that reach
+    ``wanted`` (the nodes among them as they are visited, after their hooks; leaves and
+    nodes outside ``within`` as they are delivered). A node from which no edge leads
+    on (into ``within`` or to a wanted tensor) is not run, nor released."""
+
+    __slots__ = ("within",)
+
+    def __init__(self, retain_graph: bool, create_graph: bool, wanted: set, within: set):
+        super().__init__(retain_graph, create_graph, wanted)
+        self.within = within
+
+    def seed(self, outputs, grads):
+        roots = [output._ctx for output in outputs if output._ctx in self.within]
+        self.consumers = _count_consumers_within(roots, self.within)
+        for node in roots:
+            self.consumers[node] = self.consumers.get(node, 0) + 1
+        for output, grad in zip(outputs, grads):
+            self.deliver(output if output._ctx is None else output._ctx, grad)
+
+    def visit(self, node: Function):
+        grad = self.node_grads.pop(node, None)
+        if grad is not None:
+            if node.tensor_hooks:
+                grad = run_hooks(node.tensor_hooks, grad)
+            if node.retains_grad:
+                node.grad = _added_to(node.grad, grad, self.create_graph)
+            if node in self.wanted:
+                self.captured[node] = grad
+        if grad is None or not self.leads_on(node):
+            input_grads = (None,) * len(node.parents)
+        else:
+            input_grads = _differentiate(node, grad, self.observer)
+            if not self.retain_graph:
+                node.release()
+        for parent, needed, input_grad in zip(node.parents, node.needs_input_grad, input_grads):
+            self.deliver(parent, input_grad if needed else None)
+
+    def leads_on(self, node: Function) -> bool:
+        """Whether some gradient of ``node``'s inputs is wanted here."""
+        return any((isinstance(parent, Function) and parent in self.within) or parent in self.wanted
+                   for parent, needed in zip(node.parents, node.needs_input_grad) if needed)
+
+    def deliver(self, parent, grad: Tensor | None):
+        if isinstance(parent, Function) and parent in self.within:
+            if grad is not None:
+                _accumulate(self.node_grads, parent, grad)
+            self.count_down(parent)
+        elif grad is not None and parent in self.wanted:
+            _accumulate(self.leaf_grads, parent, grad)
+
+    def found(self) -> dict:
+        """{wanted tensor's node or leaf: its gradient}, hooks not run on the leaves."""
+        return {**self.leaf_grads, **self.captured}
 
 
 def _hooked(leaf, grad: Tensor) -> Tensor:
@@ -313,26 +406,85 @@ def _hooked(leaf, grad: Tensor) -> Tensor:
     return run_hooks(hooks, grad) if hooks else grad
 
 
-def run_backward(outputs, grads, retain_graph, create_graph, inputs=None):
+def _key(t: Tensor):
+    """What stands for ``t`` in a graph: its node, or itself if it is a leaf."""
+    return t if t._ctx is None else t._ctx
+
+
+def run_backward(outputs, grads, retain_graph, create_graph, inputs=None, accumulate=False):
     """Propagate ``grads`` from ``outputs`` to the graph's leaves.
 
     Without ``inputs``, gradients accumulate into ``.grad`` of every leaf that
-    requires grad. With ``inputs``, nothing is accumulated: the gradient of each
-    input is returned instead (None where no path leads to it).
+    requires grad. With ``inputs``, only the nodes that lead to them run, and the
+    gradient of each input is returned (None where no path leads to it), or with
+    ``accumulate`` added to its ``.grad`` (a non-leaf's through ``retain_grad``).
     """
-    wanted = None if inputs is None else {t if t._ctx is None else t._ctx for t in inputs}
-    backward_pass = _Pass(retain_graph, create_graph, wanted)
+    if inputs is None:
+        backward_pass = _Pass(retain_graph, create_graph)
+        with set_grad_enabled(create_graph):
+            backward_pass.seed(outputs, grads)
+            backward_pass.run()
+            backward_pass.finish()
+        return None
+    wanted = {_key(t) for t in inputs}
+    within = _leading_to([output._ctx for output in outputs if output._ctx is not None], wanted)
+    backward_pass = _ConfinedPass(retain_graph, create_graph, wanted, within)
     with set_grad_enabled(create_graph):
         backward_pass.seed(outputs, grads)
         backward_pass.run()
-        return backward_pass.finish(inputs)
+        if accumulate:
+            backward_pass.finish()
+            return None
+        found = backward_pass.found()
+        grads = [found.get(_key(t)) for t in inputs]
+        return tuple(_hooked(t, g) if t._ctx is None and g is not None else g for t, g in zip(inputs, grads))
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
-    """Accumulate gradients of ``tensors`` into the ``.grad`` of the graph's leaves."""
+def backward_within(outputs, grads, within: set, targets, create_graph: bool = False) -> dict:
+    """The gradients a backward from ``outputs`` (initial gradients ``grads``) delivers
+    to ``targets``, leaves or nodes outside ``within``, running the nodes of ``within``
+    only: {target: gradient}, for those reached; the targets' hooks are not called.
+    The nodes run keep what they saved only under ``create_graph``."""
+    backward_pass = _ConfinedPass(create_graph, create_graph, set(targets), within)
+    with set_grad_enabled(create_graph):
+        backward_pass.seed(outputs, grads)
+        backward_pass.run()
+    return backward_pass.leaf_grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate gradients of ``tensors`` into the ``.grad`` of the graph's leaves, or,
+    with ``inputs``, of those tensors only (a non-leaf among them keeps its gradients
+    from then on, as after ``retain_grad()``); only the nodes that lead to them run.
+
+    >>> from tinygrad_bn import Tensor
+    >>> w, b = Tensor([2.0], requires_grad=True), Tensor([1.0], requires_grad=True)
+    >>> backward((w * 3 + b).sum(), inputs=[w])
+    >>> w.grad.tolist(), b.grad
+    ([3.0], None)
+    """
     outputs = _as_tuple(tensors)
-    run_backward(outputs, _initial_gradients(outputs, grad_tensors), _retain(retain_graph, create_graph),
-                 create_graph)
+    grads = _initial_gradients(outputs, grad_tensors)
+    run_backward(outputs, grads, _retain(retain_graph, create_graph), create_graph, inputs=_backward_inputs(inputs),
+                 accumulate=True)
+
+
+def _backward_inputs(inputs) -> tuple | None:
+    """``backward``'s ``inputs`` as a tuple of Tensors that require grad (None: all leaves)."""
+    if inputs is None:
+        return None
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    if not inputs:
+        raise RuntimeError("backward() got an empty inputs=; pass the tensors to accumulate into, or leave it out")
+    for position, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise RuntimeError(f"backward() expects Tensors in inputs=, got {type(t).__name__} at position {position}")
+        if not t.requires_grad:
+            raise RuntimeError(f"backward() got an input at position {position} (shape {t.shape}) that does not "
+                               "require grad; only tensors that require grad can accumulate one")
+    for t in inputs:
+        t.retain_grad()
+    return inputs
 
 
 def _initial_gradients(outputs: tuple, given) -> list:
@@ -351,7 +503,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
          allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """The gradients of ``outputs`` with respect to ``inputs``, as a tuple of Tensors.
 
-    Unlike ``backward()``, nothing is accumulated into ``.grad``. With
+    Unlike ``backward()``, nothing is accumulated into ``.grad`` (but for tensors that
+    retain theirs, as in PyTorch), and only the nodes that lead to ``inputs`` run. With
     ``create_graph=True`` the returned gradients are themselves differentiable. An
     input no output depends on is an error, or None with ``allow_unused``, or zeros
     with ``materialize_grads``. ``only_inputs`` is accepted and ignored, as in PyTorch;

@@ -37,6 +37,7 @@ gradient and grad mode is on, records the call as a node of the graph.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 
@@ -48,7 +49,9 @@ from tinygrad_bn.autograd.version import VersionCounter, check_unchanged, clock,
 
 class _GradMode(threading.local):
     enabled = True
-    record_hook = None  # called with each node recorded, when set (see on_record)
+    record_hook = None  # called with each node recorded, when set: the notes' hook and the collectors together
+    notes_hook = None  # the hook on_record set
+    collectors = ()  # lists gathering every node recorded (see recording)
 
 
 _mode = _GradMode()
@@ -91,9 +94,50 @@ def on_record(hook):
     """Call ``hook(node)`` with each node recorded from now on in this thread (None:
     no call); returns the hook it replaces, to put back. The core's one hook for
     those who keep notes on nodes (:mod:`tinygrad_bn.annotations`)."""
-    previous = _mode.record_hook
-    _mode.record_hook = hook
+    previous = _mode.notes_hook
+    _mode.notes_hook = hook
+    _install_record_hook()
     return previous
+
+
+@contextlib.contextmanager
+def recording():
+    """Gather every node recorded in this thread inside the block into the list it
+    yields, whatever :func:`on_record` hooks come and go meanwhile (blocks nest;
+    activation checkpoints find the nodes of their function this way).
+
+    >>> from tinygrad_bn import Tensor
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> with recording() as nodes:
+    ...     y = (x * 2).exp()
+    >>> [node.name for node in nodes]
+    ['Mul', 'Exp']
+    """
+    nodes = []
+    _mode.collectors = _mode.collectors + (nodes,)
+    _install_record_hook()
+    try:
+        yield nodes
+    finally:
+        _mode.collectors = tuple(c for c in _mode.collectors if c is not nodes)
+        _install_record_hook()
+
+
+def _install_record_hook():
+    """Make the hook ``apply`` calls: the notes' hook alone (the usual case, no cost
+    added), or it and an append to every collector."""
+    notes, collectors = _mode.notes_hook, _mode.collectors
+    if not collectors:
+        _mode.record_hook = notes
+        return
+
+    def hook(node):
+        if notes is not None:
+            notes(node)
+        for nodes in collectors:
+            nodes.append(node)
+
+    _mode.record_hook = hook
 
 
 _wrap = Tensor._wrap

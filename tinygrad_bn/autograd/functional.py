@@ -77,9 +77,42 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     return detached, _shaped_like(jvps, outputs)
 
 
-def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False):
+_STRATEGIES = ("forward-mode", "reverse-mode")
+
+
+def _check_strategy(strategy, create_graph, strict, vectorize):
+    """PyTorch's checks of ``strategy``: forward mode wants ``vectorize=True``, and
+    neither ``create_graph`` nor ``strict``."""
+    if strategy not in _STRATEGIES:
+        raise AssertionError(f'Expected strategy to be either "forward-mode" or "reverse-mode", got {strategy!r}')
+    if strategy == "forward-mode":
+        if create_graph:
+            raise NotImplementedError('jacobian: create_graph=True and strategy="forward-mode" do not go together; '
+                                      'pass create_graph=False or strategy="reverse-mode"')
+        if strict:
+            raise RuntimeError('jacobian: strict=True and strategy="forward-mode" do not go together; '
+                               'pass strict=False or strategy="reverse-mode"')
+        if not vectorize:
+            raise NotImplementedError('jacobian: strategy="forward-mode" needs vectorize=True, as in PyTorch')
+    elif strict and vectorize:
+        raise RuntimeError("jacobian: strict=True and vectorize=True do not go together; pass one of them False")
+
+
+def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):
     """∂func(inputs)/∂inputs, of shape output.shape + input.shape, one row per output
-    element (for several outputs and inputs, a tuple of tuples, outputs outside)."""
+    element (for several outputs and inputs, a tuple of tuples, outputs outside).
+
+    ``strategy="forward-mode"`` is taken with PyTorch's conditions (``vectorize=True``,
+    no ``create_graph``, no ``strict``): the Jacobian is the same, so it is computed in
+    reverse mode here too, row by row (``vectorize`` changes nothing either), and
+    given in the output's dtype, as PyTorch's forward mode gives it.
+
+    >>> import tinygrad_bn as torch
+    >>> x = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    >>> jacobian(lambda t: t.sum() * t, x, vectorize=True, strategy="forward-mode").tolist()
+    [[4.0, 1.0], [2.0, 5.0]]
+    """
+    _check_strategy(strategy, create_graph, strict, vectorize)
     leaves = _leaves(inputs)
     outputs = func(*leaves)
     per_output = []
@@ -87,6 +120,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False):
         flat = out.reshape(-1)
         rows = [_grad((flat[i],), leaves, create_graph=create_graph) for i in range(flat.shape[0])]
         blocks = tuple(_stack([row[k] for row in rows], out.shape, t) for k, t in enumerate(leaves))
+        if strategy == "forward-mode":
+            blocks = tuple(block if block.dtype == out.dtype else block.astype(out.dtype) for block in blocks)
         per_output.append(_shaped_like(blocks, inputs))
     return _shaped_like(tuple(per_output), outputs)
 
@@ -102,13 +137,36 @@ def _stack(rows, output_shape, like):
     return total.reshape(*output_shape, *like.shape)
 
 
-def hessian(func, inputs, create_graph=False, strict=False, vectorize=False):
-    """The matrix of second derivatives of a scalar ``func``: the Jacobian of its gradient."""
+def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, outer_jacobian_strategy="reverse-mode"):
+    """The matrix of second derivatives of ``func``, whose output is one Tensor of one
+    element: the Jacobian of its gradient. ``outer_jacobian_strategy`` is that
+    Jacobian's ``strategy``, with :func:`jacobian`'s conditions ("forward-mode" wants
+    ``vectorize=True``); the result is the same, computed in reverse mode.
+
+    >>> import tinygrad_bn as torch
+    >>> x = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    >>> hessian(lambda t: (t ** 3).sum(), x, vectorize=True, outer_jacobian_strategy="forward-mode").tolist()
+    [[6.0, 0.0], [0.0, 12.0]]
+    """
+    if outer_jacobian_strategy not in _STRATEGIES:
+        raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode", got '
+                             f"{outer_jacobian_strategy!r}")
 
     def gradient(*values):
-        return _shaped_like(_grad((func(*values),), values, create_graph=True), inputs)
+        return _shaped_like(_grad((_one_element(func(*values)),), values, create_graph=True), inputs)
 
-    return jacobian(gradient, inputs, create_graph=create_graph)
+    return jacobian(gradient, inputs, create_graph=create_graph, strict=strict, vectorize=vectorize,
+                    strategy=outer_jacobian_strategy)
+
+
+def _one_element(output) -> Tensor:
+    """The output of the function given to :func:`hessian`, which must be one Tensor of one element."""
+    if not isinstance(output, Tensor):
+        raise RuntimeError(f"The function given to hessian should return a single Tensor, got {type(output).__name__}")
+    if output.numel() != 1:
+        raise RuntimeError("The Tensor returned by the function given to hessian should contain a single element, "
+                           f"got shape {output.shape}")
+    return output.reshape(())
 
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):

@@ -316,15 +316,25 @@ class Tensor:
 
     # Backward --------------------------------------------------------------------
 
-    def backward(self, gradient=None, retain_graph=False, create_graph=False):
-        """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad.
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad,
+        or with ``inputs`` (a Tensor or a sequence of them) into those tensors' ``.grad``
+        only, as PyTorch's (a non-leaf input keeps its gradients from then on).
 
-        ``gradient`` is the upstream gradient (required unless self has one element).
+        ``gradient`` is the upstream gradient (required unless self has one element);
+        the graph is kept for another backward with ``retain_graph``, which defaults
+        to ``create_graph``.
+
+        >>> from tinygrad_bn import Tensor
+        >>> w, b = Tensor([2.0], requires_grad=True), Tensor([1.0], requires_grad=True)
+        >>> (w * w + b).sum().backward(inputs=[w])
+        >>> w.grad.tolist(), b.grad
+        ([4.0], None)
         """
         from tinygrad_bn.autograd.engine import backward
 
         gradients = None if gradient is None else [gradient]
-        backward([self], gradients, retain_graph=retain_graph, create_graph=create_graph)
+        backward([self], gradients, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
 
     # Presentation ------------------------------------------------------------------
 

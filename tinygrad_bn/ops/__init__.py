@@ -67,6 +67,7 @@ from tinygrad_bn.ops.creation import (
     zeros_like,
 )
 from tinygrad_bn.ops.diagonals import diag, diag_embed, diagflat, diagonal, diagonal_scatter, trace
+from tinygrad_bn.ops.distinct import unique, unique_consecutive
 from tinygrad_bn.ops.einsum import einsum
 from tinygrad_bn.ops.elementwise import (
     add,
@@ -108,7 +109,6 @@ from tinygrad_bn.ops.indexing import (
     scatter_add,
     sort,
     topk,
-    unique,
 )
 from tinygrad_bn.ops.inplace import METHODS as _IN_PLACE_METHODS
 from tinygrad_bn.ops.joins import (
@@ -186,6 +186,7 @@ from tinygrad_bn.ops.special import digamma, erfinv, lgamma, polygamma
 from tinygrad_bn.ops.statistics import log_softmax, logsumexp, softmax, std, var
 from tinygrad_bn.ops.summaries import nanmean, nansum, std_mean, var_mean
 from tinygrad_bn.ops.trigonometry import acos, acosh, asin, asinh, atan, atan2, atanh, cosh, hypot, sinc, sinh, tan
+from tinygrad_bn.ops.type_info import is_complex, is_floating_point, is_nonzero
 from tinygrad_bn.ops.unary import (
     abs,  # noqa: A004 - the op's name
     cos,
@@ -219,7 +220,8 @@ __all__ = [
     "nonzero", "remainder", "repeat", "round", "sign", "sort", "split", "topk", "trunc",
     "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "logical_and", "logical_not", "logical_or",
     "logical_xor", "isnan", "isinf", "isfinite", "tril", "triu", "argsort", "unbind", "roll", "reciprocal", "rsqrt",
-    "outer", "scatter", "scatter_add", "index_add", "unique", "bincount", "LEGACY_TYPES",
+    "outer", "scatter", "scatter_add", "index_add", "unique", "unique_consecutive", "bincount", "LEGACY_TYPES",
+    "is_complex", "is_floating_point", "is_nonzero",
     "bernoulli", "multinomial", "normal", "poisson",
     "acos", "acosh", "addcdiv", "addcmul", "asin", "asinh", "atan", "atan2", "atanh", "clamp_max", "clamp_min",
     "copysign", "cosh", "digamma", "erfinv", "expm1", "fmod", "frac", "hypot", "lerp", "lgamma", "log10", "log2",
@@ -338,7 +340,8 @@ _METHODS = {
     "astype": astype, "to": to, "type": type_, "cpu": cpu, "cuda": cuda, "contiguous": contiguous,
     "type_as": type_as, "new_zeros": new_zeros, "new_ones": new_ones, "new_full": new_full, "new_tensor": new_tensor,
     "view_as": lambda x, other: reshape(x, other.shape), "reshape_as": lambda x, other: reshape(x, other.shape),
-    "expand_as": lambda x, other: expand(x, other.shape), "is_floating_point": lambda x: x.dtype.kind == "f",
+    "expand_as": lambda x, other: expand(x, other.shape), "is_floating_point": is_floating_point,
+    "is_complex": is_complex, "is_nonzero": is_nonzero, "unique_consecutive": unique_consecutive,
     "maximum": maximum, "minimum": minimum, "matmul": matmul, "mm": mm, "bmm": bmm, "dot": dot,
     "eq": _comparison("=="), "ne": _comparison("!="), "lt": _comparison("<"), "le": _comparison("<="),
     "gt": _comparison(">"), "ge": _comparison(">="),

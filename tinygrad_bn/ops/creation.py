@@ -14,7 +14,7 @@ from tinygrad_bn import mersenne
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.backend import backend_of_array, get_backend
 from tinygrad_bn.dtypes import get_default_dtype, number_dtype
-from tinygrad_bn.errors import DtypeError
+from tinygrad_bn.errors import ArgumentError, DtypeError
 from tinygrad_bn.generator import orders, rng
 from tinygrad_bn.ops.shape import _shape_argument
 
@@ -126,6 +126,19 @@ def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad=Fals
     return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
 
 
+def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,  # noqa: A002
+               memory_format=None) -> Tensor:
+    """PyTorch's ``empty_like``: a tensor of ``input``'s shape (and dtype and device,
+    unless given) to be filled; here its elements are zeros. ``layout`` and
+    ``memory_format`` are accepted and change nothing.
+
+    >>> t = empty_like(ones(2, 3, dtype="int32"))
+    >>> t.shape, t.dtype
+    ((2, 3), dtype('int32'))
+    """
+    return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
     """start, start + step, ... below ``end`` (``arange(n)`` is 0 .. n − 1); int64 when
     every bound is an int, else the default float dtype, as in PyTorch.
@@ -200,6 +213,29 @@ def randint(low, high=None, size=None, *, generator=None, dtype="int64", device=
     if size is None:
         raise TypeError("randint() expects a size, e.g. randint(10, (3,)) or randint(0, 10, (3,))")
     return _random(lambda g: g.integers(low, high, _shape_argument((size,))), dtype, device, False, generator)
+
+
+def randint_like(input, low=None, high=None, *, generator=None, dtype=None, device=None,  # noqa: A002
+                 requires_grad=False, layout=None, memory_format=None) -> Tensor:
+    """PyTorch's ``randint_like``: integers drawn uniformly from [low, high) in a tensor
+    of ``input``'s shape, dtype (a float input gives whole floats) and device, unless
+    given; ``randint_like(input, high)`` starts at 0.
+
+    >>> values = randint_like(zeros(50), 2, 5)
+    >>> values.dtype, sorted(set(values.tolist())) <= [2.0, 3.0, 4.0]
+    (dtype('float32'), True)
+    """
+    if high is None:
+        low, high = 0, low
+    elif low is None:
+        low = 0
+    if high is None:
+        raise TypeError("randint_like() expects high, e.g. randint_like(x, 10) or randint_like(x, 0, 10)")
+    low, high = int(low), int(high)
+    if low >= high:
+        raise ArgumentError(f"randint_like expects low < high, got low={low} and high={high}")
+    return _random(lambda g: g.integers(low, high, input.shape), dtype or input.dtype, device or input.device,
+                   requires_grad, generator)
 
 
 def randperm(n: int, *, generator=None, dtype="int64", device=None) -> Tensor:

@@ -197,25 +197,6 @@ def _checked_index(name: str, index, x, dim: int, error=IndexError):
     return index
 
 
-def unique(x, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False):  # noqa: A002
-    """PyTorch's ``unique`` (of the flattened tensor): its distinct values in increasing
-    order (``sorted=False`` too, as PyTorch's CPU gives them), and if asked the index
-    of each element's value (in ``x``'s shape) and how often each value occurs; no gradient.
-
-    >>> from tinygrad_bn import tensor
-    >>> values, counts = tensor([3, 1, 3, 2]).unique(return_counts=True)
-    >>> values.tolist(), counts.tolist()
-    ([1, 2, 3], [1, 1, 2])
-    """
-    values, inverse, counts = x.xp.unique(x._data, return_inverse=True, return_counts=True)
-    results = [constant(values, x)]
-    if return_inverse:
-        results.append(constant(inverse.reshape(x.shape).astype("int64"), x))
-    if return_counts:
-        results.append(constant(counts.astype("int64"), x))
-    return results[0] if len(results) == 1 else tuple(results)
-
-
 def bincount(x, weights=None, minlength: int = 0):
     """PyTorch's ``bincount``: how often each value 0, 1, ..., max(x) occurs in the 1-d
     non-negative integer ``x`` (at least ``minlength`` counts), int64; with ``weights``

@@ -26,7 +26,7 @@ from tinygrad_bn.nn.fusion import (
     fuse_linear_bn_eval,
     fuse_linear_bn_weights,
 )
-from tinygrad_bn.nn.utils import parametrizations, parametrize, rnn
+from tinygrad_bn.nn.utils import parametrizations, parametrize, rnn, stateless
 from tinygrad_bn.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
 from tinygrad_bn.nn.utils.norm_hooks import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
 from tinygrad_bn.ops import minimum
@@ -37,7 +37,7 @@ __all__ = [
     "fuse_conv_bn_eval",
     "fuse_conv_bn_weights", "fuse_linear_bn_eval", "fuse_linear_bn_weights", "parameters_to_vector",
     "parametrizations", "parametrize", "remove_spectral_norm", "remove_weight_norm", "rnn", "spectral_norm",
-    "vector_to_parameters", "weight_norm",
+    "stateless", "vector_to_parameters", "weight_norm",
 ]
 
 
