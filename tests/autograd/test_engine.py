@@ -8,6 +8,7 @@ import weakref
 import numpy
 import pytest
 
+import tinygrad_bn
 from tinygrad_bn import Function, Tensor
 from tinygrad_bn.autograd import backward, grad
 
@@ -369,3 +370,18 @@ def test_a_gradient_something_else_holds_is_copied_into_dot_grad():
     assert x.grad._data is not node.kept and not numpy.shares_memory(x.grad._data, node.kept)
     node.kept += 5.0
     assert x.grad.tolist() == [1.0] * 4
+
+
+def test_a_graph_whose_nodes_saved_nothing_can_be_differentiated_twice(torch):
+    grads = []
+    for framework in (tinygrad_bn, torch):
+        x = framework.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = (x + 1).reshape(3, 1).sum()
+        y.backward()
+        y.backward()  # nothing was saved, so nothing was freed
+        grads.append(x.grad.tolist())
+        z = (x * x).sum()
+        z.backward()
+        with pytest.raises(RuntimeError, match="second time"):
+            z.backward()
+    assert grads[0] == grads[1] == [2.0, 2.0, 2.0]

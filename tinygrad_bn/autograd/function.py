@@ -288,10 +288,13 @@ class Function:
         return sum(a.nbytes for a in self.saved_arrays())
 
     def release(self):
-        """Drop what forward saved; a later backward through this node raises."""
-        self.saved = ()
-        self._output_data = None
-        self.released = True
+        """Drop what forward saved; a later backward through this node raises. A node
+        that saved nothing (a sum, an add, a reshape) has nothing to drop, and may run
+        again, as in PyTorch."""
+        if self.saved or self._output_data is not None:
+            self.saved = ()
+            self._output_data = None
+            self.released = True
 
     def _released_error(self) -> RuntimeError:
         return RuntimeError(
