@@ -295,3 +295,29 @@ def test_deepcopy_gives_an_independent_model():
     assert isinstance(twin[0].weight, nn.Parameter) and twin[0].weight.requires_grad
     twin[0].weight._data[...] = 0
     assert model[0].weight.numpy().any()
+
+
+def _members_and_errors(framework):
+    nn_ = framework.nn
+    model = nn_.Sequential(nn_.Linear(2, 3), nn_.BatchNorm1d(3))
+    found = [tuple(model.get_parameter("0.weight").shape), tuple(model.get_buffer("1.running_mean").shape)]
+    calls = [lambda: model.get_parameter("0.nope"), lambda: model.get_parameter("1.running_mean"),
+             lambda: model.get_buffer("0.weight"), lambda: model.get_buffer("1.nope"),
+             lambda: model.set_submodule("1", 3), lambda: model.set_submodule("", nn_.ReLU()),
+             lambda: model.set_submodule("7", nn_.ReLU(), strict=True)]
+    for call in calls:
+        try:
+            call()
+        except (AttributeError, ValueError) as error:
+            found.append((type(error).__name__, str(error)))
+    model.set_submodule("5", nn_.ReLU())
+    model.set_submodule("0.extra", nn_.Tanh())
+    model.set_submodule("1", nn_.Identity(), strict=True)
+    found.append([(name, type(module).__name__) for name, module in model.named_modules()])
+    return found
+
+
+def test_get_parameter_get_buffer_and_set_submodule_are_pytorchs(torch):
+    import tinygrad_bn
+
+    assert _members_and_errors(tinygrad_bn) == _members_and_errors(torch)

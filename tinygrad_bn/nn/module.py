@@ -225,6 +225,40 @@ class Module:
             walked.append(name)
         return module
 
+    def set_submodule(self, target: str, module: Module, strict: bool = False):
+        """Put ``module`` at the dotted path ``target``; the modules on the way must exist.
+        With ``strict``, the last name must already be a sub-module there."""
+        if not target:
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        path, _, name = target.rpartition(".")
+        parent = self.get_submodule(path)
+        if strict and name not in parent._modules:
+            raise AttributeError(f"{type(parent).__name__} has no attribute `{name}`")
+        parent.add_module(name, module)
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at the dotted path ``target`` (``"0.weight"``), as PyTorch finds it."""
+        owner, name = self._member_owner(target)
+        if not isinstance(getattr(owner, name), Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return getattr(owner, name)
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at the dotted path ``target`` (``"1.running_mean"``)."""
+        owner, name = self._member_owner(target)
+        if name not in owner._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return owner._buffers[name]
+
+    def _member_owner(self, target: str) -> tuple:
+        path, _, name = target.rpartition(".")
+        owner = self.get_submodule(path)
+        if not hasattr(owner, name):
+            raise AttributeError(f"{type(owner).__name__} has no attribute `{name}`")
+        return owner, name
+
     def _named_members(self, table: str, prefix: str, recurse: bool):
         modules = self.named_modules(prefix) if recurse else [(prefix, self)]
         seen = set()
