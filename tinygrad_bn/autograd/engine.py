@@ -84,34 +84,17 @@ def _initial_gradient(output: Tensor, gradient) -> Tensor:
     return gradient
 
 
-def _count_consumers(roots) -> dict:
-    """For every node reachable from ``roots``: how many recorded edges lead into it.
-    (An edge into a node always needs its gradient: a node's output requires grad.)"""
+def _count_consumers(roots, within: set | None = None) -> dict:
+    """For every node reachable from ``roots`` (through nodes of ``within`` only, if
+    given): how many recorded edges lead into it. (An edge into a node always needs its
+    gradient: a node's output requires grad.)"""
     consumers = {}
     roots = set(roots)
     stack = list(roots)
     while stack:
         node = stack.pop()
         for parent in node.parents:  # without zipping needs_input_grad in: 0.27 µs less per node
-            if isinstance(parent, Function):
-                if parent in consumers:
-                    consumers[parent] += 1
-                else:
-                    consumers[parent] = 1
-                    if parent not in roots:
-                        stack.append(parent)
-    return consumers
-
-
-def _count_consumers_within(roots, within: set) -> dict:
-    """As :func:`_count_consumers`, over the nodes of ``within`` only."""
-    consumers = {}
-    roots = set(roots)
-    stack = list(roots)
-    while stack:
-        node = stack.pop()
-        for parent in node.parents:
-            if isinstance(parent, Function) and parent in within:
+            if isinstance(parent, Function) and (within is None or parent in within):
                 if parent in consumers:
                     consumers[parent] += 1
                 else:
@@ -358,7 +341,7 @@ class _ConfinedPass(_Pass):
 
     def seed(self, outputs, grads):
         roots = [output._ctx for output in outputs if output._ctx in self.within]
-        self.consumers = _count_consumers_within(roots, self.within)
+        self.consumers = _count_consumers(roots, self.within)
         for node in roots:
             self.consumers[node] = self.consumers.get(node, 0) + 1
         for output, grad in zip(outputs, grads):

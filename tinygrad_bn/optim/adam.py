@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import math
 
-from tinygrad_bn.optim.optimizer import Optimizer, check_betas, check_non_negative, lerp_, next_step, scalar
+from tinygrad_bn.optim.optimizer import (
+    Optimizer,
+    check_betas,
+    check_non_negative,
+    next_step,
+    scalar,
+    update_moments,
+    weight_decayed,
+)
 
 
 class Adam(Optimizer):
@@ -39,23 +47,16 @@ class Adam(Optimizer):
 
     def update(self, param, grad, group, state):
         xp = param.xp
-        lr, (beta1, beta2), decay = group["lr"], group["betas"], group["weight_decay"]
+        lr, (beta1, beta2) = group["lr"], group["betas"]
         if not state:
             state["step"] = scalar(0.0)
             state["exp_avg"] = xp.zeros_like(param._data)
             state["exp_avg_sq"] = xp.zeros_like(param._data)
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = xp.zeros_like(param._data)
-        step, m, v = next_step(state), state["exp_avg"], state["exp_avg_sq"]
-        if decay != 0 and group["decoupled_weight_decay"]:
-            xp.multiply(param._data, 1 - lr * decay, out=param._data)
-        elif decay != 0:
-            grad = grad + decay * param._data
-        # m ← β₁·m + (1 − β₁)·g
-        lerp_(xp, m, grad, 1 - beta1)
-        # v ← β₂·v + (1 − β₂)·g²
-        xp.multiply(v, beta2, out=v)
-        xp.add(v, (1 - beta2) * (grad * grad), out=v)
+        step = next_step(state)
+        grad = weight_decayed(xp, param, grad, group)
+        m, v = update_moments(xp, state, grad, group["betas"])
         if group["amsgrad"]:  # the largest v so far: the step size never grows back
             v = xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
         step_size = lr / (1 - beta1**step)

@@ -3,7 +3,15 @@ one momentum step ahead, with a momentum that warms up over the first steps."""
 
 from __future__ import annotations
 
-from tinygrad_bn.optim.optimizer import Optimizer, check_betas, check_non_negative, lerp_, next_step, scalar
+from tinygrad_bn.optim.optimizer import (
+    Optimizer,
+    check_betas,
+    check_non_negative,
+    next_step,
+    scalar,
+    update_moments,
+    weight_decayed,
+)
 
 
 class NAdam(Optimizer):
@@ -41,26 +49,20 @@ class NAdam(Optimizer):
 
     def update(self, param, grad, group, state):
         xp = param.xp
-        lr, (beta1, beta2), decay = group["lr"], group["betas"], group["weight_decay"]
+        lr, (beta1, beta2) = group["lr"], group["betas"]
         if not state:
             state["step"] = scalar(0.0)
             state["mu_product"] = scalar(1.0)
             state["exp_avg"] = xp.zeros_like(param._data)
             state["exp_avg_sq"] = xp.zeros_like(param._data)
-        step, m, v = next_step(state), state["exp_avg"], state["exp_avg_sq"]
-        if decay != 0 and group["decoupled_weight_decay"]:
-            xp.multiply(param._data, 1 - lr * decay, out=param._data)
-        elif decay != 0:
-            grad = grad + decay * param._data
+        step = next_step(state)
+        grad = weight_decayed(xp, param, grad, group)
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * group["momentum_decay"]))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * group["momentum_decay"]))
         # Πₜ ← Πₜ₋₁·μₜ, in the counter's own dtype
         state["mu_product"].mul_(mu)
         mu_product = state["mu_product"].item()
-        # m ← β₁·m + (1 − β₁)·g,  v ← β₂·v + (1 − β₂)·g²
-        lerp_(xp, m, grad, 1 - beta1)
-        xp.multiply(v, beta2, out=v)
-        xp.add(v, (1 - beta2) * (grad * grad), out=v)
+        m, v = update_moments(xp, state, grad, group["betas"])  # m ← β₁·m + (1 − β₁)·g,  v ← β₂·v + (1 − β₂)·g²
         # d = √(v/(1 − β₂ᵗ)) + ε
         denominator = xp.sqrt(v / (1 - beta2**step)) + group["eps"]
         # θ ← θ − η·(1 − μₜ)/(1 − Πₜ) · g/d − η·μₜ₊₁/(1 − Πₜ·μₜ₊₁) · m/d

@@ -219,6 +219,27 @@ def lerp_(xp, start, end, weight: float):
     return xp.subtract(end, (end - start) * (1 - weight), out=start)
 
 
+def weight_decayed(xp, param, grad, group: dict):
+    """Weight decay λ of the Adam family: decoupled (θ ← θ·(1 − η·λ), AdamW's, in place) when
+    the group says so, else added to the gradient (g + λ·θ, returned)."""
+    decay = group["weight_decay"]
+    if decay != 0 and group["decoupled_weight_decay"]:
+        xp.multiply(param._data, 1 - group["lr"] * decay, out=param._data)
+    elif decay != 0:
+        grad = grad + decay * param._data
+    return grad
+
+
+def update_moments(xp, state: dict, grad, betas: tuple):
+    """The Adam family's moments, in place: m ← β₁·m + (1 − β₁)·g, v ← β₂·v + (1 − β₂)·g²."""
+    beta1, beta2 = betas
+    m, v = state["exp_avg"], state["exp_avg_sq"]
+    lerp_(xp, m, grad, 1 - beta1)
+    xp.multiply(v, beta2, out=v)
+    xp.add(v, (1 - beta2) * (grad * grad), out=v)
+    return m, v
+
+
 def _host_copy(param: Tensor, value):
     """A state value for a state dict: an array (or a NumPy scalar) as a NumPy array copy,
     a counter (a 0-d Tensor) as a NumPy scalar, a list item by item (LBFGS keeps lists
