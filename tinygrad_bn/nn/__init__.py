@@ -37,6 +37,7 @@ from tinygrad_bn.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, mome
 from tinygrad_bn.nn.bilinear import Bilinear
 from tinygrad_bn.nn.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from tinygrad_bn.nn.conv_transpose import ConvTranspose1d, ConvTranspose2d
+from tinygrad_bn.nn.ctc_loss import CTCLoss
 from tinygrad_bn.nn.distance import CosineSimilarity, PairwiseDistance
 from tinygrad_bn.nn.embedding import Embedding
 from tinygrad_bn.nn.embedding_bag import EmbeddingBag
@@ -143,5 +144,5 @@ __all__ = [
     "RReLU", "SELU", "Softmin", "Softshrink", "Softsign", "Tanhshrink", "Threshold",
     "ParameterDict", "ParameterList", "Unflatten",
     "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Bilinear", "Fold", "PixelShuffle", "PixelUnshuffle", "Unfold",
-    "UpsamplingBilinear2d", "UpsamplingNearest2d",
+    "UpsamplingBilinear2d", "UpsamplingNearest2d", "CTCLoss",
 ]

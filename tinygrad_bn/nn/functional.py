@@ -57,6 +57,7 @@ from tinygrad_bn.nn.classification_losses import (
     nll_loss,
 )
 from tinygrad_bn.nn.conv_transpose import conv_transpose1d, conv_transpose2d
+from tinygrad_bn.nn.ctc_loss import ctc_loss
 from tinygrad_bn.nn.distance import cosine_similarity, pairwise_distance
 from tinygrad_bn.nn.dropout import dropout, dropout2d
 from tinygrad_bn.nn.embedding import embedding, one_hot
@@ -105,7 +106,7 @@ __all__ = [
     "prelu", "relu6", "rrelu", "selu", "softmin", "softshrink", "softsign", "tanhshrink", "threshold",
     "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d",
     "adaptive_max_pool2d_with_indices", "affine_grid", "bilinear", "grid_sample", "pdist", "pixel_shuffle",
-    "pixel_unshuffle",
+    "pixel_unshuffle", "ctc_loss",
 ]
 
 

@@ -3,6 +3,7 @@ elsewhere in ``tinygrad_bn.nn``; this is the path scripts import them by)."""
 
 # ruff: noqa: F401 - re-exports
 
+from tinygrad_bn.nn.ctc_loss import CTCLoss
 from tinygrad_bn.nn.losses import (
     BCELoss,
     BCEWithLogitsLoss,
