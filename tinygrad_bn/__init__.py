@@ -229,7 +229,7 @@ from tinygrad_bn.ops.layout import (
 from tinygrad_bn.ops.linalg import dist
 from tinygrad_bn.ops.order import kthvalue, median, mode, nanmedian, nanquantile, quantile
 from tinygrad_bn.ops.products import addbmm, addmm, addmv, baddbmm, cross, inner, kron, mv, tensordot
-from tinygrad_bn.ops.scans import cummax, cummin, cumprod, diff, logcumsumexp, trapezoid
+from tinygrad_bn.ops.scans import cummax, cummin, cumprod, cumulative_trapezoid, diff, logcumsumexp, trapezoid
 from tinygrad_bn.ops.scans import trapezoid as trapz  # PyTorch's older name
 from tinygrad_bn.ops.scatter_reduce import scatter_reduce
 from tinygrad_bn.ops.selection import masked_select, select_scatter, slice_scatter, take, take_along_dim

@@ -92,17 +92,18 @@ def test_diff_matches_pytorch(torch, agree, call):
     agree(call(tg, tg.tensor(data)), call(torch, torch.tensor(data)))
 
 
+@pytest.mark.parametrize("rule", ["trapezoid", "cumulative_trapezoid"])
 @pytest.mark.parametrize("call", [
-    lambda f, y: f.trapezoid(y),
-    lambda f, y: f.trapezoid(y.float(), dx=0.5, dim=0),
-    lambda f, y: f.trapezoid(y.double(), f.tensor([0.0, 1.0, 3.0, 3.5, 6.0], dtype=f.float64)),
-    lambda f, y: f.trapezoid(y.float(), f.tensor([[0.0], [2.0]]), dim=0),
-    lambda f, y: f.trapezoid(y.float(), y.float().cumsum(1) / 4, dim=-1),
-    lambda f, y: f.trapezoid(y[:, :1].float()),
+    lambda t, f, y: t(y),
+    lambda t, f, y: t(y.float(), dx=0.5, dim=0),
+    lambda t, f, y: t(y.double(), f.tensor([0.0, 1.0, 3.0, 3.5, 6.0], dtype=f.float64)),
+    lambda t, f, y: t(y.float(), f.tensor([[0.0], [2.0]]), dim=0),
+    lambda t, f, y: t(y.float(), y.float().cumsum(1) / 4, dim=-1),
+    lambda t, f, y: t(y[:, :1].float()),
 ], ids=["ints", "dx", "x", "x broadcast", "x of y's shape", "one sample"])
-def test_trapezoid_matches_pytorch(torch, agree, call):
+def test_trapezoid_rules_match_pytorch(torch, agree, rule, call):
     data = numpy.array([[1, 4, 9, 16, 25], [2, 3, 5, 7, 11]])
-    agree(call(tg, tg.tensor(data)), call(torch, torch.tensor(data)))
+    agree(call(getattr(tg, rule), tg, tg.tensor(data)), call(getattr(torch, rule), torch, torch.tensor(data)))
 
 
 ERRORS = {
@@ -113,6 +114,8 @@ ERRORS = {
     "diff prepend": (lambda f, x: x.diff(prepend=f.tensor(1.0)), r"prepend and append of the input's 2 dimensions, "
                                                                   r"got shapes \[\(\), \(2, 3\)\]"),
     "trapezoid x": (lambda f, x: f.trapezoid(x, f.tensor([0.0, 1.0])), r"one x per sample along dim 1 \(3\), got 2"),
+    "cumulative_trapezoid x": (lambda f, x: f.cumulative_trapezoid(x, f.tensor([0.0, 1.0])),
+                               r"one x per sample along dim 1 \(3\), got 2"),
 }
 
 

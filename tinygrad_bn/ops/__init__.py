@@ -160,7 +160,7 @@ from tinygrad_bn.ops.reduce import (
 )
 from tinygrad_bn.ops.rounding import ceil, floor, floor_divide, fmod, frac, remainder, round, sign, trunc  # noqa: A004
 from tinygrad_bn.ops.sampling import bernoulli, multinomial, normal, poisson
-from tinygrad_bn.ops.scans import cummax, cummin, cumprod, diff, logcumsumexp, trapezoid
+from tinygrad_bn.ops.scans import cummax, cummin, cumprod, cumulative_trapezoid, diff, logcumsumexp, trapezoid
 from tinygrad_bn.ops.scatter_reduce import scatter_reduce
 from tinygrad_bn.ops.selection import masked_select, select_scatter, slice_scatter, take, take_along_dim
 from tinygrad_bn.ops.shape import (
@@ -228,7 +228,7 @@ __all__ = [
     "logaddexp", "logit", "nan_to_num", "polygamma", "signbit", "sinc", "sinh", "tan", "xlogy",
     "addbmm", "addmm", "addmv", "atleast_1d", "atleast_2d", "atleast_3d", "baddbmm", "block_diag", "broadcast_tensors",
     "bucketize", "cartesian_prod", "column_stack", "corrcoef", "count_nonzero", "cov", "cross", "cummax", "cummin",
-    "cumprod", "diag",
+    "cumprod", "cumulative_trapezoid", "diag",
     "diag_embed", "diagflat", "diagonal", "diagonal_scatter", "diff", "dist", "dstack", "fliplr", "flipud", "histc",
     "histogram", "hstack", "index_copy",
     "index_fill", "index_put", "inner", "isin", "kron", "kthvalue", "logcumsumexp", "masked_select", "median",

@@ -165,19 +165,37 @@ def trapezoid(y, x=None, *, dx=None, dim: int = -1):
     >>> trapezoid(y).item(), trapezoid(y, dx=0.5).item(), trapezoid(y, tensor([0.0, 1.0, 3.0])).item()
     (4.0, 2.0, 6.5)
     """
+    areas, dim = _trapezoids(y, x, dx, dim, "trapezoid")
+    return areas.sum(dim)
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim: int = -1):
+    """PyTorch's ``cumulative_trapezoid``: the running sums of :func:`trapezoid`'s
+    areas along ``dim``, one fewer than the samples.
+
+    >>> from tinygrad_bn import tensor
+    >>> cumulative_trapezoid(tensor([1.0, 2.0, 4.0])).tolist()
+    [1.5, 4.5]
+    """
+    areas, dim = _trapezoids(y, x, dx, dim, "cumulative_trapezoid")
+    return areas.cumsum(dim)
+
+
+def _trapezoids(y, x, dx, dim: int, who: str):
+    """The area of each trapezoid between neighbouring samples along ``dim``, and ``dim``."""
     if x is not None and dx is not None:
-        raise TypeError("trapezoid takes the sample points x or their spacing dx, not both")
+        raise TypeError(f"{who} takes the sample points x or their spacing dx, not both")
     if y.ndim == 0:
-        raise ShapeError("trapezoid expects a tensor of at least one dimension, got shape ()")
+        raise ShapeError(f"{who} expects a tensor of at least one dimension, got shape ()")
     dim = normalize_axis(dim, y.ndim, "dim")
     later, earlier = _neighbours(y, dim)
     pair_sums = later + earlier
     if x is None:
-        return pair_sums.sum(dim) * (1 if dx is None else dx) / 2
+        return pair_sums * ((1 if dx is None else dx) / 2), dim
     if x.ndim == 1:
         if x.shape[0] != y.shape[dim]:
-            raise ShapeError(f"trapezoid expects one x per sample along dim {dim} ({y.shape[dim]}), got {x.shape[0]}")
+            raise ShapeError(f"{who} expects one x per sample along dim {dim} ({y.shape[dim]}), got {x.shape[0]}")
         spacing = diff(x).reshape([-1 if a == dim else 1 for a in range(y.ndim)])
     else:
         spacing = diff(x, dim=dim - y.ndim)
-    return (spacing * pair_sums).sum(dim) / 2
+    return spacing * pair_sums / 2, dim
