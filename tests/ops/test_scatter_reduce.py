@@ -3,6 +3,8 @@ own elements, integers (whose mean rounds down) included, NaN spreading, and
 PyTorch's gradients where ties share them (amax, amin) and zeros meet (prod).
 (Finite-difference gradients: the op cases in conftest.py.)"""
 
+import warnings
+
 import numpy
 import pytest
 
@@ -98,3 +100,30 @@ def test_errors_are_pytorchs_kind_and_say_expected_and_given(torch, raises_like_
     call, words = ERRORS[name]
     raises_like_torch(lambda: call(tg, *operands(tg)), lambda: call(torch, *operands(torch)), words)
 
+
+
+@pytest.mark.parametrize("reduce", ["add", "multiply"])
+@pytest.mark.parametrize("source", ["number", "tensor"])
+@pytest.mark.parametrize("in_place", [False, True])
+def test_scatter_with_reduce_is_pytorchs(torch, reduce, source, in_place):
+    results = []
+    for framework in (tg, torch):
+        x = framework.tensor(numpy.arange(1.0, 7.0, dtype=numpy.float32).reshape(2, 3))
+        index = framework.tensor([[0, 0], [2, 1]])
+        src = 5.0 if source == "number" else framework.tensor([[2.0, 3.0], [4.0, 5.0]])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a Tensor source is deprecated (PyTorch warns once a process)
+            out = x.scatter_(1, index, src, reduce=reduce) if in_place else x.scatter(1, index, src, reduce=reduce)
+        results.append((out.tolist(), x.tolist()))
+    assert results[0] == results[1]
+
+
+def test_scatter_with_reduce_and_a_tensor_source_says_it_is_deprecated():
+    with pytest.warns(UserWarning, match="deprecated, as in PyTorch; use scatter_reduce"):
+        tg.zeros(2, 3).scatter(1, tg.tensor([[0], [1]]), tg.ones(2, 1), reduce="add")
+
+
+def test_scatter_with_another_reduce_is_refused_as_in_pytorch(torch):
+    for framework in (tg, torch):
+        with pytest.raises(RuntimeError, match="reduce argument must be either add or multiply"):
+            framework.zeros(2, 3).scatter(1, framework.tensor([[0], [1]]), 1.0, reduce="mean")

@@ -8,6 +8,8 @@ one of indexing: scattered back to the picked places.
 
 from __future__ import annotations
 
+import warnings
+
 from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.errors import ArgumentError, DtypeError, ShapeError
 from tinygrad_bn.ops.axes import normalize_axis
@@ -76,17 +78,36 @@ class Scatter(Function):
         return dx, getitem(grad, self.places) if need_src else None
 
 
-def scatter(x, dim: int, index, src=None, *, value=None):
+def scatter(x, dim: int, index, src=None, *, value=None, reduce=None):
     """PyTorch's ``scatter``: ``x`` with out[i][index[i][j]] = src[i][j] for ``dim=1``
     (likewise for any ``dim``); ``src`` may be a number (or ``value=``). As in
     PyTorch, ``index`` is no larger than ``src``, nor than ``x`` off ``dim``, and where
-    it repeats a place, which write wins is not specified.
+    it repeats a place, which write wins is not specified. PyTorch's older
+    ``reduce="add"`` or ``"multiply"`` adds or multiplies the sources into ``x``
+    instead (:func:`~tinygrad_bn.ops.scatter_reduce.scatter_reduce`'s "sum" and "prod").
 
     >>> from tinygrad_bn import tensor, zeros
     >>> zeros(2, 3).scatter(1, tensor([[2], [0]]), 1.0).tolist()
     [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    >>> zeros(1, 3).scatter(1, tensor([[0, 0]]), 5.0, reduce="add").tolist()
+    [[10.0, 0.0, 0.0]]
     """
-    return _scatter("scatter", x, dim, index, value if src is None else src, accumulate=False)
+    source = value if src is None else src
+    if reduce is not None:
+        return _scatter_reducing(x, dim, index, source, reduce)
+    return _scatter("scatter", x, dim, index, source, accumulate=False)
+
+
+def _scatter_reducing(x, dim: int, index, source, reduce: str):
+    if reduce not in ("add", "multiply"):
+        raise ArgumentError(f"reduce argument must be either add or multiply, got {reduce!r}")
+    if isinstance(source, Tensor):
+        warnings.warn("scatter's reduce argument with a Tensor source is deprecated, as in PyTorch; "
+                      "use scatter_reduce, which has more reductions", UserWarning, stacklevel=3)
+    from tinygrad_bn.ops.scatter_reduce import scatter_reduce  # it builds on this module
+
+    source, _ = scatter_operands("scatter", x, dim, index, source)
+    return scatter_reduce(x, dim, index, source, {"add": "sum", "multiply": "prod"}[reduce])
 
 
 def scatter_add(x, dim: int, index, src):

@@ -193,11 +193,11 @@ def setitem(self, index, value):
     _change(self, value, "setitem", lambda x: SetItem.apply(x, value, index=index))
 
 
-def scatter_(self, dim, index, src=None, *, value=None):
+def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
     """self ← :func:`~tinygrad_bn.ops.indexing.scatter` of it (PyTorch's ``scatter_``:
     ``torch.zeros(n, C).scatter_(1, y.unsqueeze(1), 1.0)`` is a one-hot encoding)."""
     src = value if src is None else src
-    return _change(self, src, "scatter_", lambda x: scatter(x, dim, index, src))
+    return _change(self, src, "scatter_", lambda x: scatter(x, dim, index, src, reduce=reduce))
 
 
 def scatter_add_(self, dim, index, src):
