@@ -7,8 +7,8 @@ import pytest
 
 from tinygrad_bn import nn
 
-SUBMODULES = ["activation", "batchnorm", "container", "conv", "distance", "dropout", "flatten", "fold",
-              "instancenorm", "linear", "loss", "module", "normalization", "padding", "pixelshuffle", "pooling",
+SUBMODULES = ["activation", "batchnorm", "channelshuffle", "container", "conv", "distance", "dropout", "flatten",
+              "fold", "instancenorm", "linear", "loss", "module", "normalization", "padding", "pixelshuffle", "pooling",
               "rnn", "sparse", "transformer", "upsampling"]
 BASES = {"batchnorm": "_BatchNorm", "conv": "_ConvNd", "loss": "_Loss", "module": "Module", "rnn": "RNNBase"}
 

@@ -35,6 +35,7 @@ from tinygrad_bn.nn.activation_layers import (
 from tinygrad_bn.nn.adaptive_pooling import AdaptiveMaxPool1d, AdaptiveMaxPool2d
 from tinygrad_bn.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, momentum_from_keras
 from tinygrad_bn.nn.bilinear import Bilinear
+from tinygrad_bn.nn.channel_shuffle import ChannelShuffle
 from tinygrad_bn.nn.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from tinygrad_bn.nn.conv_transpose import ConvTranspose1d, ConvTranspose2d
 from tinygrad_bn.nn.ctc_loss import CTCLoss
@@ -109,6 +110,7 @@ from tinygrad_bn.nn.padding import (
 )
 from tinygrad_bn.nn.parameter import Parameter
 from tinygrad_bn.nn.pixel_shuffle import PixelShuffle, PixelUnshuffle
+from tinygrad_bn.nn.pooling1d import AdaptiveAvgPool1d, AvgPool1d, LPPool1d, LPPool2d, MaxPool1d
 from tinygrad_bn.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from tinygrad_bn.nn.transformer import (
     Transformer,
@@ -145,4 +147,5 @@ __all__ = [
     "ParameterDict", "ParameterList", "Unflatten",
     "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Bilinear", "Fold", "PixelShuffle", "PixelUnshuffle", "Unfold",
     "UpsamplingBilinear2d", "UpsamplingNearest2d", "CTCLoss",
+    "AdaptiveAvgPool1d", "AvgPool1d", "ChannelShuffle", "LPPool1d", "LPPool2d", "MaxPool1d",
 ]

@@ -50,6 +50,7 @@ from tinygrad_bn.nn.adaptive_pooling import (
 )
 from tinygrad_bn.nn.attention import scaled_dot_product_attention
 from tinygrad_bn.nn.bilinear import bilinear
+from tinygrad_bn.nn.channel_shuffle import channel_shuffle, native_channel_shuffle
 from tinygrad_bn.nn.classification_losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -82,6 +83,14 @@ from tinygrad_bn.nn.padding import pad
 from tinygrad_bn.nn.pdist import pdist
 from tinygrad_bn.nn.pixel_shuffle import pixel_shuffle, pixel_unshuffle
 from tinygrad_bn.nn.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_unpool2d
+from tinygrad_bn.nn.pooling1d import (
+    adaptive_avg_pool1d,
+    avg_pool1d,
+    lp_pool1d,
+    lp_pool2d,
+    max_pool1d,
+    max_pool1d_with_indices,
+)
 from tinygrad_bn.nn.probabilistic_losses import gaussian_nll_loss, kl_div, poisson_nll_loss
 from tinygrad_bn.nn.regression_losses import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from tinygrad_bn.nn.unbatched import also_unbatched
@@ -107,6 +116,8 @@ __all__ = [
     "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d",
     "adaptive_max_pool2d_with_indices", "affine_grid", "bilinear", "grid_sample", "pdist", "pixel_shuffle",
     "pixel_unshuffle", "ctc_loss",
+    "adaptive_avg_pool1d", "avg_pool1d", "channel_shuffle", "lp_pool1d", "lp_pool2d", "max_pool1d",
+    "max_pool1d_with_indices", "native_channel_shuffle",
 ]
 
 

@@ -12,6 +12,7 @@
 from tinygrad_bn.nn.modules import (
     activation,
     batchnorm,
+    channelshuffle,
     container,
     conv,
     distance,
