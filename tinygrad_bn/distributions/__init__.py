@@ -4,7 +4,8 @@
 Families: :class:`Normal`, :class:`LogNormal`, :class:`Uniform`, :class:`Exponential`,
 :class:`Laplace`, :class:`Gumbel`, :class:`Gamma`, :class:`Chi2`, :class:`Beta`,
 :class:`Dirichlet`, :class:`MultivariateNormal`, :class:`Bernoulli`, :class:`Poisson`,
-:class:`Categorical`, :class:`OneHotCategorical`, and :class:`Independent` to read batch axes as event axes;
+:class:`Categorical`, :class:`OneHotCategorical`, :class:`Independent` to read batch axes as event axes, and
+:class:`MixtureSameFamily` of K distributions of one family weighted by a :class:`Categorical`;
 :class:`TransformedDistribution` of a distribution pushed through :mod:`transforms`, and
 :func:`biject_to` and :func:`transform_to` for the transform onto a constraint;
 :func:`kl_divergence` between
@@ -14,7 +15,9 @@ the library's ops, so gradients flow from them to the parameters.
 
 Samples come from the library's own seeded generator (:func:`tinygrad_bn.manual_seed`,
 the one behind ``randn`` and ``rand``): two runs after the same seed draw the same
-numbers, but not the numbers PyTorch draws after that seed.
+numbers, but not the numbers PyTorch draws after that seed, except the classes of
+:class:`Categorical` and :class:`OneHotCategorical`, drawn by :func:`tinygrad_bn.multinomial`
+as PyTorch draws them and so PyTorch's after the same ``manual_seed``.
 
 >>> import tinygrad_bn as torch
 >>> from tinygrad_bn.distributions import Categorical, Normal
@@ -42,6 +45,7 @@ from tinygrad_bn.distributions.independent import Independent
 from tinygrad_bn.distributions.kl import kl_divergence, register_kl
 from tinygrad_bn.distributions.laplace import Laplace
 from tinygrad_bn.distributions.log_normal import LogNormal
+from tinygrad_bn.distributions.mixture_same_family import MixtureSameFamily
 from tinygrad_bn.distributions.multivariate_normal import MultivariateNormal
 from tinygrad_bn.distributions.normal import Normal
 from tinygrad_bn.distributions.one_hot_categorical import OneHotCategorical
@@ -69,8 +73,8 @@ from tinygrad_bn.distributions.uniform import Uniform
 
 __all__ = [
     "Bernoulli", "Beta", "Categorical", "Chi2", "Dirichlet", "Distribution", "Exponential", "Gamma", "Gumbel",
-    "Independent", "Laplace", "LogNormal", "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson",
-    "TransformedDistribution", "Uniform",
+    "Independent", "Laplace", "LogNormal", "MixtureSameFamily", "MultivariateNormal", "Normal", "OneHotCategorical",
+    "Poisson", "TransformedDistribution", "Uniform",
     "AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform", "IndependentTransform",
     "LowerCholeskyTransform", "PositiveDefiniteTransform", "PowerTransform", "ReshapeTransform", "SigmoidTransform",
     "SoftmaxTransform", "SoftplusTransform", "StickBreakingTransform", "TanhTransform", "Transform",

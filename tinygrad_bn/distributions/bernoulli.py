@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from functools import cached_property
 
+from tinygrad_bn import ops
 from tinygrad_bn.autograd import no_grad
 from tinygrad_bn.distributions import constraints
 from tinygrad_bn.distributions.distribution import Distribution
@@ -38,6 +39,7 @@ class Bernoulli(Distribution):
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
+    has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         check_one_of(probs, logits)
@@ -72,6 +74,13 @@ class Bernoulli(Distribution):
     @property
     def variance(self):
         return self.probs * (1 - self.probs)
+
+    def enumerate_support(self, expand=True):
+        """0 and 1 in the dtype of the parameter, along a new first axis: of shape
+        (2,) + ``batch_shape``, or (2,) + (1,) * len(batch_shape) when not ``expand``."""
+        given = self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
+        values = ops.arange(2, dtype=given.dtype, device=given.device).reshape(-1, *(1,) * len(self.batch_shape))
+        return values.broadcast_to((2, *self.batch_shape)) if expand else values
 
     def sample(self, sample_shape=()):
         with no_grad():

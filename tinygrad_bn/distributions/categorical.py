@@ -6,6 +6,9 @@ by log-sum-exp (ℓ − log Σ e^ℓ); the other is computed when first asked fo
 the logits, or the log of the probabilities clamped to [ε, 1 − ε]). Then
 
     log p(k) = ℓₖ,    H = −Σₖ pₖ ℓₖ
+
+Samples are drawn as PyTorch draws them, one ``multinomial`` draw with replacement
+per row of probabilities, so they are PyTorch's classes after the same seed.
 """
 
 from __future__ import annotations
@@ -19,16 +22,18 @@ from tinygrad_bn import ops
 from tinygrad_bn.autograd import Tensor, no_grad
 from tinygrad_bn.distributions import constraints
 from tinygrad_bn.distributions.distribution import Distribution
-from tinygrad_bn.distributions.draws import uniform
 from tinygrad_bn.distributions.utils import check_one_of, logits_to_probs, probs_to_logits
 from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.ops.promotion import broadcast_shapes
+from tinygrad_bn.ops.sampling import multinomial
 
 
 class Categorical(Distribution):
     """Distributions over the classes 0 .. K − 1 of the last axis of ``probs`` (any
     non-negative weights) or ``logits`` (unnormalized log-probabilities); the other axes
-    are the batch. Samples are int64 class indices, drawn outside the graph.
+    are the batch. Samples are int64 class indices, drawn outside the graph by
+    :func:`~tinygrad_bn.multinomial` as PyTorch draws them: after the same
+    ``manual_seed``, the same classes as PyTorch's ``Categorical.sample``.
 
     >>> import tinygrad_bn as torch
     >>> d = torch.distributions.Categorical(logits=torch.tensor([[0.0, 0.0], [1000.0, 0.0]]))
@@ -37,6 +42,7 @@ class Categorical(Distribution):
     """
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
+    has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         check_one_of(probs, logits)
@@ -63,7 +69,7 @@ class Categorical(Distribution):
     @property
     def param_shape(self):
         """``batch_shape + (K,)``."""
-        return (self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]).shape
+        return self._param.shape
 
     @property
     def _num_events(self) -> int:
@@ -85,15 +91,28 @@ class Categorical(Distribution):
     def variance(self):
         return self.mean
 
+    def enumerate_support(self, expand=True):
+        """The classes 0 .. K − 1 (int64) along a new first axis, of shape (K,) +
+        ``batch_shape``, or (K,) + (1,) * len(batch_shape) when not ``expand``."""
+        classes = ops.arange(self._num_events, dtype="int64", device=self._param.device)
+        classes = classes.reshape(-1, *(1,) * len(self.batch_shape))
+        return classes.broadcast_to((self._num_events, *self.batch_shape)) if expand else classes
+
+    @property
+    def _param(self):
+        """The parameter given, ``probs`` or ``logits``."""
+        return self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
+
     def sample(self, sample_shape=()):
-        """By the inverse CDF: the class k with c_(k−1) ≤ u·c_(K−1) < c_k, c the running
-        sums of the probabilities (so a class of probability 0 is never drawn)."""
+        """As PyTorch draws them, so the same classes after the same ``manual_seed``: the
+        probabilities as rows of K, one :func:`~tinygrad_bn.multinomial` draw with
+        replacement of as many classes per row as ``sample_shape`` has elements, then
+        the rows turned into the last axes."""
+        shape = self._extended_shape(sample_shape)
         with no_grad():
-            probs = self.probs.detach()
-            u = uniform((*self._extended_shape(sample_shape), 1), probs)
-            running = probs.cumsum(-1)
-            below = (running <= u * running[..., -1:]).sum(-1)
-            return below.clamp(max=self._num_events - 1).astype("int64")
+            rows = self.probs.detach().reshape(-1, self._num_events)
+            drawn = multinomial(rows, math.prod(shape[: len(shape) - len(self.batch_shape)]), True)
+            return drawn.transpose(0, 1).reshape(shape)
 
     def log_prob(self, value):
         self._validate_sample(value)

@@ -34,6 +34,7 @@ class Distribution:
     """
 
     has_rsample = False
+    has_enumerate_support = False
     arg_constraints: dict = {}
     _validate_args = __debug__  # on unless Python runs with -O, as PyTorch's
 
@@ -146,6 +147,12 @@ class Distribution:
         raise NotImplementedError(
             f"{type(self).__name__} has no reparameterized sampler (has_rsample is False); use sample()"
         )
+
+    def enumerate_support(self, expand: bool = True) -> Tensor:
+        """Every value of a discrete support, along a new first axis: only where
+        ``has_enumerate_support`` is True."""
+        raise NotImplementedError(f"{type(self).__name__} cannot enumerate its support (has_enumerate_support "
+                                  "is False)")
 
     def log_prob(self, value) -> Tensor:
         """log p(value), the log density or log mass, of shape broadcast(value, batch)."""

@@ -45,6 +45,17 @@ class Independent(Distribution):
         return self.base_dist.has_rsample
 
     @property
+    def has_enumerate_support(self):
+        """The base's, when no batch axis is read as an event axis (PyTorch enumerates no
+        cartesian products of supports)."""
+        return not self.reinterpreted_batch_ndims and self.base_dist.has_enumerate_support
+
+    def enumerate_support(self, expand=True):
+        if self.reinterpreted_batch_ndims:
+            raise NotImplementedError("Enumeration over cartesian product is not implemented")
+        return self.base_dist.enumerate_support(expand=expand)
+
+    @property
     def support(self):
         support = self.base_dist.support
         if self.reinterpreted_batch_ndims:

@@ -23,6 +23,7 @@ class OneHotCategorical(Distribution):
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
     support = constraints.one_hot
+    has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         self._categorical = Categorical(probs, logits, validate_args=validate_args)
@@ -55,7 +56,18 @@ class OneHotCategorical(Distribution):
     def variance(self):
         return self.probs * (1 - self.probs)
 
+    def enumerate_support(self, expand=True):
+        """The K one-hot vectors, the rows of the identity in the dtype of the parameters,
+        along a new first axis: of shape (K,) + ``batch_shape`` + (K,), or with ones for
+        the batch axes when not ``expand``."""
+        classes = self.event_shape[0]
+        given = self._categorical._param
+        rows = ops.eye(classes, dtype=given.dtype, device=given.device)
+        rows = rows.reshape(classes, *(1,) * len(self.batch_shape), classes)
+        return rows.broadcast_to((classes, *self.batch_shape, classes)) if expand else rows
+
     def sample(self, sample_shape=()):
+        """The classes :class:`Categorical` draws (PyTorch's after the same seed), one-hot."""
         return self._one_hot(self._categorical.sample(sample_shape))
 
     def log_prob(self, value):
