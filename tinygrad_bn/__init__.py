@@ -288,6 +288,13 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return distances(x1, x2, p, eps, keepdim)
 
 
+def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
+    """PyTorch's ``torch.vmap``: :func:`tinygrad_bn.func.vmap` (a loop over the mapped axis),
+    loading ``func`` on first use."""
+    return importlib.import_module("tinygrad_bn.func").vmap(func, in_dims, out_dims, randomness,
+                                                            chunk_size=chunk_size)
+
+
 def pdist(input, p=2.0):  # noqa: A002 - PyTorch's argument name
     """PyTorch's ``torch.pdist``: the p-norm distances of the rows i < j of an (N, M)
     tensor, as :func:`tinygrad_bn.nn.pdist.pdist` (which loads ``nn``, so it is
