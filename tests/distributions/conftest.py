@@ -31,6 +31,15 @@ def positive(rng, shape):
     return rng.uniform(0.5, 2.0, shape)
 
 
+def degrees_of_freedom(rng, shape):
+    """Above 4, so that samples have a finite fourth moment (the variance's standard error)."""
+    return rng.uniform(4.5, 8.0, shape)
+
+
+def count(rng, shape):
+    return rng.integers(1, 8, shape).astype(float)
+
+
 def probability(rng, shape):
     return rng.uniform(0.1, 0.9, shape)
 
@@ -80,6 +89,12 @@ def unit_values(rng, params, shape):
 def simplex_values(rng, params, shape):
     weights = rng.uniform(0.1, 1.0, shape)
     return weights / weights.sum(-1, keepdims=True)
+
+
+def count_values(rng, params, shape):
+    """Counts up to ``total_count`` where there is one, else up to 9."""
+    top = numpy.broadcast_to(params.get("total_count", 9.0), shape)
+    return numpy.floor(rng.uniform(0.0, 1.0, shape) * (top + 1))
 
 
 def binary_values(rng, params, shape):
@@ -206,6 +221,17 @@ CASES = [
     FamilyCase("Categorical", {"logits": real}, (2, 3, 4), class_values, DISCRETE, "logits", indicator=True),
     FamilyCase("OneHotCategorical", {"probs": positive}, (3, 4), one_hot_values, DISCRETE, "probs"),
     FamilyCase("OneHotCategorical", {"logits": real}, (5,), one_hot_values, DISCRETE, "logits"),
+    FamilyCase("HalfNormal", {"scale": 1.5}, (), nonnegative_values, CONTINUOUS, "scalar"),
+    FamilyCase("HalfNormal", {"scale": positive}, (2, 3), nonnegative_values, CONTINUOUS, "batched"),
+    FamilyCase("StudentT", {"df": 5.0, "loc": 0.5, "scale": 2.0}, (), real_values, NO_CDF, "scalar",
+               trigamma=True),
+    FamilyCase("StudentT", {"df": degrees_of_freedom, "loc": real, "scale": positive}, (2, 3), real_values, NO_CDF,
+               "batched", trigamma=True),
+    FamilyCase("Geometric", {"probs": 0.3}, (), count_values, DISCRETE, "scalar"),
+    FamilyCase("Geometric", {"probs": probability}, (2, 3), count_values, DISCRETE, "probs"),
+    FamilyCase("Geometric", {"logits": real}, (4,), count_values, DISCRETE, "logits"),
+    FamilyCase("Binomial", {"total_count": 5.0, "probs": probability}, (2, 3), count_values, DISCRETE, "probs"),
+    FamilyCase("Binomial", {"total_count": 6.0, "logits": real}, (4,), count_values, DISCRETE, "logits"),
     FamilyCase("Normal", {"loc": real, "scale": positive}, (2, 3), real_values, DISCRETE, wrap=1),
     FamilyCase("Bernoulli", {"logits": real}, (2, 3), binary_values, DISCRETE, wrap=2),
     FamilyCase("Uniform", {"low": real, "high": 3.0}, (2, 3), inside_interval, DISCRETE, wrap=1),

@@ -2,8 +2,9 @@
 ``torch.distributions`` is in a script after ``import tinygrad_bn as torch``.
 
 Families: :class:`Normal`, :class:`LogNormal`, :class:`Uniform`, :class:`Exponential`,
-:class:`Laplace`, :class:`Gumbel`, :class:`Gamma`, :class:`Chi2`, :class:`Beta`,
-:class:`Dirichlet`, :class:`MultivariateNormal`, :class:`Bernoulli`, :class:`Poisson`,
+:class:`Laplace`, :class:`Gumbel`, :class:`Cauchy`, :class:`HalfNormal`, :class:`HalfCauchy`,
+:class:`StudentT`, :class:`Gamma`, :class:`Chi2`, :class:`Beta`, :class:`Dirichlet`,
+:class:`MultivariateNormal`, :class:`Bernoulli`, :class:`Geometric`, :class:`Binomial`, :class:`Poisson`,
 :class:`Categorical`, :class:`OneHotCategorical`, :class:`Independent` to read batch axes as event axes, and
 :class:`MixtureSameFamily` of K distributions of one family weighted by a :class:`Categorical`;
 :class:`TransformedDistribution` of a distribution pushed through :mod:`transforms`, and
@@ -33,14 +34,19 @@ True
 from tinygrad_bn.distributions import constraint_registry, constraints, transforms, utils
 from tinygrad_bn.distributions.bernoulli import Bernoulli
 from tinygrad_bn.distributions.beta import Beta
+from tinygrad_bn.distributions.binomial import Binomial
 from tinygrad_bn.distributions.categorical import Categorical
+from tinygrad_bn.distributions.cauchy import Cauchy
 from tinygrad_bn.distributions.chi2 import Chi2
 from tinygrad_bn.distributions.constraint_registry import biject_to, transform_to
 from tinygrad_bn.distributions.dirichlet import Dirichlet
 from tinygrad_bn.distributions.distribution import Distribution
 from tinygrad_bn.distributions.exponential import Exponential
 from tinygrad_bn.distributions.gamma import Gamma
+from tinygrad_bn.distributions.geometric import Geometric
 from tinygrad_bn.distributions.gumbel import Gumbel
+from tinygrad_bn.distributions.half_cauchy import HalfCauchy
+from tinygrad_bn.distributions.half_normal import HalfNormal
 from tinygrad_bn.distributions.independent import Independent
 from tinygrad_bn.distributions.kl import kl_divergence, register_kl
 from tinygrad_bn.distributions.laplace import Laplace
@@ -50,6 +56,7 @@ from tinygrad_bn.distributions.multivariate_normal import MultivariateNormal
 from tinygrad_bn.distributions.normal import Normal
 from tinygrad_bn.distributions.one_hot_categorical import OneHotCategorical
 from tinygrad_bn.distributions.poisson import Poisson
+from tinygrad_bn.distributions.student_t import StudentT
 from tinygrad_bn.distributions.transformed_distribution import TransformedDistribution
 from tinygrad_bn.distributions.transforms import (
     AbsTransform,
@@ -72,9 +79,10 @@ from tinygrad_bn.distributions.transforms import (
 from tinygrad_bn.distributions.uniform import Uniform
 
 __all__ = [
-    "Bernoulli", "Beta", "Categorical", "Chi2", "Dirichlet", "Distribution", "Exponential", "Gamma", "Gumbel",
-    "Independent", "Laplace", "LogNormal", "MixtureSameFamily", "MultivariateNormal", "Normal", "OneHotCategorical",
-    "Poisson", "TransformedDistribution", "Uniform",
+    "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet", "Distribution", "Exponential",
+    "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "Independent", "Laplace", "LogNormal",
+    "MixtureSameFamily", "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "StudentT",
+    "TransformedDistribution", "Uniform",
     "AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform", "IndependentTransform",
     "LowerCholeskyTransform", "PositiveDefiniteTransform", "PowerTransform", "ReshapeTransform", "SigmoidTransform",
     "SoftmaxTransform", "SoftplusTransform", "StickBreakingTransform", "TanhTransform", "Transform",

@@ -21,11 +21,15 @@ import warnings
 from tinygrad_bn import ops
 from tinygrad_bn.distributions.bernoulli import Bernoulli
 from tinygrad_bn.distributions.beta import Beta
+from tinygrad_bn.distributions.binomial import Binomial
 from tinygrad_bn.distributions.categorical import Categorical
+from tinygrad_bn.distributions.cauchy import Cauchy
 from tinygrad_bn.distributions.dirichlet import Dirichlet
 from tinygrad_bn.distributions.distribution import Distribution
 from tinygrad_bn.distributions.exponential import Exponential
 from tinygrad_bn.distributions.gamma import Gamma
+from tinygrad_bn.distributions.geometric import Geometric
+from tinygrad_bn.distributions.half_normal import HalfNormal
 from tinygrad_bn.distributions.independent import Independent
 from tinygrad_bn.distributions.laplace import Laplace
 from tinygrad_bn.distributions.multivariate_normal import MultivariateNormal, solve_lower
@@ -195,6 +199,33 @@ def _kl_beta_beta(p, q):
 def _kl_poisson_poisson(p, q):
     # λp log(λp/λq) − (λp − λq): λq where λp = 0 (PyTorch gives NaN there), ∞ where only λq = 0
     return p.rate.xlogy(p.rate) - p.rate.xlogy(q.rate) - (p.rate - q.rate)
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p, q):
+    # both fold a centred normal at 0, so the ratio of densities is the normals' one
+    return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p, q):
+    # log(((γp + γq)² + (x₀p − x₀q)²) / (4 γp γq))
+    return ((p.scale + q.scale).square() + (p.loc - q.loc).square()).log() - (4 * p.scale * q.scale).log()
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p, q):
+    # −H(p) − E_p[k]·log(1 − q) − log q, with E_p[k] + 1 = 1/p and log q = log(1 − q) + ℓq
+    return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p, q):
+    # n·(p(ℓp − ℓq) + log(1 − p) − log(1 − q)) for equal n; ∞ where q has fewer trials
+    if bool((p.total_count < q.total_count).any()):
+        raise NotImplementedError("KL between Binomials where q.total_count > p.total_count is not implemented")
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p() - (-q.probs).log1p())
+    return ops.where(p.total_count > q.total_count, math.inf, kl)
 
 
 @register_kl(Independent, Independent)
