@@ -11,7 +11,6 @@ softplus(ℓ) = log(1 + e^ℓ):
 from __future__ import annotations
 
 import math
-from functools import cached_property
 
 from tinygrad_bn import ops
 from tinygrad_bn.autograd import no_grad
@@ -19,15 +18,14 @@ from tinygrad_bn.distributions import constraints
 from tinygrad_bn.distributions.distribution import Distribution
 from tinygrad_bn.distributions.draws import uniform
 from tinygrad_bn.distributions.utils import (
+    BinaryProbabilities,
     broadcast_all,
     check_one_of,
-    logits_to_probs,
-    probs_to_logits,
     softplus,
 )
 
 
-class Bernoulli(Distribution):
+class Bernoulli(BinaryProbabilities, Distribution):
     """Distributions of 0 or 1, 1 with probability ``probs`` (or σ(``logits``)); samples
     are floats in the parameter's dtype, drawn outside the graph.
 
@@ -50,14 +48,6 @@ class Bernoulli(Distribution):
             (self.logits,) = broadcast_all(logits)
             shape = self.logits.shape
         super().__init__(shape, validate_args=validate_args)
-
-    @cached_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @cached_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
 
     @property
     def param_shape(self):

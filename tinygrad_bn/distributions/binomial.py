@@ -10,23 +10,20 @@ With ℓ the log-odds of p, and softplus(ℓ) = log(1 + e^ℓ) = −log(1 − p)
 
 from __future__ import annotations
 
-from functools import cached_property
-
 from tinygrad_bn import ops
 from tinygrad_bn.autograd import no_grad
 from tinygrad_bn.distributions import constraints
 from tinygrad_bn.distributions.distribution import Distribution
 from tinygrad_bn.distributions.draws import uniform
 from tinygrad_bn.distributions.utils import (
+    BinaryProbabilities,
     broadcast_all,
     check_one_of,
-    logits_to_probs,
-    probs_to_logits,
     softplus,
 )
 
 
-class Binomial(Distribution):
+class Binomial(BinaryProbabilities, Distribution):
     """Binomial distributions of ``total_count`` n trials (held in the parameter's dtype)
     of success probability ``probs`` (or σ(``logits``)); samples are counts in that dtype,
     drawn outside the graph as the sum of n Bernoulli draws (so in memory proportional
@@ -52,14 +49,6 @@ class Binomial(Distribution):
             given = self.__dict__["logits"]
         self.total_count = self.total_count.astype(given.dtype)
         super().__init__(given.shape, validate_args=validate_args)
-
-    @cached_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @cached_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
 
     @property
     def _param(self):

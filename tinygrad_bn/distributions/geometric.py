@@ -8,23 +8,20 @@ succeed with probability p: PyTorch's ``Geometric(probs=None, logits=None)``.
 
 from __future__ import annotations
 
-from functools import cached_property
-
 from tinygrad_bn import ops
 from tinygrad_bn.autograd import no_grad
 from tinygrad_bn.distributions import constraints
 from tinygrad_bn.distributions.distribution import Distribution
 from tinygrad_bn.distributions.draws import uniform
 from tinygrad_bn.distributions.utils import (
+    BinaryProbabilities,
     broadcast_all,
     check_one_of,
-    logits_to_probs,
-    probs_to_logits,
     softplus,
 )
 
 
-class Geometric(Distribution):
+class Geometric(BinaryProbabilities, Distribution):
     """Geometric distributions of success probability ``probs`` in (0, 1] (or σ(``logits``));
     samples are counts in the parameter's float dtype, ⌊log u / log(1 − p)⌋, drawn
     outside the graph.
@@ -51,14 +48,6 @@ class Geometric(Distribution):
                 f"Expected parameter probs ({type(self.probs).__name__} of shape {tuple(self.probs.shape)}) "
                 f"of distribution {self!r} to be positive but found invalid values:\n{self.probs[~(self.probs > 0)]}"
             )
-
-    @cached_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @cached_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
 
     @property
     def mean(self):

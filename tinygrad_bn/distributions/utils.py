@@ -5,6 +5,8 @@ ways between probabilities and logits; and softplus, log(1 + eˣ) without overfl
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy
 
 from tinygrad_bn import ops
@@ -91,3 +93,16 @@ def sum_rightmost(value: Tensor, dims: int) -> Tensor:
     if dims == 0:
         return value
     return value.reshape(*value.shape[: value.ndim - dims], -1).sum(-1)
+
+
+class BinaryProbabilities:
+    """``probs`` and ``logits`` of a two-outcome parameter, for a distribution given one of
+    them (stored under its name): the other is computed from it on first use, once."""
+
+    @cached_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @cached_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
