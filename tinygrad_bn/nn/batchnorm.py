@@ -64,10 +64,25 @@ def reset_running_stats(module: Module):
         module.num_batches_tracked.zero_()
 
 
-class _BatchNorm(Module):
+class RunningStatistics:
+    """What a normalization layer with :func:`register_running_stats` buffers has
+    (BatchNorm, InstanceNorm): their reset, and state dicts of version 2, in which
+    ``num_batches_tracked`` is kept (older ones load with :func:`upgrade_running_stats`)."""
+
+    _version = 2
+
+    def reset_running_stats(self):
+        """Running mean 0, running variance 1, no batch counted."""
+        reset_running_stats(self)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, *args):
+        upgrade_running_stats(self, state_dict, prefix, local_metadata)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, *args)
+
+
+class _BatchNorm(RunningStatistics, Module):
     ranks: tuple = ()
     layout: str = ""
-    _version = 2  # num_batches_tracked is in the state dict
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
                  device=None, dtype=None, *, bias=True, impl="fused"):
@@ -103,14 +118,6 @@ class _BatchNorm(Module):
         else:
             self.register_parameter("bias", None)
         register_running_stats(self, num_features, track_running_stats, device, dtype)
-
-    def reset_running_stats(self):
-        """Running mean 0, running variance 1, no batch seen."""
-        reset_running_stats(self)
-
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, *args):
-        upgrade_running_stats(self, state_dict, prefix, local_metadata)
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, *args)
 
     def reset_parameters(self):
         """The running statistics as :meth:`reset_running_stats`, and γ = 1, β = 0."""

@@ -27,7 +27,7 @@ from tinygrad_bn.annotations import region
 from tinygrad_bn.autograd import Tensor, no_grad
 from tinygrad_bn.batchnorm import batch_norm
 from tinygrad_bn.errors import ShapeError
-from tinygrad_bn.nn.batchnorm import register_running_stats, reset_running_stats, upgrade_running_stats
+from tinygrad_bn.nn.batchnorm import RunningStatistics, register_running_stats
 from tinygrad_bn.nn.normalization import _check_floating, _check_parameter, _is_positive_int, _Normalization
 
 
@@ -73,7 +73,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         return y.reshape(input.shape)
 
 
-class _InstanceNorm(_Normalization):
+class _InstanceNorm(RunningStatistics, _Normalization):
     """PyTorch's InstanceNorm modules: γ (ones) and β (zeros) of shape (C,) when
     ``affine``; with ``track_running_stats``, running statistics kept in training
     mode and used in eval mode. ``num_batches_tracked`` is kept in the state dict
@@ -81,7 +81,6 @@ class _InstanceNorm(_Normalization):
     statistics where they are."""
 
     spatial_axes: tuple = ()  # PyTorch's letters for the axes after C
-    _version = 2  # as BatchNorm's
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
                  device=None, dtype=None, *, bias=True):
@@ -94,14 +93,6 @@ class _InstanceNorm(_Normalization):
         self.affine = affine
         self.track_running_stats = track_running_stats
         register_running_stats(self, num_features, track_running_stats, device, dtype)
-
-    def reset_running_stats(self):
-        """Running mean 0, running variance 1, no batch counted."""
-        reset_running_stats(self)
-
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, *args):
-        upgrade_running_stats(self, state_dict, prefix, local_metadata)
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, *args)
 
     def reset_parameters(self):
         """The running statistics as :meth:`reset_running_stats`, and γ = 1, β = 0."""
