@@ -267,19 +267,26 @@ class _Pass:
         """Run ``node``'s backward on the sum of the gradients its consumers delivered,
         and deliver what it returns to its inputs. A node that no consumer gave a
         gradient (each gave None) delivers None to its inputs."""
-        grad = self.node_grads.pop(node, None)
+        grad = self.received(node)
         if grad is None:
             input_grads = (None,) * len(node.parents)
         else:
-            if node.tensor_hooks:
-                grad = run_hooks(node.tensor_hooks, grad)
-            if node.retains_grad:
-                node.grad = _added_to(node.grad, grad, self.create_graph)
             input_grads = _differentiate(node, grad, self.observer)
             if not self.retain_graph:
                 node.release()
         for parent, needed, input_grad in zip(node.parents, node.needs_input_grad, input_grads):
             self.deliver(parent, input_grad if needed else None)
+
+    def received(self, node: Function) -> Tensor | None:
+        """The sum of the gradients ``node``'s consumers delivered (None if none did),
+        through its hooks; kept in ``node.grad`` if it retains its gradient."""
+        grad = self.node_grads.pop(node, None)
+        if grad is not None:
+            if node.tensor_hooks:
+                grad = run_hooks(node.tensor_hooks, grad)
+            if node.retains_grad:
+                node.grad = _added_to(node.grad, grad, self.create_graph)
+        return grad
 
     def deliver(self, parent, grad: Tensor | None):
         """Add ``grad`` (None: nothing along this edge) to what ``parent``, a node or
@@ -348,14 +355,9 @@ class _ConfinedPass(_Pass):
             self.deliver(output if output._ctx is None else output._ctx, grad)
 
     def visit(self, node: Function):
-        grad = self.node_grads.pop(node, None)
-        if grad is not None:
-            if node.tensor_hooks:
-                grad = run_hooks(node.tensor_hooks, grad)
-            if node.retains_grad:
-                node.grad = _added_to(node.grad, grad, self.create_graph)
-            if node in self.wanted:
-                self.captured[node] = grad
+        grad = self.received(node)
+        if grad is not None and node in self.wanted:
+            self.captured[node] = grad
         if grad is None or not self.leads_on(node):
             input_grads = (None,) * len(node.parents)
         else:
