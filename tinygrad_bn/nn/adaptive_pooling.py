@@ -25,6 +25,7 @@ import numpy
 
 from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.nn.module import Module
+from tinygrad_bn.nn.pooling import adaptive_windows
 from tinygrad_bn.nn.unbatched import also_unbatched
 from tinygrad_bn.ops.promotion import constant
 
@@ -36,8 +37,7 @@ def window_indices(size: int, count: int):
     >>> window_indices(5, 3).tolist()
     [[0, 1, 1], [1, 2, 3], [3, 4, 4]]
     """
-    i = numpy.arange(count)
-    starts, ends = (i * size) // count, -((-(i + 1) * size) // count)
+    starts, ends = adaptive_windows(size, count)
     longest = int((ends - starts).max()) if count else 1
     return numpy.minimum(starts[:, None] + numpy.arange(longest), ends[:, None] - 1)
 

@@ -195,10 +195,16 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002 - PyTorch's argument 
     return rows @ input @ cols.T  # (oh, H) · (N, C, H, W) · (W, ow)
 
 
+def adaptive_windows(size: int, count: int) -> tuple:
+    """Where each of ``count`` adaptive windows over ``size`` elements starts and ends (host
+    arrays): window i holds ⌊i·size/count⌋ .. ⌈(i + 1)·size/count⌉ − 1, as in PyTorch."""
+    i = numpy.arange(count)
+    return (i * size) // count, -((-(i + 1) * size) // count)
+
+
 def _averaging_matrix(size: int, count: int):
-    """(count, size): row i holds 1/len over window i, ⌊i·size/count⌋ .. ⌈(i + 1)·size/count⌉ − 1."""
+    """(count, size): row i holds 1/len over window i of :func:`adaptive_windows`."""
     matrix = numpy.zeros((count, size))
-    for i in range(count):
-        start, end = (i * size) // count, -(-(i + 1) * size // count)
+    for i, (start, end) in enumerate(zip(*adaptive_windows(size, count))):
         matrix[i, start:end] = 1.0 / (end - start)
     return matrix
