@@ -7,6 +7,8 @@ takes, and that the fast backward and the create_graph one give the same gradien
 
 from __future__ import annotations
 
+import itertools
+
 import numpy
 import pytest
 
@@ -24,6 +26,7 @@ CASES = [
     ((3, 4, 6, 7), (2, 4, 2, 3), (2, 1), (1, 2), (0, 1, 2, 0), 1, True),
     ((2, 6, 5, 20), (6, 1, 3, 2), (1, 1), (1, 1), (1, 0, 0, 1), 6, False),
     ((9, 2, 3, 3), (3, 2, 3, 3), (1, 1), (1, 1), (1, 1, 1, 1), 1, True),  # more images than windows a row
+    ((2, 4, 7, 24), (4, 2, 2, 3), (1, 1), (2, 3), (1, 0, 2, 1), 2, False),  # dilated, folded as shifted runs
 ]
 IDS = [f"{x}x{w}-stride{s}-dilation{d}-pad{p}-groups{g}" for x, w, s, d, p, g, _ in CASES]
 
@@ -84,6 +87,27 @@ def test_the_fast_backward_and_the_differentiable_one_agree(x_shape, w_shape, st
     assert all(g.grad_fn is not None for g in differentiable[:2])  # dbias = Σ upstream depends on neither
     for a, b in zip(fast, differentiable, strict=True):
         numpy.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, dilation, padding, groups, batch_last", CASES, ids=IDS)
+def test_the_input_gradient_is_the_fold_of_the_transposed_product(x_shape, w_shape, stride, dilation, padding,
+                                                                  groups, batch_last):
+    rng = numpy.random.default_rng(3)
+    windows = Windows(x_shape, w_shape[2:], stride, dilation, padding, CPU, folded=True)
+    kernels = rng.standard_normal((groups, w_shape[0] // groups, w_shape[1] * w_shape[2] * w_shape[3]))
+    dy = rng.standard_normal((groups, w_shape[0] // groups, x_shape[0] * windows.counts[0] * windows.counts[1]))
+    folded = windows.fold(kernels.swapaxes(1, 2) @ dy, x_shape[1])
+    numpy.testing.assert_allclose(windows.input_gradient(kernels, dy, x_shape[1]), folded, rtol=1e-12, atol=1e-12)
+    # every pixel sums the products of the windows that cover it, and only those
+    (sh, sw), (dh, dw), (top, _, left, _) = stride, dilation, padding
+    columns = (kernels.swapaxes(1, 2) @ dy).reshape(x_shape[1], *w_shape[2:], *windows.shape(1, windows.counts)[1:])
+    if batch_last:  # (C, kh, kw, OH, OW, N) -> (C, kh, kw, N, OH, OW)
+        columns = columns.transpose(0, 1, 2, 5, 3, 4)
+    expected = numpy.zeros((x_shape[1], x_shape[0], *windows.padded_size))
+    for i, j, y, x in itertools.product(*(range(n) for n in (*w_shape[2:], *windows.counts))):
+        expected[:, :, y * sh + i * dh, x * sw + j * dw] += columns[:, i, j, :, y, x]
+    expected = expected[:, :, top: top + x_shape[2], left: left + x_shape[3]].transpose(1, 0, 2, 3)
+    numpy.testing.assert_allclose(folded, expected, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("needs", ["x", "weight"])

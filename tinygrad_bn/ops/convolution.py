@@ -76,6 +76,30 @@ class Windows:
             columns[:, i, j] = padded[self.pixels(rows, cols)]
         return columns.reshape(groups, -1, self.batch * self.counts[0] * self.counts[1])
 
+    def input_gradient(self, kernels, dy, channels: int):
+        """dx = fold(Wᵀ dY) of (g, O/g, C/g·kh·kw) ``kernels`` and (g, O/g, N·OH·OW) ``dy``.
+
+        At stride 1, output pixel (y, x) of window offset (i, j) lands on padded pixel
+        (y + i·dh, x + j·dw): the flat padded images shifted by i·dh·Wp + j·dw. So dY
+        is first widened to the padded size with zeros, and each offset's columns are
+        added back as one shifted run over the flat images; the zeros land outside
+        the windows. Rows of N·Hp·Wp elements instead of OW: the dx of a 16×16
+        convolution with 16 channels 0.6× the time (the 3×32×32 CNN step 0.93×)."""
+        if self.batch_last or self.stride != (1, 1):
+            return self.fold(kernels.swapaxes(1, 2) @ dy, channels)
+        (height, width), (count_h, count_w) = self.padded_size, self.counts
+        groups, outputs, _ = dy.shape
+        wide = self.xp.zeros((groups, outputs, self.batch, height, width), dtype=dy.dtype)
+        wide[..., :count_h, :count_w] = dy.reshape(groups, outputs, self.batch, count_h, count_w)
+        columns = (kernels.swapaxes(1, 2) @ wide.reshape(groups, outputs, -1)).reshape(channels, *self.kernel_size, -1)
+        size, (kh, kw), (dh, dw) = columns.shape[-1], self.kernel_size, self.dilation
+        flat = self.xp.zeros((channels, size + (kh - 1) * dh * width + (kw - 1) * dw), dtype=columns.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                start = i * dh * width + j * dw
+                flat[:, start: start + size] += columns[:, i, j]
+        return self.restore(flat[:, :size].reshape(channels, self.batch, height, width)[self.pixels(*self.image)])
+
     def fold(self, columns, channels: int):
         """The adjoint of :meth:`columns`: each column added back into its window's
         pixels, giving (N, C, H, W) images."""
@@ -123,7 +147,7 @@ class Convolution(Function):
         dy = self.windows.arrange(grad._data).reshape(groups, weight.shape[0] // groups, -1)
         kernels = weight._data.reshape(groups, weight.shape[0] // groups, -1)
         dweight = (dy @ columns._data.swapaxes(1, 2)).reshape(weight.shape) if need_weight else None  # dY colsᵀ
-        dx = self.windows.fold(kernels.swapaxes(1, 2) @ dy, x.shape[1]) if need_x else None  # Wᵀ dY, folded
+        dx = self.windows.input_gradient(kernels, dy, x.shape[1]) if need_x else None  # fold(Wᵀ dY)
         dbias = [dy.sum(axis=2).reshape(-1) if need else None for need in need_bias]
         return tuple(None if d is None else constant(d, x) for d in (dx, dweight, *dbias))
 
