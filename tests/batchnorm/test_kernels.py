@@ -124,3 +124,21 @@ def test_the_shift_is_the_sampled_rows_mean_so_one_pass_suffices(shape, monkeypa
     sampled = x[:: max(1, shape[0] // 16)][:16]
     np.testing.assert_allclose(passes[0], _per_channel(sampled.mean(axis=(0, *range(2, x.ndim))), shape))
     assert len(passes) == 1
+
+
+@pytest.mark.parametrize("batch, pixels, runs", [(64, 16, 1), (64, 64, 4), (64, 1024, 64), (48, 30, 1), (7, 3, 1),
+                                                 (6, 400, 2)])
+def test_row_dots_take_runs_of_whole_samples_of_at_least_1024_elements(batch, pixels, runs):
+    per_run = kernels.samples_per_run(batch, pixels)
+    assert batch // per_run == runs and batch % per_run == 0
+
+
+@pytest.mark.parametrize("batch, pixels", [(64, 16), (2**12, 2**10), (3, 7)])
+def test_row_dots_are_as_accurate_as_a_pairwise_sum(batch, pixels):
+    """Float32 dots of rows up to 4 Mi elements, against float64: a single dot product
+    along such a row would lose 2e-4 of it."""
+    rng = np.random.default_rng(5)
+    a = (rng.standard_normal((2, batch * pixels)) + 3).astype(np.float32)
+    b = rng.standard_normal((2, batch * pixels)).astype(np.float32) ** 2
+    exact = (a.astype(np.float64) * b).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(kernels.row_dots(a, b, batch, np), exact, rtol=2e-6)
