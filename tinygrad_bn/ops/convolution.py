@@ -146,7 +146,9 @@ class Convolution(Function):
         groups = self.groups
         dy = self.windows.arrange(grad._data).reshape(groups, weight.shape[0] // groups, -1)
         kernels = weight._data.reshape(groups, weight.shape[0] // groups, -1)
-        dweight = (dy @ columns._data.swapaxes(1, 2)).reshape(weight.shape) if need_weight else None  # dY colsᵀ
+        # dW = dY colsᵀ, computed as (cols dYᵀ)ᵀ: OpenBLAS runs that product 0.7× the time
+        # (the 3×32×32 CNN step 0.98×, A/B in one process)
+        dweight = (columns._data @ dy.swapaxes(1, 2)).swapaxes(1, 2).reshape(weight.shape) if need_weight else None
         dx = self.windows.input_gradient(kernels, dy, x.shape[1]) if need_x else None  # fold(Wᵀ dY)
         dbias = [dy.sum(axis=2).reshape(-1) if need else None for need in need_bias]
         return tuple(None if d is None else constant(d, x) for d in (dx, dweight, *dbias))
