@@ -51,6 +51,31 @@ def test_gradients_accumulate_until_cleared():
     assert x.grad.tolist() == [3.0, 3.0]
 
 
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph")
+def test_a_second_gradient_is_added_into_dot_grad_in_place_unless_backward_is_recorded(torch, create_graph):
+    """As PyTorch's gradient accumulation: outside a recorded backward ``.grad`` stays
+    the same tensor (an optimizer holding it sees the sum) and its version goes up;
+    under create_graph the sum is a new tensor, recorded."""
+    seen = []
+    for framework in (tinygrad_bn, torch):
+        x = framework.tensor([1.0, 2.0], requires_grad=True)
+        (x * x).sum().backward(create_graph=create_graph)
+        first, version = x.grad, x.grad._version
+        (x * x * x).sum().backward(create_graph=create_graph)
+        bumped = x.grad._version - version if x.grad is first else None
+        seen.append((x.grad is first, bumped, x.grad.requires_grad, x.grad.tolist()))
+    assert seen[0] == seen[1]
+    assert seen[0][0] == (not create_graph) and seen[0][3] == [5.0, 16.0]
+
+
+def test_a_read_only_dot_grad_is_replaced_by_the_sum():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    x.grad = tinygrad_bn.ones(1).expand(2)  # a broadcast view: its array cannot be written
+    (x * 3.0).sum().backward()
+    assert x.grad.tolist() == [4.0, 4.0]
+
+
 def test_gradients_are_leaves_that_do_not_require_grad():
     x = Tensor([1.0], requires_grad=True)
     (x * x).sum().backward()

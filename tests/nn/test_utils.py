@@ -17,10 +17,10 @@ def gradients(seed=0, scale=1.0):
 
 
 def with_gradients(arrays, device="cpu"):
-    """Leaves whose .grad holds ``arrays``."""
+    """Leaves whose .grad holds a copy of ``arrays`` (clipping changes it in place)."""
     params = [Tensor(numpy.zeros(a.shape), requires_grad=True, device=device) for a in arrays]
     for p, a in zip(params, arrays, strict=True):
-        p.grad = Tensor(a, device=device)
+        p.grad = Tensor(a.copy(), device=device)
     return params
 
 
@@ -50,12 +50,23 @@ def test_clipping_to_a_norm_gives_that_norm_and_keeps_the_direction():
     numpy.testing.assert_allclose(params[0].grad.numpy() / arrays[0], 2.0 / (before + 1e-6))
 
 
-def test_a_shared_gradient_array_is_not_changed_in_place():
-    shared = numpy.ones(3)
-    params = with_gradients([shared, shared])
-    clip_grad_norm_(params, 0.1)
-    clip_grad_value_(params, 0.01)
-    assert shared.tolist() == [1.0, 1.0, 1.0]
+@pytest.mark.parametrize("clip", ["norm", "value"])
+def test_clipping_changes_each_gradient_in_place(clip):
+    """As PyTorch's: ``.grad`` stays the same tensor (its version goes up), and a
+    gradient recorded by ``create_graph`` is changed without recording."""
+    torch = pytest.importorskip("torch")
+    seen = []
+    for framework, clipping in ((None, (clip_grad_norm_, clip_grad_value_)),
+                                (torch, (torch.nn.utils.clip_grad_norm_, torch.nn.utils.clip_grad_value_))):
+        ones = (lambda n: Tensor(numpy.ones(n), requires_grad=True)) if framework is None else (
+            lambda n: torch.ones(n, dtype=torch.float64, requires_grad=True))
+        p = ones(3)
+        (p * p * p).sum().backward(create_graph=True)
+        kept, version = p.grad, p.grad._version
+        clipping[0](p, 0.5) if clip == "norm" else clipping[1](p, 0.5)
+        seen.append((p.grad is kept, p.grad._version > version, p.grad.grad_fn is None, p.grad.tolist()))
+    assert seen[0][:3] == seen[1][:3] == (True, True, False)
+    numpy.testing.assert_allclose(seen[0][3], seen[1][3], rtol=1e-12)
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered in multiply")  # inf · 0, NaN as in PyTorch

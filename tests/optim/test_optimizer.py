@@ -56,6 +56,27 @@ def test_zero_grad_forgets_every_gradient():
     assert all(p.grad is None for p in model.parameters())
 
 
+@pytest.mark.parametrize("owner", ["optimizer", "module"])
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph")
+def test_zero_grad_without_set_to_none_zeroes_each_gradient_in_place(torch, owner):
+    """As in PyTorch: ``.grad`` stays the same tensor, detached, zeroed, one version on."""
+    seen = []
+    for framework in (tg, torch):
+        model = framework.nn.Linear(3, 2)
+        optimizer = framework.optim.SGD(model.parameters(), lr=0.1)
+        clear = optimizer.zero_grad if owner == "optimizer" else model.zero_grad
+        for create_graph in (False, True):
+            model(framework.ones(1, 3)).sum().backward(create_graph=create_graph)
+            kept = [p.grad for p in model.parameters()]
+            versions = [g._version for g in kept]
+            clear(set_to_none=False)
+            seen.append([(p.grad is g, p.grad.requires_grad, p.grad.grad_fn is None, p.grad._version - v,
+                          p.grad.abs().sum().item()) for p, g, v in zip(model.parameters(), kept, versions)])
+            clear()
+    assert seen[:2] == seen[2:]
+    assert all(same and detached and zero == 0.0 for same, _, detached, _, zero in seen[0] + seen[1])
+
+
 def test_groups_take_the_defaults_they_do_not_override():
     model = nn.Linear(3, 2)
     groups = [{"params": [model.weight]}, {"params": model.bias, "lr": 0.5}]

@@ -31,6 +31,7 @@ from tinygrad_bn.autograd import anomaly
 from tinygrad_bn.autograd.function import Function, set_grad_enabled
 from tinygrad_bn.autograd.hooks import has_leaf_hooks, leaf_hooks, run_hooks
 from tinygrad_bn.autograd.tensor import Tensor, as_tensors
+from tinygrad_bn.autograd.version import bump
 
 
 class _Observer(threading.local):
@@ -167,6 +168,24 @@ def _added_to(kept: Tensor | None, grad: Tensor, create_graph: bool, unshared: b
     if create_graph:
         return grad.clone()
     return Tensor._wrap(grad._data if unshared else grad._data.copy(), grad._backend, None)
+
+
+def _added_in_place(kept: Tensor | None, grad: Tensor, create_graph: bool) -> bool:
+    """Add ``grad`` into a leaf's existing ``.grad`` ``kept`` in place, as PyTorch does
+    outside a recorded backward, so that the ``.grad`` stays the same tensor (whoever
+    holds it sees the sum) and its version goes up. False, and nothing done, when
+    there is none yet, the backward is recorded, or its array cannot take the sum
+    (read-only, or of another shape or a narrower dtype)."""
+    if kept is None or create_graph:
+        return False
+    target, data = kept._data, grad._data
+    if target.shape != data.shape or kept.dtype != kept._backend.xp.result_type(target, data):
+        return False
+    if not getattr(target.flags, "writeable", True):
+        return False
+    target += data
+    bump(kept)
+    return True
 
 
 def _unshared(grad: Tensor) -> bool:
@@ -324,7 +343,8 @@ class _Pass:
             return
         grad = _hooked(leaf, grad)
         unshared = _unshared(grad)  # asked before the call below, which would hold `grad` once more
-        leaf._grad = _added_to(leaf._grad, grad, self.create_graph, unshared)
+        if not _added_in_place(leaf._grad, grad, self.create_graph):
+            leaf._grad = _added_to(leaf._grad, grad, self.create_graph, unshared)
         for hook in list((leaf_hooks(leaf, after_accumulation=True) or {}).values()):
             hook(leaf)
 

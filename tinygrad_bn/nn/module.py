@@ -19,8 +19,8 @@ from tinygrad_bn.nn import hooks
 from tinygrad_bn.nn import state_dict as state_dicts
 from tinygrad_bn.nn.parameter import Parameter
 from tinygrad_bn.nn.state_dict import IncompatibleKeys
-from tinygrad_bn.ops import zeros_like
 from tinygrad_bn.ops.conversion import device_and_dtype
+from tinygrad_bn.ops.inplace import clear_grad
 
 
 def _check_member_name(module, name, kind):
@@ -322,9 +322,9 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True):
         """Forget every parameter's gradient: set ``.grad`` to None, or with
-        ``set_to_none=False`` fill it with zeros, as PyTorch does."""
+        ``set_to_none=False`` fill it with zeros in place, as PyTorch does."""
         for param in self.parameters():
-            param.grad = None if set_to_none or param.grad is None else zeros_like(param.grad)
+            clear_grad(param, set_to_none)
 
     def to(self, *args, device=None, dtype=None, non_blocking=False):
         """Move parameters and buffers to ``device`` and cast the floating ones to

@@ -244,6 +244,18 @@ def zero_(self):
     return fill_(self, 0)
 
 
+def clear_grad(tensor, set_to_none: bool = True):
+    """What ``zero_grad`` does to one tensor's ``.grad``, as in PyTorch: set it to None,
+    or with ``set_to_none=False`` detach it and fill it with zeros in place, so that it
+    stays the same tensor."""
+    grad = tensor.grad
+    if set_to_none or grad is None:
+        tensor.grad = None
+        return
+    grad.detach_()
+    zero_(grad)
+
+
 def copy_(self, src):
     """self ← ``src`` (broadcast to self's shape and cast to its dtype), in place; the
     gradient flows to ``src``. Under ``no_grad``, how parameters are loaded."""

@@ -21,7 +21,8 @@ from tinygrad_bn.autograd import Tensor, enable_grad
 from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.backend import get_backend
 from tinygrad_bn.dtypes import float32, float64, get_default_dtype
-from tinygrad_bn.ops import full, zeros_like
+from tinygrad_bn.ops import full
+from tinygrad_bn.ops.inplace import clear_grad
 
 
 class Optimizer:
@@ -63,10 +64,10 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True):
         """Forget every parameter's gradient: set ``.grad`` to None, or with
-        ``set_to_none=False`` fill it with zeros, as PyTorch does."""
+        ``set_to_none=False`` fill it with zeros in place, as PyTorch does."""
         for group in self.param_groups:
             for p in group["params"]:
-                p.grad = None if set_to_none or p.grad is None else zeros_like(p.grad)
+                clear_grad(p, set_to_none)
 
     def step(self, closure=None):
         """Update every parameter that has a gradient. ``closure``, as in PyTorch, is

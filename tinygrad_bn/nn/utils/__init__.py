@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.autograd import Tensor, no_grad
 from tinygrad_bn.nn.frozen import freeze_batch_norm
 from tinygrad_bn.nn.fusion import (
     FoldError,
@@ -30,7 +30,6 @@ from tinygrad_bn.nn.utils import parametrizations, parametrize, rnn, stateless
 from tinygrad_bn.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
 from tinygrad_bn.nn.utils.norm_hooks import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
 from tinygrad_bn.ops import minimum
-from tinygrad_bn.ops.elementwise import constant
 
 __all__ = [
     "FoldError", "clip_grad_norm_", "clip_grad_value_", "fold_batch_norm", "fold_error", "freeze_batch_norm",
@@ -78,8 +77,9 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
             "pass error_if_nonfinite=False to clip anyway"
         )
     scale = minimum(max_norm / (total + 1e-6), 1.0)
-    for p in parameters:
-        p.grad = p.grad * scale.astype(p.grad.dtype)
+    with no_grad():
+        for p in parameters:
+            p.grad.mul_(scale.astype(p.grad.dtype))
     return total
 
 
@@ -99,5 +99,6 @@ def clip_grad_value_(parameters, clip_value: float):
     [0.5, 0.5]
     """
     clip_value = float(clip_value)
-    for p in _with_gradients(parameters):
-        p.grad = constant(p.grad.xp.clip(p.grad._data, -clip_value, clip_value), p.grad)
+    with no_grad():
+        for p in _with_gradients(parameters):
+            p.grad.clamp_(-clip_value, clip_value)
