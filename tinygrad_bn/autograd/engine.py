@@ -179,9 +179,8 @@ def _added_in_place(kept: Tensor | None, grad: Tensor, create_graph: bool) -> bo
     if kept is None or create_graph:
         return False
     target, data = kept._data, grad._data
-    if target.shape != data.shape or kept.dtype != kept._backend.xp.result_type(target, data):
-        return False
-    if not getattr(target.flags, "writeable", True):
+    widened = data.dtype != target.dtype and kept._backend.xp.result_type(target, data) != target.dtype
+    if widened or target.shape != data.shape or not getattr(target.flags, "writeable", True):
         return False
     target += data
     bump(kept)
