@@ -110,6 +110,19 @@ def test_the_input_gradient_is_the_fold_of_the_transposed_product(x_shape, w_sha
     numpy.testing.assert_allclose(folded, expected, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered")
+def test_an_infinite_weight_reaches_only_the_pixels_its_windows_cover():
+    rng = numpy.random.default_rng(4)
+    windows = Windows((2, 1, 3, 16), (3, 3), (1, 1), (1, 1), (1, 1, 1, 1), CPU, folded=True)
+    kernels = rng.standard_normal((1, 1, 9))
+    kernels[0, 0, 8] = numpy.inf  # the bottom-right tap: it never sees the first row and column
+    dy = rng.standard_normal((1, 1, 2 * 3 * 16))
+    dx = windows.input_gradient(kernels, dy, 1)
+    assert numpy.isfinite(dx[:, :, 0, :]).all() and numpy.isfinite(dx[:, :, :, 0]).all()
+    assert not numpy.isfinite(dx[:, :, 1:, 1:]).any()
+    numpy.testing.assert_array_equal(dx, windows.fold(kernels.swapaxes(1, 2) @ dy, 1))
+
+
 @pytest.mark.parametrize("needs", ["x", "weight"])
 def test_only_the_gradients_asked_for_are_computed(needs):
     rng = numpy.random.default_rng(2)

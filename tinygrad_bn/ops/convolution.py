@@ -84,8 +84,10 @@ class Windows:
         is first widened to the padded size with zeros, and each offset's columns are
         added back as one shifted run over the flat images; the zeros land outside
         the windows. Rows of N·Hp·Wp elements instead of OW: the dx of a 16×16
-        convolution with 16 channels 0.6× the time (the 3×32×32 CNN step 0.93×)."""
-        if self.batch_last or self.stride != (1, 1):
+        convolution with 16 channels 0.6× the time (the 3×32×32 CNN step 0.93×).
+        Kernels with an infinite or NaN weight are folded as columns, since 0·∞ in
+        the overhang would put NaN on pixels no window of that offset covers."""
+        if self.batch_last or self.stride != (1, 1) or not bool(self.xp.isfinite(kernels).all()):
             return self.fold(kernels.swapaxes(1, 2) @ dy, channels)
         (height, width), (count_h, count_w) = self.padded_size, self.counts
         groups, outputs, _ = dy.shape
