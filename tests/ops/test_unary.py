@@ -27,3 +27,12 @@ def test_expm1_keeps_the_digits_of_small_arguments():
 @pytest.mark.parametrize("dtype", ["int64", "bool", "float16", "float32"])
 def test_integers_compute_in_the_default_float_dtype_as_in_pytorch(matches_torch, name, dtype):
     matches_torch(lambda x: getattr(x, name)(), numpy.array([1, 2, 8]).astype(dtype), rtol=1e-3)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sigmoid_keeps_its_relative_precision_far_below_zero(dtype):
+    """σ(x) ≈ eˣ for x ≪ 0: a (1 + tanh(x/2))/2 form gives 0 in float32 from about x = −17."""
+    x = numpy.array([-80.0, -30.0, -17.0, -5.0, 0.0, 5.0, 30.0])
+    exact = numpy.exp(-numpy.logaddexp(0.0, -x))  # 1/(1 + e⁻ˣ), in float64
+    tolerance = 16 * numpy.finfo(dtype).eps  # a few roundings of exp and of the reference
+    numpy.testing.assert_allclose(Tensor(x.astype(dtype)).sigmoid().numpy(), exact, rtol=tolerance)
