@@ -36,3 +36,4 @@ def test_sigmoid_keeps_its_relative_precision_far_below_zero(dtype):
     exact = numpy.exp(-numpy.logaddexp(0.0, -x))  # 1/(1 + e⁻ˣ), in float64
     tolerance = 16 * numpy.finfo(dtype).eps  # a few roundings of exp and of the reference
     numpy.testing.assert_allclose(Tensor(x.astype(dtype)).sigmoid().numpy(), exact, rtol=tolerance)
+    assert Tensor(x[1].astype(dtype)).sigmoid().item() == pytest.approx(exact[1], rel=tolerance)  # 0-d

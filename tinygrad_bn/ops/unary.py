@@ -207,9 +207,7 @@ def logistic(xp, x):
     1/(1 + z) for x ≥ 0 and z/(1 + z) below, each to full relative precision (the
     form (1 + tanh(x/2))/2 rounded σ(−30) to 0 in float32, where it is 9.36e-14). The
     forward of :class:`Sigmoid`, and of the fused ops that hold their gates as arrays."""
-    z = xp.abs(x)
-    xp.negative(z, out=z)
-    xp.exp(z, out=z)
+    z = xp.exp(-xp.abs(x))
     above = 1 / (1 + z)
     return xp.where(x >= 0, above, z * above)
 
