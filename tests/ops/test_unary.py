@@ -34,6 +34,6 @@ def test_sigmoid_keeps_its_relative_precision_far_below_zero(dtype):
     """σ(x) ≈ eˣ for x ≪ 0: a (1 + tanh(x/2))/2 form gives 0 in float32 from about x = −17."""
     x = numpy.array([-80.0, -30.0, -17.0, -5.0, 0.0, 5.0, 30.0])
     exact = numpy.exp(-numpy.logaddexp(0.0, -x))  # 1/(1 + e⁻ˣ), in float64
-    tolerance = 16 * numpy.finfo(dtype).eps  # a few roundings of exp and of the reference
+    tolerance = 16 * float(numpy.finfo(dtype).eps)  # a few roundings of exp and of the reference
     numpy.testing.assert_allclose(Tensor(x.astype(dtype)).sigmoid().numpy(), exact, rtol=tolerance)
     assert Tensor(x[1].astype(dtype)).sigmoid().item() == pytest.approx(exact[1], rel=tolerance)  # 0-d
