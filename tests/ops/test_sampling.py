@@ -4,7 +4,7 @@ PyTorch's for the same seed, and the stream left where PyTorch leaves it."""
 import numpy
 import pytest
 
-from tinygrad_bn import mersenne
+from tinygrad_bn import Tensor, mersenne
 from tinygrad_bn.errors import ArgumentError
 from tinygrad_bn.ops import sampling
 
@@ -136,3 +136,9 @@ def test_draws_land_on_the_tensors_device(strict_cuda):
     w = tb.tensor([0.2, 0.8], device="cuda")
     for drawn in (tb.multinomial(w, 3, replacement=True), tb.bernoulli(w), tb.normal(w, 1.0), tb.poisson(w)):
         assert drawn.device == "cuda"
+
+
+def test_poisson_of_a_0d_rate_is_a_0d_tensor_of_its_dtype():
+    rate = Tensor(3.0)
+    sample = sampling.poisson(rate)
+    assert sample.shape == () and sample.dtype == rate.dtype and sample.item() >= 0

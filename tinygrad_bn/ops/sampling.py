@@ -150,4 +150,4 @@ def poisson(input, generator=None) -> Tensor:  # noqa: A002
     rates = input.numpy()
     if (rates < 0).any() or numpy.isnan(rates).any():
         raise ArgumentError("poisson expects rates >= 0")
-    return Tensor(rng(generator).poisson(rates).astype(input.dtype), device=input.device)
+    return Tensor(numpy.asarray(rng(generator).poisson(rates)).astype(input.dtype), device=input.device)
