@@ -44,6 +44,11 @@ def probability(rng, shape):
     return rng.uniform(0.1, 0.9, shape)
 
 
+def peaked(rng, shape):
+    """Above 1, where a Weibull's mode is finite (for k < 1 it is NaN, as PyTorch's)."""
+    return rng.uniform(1.2, 3.0, shape)
+
+
 # Matrix samplers: (rng, shape (..., n)) -> (..., n, n), for the vectors of that shape
 
 
@@ -57,6 +62,17 @@ def lower_cholesky(rng, shape):
     """Standard normal below the diagonal, a diagonal in [0.5, 2]."""
     return numpy.tril(rng.standard_normal(shape + shape[-1:]), -1) + positive(rng, shape)[..., None] * numpy.eye(
         shape[-1])
+
+
+def one_temperature(rng, shape):
+    """One temperature in [0.5, 2] (a 0-d array) for the whole batch, as a relaxed categorical
+    takes it (PyTorch's multiplies it into values and adds its log to one score per event)."""
+    return rng.uniform(0.5, 2.0, ())
+
+
+def low_rank_factor(rng, shape):
+    """W of n × 2, standard normal, for the vectors of ``shape`` (..., n)."""
+    return rng.standard_normal(shape + (2,))
 
 
 # Value samplers: (rng, parameters, shape) -> host array in the support ------------------
@@ -97,8 +113,18 @@ def count_values(rng, params, shape):
     return numpy.floor(rng.uniform(0.0, 1.0, shape) * (top + 1))
 
 
+def unbounded_count_values(rng, params, shape):
+    """Counts from 0 to 9, for a support with no upper end."""
+    return rng.integers(0, 10, shape).astype(float)
+
+
 def binary_values(rng, params, shape):
     return rng.integers(0, 2, shape).astype(float)
+
+
+def angle_values(rng, params, shape):
+    """Angles over two turns, so that the 2π period shows."""
+    return rng.uniform(-2 * numpy.pi, 2 * numpy.pi, shape)
 
 
 def class_values(rng, params, shape):
@@ -121,6 +147,13 @@ class FamilyCase:
     what PyTorch has for the family; ``indicator`` marks class-index samples, whose moments are those of
     their one-hot vectors; ``trigamma`` marks gradients through PyTorch's trigamma,
     good to 5e-10 only (ours to float64's precision, see tests/ops/conftest.py).
+
+    ``moments`` says what the mean and variance are: "finite" ones, "undefined" ones (NaN
+    or ∞ constants, a Cauchy's), "circular" ones (a von Mises's) or "none" (PyTorch gives
+    none); only finite ones are compared with sample moments. ``lacks`` names what PyTorch
+    does not define for the family (mean, variance, entropy: NotImplementedError there and
+    here); ``on_a_surface`` marks values on a surface (the simplex) that a nudge of one
+    entry leaves. The shared tests that need these run without such cases (see ``NEEDS``).
     """
 
     family: str
@@ -132,6 +165,9 @@ class FamilyCase:
     wrap: int = 0
     indicator: bool = False
     trigamma: bool = False
+    moments: str = "finite"
+    lacks: tuple = ()
+    on_a_surface: bool = False
 
     @property
     def id(self) -> str:
@@ -146,8 +182,9 @@ class FamilyCase:
     @property
     def differentiable_methods(self) -> tuple:
         """The methods whose output is a smooth function of the parameters: not the mode,
-        nor the NaN moments of class indices."""
-        undefined = ("mode", "mean", "variance", "stddev") if self.indicator else ("mode",)
+        nor the NaN moments of class indices, nor undefined moments."""
+        constant = self.indicator or self.moments == "undefined"
+        undefined = ("mode", "mean", "variance", "stddev") if constant else ("mode",)
         return tuple(method for method in self.methods if method not in undefined)
 
     def host_params(self, seed=0) -> dict:
@@ -181,6 +218,10 @@ CONTINUOUS = ("log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf"
 DISCRETE = ("log_prob", "entropy", "mean", "mode", "variance", "stddev")
 NO_CDF = DISCRETE  # what PyTorch's Gamma (whose cdf has no gradient in α there), Beta, Dirichlet and
 # MultivariateNormal have
+NO_ENTROPY = ("log_prob", "mean", "mode", "variance", "stddev")  # NegativeBinomial's, VonMises's
+LOG_PROB = ("log_prob",)  # the relaxed families': PyTorch gives them neither moments nor entropy
+RELAXED = dict(methods=LOG_PROB, moments="none", lacks=("mean", "variance", "entropy"))
+RELAXED_ONE_HOT = dict(RELAXED, on_a_surface=True)  # test_relaxed_categorical.py checks its value gradients
 
 CASES = [
     FamilyCase("Normal", {"loc": 0.5, "scale": 2.0}, (), real_values, CONTINUOUS, "scalar"),
@@ -232,6 +273,36 @@ CASES = [
     FamilyCase("Geometric", {"logits": real}, (4,), count_values, DISCRETE, "logits"),
     FamilyCase("Binomial", {"total_count": 5.0, "probs": probability}, (2, 3), count_values, DISCRETE, "probs"),
     FamilyCase("Binomial", {"total_count": 6.0, "logits": real}, (4,), count_values, DISCRETE, "logits"),
+    # the mean of a Cauchy is undefined (NaN) and its variance ∞, a half-Cauchy's both ∞: their
+    # samples are checked against the CDF instead (test_samples_follow_pytorchs_cdf)
+    FamilyCase("Cauchy", {"loc": -0.5, "scale": 2.0}, (), real_values, CONTINUOUS, "scalar", moments="undefined"),
+    FamilyCase("Cauchy", {"loc": real, "scale": positive}, (2, 3), real_values, CONTINUOUS, "batched",
+               moments="undefined"),
+    FamilyCase("HalfCauchy", {"scale": 1.5}, (), nonnegative_values, CONTINUOUS, "scalar", moments="undefined"),
+    FamilyCase("HalfCauchy", {"scale": positive}, (2, 3), nonnegative_values, CONTINUOUS, "batched",
+               moments="undefined"),
+    FamilyCase("Weibull", {"scale": 1.5, "concentration": 0.5}, (), positive_values, CONTINUOUS, "scalar, k < 1"),
+    FamilyCase("Weibull", {"scale": positive, "concentration": peaked}, (2, 3), positive_values, CONTINUOUS,
+               "batched"),
+    # the mean and variance of a von Mises are circular ones (test_von_mises.py checks its samples)
+    FamilyCase("VonMises", {"loc": real, "concentration": positive}, (2, 3), angle_values, NO_ENTROPY, "batched",
+               moments="circular", lacks=("entropy",)),
+    FamilyCase("NegativeBinomial", {"total_count": 3.0, "probs": 0.4}, (), unbounded_count_values, NO_ENTROPY,
+               "scalar", lacks=("entropy",)),
+    FamilyCase("NegativeBinomial", {"total_count": positive, "probs": probability}, (2, 3), unbounded_count_values,
+               NO_ENTROPY, "probs", lacks=("entropy",)),
+    FamilyCase("NegativeBinomial", {"total_count": positive, "logits": real}, (4,), unbounded_count_values,
+               NO_ENTROPY, "logits", lacks=("entropy",)),
+    FamilyCase("LowRankMultivariateNormal", {"loc": real, "cov_factor": low_rank_factor, "cov_diag": positive},
+               (2, 3), real_values, NO_CDF, "batched"),
+    FamilyCase("RelaxedBernoulli", {"temperature": positive, "probs": probability}, (2, 3), unit_values,
+               label="probs", **RELAXED),
+    FamilyCase("RelaxedBernoulli", {"temperature": positive, "logits": real}, (4,), unit_values, label="logits",
+               **RELAXED),
+    FamilyCase("RelaxedOneHotCategorical", {"temperature": one_temperature, "probs": positive}, (2, 3), simplex_values,
+               label="probs", **RELAXED_ONE_HOT),
+    FamilyCase("RelaxedOneHotCategorical", {"temperature": one_temperature, "logits": real}, (2, 4), simplex_values,
+               label="logits", **RELAXED_ONE_HOT),
     FamilyCase("Normal", {"loc": real, "scale": positive}, (2, 3), real_values, DISCRETE, wrap=1),
     FamilyCase("Bernoulli", {"logits": real}, (2, 3), binary_values, DISCRETE, wrap=2),
     FamilyCase("Uniform", {"low": real, "high": 3.0}, (2, 3), inside_interval, DISCRETE, wrap=1),
@@ -247,13 +318,23 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "families(predicate): run the test for the cases the predicate accepts")
 
 
+# shared tests that compare what some families lack -> the cases they run for
+NEEDS = {
+    "test_gradients_match_finite_differences": lambda case: not case.on_a_surface,
+    "test_sample_moments_match_pytorchs_mean_and_variance": lambda case: case.moments == "finite",
+    "test_samples_are_drawn_on_the_device_from_the_same_numbers":
+        lambda case: not {"mean", "variance", "entropy"} & set(case.lacks),
+}
+
+
 def pytest_generate_tests(metafunc):
-    """``family_case`` runs over CASES (those a ``families`` mark accepts); with ``dtype``
-    over the dtypes of each case."""
+    """``family_case`` runs over CASES (those a ``families`` mark accepts and that have what
+    the test compares, see ``NEEDS``); with ``dtype`` over the dtypes of each case."""
     if "family_case" not in metafunc.fixturenames:
         return
     mark = metafunc.definition.get_closest_marker("families")
-    cases = [case for case in CASES if mark is None or mark.args[0](case)]
+    needs = NEEDS.get(metafunc.definition.originalname, lambda case: True)
+    cases = [case for case in CASES if (mark is None or mark.args[0](case)) and needs(case)]
     if "dtype" in metafunc.fixturenames:
         rows = [(case, dtype) for case in cases for dtype in _dtypes(case)]
         metafunc.parametrize("family_case, dtype", rows, ids=[f"{case.id}-{dtype}" for case, dtype in rows])
@@ -309,3 +390,37 @@ def refused_alike(torch):
 def _tensors_blanked(message: str) -> str:
     """The message with each printed tensor of one axis or more (PyTorch's or ours) as <tensor>."""
     return re.sub(r"(?s)[Tt]ensor\(\[.*?\](, dtype=\w+)?\)", "<tensor>", message)
+
+
+def build_pair(framework, pair, dtype, tensors=None):
+    """p and q of a KL pair ``(family of p, p's arguments, family of q, q's arguments,
+    reinterpreted axes)`` in ``framework``, and the leaf tensors made for their array
+    arguments in ``dtype`` (floats stay numbers); ``tensors``, when given, stand for those
+    arrays in order (for gradcheck)."""
+    module = distributions if framework is tg else framework.distributions
+    family_p, args_p, family_q, args_q, wrap = pair
+    leaves = list(tensors) if tensors is not None else []
+    made = iter(leaves)
+
+    def arguments(args):
+        result = {}
+        for name, value in args.items():
+            if isinstance(value, float):
+                result[name] = value
+            elif tensors is not None:
+                result[name] = next(made)
+            else:
+                result[name] = framework.tensor(value, dtype=getattr(framework, dtype), requires_grad=True)
+                leaves.append(result[name])
+        return result
+
+    p, q = getattr(module, family_p)(**arguments(args_p)), getattr(module, family_q)(**arguments(args_q))
+    if wrap:
+        p, q = module.Independent(p, wrap), module.Independent(q, wrap)
+    return p, q, leaves
+
+
+@pytest.fixture
+def kl_pair():
+    """:func:`build_pair`, for tests of kl_divergence."""
+    return build_pair

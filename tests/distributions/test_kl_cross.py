@@ -91,33 +91,11 @@ TRIGAMMA = {"Uniform, Gamma", "Uniform, Gamma, lows below 0", "Uniform, Chi2", "
 TOLERANCE = {"float32": dict(rtol=2e-5, atol=2e-6), "float64": dict(rtol=1e-11, atol=1e-12)}
 
 
-def _build(framework, pair, dtype, tensors=None):
-    """p and q in ``framework``, and the leaf tensors made for their arguments (``tensors``,
-    when given, stand for those arrays in order)."""
-    module = distributions if framework is tg else framework.distributions
-    family_p, args_p, family_q, args_q, wrap = pair
-    leaves = list(tensors) if tensors is not None else []
-    made = iter(leaves)
-
-    def arguments(args):
-        if tensors is not None:
-            return {name: next(made) for name in args}
-        result = {name: framework.tensor(value, dtype=getattr(framework, dtype), requires_grad=True)
-                  for name, value in args.items()}
-        leaves.extend(result.values())
-        return result
-
-    p, q = getattr(module, family_p)(**arguments(args_p)), getattr(module, family_q)(**arguments(args_q))
-    if wrap:
-        p, q = module.Independent(p, wrap), module.Independent(q, wrap)
-    return p, q, leaves
-
-
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("label", PAIRS)
-def test_matches_pytorch_with_gradients(torch, label, dtype):
-    p, q, our_leaves = _build(tg, PAIRS[label], dtype)
-    their_p, their_q, their_leaves = _build(torch, PAIRS[label], dtype)
+def test_matches_pytorch_with_gradients(torch, kl_pair, label, dtype):
+    p, q, our_leaves = kl_pair(tg, PAIRS[label], dtype)
+    their_p, their_q, their_leaves = kl_pair(torch, PAIRS[label], dtype)
     ours, theirs = distributions.kl_divergence(p, q), torch.distributions.kl_divergence(their_p, their_q)
     assert ours.shape == tuple(theirs.shape) and ours.dtype == dtype
     numpy.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), **TOLERANCE[dtype])
@@ -139,11 +117,11 @@ def test_matches_pytorch_with_gradients(torch, label, dtype):
 
 @pytest.mark.parametrize("label", [label for label in PAIRS if "outside" not in label and "below" not in label
                                    and "short" not in label])
-def test_gradients_match_finite_differences(label):
-    _, _, leaves = _build(tg, PAIRS[label], "float64")
+def test_gradients_match_finite_differences(kl_pair, label):
+    _, _, leaves = kl_pair(tg, PAIRS[label], "float64")
 
     def kl(*tensors):
-        p, q, _ = _build(tg, PAIRS[label], "float64", tensors)
+        p, q, _ = kl_pair(tg, PAIRS[label], "float64", tensors)
         return distributions.kl_divergence(p, q)
 
     assert gradcheck(kl, [Tensor(leaf.numpy(), requires_grad=True) for leaf in leaves])

@@ -1,6 +1,6 @@
 """Cauchy, HalfCauchy, HalfNormal, StudentT, Geometric and Binomial beyond the shared
-tests: Cauchy and HalfCauchy against PyTorch (their undefined moments keep them out of the
-shared sample-moment test), the KL pairs of these families, reparameterized gradients
+tests: Cauchy's and HalfCauchy's undefined moments and their quantiles against PyTorch, the KL
+pairs of these families, reparameterized gradients
 against finite differences, unequal Binomial trial counts, and refusals."""
 
 from __future__ import annotations

@@ -4,8 +4,10 @@
 Families: :class:`Normal`, :class:`LogNormal`, :class:`Uniform`, :class:`Exponential`,
 :class:`Laplace`, :class:`Gumbel`, :class:`Cauchy`, :class:`HalfNormal`, :class:`HalfCauchy`,
 :class:`StudentT`, :class:`Gamma`, :class:`Chi2`, :class:`Beta`, :class:`Dirichlet`,
-:class:`MultivariateNormal`, :class:`Bernoulli`, :class:`Geometric`, :class:`Binomial`, :class:`Poisson`,
-:class:`Categorical`, :class:`OneHotCategorical`, :class:`Independent` to read batch axes as event axes, and
+:class:`Weibull`, :class:`VonMises`, :class:`MultivariateNormal`, :class:`LowRankMultivariateNormal`,
+:class:`Bernoulli`, :class:`Geometric`, :class:`Binomial`, :class:`NegativeBinomial`, :class:`Poisson`,
+:class:`Categorical`, :class:`OneHotCategorical`, :class:`RelaxedBernoulli`, :class:`RelaxedOneHotCategorical`,
+:class:`Independent` to read batch axes as event axes, and
 :class:`MixtureSameFamily` of K distributions of one family weighted by a :class:`Categorical`;
 :class:`TransformedDistribution` of a distribution pushed through :mod:`transforms`, and
 :func:`biject_to` and :func:`transform_to` for the transform onto a constraint;
@@ -51,11 +53,15 @@ from tinygrad_bn.distributions.independent import Independent
 from tinygrad_bn.distributions.kl import kl_divergence, register_kl
 from tinygrad_bn.distributions.laplace import Laplace
 from tinygrad_bn.distributions.log_normal import LogNormal
+from tinygrad_bn.distributions.low_rank_multivariate_normal import LowRankMultivariateNormal
 from tinygrad_bn.distributions.mixture_same_family import MixtureSameFamily
 from tinygrad_bn.distributions.multivariate_normal import MultivariateNormal
+from tinygrad_bn.distributions.negative_binomial import NegativeBinomial
 from tinygrad_bn.distributions.normal import Normal
 from tinygrad_bn.distributions.one_hot_categorical import OneHotCategorical
 from tinygrad_bn.distributions.poisson import Poisson
+from tinygrad_bn.distributions.relaxed_bernoulli import RelaxedBernoulli
+from tinygrad_bn.distributions.relaxed_categorical import RelaxedOneHotCategorical
 from tinygrad_bn.distributions.student_t import StudentT
 from tinygrad_bn.distributions.transformed_distribution import TransformedDistribution
 from tinygrad_bn.distributions.transforms import (
@@ -77,12 +83,15 @@ from tinygrad_bn.distributions.transforms import (
     identity_transform,
 )
 from tinygrad_bn.distributions.uniform import Uniform
+from tinygrad_bn.distributions.von_mises import VonMises
+from tinygrad_bn.distributions.weibull import Weibull
 
 __all__ = [
     "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet", "Distribution", "Exponential",
     "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "Independent", "Laplace", "LogNormal",
-    "MixtureSameFamily", "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "StudentT",
-    "TransformedDistribution", "Uniform",
+    "LowRankMultivariateNormal", "MixtureSameFamily", "MultivariateNormal", "NegativeBinomial", "Normal",
+    "OneHotCategorical", "Poisson", "RelaxedBernoulli", "RelaxedOneHotCategorical", "StudentT",
+    "TransformedDistribution", "Uniform", "VonMises", "Weibull",
     "AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform", "IndependentTransform",
     "LowerCholeskyTransform", "PositiveDefiniteTransform", "PowerTransform", "ReshapeTransform", "SigmoidTransform",
     "SoftmaxTransform", "SoftplusTransform", "StickBreakingTransform", "TanhTransform", "Transform",

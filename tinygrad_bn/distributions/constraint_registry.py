@@ -10,7 +10,7 @@ one coordinate fewer): for optimizing a constrained parameter through an unconst
     positive, greater_than(c), ≥ c       y = c + eˣ      (exp, then shift)
     less_than(c)                         y = c − eˣ
     unit_interval                        y = σ(x)
-    interval(a, b)                       y = a + (b − a)·σ(x)
+    interval(a, b), half_open_interval   y = a + (b − a)·σ(x)
     simplex                              stick breaking (biject_to), softmax (transform_to)
     lower_cholesky, positive_definite    transform_to only
 
@@ -108,6 +108,7 @@ for _registry in (biject_to, transform_to):
     _registry.register(constraints.GreaterThanEq, _above)
     _registry.register(constraints.LessThan, _below)
     _registry.register(constraints.Interval, _between)
+    _registry.register(constraints.HalfOpenInterval, _between)
 
 
 @biject_to.register(constraints.IndependentConstraint)

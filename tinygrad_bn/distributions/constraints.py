@@ -22,9 +22,10 @@ from tinygrad_bn.linalg import eigvalsh
 from tinygrad_bn.ops import eye, full, isclose, where
 
 __all__ = [
-    "Constraint", "boolean", "greater_than", "greater_than_eq", "independent", "integer_interval", "interval",
-    "less_than", "lower_cholesky", "lower_triangular", "nonnegative", "nonnegative_integer", "one_hot", "positive",
-    "positive_definite", "real", "real_vector", "simplex", "square", "symmetric", "unit_interval",
+    "Constraint", "boolean", "greater_than", "greater_than_eq", "half_open_interval", "independent",
+    "integer_interval", "interval", "less_than", "lower_cholesky", "lower_triangular", "nonnegative",
+    "nonnegative_integer", "one_hot", "positive", "positive_definite", "real", "real_vector", "simplex", "square",
+    "symmetric", "unit_interval",
 ]
 
 
@@ -106,6 +107,13 @@ class Interval(_Bounded):
 
     def check(self, value):
         return (value >= self.lower_bound) & (value <= self.upper_bound)
+
+
+class HalfOpenInterval(_Bounded):
+    """[lower_bound, upper_bound): the lower end included, the upper one not."""
+
+    def check(self, value):
+        return (value >= self.lower_bound) & (value < self.upper_bound)
 
 
 class IntegerInterval(_Bounded):
@@ -240,6 +248,7 @@ greater_than = GreaterThan
 greater_than_eq = GreaterThanEq
 less_than = LessThan
 interval = Interval
+half_open_interval = HalfOpenInterval
 integer_interval = IntegerInterval
 independent = IndependentConstraint
 real_vector = IndependentConstraint(real, 1)

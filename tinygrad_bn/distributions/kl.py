@@ -1,6 +1,7 @@
 """KL(p ‖ q) = E_p[log p(X) − log q(X)] in closed form: PyTorch's ``kl_divergence`` and
-``register_kl``, with the pairs of the families here: each family with itself below,
-and the pairs of two families in :mod:`~.kl_cross`.
+``register_kl``, with the pairs of the families here: each family with itself below (and
+the two normal families over vectors with each other), and the pairs of two families in
+:mod:`~.kl_cross`.
 
 ``kl_divergence(p, q)`` calls the function registered for the most specific pair of
 classes that ``type(p)`` and ``type(q)`` derive from (the nearest in p's class order,
@@ -32,6 +33,7 @@ from tinygrad_bn.distributions.geometric import Geometric
 from tinygrad_bn.distributions.half_normal import HalfNormal
 from tinygrad_bn.distributions.independent import Independent
 from tinygrad_bn.distributions.laplace import Laplace
+from tinygrad_bn.distributions.low_rank_multivariate_normal import LowRankMultivariateNormal
 from tinygrad_bn.distributions.multivariate_normal import MultivariateNormal, solve_lower
 from tinygrad_bn.distributions.normal import Normal
 from tinygrad_bn.distributions.one_hot_categorical import OneHotCategorical
@@ -123,6 +125,34 @@ def _kl_multivariate_normal(p, q):
     L_p, L_q = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
     trace = solve_lower(L_q, L_p).square().sum((-2, -1))
     mahalanobis = solve_lower(L_q, (q.loc - p.loc).unsqueeze(-1)).square().sum((-2, -1))
+    return q._half_log_det - p._half_log_det + 0.5 * (trace + mahalanobis - p.event_shape[0])
+
+
+def _inverse_quadratic(d, X):
+    """tr(Xᵀ Σ⁻¹ X) for a normal distribution over vectors d and X of shape (..., n, k)."""
+    if isinstance(d, LowRankMultivariateNormal):
+        return d._inverse_quadratic(X)
+    return solve_lower(d._unbroadcasted_scale_tril, X).square().sum((-2, -1))
+
+
+def _covariance_root(d):
+    """A matrix S with S Sᵀ = Σ: [W, √D] for a low-rank one, L for a MultivariateNormal."""
+    if isinstance(d, LowRankMultivariateNormal):
+        return d._covariance_root
+    return d._unbroadcasted_scale_tril
+
+
+@register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
+@register_kl(LowRankMultivariateNormal, MultivariateNormal)
+@register_kl(MultivariateNormal, LowRankMultivariateNormal)
+def _kl_low_rank_multivariate_normal(p, q):
+    # as for two MultivariateNormals, with tr(Σq⁻¹ Σp) = tr(Sᵀ Σq⁻¹ S) for S Sᵀ = Σp, and the
+    # solves by Σq the Woodbury identity's where q is of low rank (see low_rank_multivariate_normal.py)
+    if p.event_shape != q.event_shape:
+        raise ValueError(f"kl_divergence of {type(p).__name__} and {type(q).__name__} needs events of one "
+                         f"shape, got {p.event_shape} and {q.event_shape}")
+    trace = _inverse_quadratic(q, _covariance_root(p))
+    mahalanobis = _inverse_quadratic(q, (q.loc - p.loc).unsqueeze(-1))
     return q._half_log_det - p._half_log_det + 0.5 * (trace + mahalanobis - p.event_shape[0])
 
 
