@@ -130,7 +130,3 @@ def test_bad_arguments_are_refused_as_pytorch_refuses_them(torch, shape, kwargs,
     with pytest.raises(error):
         torch.nn.functional.interpolate(torch.tensor(_data(shape)), **kwargs)
 
-
-def test_antialias_is_refused():
-    with pytest.raises(NotImplementedError, match="antialias"):
-        F.interpolate(Tensor(_data((1, 1, 4, 4))), size=2, mode="bicubic", antialias=True)

@@ -22,6 +22,19 @@ a neighbour past either end reading the end element. ``area`` is adaptive averag
 pooling to the output size. All are indexing and arithmetic on Tensors, so the
 gradient scatters back to the neighbours.
 
+``antialias=True`` (bilinear and bicubic, 4-D input) filters as it resamples, as
+Pillow and PyTorch do: along each axis y = A·x with
+
+  A[i, j] ∝ K((j + ½ − c_i)/σ),   c_i = s·(i + ½),   σ = max(s, 1),
+
+each row normalized to sum 1 over the pixels j of the axis, K the tent max(0, 1 − |d|)
+(bilinear) or the cubic kernel above with a = −½ (bicubic, as PyTorch's). Shrinking
+(s > 1) widens the kernel to cover s input pixels per output. Enlarging keeps its width,
+which for bilinear without ``align_corners`` is plain bilinear, but for bicubic is not
+(another a, and weights renormalized at the ends instead of end elements repeated). With
+``align_corners`` the step is s = (n_in − 1)/(n_out − 1) while c_i keeps its form, as in
+PyTorch.
+
 >>> from tinygrad_bn import arange
 >>> interpolate(arange(4.0).reshape(1, 1, 4), scale_factor=2, mode="linear").tolist()
 [[[0.0, 0.25, 0.75, 1.25, 1.75, 2.25, 2.75, 3.0]]]
@@ -36,7 +49,7 @@ import math
 import numpy
 
 from tinygrad_bn.autograd import Tensor
-from tinygrad_bn.errors import ShapeError
+from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.nn.module import Module
 from tinygrad_bn.nn.pooling import adaptive_avg_pool2d
 
@@ -45,6 +58,7 @@ MODES = {"nearest": None, "nearest-exact": None, "area": None, "linear": 1, "bil
          "trilinear": 3}
 INTERPOLATING = ("linear", "bilinear", "bicubic", "trilinear")  # the modes that take align_corners
 CUBIC_A = -0.75  # the cubic convolution kernel's a, PyTorch's choice
+ANTIALIAS_CUBIC_A = -0.5  # PyTorch's antialiased bicubic takes Keys' (and Pillow's) a instead
 
 
 def _per_axis(value, count: int, name: str) -> tuple:
@@ -54,7 +68,7 @@ def _per_axis(value, count: int, name: str) -> tuple:
     return values
 
 
-def _check(input, size, scale_factor, mode, align_corners, recompute_scale_factor):  # noqa: A002
+def _check(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias):  # noqa: A002
     if mode not in MODES:
         raise NotImplementedError(f"interpolate: mode must be one of {sorted(MODES)}, got {mode!r}")
     spatial = input.ndim - 2
@@ -71,6 +85,9 @@ def _check(input, size, scale_factor, mode, align_corners, recompute_scale_facto
     if align_corners is not None and mode not in INTERPOLATING:
         raise ValueError(f"interpolate: align_corners can only be set with the interpolating modes {INTERPOLATING},"
                          f" not {mode!r}")
+    if antialias and not (mode in ANTIALIAS_KERNELS and input.ndim == 4):
+        raise ArgumentError(f"interpolate: antialias=True needs mode 'bilinear' or 'bicubic' and 4-D input "
+                            f"(N, C, H, W), got mode {mode!r} and input of shape {input.shape}")
     return spatial
 
 
@@ -88,16 +105,23 @@ def _output_size(input, size, scale_factor, recompute_scale_factor, spatial: int
     return size, scales
 
 
+def _step(n_in: int, n_out: int, scale, align_corners: bool) -> float:
+    """The distance s between the source positions of neighbouring outputs along an axis."""
+    if align_corners:
+        return (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+    return n_in / n_out if scale is None else 1.0 / scale
+
+
 def _sources(n_in: int, n_out: int, scale, mode: str, align_corners: bool):
     """The source position of each output index along one axis (see the module's docstring)."""
     i = numpy.arange(n_out, dtype=numpy.float64)
-    s = n_in / n_out if scale is None else 1.0 / scale
+    s = _step(n_in, n_out, scale, align_corners)
     if mode == "nearest":
         return numpy.minimum(numpy.floor(i * s), n_in - 1)
     if mode == "nearest-exact":
         return numpy.minimum(numpy.floor((i + 0.5) * s), n_in - 1)
     if align_corners:
-        return i * ((n_in - 1) / (n_out - 1)) if n_out > 1 else numpy.zeros(n_out)
+        return i * s
     if mode == "bicubic":
         return (i + 0.5) * s - 0.5
     return numpy.minimum(numpy.maximum((i + 0.5) * s - 0.5, 0.0), n_in - 1)
@@ -110,25 +134,53 @@ def _along(values, axis: int, like):
     return Tensor(values.reshape(shape), dtype=like.dtype, device=like.device)
 
 
-def _near(d):
+def _near(d, a=CUBIC_A):
     """The cubic convolution kernel W(d) for 0 ≤ d ≤ 1."""
-    return ((CUBIC_A + 2) * d - (CUBIC_A + 3)) * d * d + 1
+    return ((a + 2) * d - (a + 3)) * d * d + 1
 
 
-def _far(d):
+def _far(d, a=CUBIC_A):
     """The cubic convolution kernel W(d) for 1 < d < 2."""
-    return ((CUBIC_A * d - 5 * CUBIC_A) * d + 8 * CUBIC_A) * d - 4 * CUBIC_A
+    return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
 
 
 def cubic_weights(fractions):
     """The weights W(1 + t), W(t), W(1 − t), W(2 − t) of the neighbours ⌊p⌋ − 1, ⌊p⌋,
-    ⌊p⌋ + 1, ⌊p⌋ + 2 of each position p = ⌊p⌋ + t, as a (4, n) array; each column sums to 1.
+    ⌊p⌋ + 1, ⌊p⌋ + 2 of each position p = ⌊p⌋ + t; arrays or Tensors, each four summing to 1.
 
-    >>> cubic_weights(numpy.array([0.0, 0.5])).T.tolist()
-    [[0.0, 1.0, 0.0, 0.0], [-0.09375, 0.59375, 0.59375, -0.09375]]
+    >>> [float(w) for w in cubic_weights(numpy.array(0.5))]
+    [-0.09375, 0.59375, 0.59375, -0.09375]
     """
     t = fractions
-    return numpy.stack([_far(t + 1), _near(t), _near(1 - t), _far(2 - t)])
+    return _far(t + 1), _near(t), _near(1 - t), _far(2 - t)
+
+
+def _triangle(d):
+    """The linear interpolation kernel max(0, 1 − |d|)."""
+    return numpy.maximum(1 - numpy.abs(d), 0.0)
+
+
+def _keys(d):
+    """The cubic convolution kernel with a = −½ (Keys'), 0 from |d| = 2 on."""
+    d = numpy.abs(d)
+    return numpy.where(d <= 1, _near(d, ANTIALIAS_CUBIC_A), numpy.where(d < 2, _far(d, ANTIALIAS_CUBIC_A), 0.0))
+
+
+ANTIALIAS_KERNELS = {"bilinear": _triangle, "bicubic": _keys}
+
+
+def antialias_weights(n_in: int, n_out: int, step: float, mode: str):
+    """The (n_out, n_in) matrix A of antialiased resampling along an axis, y = A·x (see the
+    module's docstring): A[i, j] ∝ K((j + ½ − s·(i + ½))/σ), σ = max(s, 1), each row summing to 1.
+
+    >>> antialias_weights(6, 3, 2.0, "bilinear")[1].tolist()  # halving: a tent over 4 inputs
+    [0.0, 0.125, 0.375, 0.375, 0.125, 0.0]
+    """
+    kernel = ANTIALIAS_KERNELS[mode]
+    stretch = max(step, 1.0)
+    centres = step * (numpy.arange(n_out) + 0.5)
+    weights = kernel((numpy.arange(n_in) + 0.5 - centres[:, None]) / stretch)
+    return weights / weights.sum(axis=1, keepdims=True)
 
 
 def _resample(x, axis: int, positions, mode: str):
@@ -146,6 +198,12 @@ def _resample(x, axis: int, positions, mode: str):
     weight = _along(positions - below, axis, x)
     # (1 − λ)·x[⌊p⌋] + λ·x[⌊p⌋ + 1]
     return x.index_select(axis, below) * (1.0 - weight) + x.index_select(axis, above) * weight
+
+
+def _apply_along(x, axis: int, matrix):
+    """y = A·x along ``axis`` of ``x``, for a host (n_out, n_in) matrix A."""
+    a = Tensor(matrix, dtype=x.dtype, device=x.device)
+    return (x.transpose(axis, -1) @ a.T).transpose(axis, -1)
 
 
 def _sum(terms):
@@ -175,26 +233,31 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     (an int or one per spatial axis) or by ``scale_factor`` (output ⌊dₖ·scale⌋), with
     mode ``"nearest"``, ``"nearest-exact"``, ``"area"`` (3-D to 5-D input),
     ``"linear"`` (3-D), ``"bilinear"`` or ``"bicubic"`` (4-D), or ``"trilinear"``
-    (5-D); ``align_corners`` as in PyTorch (False by default). ``antialias=True`` is
-    not supported.
+    (5-D); ``align_corners`` as in PyTorch (False by default); ``antialias=True``
+    filters while shrinking (bilinear and bicubic, see the module's docstring).
 
-    >>> from tinygrad_bn import tensor
+    >>> from tinygrad_bn import arange, tensor
     >>> interpolate(tensor([[[[1.0, 2.0], [3.0, 4.0]]]]), scale_factor=2).tolist()[0][0][1]
     [1.0, 1.0, 2.0, 2.0]
     >>> resized = interpolate(tensor([[[[0.0, 1.0]]]]), size=(1, 4), mode="bicubic", align_corners=True)
     >>> [round(value, 4) for value in resized.flatten().tolist()]
     [0.0, 0.3148, 0.6852, 1.0]
+    >>> shrunk = interpolate(arange(6.0).reshape(1, 1, 1, 6), size=(1, 3), mode="bilinear", antialias=True)
+    >>> [round(value, 4) for value in shrunk.flatten().tolist()]  # plainly 0.5, 2.5, 4.5
+    [0.7143, 2.5, 4.2857]
     """
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported")
-    spatial = _check(input, size, scale_factor, mode, align_corners, recompute_scale_factor)
+    spatial = _check(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias)
     size, scales = _output_size(input, size, scale_factor, recompute_scale_factor, spatial)
     if mode == "area":
         return _area(input, size)
     out = input
     for axis, (n_out, scale) in enumerate(zip(size, scales), start=2):
-        positions = _sources(input.shape[axis], n_out, scale, mode, bool(align_corners))
-        out = _resample(out, axis, positions, mode)
+        n_in = input.shape[axis]
+        if antialias:
+            weights = antialias_weights(n_in, n_out, _step(n_in, n_out, scale, bool(align_corners)), mode)
+            out = _apply_along(out, axis, weights)
+        else:
+            out = _resample(out, axis, _sources(n_in, n_out, scale, mode, bool(align_corners)), mode)
     return out
 
 
