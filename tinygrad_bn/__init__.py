@@ -231,7 +231,7 @@ from tinygrad_bn.ops.order import kthvalue, median, mode, nanmedian, nanquantile
 from tinygrad_bn.ops.products import addbmm, addmm, addmv, baddbmm, cross, inner, kron, mv, tensordot
 from tinygrad_bn.ops.scans import cummax, cummin, cumprod, cumulative_trapezoid, diff, logcumsumexp, trapezoid
 from tinygrad_bn.ops.scans import trapezoid as trapz  # PyTorch's older name
-from tinygrad_bn.ops.scatter_reduce import scatter_reduce
+from tinygrad_bn.ops.scatter_reduce import index_reduce, scatter_reduce
 from tinygrad_bn.ops.selection import masked_select, select_scatter, slice_scatter, take, take_along_dim
 from tinygrad_bn.ops.shape import broadcast_to, swapaxes
 from tinygrad_bn.ops.summaries import nanmean, nansum, std_mean, var_mean

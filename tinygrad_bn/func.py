@@ -1,13 +1,13 @@
 """PyTorch's ``torch.func``, in part: :func:`functional_call`, :func:`stack_module_state`,
 :func:`vmap`, and the transforms :func:`grad`, :func:`grad_and_value`, :func:`vjp`,
-:func:`jacrev`, :func:`jacfwd` and :func:`hessian`.
+:func:`jvp`, :func:`linearize`, :func:`jacrev`, :func:`jacfwd` and :func:`hessian`.
 
 The transforms are built on :func:`tinygrad_bn.autograd.grad` with ``create_graph=True``,
-so they nest (``jacfwd(jacrev(f))``) and compose with :func:`vmap`, which is a loop over
-the mapped axis. ``jacfwd`` computes in reverse mode (the values are the same).
+so they nest (``jacfwd(jacrev(f))``, ``jvp(grad(f), ...)``) and compose with :func:`vmap`,
+which is a loop over the mapped axis. ``jacfwd``, ``jvp`` and ``linearize`` compute in
+reverse mode (the values are the same): J·v is the gradient in u of ⟨uᵀJ, v⟩.
 
-Not there: ``jvp``, ``linearize`` and ``functionalize``; :func:`tinygrad_bn.autograd.functional.jvp`
-gives Jacobian-vector products.
+Not there: ``functionalize``.
 
 >>> import tinygrad_bn as torch
 >>> model = torch.nn.Linear(2, 1)
@@ -30,8 +30,9 @@ from tinygrad_bn.autograd.function import enable_grad
 from tinygrad_bn.autograd.tensor import Tensor
 from tinygrad_bn.nn.utils.stateless import call_with
 
-__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "stack_module_state", "vjp",
-           "vmap"]
+__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp", "linearize",
+           "stack_module_state", "vjp", "vmap"]
+
 def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *, tie_weights: bool = True,
                     strict: bool = False):
     """PyTorch's ``torch.func.functional_call``: ``module(*args, **kwargs)`` with the
@@ -394,6 +395,126 @@ def vjp(func, *primals, has_aux=False):
 
     result = (_kept(output, on_graph), vjp_fn)
     return (*result, _kept(aux, on_graph)) if has_aux else result
+
+
+def jvp(func, primals, tangents, *, strict=False, has_aux=False):
+    """PyTorch's ``torch.func.jvp``: ``(func(*primals), J·tangents)`` (and ``aux`` last
+    with ``has_aux``), where the tuple ``tangents`` is shaped as the tuple ``primals``
+    and the Jacobian-vector product as the output. An output that does not depend on
+    the primals has a zero product, or raises with ``strict``. Computed in reverse
+    mode (see the module docstring), in the dtypes of the primals (a tangent of
+    another dtype is cast to its primal's).
+
+    >>> import tinygrad_bn as torch
+    >>> out, product = jvp(lambda x, y: x * y, (torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0])),
+    ...                    (torch.ones(2), torch.zeros(2)))
+    >>> out.tolist(), product.tolist()
+    ([3.0, 8.0], [3.0, 4.0])
+    """
+    if not isinstance(primals, tuple):
+        raise RuntimeError("jvp(f, primals, tangents): Expected primals to be a tuple. E.g. it should be valid to "
+                           "call f(*primals).")
+    if not _same_structure(primals, tangents):
+        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the same python "
+                           "structure. For example, if primals is a tuple of 3 tensors, tangents also must be.")
+    output, push, aux, on_graph = _linearized(func, primals, has_aux, "jvp(f, primals, tangents)")
+    given = _checked_tangents(_flatten(tangents), _flatten(primals), "jvp(f, primals, tangents)")
+    products = _rebuilt(output, push(given, strict))
+    result = (_kept(output, on_graph), _kept(products, on_graph or any(t.requires_grad for t in given)))
+    return (*result, _kept(aux, on_graph)) if has_aux else result
+
+
+def linearize(func, *primals):
+    """PyTorch's ``torch.func.linearize``: ``(func(*primals), jvp_fn)``, where
+    ``jvp_fn(*tangents)``, the tangents shaped as the primals, gives J·tangents at the
+    primals, shaped as the output. As PyTorch's, ``func`` runs twice: once for the
+    output, once on the primals detached for ``jvp_fn``, whose graph each call
+    reuses; so the products carry gradients to the tangents, never to the primals.
+
+    >>> import tinygrad_bn as torch
+    >>> out, jvp_fn = linearize(torch.sin, torch.zeros(2))
+    >>> jvp_fn(torch.tensor([1.0, 2.0])).tolist()
+    [1.0, 2.0]
+    """
+    output = func(*primals)
+    constants = tuple(_rebuilt(p, [t.detach() for t in _flatten(p)]) for p in primals)
+    traced, push, _, _ = _linearized(func, constants, False, "linearize")
+    leaves = _flatten(primals)
+
+    def jvp_fn(*tangents):
+        if not _same_structure(primals, tangents):
+            raise RuntimeError("linearize: Expected the tangents to have the same structure as the primals")
+        given = _checked_tangents(_flatten(tangents), leaves, "linearize")
+        return _kept(_rebuilt(traced, push(given)), any(t.requires_grad for t in given))
+
+    return output, jvp_fn
+
+
+def _linearized(func, primals, has_aux, name):
+    """``func(*primals)`` on the graph, the map from tangents to its Jacobian-vector
+    products (:func:`_pushforward`), its aux, and whether the results are to stay on the graph."""
+    positions = tuple(range(len(primals)))
+    with enable_grad():
+        args, leaves, on_graph = _inputs(primals, positions, name)
+        output, aux = _split(func(*args), has_aux, name)
+        outputs = _flatten(output)
+        if not all(isinstance(o, Tensor) for o in outputs):
+            raise RuntimeError(f"{name}: expected f(*args) to return only tensors")
+        push = _pushforward(outputs, leaves)
+    return output, push, aux, on_graph
+
+
+def _pushforward(outputs, leaves):
+    """v ↦ J·v (flat lists) for the outputs at the leaves, in reverse mode: uᵀJ is the
+    gradient of ⟨u, outputs⟩ in the leaves, linear in u, so J·v is the gradient of
+    ⟨uᵀJ, v⟩ in u. An output no path leads to from the leaves has zeros (or raises
+    with ``strict``)."""
+    live = [k for k, o in enumerate(outputs) if o.requires_grad]
+    us = [_tg.zeros_like(outputs[k]).requires_grad_(True) for k in live]
+    uJ = _gradients([outputs[k] for k in live], leaves, us) if live else []
+
+    def push(tangents, strict=False):
+        Jv = [None] * len(us)
+        pairs = [(g, t) for g, t in zip(uJ, tangents) if g.requires_grad]
+        if pairs:
+            with enable_grad():
+                Jv = _autograd_grad([g for g, _ in pairs], us, grad_outputs=[t for _, t in pairs], retain_graph=True,
+                                    create_graph=True, allow_unused=True)
+        products = [None] * len(outputs)
+        for k, product in zip(live, Jv):
+            products[k] = product
+        if strict and None in products:
+            raise RuntimeError("jvp(f, primals, tangents, strict=True): The output of f is independent of the "
+                               "inputs. This is not allowed with strict=True.")
+        return [o.detach() * 0.0 if p is None else p for p, o in zip(products, outputs)]
+
+    return push
+
+
+def _same_structure(a, b) -> bool:
+    """Whether the trees ``a`` and ``b`` nest alike (their leaves may differ)."""
+    if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_same_structure, a, b))
+    if isinstance(a, dict) or isinstance(b, dict):
+        return type(a) is type(b) and a.keys() == b.keys() and all(_same_structure(a[k], b[k]) for k in a)
+    return True
+
+
+def _checked_tangents(tangents, primals, name: str) -> list:
+    """The tangents, Tensors each shaped as its primal (``linearize`` also asks for its
+    dtype; ``jvp`` takes another, as PyTorch does, and casts it to the primal's)."""
+    checked = []
+    for k, (t, p) in enumerate(zip(tangents, primals)):
+        if not isinstance(t, Tensor):
+            raise RuntimeError(f"{name}: Expected tangents to only contain Tensors, got {type(t)}")
+        if t.shape != p.shape:
+            raise RuntimeError(f"{name}: tangent:{k} with shape {t.shape} doesn't match the shape {p.shape} of the "
+                               "corresponding primal")
+        if t.dtype != p.dtype and name == "linearize":
+            raise RuntimeError(f"linearize: tangent:{k} with dtype {t.dtype} doesn't match the dtype {p.dtype} of "
+                               "the corresponding primal")
+        checked.append(t if t.dtype == p.dtype else t.astype(p.dtype))
+    return checked
 
 
 def _jacobian_of(func, argnums, has_aux, name):

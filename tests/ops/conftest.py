@@ -423,6 +423,18 @@ LINALG = [
          "ord=-2,dim=(0,2),keepdim"),
         ("matrix_norm", lambda x: _linalg(x).matrix_norm(x, "nuc"), (((3, 5), normal),), "nuc"),
         ("norm", lambda x: _linalg(x).norm(x, "nuc", dim=(1, 0)), (((4, 3), normal),), "nuc,dim=(1,0)"),
+        ("cholesky_ex", lambda a: _linalg(a).cholesky_ex(a @ a.mT).L, (((3, 3), well_conditioned),), "A@A.mT"),
+        ("cholesky_ex", lambda a: _linalg(a).cholesky_ex(a @ a.mT, upper=True).L, (((2, 3, 3), well_conditioned),),
+         "A@A.mT,upper,batch"),
+        ("inv_ex", lambda a: _linalg(a).inv_ex(a).inverse, (((2, 3, 3), well_conditioned),), "batch"),
+        ("solve_ex", lambda a, b: _linalg(a).solve_ex(a, b).result, (((3, 3), well_conditioned), ((3, 2), normal)),
+         ""),
+        ("solve_ex", lambda a, b: _linalg(a).solve_ex(a, b, left=False).result,
+         (((2, 3, 3), well_conditioned), ((2, 2, 3), normal)), "left=False"),
+        ("lu_factor_ex", lambda a: _linalg(a).lu_factor_ex(a).LU, (((3, 3), normal),), ""),
+        ("lu_factor_ex", lambda a: _linalg(a).lu_factor_ex(a).LU, (((2, 3, 5), normal),), "wide,batch"),
+        ("lu_factor", lambda a: _linalg(a).lu_factor(a).LU, (((4, 2), normal),), "tall"),
+        ("lu_factor", lambda a: _linalg(a).lu_factor(a).LU, (((2, 4, 4), well_conditioned),), "batch"),
     ]),
 ]
 
@@ -601,6 +613,16 @@ def _scatter_reduce(reduce, include_self, sampler):
                   (((3, 5), sampler), ((3, 4), sampler)), SAME, f"{reduce},include_self={include_self}")
 
 
+REDUCED_SLICES = numpy.array([3, 0, 3, 1])  # along dim 1 of a (3, 5) tensor: column 3 twice, columns 2 and 4 never
+
+
+def _index_reduce(reduce, include_self, sampler):
+    return OpCase("index_reduce",
+                  lambda x, src: x.index_reduce(1, _from_numpy(REDUCED_SLICES, x), src, reduce,
+                                                include_self=include_self),
+                  (((3, 5), sampler), ((3, 4), sampler)), SAME, f"{reduce},include_self={include_self}")
+
+
 UTILITIES = [
     OpCase("repeat_interleave", lambda x: x.repeat_interleave(2, dim=1), (((2, 3), normal),), SAME),
     OpCase("repeat_interleave", lambda x: x.repeat_interleave(_from_numpy(REPEATS, x), dim=0), (((3, 2), normal),),
@@ -677,6 +699,9 @@ UTILITIES = [
            ((2, 3), normal)), SAME, "offset=-1,dims=(2,0)"),
     *(_scatter_reduce(reduce, include_self, sampler) for reduce, sampler in
       (("sum", normal), ("mean", normal), ("prod", every_third_zero), ("amax", distinct), ("amin", distinct))
+      for include_self in (True, False)),
+    *(_index_reduce(reduce, include_self, sampler) for reduce, sampler in
+      (("mean", normal), ("prod", every_third_zero), ("amax", distinct), ("amin", distinct))
       for include_self in (True, False)),
     OpCase("cumprod", lambda x: x.cumprod(1), (((2, 5), away_from_zero),), SAME),
     OpCase("cumprod", lambda x: x.cumprod(dim=-1), (((7,), every_third_zero),), SAME, "zeros"),

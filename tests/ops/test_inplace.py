@@ -48,6 +48,11 @@ CHANGES = {
     "scatter_reduce_ amax": (lambda h, w: h.scatter_reduce_(0, h.new_tensor(SCATTERED).long(), w, "amax",
                                                            include_self=False),
                              lambda h, w: _scatter_maximum(h, w)),
+    "index_reduce_ prod": (lambda h, w: h.index_reduce_(0, h.new_tensor([2, 0, 2]).long(), w, "prod"),
+                           lambda h, w: numpy.vstack([h[:1] * w[1:2], h[1:2], h[2:] * w[:1] * w[2:]])),
+    "index_reduce_ mean": (lambda h, w: h.index_reduce_(0, h.new_tensor([2, 0, 2]).long(), w, "mean",
+                                                       include_self=False),
+                           lambda h, w: numpy.vstack([w[1:2], h[1:2], (w[:1] + w[2:]) / 2])),
     # unary: w is not used (its gradient is None, in PyTorch too)
     "abs_": (lambda h, w: h.abs_(), lambda h, w: numpy.abs(h)),
     "neg_": (lambda h, w: h.neg_(), lambda h, w: -h),

@@ -1,7 +1,8 @@
 """PyTorch's ``torch.linalg``: norms, the inverse, the determinant, solving a linear
 system (also a triangular one, one given a Cholesky factor, and least squares), the
-decompositions (Cholesky, eigh, QR, SVD) and the matrix exponential, over the last
-two axes of (..., m, n) matrices (leading axes are a batch).
+decompositions (Cholesky, eigh, QR, SVD, LU) and the matrix exponential, over the last
+two axes of (..., m, n) matrices (leading axes are a batch); and the ``_ex`` forms,
+which report a matrix they cannot take in an ``info`` tensor instead of raising.
 
 The matrix functions are ops whose backwards are written with Tensor ops, so they
 differentiate again. With G the gradient of the output (Ḡ of a factor, written
@@ -53,9 +54,11 @@ from tinygrad_bn.linalg.decompositions import (
     svd,
     svdvals,
 )
+from tinygrad_bn.linalg.ex import CholeskyExResult, InvExResult, SolveExResult, cholesky_ex, inv_ex, solve_ex
 from tinygrad_bn.linalg.exponential import matrix_exp
 from tinygrad_bn.linalg.inverse import SlogdetResult, det, inv, logdet, pinv, slogdet, solve
 from tinygrad_bn.linalg.least_squares import LstsqResult, lstsq, vander
+from tinygrad_bn.linalg.lu import LUFactorExResult, LUFactorResult, lu_factor, lu_factor_ex
 from tinygrad_bn.linalg.matrices import LinAlgError
 from tinygrad_bn.linalg.norms import matrix_norm, norm, vector_norm
 from tinygrad_bn.linalg.products import cross, matrix_power
@@ -66,4 +69,6 @@ __all__ = [
     "cholesky_solve", "cross", "det", "eigh", "eigvalsh", "inv", "logdet", "lstsq", "matrix_exp", "matrix_norm",
     "matrix_power", "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vander",
     "vector_norm",
+    "CholeskyExResult", "InvExResult", "LUFactorExResult", "LUFactorResult", "SolveExResult", "cholesky_ex", "inv_ex",
+    "lu_factor", "lu_factor_ex", "solve_ex",
 ]

@@ -154,9 +154,10 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
 
 def solve(A, B):
     """X with A X = B, for (..., n, n) A and B of (..., n, k), or of (..., n) (a vector
-    per matrix: B.ndim = A.ndim − 1), as PyTorch's ``linalg.solve``."""
+    per matrix: B is 1-d, or of A's shape without its last axis), as PyTorch's
+    ``linalg.solve``; the batch axes broadcast together."""
     check_matrices(A, "solve")
-    if B.ndim == A.ndim - 1:
+    if B.ndim == 1 or B.shape == A.shape[:-1]:
         return solve(A, B.unsqueeze(-1)).squeeze(-1)
     if B.ndim < 2 or B.shape[-2] != A.shape[-1]:
         raise ShapeError(f"solve expects B of shape (..., {A.shape[-1]}, k) or (..., {A.shape[-1]}) for A of shape "

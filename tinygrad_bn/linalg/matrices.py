@@ -1,6 +1,6 @@
 """What the linalg ops share: the checks of their input, the transpose of the last
-two axes, the quotient whose 0/0 is 0, and :class:`Factorization`, the op with
-several outputs (a decomposition's factors)."""
+two axes, the quotient whose 0/0 is 0, the error for a failed matrix of a batch, and
+:class:`Factorization`, the op with several outputs (a decomposition's factors)."""
 
 from __future__ import annotations
 
@@ -48,6 +48,17 @@ def lapack(name: str, expected: str, call, *arrays, **options):
         return call(*arrays, **options)
     except _LapackError as error:
         raise LinAlgError(f"linalg.{name} expects {expected}, got a matrix it could not factor ({error})") from None
+
+
+def raise_for(info, name: str, message: str, error=LinAlgError):
+    """Raise ``error`` for the first matrix with ``info`` > 0, as PyTorch words it:
+    ``name: (Batch element k): message``, the message formatted with that info."""
+    failed = info.xp.nonzero(info._data.reshape(-1) > 0)[0]
+    if len(failed) == 0:
+        return
+    k = int(failed[0])
+    batch_element = f"(Batch element {k}): " if info.ndim else ""
+    raise error(f"{name}: {batch_element}{message.format(int(info._data.reshape(-1)[k]))}")
 
 
 class Factorization(Function):

@@ -161,7 +161,7 @@ from tinygrad_bn.ops.reduce import (
 from tinygrad_bn.ops.rounding import ceil, floor, floor_divide, fmod, frac, remainder, round, sign, trunc  # noqa: A004
 from tinygrad_bn.ops.sampling import bernoulli, multinomial, normal, poisson
 from tinygrad_bn.ops.scans import cummax, cummin, cumprod, cumulative_trapezoid, diff, logcumsumexp, trapezoid
-from tinygrad_bn.ops.scatter_reduce import scatter_reduce
+from tinygrad_bn.ops.scatter_reduce import index_reduce, scatter_reduce
 from tinygrad_bn.ops.selection import masked_select, select_scatter, slice_scatter, take, take_along_dim
 from tinygrad_bn.ops.shape import (
     broadcast_to,
@@ -235,7 +235,7 @@ __all__ = [
     "meshgrid", "mode",
     "moveaxis", "movedim", "mv", "nanmean", "nanmedian", "nanquantile", "nansum", "narrow", "quantile", "ravel",
     "repeat_interleave", "rot90", "row_stack", "scatter_reduce", "searchsorted", "select", "select_scatter",
-    "slice_scatter", "std_mean",
+    "slice_scatter", "std_mean", "index_reduce",
     "swapdims", "take", "take_along_dim", "tensor_split", "tensordot", "tile", "trace", "trapezoid", "tril_indices",
     "triu_indices", "unflatten", "var_mean", "vstack",
 ]
@@ -381,7 +381,7 @@ _METHODS = {
     "quantile": quantile, "nanquantile": nanquantile, "nanmean": nanmean, "nansum": nansum, "kthvalue": kthvalue,
     "mode": mode, "inner": inner, "addmm": addmm, "addmv": addmv, "baddbmm": baddbmm, "addbmm": addbmm, "mv": mv,
     "cross": cross, "dist": dist, "histc": histc, "histogram": histogram, "kron": kron, "cov": cov,
-    "corrcoef": corrcoef,
+    "corrcoef": corrcoef, "index_reduce": index_reduce,
 }
 
 for _name, _method in {**_METHODS, **_IN_PLACE_METHODS}.items():

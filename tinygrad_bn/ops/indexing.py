@@ -1,6 +1,7 @@
 """Picking elements by index along one axis: ``gather``, ``index_select``, and what
 is built from them, ``sort`` and ``topk``; writing them (``scatter``, ``index_add``,
-``index_copy``, ``index_fill``); and ``nonzero``.
+``index_copy``, ``index_fill``; ``index_reduce`` is in :mod:`tinygrad_bn.ops.scatter_reduce`);
+and ``nonzero``.
 
 Each is indexing (:func:`tinygrad_bn.ops.shape.getitem`), so its gradient is the
 one of indexing: scattered back to the picked places.
@@ -129,7 +130,7 @@ def index_add(x, dim: int, index, source, *, alpha=1):
     >>> zeros(3, 2).index_add(0, tensor([0, 2, 0]), tensor([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])).tolist()
     [[4.0, 4.0], [0.0, 0.0], [2.0, 2.0]]
     """
-    places = _slice_places("index_add", x, dim, index, source, ArgumentError)
+    places = slice_places("index_add", x, dim, index, source, ArgumentError)
     return Scatter.apply(x, scaled(source, alpha, x), places=places, accumulate=True)
 
 
@@ -170,7 +171,7 @@ def index_copy(x, dim: int, index, source):
     """
     if source.dtype != x.dtype:
         raise DtypeError(f"index_copy expects a source of the tensor's dtype {x.dtype}, got {source.dtype}")
-    places = _slice_places("index_copy", x, dim, index, source, IndexError)
+    places = slice_places("index_copy", x, dim, index, source, IndexError)
     return Scatter.apply(x, source, places=places, accumulate=False)
 
 
@@ -193,7 +194,7 @@ def index_fill(x, dim: int, index, value):
     return masked_fill(x, constant(filled.reshape((-1,) + (1,) * (x.ndim - dim - 1)), x), value)
 
 
-def _slice_places(name: str, x, dim: int, index, source, out_of_range) -> tuple:
+def slice_places(name: str, x, dim: int, index, source, out_of_range) -> tuple:
     """The full index of the elements of the slices x[..., index[i], ...] along ``dim``,
     in the layout of ``source`` (x's shape but for the index's length along ``dim``);
     an index out of range raises ``out_of_range``."""

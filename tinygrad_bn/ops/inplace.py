@@ -1,7 +1,7 @@
 """In-place ops with PyTorch's names: ``add_``, ``sub_``, ``mul_``, ``div_``, ``pow_``,
 ``zero_``, ``fill_``, ``copy_``, ``clamp_``, ``lerp_``, ``masked_fill_``, ``normal_``, ``uniform_``,
 ``scatter_``, ``scatter_add_``, ``scatter_reduce_``, ``index_add_``, ``index_copy_``, ``index_fill_``, ``index_put_``,
-``fill_diagonal_``,
+``fill_diagonal_``, ``index_reduce_``,
 ``abs_``, ``neg_``, ``exp_``, ``log_``, ``sqrt_``, ``sigmoid_``, ``tanh_``, ``relu_``,
 ``x[index] = v``, and ``+=``, ``-=``, ``*=``, ``/=``.
 
@@ -58,7 +58,7 @@ from tinygrad_bn.ops.elementwise import (
 )
 from tinygrad_bn.ops.indexing import index_add, index_copy, index_fill, index_put, scatter, scatter_add
 from tinygrad_bn.ops.promotion import constant
-from tinygrad_bn.ops.scatter_reduce import scatter_reduce
+from tinygrad_bn.ops.scatter_reduce import index_reduce, scatter_reduce
 from tinygrad_bn.ops.shape import _index_argument, squeeze, t, transpose, unsqueeze
 from tinygrad_bn.ops.unary import abs, exp, log, neg, relu, sigmoid, sqrt, tanh  # noqa: A004 - the ops' names
 
@@ -231,6 +231,12 @@ def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
                    lambda x: scatter_reduce(x, dim, index, src, reduce, include_self=include_self))
 
 
+def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
+    """self ← :func:`~tinygrad_bn.ops.scatter_reduce.index_reduce` of it (PyTorch's ``index_reduce_``)."""
+    return _change(self, source, "index_reduce_",
+                   lambda x: index_reduce(x, dim, index, source, reduce, include_self=include_self))
+
+
 def fill_(self, value):
     """Every element ← ``value`` (a number or a 0-d Tensor)."""
     if isinstance(value, Tensor) and value.ndim:
@@ -377,7 +383,7 @@ METHODS = {
     "normal_": normal_, "uniform_": uniform_, "scatter_": scatter_, "scatter_add_": scatter_add_,
     "index_add_": index_add_, "index_copy_": index_copy_, "index_fill_": index_fill_, "index_put_": index_put_,
     "scatter_reduce_": scatter_reduce_, "fill_diagonal_": fill_diagonal_, "masked_fill_": masked_fill_,
-    "pow_": pow_, "lerp_": lerp_,
+    "pow_": pow_, "lerp_": lerp_, "index_reduce_": index_reduce_,
     "squeeze_": squeeze_, "unsqueeze_": unsqueeze_, "transpose_": transpose_, "t_": t_,
     **{f"{op.__name__}_": _unary(op, f"{op.__name__}_") for op in (abs, neg, exp, log, sqrt, sigmoid, tanh, relu)},
     "__setitem__": setitem, "__iadd__": _operator(add_, "__iadd__"), "__isub__": _operator(sub_, "__isub__"),
