@@ -23,6 +23,7 @@ from tinygrad_bn.autograd import (
     enable_grad,
     grad,
     inference_mode,
+    is_anomaly_enabled,
     is_grad_enabled,
     no_grad,
     set_grad_enabled,

@@ -2,6 +2,7 @@
 the forward that created it; off, nothing is checked; on, finite backwards are unchanged."""
 
 import inspect
+import warnings
 
 import numpy
 import pytest
@@ -75,3 +76,19 @@ def test_on_the_strict_device(strict_cuda):
         loss = _forward(x)
         with pytest.raises(RuntimeError, match="Function Sqrt returned inf values"):
             loss.backward()
+
+
+def test_set_detect_anomaly_as_a_call_switches_anomaly_mode_on_until_switched_off(torch):
+    import tinygrad_bn
+
+    for framework in (tinygrad_bn, torch):
+        framework.autograd.set_detect_anomaly(True)
+        try:
+            assert framework.is_anomaly_enabled()
+            x = framework.tensor([-1.0], requires_grad=True)
+            with pytest.raises(RuntimeError, match="nan"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                x.sqrt().backward()
+        finally:
+            framework.autograd.set_detect_anomaly(False)
+        assert not framework.is_anomaly_enabled()

@@ -168,3 +168,33 @@ def test_enable_grad_inside_no_grad():
         with set_grad_enabled(True):
             assert (x * 2.0).requires_grad
         assert not (x * 2.0).requires_grad
+
+
+def _grad_mode_uses(framework):
+    """is_grad_enabled() after each way of using set_grad_enabled, in ``framework``."""
+    seen = []
+    framework.set_grad_enabled(False)  # a plain call switches from then on
+    seen.append(framework.is_grad_enabled())
+    with framework.set_grad_enabled(True):
+        seen.append(framework.is_grad_enabled())
+    seen.append(framework.is_grad_enabled())  # the block put back what was before it
+    framework.set_grad_enabled(True)
+
+    @framework.set_grad_enabled(False)
+    def inside():
+        return framework.is_grad_enabled()
+
+    seen += [framework.is_grad_enabled(), inside(), framework.is_grad_enabled()]  # decorating switches nothing
+    made, _ = framework.no_grad(), framework.inference_mode()  # making these switches nothing either
+    seen.append(framework.is_grad_enabled())
+    with made:
+        seen.append(framework.is_grad_enabled())
+    return seen
+
+
+def test_set_grad_enabled_switches_as_a_call_a_block_and_a_decorator(torch):
+    import tinygrad_bn
+
+    assert _grad_mode_uses(tinygrad_bn) == _grad_mode_uses(torch) == [False, True, False, True, False, True, True,
+                                                                       False]
+    assert tinygrad_bn.is_grad_enabled() and torch.is_grad_enabled()

@@ -30,6 +30,8 @@ def Variable(data, requires_grad: bool = False, volatile: bool = False) -> Tenso
 class inference_mode(set_grad_enabled):  # noqa: N801 - PyTorch's name
     """PyTorch's ``inference_mode``: here the same as ``no_grad`` (``mode=False`` records)."""
 
+    immediate = False
+
     def __init__(self, mode: bool = True):
         super().__init__(not mode)
 

@@ -40,14 +40,18 @@ def is_anomaly_enabled() -> bool:
 
 
 class set_detect_anomaly(Switch):
-    """Turn anomaly mode on or off inside a ``with`` block (or a decorated function)."""
+    """Turn anomaly mode on or off: from the call on, or inside a ``with`` block (or a
+    decorated function), as PyTorch's."""
 
     mode = mode
+    immediate = True
 
 
 class detect_anomaly(set_detect_anomaly):
     """Context manager and decorator: while on, a backward that produces NaN or inf
     raises a RuntimeError naming the op and where it was created in the forward."""
+
+    immediate = False
 
     def __init__(self):
         super().__init__(True)

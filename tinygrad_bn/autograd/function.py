@@ -63,9 +63,18 @@ def is_grad_enabled() -> bool:
 
 
 class set_grad_enabled(Switch):
-    """Turn graph recording on or off inside a ``with`` block (or a decorated function)."""
+    """Turn graph recording on or off: from the call on, or inside a ``with`` block (or
+    a decorated function), as PyTorch's.
+
+    >>> from tinygrad_bn import Tensor, is_grad_enabled
+    >>> _ = set_grad_enabled(False)
+    >>> (Tensor([1.0], requires_grad=True) * 2).requires_grad, is_grad_enabled()
+    (False, False)
+    >>> _ = set_grad_enabled(True)
+    """
 
     mode = _mode
+    immediate = True
 
 
 class no_grad(set_grad_enabled):
@@ -79,12 +88,16 @@ class no_grad(set_grad_enabled):
     False
     """
 
+    immediate = False
+
     def __init__(self):
         super().__init__(False)
 
 
 class enable_grad(set_grad_enabled):
     """Context manager and decorator that turns graph recording back on."""
+
+    immediate = False
 
     def __init__(self):
         super().__init__(True)
