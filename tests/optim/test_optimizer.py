@@ -94,12 +94,25 @@ def test_groups_take_the_defaults_they_do_not_override():
         ([tg.ones(2, requires_grad=True) * 2], ValueError, "non-leaf"),
         ([{"params": [tg.ones(1)]}, {"params": []}, {"params": "x"}], TypeError, "got str"),
         ([{"params": [None]}], TypeError, "got NoneType"),
-        ([{"params": [], "momentum": 0.5}], TypeError, r"no hyper-parameter\(s\) \['momentum'\]"),
     ],
 )
 def test_bad_parameters_are_reported(params, error, words):
     with pytest.raises(error, match=words):
         optim.Adam(params)
+
+
+def test_a_group_keeps_keys_of_its_own_in_its_state_dict_as_in_pytorch(torch):
+    seen = []
+    for framework in (tg, torch):
+        head, body = framework.nn.Linear(2, 1), framework.nn.Linear(2, 2)
+        optimizer = framework.optim.SGD([{"params": body.parameters(), "name": "body"}], lr=0.1)
+        optimizer.add_param_group({"params": head.parameters(), "name": "head", "lr_scale": 0.5})
+        groups = optimizer.state_dict()["param_groups"]
+        seen.append([(g["name"], g.get("lr_scale"), g["lr"]) for g in groups])
+        optimizer.load_state_dict(optimizer.state_dict())
+        seen.append([g["name"] for g in optimizer.param_groups])
+    assert seen[:2] == seen[2:]
+    assert seen[0] == [("body", None, 0.1), ("head", 0.5, 0.1)]
 
 
 def test_a_parameter_in_two_groups_is_reported():

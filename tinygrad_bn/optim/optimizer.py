@@ -45,7 +45,8 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, group: dict):
-        """Add a group of parameters, with hyper-parameters defaulting to the optimizer's."""
+        """Add a group of parameters, with hyper-parameters defaulting to the optimizer's.
+        Other keys (a group's ``"name"``, say) are kept with it, as PyTorch keeps them."""
         params = group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
         seen = {id(p) for other in self.param_groups for p in other["params"]}
@@ -57,9 +58,6 @@ class Optimizer:
             if id(p) in seen:
                 raise ValueError("some parameters appear in more than one parameter group")
             seen.add(id(p))
-        unknown = set(group) - set(self.defaults) - {"params"}
-        if unknown:
-            raise TypeError(f"{type(self).__name__} has no hyper-parameter(s) {sorted(unknown)}")
         self.param_groups.append({**self.defaults, **group, "params": params})
 
     def zero_grad(self, set_to_none: bool = True):
