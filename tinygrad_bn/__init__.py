@@ -16,7 +16,7 @@ imports (``import tinygrad_bn as torch``; see docs/porting.md). The sub-packages
 import importlib
 import types
 
-from tinygrad_bn import autograd, batchnorm, cuda, ops
+from tinygrad_bn import autograd, batchnorm, cuda, ops, random
 from tinygrad_bn.autograd import (
     Function,
     Tensor,
@@ -56,7 +56,7 @@ from tinygrad_bn.dtypes import (
 from tinygrad_bn.dtypes import (
     int32 as int,  # noqa: A004 - PyTorch's name
 )
-from tinygrad_bn.generator import Generator, default_generator
+from tinygrad_bn.generator import Generator, default_generator, get_rng_state, initial_seed, seed, set_rng_state
 from tinygrad_bn.ops import (
     LEGACY_TYPES,
     abs,  # noqa: A004 - PyTorch's name

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy
 
-_MT_STATE_WORDS = 624
+MT_STATE_WORDS = 624
 
 
 def mt19937(seed: int) -> numpy.random.MT19937:
@@ -24,7 +24,7 @@ def mt19937(seed: int) -> numpy.random.MT19937:
     the classic initialisation from the seed's low 32 bits (NumPy's legacy seeding)."""
     key = numpy.random.RandomState(int(seed) & 0xFFFFFFFF).get_state()[1]
     bits = numpy.random.MT19937()
-    bits.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": _MT_STATE_WORDS}}
+    bits.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": MT_STATE_WORDS}}
     return bits
 
 

@@ -19,6 +19,24 @@ A subclass of :class:`~tinygrad_bn.autograd.Function` whose ``forward`` is a
 
     y = Clip.apply(x, 0.0)
 
+PyTorch's newer style, which this module also takes, splits that ``forward`` in two:
+``forward(*args)`` without ``ctx`` computes the outputs, and
+``setup_context(ctx, inputs, output)`` saves what backward needs (``inputs`` is the
+tuple of arguments, ``output`` what forward returned)::
+
+    class Clip(Function):
+        @staticmethod
+        def forward(x, low):
+            return x.clamp(min=low)
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            x, low = inputs
+            ctx.save_for_backward(x)
+            ctx.low = low
+
+``backward`` may also be named ``vjp``, as PyTorch allows (one or the other, not both).
+
 ``forward`` runs without recording. ``backward`` is written with Tensor ops, so with
 ``create_graph=True`` it is recorded and differentiates again. The call leaves one
 :class:`CustomNode` in the graph; a forward with several outputs leaves one node
@@ -26,6 +44,8 @@ whose output is all of them, flattened and joined, each output a piece of it.
 """
 
 from __future__ import annotations
+
+import inspect
 
 from tinygrad_bn.autograd.function import Function, _mode, no_grad
 from tinygrad_bn.autograd.tensor import Tensor, is_floating
@@ -58,13 +78,18 @@ class FunctionCtx:
         """Outputs of forward that get no gradient (integer indices, masks)."""
         self.non_differentiable = outputs
 
+    def set_materialize_grads(self, value: bool):
+        """Accepted for PyTorch's scripts, and changes nothing here: whatever ``value``,
+        backward gets zeros for an output that was not used and None for an output
+        marked non-differentiable, so a backward that checks for None works unchanged."""
+
 
 class CustomNode(Function):
     """The graph node of one call of a PyTorch-style Function: its ``backward``
     calls the user's ``backward(ctx, *grads)`` and checks what it returns."""
 
     def backward(self, grad):
-        returned = self.function.backward(self.ctx, *self._output_grads(grad))
+        returned = _user_backward(self.function)(self.ctx, *self._output_grads(grad))
         if not isinstance(returned, tuple):
             returned = (returned,)
         name = self.name
@@ -109,6 +134,37 @@ class CustomNode(Function):
         return self.function.__name__
 
 
+def _user_backward(cls):
+    """The user's ``backward``, or ``vjp``, its other name; not both, as in PyTorch."""
+    backward = cls.backward if cls.backward is not Function.backward else None
+    vjp = getattr(cls, "vjp", None)
+    if backward is not None and vjp is not None:
+        raise RuntimeError(f"{cls.__name__} defines both backward and vjp, which are one method under two names; "
+                           "keep one of them")
+    if backward is None and vjp is None:
+        raise NotImplementedError(f"{cls.__name__} has no backward: define backward (or vjp) to differentiate it")
+    return backward or vjp
+
+
+def _has_setup_context(cls) -> bool:
+    return getattr(cls, "setup_context", None) is not None
+
+
+def _forward(cls, ctx: FunctionCtx, args: tuple):
+    """Run the user's forward in either style: ``forward(ctx, *args)``, or ``forward(*args)``
+    followed by ``setup_context(ctx, args, output)``."""
+    if not _has_setup_context(cls):
+        return cls.forward(ctx, *args)
+    try:
+        inspect.signature(cls.forward).bind(*args)
+    except TypeError as error:
+        raise TypeError(f"{cls.__name__}.forward: {error}. A Function with setup_context has a forward "
+                        "without ctx (forward(*args)); drop ctx from forward, or drop setup_context") from None
+    output = cls.forward(*args)
+    cls.setup_context(ctx, args, output)
+    return output
+
+
 def _outputs(cls, result) -> tuple:
     """The Tensors forward returned, as a tuple; anything else fails here, at once."""
     outputs = (result,) if isinstance(result, Tensor) else result
@@ -121,8 +177,9 @@ def _outputs(cls, result) -> tuple:
 
 
 def apply(cls, *args, **kwargs):
-    """``cls.apply(*args)``: run ``cls.forward(ctx, *args)`` without recording and, when
-    some Tensor argument requires a gradient, put one node for the call in the graph."""
+    """``cls.apply(*args)``: run the user's forward (and ``setup_context``, when the class
+    has one) without recording and, when some Tensor argument requires a gradient, put
+    one node for the call in the graph."""
     if kwargs:
         raise TypeError(f"{cls.__name__}.apply takes its arguments by position, as in PyTorch; got {sorted(kwargs)}")
     tensors = [a for a in args if isinstance(a, Tensor)]
@@ -131,9 +188,9 @@ def apply(cls, *args, **kwargs):
     node = CustomNode()
     node.function = cls
     node.arguments = tuple((type(a).__name__, a.shape if isinstance(a, Tensor) else None) for a in args)
-    ctx = node.ctx = FunctionCtx(node, needs if record else (False,) * len(args))
+    ctx = node.ctx = FunctionCtx(node, needs)  # as in PyTorch, whether or not grad mode is on
     with no_grad():
-        result = cls.forward(ctx, *args)
+        result = _forward(cls, ctx, args)
     outputs = _outputs(cls, result)
     if not record:
         return result
