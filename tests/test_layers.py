@@ -13,15 +13,17 @@ PACKAGE = pathlib.Path(tinygrad_bn.__file__).parent
 # (``from tinygrad_bn import Tensor``), which it gathers from up to nn and optim.
 LAYERS = [
     {"device", "errors", "memory", "mersenne", "printing"},
-    {"backend", "timing", "dtypes", "generator"},
+    {"backend", "timing", "dtypes"},
     {"autograd", "cuda"},
-    {"annotations"},
+    {"generator"},  # its states are Tensors
+    {"annotations", "random"},
     {"ops"},
     {"batchnorm", "linalg"},
     {"torch_format"},
     {"torch_save"},
     {"serialization"},
-    {"nn", "optim", "distributions", "tinygrad_bn"},
+    {"nn", "distributions", "tinygrad_bn"},
+    {"optim"},  # above nn: optim.swa_utils averages Modules and resets BatchNorms, as PyTorch's does
     {"data", "checkpoint", "models", "check", "viz", "func"},
     {"train", "utils"},
     {"bench"},

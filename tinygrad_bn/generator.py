@@ -6,15 +6,19 @@ DataLoader shuffling and random splits. A :class:`Generator` of one's own,
 passed as ``generator=`` to ``randn``, ``rand``, ``randint``, ``randperm``,
 ``DataLoader`` or ``random_split``, draws apart from it.
 
-A generator holds two streams started from its seed: NumPy's for numbers (normal,
-uniform, integers, dropout masks: reproducible, not PyTorch's), and PyTorch's CPU
-stream for orders (:mod:`tinygrad_bn.mersenne`), so ``randperm``, ``DataLoader``
-shuffling and ``random_split`` give PyTorch's orders for the same seed.
+A generator holds PyTorch's CPU stream started from its seed (:mod:`tinygrad_bn.mersenne`),
+and draws from it as PyTorch does: ``rand``, ``randn``, ``randint``, ``uniform_``,
+``normal_``, ``bernoulli``, dropout masks, initial weights, ``randperm``, ``DataLoader``
+shuffling and ``random_split`` give PyTorch's numbers and orders for the same seed, in
+the same sequence. Draws PyTorch makes with kernels of other kinds (gamma, Poisson,
+exponential, the distributions built on them) come from a second stream, NumPy's,
+started from the same seed: reproducible, not PyTorch's.
 
 :meth:`Generator.get_state` (and :func:`get_rng_state` for the default generator)
-captures both streams in one uint8 Tensor, as PyTorch's state is one; its bytes are
-this library's own (see :func:`_encode`), so a state moves between runs of this
-library, not to PyTorch. :meth:`Generator.set_state` takes back only such a state.
+captures both streams, and the normal PyTorch keeps between draws, in one uint8 Tensor,
+as PyTorch's state is one; its bytes are this library's own (see :func:`_encode`), so
+a state moves between runs of this library, not to PyTorch. :meth:`Generator.set_state`
+takes back only such a state.
 
 >>> import tinygrad_bn as torch
 >>> g = torch.Generator().manual_seed(1)
@@ -26,6 +30,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 
 import numpy
@@ -52,8 +57,9 @@ class Generator:
         if not -_TWO_64 // 2 <= seed < _TWO_64:
             raise ValueError(f"manual_seed expects a seed in [-2**63, 2**64), got {seed}")
         self._seed = int(seed) % _TWO_64
-        self.rng = numpy.random.default_rng(self._seed)
-        self.orders = mersenne.mt19937(self._seed)  # permutations as PyTorch draws them
+        self.stream = mersenne.mt19937(self._seed)  # PyTorch's numbers and orders
+        self.kept_normal = None  # the Box–Muller sine PyTorch keeps for the next small normal draw
+        self.rng = numpy.random.default_rng(self._seed)  # the other draws
         return self
 
     def initial_seed(self) -> int:
@@ -67,8 +73,8 @@ class Generator:
         return seed
 
     def get_state(self) -> Tensor:
-        """Where the generator stands, as a uint8 Tensor for :meth:`set_state`: its seed
-        and both of its streams.
+        """Where the generator stands, as a uint8 Tensor for :meth:`set_state`: its seed,
+        both of its streams and the normal it keeps.
 
         >>> import tinygrad_bn as torch
         >>> g = torch.Generator().manual_seed(4)
@@ -77,25 +83,27 @@ class Generator:
         >>> torch.equal(a, torch.randn(2, generator=g.set_state(state)))
         True
         """
-        return Tensor(_encode(self._seed, self.rng.bit_generator.state, self.orders.state))
+        return Tensor(_encode(self._seed, self.rng.bit_generator.state, self.stream.state, self.kept_normal))
 
     def set_state(self, new_state: Tensor) -> Generator:
         """Go back to where :meth:`get_state` found the generator; returns the generator."""
-        self._seed, numbers, orders_state = _decode(new_state)
+        self._seed, numbers, stream_state, self.kept_normal = _decode(new_state)
         self.rng.bit_generator.state = numbers
-        self.orders.state = orders_state
+        self.stream.state = stream_state
         return self
 
 
-# The state's bytes: a magic word, the seed, the numbers stream (NumPy's PCG64: a 128-bit
-# state and increment as (low, high) 64-bit words, and its cached half word), the orders
-# stream (MT19937: 624 words and the position in them), then the first 8 bytes of the
-# BLAKE2b digest of all before it. Little-endian, no padding.
+# The state's bytes: a magic word, the seed, the other draws' stream (NumPy's PCG64: a
+# 128-bit state and increment as (low, high) 64-bit words, and its cached half word),
+# PyTorch's stream (MT19937: 624 words and the position in them), the kept normal (a
+# flag and a float64), then the first 8 bytes of the BLAKE2b digest of all before it.
+# Little-endian, no padding.
 _MAGIC = numpy.frombuffer(b"tgbnRNG1", dtype=numpy.uint8)
 _LAYOUT = numpy.dtype([
     ("magic", "u1", 8), ("seed", "<u8"),
     ("pcg_state", "<u8", 2), ("pcg_inc", "<u8", 2), ("has_uint32", "u1"), ("uinteger", "<u4"),
     ("mt_key", "<u4", mersenne.MT_STATE_WORDS), ("mt_pos", "<u4"),
+    ("has_normal", "u1"), ("normal", "<f8"),
     ("check", "u1", 8),
 ])
 
@@ -107,21 +115,22 @@ def _digest(body: bytes) -> numpy.ndarray:
     return numpy.frombuffer(hashlib.blake2b(body, digest_size=8).digest(), dtype=numpy.uint8)
 
 
-def _encode(seed: int, numbers: dict, orders_state: dict) -> numpy.ndarray:
+def _encode(seed: int, numbers: dict, stream_state: dict, kept_normal) -> numpy.ndarray:
     record = numpy.zeros((), _LAYOUT)
     pcg = numbers["state"]
     record["magic"], record["seed"] = _MAGIC, seed
     record["pcg_state"] = pcg["state"] % _TWO_64, pcg["state"] // _TWO_64
     record["pcg_inc"] = pcg["inc"] % _TWO_64, pcg["inc"] // _TWO_64
     record["has_uint32"], record["uinteger"] = numbers["has_uint32"], numbers["uinteger"]
-    record["mt_key"], record["mt_pos"] = orders_state["state"]["key"], orders_state["state"]["pos"]
+    record["mt_key"], record["mt_pos"] = stream_state["state"]["key"], stream_state["state"]["pos"]
+    record["has_normal"], record["normal"] = kept_normal is not None, kept_normal or 0.0
     raw = numpy.frombuffer(record.tobytes(), dtype=numpy.uint8).copy()
     raw[-8:] = _digest(raw[:-8].tobytes())
     return raw
 
 
 def _decode(state) -> tuple:
-    """``(seed, numbers stream state, orders stream state)`` from a state :func:`_encode`
+    """``(seed, other draws' stream state, PyTorch stream state, kept normal)`` from a state :func:`_encode`
     made; anything else is refused, naming what was expected and what was given."""
     if not isinstance(state, Tensor):
         raise TypeError(f"{_EXPECTED} (a uint8 Tensor), got {type(state).__name__}")
@@ -137,8 +146,9 @@ def _decode(state) -> tuple:
     inc_low, inc_high = (int(word) for word in record["pcg_inc"])
     numbers = {"bit_generator": "PCG64", "state": {"state": low + high * _TWO_64, "inc": inc_low + inc_high * _TWO_64},
                "has_uint32": int(record["has_uint32"]), "uinteger": int(record["uinteger"])}
-    orders_state = {"bit_generator": "MT19937", "state": {"key": record["mt_key"].copy(), "pos": int(record["mt_pos"])}}
-    return int(record["seed"]), numbers, orders_state
+    stream_state = {"bit_generator": "MT19937", "state": {"key": record["mt_key"].copy(), "pos": int(record["mt_pos"])}}
+    kept_normal = float(record["normal"]) if record["has_normal"] else None
+    return int(record["seed"]), numbers, stream_state, kept_normal
 
 
 default_generator = Generator()
@@ -195,10 +205,40 @@ def _chosen(generator: Generator | None) -> Generator:
 
 
 def rng(generator: Generator | None = None) -> numpy.random.Generator:
-    """The NumPy generator that draws numbers for ``generator`` (the default one when None)."""
+    """The NumPy generator of ``generator``'s other draws (the default one's when None)."""
     return _chosen(generator).rng
 
 
-def orders(generator: Generator | None = None) -> numpy.random.MT19937:
-    """The PyTorch stream that draws orders for ``generator`` (the default one when None)."""
-    return _chosen(generator).orders
+def stream(generator: Generator | None = None) -> numpy.random.MT19937:
+    """``generator``'s PyTorch stream (the default one's when None), for orders and seeds."""
+    return _chosen(generator).stream
+
+
+# PyTorch's numbers ---------------------------------------------------------------------
+#
+# Each draws from the generator's PyTorch stream as PyTorch's CPU kernels do
+# (:mod:`tinygrad_bn.mersenne`), so after the same seed the numbers are PyTorch's; host
+# NumPy arrays of ``shape``, in ``dtype`` (float16 takes float32's numbers, rounded).
+
+
+def uniform(shape, dtype, low: float = 0.0, high: float = 1.0, generator: Generator | None = None) -> numpy.ndarray:
+    """PyTorch's ``uniform_(low, high)``."""
+    return mersenne.uniform(_chosen(generator).stream, math.prod(shape), dtype, low, high).reshape(shape)
+
+
+def normal(shape, dtype, mean: float = 0.0, std: float = 1.0, generator: Generator | None = None) -> numpy.ndarray:
+    """PyTorch's ``normal_(mean, std)``, with the Box–Muller sine it keeps between small draws."""
+    chosen = _chosen(generator)
+    values, chosen.kept_normal = mersenne.normal(chosen.stream, math.prod(shape), dtype, mean, std, chosen.kept_normal)
+    return values.reshape(shape)
+
+
+def integers(shape, low: int, high: int, generator: Generator | None = None) -> numpy.ndarray:
+    """PyTorch's ``randint(low, high)``, as int64."""
+    return mersenne.integers(_chosen(generator).stream, math.prod(shape), low, high).reshape(shape)
+
+
+def bernoulli(probabilities, dtype, generator: Generator | None = None) -> numpy.ndarray:
+    """True with each of ``probabilities`` (an array, in ``dtype``), as PyTorch's
+    ``bernoulli`` of a tensor; ``bernoulli_(p)`` of a number p draws in float64."""
+    return mersenne.bernoulli(_chosen(generator).stream, probabilities, dtype)

@@ -25,7 +25,7 @@ from tinygrad_bn.data.options import check_iterable_options, check_options, chec
 from tinygrad_bn.data.sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 from tinygrad_bn.data.split import Subset
 from tinygrad_bn.data.worker import MainProcess, Worker
-from tinygrad_bn.generator import Generator, orders
+from tinygrad_bn.generator import Generator, stream
 
 _ENDED = object()  # what a reader gives once its IterableDataset has run out
 
@@ -205,7 +205,7 @@ class DataLoader:
     def _draw_base_seed(self) -> int:
         """A pass's base seed: PyTorch's draw from the generator, or the next of the loader's own."""
         if self._own_seeds is None:
-            return mersenne.seed64(orders(self.generator))
+            return mersenne.seed64(stream(self.generator))
         return int(self._own_seeds.integers(1 << 63))
 
     def _workers_of_pass(self) -> list:

@@ -29,7 +29,7 @@ import types
 
 from tinygrad_bn import mersenne
 from tinygrad_bn.errors import ArgumentError
-from tinygrad_bn.generator import Generator, orders
+from tinygrad_bn.generator import Generator, stream
 from tinygrad_bn.ops import sampling, tensor
 
 _RANDINT_BLOCK = 32  # PyTorch's RandomSampler draws with replacement 32 indices at a time
@@ -123,8 +123,8 @@ class RandomSampler(Sampler):
     def _stream(self):
         """The stream of the pass: the generator's, or a new one seeded from the library's."""
         if self.generator is not None:
-            return orders(self.generator)
-        return mersenne.mt19937(mersenne.seed64(orders()))
+            return stream(self.generator)
+        return mersenne.mt19937(mersenne.seed64(stream()))
 
     def __len__(self) -> int:
         return self.num_samples
@@ -144,7 +144,7 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        for position in mersenne.randperm(orders(self.generator), len(self.indices)).tolist():
+        for position in mersenne.randperm(stream(self.generator), len(self.indices)).tolist():
             yield self.indices[position]
 
     def __len__(self) -> int:
@@ -183,7 +183,7 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        bits = orders(self.generator)
+        bits = stream(self.generator)
         yield from sampling.draw_multinomial(bits, self.weights.numpy(), self.num_samples, self.replacement).tolist()
 
     def __len__(self) -> int:

@@ -13,7 +13,7 @@ import numpy
 
 from tinygrad_bn import mersenne
 from tinygrad_bn.data.dataset import Dataset, IterableDataset
-from tinygrad_bn.generator import Generator, orders
+from tinygrad_bn.generator import Generator, stream
 
 
 class Subset(Dataset):
@@ -101,7 +101,7 @@ def random_split(dataset, lengths, generator: Generator | None = None, *,
     sizes = _split_sizes(len(dataset), lengths)
     if seed is not None:
         generator = Generator().manual_seed(seed)
-    order = mersenne.randperm(orders(generator), len(dataset))  # PyTorch's: randperm(n, generator)
+    order = mersenne.randperm(stream(generator), len(dataset))  # PyTorch's: randperm(n, generator)
     ends = numpy.cumsum(sizes)
     return [Subset(dataset, order[end - size : end].tolist()) for size, end in zip(sizes, ends)]
 

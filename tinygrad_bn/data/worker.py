@@ -132,18 +132,19 @@ def _seeded_streams(base_seed: int, worker_id: int) -> tuple:
     library = generator.Generator().manual_seed(seed)
     entropy = [worker_id, base_seed & 0xFFFFFFFF, base_seed >> 32, 0]
     legacy = numpy.random.RandomState(numpy.random.SeedSequence(entropy).generate_state(4))
-    return library.rng, library.orders, random.Random(seed).getstate(), legacy.get_state()
+    return (library.rng, library.stream, library.kept_normal), random.Random(seed).getstate(), legacy.get_state()
 
 
 def _current_streams() -> tuple:
     """The random streams a dataset may draw from: the library generator's two (the objects
-    themselves, swapped in and out at no cost), ``random``'s state and ``numpy.random``'s."""
+    themselves, swapped in and out at no cost) with the normal it keeps, ``random``'s state
+    and ``numpy.random``'s."""
     library = generator.default_generator
-    return library.rng, library.orders, random.getstate(), numpy.random.get_state()
+    return (library.rng, library.stream, library.kept_normal), random.getstate(), numpy.random.get_state()
 
 
 def _use_streams(streams: tuple) -> None:
     library = generator.default_generator
-    library.rng, library.orders, python, legacy = streams
+    (library.rng, library.stream, library.kept_normal), python, legacy = streams
     random.setstate(python)
     numpy.random.set_state(legacy)

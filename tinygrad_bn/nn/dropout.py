@@ -1,13 +1,17 @@
 """Dropout: in training, zero elements (or whole channels) at random and scale the rest
 by 1/(1 − p), so the expected output is the input; the identity in eval. Masks come from
-the seeded host generator (:func:`tinygrad_bn.manual_seed`), so they differ from PyTorch's.
+the seeded host generator (:func:`tinygrad_bn.manual_seed`) as PyTorch's CPU kernel draws
+them, u < 1 − p with u in float64, so after the same seed they are PyTorch's (except on
+Intel CPUs, where PyTorch hands the draw to MKL).
 """
 
 from __future__ import annotations
 
+import numpy
+
+from tinygrad_bn import generator as generators
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.errors import ShapeError
-from tinygrad_bn.ops import generator
 
 
 def dropout(input, p=0.5, training=True):  # noqa: A002 - PyTorch's argument name
@@ -33,6 +37,6 @@ def _drop(x, p, training, mask_shape):
         return x
     if p == 1.0:
         return x * 0.0
-    keep = generator().random(mask_shape) >= p
+    keep = generators.bernoulli(numpy.full(mask_shape, 1.0 - p), numpy.float64)
     mask = Tensor(keep.astype(x.dtype) / (1.0 - p), dtype=x.dtype, device=x.device)
     return x * mask

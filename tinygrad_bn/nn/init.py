@@ -2,7 +2,9 @@
 
 Values are drawn on the host from the library's seeded generator
 (:func:`tinygrad_bn.manual_seed`) and copied into the tensor, which keeps its
-dtype and device.
+dtype and device. The uniform and normal fills draw PyTorch's numbers, and the
+bounds and deviations are computed in PyTorch's order of operations, so after the
+same seed a layer's initial weights are PyTorch's.
 
 >>> from tinygrad_bn import manual_seed, zeros
 >>> generator = manual_seed(0)
@@ -18,6 +20,7 @@ import math
 
 import numpy
 
+from tinygrad_bn import generator as generators
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.ops import generator
@@ -60,12 +63,12 @@ def _fill(tensor: Tensor, host_values) -> Tensor:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """Fill with samples of U(a, b)."""
-    return _fill(tensor, generator().uniform(a, b, size=tensor.shape))
+    return _fill(tensor, generators.uniform(tensor.shape, tensor.dtype, a, b))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """Fill with samples of N(mean, std²)."""
-    return _fill(tensor, generator().normal(mean, std, size=tensor.shape))
+    return _fill(tensor, generators.normal(tensor.shape, tensor.dtype, mean, std))
 
 
 def constant_(tensor: Tensor, value: float) -> Tensor:
@@ -91,8 +94,9 @@ def _fan(tensor: Tensor, mode: str) -> int:
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu") -> Tensor:
-    """He et al.: U(−bound, bound) with bound = gain·√(3 / fan), so the variance is gain² / fan."""
-    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(tensor, mode))
+    """He et al.: U(−bound, bound) with bound = √3·gain/√fan, so the variance is gain² / fan."""
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+    bound = math.sqrt(3.0) * std
     return uniform_(tensor, -bound, bound)
 
 
@@ -105,14 +109,14 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """Glorot & Bengio: U(−bound, bound) with bound = gain·√(6 / (fan_in + fan_out))."""
     fan_in, fan_out = fan_in_and_fan_out(tensor)
-    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    bound = math.sqrt(3.0) * (gain * math.sqrt(2.0 / float(fan_in + fan_out)))
     return uniform_(tensor, -bound, bound)
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """Glorot & Bengio: N(0, std²) with std = gain·√(2 / (fan_in + fan_out))."""
     fan_in, fan_out = fan_in_and_fan_out(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)))
 
 
 def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
@@ -131,7 +135,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
         raise ValueError(f"orthogonal_ needs a tensor of at least 2 dimensions, got shape {tensor.shape}")
     rows = tensor.shape[0]
     columns = math.prod(tensor.shape) // rows
-    gaussian = generator().standard_normal((rows, columns))
+    gaussian = generators.normal((rows, columns), tensor.dtype).astype(numpy.float64)
     tall = gaussian if rows >= columns else gaussian.T
     q, r = numpy.linalg.qr(tall)
     q = q * numpy.sign(numpy.diag(r))

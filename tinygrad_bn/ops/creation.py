@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import numpy
 
+from tinygrad_bn import generator as generators
 from tinygrad_bn import mersenne
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.backend import backend_of_array, get_backend
 from tinygrad_bn.dtypes import get_default_dtype, number_dtype
 from tinygrad_bn.errors import ArgumentError, DtypeError
-from tinygrad_bn.generator import orders, rng
+from tinygrad_bn.generator import rng, stream
 from tinygrad_bn.ops.shape import _shape_argument
 
 
@@ -173,21 +174,20 @@ def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad=Fal
     return Tensor(data, device=backend, requires_grad=requires_grad)
 
 
-def _random(draw, dtype, device, requires_grad, generator) -> Tensor:
-    """Samples drawn on the host by ``draw(rng)`` from ``generator`` (the default
-    one, set by :func:`manual_seed`, when None), cast and moved to ``device``."""
-    host = draw(rng(generator)).astype(dtype or get_default_dtype())
+def randn(*shape, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Standard normal samples, drawn on the host from the seeded generator: PyTorch's
+    numbers for the same seed (see :mod:`tinygrad_bn.mersenne`)."""
+    dtype = numpy.dtype(dtype or get_default_dtype())
+    host = generators.normal(_shape_argument(shape), dtype, generator=generator)
     return Tensor(host, requires_grad=requires_grad, device=device)
 
 
-def randn(*shape, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Standard normal samples, drawn on the host from the seeded generator."""
-    return _random(lambda g: g.standard_normal(_shape_argument(shape)), dtype, device, requires_grad, generator)
-
-
 def rand(*shape, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Uniform samples in [0, 1), drawn on the host from the seeded generator."""
-    return _random(lambda g: g.random(_shape_argument(shape)), dtype, device, requires_grad, generator)
+    """Uniform samples in [0, 1), drawn on the host from the seeded generator: PyTorch's
+    numbers for the same seed."""
+    dtype = numpy.dtype(dtype or get_default_dtype())
+    host = generators.uniform(_shape_argument(shape), dtype, generator=generator)
+    return Tensor(host, requires_grad=requires_grad, device=device)
 
 
 def randn_like(t: Tensor, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -212,7 +212,11 @@ def randint(low, high=None, size=None, *, generator=None, dtype="int64", device=
         low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint() expects a size, e.g. randint(10, (3,)) or randint(0, 10, (3,))")
-    return _random(lambda g: g.integers(low, high, _shape_argument((size,))), dtype, device, False, generator)
+    low, high = int(low), int(high)
+    if low >= high:
+        raise ArgumentError(f"randint expects low < high, got low={low} and high={high}")
+    host = generators.integers(_shape_argument((size,)), low, high, generator=generator)
+    return Tensor(host.astype(dtype), device=device)
 
 
 def randint_like(input, low=None, high=None, *, generator=None, dtype=None, device=None,  # noqa: A002
@@ -234,8 +238,8 @@ def randint_like(input, low=None, high=None, *, generator=None, dtype=None, devi
     low, high = int(low), int(high)
     if low >= high:
         raise ArgumentError(f"randint_like expects low < high, got low={low} and high={high}")
-    return _random(lambda g: g.integers(low, high, input.shape), dtype or input.dtype, device or input.device,
-                   requires_grad, generator)
+    host = generators.integers(input.shape, low, high, generator=generator).astype(dtype or input.dtype)
+    return Tensor(host, requires_grad=requires_grad, device=device or input.device)
 
 
 def randperm(n: int, *, generator=None, dtype="int64", device=None) -> Tensor:
@@ -244,7 +248,7 @@ def randperm(n: int, *, generator=None, dtype="int64", device=None) -> Tensor:
     >>> sorted(randperm(5).tolist())
     [0, 1, 2, 3, 4]
     """
-    return Tensor(mersenne.randperm(orders(generator), n).astype(dtype), device=device)
+    return Tensor(mersenne.randperm(stream(generator), n).astype(dtype), device=device)
 
 
 def tril_indices(row: int, col: int, offset: int = 0, *, dtype="int64", device=None) -> Tensor:

@@ -1,5 +1,5 @@
 """In-place ops with PyTorch's names: ``add_``, ``sub_``, ``mul_``, ``div_``, ``pow_``,
-``zero_``, ``fill_``, ``copy_``, ``clamp_``, ``lerp_``, ``masked_fill_``, ``normal_``, ``uniform_``,
+``zero_``, ``fill_``, ``copy_``, ``clamp_``, ``lerp_``, ``masked_fill_``, ``normal_``, ``uniform_``, ``bernoulli_``,
 ``scatter_``, ``scatter_add_``, ``scatter_reduce_``, ``index_add_``, ``index_copy_``, ``index_fill_``, ``index_put_``,
 ``fill_diagonal_``, ``index_reduce_``,
 ``abs_``, ``neg_``, ``exp_``, ``log_``, ``sqrt_``, ``sigmoid_``, ``tanh_``, ``relu_``,
@@ -39,10 +39,10 @@ import math
 
 import numpy
 
+from tinygrad_bn import generator as generators
 from tinygrad_bn.autograd import Function, Tensor, is_grad_enabled
 from tinygrad_bn.autograd.version import bump
-from tinygrad_bn.errors import ShapeError
-from tinygrad_bn.generator import rng
+from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.ops.composite import lerp
 from tinygrad_bn.ops.elementwise import (
     add,
@@ -275,13 +275,28 @@ def copy_(self, src):
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
     """self ← samples of N(mean, std²), drawn on the host from ``generator`` (the
-    default one when None)."""
-    return copy_(self, rng(generator).normal(mean, std, size=self.shape).astype(self.dtype))
+    default one when None): PyTorch's numbers for the same seed."""
+    return copy_(self, generators.normal(self.shape, self.dtype, mean, std, generator=generator))
 
 
 def uniform_(self, a=0.0, b=1.0, *, generator=None):
-    """self ← samples of U(a, b), drawn on the host from ``generator`` (the default one when None)."""
-    return copy_(self, rng(generator).uniform(a, b, size=self.shape).astype(self.dtype))
+    """self ← samples of U(a, b), drawn on the host from ``generator`` (the default one
+    when None): PyTorch's numbers for the same seed."""
+    return copy_(self, generators.uniform(self.shape, self.dtype, a, b, generator=generator))
+
+
+def bernoulli_(self, p=0.5, *, generator=None):
+    """self ← 1 with probability ``p`` (a number, or a Tensor broadcast to self), else 0:
+    PyTorch's draws for the same seed (a number p in float64, as PyTorch's CPU kernel
+    does where it does not hand the draw to MKL)."""
+    if isinstance(p, Tensor):
+        probabilities = numpy.broadcast_to(p.numpy(), self.shape)
+        drawn = generators.bernoulli(probabilities, p.dtype, generator=generator)
+    else:
+        if not 0.0 <= p <= 1.0:
+            raise ArgumentError(f"bernoulli_ expects 0 <= p <= 1, got p={p}")
+        drawn = generators.bernoulli(numpy.full(self.shape, float(p)), numpy.float64, generator=generator)
+    return copy_(self, drawn.astype(self.dtype))
 
 
 def masked_fill_(self, mask, value):
@@ -380,7 +395,8 @@ def _operator(op, name: str):
 METHODS = {
     "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "clamp_": clamp_, "clip_": clamp_,
     "clamp_min_": clamp_min_, "clamp_max_": clamp_max_, "fill_": fill_, "zero_": zero_, "copy_": copy_,
-    "normal_": normal_, "uniform_": uniform_, "scatter_": scatter_, "scatter_add_": scatter_add_,
+    "normal_": normal_, "uniform_": uniform_, "bernoulli_": bernoulli_, "scatter_": scatter_,
+    "scatter_add_": scatter_add_,
     "index_add_": index_add_, "index_copy_": index_copy_, "index_fill_": index_fill_, "index_put_": index_put_,
     "scatter_reduce_": scatter_reduce_, "fill_diagonal_": fill_diagonal_, "masked_fill_": masked_fill_,
     "pow_": pow_, "lerp_": lerp_, "index_reduce_": index_reduce_,

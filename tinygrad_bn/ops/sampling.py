@@ -42,10 +42,11 @@ from __future__ import annotations
 
 import numpy
 
+from tinygrad_bn import generator as generators
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.dtypes import get_default_dtype
 from tinygrad_bn.errors import ArgumentError, DtypeError, ShapeError
-from tinygrad_bn.generator import orders, rng
+from tinygrad_bn.generator import rng, stream
 from tinygrad_bn.mersenne import words64
 
 _MANTISSA = 53  # bits of a float64's significand: u = (word mod 2**53) / 2**53
@@ -113,7 +114,7 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
         raise DtypeError(f"multinomial expects floating-point weights, got {input.dtype}")
     if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
         raise ArgumentError(f"multinomial draws a positive number of samples, got num_samples={num_samples!r}")
-    bits = orders(generator)
+    bits = stream(generator)
     rows = input.numpy().astype(numpy.float64).reshape(-1, input.shape[-1])
     drawn = numpy.stack([draw_multinomial(bits, row, num_samples, replacement) for row in rows])
     return Tensor(drawn.reshape(*input.shape[:-1], num_samples), device=input.device)
@@ -121,11 +122,12 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
 
 def bernoulli(input, p=None, *, generator=None) -> Tensor:  # noqa: A002
     """1 with probability ``input`` (or ``p`` when given), else 0, elementwise, in
-    ``input``'s dtype; no gradient."""
-    probabilities = input.numpy() if p is None else numpy.full(input.shape, p)
+    ``input``'s dtype; no gradient. PyTorch's draws for the same seed: u < p with u
+    drawn in ``input``'s dtype, or in float64 for a number ``p``."""
+    probabilities = input.numpy() if p is None else numpy.full(input.shape, float(p))
     if ((probabilities < 0) | (probabilities > 1) | numpy.isnan(probabilities)).any():
         raise ArgumentError("bernoulli expects probabilities in [0, 1]")
-    drawn = rng(generator).random(input.shape) < probabilities
+    drawn = generators.bernoulli(probabilities, input.dtype if p is None else numpy.float64, generator=generator)
     return Tensor(drawn.astype(input.dtype), device=input.device)
 
 
@@ -139,10 +141,14 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None)
     if (numpy.asarray(host[1]) < 0).any():
         raise ArgumentError("normal expects std >= 0")
     shape = numpy.broadcast_shapes(*(numpy.shape(h) for h in host)) if size is None else tuple(size)
-    drawn = rng(generator).normal(host[0], host[1], shape)
     like = tensors[0] if tensors else None
-    return Tensor(drawn.astype(like.dtype if like is not None else dtype or get_default_dtype()),
-                  device=like.device if like is not None else device)
+    dtype = numpy.dtype(like.dtype if like is not None else dtype or get_default_dtype())
+    if not tensors:  # PyTorch's normal_(mean, std)
+        drawn = generators.normal(shape, dtype, host[0], host[1], generator=generator)
+    else:  # PyTorch's normal_(0, 1), then times std plus mean
+        mean, std = (numpy.asarray(h, dtype) for h in host)
+        drawn = generators.normal(shape, dtype, generator=generator) * std + mean
+    return Tensor(drawn.astype(dtype), device=like.device if like is not None else device)
 
 
 def poisson(input, generator=None) -> Tensor:  # noqa: A002

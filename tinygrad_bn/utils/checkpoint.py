@@ -6,7 +6,7 @@ after forward and made again when the gradient reaches it, trading compute for
 memory as in PyTorch. The second run starts the default generator where the first
 did (``preserve_rng_state=True``, the default), so dropout draws the same masks; the
 generator is put back where it was afterwards. See
-:mod:`tinygrad_bn.autograd.recompute` for how.
+:mod:`tinygrad_bn.utils.recompute` for how.
 
 >>> import warnings
 >>> import tinygrad_bn as torch
@@ -26,7 +26,7 @@ import contextlib
 import warnings
 
 from tinygrad_bn.autograd import Tensor, no_grad
-from tinygrad_bn.autograd.recompute import CheckpointError, recompute
+from tinygrad_bn.utils.recompute import CheckpointError, recompute
 
 __all__ = ["CheckpointError", "checkpoint", "checkpoint_sequential", "noop_context_fn", "set_checkpoint_early_stop"]
 

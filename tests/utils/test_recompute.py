@@ -1,4 +1,4 @@
-"""The recomputing node behind activation checkpoints (``autograd.recompute``) and the
+"""The recomputing node behind activation checkpoints (``utils.recompute``) and the
 ``recording`` of nodes it relies on: the part of the graph a function records becomes
 one node hanging from the right tensors, its saved arrays are freed, and backward runs
 the function again to give the gradients of the uncheckpointed graph, to second order,
@@ -14,8 +14,8 @@ import tinygrad_bn as tg
 from tinygrad_bn.annotations import region
 from tinygrad_bn.autograd import Tensor, graph
 from tinygrad_bn.autograd.function import on_record, recording
-from tinygrad_bn.autograd.recompute import CheckpointError, recompute
 from tinygrad_bn.check import gradcheck, gradgradcheck
+from tinygrad_bn.utils.recompute import CheckpointError, recompute
 
 RNG = numpy.random.default_rng(0)
 X = RNG.standard_normal((3, 4))
