@@ -8,7 +8,7 @@ and c = 1/√(9d), a normal x and a uniform u give d·v, v = (1 + cx)³, accepte
 v > 0 and log u < x²/2 + d − dv + d·log v (more than 95% of the time for α ≥ 1); for
 α < 1, a Gamma(α + 1) sample times u^(1/α) is a Gamma(α) sample.
 
-The numbers are reproducible from a seed, but they are not PyTorch's for the same seed.
+The normals and uniforms are PyTorch's for the same seed; the Gamma samples are not.
 """
 
 from __future__ import annotations
