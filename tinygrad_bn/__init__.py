@@ -197,6 +197,8 @@ from tinygrad_bn.ops.covariance import corrcoef, cov
 from tinygrad_bn.ops.creation import empty_like, randint_like, tril_indices, triu_indices
 from tinygrad_bn.ops.diagonals import diag, diag_embed, diagflat, diagonal, diagonal_scatter, trace
 from tinygrad_bn.ops.distinct import unique, unique_consecutive
+from tinygrad_bn.ops.extrema import aminmax, fmax, fmin
+from tinygrad_bn.ops.index_sets import argwhere, combinations
 from tinygrad_bn.ops.indexing import index_copy, index_fill, index_put
 from tinygrad_bn.ops.joins import (
     atleast_1d,
@@ -229,6 +231,7 @@ from tinygrad_bn.ops.layout import (
 )
 from tinygrad_bn.ops.linalg import dist
 from tinygrad_bn.ops.order import kthvalue, median, mode, nanmedian, nanquantile, quantile
+from tinygrad_bn.ops.powers import exp2, float_power, logspace
 from tinygrad_bn.ops.products import addbmm, addmm, addmv, baddbmm, cross, inner, kron, mv, tensordot
 from tinygrad_bn.ops.scans import cummax, cummin, cumprod, cumulative_trapezoid, diff, logcumsumexp, trapezoid
 from tinygrad_bn.ops.scans import trapezoid as trapz  # PyTorch's older name

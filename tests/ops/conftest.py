@@ -761,6 +761,44 @@ UTILITIES = [
 ]
 
 
+# Extremes, powers and index sets (ops/extrema.py, ops/powers.py, ops/index_sets.py) ------------
+# fmax and fmin see no ties (where all of the gradient goes to input, tested apart) and NaNs in
+# either operand, never in both at once; float_power's float64 result is cast back to the
+# input's dtype, so the parity test compares it in every dtype.
+
+OTHER_NAN_MASK = numpy.array([[False, True, False], [True, False, False]])  # never where MASK is
+
+
+def _float_power_back(x, exponent):
+    return x.float_power(exponent).to(x.dtype)
+
+
+EXTREMES_AND_POWERS = [
+    *binary_cases("fmax", lambda a, b: a.fmax(b), odd_lattice, even_lattice),
+    *binary_cases("fmin", lambda a, b: _fw(a).fmin(a, b), odd_lattice, even_lattice),
+    OpCase("fmax", lambda a, b: _nan_where(a, MASK).fmax(_nan_where(b, OTHER_NAN_MASK)),
+           (((2, 3), odd_lattice), ((2, 3), even_lattice)), SAME, "NaNs"),
+    OpCase("fmin", lambda a, b: _nan_where(a, MASK).fmin(_nan_where(b, OTHER_NAN_MASK)),
+           (((2, 3), odd_lattice), ((2, 3), even_lattice)), SAME, "NaNs"),
+    OpCase("aminmax", lambda x: (lambda r: 2.0 * r.min + r.max)(x.aminmax()), (((3, 4), distinct),), SAME),
+    OpCase("aminmax", lambda x: (lambda lo, hi: lo * hi)(*_fw(x).aminmax(x, dim=1, keepdim=True)),
+           (((3, 4), distinct),), SAME, "dim=1,keepdim"),
+    OpCase("aminmax", lambda x: (lambda lo, hi: lo - hi)(*x.aminmax(dim=-1)), (((2, 3, 4), distinct),), SAME,
+           "dim=-1"),
+    _unary("exp2", normal),
+    OpCase("exp2", lambda x: _fw(x).exp2(x), (((), normal),), SAME, "function"),
+    OpCase("float_power", lambda x: _float_power_back(x, 2.5), (((2, 3), positive),), SAME),
+    OpCase("float_power", lambda a, b: _float_power_back(a, b), (((2, 3), positive), ((3,), normal)), SAME,
+           "tensor exponent"),
+    OpCase("float_power", lambda x: _fw(x).float_power(1.5, x).to(x.dtype), (((2, 3), normal),), SAME,
+           "number base"),
+    OpCase("combinations", lambda x: _fw(x).combinations(x), (((4,), normal),), SAME),
+    OpCase("combinations", lambda x: _fw(x).combinations(x, 3, with_replacement=True), (((3,), normal),), SAME,
+           "r=3,with_replacement"),
+    OpCase("combinations", lambda x: _fw(x).combinations(x, r=1), (((3,), normal),), SAME, "r=1"),
+]
+
+
 BUILTIN_ERRORS = (IndexError, KeyError, NotImplementedError, ZeroDivisionError, TypeError, ValueError, RuntimeError)
 
 
@@ -799,7 +837,7 @@ def raises_like_torch():
     return _raises_like_torch
 
 
-ALL = ELEMENTWISE + REDUCE + SHAPE + LINALG + PICKING + MATH + UTILITIES
+ALL = ELEMENTWISE + REDUCE + SHAPE + LINALG + PICKING + MATH + UTILITIES + EXTREMES_AND_POWERS
 
 
 @pytest.fixture

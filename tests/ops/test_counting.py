@@ -90,3 +90,12 @@ def test_runs_on_the_device_as_on_the_cpu(strict_cuda, call):
     on_device = call(tg.tensor(X, device="cuda"))
     assert on_device.device == "cuda"
     numpy.testing.assert_array_equal(on_device.numpy(), call(tg.tensor(X)).numpy())
+
+
+@pytest.mark.parametrize("value", [5.0, 0.0])
+def test_nonzero_and_argwhere_of_a_0d_tensor_are_pytorchs(torch, value):
+    for framework in (tg, torch):
+        x = framework.tensor(value)
+        indices, per_axis, where = x.nonzero(), x.nonzero(as_tuple=True), framework.argwhere(x)
+        assert tuple(indices.shape) == tuple(where.shape) == ((1, 0) if value else (0, 0))
+        assert [t.tolist() for t in per_axis] == ([[0]] if value else [[]])

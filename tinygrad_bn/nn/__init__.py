@@ -40,6 +40,7 @@ from tinygrad_bn.nn.container import ModuleDict, ModuleList, ParameterDict, Para
 from tinygrad_bn.nn.conv_transpose import ConvTranspose1d, ConvTranspose2d
 from tinygrad_bn.nn.ctc_loss import CTCLoss
 from tinygrad_bn.nn.distance import CosineSimilarity, PairwiseDistance
+from tinygrad_bn.nn.dropout_layers import AlphaDropout, Dropout1d
 from tinygrad_bn.nn.embedding import Embedding
 from tinygrad_bn.nn.embedding_bag import EmbeddingBag
 from tinygrad_bn.nn.fold import Fold, Unfold
@@ -112,6 +113,8 @@ from tinygrad_bn.nn.parameter import Parameter
 from tinygrad_bn.nn.pixel_shuffle import PixelShuffle, PixelUnshuffle
 from tinygrad_bn.nn.pooling1d import AdaptiveAvgPool1d, AvgPool1d, LPPool1d, LPPool2d, MaxPool1d
 from tinygrad_bn.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from tinygrad_bn.nn.rms_norm import RMSNorm
+from tinygrad_bn.nn.softmax2d import Softmax2d
 from tinygrad_bn.nn.transformer import (
     Transformer,
     TransformerDecoder,
@@ -148,4 +151,5 @@ __all__ = [
     "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Bilinear", "Fold", "PixelShuffle", "PixelUnshuffle", "Unfold",
     "UpsamplingBilinear2d", "UpsamplingNearest2d", "CTCLoss",
     "AdaptiveAvgPool1d", "AvgPool1d", "ChannelShuffle", "LPPool1d", "LPPool2d", "MaxPool1d",
+    "AlphaDropout", "Dropout1d", "RMSNorm", "Softmax2d",
 ]

@@ -48,8 +48,10 @@ from tinygrad_bn.nn.adaptive_pooling import (
     adaptive_max_pool2d,
     adaptive_max_pool2d_with_indices,
 )
+from tinygrad_bn.nn.alpha_dropout import alpha_dropout
 from tinygrad_bn.nn.attention import scaled_dot_product_attention
 from tinygrad_bn.nn.bilinear import bilinear
+from tinygrad_bn.nn.channel_dropout import dropout1d
 from tinygrad_bn.nn.channel_shuffle import channel_shuffle, native_channel_shuffle
 from tinygrad_bn.nn.classification_losses import (
     binary_cross_entropy,
@@ -93,6 +95,7 @@ from tinygrad_bn.nn.pooling1d import (
 )
 from tinygrad_bn.nn.probabilistic_losses import gaussian_nll_loss, kl_div, poisson_nll_loss
 from tinygrad_bn.nn.regression_losses import huber_loss, l1_loss, mse_loss, smooth_l1_loss
+from tinygrad_bn.nn.rms_norm import rms_norm
 from tinygrad_bn.nn.unbatched import also_unbatched
 from tinygrad_bn.ops import convolution, relu, sigmoid, tanh, windows
 from tinygrad_bn.ops.windows import ints, pair
@@ -118,6 +121,7 @@ __all__ = [
     "pixel_unshuffle", "ctc_loss",
     "adaptive_avg_pool1d", "avg_pool1d", "channel_shuffle", "lp_pool1d", "lp_pool2d", "max_pool1d",
     "max_pool1d_with_indices", "native_channel_shuffle",
+    "alpha_dropout", "dropout1d", "rms_norm",
 ]
 
 

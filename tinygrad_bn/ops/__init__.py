@@ -95,6 +95,8 @@ from tinygrad_bn.ops.elementwise import (
     triu,
     where,
 )
+from tinygrad_bn.ops.extrema import aminmax, fmax, fmin
+from tinygrad_bn.ops.index_sets import argwhere, combinations
 from tinygrad_bn.ops.indexing import (
     argsort,
     bincount,
@@ -144,6 +146,7 @@ from tinygrad_bn.ops.layout import (
 from tinygrad_bn.ops.linalg import bmm, dist, dot, matmul, mm, norm
 from tinygrad_bn.ops.order import kthvalue, median, mode, nanmedian, nanquantile, quantile
 from tinygrad_bn.ops.pieces import chunk, cumsum, flip, repeat, roll, split, unbind
+from tinygrad_bn.ops.powers import exp2, float_power, logspace
 from tinygrad_bn.ops.products import addbmm, addmm, addmv, baddbmm, cross, inner, kron, mv, tensordot
 from tinygrad_bn.ops.reduce import (
     all,  # noqa: A004 - the op's name
@@ -238,6 +241,7 @@ __all__ = [
     "slice_scatter", "std_mean", "index_reduce",
     "swapdims", "take", "take_along_dim", "tensor_split", "tensordot", "tile", "trace", "trapezoid", "tril_indices",
     "triu_indices", "unflatten", "var_mean", "vstack",
+    "aminmax", "argwhere", "combinations", "exp2", "float_power", "fmax", "fmin", "logspace",
 ]
 
 
@@ -382,6 +386,7 @@ _METHODS = {
     "mode": mode, "inner": inner, "addmm": addmm, "addmv": addmv, "baddbmm": baddbmm, "addbmm": addbmm, "mv": mv,
     "cross": cross, "dist": dist, "histc": histc, "histogram": histogram, "kron": kron, "cov": cov,
     "corrcoef": corrcoef, "index_reduce": index_reduce,
+    "aminmax": aminmax, "argwhere": argwhere, "fmax": fmax, "fmin": fmin, "exp2": exp2, "float_power": float_power,
 }
 
 for _name, _method in {**_METHODS, **_IN_PLACE_METHODS}.items():

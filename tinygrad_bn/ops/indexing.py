@@ -333,6 +333,9 @@ def nonzero(x, *, as_tuple: bool = False):
     >>> tensor([[0, 3], [5, 0]]).nonzero().tolist()
     [[0, 1], [1, 0]]
     """
+    if x.ndim == 0:  # as the one element of a 1-d tensor, with no axis to index (PyTorch's)
+        indices = nonzero(x.reshape(1), as_tuple=as_tuple)
+        return indices if as_tuple else indices[:, :0]
     where = x.xp.nonzero(x._data)
     if as_tuple:
         return tuple(constant(axis.astype("int64"), x) for axis in where)

@@ -10,10 +10,11 @@
 >>> model.weight.grad is None
 True
 
-Learning-rate schedules are in :mod:`tinygrad_bn.optim.lr_scheduler`, as in PyTorch.
+Learning-rate schedules are in :mod:`tinygrad_bn.optim.lr_scheduler`, weight averaging (SWA, EMA)
+in :mod:`tinygrad_bn.optim.swa_utils`, as in PyTorch.
 """
 
-from tinygrad_bn.optim import lr_scheduler
+from tinygrad_bn.optim import lr_scheduler, swa_utils
 from tinygrad_bn.optim.adadelta import Adadelta
 from tinygrad_bn.optim.adagrad import Adagrad
 from tinygrad_bn.optim.adam import Adam, AdamW
@@ -28,4 +29,4 @@ from tinygrad_bn.optim.rprop import Rprop
 from tinygrad_bn.optim.sgd import SGD
 
 __all__ = ["ASGD", "LBFGS", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RAdam",
-           "RMSprop", "Rprop", "lr_scheduler"]
+           "RMSprop", "Rprop", "lr_scheduler", "swa_utils"]

@@ -28,3 +28,4 @@ from tinygrad_bn.nn.activation_layers import (
 )
 from tinygrad_bn.nn.layers import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from tinygrad_bn.nn.multihead_attention import MultiheadAttention
+from tinygrad_bn.nn.softmax2d import Softmax2d

@@ -6,3 +6,4 @@ scripts import them by)."""
 
 from tinygrad_bn.nn.local_response_norm import LocalResponseNorm
 from tinygrad_bn.nn.normalization import GroupNorm, LayerNorm
+from tinygrad_bn.nn.rms_norm import RMSNorm

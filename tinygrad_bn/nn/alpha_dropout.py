@@ -1,0 +1,47 @@
+"""Alpha dropout, for self-normalizing (SELU) networks: a dropped element is set to SELU's
+negative saturation value α′ = −λα instead of 0, and an affine map a·x + b puts the mean
+and variance back where they were (0 and 1 for standardized input). With keep
+probability q = 1 − p:
+
+    y = a · (x · m + α′ · (1 − m)) + b,   m ~ Bernoulli(q)
+    a = 1 / √(q · (1 + p · α′²)),         b = −a · α′ · p
+
+The identity in eval. Masks come from the seeded host generator, as :mod:`~.dropout`'s.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy
+
+from tinygrad_bn import generator as generators
+from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.nn.activation import SELU_ALPHA, SELU_SCALE
+
+SATURATION = -SELU_SCALE * SELU_ALPHA  # α′, SELU's limit as x → −∞
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):  # noqa: A002 - PyTorch's argument name
+    """Alpha dropout of ``input`` in training (off by default, as PyTorch's), the identity
+    otherwise; p = 1 gives zeros. ``inplace`` is accepted and gives a new tensor.
+
+    >>> from tinygrad_bn import ones
+    >>> alpha_dropout(ones(2, 3), 0.2).tolist()  # training=False
+    [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    q = 1.0 - p
+    a = 1.0 / math.sqrt(q * (1.0 + p * SATURATION**2))
+    b = -a * SATURATION * p
+    keep = generators.bernoulli(numpy.full(input.shape, 1.0 - p), numpy.float64)  # PyTorch's draws
+    # y = a·m·x + (a·α′·(1 − m) + b)
+    scale = Tensor((a * keep).astype(input.dtype), device=input.device)
+    shift = Tensor((a * SATURATION * ~keep + b).astype(input.dtype), device=input.device)
+    return input * scale + shift
+
