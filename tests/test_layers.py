@@ -12,7 +12,7 @@ PACKAGE = pathlib.Path(tinygrad_bn.__file__).parent
 # Lowest first. "tinygrad_bn" stands for the names the top-level package exports
 # (``from tinygrad_bn import Tensor``), which it gathers from up to nn and optim.
 LAYERS = [
-    {"device", "errors", "memory", "mersenne", "printing"},
+    {"device", "errors", "memory", "mersenne", "printing", "settings"},
     {"backend", "timing", "dtypes"},
     {"autograd", "cuda"},
     {"generator"},  # its states are Tensors

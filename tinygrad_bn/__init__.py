@@ -242,6 +242,15 @@ from tinygrad_bn.ops.summaries import nanmean, nansum, std_mean, var_mean
 from tinygrad_bn.ops.type_info import finfo, iinfo, is_complex, is_floating_point, is_nonzero
 from tinygrad_bn.printing import set_printoptions
 from tinygrad_bn.serialization import load, save
+from tinygrad_bn.settings import (
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    get_num_threads,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    set_num_threads,
+    use_deterministic_algorithms,
+)
 
 __version__ = "0.1.0"
 

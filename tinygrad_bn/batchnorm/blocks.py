@@ -5,7 +5,8 @@ reduces (Σ over each channel) and one that writes the result. Each pass is a fe
 NumPy operations; run on whole arrays, every one of them would stream the
 array through main memory. Run on a block of samples that fits in cache, only
 the first read and the final write reach memory. NumPy releases the GIL inside
-its loops, so on the CPU the blocks are shared among threads, one per core.
+its loops, so on the CPU the blocks are shared among threads, one per core (or as many
+as :func:`tinygrad_bn.set_num_threads` says).
 Each thread always gets the same share of the batch, pass after pass, so the
 blocks it works on are still in its core's caches from the pass before.
 """
@@ -17,6 +18,8 @@ import os
 import queue
 import threading
 
+from tinygrad_bn.settings import get_num_threads
+
 BLOCK_BYTES = 2 * 1024 * 1024
 LONG_ROW = 8 * 1024  # elements in a row of grouped samples; 32 Ki made spreads as large as a small input
 MAX_WORKERS = 8
@@ -27,15 +30,22 @@ class _Workers:
     :meth:`run` goes to the i-th thread."""
 
     def __init__(self, count: int):
-        self.pid = os.getpid()
+        self.pid, self.count = os.getpid(), count
         self.inboxes = [queue.SimpleQueue() for _ in range(count)]
         for inbox in self.inboxes:
             threading.Thread(target=self._serve, args=(inbox,), daemon=True).start()
+
+    def close(self):
+        """End the threads (a pool of another size replaces this one)."""
+        for inbox in self.inboxes:
+            inbox.put((None, None))
 
     @staticmethod
     def _serve(inbox):
         while True:
             task, outbox = inbox.get()
+            if task is None:
+                return
             try:
                 result = (task(), None)
             except BaseException as error:  # handed to the caller, which raises it
@@ -71,10 +81,13 @@ os.register_at_fork(after_in_child=_new_start_lock)  # a fork during a start wou
 def _cpu_workers() -> _Workers:
     global _workers
     workers = _workers
-    if workers is None or workers.pid != os.getpid():  # threads do not survive a fork
+    count = min(get_num_threads(), MAX_WORKERS)
+    if workers is None or workers.pid != os.getpid() or workers.count != count:  # threads do not survive a fork
         with _starting:
-            if _workers is None or _workers.pid != os.getpid():
-                _workers = _Workers(min(os.cpu_count() or 1, MAX_WORKERS))
+            if _workers is None or _workers.pid != os.getpid() or _workers.count != count:
+                if _workers is not None and _workers.pid == os.getpid():
+                    _workers.close()
+                _workers = _Workers(count)
             workers = _workers
     return workers
 
