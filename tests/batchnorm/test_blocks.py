@@ -69,8 +69,8 @@ def test_threads_are_started_again_in_a_forked_child(monkeypatch):
     assert blocks_module._cpu_workers() is not workers
 
 
-def test_one_core_works_in_the_calling_thread(monkeypatch):
-    monkeypatch.setattr(blocks_module.os, "cpu_count", lambda: 1)
+def test_one_thread_works_in_the_calling_thread(monkeypatch):
+    monkeypatch.setattr(blocks_module, "get_num_threads", lambda: 1)  # one core, or set_num_threads(1)
     monkeypatch.setattr(blocks_module, "_workers", None)
     blocks = Blocks((4096, 512), 4, CPU)
     owners = blocks.map(lambda rows: threading.get_ident())
