@@ -78,7 +78,24 @@ class LogitRelaxedBernoulli(BinaryProbabilities, Distribution):
         return tau.log() + diff - 2 * diff.exp().log1p()
 
 
-class RelaxedBernoulli(TransformedDistribution):
+class RelaxedParameters:
+    """The temperature, logits and probabilities of a relaxed family, read from its base
+    distribution (the one the transform pushes forward)."""
+
+    @property
+    def temperature(self):
+        return self.base_dist.temperature
+
+    @property
+    def logits(self):
+        return self.base_dist.logits
+
+    @property
+    def probs(self):
+        return self.base_dist.probs
+
+
+class RelaxedBernoulli(RelaxedParameters, TransformedDistribution):
     """Relaxed Bernoulli distributions over (0, 1) of ``temperature`` τ and ``probs`` (or
     ``logits``): σ of a :class:`LogitRelaxedBernoulli` sample.
 
@@ -97,14 +114,3 @@ class RelaxedBernoulli(TransformedDistribution):
         base = LogitRelaxedBernoulli(temperature, probs, logits, validate_args=validate_args)
         super().__init__(base, SigmoidTransform(), validate_args=validate_args)
 
-    @property
-    def temperature(self):
-        return self.base_dist.temperature
-
-    @property
-    def logits(self):
-        return self.base_dist.logits
-
-    @property
-    def probs(self):
-        return self.base_dist.probs

@@ -21,7 +21,7 @@ from tinygrad_bn.distributions import constraints
 from tinygrad_bn.distributions.categorical import Categorical
 from tinygrad_bn.distributions.distribution import Distribution
 from tinygrad_bn.distributions.draws import uniform
-from tinygrad_bn.distributions.relaxed_bernoulli import as_temperature
+from tinygrad_bn.distributions.relaxed_bernoulli import RelaxedParameters, as_temperature
 from tinygrad_bn.distributions.transformed_distribution import TransformedDistribution
 from tinygrad_bn.distributions.transforms import ExpTransform
 
@@ -79,7 +79,7 @@ class ExpRelaxedCategorical(Distribution):
         return (score - score.logsumexp(-1, keepdim=True)).sum(-1) + log_scale
 
 
-class RelaxedOneHotCategorical(TransformedDistribution):
+class RelaxedOneHotCategorical(RelaxedParameters, TransformedDistribution):
     """Relaxed one-hot categorical distributions over the simplex of the classes of the
     last axis of ``probs`` or ``logits``, of ``temperature`` τ: exp of an
     :class:`ExpRelaxedCategorical` sample.
@@ -99,14 +99,3 @@ class RelaxedOneHotCategorical(TransformedDistribution):
         base = ExpRelaxedCategorical(temperature, probs, logits, validate_args=validate_args)
         super().__init__(base, ExpTransform(), validate_args=validate_args)
 
-    @property
-    def temperature(self):
-        return self.base_dist.temperature
-
-    @property
-    def logits(self):
-        return self.base_dist.logits
-
-    @property
-    def probs(self):
-        return self.base_dist.probs
