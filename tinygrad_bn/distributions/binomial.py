@@ -17,8 +17,6 @@ from tinygrad_bn.distributions.distribution import Distribution
 from tinygrad_bn.distributions.draws import uniform
 from tinygrad_bn.distributions.utils import (
     BinaryProbabilities,
-    broadcast_all,
-    check_one_of,
     softplus,
 )
 
@@ -40,15 +38,7 @@ class Binomial(BinaryProbabilities, Distribution):
     has_enumerate_support = True
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
-        check_one_of(probs, logits)
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            given = self.__dict__["probs"]
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            given = self.__dict__["logits"]
-        self.total_count = self.total_count.astype(given.dtype)
-        super().__init__(given.shape, validate_args=validate_args)
+        super().__init__(self._counted(total_count, probs, logits), validate_args=validate_args)
 
     @property
     def _param(self):

@@ -20,8 +20,6 @@ from tinygrad_bn.distributions.distribution import Distribution
 from tinygrad_bn.distributions.draws import standard_gamma
 from tinygrad_bn.distributions.utils import (
     BinaryProbabilities,
-    broadcast_all,
-    check_one_of,
     softplus,
 )
 
@@ -42,15 +40,7 @@ class NegativeBinomial(BinaryProbabilities, Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, total_count, probs=None, logits=None, validate_args=None):
-        check_one_of(probs, logits)
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            given = self.__dict__["probs"]
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            given = self.__dict__["logits"]
-        self.total_count = self.total_count.astype(given.dtype)
-        super().__init__(given.shape, validate_args=validate_args)
+        super().__init__(self._counted(total_count, probs, logits), validate_args=validate_args)
 
     @property
     def param_shape(self):

@@ -106,3 +106,13 @@ class BinaryProbabilities:
     @cached_property
     def logits(self):
         return probs_to_logits(self.probs, is_binary=True)
+
+    def _counted(self, total_count, probs, logits) -> tuple:
+        """Keep ``total_count`` and the one of ``probs``/``logits`` given, broadcast together,
+        the count in the probability's dtype (Binomial, NegativeBinomial); their batch shape."""
+        check_one_of(probs, logits)
+        name, value = ("probs", probs) if probs is not None else ("logits", logits)
+        total_count, given = broadcast_all(total_count, value)
+        self.total_count = total_count.astype(given.dtype)
+        setattr(self, name, given)
+        return given.shape
