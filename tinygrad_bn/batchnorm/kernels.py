@@ -254,9 +254,11 @@ def row_dots(a, b, batch: int, xp):
 RUN = 1024
 
 
+@functools.lru_cache(maxsize=256)
 def samples_per_run(batch: int, pixels: int) -> int:
     """The fewest whole samples, a divisor of ``batch``, whose pixels make a run of at least ``RUN``."""
-    return next((count for count in range(1, batch + 1) if batch % count == 0 and count * pixels >= RUN), batch)
+    fewest = max(1, -(-RUN // max(pixels, 1)))  # ⌈RUN / pixels⌉
+    return next((count for count in range(fewest, batch + 1) if batch % count == 0), batch)
 
 
 def as_rows(images):
