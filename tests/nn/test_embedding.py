@@ -153,3 +153,19 @@ def test_one_hot_runs_on_the_device(strict_cuda):
     out = F.one_hot(Tensor(classes, device="cuda"))
     assert out.device == "cuda" and out.dtype == "int64"
     numpy.testing.assert_array_equal(out.numpy(), numpy.eye(3, dtype="int64")[classes])
+
+
+def test_a_given_table_is_taken_without_a_draw_as_in_pytorch(torch):
+    """``_weight``/``_freeze`` and ``from_pretrained`` keep the table as given (padding row
+    too) and draw nothing, so the next random numbers are PyTorch's."""
+    seen = []
+    for framework in (tg, torch):
+        framework.manual_seed(0)
+        table = framework.ones(4, 2)
+        given = framework.nn.Embedding(4, 2, padding_idx=1, _weight=table, _freeze=True)
+        pretrained = framework.nn.Embedding.from_pretrained(table, padding_idx=0)
+        seen.append((given.weight.tolist(), given.weight.requires_grad, pretrained.weight.requires_grad,
+                     framework.rand(3).tolist()))
+        with pytest.raises((ValueError, AssertionError)):
+            framework.nn.Embedding(3, 2, _weight=table)
+    assert seen[0] == seen[1]

@@ -119,7 +119,7 @@ class Embedding(Module):
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx=None, max_norm=None, norm_type=2.0,
-                 scale_grad_by_freq=False, sparse=False, device=None, dtype=None):
+                 scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None, dtype=None):
         super().__init__()
         _refuse_unimplemented("Embedding", sparse)
         self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, scale_grad_by_freq
@@ -130,8 +130,15 @@ class Embedding(Module):
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         self.padding_idx = None if padding_idx is None else _padding_index(padding_idx, num_embeddings, "Embedding")
-        self.weight = Parameter(ops.zeros(num_embeddings, embedding_dim, dtype=dtype, device=device))
-        self.reset_parameters()
+        if _weight is None:
+            self.weight = Parameter(ops.zeros(num_embeddings, embedding_dim, dtype=dtype, device=device),
+                                    requires_grad=not _freeze)
+            self.reset_parameters()
+        else:  # PyTorch's private way in: the given table as it is, no draw
+            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
+                raise ValueError(f"Embedding: _weight must have shape ({num_embeddings}, {embedding_dim}), "
+                                 f"got {tuple(_weight.shape)}")
+            self.weight = Parameter(_weight, requires_grad=not _freeze)
 
     def reset_parameters(self):
         init.normal_(self.weight)
@@ -152,10 +159,8 @@ class Embedding(Module):
         if embeddings.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained expects embeddings of shape (rows, dim), "
                              f"got {embeddings.shape}")
-        table = cls(*embeddings.shape, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
-                    device=embeddings.device, dtype=embeddings.dtype)
-        table.weight = Parameter(embeddings, requires_grad=not freeze)
-        return table
+        return cls(*embeddings.shape, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
+                   _weight=embeddings, _freeze=freeze)
 
     def forward(self, input):  # noqa: A002 - PyTorch's argument name
         return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
