@@ -72,9 +72,13 @@ def test_the_second_normal_of_a_pair_waits_for_the_next_small_draw(torch):
 def _models(framework):
     nn = framework.nn
     return [nn.Linear(5, 3), nn.Conv1d(2, 3, 2), nn.Conv2d(3, 4, 3), nn.ConvTranspose2d(2, 3, 2), nn.Embedding(7, 20),
-            nn.MultiheadAttention(8, 2), nn.RNN(3, 2), nn.LSTM(4, 6), nn.GRU(2, 3), nn.Bilinear(3, 2, 4)]
+            nn.MultiheadAttention(8, 2), nn.RNN(3, 2), nn.LSTM(4, 6), nn.GRU(2, 3), nn.Bilinear(3, 2, 4),
+            nn.Conv3d(4, 6, (2, 3, 2), groups=2), nn.ConvTranspose3d(2, 3, 2), nn.ConvTranspose1d(2, 3, 3),
+            nn.RNNCell(3, 2), nn.LSTMCell(3, 4), nn.GRUCell(3, 4), nn.EmbeddingBag(5, 3), nn.PReLU(),
+            nn.TransformerEncoderLayer(8, 2, 16), nn.TransformerDecoderLayer(8, 2, 16), nn.Transformer(8, 2, 1, 1, 16)]
 
 
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
 def test_initial_weights_are_pytorchs(torch):
     ours, theirs = _both(torch, 11, lambda framework: [p for model in _models(framework) for p in model.parameters()])
     for mine, other in zip(ours, theirs, strict=True):

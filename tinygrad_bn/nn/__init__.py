@@ -37,7 +37,8 @@ from tinygrad_bn.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, mome
 from tinygrad_bn.nn.bilinear import Bilinear
 from tinygrad_bn.nn.channel_shuffle import ChannelShuffle
 from tinygrad_bn.nn.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from tinygrad_bn.nn.conv_transpose import ConvTranspose1d, ConvTranspose2d
+from tinygrad_bn.nn.conv3d import Conv3d
+from tinygrad_bn.nn.conv_transpose import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from tinygrad_bn.nn.ctc_loss import CTCLoss
 from tinygrad_bn.nn.distance import CosineSimilarity, PairwiseDistance
 from tinygrad_bn.nn.dropout_layers import AlphaDropout, Dropout1d
@@ -112,6 +113,7 @@ from tinygrad_bn.nn.padding import (
 from tinygrad_bn.nn.parameter import Parameter
 from tinygrad_bn.nn.pixel_shuffle import PixelShuffle, PixelUnshuffle
 from tinygrad_bn.nn.pooling1d import AdaptiveAvgPool1d, AvgPool1d, LPPool1d, LPPool2d, MaxPool1d
+from tinygrad_bn.nn.pooling3d import AdaptiveAvgPool3d, AvgPool3d, MaxPool3d
 from tinygrad_bn.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from tinygrad_bn.nn.rms_norm import RMSNorm
 from tinygrad_bn.nn.softmax2d import Softmax2d
@@ -137,7 +139,7 @@ __all__ = [
     "Dropout2d", "ELU", "GELU", "SiLU", "Softplus", "Upsample",
     "FrozenBatchNorm1d", "FrozenBatchNorm2d", "FrozenBatchNorm3d", "momentum_from_keras",
     "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase", "MultiheadAttention",
-    "ConvTranspose1d", "ConvTranspose2d",
+    "ConvTranspose1d", "ConvTranspose2d", "Conv3d", "ConvTranspose3d", "AdaptiveAvgPool3d", "AvgPool3d", "MaxPool3d",
     "CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
     "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
     "ReplicationPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",

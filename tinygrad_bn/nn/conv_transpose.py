@@ -1,5 +1,5 @@
-"""Transposed convolution, PyTorch's ``conv_transpose1d``/``conv_transpose2d`` and
-``nn.ConvTranspose1d``/``ConvTranspose2d``: the adjoint of a convolution with the same
+"""Transposed convolution, PyTorch's ``conv_transpose1d``/``2d``/``3d`` and
+``nn.ConvTranspose1d``/``2d``/``3d``: the adjoint of a convolution with the same
 stride, padding and dilation, the map a convolution's gradient takes from its output
 back to its input.
 
@@ -77,6 +77,44 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     output = conv_transpose2d(input.unsqueeze(-2), weight.unsqueeze(2), bias, (1, *along["stride"]),
                               (0, *along["padding"]), (0, *along["output_padding"]), groups, (1, *along["dilation"]))
     return output.squeeze(-2)
+
+
+@also_unbatched(5)
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,  # noqa: A002
+                     dilation=1):
+    """(N, C_in, D, H, W) volumes and (C_in, C_out/groups, kd, kh, kw) kernels -> (N, C_out, D', H', W'),
+    the adjoint of ``conv3d``: input plane z, through the weight's depth tap t, lands on
+    output plane z·sd + t·dd,
+
+        full[:, :, z·sd + t·dd] += conv_transpose2d(x[:, :, z], W[:, :, t]),
+
+    then ``padding`` is cut from the depth's ends and ``output_padding`` added at the back.
+    Each tap is one :func:`conv_transpose2d` of all N·D planes at once.
+
+    >>> from tinygrad_bn import ones
+    >>> conv_transpose3d(ones(1, 1, 2, 1, 1), ones(1, 1, 2, 1, 1), stride=2).numpy().ravel().tolist()
+    [1.0, 1.0, 1.0, 1.0]
+    """
+    stride, padding, dilation, output_padding = _arguments("conv_transpose3d", input, weight, bias, groups, stride,
+                                                           padding, dilation, output_padding, axes=3)
+    n, channels, depth, height, width = input.shape
+    sizes = output_sizes((depth, height, width), weight.shape[2:], stride, padding, dilation, output_padding)
+    if min(sizes) < 1:
+        raise ShapeError(f"conv_transpose3d of {input.shape} volumes gives an output of size {sizes}, "
+                         "which is empty: lower the padding")
+    images = input.transpose(1, 2).reshape(n * depth, channels, height, width)
+    taps, step, gap = weight.shape[2], stride[0], dilation[0]
+    span = (depth - 1) * step + 1  # the input planes, step apart
+    full = None
+    for t in range(taps):
+        planes = conv_transpose2d(images, weight[:, :, t], None, stride[1:], padding[1:], output_padding[1:], groups,
+                                  dilation[1:])  # (N·D, C_out, H', W')
+        planes = planes.reshape(n, depth, 1, *planes.shape[1:])
+        spread = pad(planes, (0, 0, 0, 0, 0, 0, 0, step - 1)).reshape(n, depth * step, *planes.shape[3:])[:, :span]
+        placed = pad(spread, (0, 0, 0, 0, 0, 0, t * gap, (taps - 1 - t) * gap))  # plane z at z·sd + t·dd
+        full = placed if full is None else full + placed
+    output = pad(full, (0, 0, 0, 0, 0, 0, -padding[0], output_padding[0] - padding[0])).transpose(1, 2)
+    return output if bias is None else output + bias.reshape(-1, 1, 1, 1)
 
 
 def _arguments(name, x, weight, bias, groups, stride, padding, dilation, output_padding, axes: int) -> tuple:
@@ -169,3 +207,18 @@ class ConvTranspose2d(_ConvTransposeNd):
 
     axes, input_axes = 2, "H, W"
     convolve = staticmethod(conv_transpose2d)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """Transposed 3-D convolution of (N, C_in, D, H, W) volumes; weight (C_in, C_out/groups, kd, kh, kw).
+
+    >>> from tinygrad_bn import ones
+    >>> up = ConvTranspose3d(4, 2, kernel_size=2, stride=2)
+    >>> up
+    ConvTranspose3d(4, 2, kernel_size=(2, 2, 2), stride=(2, 2, 2))
+    >>> up(ones(1, 4, 2, 3, 3)).shape
+    (1, 2, 4, 6, 6)
+    """
+
+    axes, input_axes = 3, "D, H, W"
+    convolve = staticmethod(conv_transpose3d)

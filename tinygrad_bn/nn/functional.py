@@ -59,7 +59,7 @@ from tinygrad_bn.nn.classification_losses import (
     cross_entropy,
     nll_loss,
 )
-from tinygrad_bn.nn.conv_transpose import conv_transpose1d, conv_transpose2d
+from tinygrad_bn.nn.conv_transpose import conv_transpose1d, conv_transpose2d, conv_transpose3d
 from tinygrad_bn.nn.ctc_loss import ctc_loss
 from tinygrad_bn.nn.distance import cosine_similarity, pairwise_distance
 from tinygrad_bn.nn.dropout import dropout, dropout2d
@@ -93,6 +93,7 @@ from tinygrad_bn.nn.pooling1d import (
     max_pool1d,
     max_pool1d_with_indices,
 )
+from tinygrad_bn.nn.pooling3d import adaptive_avg_pool3d, avg_pool3d, max_pool3d
 from tinygrad_bn.nn.probabilistic_losses import gaussian_nll_loss, kl_div, poisson_nll_loss
 from tinygrad_bn.nn.regression_losses import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from tinygrad_bn.nn.rms_norm import rms_norm
@@ -122,6 +123,7 @@ __all__ = [
     "adaptive_avg_pool1d", "avg_pool1d", "channel_shuffle", "lp_pool1d", "lp_pool2d", "max_pool1d",
     "max_pool1d_with_indices", "native_channel_shuffle",
     "alpha_dropout", "dropout1d", "rms_norm",
+    "conv3d", "conv_transpose3d", "adaptive_avg_pool3d", "avg_pool3d", "max_pool3d",
 ]
 
 
@@ -258,3 +260,38 @@ def softmax(input, dim=-1):  # noqa: A002 - PyTorch's argument name
 def log_softmax(input, dim=-1):  # noqa: A002 - PyTorch's argument name
     """log softmax(x) along ``dim``, computed without overflow."""
     return ops.log_softmax(input, dim)
+
+
+@also_unbatched(5)
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002 - PyTorch's name
+    """3-D cross-correlation of (N, C, D, H, W) volumes with (O, C/groups, kd, kh, kw) kernels,
+    as a sum over the depth taps of 2-D convolutions:
+
+        out[:, :, z] = Σ_t conv2d(xp[:, :, z·sd + t·dd], W[:, :, t])
+
+    with xp the volumes zero-padded in depth. Each tap is one
+    :class:`~tinygrad_bn.ops.convolution.Convolution` of all N·OD planes at once, so
+    the gradients (and their gradients) are that op's.
+
+    >>> from tinygrad_bn import ones
+    >>> conv3d(ones(1, 1, 2, 3, 3), ones(1, 1, 2, 2, 2)).numpy()[0, 0].tolist()
+    [[[8.0, 8.0], [8.0, 8.0]]]
+    """
+    _check_conv_shapes("conv3d", input, weight, bias, groups, kernel_axes="kd, kh, kw", input_axes="D, H, W")
+    stride, dilation = ints(stride, 3, "stride"), ints(dilation, 3, "dilation")
+    front, back, *sides = conv_padding(padding, weight.shape[2:], stride, dilation, "conv3d")
+    volumes = pad(input, (0, 0, 0, 0, front, back))
+    n, channels, depth, height, width = volumes.shape
+    taps, step, gap = weight.shape[2], stride[0], dilation[0]
+    count = (depth - gap * (taps - 1) - 1) // step + 1  # OD
+    if count < 1:
+        raise ShapeError(f"conv3d: a {tuple(weight.shape[2:])} kernel with dilation {dilation} does not fit in "
+                         f"a volume of size {(depth, height, width)} (padding included)")
+    output = None
+    for t in range(taps):
+        planes = volumes[:, :, t * gap: t * gap + step * (count - 1) + 1: step]  # (N, C, OD, H, W)
+        images = planes.transpose(1, 2).reshape(n * count, channels, height, width)
+        tap = convolution.conv2d(images, weight[:, :, t], None, stride[1:], tuple(sides), dilation[1:], groups)
+        output = tap if output is None else output + tap
+    output = output.reshape(n, count, *output.shape[1:]).transpose(1, 2)  # (N, O, OD, OH, OW)
+    return output if bias is None else output + bias.reshape(-1, 1, 1, 1)

@@ -18,18 +18,20 @@ from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.nn.unbatched import also_unbatched
 from tinygrad_bn.ops.elementwise import constant
 from tinygrad_bn.ops.reduce import Max
-from tinygrad_bn.ops.windows import MaxUnpool, TileMax, pad_images, pair, unfold, windows_per_axis
+from tinygrad_bn.ops.windows import MaxUnpool, TileMax, ints, pad_images, pair, unfold, windows_per_axis
 
 
-def _window_geometry(name: str, images, kernel_size, stride, padding, dilation=1, ceil_mode=False):
-    """Checked (kernel_size, stride, padding, dilation, extra) of a pooling call, where
-    ``extra`` is the rows and columns to pad after the padding so that ceil_mode's
-    last window fits (0 and 0 in floor mode)."""
-    if images.ndim != 4:
-        raise ShapeError(f"{name} expects input of shape (N, C, H, W), got {images.shape}")
-    kernel_size = pair(kernel_size, "kernel_size")
-    stride = kernel_size if stride is None else pair(stride, "stride")
-    padding, dilation = pair(padding, "padding", minimum=0), pair(dilation, "dilation")
+def _window_geometry(name: str, images, kernel_size, stride, padding, dilation=1, ceil_mode=False,
+                     axes: str = "H, W"):
+    """Checked (kernel_size, stride, padding, dilation, extra) of a pooling call over the
+    spatial ``axes``, where ``extra`` is the entries to pad after the padding on each
+    axis so that ceil_mode's last window fits (none in floor mode)."""
+    count_axes = len(axes.split(","))
+    if images.ndim != 2 + count_axes:
+        raise ShapeError(f"{name} expects input of shape (N, C, {axes}), got {images.shape}")
+    kernel_size = ints(kernel_size, count_axes, "kernel_size")
+    stride = kernel_size if stride is None else ints(stride, count_axes, "stride")
+    padding, dilation = ints(padding, count_axes, "padding", minimum=0), ints(dilation, count_axes, "dilation")
     if any(p > k // 2 for p, k in zip(padding, kernel_size, strict=True)):
         raise ShapeError(f"{name}: padding {padding} must be at most half of the kernel size {kernel_size}")
     extra = []

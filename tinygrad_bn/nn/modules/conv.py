@@ -3,5 +3,6 @@ elsewhere in ``tinygrad_bn.nn``; this is the path scripts import them by)."""
 
 # ruff: noqa: F401 - re-exports
 
-from tinygrad_bn.nn.conv_transpose import ConvTranspose1d, ConvTranspose2d, _ConvTransposeNd
+from tinygrad_bn.nn.conv3d import Conv3d
+from tinygrad_bn.nn.conv_transpose import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, _ConvTransposeNd
 from tinygrad_bn.nn.layers import Conv1d, Conv2d, _ConvNd
