@@ -18,7 +18,7 @@ LAYERS = [
     {"generator"},  # its states are Tensors
     {"annotations", "random"},
     {"ops"},
-    {"batchnorm", "linalg"},
+    {"batchnorm", "linalg", "special"},
     {"torch_format"},
     {"torch_save"},
     {"serialization"},

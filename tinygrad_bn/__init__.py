@@ -385,3 +385,70 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(_SUBPACKAGES))
+
+
+from tinygrad_bn import special  # noqa: E402 - PyTorch's torch.special, loaded with the package: it is ops only
+
+
+def _legacy_linalg_function(name: str):
+    """PyTorch's older top-level decomposition ``torch.<name>``, loading ``linalg`` on its first call."""
+
+    def function(*args, **kwargs):
+        return getattr(importlib.import_module("tinygrad_bn.linalg.legacy"), name)(*args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"PyTorch's ``torch.{name}``: :func:`tinygrad_bn.linalg.legacy.{name}`."
+    return function
+
+
+svd, qr, cholesky = (_legacy_linalg_function(_name) for _name in ("svd", "qr", "cholesky"))
+
+
+def dropout(input, p, train):  # noqa: A002 - PyTorch's argument name
+    """PyTorch's ``torch.dropout(input, p, train)``: :func:`tinygrad_bn.nn.functional.dropout`
+    with ``training=train`` (which loads ``nn``, so it is imported on first use)."""
+    from tinygrad_bn.nn.dropout import dropout as drop
+
+    return drop(input, p, train)
+
+
+def alpha_dropout(input, p, train):  # noqa: A002 - PyTorch's argument name
+    """PyTorch's ``torch.alpha_dropout(input, p, train)``: :func:`tinygrad_bn.nn.functional.alpha_dropout`
+    with ``training=train`` (which loads ``nn``, so it is imported on first use)."""
+    from tinygrad_bn.nn.alpha_dropout import alpha_dropout as drop
+
+    return drop(input, p, train)
+
+
+def _channel_keep_mask(input, p, train):  # noqa: A002 - PyTorch's argument name
+    """1/(1 − p) or 0 for each channel of (N, C, ...) input (1 in eval), shaped (N, C, 1, ...),
+    drawn by :func:`tinygrad_bn.nn.functional.dropout` (which loads ``nn`` on first use)."""
+    from tinygrad_bn.errors import ShapeError
+    from tinygrad_bn.nn.dropout import dropout as drop
+
+    if input.ndim < 2:
+        raise ShapeError(f"Feature dropout requires at least 2 dimensions in the input, got shape {input.shape}")
+    channels = (*input.shape[:2], *(1,) * (input.ndim - 2))
+    return drop(ones(channels, dtype=input.dtype, device=input.device), p, train)
+
+
+def feature_dropout(input, p, train):  # noqa: A002 - PyTorch's argument name
+    """PyTorch's ``torch.feature_dropout(input, p, train)``: in training, each channel of
+    (N, C, ...) input zeroed whole with probability p and the rest scaled by 1/(1 − p)."""
+    return input * _channel_keep_mask(input, p, train)
+
+
+def feature_alpha_dropout(input, p, train):  # noqa: A002 - PyTorch's argument name
+    """PyTorch's ``torch.feature_alpha_dropout(input, p, train)``: alpha dropout (see
+    :func:`tinygrad_bn.nn.functional.alpha_dropout`) of whole channels of (N, C, ...) input."""
+    from tinygrad_bn.nn.alpha_dropout import SATURATION
+
+    kept = _channel_keep_mask(input, p, train) * (1.0 - p)  # m ∈ {0, 1}
+    if not train or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    # y = a·(x·m + α′·(1 − m)) + b,  a = 1/√(q(1 + p·α′²)),  b = −a·α′·p,  q = 1 − p
+    a = ((1.0 - p) * (1.0 + p * SATURATION**2)) ** -0.5
+    b = -a * SATURATION * p
+    return (input * kept + SATURATION * (1.0 - kept)) * a + b

@@ -579,6 +579,57 @@ def _special(x):
     return tg if isinstance(x, Tensor) else _torch().special
 
 
+def _sp(x):
+    """``tinygrad_bn.special`` or ``torch.special``, whichever ``x`` belongs to."""
+    return tg.special if isinstance(x, Tensor) else _torch().special
+
+
+def _special_unary(name, sampler, label="", *args, **words):
+    """``special.<name>(x, *args, **words)`` in either library."""
+    return OpCase(f"special.{name}", lambda x: getattr(_sp(x), name)(x, *args, **words), (((2, 3), sampler),), SAME,
+                  label)
+
+
+def _bessel(name, sampler, label):
+    """``special.<name>(x)``; PyTorch's CPU has no float16 backward of i1 and i1e, so there
+    it computes in float32 and rounds."""
+
+    def theirs(x):
+        if x.dtype == _torch().float16:
+            return getattr(_torch().special, name)(x.float()).half()
+        return getattr(_torch().special, name)(x)
+
+    return OpCase(f"special.{name}", lambda x: getattr(tg.special, name)(x), (((2, 3), sampler),), theirs, label)
+
+
+SPECIAL = [
+    _special_unary("expit", normal),
+    _special_unary("erfc", normal),
+    _special_unary("erfc", either_sign_between(1.5, 6.0), "tails"),
+    _special_unary("ndtr", normal),
+    _special_unary("ndtr", between(-12.0, -2.0), "left tail"),
+    _special_unary("log_ndtr", normal),
+    # not as far as −33, where PyTorch's float32 gradient errs by 3e-5 (tests/test_special.py goes there)
+    _special_unary("log_ndtr", either_sign_between(3.0, 12.0), "tails"),
+    _special_unary("ndtri", between(0.02, 0.98)),
+    _special_unary("ndtri", between(1e-3, 1e-2), "left tail"),
+    _special_unary("entr", positive),
+    _special_unary("gammaln", off_the_integers),
+    # psi's gradient meets PyTorch's trigamma, good to 5e-10 only (as digamma's above)
+    OpCase("special.psi", lambda x: _sp(x).psi(x), (((2, 3), between(0.5, 5.0)),), SAME, torch_float64_rtol=1e-9),
+    _special_unary("multigammaln", between(2.0, 5.0), "p=3", 3),
+    _special_unary("logsumexp", normal, "dim=1", 1),
+    _special_unary("softmax", normal, "dim=0", 0),
+    _special_unary("log_softmax", normal, "dim=1", 1),
+    _special_unary("exp2", normal),
+    *(_bessel(name, either_sign_between(0.3, 4.0), "") for name in ("i0", "i1", "i0e", "i1e")),
+    # i0 and i1 overflow float16 there (tests/test_special.py checks their asymptotic gradients)
+    *(_bessel(name, either_sign_between(31.0, 40.0), "asymptotic") for name in ("i0e", "i1e")),
+    *binary_cases("special.xlog1py", lambda a, b: _sp(a).xlog1py(a, b), normal, positive),
+    OpCase("special.xlog1py", lambda x: _sp(x).xlog1py(x, 2.0), (((2, 3), normal),), SAME, "number"),
+]
+
+
 # Shape, indexing and reduction utilities ----------------------------------------------
 # Order statistics, running extremes and scatter's amax/amin see distinct values (no ties),
 # cumprod and scatter's prod see zeros, the NaN-skipping reductions see NaNs they skip.
@@ -837,7 +888,7 @@ def raises_like_torch():
     return _raises_like_torch
 
 
-ALL = ELEMENTWISE + REDUCE + SHAPE + LINALG + PICKING + MATH + UTILITIES + EXTREMES_AND_POWERS
+ALL = ELEMENTWISE + REDUCE + SHAPE + LINALG + PICKING + MATH + UTILITIES + EXTREMES_AND_POWERS + SPECIAL
 
 
 @pytest.fixture

@@ -99,3 +99,7 @@ __all__ = [
     "biject_to", "constraint_registry", "constraints", "kl_divergence", "register_kl", "transform_to", "transforms",
     "utils",
 ]
+
+from tinygrad_bn.distributions.multinomial import Multinomial  # noqa: E402
+
+__all__ += ["Multinomial"]

@@ -72,3 +72,8 @@ __all__ = [
     "CholeskyExResult", "InvExResult", "LUFactorExResult", "LUFactorResult", "SolveExResult", "cholesky_ex", "inv_ex",
     "lu_factor", "lu_factor_ex", "solve_ex",
 ]
+
+from tinygrad_bn.linalg.chain import multi_dot  # noqa: E402
+from tinygrad_bn.linalg.rank import matrix_rank  # noqa: E402
+
+__all__ += ["matrix_rank", "multi_dot"]

@@ -56,3 +56,8 @@ __all__ = [
     "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR", "MultiplicativeLR", "OneCycleLR",
     "PolynomialLR", "ReduceLROnPlateau", "SequentialLR", "StepLR",
 ]
+
+
+class _LRScheduler(LRScheduler):
+    """PyTorch's older name for the base class, kept (as PyTorch keeps it) as a subclass of
+    :class:`LRScheduler` that changes nothing, for schedulers written against it."""

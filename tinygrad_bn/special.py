@@ -1,0 +1,87 @@
+"""PyTorch's ``torch.special``: the special functions under SciPy's names, each the op of
+the same math in :mod:`tinygrad_bn.ops` (so each has the op's gradients of every order).
+
+>>> import tinygrad_bn as torch
+>>> x = torch.tensor([0.0, 1.0], dtype=torch.float64)
+>>> torch.special.expit(x).tolist(), f"{torch.special.ndtr(x)[1].item():.12f}"
+([0.5, 0.7310585786300049], '0.841344746069')
+>>> torch.special.gammaln(torch.tensor([1.0, 2.0])).tolist(), torch.special.entr(torch.tensor([0.0, 1.0])).tolist()
+([0.0, 0.0], [0.0, -0.0])
+"""
+
+# ruff: noqa: A002 - PyTorch's argument names (input)
+
+from __future__ import annotations
+
+import math
+
+from tinygrad_bn.ops import (
+    digamma,
+    erf,
+    erfinv,
+    exp2,
+    expm1,
+    lgamma,
+    log1p,
+    logit,
+    polygamma,
+    sigmoid,
+    sinc,
+    xlogy,
+)
+from tinygrad_bn.ops import logsumexp as _logsumexp
+from tinygrad_bn.ops import round as _round
+from tinygrad_bn.ops.bessel import i0, i0e, i1, i1e
+from tinygrad_bn.ops.entropy import entr, xlog1py
+from tinygrad_bn.ops.error_functions import erfc, log_ndtr, ndtri
+from tinygrad_bn.ops.statistics import log_softmax as _log_softmax
+from tinygrad_bn.ops.statistics import softmax as _softmax
+from tinygrad_bn.ops.unary import floating
+
+expit = sigmoid
+gammaln = lgamma
+psi = digamma
+
+
+def ndtr(input):
+    """Φ(x) = erfc(−x/√2)/2, the standard normal CDF, to full relative precision in the left tail."""
+    return erfc(-floating(input) * (1.0 / math.sqrt(2.0))) * 0.5
+
+
+def multigammaln(input, p: int):
+    """log Γ_p(a) = p(p − 1)/4 · log π + Σ_{i<p} log Γ(a − i/2), the multivariate log-gamma."""
+    if isinstance(p, bool) or not isinstance(p, int) or p < 1:
+        raise RuntimeError(f"multigammaln expects p, an int ≥ 1, got {p!r}")
+    a = floating(input)
+    total = lgamma(a)
+    for i in range(1, p):
+        total = total + lgamma(a - i / 2.0)
+    return total + p * (p - 1) / 4.0 * math.log(math.pi)
+
+
+def round(input, *, decimals: int = 0):  # noqa: A001 - PyTorch's name
+    """Each element rounded to ``decimals`` places, halves to even (as :func:`tinygrad_bn.round`)."""
+    return _round(input, decimals=decimals)
+
+
+def softmax(input, dim, *, dtype=None):
+    """exp(x)/Σ exp(x) along ``dim``, which ``torch.special`` requires."""
+    return _softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim, *, dtype=None):
+    """log softmax(x) along ``dim``, which ``torch.special`` requires."""
+    return _log_softmax(input, dim, dtype=dtype)
+
+
+def logsumexp(input, dim, keepdim=False):
+    """log Σ exp(x) over ``dim``."""
+    return _logsumexp(input, dim, keepdim)
+
+
+__all__ = [
+    "digamma", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i0e", "i1", "i1e",
+    "log1p", "log_ndtr",
+    "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc",
+    "softmax", "xlog1py", "xlogy",
+]
