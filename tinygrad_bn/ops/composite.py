@@ -19,7 +19,7 @@ import numpy
 
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.errors import DtypeError
-from tinygrad_bn.ops.elementwise import clamp, isnan, maximum, where
+from tinygrad_bn.ops.elementwise import clamp, isinf, isnan, maximum, where
 from tinygrad_bn.ops.promotion import constant, lift_pair, promote
 from tinygrad_bn.ops.rounding import Flat
 from tinygrad_bn.ops.unary import abs, floating  # noqa: A004 - the op's name
@@ -46,10 +46,13 @@ def logaddexp(a, b):
 
 def xlogy(x, y):
     """x·log(y), and 0 where x = 0 (unless y is NaN), as PyTorch's ``xlogy``: the
-    0·log 0 = 0 of entropies. Where x = 0 the gradient with respect to x is 0."""
+    0·log 0 = 0 of entropies. The gradient with respect to x is log y, as PyTorch's,
+    and 0 where x = 0 and y ≤ 0 (there y is read as 1, whose log is 0); with respect to
+    y it is x/y, 0 where y was read as 1 (PyTorch's is NaN at x = y = 0)."""
     x, y = _floating_pair(x, y)
     zero = (x == 0) & ~isnan(y)
-    return where(zero, 0.0, x * where(zero, 1.0, y).log())
+    log_y = where(zero & (y <= 0), 1.0, y).log()
+    return where(zero & isinf(y), 0.0, x * log_y)  # 0·∞ would be NaN
 
 
 def logit(x, eps=None):
