@@ -65,3 +65,12 @@ def test_mixed_float_inputs_to_a_layer_raise_as_in_pytorch():
     with pytest.raises(RuntimeError, match="one dtype, got float64 .* and float32"):
         tg.nn.Linear(3, 2)(tg.ones(4, 3, dtype=tg.float64))
     assert tg.nn.Linear(3, 2).double()(tg.ones(4, 3, dtype=tg.float64)).dtype == tg.float64
+
+
+def test_every_dtype_is_an_instance_of_torch_dtype(torch):
+    import tinygrad_bn
+
+    for framework in (tinygrad_bn, torch):
+        tensors = [framework.zeros(1), framework.zeros(1, dtype=framework.int64), framework.tensor([True])]
+        assert all(isinstance(t.dtype, framework.dtype) for t in tensors)
+        assert isinstance(framework.get_default_dtype(), framework.dtype) and not isinstance(3, framework.dtype)

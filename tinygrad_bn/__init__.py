@@ -35,6 +35,7 @@ from tinygrad_bn.dtypes import (
 )
 from tinygrad_bn.dtypes import (
     double,
+    dtype,
     float16,
     float32,
     float64,

@@ -22,6 +22,7 @@ int16 = short = numpy.dtype("int16")
 int32 = numpy.dtype("int32")
 int64 = long = numpy.dtype("int64")
 bool_ = numpy.dtype("bool")
+dtype = numpy.dtype  # PyTorch's torch.dtype, the class of them all: isinstance(x.dtype, torch.dtype) holds
 
 # PyTorch's names that shadow Python's builtins (torch.float, torch.int, torch.bool)
 NAMES = {
