@@ -128,3 +128,20 @@ class Categorical(Distribution):
         # a logit of −∞ (a class of probability 0) adds 0·(the most negative float), not 0·∞
         logits = self.logits.clamp(min=float(numpy.finfo(self.logits.dtype).min))
         return -(self.probs * logits).sum(-1)
+
+
+class CategoricalParameters:
+    """``probs``, ``logits`` and ``param_shape`` of a family built on a :class:`Categorical`
+    it keeps as ``_categorical`` (OneHotCategorical, Multinomial)."""
+
+    @property
+    def probs(self):
+        return self._categorical.probs
+
+    @property
+    def logits(self):
+        return self._categorical.logits
+
+    @property
+    def param_shape(self):
+        return self._categorical.param_shape

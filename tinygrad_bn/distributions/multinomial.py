@@ -19,7 +19,7 @@ from numbers import Number
 from tinygrad_bn import ops
 from tinygrad_bn.distributions import constraints
 from tinygrad_bn.distributions.binomial import Binomial
-from tinygrad_bn.distributions.categorical import Categorical
+from tinygrad_bn.distributions.categorical import Categorical, CategoricalParameters
 from tinygrad_bn.distributions.distribution import Distribution
 
 
@@ -37,7 +37,7 @@ class MultinomialSupport(constraints.Constraint):
         return (value >= 0).all(-1) & (value.sum(-1) <= self.upper_bound)
 
 
-class Multinomial(Distribution):
+class Multinomial(CategoricalParameters, Distribution):
     """The counts of the K classes of the last axis of ``probs`` (non-negative weights) or
     ``logits`` in ``total_count`` draws, one n for the whole batch. Samples are counts in
     the dtype of the probabilities, drawn outside the graph as PyTorch draws them: n
@@ -66,18 +66,6 @@ class Multinomial(Distribution):
     @property
     def support(self):
         return MultinomialSupport(self.total_count)
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
 
     @property
     def mean(self):

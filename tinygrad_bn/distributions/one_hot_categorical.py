@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from tinygrad_bn import ops
 from tinygrad_bn.distributions import constraints
-from tinygrad_bn.distributions.categorical import Categorical
+from tinygrad_bn.distributions.categorical import Categorical, CategoricalParameters
 from tinygrad_bn.distributions.distribution import Distribution
 
 
-class OneHotCategorical(Distribution):
+class OneHotCategorical(CategoricalParameters, Distribution):
     """One-hot vectors of the classes of the last axis of ``probs`` or ``logits``, drawn
     as a :class:`Categorical` draws the classes.
 
@@ -31,18 +31,6 @@ class OneHotCategorical(Distribution):
 
     def _expanded_state(self, batch_shape):
         return {"_categorical": self._categorical.expand(batch_shape)}
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
 
     @property
     def mean(self):
