@@ -230,6 +230,8 @@ from tinygrad_bn.ops.layout import (
     tile,
     unflatten,
 )
+from tinygrad_bn.ops.layouts import MemoryFormat as memory_format
+from tinygrad_bn.ops.layouts import channels_last, channels_last_3d, contiguous_format, preserve_format
 from tinygrad_bn.ops.linalg import dist
 from tinygrad_bn.ops.order import kthvalue, median, mode, nanmedian, nanquantile, quantile
 from tinygrad_bn.ops.powers import exp2, float_power, logspace

@@ -326,16 +326,20 @@ class Module:
         for param in self.parameters():
             clear_grad(param, set_to_none)
 
-    def to(self, *args, device=None, dtype=None, non_blocking=False):
+    def to(self, *args, device=None, dtype=None, non_blocking=False, memory_format=None):
         """Move parameters and buffers to ``device`` and cast the floating ones to
         ``dtype``, in place (parameters stay the same objects); return self. As
-        PyTorch's: ``model.to("cuda")``, ``model.to(torch.float64)``, or both."""
+        PyTorch's: ``model.to("cuda")``, ``model.to(torch.float64)``, or both; with
+        ``memory_format`` (``torch.channels_last``) the 4-D and 5-D ones are laid out
+        that way."""
         device, dtype = device_and_dtype(args, device, dtype)
         backend = get_backend(device) if device is not None else None
         for tensor in [*self.parameters(), *self.buffers()]:
             _move_in_place(tensor, backend, dtype)
             if tensor.grad is not None:
                 _move_in_place(tensor.grad, backend, dtype)
+            if memory_format is not None and tensor.ndim in (4, 5):
+                tensor.data = tensor.detach().contiguous(memory_format=memory_format)
         return self
 
     def double(self):

@@ -13,6 +13,7 @@ from tinygrad_bn.autograd.tensor import Shape, is_floating
 from tinygrad_bn.backend import get_backend
 from tinygrad_bn.dtypes import NAMES
 from tinygrad_bn.ops.creation import full, ones, tensor, zeros
+from tinygrad_bn.ops.layouts import contiguous_format, lies_in, memory_order, preserve_format
 from tinygrad_bn.ops.promotion import constant
 from tinygrad_bn.ops.shape import clone
 
@@ -69,7 +70,7 @@ def device_and_dtype(args, device=None, dtype=None) -> tuple:
     return device, dtype
 
 
-def to(x, *args, device=None, dtype=None, non_blocking=False, copy=False):
+def to(x, *args, device=None, dtype=None, non_blocking=False, copy=False, memory_format=preserve_format):
     """PyTorch's ``to``: move to a device (``"cpu"``, ``"cuda"``, a :class:`device`),
     cast to a dtype, or both, or take another tensor's device and dtype; gradients
     flow back. Returns ``x`` itself when nothing changes (unless ``copy``).
@@ -85,6 +86,9 @@ def to(x, *args, device=None, dtype=None, non_blocking=False, copy=False):
         result = astype(result, numpy.dtype(dtype))
     if device is not None:
         result = _move(result, device)
+    order = memory_order(memory_format, x.ndim)
+    if order is not None and not lies_in(result._data, order):
+        result = clone(result, memory_format=memory_format)
     return result.clone() if copy and result is x else result
 
 
@@ -143,10 +147,18 @@ def tensor_type(dtype: str) -> TensorType:
 LEGACY_TYPES = {f"{prefix}Tensor": tensor_type(dtype) for dtype, prefix in TYPE_NAMES.items()}
 
 
-def is_contiguous(x) -> bool:
+def is_contiguous(x, memory_format=contiguous_format) -> bool:
     """PyTorch's ``is_contiguous``: whether the array lies in memory in C order (a
-    convolution's output does not: it is channel-major, see ``backend.is_channel_major``)."""
-    return bool(x._data.flags.c_contiguous)
+    convolution's output does not: it is channel-major, see ``backend.is_channel_major``),
+    or in the order of ``memory_format`` (``channels_last``: C innermost); False for a
+    format of another rank, and ``preserve_format`` asks for C order, as in PyTorch."""
+    if memory_format is preserve_format:
+        memory_format = contiguous_format
+    try:
+        order = memory_order(memory_format, x.ndim)
+    except RuntimeError:  # a format of another rank
+        return False
+    return lies_in(x._data, order)
 
 
 def stride(x, dim=None):
@@ -177,11 +189,16 @@ def cuda(x, device=None):
     return _move(x, "cuda" if device is None else device)
 
 
-def contiguous(x):
-    """PyTorch's ``contiguous``: ``x`` itself when its array is in C order, else a copy in
-    C order that stays in the graph (a convolution's output is channel-major in memory:
-    see ``backend.is_channel_major``)."""
-    return x if x._data.flags.c_contiguous else clone(x)
+def contiguous(x, memory_format=contiguous_format):
+    """PyTorch's ``contiguous``: ``x`` itself when its array is in C order (or in the order
+    of ``memory_format``), else such a copy that stays in the graph (a convolution's
+    output is channel-major in memory: see ``backend.is_channel_major``)."""
+    if is_contiguous(x, memory_format):
+        return x
+    if memory_format is preserve_format:
+        raise RuntimeError("contiguous: preserve_format is no memory format to copy into; "
+                           "ask for contiguous_format or channels_last")
+    return clone(x, memory_format=memory_format)
 
 
 def type_as(x, other):

@@ -13,6 +13,7 @@ from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.dtypes import promote_types
 from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.ops.axes import NOT_GIVEN, dim_words, normalize_axes, normalize_axis
+from tinygrad_bn.ops.layouts import laid_out, lies_in, memory_order, preserve_format
 from tinygrad_bn.ops.promotion import broadcast_shapes
 
 
@@ -120,8 +121,15 @@ class Pad(Function):
 
 
 class Clone(Function):
-    def forward(self, x):
-        return x._data.copy()
+    """A copy; with ``order`` (see :mod:`~tinygrad_bn.ops.layouts`) one whose memory runs
+    through the axes in that order."""
+
+    def forward(self, x, order=None):
+        if order is None:
+            return x._data.copy()
+        if lies_in(x._data, order):
+            return x._data.copy(order="K")
+        return laid_out(x._data, order, x._backend.contiguous)
 
     def backward(self, grad):
         return grad
@@ -329,9 +337,11 @@ def pad(x, pad_width, value=0.0):
     return Pad.apply(x, pad_width=pad_width, value=value)
 
 
-def clone(x):
+def clone(x, *, memory_format=preserve_format):
     """A copy of the data that stays in the graph, as PyTorch's ``clone``: gradients
-    flow back to ``x`` (``detach()`` shares the data and leaves the graph).
+    flow back to ``x`` (``detach()`` shares the data and leaves the graph). With a
+    ``memory_format`` other than ``preserve_format`` the copy lies in memory that way
+    (``preserve_format`` copies in C order here).
 
     >>> from tinygrad_bn import Tensor
     >>> x = Tensor([1.0, 2.0], requires_grad=True)
@@ -340,7 +350,7 @@ def clone(x):
     >>> y._data is x._data, x.grad.tolist()
     (False, [2.0, 4.0])
     """
-    return Clone.apply(x)
+    return Clone.apply(x, order=memory_order(memory_format, x.ndim))
 
 
 def _shape_argument(shape) -> tuple:
