@@ -152,8 +152,8 @@ def is_contiguous(x, memory_format=contiguous_format) -> bool:
     convolution's output does not: it is channel-major, see ``backend.is_channel_major``),
     or in the order of ``memory_format`` (``channels_last``: C innermost); False for a
     format of another rank, and ``preserve_format`` asks for C order, as in PyTorch."""
-    if memory_format is preserve_format:
-        memory_format = contiguous_format
+    if memory_format is preserve_format or memory_format is contiguous_format:
+        return bool(x._data.flags.c_contiguous)
     try:
         order = memory_order(memory_format, x.ndim)
     except RuntimeError:  # a format of another rank
