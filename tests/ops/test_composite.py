@@ -52,6 +52,7 @@ def test_xlogy_gradients_at_x_zero_are_pytorchs(torch):
         seen.append((out.tolist(), a.grad.tolist(), b.grad.tolist()))
     (ours, our_dx, our_dy), (theirs, their_dx, their_dy) = seen
     assert ours == theirs == [0.0] * 5 and our_dx == their_dx
+    assert not any(math.copysign(1.0, v) < 0 for v in ours)  # 0, not −0, as PyTorch's
     assert our_dy == their_dy[:4] + [0.0] and math.isnan(their_dy[4])
 
 

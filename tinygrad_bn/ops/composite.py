@@ -52,7 +52,7 @@ def xlogy(x, y):
     x, y = _floating_pair(x, y)
     zero = (x == 0) & ~isnan(y)
     log_y = where(zero & (y <= 0), 1.0, y).log()
-    return where(zero & isinf(y), 0.0, x * log_y)  # 0·∞ would be NaN
+    return where(zero & isinf(y), 0.0, x * log_y) + 0.0  # 0·∞ would be NaN; + 0 turns 0·(−1) = −0 into 0
 
 
 def logit(x, eps=None):
