@@ -132,7 +132,7 @@ class Categorical(Distribution):
 
 class CategoricalParameters:
     """``probs``, ``logits`` and ``param_shape`` of a family built on a :class:`Categorical`
-    it keeps as ``_categorical`` (OneHotCategorical, Multinomial)."""
+    it keeps as ``_categorical`` (OneHotCategorical, Multinomial, ExpRelaxedCategorical)."""
 
     @property
     def probs(self):

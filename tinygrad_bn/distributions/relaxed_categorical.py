@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 
 from tinygrad_bn.distributions import constraints
-from tinygrad_bn.distributions.categorical import Categorical
+from tinygrad_bn.distributions.categorical import Categorical, CategoricalParameters
 from tinygrad_bn.distributions.distribution import Distribution
 from tinygrad_bn.distributions.draws import uniform
 from tinygrad_bn.distributions.relaxed_bernoulli import RelaxedParameters, as_temperature
@@ -26,7 +26,7 @@ from tinygrad_bn.distributions.transformed_distribution import TransformedDistri
 from tinygrad_bn.distributions.transforms import ExpTransform
 
 
-class ExpRelaxedCategorical(Distribution):
+class ExpRelaxedCategorical(CategoricalParameters, Distribution):
     """The logs of relaxed one-hot samples over the classes of the last axis of ``probs``
     or ``logits``, of ``temperature`` τ (not broadcast into the batch). Found, as in
     PyTorch, in this module rather than in ``distributions``.
@@ -50,18 +50,6 @@ class ExpRelaxedCategorical(Distribution):
 
     def _expanded_state(self, batch_shape):
         return {"_categorical": self._categorical.expand(batch_shape), "temperature": self.temperature}
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
 
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
