@@ -42,7 +42,7 @@ import numpy
 from tinygrad_bn import generator as generators
 from tinygrad_bn.autograd import Function, Tensor, is_grad_enabled
 from tinygrad_bn.autograd.version import bump
-from tinygrad_bn.errors import ArgumentError, ShapeError
+from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.ops.composite import lerp
 from tinygrad_bn.ops.elementwise import (
     add,
@@ -58,6 +58,7 @@ from tinygrad_bn.ops.elementwise import (
 )
 from tinygrad_bn.ops.indexing import index_add, index_copy, index_fill, index_put, scatter, scatter_add
 from tinygrad_bn.ops.promotion import constant
+from tinygrad_bn.ops.sampling import bernoulli
 from tinygrad_bn.ops.scatter_reduce import index_reduce, scatter_reduce
 from tinygrad_bn.ops.shape import _index_argument, squeeze, t, transpose, unsqueeze
 from tinygrad_bn.ops.unary import abs, exp, log, neg, relu, sigmoid, sqrt, tanh  # noqa: A004 - the ops' names
@@ -287,16 +288,10 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None):
 
 def bernoulli_(self, p=0.5, *, generator=None):
     """self ← 1 with probability ``p`` (a number, or a Tensor broadcast to self), else 0:
-    PyTorch's draws for the same seed (a number p in float64, as PyTorch's CPU kernel
-    does where it does not hand the draw to MKL)."""
+    :func:`~tinygrad_bn.ops.sampling.bernoulli`'s draws, PyTorch's for the same seed."""
     if isinstance(p, Tensor):
-        probabilities = numpy.broadcast_to(p.numpy(), self.shape)
-        drawn = generators.bernoulli(probabilities, p.dtype, generator=generator)
-    else:
-        if not 0.0 <= p <= 1.0:
-            raise ArgumentError(f"bernoulli_ expects 0 <= p <= 1, got p={p}")
-        drawn = generators.bernoulli(numpy.full(self.shape, float(p)), numpy.float64, generator=generator)
-    return copy_(self, drawn.astype(self.dtype))
+        return copy_(self, bernoulli(p.broadcast_to(self.shape), generator=generator))
+    return copy_(self, bernoulli(self, p, generator=generator))
 
 
 def masked_fill_(self, mask, value):

@@ -125,8 +125,9 @@ def bernoulli(input, p=None, *, generator=None) -> Tensor:  # noqa: A002
     ``input``'s dtype; no gradient. PyTorch's draws for the same seed: u < p with u
     drawn in ``input``'s dtype, or in float64 for a number ``p``."""
     probabilities = input.numpy() if p is None else numpy.full(input.shape, float(p))
-    if ((probabilities < 0) | (probabilities > 1) | numpy.isnan(probabilities)).any():
-        raise ArgumentError("bernoulli expects probabilities in [0, 1]")
+    outside = (probabilities < 0) | (probabilities > 1) | numpy.isnan(probabilities)
+    if outside.any():
+        raise ArgumentError(f"bernoulli expects probabilities in [0, 1], got {probabilities[outside].flat[0]}")
     drawn = generators.bernoulli(probabilities, input.dtype if p is None else numpy.float64, generator=generator)
     return Tensor(drawn.astype(input.dtype), device=input.device)
 
