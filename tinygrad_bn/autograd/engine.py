@@ -341,7 +341,8 @@ class _Pass:
         if grad is None:
             return
         grad = _hooked(leaf, grad)
-        unshared = _unshared(grad)  # asked before the call below, which would hold `grad` once more
+        # a first gradient may become .grad as it is: asked before the calls below, which hold `grad` once more
+        unshared = leaf._grad is None and not self.create_graph and _unshared(grad)
         if not _added_in_place(leaf._grad, grad, self.create_graph):
             leaf._grad = _added_to(leaf._grad, grad, self.create_graph, unshared)
         for hook in list((leaf_hooks(leaf, after_accumulation=True) or {}).values()):
