@@ -285,7 +285,12 @@ class _Pass:
         """Run ``node``'s backward on the sum of the gradients its consumers delivered,
         and deliver what it returns to its inputs. A node that no consumer gave a
         gradient (each gave None) delivers None to its inputs."""
-        grad = self.received(node)
+        self.backpropagate(node, self.received(node))
+
+    def backpropagate(self, node: Function, grad):
+        """``node``'s backward on ``grad``, what it returns delivered to its inputs (None
+        to each when ``grad`` is None); without ``retain_graph`` the node then lets go
+        of what it saved."""
         if grad is None:
             input_grads = (None,) * len(node.parents)
         else:
@@ -378,14 +383,7 @@ class _ConfinedPass(_Pass):
         grad = self.received(node)
         if grad is not None and node in self.wanted:
             self.captured[node] = grad
-        if grad is None or not self.leads_on(node):
-            input_grads = (None,) * len(node.parents)
-        else:
-            input_grads = _differentiate(node, grad, self.observer)
-            if not self.retain_graph:
-                node.release()
-        for parent, needed, input_grad in zip(node.parents, node.needs_input_grad, input_grads):
-            self.deliver(parent, input_grad if needed else None)
+        self.backpropagate(node, grad if grad is not None and self.leads_on(node) else None)
 
     def leads_on(self, node: Function) -> bool:
         """Whether some gradient of ``node``'s inputs is wanted here."""
