@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import math
 
-import numpy
-
-from tinygrad_bn import generator as generators
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.nn.activation import SELU_ALPHA, SELU_SCALE
+from tinygrad_bn.nn.dropout import kept
 
 SATURATION = -SELU_SCALE * SELU_ALPHA  # α′, SELU's limit as x → −∞
 
@@ -39,7 +37,7 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):  # noqa: A002 - 
     q = 1.0 - p
     a = 1.0 / math.sqrt(q * (1.0 + p * SATURATION**2))
     b = -a * SATURATION * p
-    keep = generators.bernoulli(numpy.full(input.shape, 1.0 - p), numpy.float64)  # PyTorch's draws
+    keep = kept(input.shape, p)
     # y = a·m·x + (a·α′·(1 − m) + b)
     scale = Tensor((a * keep).astype(input.dtype), device=input.device)
     shift = Tensor((a * SATURATION * ~keep + b).astype(input.dtype), device=input.device)

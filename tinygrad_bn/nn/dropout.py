@@ -37,6 +37,12 @@ def _drop(x, p, training, mask_shape):
         return x
     if p == 1.0:
         return x * 0.0
-    keep = generators.bernoulli(numpy.full(mask_shape, 1.0 - p), numpy.float64)
+    keep = kept(mask_shape, p)
     mask = Tensor(keep.astype(x.dtype) / (1.0 - p), dtype=x.dtype, device=x.device)
     return x * mask
+
+
+def kept(shape: tuple, p: float):
+    """A bool mask of ``shape``, True (kept) with probability 1 − p: PyTorch's
+    ``bernoulli_(1 − p)``, u < 1 − p with u drawn in float64."""
+    return generators.bernoulli(numpy.full(shape, 1.0 - p), numpy.float64)
