@@ -148,7 +148,12 @@ def test_linear_derivatives(input_shape):
     assert gradgradcheck(F.linear, (x, w, b))
 
 
-@pytest.mark.parametrize("loss", [F.cross_entropy, lambda x, t: F.nll_loss(F.log_softmax(x, 1), t, reduction="sum")])
+@pytest.mark.parametrize("loss", [
+    F.cross_entropy,
+    lambda x, t: F.nll_loss(F.log_softmax(x, 1), t, reduction="sum"),
+    *(lambda x, t, reduction=reduction: F.nll_loss(F.log_softmax(x, 1), t, [0.5, 2.0, 1.5, 3.0], ignore_index=1,
+                                                   reduction=reduction) for reduction in ("mean", "sum", "none")),
+])
 def test_classification_loss_derivatives(loss):
     logits = leaf((5, 4), scale=3.0)
     target = numpy.array([0, 3, 1, 3, 2])

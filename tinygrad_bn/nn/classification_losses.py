@@ -14,8 +14,11 @@ import math
 
 from tinygrad_bn import ops
 from tinygrad_bn.annotations import in_own_region
-from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.autograd import Function, Tensor, is_grad_enabled
 from tinygrad_bn.errors import ShapeError
+from tinygrad_bn.ops.promotion import constant
+from tinygrad_bn.ops.reduce import wider
+from tinygrad_bn.ops.shape import ScatterAdd
 from tinygrad_bn.nn.loss_helpers import (
     apply_reduction,
     broadcastable_operand,
@@ -107,10 +110,10 @@ def _class_indices(target, log_probs, loss: str, ignore_index: int) -> Tensor:
             f"{loss} expects input of shape (N, C) and target of shape (N,), or (N, C, d1, ...) and (N, d1, ...), "
             f"got input {log_probs.shape} and target {target.shape}"
         )
-    classes = log_probs.shape[1]
-    counted = target._data[target._data != ignore_index]
-    if counted.size:
-        low, high = int(counted.min()), int(counted.max())
+    classes, indices = log_probs.shape[1], target._data
+    if indices.size and not 0 <= int(indices.min()) <= int(indices.max()) < classes:  # then look past ignore_index
+        counted = indices[indices != ignore_index]
+        low, high = (int(counted.min()), int(counted.max())) if counted.size else (0, 0)
         if low < 0 or high >= classes:
             raise ValueError(
                 f"{loss} expects class indices in [0, {classes}) or ignore_index={ignore_index}, "
@@ -140,17 +143,59 @@ def _weighted_nll(log_probs, target: Tensor, class_weight, ignore_index: int, re
     Returns the loss and the per-row weights w[y] (0 where ignored), or None
     when every row counts with weight 1."""
     xp = log_probs.xp
-    rows = xp.arange(log_probs.shape[0])
     counted = target._data != ignore_index
     if class_weight is None and bool(counted.all()):
-        return apply_reduction(-log_probs[rows, target._data], reduction), None
+        nll = NegativeLogLikelihood.apply(log_probs, target=target._data, row_weight=None, reduction=reduction,
+                                          denominator=log_probs.shape[0])
+        return nll, None
     picked = xp.where(counted, target._data, 0)
     row_weight = counted if class_weight is None else xp.where(counted, class_weight[picked], 0)
     row_weight = row_weight.astype(log_probs.dtype)
-    losses = -log_probs[rows, picked] * Tensor(row_weight, device=log_probs.device)
-    if reduction == "mean":
-        return _weighted_mean(losses, row_weight), row_weight
-    return apply_reduction(losses, reduction), row_weight
+    nll = NegativeLogLikelihood.apply(log_probs, target=picked, row_weight=row_weight, reduction=reduction,
+                                      denominator=float(row_weight.sum()))
+    return nll, row_weight
+
+
+class NegativeLogLikelihood(Function):
+    """ℓ_n = −w_n·log_probs[n, y_n] for (N, C) log-probabilities, each row's ``target``
+    y_n and weight w_n (``row_weight``, None for all 1), as one node as PyTorch's
+    ``nll_loss``: the losses (``"none"``), their sum, or their sum divided by
+    ``denominator`` (``"mean"``: N, or Σ w_n). The gradient is −w_n·g/denominator at
+    (n, y_n) and 0 elsewhere. With nothing counted (Σ w_n = 0) the mean is NaN and
+    its gradient 0, as in PyTorch. As one node, a cross-entropy step is two nodes
+    (LogSoftmax, this) where picking, negating and averaging made four."""
+
+    def forward(self, log_probs, target, row_weight, reduction: str, denominator):
+        data = log_probs._data
+        self.places = (log_probs.xp.arange(data.shape[0]), target)
+        self.input_shape, self.row_weight, self.reduction = data.shape, row_weight, reduction
+        self.scale = (1.0 / denominator if denominator else 0.0) if reduction == "mean" else 1.0
+        losses = -data[self.places]
+        if row_weight is not None:
+            losses = losses * row_weight
+        if reduction == "none":
+            return losses
+        total = losses.sum(dtype=wider(losses.dtype) or losses.dtype)
+        if reduction == "mean":
+            total = total / denominator if denominator else total * float("nan")
+        return total.astype(data.dtype)
+
+    def backward(self, grad):
+        if is_grad_enabled():  # create_graph: a picking node's adjoint, so it is differentiated again
+            per_row = grad * (-self.scale)
+            if self.row_weight is not None:
+                per_row = per_row * constant(self.row_weight, grad)
+            return ScatterAdd.apply(per_row.broadcast_to(self.input_shape[:1]), index=self.places, shape=self.input_shape)
+        per_row = grad._data * (-self.scale)
+        if self.row_weight is not None:
+            per_row = per_row * self.row_weight
+        gradient = grad.xp.zeros(self.input_shape, dtype=grad.dtype)
+        gradient[self.places] = per_row
+        return constant(gradient, grad)
+
+    @property
+    def name(self) -> str:
+        return "NLLLoss"
 
 
 def _weighted_mean(losses, row_weight):
