@@ -16,9 +16,6 @@ from tinygrad_bn import ops
 from tinygrad_bn.annotations import in_own_region
 from tinygrad_bn.autograd import Function, Tensor, is_grad_enabled
 from tinygrad_bn.errors import ShapeError
-from tinygrad_bn.ops.promotion import constant
-from tinygrad_bn.ops.reduce import wider
-from tinygrad_bn.ops.shape import ScatterAdd
 from tinygrad_bn.nn.loss_helpers import (
     apply_reduction,
     broadcastable_operand,
@@ -26,6 +23,9 @@ from tinygrad_bn.nn.loss_helpers import (
     same_shape_target,
     weighted,
 )
+from tinygrad_bn.ops.promotion import constant
+from tinygrad_bn.ops.reduce import wider
+from tinygrad_bn.ops.shape import ScatterAdd
 
 CLASS_INDEX_DTYPES = ("int64", "uint8")
 
@@ -185,7 +185,8 @@ class NegativeLogLikelihood(Function):
             per_row = grad * (-self.scale)
             if self.row_weight is not None:
                 per_row = per_row * constant(self.row_weight, grad)
-            return ScatterAdd.apply(per_row.broadcast_to(self.input_shape[:1]), index=self.places, shape=self.input_shape)
+            rows = per_row.broadcast_to(self.input_shape[:1])
+            return ScatterAdd.apply(rows, index=self.places, shape=self.input_shape)
         per_row = grad._data * (-self.scale)
         if self.row_weight is not None:
             per_row = per_row * self.row_weight
