@@ -129,3 +129,21 @@ def test_gradcheck_runs_on_the_device(strict_cuda):
     w = Tensor([0.7, -0.2], dtype="float64", requires_grad=True, device="cuda")
     assert gradcheck(lambda x, w: (x @ w).tanh(), (x, w))
     assert gradgradcheck(lambda x, w: (x @ w).tanh(), (x, w))
+
+
+def test_short_broadcasts_lower_numpys_buffer_within_and_restore_it_after():
+    cpu, before = get_backend("cpu"), numpy.getbufsize()
+    with cpu.short_broadcasts():
+        assert numpy.getbufsize() == 1024
+    assert numpy.getbufsize() == before
+    with pytest.raises(KeyError), cpu.short_broadcasts():
+        raise KeyError("an error inside")
+    assert numpy.getbufsize() == before
+
+
+def test_short_broadcasts_do_nothing_on_a_device_without_such_a_setting():
+    cpu = get_backend("cpu")
+    stand_in = Backend("cuda", numpy, cpu.to_host, cpu.from_host, cpu.scatter_add, numpy.ndarray)
+    before = numpy.getbufsize()
+    with stand_in.short_broadcasts():
+        assert numpy.getbufsize() == before

@@ -187,15 +187,16 @@ def channel_major_forward(backend, data, weight, bias, eps: float, running=None)
     rows = as_rows(data)
     y = xp.empty_like(rows)  # x − K, then y
     weight, bias = as_column(weight), as_column(bias)
-    if running is None:
-        shift, mean_minus_shift, var = row_statistics(rows, y, data.shape[0], xp)
-    else:
-        shift, var = (as_column(v) for v in running)
-        mean_minus_shift = xp.zeros_like(shift)
-        xp.subtract(rows, shift, out=y)
-    inv_std, scale, offset = folded_forward(weight, bias, mean_minus_shift, var, eps, xp)
-    y *= scale  # (F4), (F5)
-    y += offset
+    with backend.short_broadcasts():
+        if running is None:
+            shift, mean_minus_shift, var = row_statistics(rows, y, data.shape[0], xp)
+        else:
+            shift, var = (as_column(v) for v in running)
+            mean_minus_shift = xp.zeros_like(shift)
+            xp.subtract(rows, shift, out=y)
+        inv_std, scale, offset = folded_forward(weight, bias, mean_minus_shift, var, eps, xp)
+        y *= scale  # (F4), (F5)
+        y += offset
     param_shape = Channels(data.shape).param_shape
     return (as_images(y, data.shape),
             *(v.reshape(param_shape) for v in (shift, mean_minus_shift, var, inv_std)))
@@ -207,17 +208,18 @@ def channel_major_backward(backend, data, dy, weight, shift, mean_minus_shift, i
     xp = backend.xp
     rows, dy_rows = as_rows(data), as_rows(dy)
     weight, shift, mean_minus_shift, inv_std = (as_column(v) for v in (weight, shift, mean_minus_shift, inv_std))
-    dx = xp.subtract(rows, shift)  # x − K, then dx
-    dbeta = dy_rows.sum(axis=1, keepdims=True)  # (B1)
-    dgamma, a, b, k = folded_backward(dbeta, row_dots(dy_rows, dx, data.shape[0], xp), weight, mean_minus_shift,
-                                      inv_std, rows.shape[1], training)
-    if not training:
-        xp.multiply(dy_rows, a, out=dx)  # (E2)
-    else:  # (B7): dx = a·(dy + b·(x − K) + k)
-        dx *= b
-        dx += dy_rows
-        dx += k
-        dx *= a
+    with backend.short_broadcasts():
+        dx = xp.subtract(rows, shift)  # x − K, then dx
+        dbeta = dy_rows.sum(axis=1, keepdims=True)  # (B1)
+        dgamma, a, b, k = folded_backward(dbeta, row_dots(dy_rows, dx, data.shape[0], xp), weight, mean_minus_shift,
+                                          inv_std, rows.shape[1], training)
+        if not training:
+            xp.multiply(dy_rows, a, out=dx)  # (E2)
+        else:  # (B7): dx = a·(dy + b·(x − K) + k)
+            dx *= b
+            dx += dy_rows
+            dx += k
+            dx *= a
     param_shape = Channels(data.shape).param_shape
     return as_images(dx, data.shape), dgamma.reshape(param_shape), dbeta.reshape(param_shape)
 
