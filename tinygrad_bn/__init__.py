@@ -25,6 +25,7 @@ from tinygrad_bn.autograd import (
     inference_mode,
     is_anomaly_enabled,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
     set_grad_enabled,
 )
@@ -348,7 +349,7 @@ def _method_as_function(name: str):
 # PyTorch's functions that are the Tensor methods of the same name (torch.add(x, y, alpha=2) is x.add(y, alpha=2))
 for _name in ("add", "sub", "mul", "div", "true_divide", "clone", "eq", "ne", "gt", "ge", "lt", "le", "t",
               "masked_fill", "isnan", "isinf", "isfinite", "tril", "triu", "argsort", "unbind", "roll", "reciprocal",
-              "rsqrt", "outer", "scatter", "scatter_add", "index_add", "bincount"):
+              "rsqrt", "outer", "scatter", "scatter_add", "index_add", "bincount", "is_inference"):
     globals()[_name] = _method_as_function(_name)
 
 

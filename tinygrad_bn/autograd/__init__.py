@@ -5,7 +5,7 @@ PyTorch's ``torch.autograd`` names: ``Function`` (also written PyTorch's way, se
 
 import importlib
 
-from tinygrad_bn.autograd import functional, graph
+from tinygrad_bn.autograd import functional, graph, inference
 from tinygrad_bn.autograd.anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from tinygrad_bn.autograd.engine import backward, grad
 from tinygrad_bn.autograd.function import (
@@ -16,6 +16,7 @@ from tinygrad_bn.autograd.function import (
     once_differentiable,
     set_grad_enabled,
 )
+from tinygrad_bn.autograd.inference import is_inference_mode_enabled
 from tinygrad_bn.autograd.tensor import Tensor
 
 
@@ -28,12 +29,40 @@ def Variable(data, requires_grad: bool = False, volatile: bool = False) -> Tenso
 
 
 class inference_mode(set_grad_enabled):  # noqa: N801 - PyTorch's name
-    """PyTorch's ``inference_mode``: here the same as ``no_grad`` (``mode=False`` records)."""
+    """PyTorch's ``inference_mode``: ``no_grad``, and the tensors made meanwhile are
+    inference tensors (see :mod:`~tinygrad_bn.autograd.inference`); ``mode=False``
+    records again and makes ordinary tensors. A context manager and a decorator,
+    with or without parentheses.
+
+    >>> from tinygrad_bn import inference_mode, is_grad_enabled, is_inference_mode_enabled
+    >>> @inference_mode
+    ... def modes():
+    ...     with inference_mode(False):
+    ...         inner = is_inference_mode_enabled(), is_grad_enabled()
+    ...     return inner, (is_inference_mode_enabled(), is_grad_enabled())
+    >>> modes()
+    ((False, True), (True, False))
+    """
 
     immediate = False
 
+    def __new__(cls, mode=True):
+        if callable(mode):  # @inference_mode, without parentheses
+            return cls()(mode)
+        return super().__new__(cls)
+
     def __init__(self, mode: bool = True):
         super().__init__(not mode)
+        self.inference = bool(mode)
+
+    def __enter__(self):
+        super().__enter__()
+        self.previous_inference = inference.mode.enabled
+        inference.mode.enabled = self.inference
+
+    def __exit__(self, *exc):
+        inference.mode.enabled = self.previous_inference
+        super().__exit__(*exc)
 
 
 __all__ = [
@@ -49,6 +78,7 @@ __all__ = [
     "grad",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "is_inference_mode_enabled",
     "no_grad",
     "once_differentiable",
     "set_detect_anomaly",

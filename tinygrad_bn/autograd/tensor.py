@@ -15,6 +15,7 @@ import numpy
 
 from tinygrad_bn import printing
 from tinygrad_bn.autograd import hooks
+from tinygrad_bn.autograd.inference import mode as inference_mode
 from tinygrad_bn.autograd.version import UNCHANGED, bump, share
 from tinygrad_bn.backend import Backend, backend_of_array, get_backend
 from tinygrad_bn.dtypes import get_default_dtype
@@ -95,7 +96,9 @@ class Tensor:
     unless ``dtype`` is given, as ``torch.as_tensor`` does (see docs/porting.md).
     """
 
-    __slots__ = ("_data", "_backend", "requires_grad", "_ctx", "_grad", "_version_counter", "__weakref__")
+    # _inference is set only on tensors made in inference mode (see is_inference)
+    __slots__ = ("_data", "_backend", "requires_grad", "_ctx", "_grad", "_version_counter", "_inference",
+                 "__weakref__")
     __array_priority__ = 1000  # so ndarray (op) Tensor defers to Tensor's reflected op
     __array_ufunc__ = None  # and NumPy's ufuncs too: numpy_array + tensor is a Tensor
 
@@ -116,6 +119,8 @@ class Tensor:
         self._grad = None
         self._version_counter = UNCHANGED
         self.requires_grad = False
+        if inference_mode.enabled:
+            self._inference = True
         if requires_grad:
             self.requires_grad_(True)
 
@@ -133,6 +138,8 @@ class Tensor:
         t._grad = None
         t._version_counter = UNCHANGED
         t.requires_grad = ctx is not None
+        if inference_mode.enabled:
+            t._inference = True
         return t
 
     # What a tensor is ---------------------------------------------------------------
@@ -191,6 +198,20 @@ class Tensor:
     def is_leaf(self) -> bool:
         """True for tensors not produced by a recorded op (user-made tensors, parameters)."""
         return self._ctx is None
+
+    def is_inference(self) -> bool:
+        """PyTorch's ``is_inference()``: True for a tensor made inside ``inference_mode()``
+        (by an op or a factory), False for one made outside, even when used inside.
+        Unlike PyTorch's, a view or ``detach()`` follows the mode it is made in, not its base.
+
+        >>> from tinygrad_bn import inference_mode, ones
+        >>> x = ones(2)
+        >>> with inference_mode():
+        ...     y = x + 1
+        >>> x.is_inference(), y.is_inference(), (y + 1).is_inference()
+        (False, True, False)
+        """
+        return getattr(self, "_inference", False)  # the slot is unset outside inference mode
 
     @property
     def grad_fn(self):

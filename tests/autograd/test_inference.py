@@ -1,0 +1,111 @@
+"""Inference mode (tinygrad_bn/autograd/inference.py): is_inference_mode_enabled() and
+Tensor.is_inference() where PyTorch's are, in a block, a decorated function and
+inference_mode(False), against PyTorch's answers."""
+
+import threading
+
+import pytest
+
+import tinygrad_bn
+
+
+def _modes(framework):
+    """(is_inference_mode_enabled(), is_grad_enabled()) at each step of using inference_mode."""
+    seen = [(framework.is_inference_mode_enabled(), framework.is_grad_enabled())]
+
+    def now():
+        seen.append((framework.is_inference_mode_enabled(), framework.is_grad_enabled()))
+
+    with framework.inference_mode():
+        now()
+        with framework.inference_mode(False):
+            now()
+        with framework.no_grad():
+            now()
+        now()
+    now()
+    with framework.no_grad(), framework.inference_mode(False):
+        now()
+
+    @framework.inference_mode()
+    def called():
+        now()
+
+    @framework.inference_mode
+    def bare():
+        now()
+
+    framework.inference_mode()  # making the switch switches nothing
+    now()
+    called(), bare()
+    now()
+    return seen
+
+
+def test_the_mode_is_on_where_pytorchs_is(torch):
+    expected = [(False, True), (True, False), (False, True), (True, False), (True, False), (False, True),
+                (False, True), (False, True), (True, False), (True, False), (False, True)]
+    assert _modes(tinygrad_bn) == _modes(torch) == expected
+
+
+def _inference_tensors(framework):
+    """is_inference() of tensors made outside, inside and after inference mode."""
+    outside = framework.ones(2)
+    with framework.inference_mode():
+        made = {"op": outside * 2, "factory": framework.zeros(3), "tensor": framework.tensor([1.0]),
+                "reduction": outside.sum(), "used inside": outside}
+        with framework.inference_mode(False):
+            made["inference_mode(False)"] = outside + 1
+            made["op on an inference tensor, inference_mode(False)"] = made["op"] + 1
+    made["outside"] = outside
+    made["op on an inference tensor, after"] = made["op"] * 3
+    made["clone, after"] = made["factory"].clone()
+    made["torch.is_inference"] = framework.is_inference(made["op"])
+
+    @framework.inference_mode()
+    def decorated():
+        return framework.ones(1)
+
+    made["made in a decorated function"] = decorated()
+    return {name: t if isinstance(t, bool) else t.is_inference() for name, t in made.items()}
+
+
+def test_tensors_made_in_inference_mode_are_inference_tensors(torch):
+    ours = _inference_tensors(tinygrad_bn)
+    assert ours == _inference_tensors(torch)
+    assert [name for name, inference in ours.items() if inference] == [
+        "op", "factory", "tensor", "reduction", "torch.is_inference", "made in a decorated function"]
+
+
+def test_nothing_is_recorded_and_requires_grad_is_false_inside():
+    x = tinygrad_bn.ones(2, requires_grad=True)
+    with tinygrad_bn.inference_mode():
+        y = x * 2
+    assert not y.requires_grad and y.grad_fn is None and y.is_inference()
+
+
+@pytest.mark.parametrize("raised", [False, True])
+def test_the_mode_is_put_back_after_an_exception(raised):
+    try:
+        with tinygrad_bn.inference_mode():
+            if raised:
+                raise KeyError
+    except KeyError:
+        pass
+    assert not tinygrad_bn.is_inference_mode_enabled() and tinygrad_bn.is_grad_enabled()
+
+
+def test_the_mode_is_per_thread():
+    seen = []
+    with tinygrad_bn.inference_mode():
+        thread = threading.Thread(target=lambda: seen.append(
+            (tinygrad_bn.is_inference_mode_enabled(), tinygrad_bn.ones(1).is_inference())))
+        thread.start()
+        thread.join()
+    assert seen == [(False, False)]
+
+
+def test_is_inference_mode_enabled_is_exported_where_pytorchs_is(torch):
+    assert tinygrad_bn.is_inference_mode_enabled is tinygrad_bn.autograd.is_inference_mode_enabled
+    assert "is_inference_mode_enabled" in tinygrad_bn.autograd.__all__
+    assert hasattr(torch, "is_inference_mode_enabled") and hasattr(torch, "is_inference")
