@@ -280,7 +280,10 @@ def index_select(x, dim: int, index):
 
 def sort(x, dim: int = -1, descending: bool = False, stable: bool = False):
     """PyTorch's ``sort``: (values, indices) along ``dim``, ascending unless
-    ``descending``; equal elements keep their order (as ``stable=True``).
+    ``descending``, NaN the largest value; equal elements keep their order, as with
+    ``stable=True``. (Without it, PyTorch's CPU sort leaves equal elements in index
+    order up to 16 along ``dim`` and in the order its sorting algorithm happens to
+    leave them beyond; here they stay in index order.)
 
     >>> from tinygrad_bn import tensor
     >>> values, indices = tensor([3.0, 1.0, 2.0]).sort(descending=True)
@@ -290,12 +293,18 @@ def sort(x, dim: int = -1, descending: bool = False, stable: bool = False):
     dim = normalize_axis(dim, x.ndim or 1, "dim")
     if x.ndim == 0:
         return Extremes(x, constant(x.xp.zeros((), dtype="int64"), x))
-    xp = x.xp
-    keys = -x._data if descending and x.dtype.kind in "fi" else x._data
-    order = xp.argsort(keys, axis=dim, kind="stable")
-    if descending and x.dtype.kind not in "fi":
-        order = xp.flip(order, axis=dim)
-    return Extremes(gather(x, dim, constant(order, x)), constant(order.astype("int64"), x))
+    order = constant(stable_order(x._data, dim, descending, x.xp).astype("int64"), x)
+    return Extremes(gather(x, dim, order), order)
+
+
+def stable_order(data, dim: int, descending: bool, xp):
+    """Indices sorting ``data`` along ``dim``, equal elements in index order and NaN
+    the largest value (first when ``descending``), as PyTorch's ``stable=True``."""
+    if not descending:
+        return xp.argsort(data, axis=dim, kind="stable")
+    # the ascending order of the reversed data, reversed back: ties stay in index order
+    reversed_order = xp.argsort(xp.flip(data, axis=dim), axis=dim, kind="stable")
+    return data.shape[dim] - 1 - xp.flip(reversed_order, axis=dim)
 
 
 def argsort(x, dim: int = -1, descending: bool = False, stable: bool = False):
@@ -310,7 +319,10 @@ def argsort(x, dim: int = -1, descending: bool = False, stable: bool = False):
 
 def topk(x, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002 - PyTorch's name
     """PyTorch's ``topk``: the ``k`` largest (or smallest) elements along ``dim`` and
-    their indices, largest first.
+    their indices, largest (smallest) first, NaN the largest value. Equal elements come
+    in index order; PyTorch's CPU topk leaves them in the order its selection algorithm
+    happens to (of four equal values, ``topk(2)`` gives indices 2 and 3), so indices
+    among ties may differ from PyTorch's, never the values.
 
     >>> from tinygrad_bn import tensor
     >>> tensor([[1.0, 5.0, 3.0]]).topk(2).indices.tolist()
@@ -320,9 +332,11 @@ def topk(x, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  
     size = x.shape[dim] if x.ndim else 1
     if not 0 <= k <= size:
         raise ShapeError(f"topk: k={k} is out of range for dim {dim} of size {size}")
-    values, indices = sort(x, dim, descending=largest)
-    pick = (slice(None),) * dim + (slice(0, k),)
-    return Extremes(values[pick], indices[pick])
+    if x.ndim == 0:
+        return sort(x)
+    order = stable_order(x._data, dim, largest, x.xp)
+    order = constant(x.xp.take(order, x.xp.arange(k), axis=dim).astype("int64"), x)
+    return Extremes(gather(x, dim, order), order)
 
 
 def nonzero(x, *, as_tuple: bool = False):
