@@ -7,6 +7,7 @@ import threading
 import pytest
 
 import tinygrad_bn
+from tinygrad_bn.autograd import inference
 
 
 def _modes(framework):
@@ -93,6 +94,24 @@ def test_the_mode_is_put_back_after_an_exception(raised):
     except KeyError:
         pass
     assert not tinygrad_bn.is_inference_mode_enabled() and tinygrad_bn.is_grad_enabled()
+    assert inference.entered == 0
+
+
+def test_the_count_of_threads_in_the_mode_follows_nesting_and_other_threads():
+    assert inference.entered == 0
+    with tinygrad_bn.inference_mode():
+        with tinygrad_bn.inference_mode():
+            assert inference.entered == 1
+            with tinygrad_bn.inference_mode(False):
+                assert inference.entered == 0 and not tinygrad_bn.ones(1).is_inference()
+            assert inference.entered == 1
+        counts = []
+        thread = threading.Thread(target=lambda: counts.append(tinygrad_bn.inference_mode()(
+            lambda: (inference.entered, tinygrad_bn.ones(1).is_inference()))()))
+        thread.start()
+        thread.join()
+        assert counts == [(2, True)] and inference.entered == 1
+    assert inference.entered == 0
 
 
 def test_the_mode_is_per_thread():

@@ -57,11 +57,10 @@ class inference_mode(set_grad_enabled):  # noqa: N801 - PyTorch's name
 
     def __enter__(self):
         super().__enter__()
-        self.previous_inference = inference.mode.enabled
-        inference.mode.enabled = self.inference
+        self.previous_inference = inference.switch(self.inference)
 
     def __exit__(self, *exc):
-        inference.mode.enabled = self.previous_inference
+        inference.switch(self.previous_inference)
         super().__exit__(*exc)
 
 

@@ -14,8 +14,7 @@ from collections.abc import Sequence
 import numpy
 
 from tinygrad_bn import printing
-from tinygrad_bn.autograd import hooks
-from tinygrad_bn.autograd.inference import mode as inference_mode
+from tinygrad_bn.autograd import hooks, inference
 from tinygrad_bn.autograd.version import UNCHANGED, bump, share
 from tinygrad_bn.backend import Backend, backend_of_array, get_backend
 from tinygrad_bn.dtypes import get_default_dtype
@@ -119,7 +118,7 @@ class Tensor:
         self._grad = None
         self._version_counter = UNCHANGED
         self.requires_grad = False
-        if inference_mode.enabled:
+        if inference.entered and inference.mode.enabled:
             self._inference = True
         if requires_grad:
             self.requires_grad_(True)
@@ -138,7 +137,7 @@ class Tensor:
         t._grad = None
         t._version_counter = UNCHANGED
         t.requires_grad = ctx is not None
-        if inference_mode.enabled:
+        if inference.entered and inference.mode.enabled:
             t._inference = True
         return t
 
