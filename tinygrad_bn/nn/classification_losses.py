@@ -168,7 +168,7 @@ class NegativeLogLikelihood(Function):
     def forward(self, log_probs, target, row_weight, reduction: str, denominator):
         data = log_probs._data
         self.places = (log_probs.xp.arange(data.shape[0]), target)
-        self.input_shape, self.row_weight, self.reduction = data.shape, row_weight, reduction
+        self.input_shape, self.row_weight = data.shape, row_weight
         self.scale = (1.0 / denominator if denominator else 0.0) if reduction == "mean" else 1.0
         losses = -data[self.places]
         if row_weight is not None:
