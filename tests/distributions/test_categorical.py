@@ -43,3 +43,20 @@ def test_one_hot_log_prob_is_the_categorical_one_of_the_hot_class(same_as_pytorc
                                                                                                 [1.0, 0.0, 0.0]])))
     modes = same_as_pytorch(lambda D, t: D.OneHotCategorical(t([[0.2, 0.5, 0.3], [0.6, 0.1, 0.3]])).mode)
     assert modes.tolist() == [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
+
+
+def test_parameters_first_computed_by_sample_keep_their_gradient(torch):
+    # sample() reads probs under no_grad; the probs it computes first must still lead back to the logits
+    grads = []
+    for framework, module in ((tg, tg.distributions), (torch, torch.distributions)):
+        framework.manual_seed(0)
+        leaf = framework.tensor([[1.0, 2.0, 0.5], [0.0, 0.0, 3.0]], dtype=framework.float64, requires_grad=True)
+        dist = module.Categorical(logits=leaf)
+        dist.sample((4,))
+        (dist.log_prob(framework.tensor([1, 2])).sum() - dist.entropy().sum()).backward()
+        grads.append(leaf.grad.numpy())
+    numpy.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-15)
+    bernoulli = tg.distributions.Bernoulli(logits=tg.tensor([0.5, -1.0], requires_grad=True))
+    with tg.no_grad():
+        probs = bernoulli.probs
+    assert probs.requires_grad

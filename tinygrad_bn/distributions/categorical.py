@@ -14,7 +14,6 @@ per row of probabilities, so they are PyTorch's classes after the same seed.
 from __future__ import annotations
 
 import math
-from functools import cached_property
 
 import numpy
 
@@ -22,7 +21,7 @@ from tinygrad_bn import ops
 from tinygrad_bn.autograd import Tensor, no_grad
 from tinygrad_bn.distributions import constraints
 from tinygrad_bn.distributions.distribution import Distribution
-from tinygrad_bn.distributions.utils import check_one_of, logits_to_probs, probs_to_logits
+from tinygrad_bn.distributions.utils import check_one_of, lazy_property, logits_to_probs, probs_to_logits
 from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.ops.promotion import broadcast_shapes
 from tinygrad_bn.ops.sampling import multinomial
@@ -58,11 +57,11 @@ class Categorical(Distribution):
             self.logits = logits - logits.logsumexp(-1, keepdim=True)  # ℓ − log Σ e^ℓ
         super().__init__(given.shape[:-1], validate_args=validate_args)
 
-    @cached_property
+    @lazy_property
     def probs(self):
         return logits_to_probs(self.logits)
 
-    @cached_property
+    @lazy_property
     def logits(self):
         return probs_to_logits(self.probs)
 

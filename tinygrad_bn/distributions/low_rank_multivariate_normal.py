@@ -22,7 +22,6 @@ Samples are reparameterized, x = μ + W ε_W + √d ⊙ ε_D with ε_W ~ N(0, I_
 from __future__ import annotations
 
 import math
-from functools import cached_property
 
 from tinygrad_bn import linalg, ops
 from tinygrad_bn.autograd import Tensor
@@ -30,6 +29,7 @@ from tinygrad_bn.distributions import constraints
 from tinygrad_bn.distributions.distribution import Distribution
 from tinygrad_bn.distributions.draws import standard_normal
 from tinygrad_bn.distributions.multivariate_normal import solve_lower
+from tinygrad_bn.distributions.utils import lazy_property
 from tinygrad_bn.ops.promotion import broadcast_shapes
 
 
@@ -84,7 +84,7 @@ class LowRankMultivariateNormal(Distribution):
         n = self.event_shape[0]
         return matrix.broadcast_to(self.batch_shape + (n, n))
 
-    @cached_property
+    @lazy_property
     def _capacitance_tril(self):
         """L_C, the Cholesky factor of C = I + Wᵀ D⁻¹ W."""
         W, d = self._unbroadcasted_cov_factor, self._unbroadcasted_cov_diag
@@ -92,7 +92,7 @@ class LowRankMultivariateNormal(Distribution):
         capacitance = (W.swapaxes(-1, -2) / d.unsqueeze(-2)) @ W + ops.eye(rank, dtype=W.dtype, device=W.device)
         return linalg.cholesky(capacitance)
 
-    @cached_property
+    @lazy_property
     def _woodbury_factor(self):
         """A = L_C⁻¹ Wᵀ D⁻¹, with Σ⁻¹ = D⁻¹ − Aᵀ A."""
         W, d = self._unbroadcasted_cov_factor, self._unbroadcasted_cov_diag
@@ -117,17 +117,17 @@ class LowRankMultivariateNormal(Distribution):
         root_D = d.sqrt().diag_embed()
         return ops.cat([W.broadcast_to(batch + W.shape[-2:]), root_D.broadcast_to(batch + root_D.shape[-2:])], -1)
 
-    @cached_property
+    @lazy_property
     def covariance_matrix(self):
         W = self._unbroadcasted_cov_factor
         return self._matrix(W @ W.swapaxes(-1, -2) + self._unbroadcasted_cov_diag.diag_embed())
 
-    @cached_property
+    @lazy_property
     def precision_matrix(self):
         A = self._woodbury_factor
         return self._matrix(self._unbroadcasted_cov_diag.reciprocal().diag_embed() - A.swapaxes(-1, -2) @ A)
 
-    @cached_property
+    @lazy_property
     def scale_tril(self):
         # Σ = D^(½) (I + D^(−½) W Wᵀ D^(−½)) D^(½), so L = D^(½)·cholesky(I + V Vᵀ), V = D^(−½) W
         W, d = self._unbroadcasted_cov_factor, self._unbroadcasted_cov_diag

@@ -21,13 +21,13 @@ Samples are reparameterized, x = μ + L ε with ε ~ N(0, I).
 from __future__ import annotations
 
 import math
-from functools import cached_property
 
 from tinygrad_bn import linalg
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.distributions import constraints
 from tinygrad_bn.distributions.distribution import Distribution
 from tinygrad_bn.distributions.draws import standard_normal
+from tinygrad_bn.distributions.utils import lazy_property
 from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.ops import eye
 from tinygrad_bn.ops.promotion import broadcast_shapes
@@ -94,16 +94,16 @@ class MultivariateNormal(Distribution):
         n = self.event_shape[0]
         return matrix.broadcast_to(self.batch_shape + (n, n))
 
-    @cached_property
+    @lazy_property
     def scale_tril(self):
         return self._matrix(self._unbroadcasted_scale_tril)
 
-    @cached_property
+    @lazy_property
     def covariance_matrix(self):
         L = self._unbroadcasted_scale_tril
         return self._matrix(L @ L.swapaxes(-1, -2))  # Σ = L Lᵀ
 
-    @cached_property
+    @lazy_property
     def precision_matrix(self):
         L = self._unbroadcasted_scale_tril
         # Σ⁻¹ = (L Lᵀ)⁻¹ = L⁻ᵀ L⁻¹, L⁻¹ by a solve that reads every entry of L, as Σ = L Lᵀ does

@@ -10,14 +10,26 @@ from functools import cached_property
 import numpy
 
 from tinygrad_bn import ops
-from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.autograd import Tensor, enable_grad
 from tinygrad_bn.autograd.tensor import is_scalar
 from tinygrad_bn.dtypes import get_default_dtype
 from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.ops.promotion import broadcast_shapes
 
-__all__ = ["broadcast_all", "check_one_of", "clamp_probs", "logits_to_probs", "probs_to_logits", "softplus",
-           "sum_rightmost"]
+__all__ = ["broadcast_all", "check_one_of", "clamp_probs", "lazy_property", "logits_to_probs", "probs_to_logits",
+           "softplus", "sum_rightmost"]
+
+
+class lazy_property(cached_property):  # noqa: N801 - PyTorch's name
+    """A value computed from the parameters on first use and kept, as PyTorch's
+    ``lazy_property``: computed with gradients on, so that a first use inside
+    ``no_grad`` (as ``sample`` makes) still keeps the graph back to the parameters."""
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        with enable_grad():
+            return super().__get__(instance, owner)
 
 
 def broadcast_all(*values) -> tuple:
@@ -99,11 +111,11 @@ class BinaryProbabilities:
     """``probs`` and ``logits`` of a two-outcome parameter, for a distribution given one of
     them (stored under its name): the other is computed from it on first use, once."""
 
-    @cached_property
+    @lazy_property
     def probs(self):
         return logits_to_probs(self.logits, is_binary=True)
 
-    @cached_property
+    @lazy_property
     def logits(self):
         return probs_to_logits(self.probs, is_binary=True)
 
