@@ -66,6 +66,7 @@ from tinygrad_bn.ops import (
     acosh,
     addcdiv,
     addcmul,
+    addr,
     all,  # noqa: A004 - PyTorch's name
     allclose,
     amax,
@@ -82,8 +83,10 @@ from tinygrad_bn.ops import (
     atanh,
     bernoulli,
     bitwise_and,
+    bitwise_left_shift,
     bitwise_not,
     bitwise_or,
+    bitwise_right_shift,
     bitwise_xor,
     bmm,
     cat,
@@ -97,6 +100,7 @@ from tinygrad_bn.ops import (
     cos,
     cosh,
     cumsum,
+    deg2rad,
     digamma,
     dot,
     einsum,
@@ -107,19 +111,29 @@ from tinygrad_bn.ops import (
     exp,
     expm1,
     eye,
+    fill,
     flatten,
     flip,
     floor,
     floor_divide,
     fmod,
     frac,
+    frexp,
     from_numpy,
     full,
     full_like,
     gather,
+    gcd,
+    ger,
+    heaviside,
     hypot,
     index_select,
     isclose,
+    isneginf,
+    isposinf,
+    isreal,
+    lcm,
+    ldexp,
     lerp,
     lgamma,
     linspace,
@@ -129,6 +143,7 @@ from tinygrad_bn.ops import (
     log10,
     log_softmax,
     logaddexp,
+    logaddexp2,
     logical_and,
     logical_not,
     logical_or,
@@ -143,6 +158,7 @@ from tinygrad_bn.ops import (
     min,  # noqa: A004 - PyTorch's name
     minimum,
     mm,
+    msort,
     multinomial,
     nan_to_num,
     neg,
@@ -154,8 +170,10 @@ from tinygrad_bn.ops import (
     permute,
     poisson,
     polygamma,
+    positive,
     pow,  # noqa: A004 - PyTorch's name
     prod,
+    rad2deg,
     rand,
     rand_like,
     randint,
@@ -164,6 +182,7 @@ from tinygrad_bn.ops import (
     randperm,
     relu,
     remainder,
+    renorm,
     reshape,
     round,  # noqa: A004 - PyTorch's name
     sigmoid,
@@ -189,6 +208,7 @@ from tinygrad_bn.ops import (
     trunc,
     unsqueeze,
     var,
+    vdot,
     where,
     xlogy,
     zeros,
@@ -199,14 +219,16 @@ from tinygrad_bn.ops.covariance import corrcoef, cov
 from tinygrad_bn.ops.creation import empty_like, randint_like, tril_indices, triu_indices
 from tinygrad_bn.ops.diagonals import diag, diag_embed, diagflat, diagonal, diagonal_scatter, trace
 from tinygrad_bn.ops.distinct import unique, unique_consecutive
+from tinygrad_bn.ops.error_functions import erfc
 from tinygrad_bn.ops.extrema import aminmax, fmax, fmin
-from tinygrad_bn.ops.index_sets import argwhere, combinations
+from tinygrad_bn.ops.index_sets import argwhere, combinations, unravel_index
 from tinygrad_bn.ops.indexing import index_copy, index_fill, index_put
 from tinygrad_bn.ops.joins import (
     atleast_1d,
     atleast_2d,
     atleast_3d,
     block_diag,
+    broadcast_shapes,
     broadcast_tensors,
     cartesian_prod,
     column_stack,
@@ -217,11 +239,14 @@ from tinygrad_bn.ops.joins import (
     vstack,
 )
 from tinygrad_bn.ops.layout import (
+    dsplit,
     fliplr,
     flipud,
+    hsplit,
     moveaxis,
     movedim,
     narrow,
+    narrow_copy,
     ravel,
     repeat_interleave,
     rot90,
@@ -230,6 +255,7 @@ from tinygrad_bn.ops.layout import (
     tensor_split,
     tile,
     unflatten,
+    vsplit,
 )
 from tinygrad_bn.ops.layouts import MemoryFormat as memory_format
 from tinygrad_bn.ops.layouts import channels_last, channels_last_3d, contiguous_format, preserve_format
@@ -237,13 +263,31 @@ from tinygrad_bn.ops.linalg import dist
 from tinygrad_bn.ops.order import kthvalue, median, mode, nanmedian, nanquantile, quantile
 from tinygrad_bn.ops.powers import exp2, float_power, logspace
 from tinygrad_bn.ops.products import addbmm, addmm, addmv, baddbmm, cross, inner, kron, mv, tensordot
-from tinygrad_bn.ops.scans import cummax, cummin, cumprod, cumulative_trapezoid, diff, logcumsumexp, trapezoid
+from tinygrad_bn.ops.rounding import sign as sgn  # PyTorch's name for complex inputs, sign for real ones
+from tinygrad_bn.ops.rounding import trunc as fix  # PyTorch's alias
+from tinygrad_bn.ops.scans import (
+    cummax,
+    cummin,
+    cumprod,
+    cumulative_trapezoid,
+    diff,
+    gradient,
+    logcumsumexp,
+    trapezoid,
+)
 from tinygrad_bn.ops.scans import trapezoid as trapz  # PyTorch's older name
 from tinygrad_bn.ops.scatter_reduce import index_reduce, scatter_reduce
-from tinygrad_bn.ops.selection import masked_select, select_scatter, slice_scatter, take, take_along_dim
+from tinygrad_bn.ops.selection import (
+    masked_scatter,
+    masked_select,
+    select_scatter,
+    slice_scatter,
+    take,
+    take_along_dim,
+)
 from tinygrad_bn.ops.shape import broadcast_to, swapaxes
 from tinygrad_bn.ops.summaries import nanmean, nansum, std_mean, var_mean
-from tinygrad_bn.ops.type_info import finfo, iinfo, is_complex, is_floating_point, is_nonzero
+from tinygrad_bn.ops.type_info import can_cast, finfo, iinfo, is_complex, is_floating_point, is_nonzero, result_type
 from tinygrad_bn.printing import set_printoptions
 from tinygrad_bn.serialization import load, save
 from tinygrad_bn.settings import (
@@ -393,6 +437,8 @@ def __dir__():
 
 from tinygrad_bn import special  # noqa: E402 - PyTorch's torch.special, loaded with the package: it is ops only
 
+mvlgamma = special.multigammaln  # PyTorch's torch.mvlgamma
+
 
 def _legacy_linalg_function(name: str):
     """PyTorch's older top-level decomposition ``torch.<name>``, loading ``linalg`` on its first call."""
@@ -405,7 +451,11 @@ def _legacy_linalg_function(name: str):
     return function
 
 
-svd, qr, cholesky = (_legacy_linalg_function(_name) for _name in ("svd", "qr", "cholesky"))
+svd, qr, cholesky, chain_matmul, lu_unpack, pinverse, cholesky_inverse, vander, triangular_solve = (
+    _legacy_linalg_function(_name)
+    for _name in ("svd", "qr", "cholesky", "chain_matmul", "lu_unpack", "pinverse", "cholesky_inverse", "vander",
+                  "triangular_solve"))
+Tensor.pinverse, Tensor.cholesky_inverse = pinverse, cholesky_inverse
 
 
 def dropout(input, p, train):  # noqa: A002 - PyTorch's argument name

@@ -34,6 +34,7 @@ from tinygrad_bn.ops import round as _round
 from tinygrad_bn.ops.bessel import i0, i0e, i1, i1e
 from tinygrad_bn.ops.entropy import entr, xlog1py
 from tinygrad_bn.ops.error_functions import erfc, log_ndtr, ndtri
+from tinygrad_bn.ops.special import multigammaln
 from tinygrad_bn.ops.statistics import log_softmax as _log_softmax
 from tinygrad_bn.ops.statistics import softmax as _softmax
 from tinygrad_bn.ops.unary import floating
@@ -46,17 +47,6 @@ psi = digamma
 def ndtr(input):
     """Φ(x) = erfc(−x/√2)/2, the standard normal CDF, to full relative precision in the left tail."""
     return erfc(-floating(input) * (1.0 / math.sqrt(2.0))) * 0.5
-
-
-def multigammaln(input, p: int):
-    """log Γ_p(a) = p(p − 1)/4 · log π + Σ_{i<p} log Γ(a − i/2), the multivariate log-gamma."""
-    if isinstance(p, bool) or not isinstance(p, int) or p < 1:
-        raise RuntimeError(f"multigammaln expects p, an int ≥ 1, got {p!r}")
-    a = floating(input)
-    total = lgamma(a)
-    for i in range(1, p):
-        total = total + lgamma(a - i / 2.0)
-    return total + p * (p - 1) / 4.0 * math.log(math.pi)
 
 
 def round(input, *, decimals: int = 0):  # noqa: A001 - PyTorch's name

@@ -1,4 +1,5 @@
-"""torch.svd, torch.qr and torch.cholesky, PyTorch's older top-level decompositions:
+"""torch.svd, torch.qr and torch.cholesky, PyTorch's older top-level decompositions, and
+torch.chain_matmul:
 shapes, values and gradients against PyTorch's (through functions that do not depend on
 the signs of singular vectors or of Q's columns), and their deprecation warnings."""
 
@@ -123,3 +124,34 @@ def test_on_the_strict_device_as_on_the_cpu(strict_cuda):
         results[device] = [t.detach().numpy() for t in (S, S_only, V_zeros, (Q @ R), L, x.grad)]
     for on_device, on_cpu in zip(results["cuda"], results["cpu"], strict=True):
         numpy.testing.assert_allclose(on_device, on_cpu, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("shapes", [[(2, 3)], [(2, 3), (3, 4)], [(5, 2), (2, 6), (6, 3), (3, 1)]], ids=str)
+def test_chain_matmul_matches_pytorch_and_warns(torch, shapes):
+    rng = numpy.random.default_rng(1)
+    arrays = [rng.standard_normal(shape) for shape in shapes]
+    ours = [tg.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    with pytest.warns(UserWarning, match="chain_matmul is deprecated"):
+        result = tg.chain_matmul(*ours)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = torch.chain_matmul(*theirs)
+    numpy.testing.assert_allclose(result.detach().numpy(), expected.detach().numpy(), rtol=1e-12)
+    (result ** 2).sum().backward()
+    (expected ** 2).sum().backward()
+    for a, b in zip(ours, theirs, strict=True):
+        numpy.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-12, atol=1e-14)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert gradcheck(lambda *m: tg.chain_matmul(*m), ours)
+
+
+@pytest.mark.parametrize("args", [(), (numpy.ones(3),), (numpy.ones((2, 2)), numpy.ones((2, 2, 2)))], ids=str)
+def test_chain_matmul_refuses_what_is_not_matrices(torch, args):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(RuntimeError):
+            torch.chain_matmul(*(torch.tensor(a) for a in args))
+        with pytest.raises(RuntimeError, match="Expected one or more matrices|expected 2-D tensors"):
+            tg.chain_matmul(*(tg.tensor(a) for a in args))

@@ -1,6 +1,6 @@
-"""Broadcasting, atleast_*, the stacks, grids and block_diag: PyTorch's shapes, dtypes
-and values, one tensor or a tuple as PyTorch returns them, meshgrid's warning, and
-PyTorch's error classes. (Gradients: the op cases in conftest.py.)"""
+"""Broadcasting (broadcast_tensors and broadcast_shapes), atleast_*, the stacks, grids
+and block_diag: PyTorch's shapes, dtypes and values, one tensor or a tuple as PyTorch
+returns them, meshgrid's warning, and PyTorch's error classes. (Gradients: the op cases in conftest.py.)"""
 
 import warnings
 
@@ -103,3 +103,18 @@ ERRORS = {
 def test_errors_are_pytorchs_kind_and_say_expected_and_given(torch, raises_like_torch, name):
     call, words = ERRORS[name]
     raises_like_torch(lambda: call(tg), lambda: call(torch), words)
+
+
+@pytest.mark.parametrize("shapes", [((3, 1), (1, 4), (2, 1, 1)), (5, (3, 1)), (), ((0, 1), (3,)), ([2, 1], (1,)),
+                                    ((4,),)], ids=str)
+def test_broadcast_shapes_is_pytorchs(torch, shapes):
+    ours = tg.broadcast_shapes(*shapes)
+    assert ours == tuple(torch.broadcast_shapes(*shapes))
+    assert isinstance(ours, tg.Size)
+
+
+def test_broadcast_shapes_refuses_shapes_that_do_not_broadcast(torch, raises_like_torch):
+    raises_like_torch(lambda: tg.broadcast_shapes((3,), (2, 4)), lambda: torch.broadcast_shapes((3,), (2, 4)),
+                      r"shapes \[\(3,\), \(2, 4\)\] do not broadcast together")
+    with pytest.raises(TypeError, match="tuples of non-negative ints, got 'ab'"):
+        tg.broadcast_shapes("ab")

@@ -1,4 +1,4 @@
-"""Axes moved, slices, splits, tiles, repeats, rotations: PyTorch's results for every
+"""Axes moved, slices, splits (also hsplit, vsplit, dsplit), tiles, repeats, rotations: PyTorch's results for every
 form of the arguments, and PyTorch's error classes with messages that say what was
 expected and what was given. (Gradients: the op cases in conftest.py.)"""
 
@@ -25,6 +25,37 @@ def test_tensor_split_matches_pytorch(torch, agree, split, dim):
 def test_tensor_split_reads_a_tensor_as_sections_or_indices(torch, agree, split):
     ours, theirs = both(torch, numpy.arange(7))
     agree(tg.tensor_split(ours, tg.tensor(split)), torch.tensor_split(theirs, torch.tensor(split)))
+
+
+@pytest.mark.parametrize("call", [
+    lambda f, x: f.hsplit(x, 3),
+    lambda f, x: x.hsplit([1, 2]),
+    lambda f, x: f.hsplit(x.flatten(), 4),
+    lambda f, x: f.hsplit(x.flatten(), (5, 20)),
+    lambda f, x: f.vsplit(x, 2),
+    lambda f, x: x[0].vsplit([2]),
+    lambda f, x: f.dsplit(x, 2),
+    lambda f, x: x.dsplit((1, 3)),
+    lambda f, x: (f.narrow_copy(x, 2, 1, 2),),
+    lambda f, x: (x.narrow_copy(-1, -2, 1),),
+], ids=["hsplit", "hsplit method indices", "hsplit 1-d", "hsplit 1-d indices", "vsplit", "vsplit matrix",
+        "dsplit", "dsplit indices", "narrow_copy", "narrow_copy method"])
+def test_hsplit_vsplit_dsplit_match_pytorch(torch, agree, call):
+    ours, theirs = both(torch)
+    agree(call(tg, ours), call(torch, theirs))
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda f, x: f.hsplit(x, 2), "split along dimension 1, but the size of the dimension 3 is not divisible by "
+                                  "the split_size 2"),
+    (lambda f, x: f.vsplit(x.flatten(), 2), "requires a tensor with at least 2 dimension, but got a tensor with 1 "
+                                            "dimensions"),
+    (lambda f, x: f.dsplit(x[0], [1]), "requires a tensor with at least 3 dimension"),
+    (lambda f, x: f.hsplit(x.sum(), 1), "requires a tensor with at least 1 dimension"),
+])
+def test_hsplit_vsplit_dsplit_errors_are_pytorchs(torch, raises_like_torch, call, words):
+    ours, theirs = both(torch)
+    raises_like_torch(lambda: call(tg, ours), lambda: call(torch, theirs), words)
 
 
 @pytest.mark.parametrize("call", [
@@ -109,3 +140,10 @@ def test_errors_are_pytorchs_kind_and_say_expected_and_given(torch, raises_like_
     call, words = ERRORS[name]
     ours, theirs = both(torch)
     raises_like_torch(lambda: call(tg, ours), lambda: call(torch, theirs), words)
+
+
+def test_narrow_copy_is_a_tensor_of_its_own():
+    x = tg.arange(6.0).reshape(2, 3)
+    copy = x.narrow_copy(1, 0, 2)
+    copy += 10
+    assert x.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]

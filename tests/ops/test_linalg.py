@@ -1,5 +1,5 @@
 """Matrix multiplication: NumPy's shape rules and errors that name both shapes. Norms:
-PyTorch's gradient where x = 0, and the orders there are."""
+PyTorch's gradient where x = 0, and the orders there are. einsum's sublist form."""
 
 import numpy
 import pytest
@@ -77,3 +77,36 @@ def test_norm_names_the_orders_it_supports(p):
 def test_einsum_refuses_what_it_does_not_do(equation, shapes, error, words):
     with pytest.raises(error, match=words):
         tg.einsum(equation, *[tg.zeros(*shape) for shape in shapes])
+
+
+SUBLIST_CALLS = {
+    "row sums": lambda f, x, y: f.einsum(x, [0, 1], [1]),
+    "implicit output": lambda f, x, y: f.einsum(x, [0, 1], y, [1, 2]),
+    "output order": lambda f, x, y: f.einsum(x, [0, 1], y, [1, 2], [2, 0]),
+    "ellipsis": lambda f, x, y: f.einsum(x, [Ellipsis, 1], [Ellipsis]),
+    "full contraction": lambda f, x, y: f.einsum(x, [0, 1], x, [0, 1], []),
+    "upper-case letters": lambda f, x, y: f.einsum(x, [30, 51]),
+}
+
+
+@pytest.mark.parametrize("name", SUBLIST_CALLS)
+def test_einsum_sublist_form_matches_pytorch(torch, name):
+    rng = numpy.random.default_rng(2)
+    X, Y = rng.standard_normal((3, 4)), rng.standard_normal((4, 5))
+
+    def run(f):
+        x, y = f.tensor(X, requires_grad=True), f.tensor(Y, requires_grad=True)
+        out = SUBLIST_CALLS[name](f, x, y)
+        grads = f.autograd.grad((out * out).sum(), (x, y), allow_unused=True)
+        return [out.detach().numpy()] + [g.numpy() for g in grads if g is not None]
+
+    for a, b in zip(run(tg), run(torch), strict=True):
+        numpy.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_einsum_sublist_subscripts_out_of_range_are_refused_as_in_pytorch(torch):
+    for subscripts in ([0, 52], [0, -1]):
+        with pytest.raises(ValueError):
+            torch.einsum(torch.ones(2, 2), subscripts)
+        with pytest.raises(ValueError, match=r"not within the valid range \[0, 52\)"):
+            tg.einsum(tg.ones(2, 2), subscripts)

@@ -1,4 +1,5 @@
-"""Running products, extremes and log-sum-exps, differences and the trapezoid rule:
+"""Running products, extremes and log-sum-exps, differences, the trapezoid rule and
+gradient (finite differences of samples):
 PyTorch's values and dtypes, the indices of tied and NaN extremes, first and second
 derivatives of cumprod at zeros, and PyTorch's error classes. (Gradients of
 ordinary inputs: the op cases in conftest.py.)"""
@@ -8,6 +9,7 @@ import pytest
 
 import tinygrad_bn as tg
 from tinygrad_bn.autograd import grad
+from tinygrad_bn.check import gradgradcheck
 
 WITH_ZEROS = [[2.0, 0.0, 3.0, 0.0, 5.0], [0.0, 0.0, 1.5], [1.0, -2.0, 0.0], [0.5, -3.0, 2.0]]
 
@@ -135,3 +137,48 @@ def test_logcumsumexp_needs_a_floating_tensor():
     """PyTorch: "not implemented for 'Long'"; here a dtype error (TypeError and RuntimeError)."""
     with pytest.raises(TypeError, match="logcumsumexp needs a floating tensor, got dtype int64"):
         tg.arange(3).logcumsumexp(0)
+
+
+GRADIENT_CALLS = {
+    "default": lambda f, x, c: f.gradient(x),
+    "spacing": lambda f, x, c: f.gradient(x, spacing=2.0),
+    "spacing per dim": lambda f, x, c: f.gradient(x, spacing=[2.0, 0.5]),
+    "dim": lambda f, x, c: f.gradient(x, dim=1),
+    "dims edge_order 2": lambda f, x, c: f.gradient(x, dim=[-1, 0], edge_order=2),
+    "coordinates": lambda f, x, c: f.gradient(x, spacing=(c,), dim=1),
+    "coordinates edge_order 2": lambda f, x, c: f.gradient(x, spacing=(c,), dim=1, edge_order=2),
+    "two samples": lambda f, x, c: f.gradient(x[:2], dim=0),
+}
+SAMPLES = numpy.random.default_rng(3).standard_normal((3, 5))
+COORDINATES = numpy.array([0.0, 1.0, 3.0, 4.0, 7.5])
+
+
+@pytest.mark.parametrize("name", GRADIENT_CALLS)
+def test_gradient_values_and_derivatives_are_pytorchs(torch, name):
+    def run(f):
+        x = f.tensor(SAMPLES, requires_grad=True)
+        outputs = GRADIENT_CALLS[name](f, x, f.tensor(COORDINATES))
+        (dx,) = f.autograd.grad(sum((o * o).sum() for o in outputs), x)
+        return [o.detach().numpy() for o in outputs] + [dx.numpy()]
+
+    ours, theirs = run(tg), run(torch)
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs, strict=True):
+        numpy.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13)
+
+
+def test_gradient_gradcheck_device_dtype_and_errors(torch, strict_cuda):
+    x = tg.tensor(SAMPLES, requires_grad=True)
+    assert gradgradcheck(lambda x: GRADIENT_CALLS["coordinates edge_order 2"](tg, x, tg.tensor(COORDINATES)), (x,))
+    on_device = tg.gradient(tg.tensor(SAMPLES, device="cuda"), spacing=[2.0, 0.5], edge_order=2)
+    for a, b in zip(on_device, tg.gradient(tg.tensor(SAMPLES), spacing=[2.0, 0.5], edge_order=2), strict=True):
+        numpy.testing.assert_array_equal(a.cpu().numpy(), b.numpy())
+    assert tg.gradient(tg.tensor([1, 4, 9]))[0].dtype == tg.float32
+    assert torch.gradient(torch.tensor([1, 4, 9]))[0].dtype == torch.float32
+    for call, words in [(lambda f: f.gradient(f.ones(2), edge_order=2), "at least edge_order\\+1"),
+                        (lambda f: f.gradient(f.ones(3, 3), spacing=[1.0, 2.0, 3.0]), "a list of length 2"),
+                        (lambda f: f.gradient(f.ones(3), edge_order=3), "edge_order=1 and edge_order=2")]:
+        with pytest.raises(RuntimeError):
+            call(torch)
+        with pytest.raises(RuntimeError, match=words):
+            call(tg)

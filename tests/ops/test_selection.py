@@ -1,4 +1,4 @@
-"""take, take_along_dim, masked_select, index_fill, index_copy and slice_scatter:
+"""take, take_along_dim, masked_select, masked_scatter, index_fill, index_copy and slice_scatter:
 PyTorch's values and dtypes for every form of the arguments, indices checked against
 the lengths they index, and PyTorch's error classes. (Gradients: the op cases in
 conftest.py.)"""
@@ -25,6 +25,9 @@ def both(torch, data=X):
     lambda f, x: x.masked_select(x % 3 == 0),
     lambda f, x: f.masked_select(x.double(), f.tensor([[True], [False], [True]])),
     lambda f, x: x.unsqueeze(0).masked_select(f.tensor([True, False, False, True])),
+    lambda f, x: x.masked_scatter(x % 3 == 0, f.arange(100, 112).reshape(3, 4)),
+    lambda f, x: x[0].masked_scatter(f.tensor([[True], [False]]), f.arange(-10, 0)),
+    lambda f, x: x.clone().masked_scatter_(f.tensor([False, True, True, False]), -x),
     lambda f, x: x.index_fill(1, f.tensor([0, 2, 0]), -1),
     lambda f, x: x.float().index_fill(0, f.tensor(1), f.tensor(2.5)),
     lambda f, x: x.index_fill(-1, f.tensor([-1]), 7),
@@ -35,6 +38,7 @@ def both(torch, data=X):
     lambda f, x: x.float().slice_scatter(f.ones(3, 2, dtype=f.float64), 1, None, None, 2),
 ], ids=["take", "take 0-d", "take_along_dim", "take_along_dim broadcast", "sorted by argsort",
         "take_along_dim flattened", "masked_select", "masked_select broadcast", "masked_select broadcast input",
+        "masked_scatter", "masked_scatter broadcast input", "masked_scatter_ broadcast mask",
         "index_fill", "index_fill 0-d index, tensor value", "index_fill negative", "index_copy",
         "index_copy function", "slice_scatter", "slice_scatter negative start", "slice_scatter cast"])
 def test_selection_matches_pytorch(torch, agree, call):
@@ -61,6 +65,13 @@ ERRORS = {
     "take_along_dim shapes": (lambda f, x: x.take_along_dim(f.tensor([[0, 1], [0, 1]]), 1),
                               r"shapes \(3, 4\) and \(2, 2\) do not broadcast off dim 1"),
     "masked_select mask": (lambda f, x: x.masked_select(f.tensor([1, 0, 1, 0])), "boolean mask, got dtype int64"),
+    "masked_scatter mask": (lambda f, x: x.masked_scatter(x.int(), x), "boolean mask"),
+    "masked_scatter dtype": (lambda f, x: x.masked_scatter(x > 3, x.float()), "of the input's dtype int64, got "
+                                                                             "dtype float32"),
+    "masked_scatter too few": (lambda f, x: x.masked_scatter(x > 3, x[0]), "source has 4 elements, fewer than the "
+                                                                          "8 trues"),
+    "masked_scatter_ shape": (lambda f, x: x[0].masked_scatter_(x > 3, x), r"result of shape \(3, 4\) does not fit "
+                                                                           r"the tensor of shape \(4,\)"),
     "index_fill index dims": (lambda f, x: x.index_fill(1, f.tensor([[1]]), -1), r"0-d or 1-d index, got shape "
                                                                                   r"\(1, 1\)"),
     "index_fill out of range": (lambda f, x: x.index_fill(1, f.tensor([7]), -1), r"an index in \[7\] is out of "
@@ -85,3 +96,16 @@ def test_errors_are_pytorchs_kind_and_say_expected_and_given(torch, raises_like_
     call, words = ERRORS[name]
     ours, theirs = both(torch)
     raises_like_torch(lambda: call(tg, ours), lambda: call(torch, theirs), words)
+
+
+def test_masked_scatter_in_place_records_the_gradient_of_self_and_source(torch):
+    grads = []
+    for f in (tg, torch):
+        x = f.arange(6.0, dtype=f.float64).reshape(2, 3).requires_grad_()
+        src = f.ones(2, 3, dtype=f.float64, requires_grad=True)
+        y = x * 2
+        y.masked_scatter_(f.tensor([True, False, True]), src * 3)
+        (y * f.arange(1.0, 7.0, dtype=f.float64).reshape(2, 3)).sum().backward()
+        grads.append((x.grad.numpy(), src.grad.numpy()))
+    for ours, theirs in zip(*grads, strict=True):
+        numpy.testing.assert_array_equal(ours, theirs)

@@ -81,3 +81,33 @@ def test_softmax_takes_pytorchs_dim_and_defaults_to_the_last_axis(method):
     numpy.testing.assert_array_equal(getattr(x, method)(dim=0).numpy(), getattr(x, method)(0).numpy())
     numpy.testing.assert_array_equal(getattr(x, method)().numpy(), getattr(x, method)(axis=-1).numpy())
     assert not numpy.allclose(getattr(x, method)(dim=0).numpy(), getattr(x, method)().numpy())
+
+
+CALLS_WITHOUT_DEGREES_OF_FREEDOM = {
+    "var of an empty axis": lambda x: x.reshape(0, 3).var(0),
+    "std of an empty axis": lambda x: x.reshape(0, 3).std(1),
+    "var of nothing": lambda x: x.reshape(0, 3).var(),
+    "var of one": lambda x: x.reshape(-1)[:1].var(),
+    "correction past the count": lambda x: x.reshape(-1)[:2].var(correction=3),
+    "std correction past the count": lambda x: x.reshape(-1)[:2].std(correction=2),
+    "logsumexp over an empty axis": lambda x: x.reshape(0, 3).logsumexp(0),
+    "logsumexp over an empty axis keepdim": lambda x: x.reshape(3, 0).logsumexp(1, keepdim=True),
+    "logsumexp of no rows": lambda x: x.reshape(0, 3).logsumexp(1),
+    "softmax over an empty axis": lambda x: x.reshape(0, 3).softmax(0),
+    "log_softmax of no rows": lambda x: x.reshape(0, 3).log_softmax(1),
+}
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("name", CALLS_WITHOUT_DEGREES_OF_FREEDOM)
+def test_empty_axes_and_no_degrees_of_freedom_give_pytorchs_values(torch, name):
+    call = CALLS_WITHOUT_DEGREES_OF_FREEDOM[name]
+    size = 0 if "empty" in name or "nothing" in name or "no rows" in name else 6
+    ours, theirs = Tensor(numpy.arange(float(size)), requires_grad=True), torch.arange(float(size), requires_grad=True)
+    result, expected = call(ours), call(theirs)
+    assert result.shape == tuple(expected.shape)
+    numpy.testing.assert_array_equal(result.detach().numpy(), expected.detach().numpy().astype("float32"))
+    if result.numel():
+        return
+    result.sum().backward()  # an empty result still backpropagates, as in PyTorch
+    assert ours.grad.shape == (0,)

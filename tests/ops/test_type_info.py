@@ -1,5 +1,6 @@
-"""finfo and iinfo (every attribute, repr and equality as PyTorch's), and the predicates
-is_floating_point, is_complex, is_nonzero and is_tensor, as functions and methods."""
+"""finfo and iinfo (every attribute, repr and equality as PyTorch's), the predicates
+is_floating_point, is_complex, is_nonzero and is_tensor, as functions and methods;
+result_type and can_cast for every pair, and a tensor's element_size, itemsize and nbytes."""
 
 import pytest
 
@@ -75,3 +76,47 @@ def test_predicates_are_pytorchs(torch, predicate, value):
 def test_is_tensor_of_other_things(torch):
     for value in (3, [1.0], None):
         assert tg.is_tensor(value) is torch.is_tensor(value) is False
+
+
+DTYPES = ["bool", *INTEGERS, *FLOATS]
+OPERANDS = {
+    "int64 vector": lambda f: f.tensor([1, 2]),
+    "int32 vector": lambda f: f.ones(2, dtype=f.int32),
+    "uint8 0-d": lambda f: f.tensor(3, dtype=f.uint8),
+    "float16 vector": lambda f: f.ones(2, dtype=f.float16),
+    "float64 0-d": lambda f: f.tensor(1.0, dtype=f.float64),
+    "bool vector": lambda f: f.tensor([True]),
+    "int": lambda f: 2,
+    "float": lambda f: 2.5,
+    "bool": lambda f: True,
+}
+
+
+@pytest.mark.parametrize("left", OPERANDS)
+@pytest.mark.parametrize("right", OPERANDS)
+def test_result_type_is_pytorchs(torch, left, right):
+    ours = tg.result_type(OPERANDS[left](tg), OPERANDS[right](tg))
+    theirs = torch.result_type(OPERANDS[left](torch), OPERANDS[right](torch))
+    assert str(ours) == str(theirs).removeprefix("torch.")
+
+
+@pytest.mark.parametrize("source", DTYPES)
+@pytest.mark.parametrize("target", DTYPES)
+def test_can_cast_is_pytorchs(torch, source, target):
+    assert tg.can_cast(getattr(tg, source), getattr(tg, target)) == torch.can_cast(getattr(torch, source),
+                                                                                     getattr(torch, target))
+
+
+def test_result_type_and_can_cast_refuse_what_is_not_a_tensor_number_or_dtype():
+    with pytest.raises(TypeError, match="other to be a Tensor or a number, got str"):
+        tg.result_type(tg.ones(2), "x")
+    with pytest.raises(TypeError, match="expects a dtype"):
+        tg.can_cast("float32", tg.int64)
+
+
+@pytest.mark.parametrize("name", DTYPES)
+def test_element_size_itemsize_and_nbytes_are_pytorchs(torch, name):
+    ours, theirs = tg.ones(2, 3, dtype=getattr(tg, name)), torch.ones(2, 3, dtype=getattr(torch, name))
+    assert (ours.element_size(), ours.itemsize, ours.nbytes) == (theirs.element_size(), theirs.itemsize,
+                                                                 theirs.nbytes)
+    assert (ours.nelement(), ours.ndimension()) == (theirs.nelement(), theirs.ndimension()) == (6, 2)

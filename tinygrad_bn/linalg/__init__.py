@@ -56,12 +56,20 @@ from tinygrad_bn.linalg.decompositions import (
 )
 from tinygrad_bn.linalg.ex import CholeskyExResult, InvExResult, SolveExResult, cholesky_ex, inv_ex, solve_ex
 from tinygrad_bn.linalg.exponential import matrix_exp
-from tinygrad_bn.linalg.inverse import SlogdetResult, det, inv, logdet, pinv, slogdet, solve
+from tinygrad_bn.linalg.inverse import SlogdetResult, det, inv, logdet, pinv, slogdet, solve, tensorinv, tensorsolve
 from tinygrad_bn.linalg.least_squares import LstsqResult, lstsq, vander
-from tinygrad_bn.linalg.lu import LUFactorExResult, LUFactorResult, lu_factor, lu_factor_ex
 from tinygrad_bn.linalg.matrices import LinAlgError
-from tinygrad_bn.linalg.norms import matrix_norm, norm, vector_norm
-from tinygrad_bn.linalg.products import cross, matrix_power
+from tinygrad_bn.linalg.norms import cond, matrix_norm, norm, vector_norm
+from tinygrad_bn.linalg.pivoted_lu import (
+    LUFactorExResult,
+    LUFactorResult,
+    LUResult,
+    lu,
+    lu_factor,
+    lu_factor_ex,
+    lu_solve,
+)
+from tinygrad_bn.linalg.products import cross, diagonal, matmul, matrix_power, vecdot
 from tinygrad_bn.linalg.triangular import cholesky_solve, solve_triangular
 
 __all__ = [
@@ -70,7 +78,8 @@ __all__ = [
     "matrix_power", "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vander",
     "vector_norm",
     "CholeskyExResult", "InvExResult", "LUFactorExResult", "LUFactorResult", "SolveExResult", "cholesky_ex", "inv_ex",
-    "lu_factor", "lu_factor_ex", "solve_ex",
+    "lu_factor", "lu_factor_ex", "solve_ex", "LUResult", "lu", "lu_solve",
+    "cond", "diagonal", "matmul", "vecdot", "tensorinv", "tensorsolve",
 ]
 
 from tinygrad_bn.linalg.chain import multi_dot  # noqa: E402

@@ -2,7 +2,7 @@
 result and, per matrix, an int32 ``info`` in place of an error. ``info`` is 0 for a
 matrix that could be factored; for Cholesky, the order of the first leading minor
 that is not positive-definite; for the inverse and the solve, the (1-based) index of
-the first zero on the diagonal of U in A = P L U (:mod:`tinygrad_bn.linalg.lu`).
+the first zero on the diagonal of U in A = P L U (:mod:`tinygrad_bn.linalg.pivoted_lu`).
 ``check_errors=True`` raises PyTorch's error for the first such matrix instead.
 
 The result of a matrix whose info is not 0 is NaN here (PyTorch leaves whatever
@@ -18,8 +18,8 @@ from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.linalg.decompositions import cholesky
 from tinygrad_bn.linalg.inverse import inv, solve
-from tinygrad_bn.linalg.lu import eliminate
 from tinygrad_bn.linalg.matrices import check_matrices, raise_for, transposed
+from tinygrad_bn.linalg.pivoted_lu import eliminate
 from tinygrad_bn.ops import where
 from tinygrad_bn.ops.promotion import constant
 

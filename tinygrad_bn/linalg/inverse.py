@@ -1,8 +1,10 @@
-"""The inverse, the determinant (and its sign and log), and solving a linear system,
+"""The inverse, the determinant (and its sign and log), and solving a linear system (also
+of tensors read as matrices: tensorinv, tensorsolve),
 over (..., n, n) matrices. Each is an op whose backward is written with Tensor ops."""
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 from tinygrad_bn.autograd import Function, Tensor
@@ -170,3 +172,42 @@ def solve(A, B):
 def _matrix_scale(g):
     """One number per matrix, shaped to scale the (..., n, n) matrices."""
     return g.unsqueeze(-1).unsqueeze(-1)
+
+
+def tensorinv(A, ind=2):
+    """The inverse of A read as a linear map from its last axes to its first ``ind``:
+    ``inv`` of A as a square matrix (the product of the first ``ind`` lengths by that of
+    the rest), shaped ``A.shape[ind:] + A.shape[:ind]``, so that
+    ``tensordot(tensorinv(A, ind), A, ind)`` is the identity.
+
+    >>> import tinygrad_bn as torch
+    >>> torch.linalg.tensorinv(torch.eye(6).reshape(6, 2, 3), ind=1).shape
+    (2, 3, 6)
+    """
+    if isinstance(ind, bool) or not isinstance(ind, int) or ind <= 0:
+        raise ArgumentError(f"Expected a strictly positive integer for 'ind', but got {ind!r}")
+    rows, columns = math.prod(A.shape[:ind]), math.prod(A.shape[ind:])
+    if rows != columns:
+        raise ShapeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                         f"prod(self.shape[:ind]), but got {columns} != {rows}")
+    return inv(A.reshape(rows, columns)).reshape(*A.shape[ind:], *A.shape[:ind])
+
+
+def tensorsolve(A, B, dims=None):
+    """X with ``tensordot(A, X, X.ndim) == B``: A's first ``B.ndim`` axes meet B, the
+    rest are X's (after the axes ``dims`` of A are moved to its end), solved as the
+    square system of those two groups of axes flattened.
+
+    >>> import tinygrad_bn as torch
+    >>> torch.linalg.tensorsolve(torch.eye(6).reshape(2, 3, 6), torch.ones(2, 3)).tolist()
+    [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    """
+    if dims is not None:
+        dims = [d % A.ndim for d in ((dims,) if isinstance(dims, int) else dims)]
+        A = A.permute(*(d for d in range(A.ndim) if d not in dims), *dims)
+    rows, columns = math.prod(A.shape[:B.ndim]), math.prod(A.shape[B.ndim:])
+    if rows != columns or tuple(A.shape[:B.ndim]) != tuple(B.shape):
+        raise ShapeError(f"Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == "
+                         f"prod(self.shape[:other.ndim]), but got {columns} != {rows} (A of shape {A.shape}, "
+                         f"B of shape {B.shape})")
+    return solve(A.reshape(rows, columns), B.reshape(rows)).reshape(*A.shape[B.ndim:])

@@ -78,6 +78,26 @@ def norm(A, ord=None, dim=None, keepdim=False):  # noqa: A002 - PyTorch's argume
                         f"got shape {A.shape} and dim={dim!r}")
 
 
+def cond(A, p=None):
+    """The condition number of each (..., m, n) matrix in the norm ``p``: s₁/sₖ of the
+    singular values for None or 2 (sₖ/s₁ for −2; any shape), else ‖A‖ₚ ‖A⁻¹‖ₚ for the
+    other matrix norms ("fro", "nuc", ±1, ±inf; square invertible matrices).
+
+    >>> import tinygrad_bn as torch
+    >>> torch.linalg.cond(torch.tensor([[2.0, 0.0], [0.0, 0.5]])).item()
+    4.0
+    """
+    if p is None or p in (2, -2):
+        values = svdvals(A)
+        largest, smallest = values[..., 0], values[..., -1]
+        return largest / smallest if p != -2 else smallest / largest
+    if p not in ("fro", "nuc", 1, -1, math.inf, -math.inf):
+        raise ArgumentError(f"linalg.cond expects p to be None, 2, -2, 'fro', 'nuc', 1, -1, inf or -inf, got {p!r}")
+    from tinygrad_bn.linalg.inverse import inv
+
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)
+
+
 def _matrix_axes(A, dim, name: str) -> tuple:
     """The (rows, columns) axes ``dim`` names, in its order."""
     if A.ndim < 2 or len(dim) != 2:

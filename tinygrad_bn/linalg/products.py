@@ -1,4 +1,6 @@
-"""Products of matrices and of vectors: integer powers of a matrix and the cross product."""
+"""Products of matrices and of vectors: integer powers of a matrix, the cross product,
+the dot product of vectors along an axis (``vecdot``), and ``linalg``'s names for
+``matmul`` and ``diagonal``."""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.linalg.inverse import inv
 from tinygrad_bn.linalg.matrices import check_matrices
 from tinygrad_bn.ops import cross as _cross
+from tinygrad_bn.ops import diagonal as _diagonal
+from tinygrad_bn.ops import matmul as _matmul
 from tinygrad_bn.ops.promotion import constant
 
 
@@ -44,3 +48,23 @@ def cross(input, other, *, dim=-1):  # noqa: A002 - PyTorch's argument name
     [[1.0, 0.0, 0.0]]
     """
     return _cross(input, other, dim=dim)
+
+
+def vecdot(x, y, *, dim=-1):
+    """Σ xᵢ yᵢ along ``dim`` (the last by default), of two tensors broadcast together.
+
+    >>> import tinygrad_bn as torch
+    >>> torch.linalg.vecdot(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, -1.0])).tolist()
+    [-1.0, -1.0]
+    """
+    return (x * y).sum(dim)
+
+
+def matmul(input, other):  # noqa: A002 - PyTorch's argument name
+    """``torch.matmul``, under ``linalg``'s name."""
+    return _matmul(input, other)
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    """``torch.diagonal`` with ``linalg``'s defaults: the diagonals of the last two axes."""
+    return _diagonal(A, offset=offset, dim1=dim1, dim2=dim2)

@@ -15,10 +15,13 @@ from tinygrad_bn.ops.composite import (
     clamp_max,
     clamp_min,
     copysign,
+    deg2rad,
     lerp,
     logaddexp,
+    logaddexp2,
     logit,
     nan_to_num,
+    rad2deg,
     signbit,
     xlogy,
 )
@@ -78,25 +81,35 @@ from tinygrad_bn.ops.elementwise import (
     compare,
     div,
     equal,
+    fill,
+    gcd,
+    heaviside,
     isclose,
     isfinite,
     isinf,
     isnan,
+    isneginf,
+    isposinf,
+    isreal,
+    lcm,
     logical,
     logical_not,
     masked_fill,
     maximum,
     minimum,
     mul,
+    positive,
     pow,  # noqa: A004 - the op's name
     scaled,
+    shift,
     sub,
     tril,
     triu,
     where,
 )
+from tinygrad_bn.ops.error_functions import erfc
 from tinygrad_bn.ops.extrema import aminmax, fmax, fmin
-from tinygrad_bn.ops.index_sets import argwhere, combinations
+from tinygrad_bn.ops.index_sets import argwhere, combinations, unravel_index
 from tinygrad_bn.ops.indexing import (
     argsort,
     bincount,
@@ -106,6 +119,7 @@ from tinygrad_bn.ops.indexing import (
     index_fill,
     index_put,
     index_select,
+    msort,
     nonzero,
     scatter,
     scatter_add,
@@ -118,6 +132,7 @@ from tinygrad_bn.ops.joins import (
     atleast_2d,
     atleast_3d,
     block_diag,
+    broadcast_shapes,
     broadcast_tensors,
     cartesian_prod,
     column_stack,
@@ -128,11 +143,14 @@ from tinygrad_bn.ops.joins import (
     vstack,
 )
 from tinygrad_bn.ops.layout import (
+    dsplit,
     fliplr,
     flipud,
+    hsplit,
     moveaxis,
     movedim,
     narrow,
+    narrow_copy,
     ravel,
     repeat_interleave,
     rot90,
@@ -142,12 +160,13 @@ from tinygrad_bn.ops.layout import (
     tensor_split,
     tile,
     unflatten,
+    vsplit,
 )
-from tinygrad_bn.ops.linalg import bmm, dist, dot, matmul, mm, norm
+from tinygrad_bn.ops.linalg import bmm, dist, dot, matmul, mm, norm, renorm, vdot
 from tinygrad_bn.ops.order import kthvalue, median, mode, nanmedian, nanquantile, quantile
 from tinygrad_bn.ops.pieces import chunk, cumsum, flip, repeat, roll, split, unbind
-from tinygrad_bn.ops.powers import exp2, float_power, logspace
-from tinygrad_bn.ops.products import addbmm, addmm, addmv, baddbmm, cross, inner, kron, mv, tensordot
+from tinygrad_bn.ops.powers import exp2, float_power, frexp, ldexp, logspace
+from tinygrad_bn.ops.products import addbmm, addmm, addmv, addr, baddbmm, cross, inner, kron, mv, tensordot
 from tinygrad_bn.ops.reduce import (
     all,  # noqa: A004 - the op's name
     amax,
@@ -163,9 +182,26 @@ from tinygrad_bn.ops.reduce import (
 )
 from tinygrad_bn.ops.rounding import ceil, floor, floor_divide, fmod, frac, remainder, round, sign, trunc  # noqa: A004
 from tinygrad_bn.ops.sampling import bernoulli, multinomial, normal, poisson
-from tinygrad_bn.ops.scans import cummax, cummin, cumprod, cumulative_trapezoid, diff, logcumsumexp, trapezoid
+from tinygrad_bn.ops.scans import (
+    cummax,
+    cummin,
+    cumprod,
+    cumulative_trapezoid,
+    diff,
+    gradient,
+    logcumsumexp,
+    trapezoid,
+)
 from tinygrad_bn.ops.scatter_reduce import index_reduce, scatter_reduce
-from tinygrad_bn.ops.selection import masked_select, select_scatter, slice_scatter, take, take_along_dim
+from tinygrad_bn.ops.selection import (
+    masked_scatter,
+    masked_scatter_,
+    masked_select,
+    select_scatter,
+    slice_scatter,
+    take,
+    take_along_dim,
+)
 from tinygrad_bn.ops.shape import (
     broadcast_to,
     cat,
@@ -185,11 +221,11 @@ from tinygrad_bn.ops.shape import (
     transpose,
     unsqueeze,
 )
-from tinygrad_bn.ops.special import digamma, erfinv, lgamma, polygamma
+from tinygrad_bn.ops.special import digamma, erfinv, lgamma, multigammaln, polygamma
 from tinygrad_bn.ops.statistics import log_softmax, logsumexp, softmax, std, var
 from tinygrad_bn.ops.summaries import nanmean, nansum, std_mean, var_mean
 from tinygrad_bn.ops.trigonometry import acos, acosh, asin, asinh, atan, atan2, atanh, cosh, hypot, sinc, sinh, tan
-from tinygrad_bn.ops.type_info import is_complex, is_floating_point, is_nonzero
+from tinygrad_bn.ops.type_info import element_size, is_complex, is_floating_point, is_nonzero
 from tinygrad_bn.ops.unary import (
     abs,  # noqa: A004 - the op's name
     cos,
@@ -221,27 +257,34 @@ __all__ = [
     "zeros", "zeros_like",
     "bmm", "ceil", "chunk", "einsum", "cumsum", "dot", "flip", "floor", "floor_divide", "gather", "index_select",
     "nonzero", "remainder", "repeat", "round", "sign", "sort", "split", "topk", "trunc",
-    "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "logical_and", "logical_not", "logical_or",
+    "bitwise_and", "bitwise_left_shift", "bitwise_not", "bitwise_or", "bitwise_right_shift", "bitwise_xor",
+    "gcd", "lcm", "logical_and", "logical_not", "logical_or",
     "logical_xor", "isnan", "isinf", "isfinite", "tril", "triu", "argsort", "unbind", "roll", "reciprocal", "rsqrt",
     "outer", "scatter", "scatter_add", "index_add", "unique", "unique_consecutive", "bincount", "LEGACY_TYPES",
     "is_complex", "is_floating_point", "is_nonzero",
     "bernoulli", "multinomial", "normal", "poisson",
     "acos", "acosh", "addcdiv", "addcmul", "asin", "asinh", "atan", "atan2", "atanh", "clamp_max", "clamp_min",
     "copysign", "cosh", "digamma", "erfinv", "expm1", "fmod", "frac", "hypot", "lerp", "lgamma", "log10", "log2",
-    "logaddexp", "logit", "nan_to_num", "polygamma", "signbit", "sinc", "sinh", "tan", "xlogy",
-    "addbmm", "addmm", "addmv", "atleast_1d", "atleast_2d", "atleast_3d", "baddbmm", "block_diag", "broadcast_tensors",
+    "logaddexp", "logaddexp2", "logit", "nan_to_num", "deg2rad", "rad2deg", "heaviside", "isposinf", "isneginf",
+    "isreal", "positive", "erfc", "polygamma", "signbit", "sinc", "sinh", "tan", "xlogy",
+    "addbmm", "addmm", "addmv", "atleast_1d", "atleast_2d", "atleast_3d", "baddbmm", "block_diag",
+    "broadcast_shapes", "broadcast_tensors",
     "bucketize", "cartesian_prod", "column_stack", "corrcoef", "count_nonzero", "cov", "cross", "cummax", "cummin",
     "cumprod", "cumulative_trapezoid", "diag",
     "diag_embed", "diagflat", "diagonal", "diagonal_scatter", "diff", "dist", "dstack", "fliplr", "flipud", "histc",
     "histogram", "hstack", "index_copy",
-    "index_fill", "index_put", "inner", "isin", "kron", "kthvalue", "logcumsumexp", "masked_select", "median",
+    "index_fill", "index_put", "inner", "isin", "kron", "kthvalue", "logcumsumexp", "masked_scatter",
+    "masked_select", "median",
     "meshgrid", "mode",
     "moveaxis", "movedim", "mv", "nanmean", "nanmedian", "nanquantile", "nansum", "narrow", "quantile", "ravel",
     "repeat_interleave", "rot90", "row_stack", "scatter_reduce", "searchsorted", "select", "select_scatter",
     "slice_scatter", "std_mean", "index_reduce",
-    "swapdims", "take", "take_along_dim", "tensor_split", "tensordot", "tile", "trace", "trapezoid", "tril_indices",
+    "swapdims", "take", "take_along_dim", "tensor_split", "hsplit", "vsplit", "dsplit",
+    "tensordot", "tile", "trace", "trapezoid", "tril_indices",
     "triu_indices", "unflatten", "var_mean", "vstack",
-    "aminmax", "argwhere", "combinations", "exp2", "float_power", "fmax", "fmin", "logspace",
+    "aminmax", "argwhere", "combinations", "unravel_index", "vdot", "ger", "msort", "addr", "ldexp", "frexp",
+    "renorm", "fill", "narrow_copy", "gradient",
+    "exp2", "float_power", "fmax", "fmin", "logspace",
 ]
 
 
@@ -305,6 +348,11 @@ def outer(a, b):
     return mul(a.reshape(-1, 1), b.reshape(1, -1))
 
 
+def ger(input, vec2):  # noqa: A002 - PyTorch's argument name
+    """PyTorch's older name for :func:`outer`."""
+    return outer(input, vec2)
+
+
 def _named(op, symbol: str, name: str):
     """PyTorch's two-operand function ``name``: ``op(symbol, a, b)``."""
     def function(a, b):
@@ -317,6 +365,8 @@ def _named(op, symbol: str, name: str):
 
 bitwise_and, bitwise_or, bitwise_xor = (_named(bitwise, symbol, f"bitwise_{word}")
                                         for symbol, word in (("&", "and"), ("|", "or"), ("^", "xor")))
+bitwise_left_shift, bitwise_right_shift = (_named(shift, symbol, f"bitwise_{word}_shift")
+                                           for symbol, word in (("<<", "left"), (">>", "right")))
 logical_and, logical_or, logical_xor = (_named(logical, word, f"logical_{word}") for word in ("and", "or", "xor"))
 
 
@@ -345,8 +395,11 @@ _METHODS = {
     "type_as": type_as, "new_zeros": new_zeros, "new_ones": new_ones, "new_full": new_full, "new_tensor": new_tensor,
     "view_as": lambda x, other: reshape(x, other.shape), "reshape_as": lambda x, other: reshape(x, other.shape),
     "expand_as": lambda x, other: expand(x, other.shape), "is_floating_point": is_floating_point,
-    "is_complex": is_complex, "is_nonzero": is_nonzero, "unique_consecutive": unique_consecutive,
+    "is_complex": is_complex, "is_nonzero": is_nonzero, "element_size": element_size,
+    "nelement": lambda x: x.numel(), "ndimension": lambda x: x.ndim, "unique_consecutive": unique_consecutive,
     "maximum": maximum, "minimum": minimum, "matmul": matmul, "mm": mm, "bmm": bmm, "dot": dot,
+    "vdot": vdot, "ger": ger, "msort": msort, "addr": addr, "ldexp": ldexp, "frexp": frexp,
+    "new_empty": new_zeros, "renorm": renorm, "mvlgamma": multigammaln,
     "eq": _comparison("=="), "ne": _comparison("!="), "lt": _comparison("<"), "le": _comparison("<="),
     "gt": _comparison(">"), "ge": _comparison(">="),
     "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide),
@@ -358,6 +411,9 @@ _METHODS = {
     "__or__": bitwise_or, "__ror__": _reflected(bitwise_or),
     "__xor__": bitwise_xor, "__rxor__": _reflected(bitwise_xor),
     "bitwise_and": bitwise_and, "bitwise_or": bitwise_or, "bitwise_xor": bitwise_xor, "bitwise_not": bitwise_not,
+    "__lshift__": bitwise_left_shift, "__rlshift__": _reflected(bitwise_left_shift),
+    "__rshift__": bitwise_right_shift, "__rrshift__": _reflected(bitwise_right_shift),
+    "bitwise_left_shift": bitwise_left_shift, "bitwise_right_shift": bitwise_right_shift, "gcd": gcd, "lcm": lcm,
     "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor, "logical_not": logical_not,
     "add": _add, "sub": _sub, "mul": mul, "div": _div, "true_divide": div, "reciprocal": reciprocal, "rsqrt": rsqrt,
     "outer": outer, "isnan": isnan, "isinf": isinf, "isfinite": isfinite, "tril": tril, "triu": triu,
@@ -372,12 +428,17 @@ _METHODS = {
     "erfinv": erfinv, "lgamma": lgamma, "digamma": digamma, "polygamma": lambda x, n: polygamma(n, x),
     "fmod": fmod, "frac": frac, "copysign": copysign, "signbit": signbit, "nan_to_num": nan_to_num,
     "lerp": lerp, "addcmul": addcmul, "addcdiv": addcdiv, "clamp_min": clamp_min, "clamp_max": clamp_max,
-    "negative": neg, "absolute": abs,
-    "repeat_interleave": repeat_interleave, "tile": tile, "narrow": narrow, "movedim": movedim, "moveaxis": moveaxis,
-    "swapdims": swapdims, "tensor_split": tensor_split, "unflatten": unflatten, "ravel": ravel, "rot90": rot90,
+    "negative": neg, "absolute": abs, "positive": positive, "sgn": sign, "fix": trunc, "rad2deg": rad2deg,
+    "deg2rad": deg2rad, "logaddexp2": logaddexp2, "heaviside": heaviside, "isposinf": isposinf,
+    "isneginf": isneginf, "isreal": isreal, "erfc": erfc,
+    "repeat_interleave": repeat_interleave, "tile": tile, "narrow": narrow, "narrow_copy": narrow_copy,
+    "movedim": movedim, "moveaxis": moveaxis,
+    "swapdims": swapdims, "tensor_split": tensor_split, "hsplit": hsplit, "vsplit": vsplit, "dsplit": dsplit,
+    "unflatten": unflatten, "ravel": ravel, "rot90": rot90,
     "fliplr": fliplr, "flipud": flipud, "diag": diag, "diagonal": diagonal, "diag_embed": diag_embed,
     "diagflat": diagflat, "trace": trace, "take": take, "take_along_dim": take_along_dim,
-    "masked_select": masked_select, "index_fill": index_fill, "index_copy": index_copy, "index_put": index_put,
+    "masked_select": masked_select, "masked_scatter": masked_scatter, "masked_scatter_": masked_scatter_,
+    "index_fill": index_fill, "index_copy": index_copy, "index_put": index_put,
     "select": select, "unfold": sliding_windows,
     "slice_scatter": slice_scatter, "select_scatter": select_scatter, "diagonal_scatter": diagonal_scatter,
     "scatter_reduce": scatter_reduce, "count_nonzero": count_nonzero, "cumprod": cumprod, "cummax": cummax,
@@ -396,5 +457,7 @@ for _name, _method in CASTS.items():
     setattr(Tensor, _name, _method)
 
 Tensor.mT = property(lambda self: transpose(self, -2, -1), doc="The matrices of the last two axes transposed.")
+Tensor.itemsize = property(element_size, doc="The bytes of one element.")
+Tensor.nbytes = property(lambda self: self.numel() * self.dtype.itemsize, doc="The bytes of all the elements.")
 Tensor.mH = Tensor.mT  # the conjugate transpose: the same for real tensors, the only ones here
 Tensor.T = property(lambda self: permute(self, *reversed(range(self.ndim))), doc="The tensor with its axes reversed.")

@@ -44,6 +44,32 @@ def logaddexp(a, b):
     return maximum(a, b) + (-abs(difference)).exp().log1p()
 
 
+def logaddexp2(a, b):
+    """log₂(2ᵃ + 2ᵇ) without overflow: :func:`logaddexp` of a·ln 2 and b·ln 2, over ln 2.
+
+    >>> from tinygrad_bn import tensor
+    >>> logaddexp2(tensor([1.0, 1000.0]), tensor([1.0, 1000.0])).tolist()
+    [2.0, 1001.0]
+    """
+    a, b = _floating_pair(a, b)
+    return logaddexp(a * math.log(2), b * math.log(2)) / math.log(2)
+
+
+def rad2deg(x):
+    """x radians in degrees, x·180/π (integers in the default float dtype).
+
+    >>> from tinygrad_bn import tensor
+    >>> rad2deg(tensor([math.pi, -math.pi / 2])).tolist(), deg2rad(tensor([180])).tolist()
+    ([180.0, -90.0], [3.1415927410125732])
+    """
+    return floating(x) * (180.0 / math.pi)
+
+
+def deg2rad(x):
+    """x degrees in radians, x·π/180 (integers in the default float dtype)."""
+    return floating(x) * (math.pi / 180.0)
+
+
 def xlogy(x, y):
     """x·log(y), and 0 where x = 0 (unless y is NaN), as PyTorch's ``xlogy``: the
     0·log 0 = 0 of entropies. The gradient with respect to x is log y, as PyTorch's,

@@ -177,8 +177,9 @@ def cast_method(dtype: str):
     return method
 
 
-# x.float(), x.double(), x.half(), x.long(), x.int(), x.short(), x.bool()
+# x.float(), x.double(), x.half(), x.long(), x.int(), x.short(), x.bool(); x.byte() and x.char()
 CASTS = {name: cast_method(NAMES[name].name) for name in ("float", "double", "half", "long", "int", "short", "bool")}
+CASTS.update(byte=cast_method("uint8"), char=cast_method("int8"))
 
 
 def cpu(x):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import string
 
 from tinygrad_bn.autograd import Function
-from tinygrad_bn.errors import ShapeError
+from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.ops.promotion import broadcast_shapes, promote
 
 
@@ -71,6 +71,8 @@ def einsum(equation: str, *operands):
     >>> einsum("ij,j->i", tensor([[1.0, 2.0], [3.0, 4.0]]), tensor([1.0, 1.0])).tolist()
     [3.0, 7.0]
     """
+    if not isinstance(equation, str):  # einsum(op1, sublist1, op2, sublist2, ..., [sublist_out])
+        equation, operands = _from_sublists((equation, *operands))
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     equation, operands = _without_ellipsis(equation.replace(" ", ""), list(operands))
@@ -84,6 +86,34 @@ def einsum(equation: str, *operands):
             if sizes.setdefault(c, n) != n:
                 raise ShapeError(f"einsum: subscript {c!r} has sizes {sizes[c]} and {n} in {equation!r}")
     return _einsum(inputs, output, list(operands))
+
+
+_LETTERS = string.ascii_lowercase + string.ascii_uppercase
+
+
+def _from_sublists(arguments: tuple) -> tuple:
+    """(equation, operands) of PyTorch's sublist form: operands each followed by a list of
+    ints in [0, 52) (and ``...``), then optionally the output's list."""
+    def letters(sublist):
+        if not isinstance(sublist, (list, tuple)):
+            raise TypeError(f"einsum(): expected a list of subscripts after each operand, got {type(sublist).__name__}")
+        out = []
+        for s in sublist:
+            if s is Ellipsis:
+                out.append("...")
+            elif isinstance(s, int) and not isinstance(s, bool) and 0 <= s < len(_LETTERS):
+                out.append(_LETTERS[s])
+            else:
+                raise ArgumentError(f"einsum(): subscript in subscript list is not within the valid range [0, 52), "
+                                    f"got {s!r}")
+        return "".join(out)
+
+    operands, inputs = list(arguments[0::2]), [letters(s) for s in arguments[1::2]]
+    output = None
+    if len(operands) > len(inputs):  # the last item is the output's sublist
+        output = letters(operands.pop())
+    equation = ",".join(inputs) + ("" if output is None else "->" + output)
+    return equation, tuple(operands)
 
 
 def _without_ellipsis(equation: str, operands: list) -> tuple:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import operator
 import warnings
 
+import numpy
+
 from tinygrad_bn.autograd import Function, Tensor, is_grad_enabled
 from tinygrad_bn.dtypes import get_default_dtype, result_type
-from tinygrad_bn.errors import DtypeError, ShapeError
+from tinygrad_bn.errors import ArgumentError, DtypeError, ShapeError
 from tinygrad_bn.ops.promotion import broadcast_shapes, constant, lift, lift_pair, number
 
 
@@ -100,7 +102,7 @@ class Div(Function):
 class Pow(Function):
     def forward(self, a, b):
         self.save_for_backward(a, b)
-        y = a._data**b._data
+        y = _integer_power(a.xp, a._data, b._data) if a._data.dtype.kind in "iu" else a._data**b._data
         if self.needs_input_grad[1]:
             self.save_output(y)
         return y
@@ -153,7 +155,26 @@ add = binary(Add, "a + b, elementwise, with NumPy broadcasting.")
 sub = binary(Sub, "a − b, elementwise, with NumPy broadcasting.")
 mul = binary(Mul, "a · b, elementwise, with NumPy broadcasting.")
 div = binary(Div, "a / b, elementwise, with NumPy broadcasting; integers divide as floats.", floating=True)
-pow = binary(Pow, "a ** b, elementwise, with NumPy broadcasting.")  # noqa: A001 - the operator's name
+def _integer_power(xp, a, b):
+    """a ** b of integer arrays as PyTorch computes it: a negative exponent gives 1 for a
+    base of 1, ±1 for −1 (by the exponent's parity) and 0 for any other base."""
+    if not (b < 0).any():
+        return a**b
+    negative = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (b % 2), 0)).astype(a.dtype)
+    return xp.where(b < 0, negative, a ** xp.maximum(b, 0)).astype(xp.result_type(a, b))
+
+
+_pow = binary(Pow, "a ** b, elementwise, with NumPy broadcasting.")
+
+
+def pow(a, b):  # noqa: A001 - the operator's name
+    """a ** b, elementwise, with NumPy broadcasting; an integer tensor raised to a negative
+    integer number is refused, as in PyTorch (a negative integer tensor exponent gives
+    PyTorch's integer result)."""
+    if (isinstance(b, (int, numpy.integer)) and not isinstance(b, bool) and b < 0 and isinstance(a, Tensor)
+            and a.dtype.kind in "biu"):
+        raise ArgumentError("Integers to negative integer powers are not allowed.")
+    return _pow(a, b)
 maximum = binary(Maximum, "Elementwise maximum; at ties each side gets half the gradient.")
 
 
@@ -220,6 +241,12 @@ def clamp(x, min=None, max=None):  # noqa: A002 - PyTorch's argument names
     if max is not None:
         x = where(x > max, max, x)
     return x
+
+
+def fill(input, value):  # noqa: A002 - PyTorch's argument name
+    """PyTorch's out-of-place ``fill``: a tensor of input's shape and dtype holding
+    ``value`` (a number or a 0-d tensor, which gets the gradient of every element)."""
+    return masked_fill(input, constant(input.xp.ones(input.shape, dtype=bool), input), value)
 
 
 def masked_fill(x, mask, value):
@@ -304,6 +331,56 @@ def bitwise(op: str, a, b) -> Tensor:
     return constant(getattr(a.xp, _BITWISE[op])(a._data, b._data), a)
 
 
+def shift(op: str, a, b) -> Tensor:
+    """``a << b`` or ``a >> b`` of integer tensors (or numbers; bool is promoted with an
+    integer number) by PyTorch's promotion; a shift by a negative count or by the
+    dtype's width or more gives 0, or −1 for a right shift of a negative value, as in
+    PyTorch. No gradient flows through it.
+
+    >>> from tinygrad_bn import tensor
+    >>> (tensor([7, -7]) << 2).tolist(), (tensor([7, -7]) >> 1).tolist(), (tensor([7, -7]) >> 64).tolist()
+    ([28, -28], [3, -4], [0, -1])
+    """
+    name = {"<<": "bitwise_left_shift", ">>": "bitwise_right_shift"}[op]
+    a, b = lift_pair(a, b)
+    _check_bool_or_integer(name, a, b)
+    if a.dtype == bool:
+        raise DtypeError(f"{name} needs integer tensors, got two of dtype bool")
+    xp, width = a.xp, 8 * a.dtype.itemsize
+    count = xp.clip(b._data, 0, width - 1)
+    if op == "<<":
+        shifted, outside = xp.left_shift(a._data, count), xp.zeros((), dtype=a.dtype)
+    else:
+        shifted, outside = xp.right_shift(a._data, count), xp.where(a._data < 0, -1, 0).astype(a.dtype)
+    return constant(xp.where((b._data < 0) | (b._data >= width), outside, shifted).astype(a.dtype), a)
+
+
+def gcd(input, other) -> Tensor:  # noqa: A002 - PyTorch's argument name
+    """PyTorch's ``gcd``: the greatest common divisor of integer tensors, elementwise and
+    never negative (gcd(0, 0) is 0). No gradient flows through it.
+
+    >>> from tinygrad_bn import tensor
+    >>> gcd(tensor([12, -18, 0]), tensor([8, 27, 0])).tolist(), lcm(tensor([4, -6]), tensor([6, 8])).tolist()
+    ([4, 9, 0], [12, 24])
+    """
+    return _integer_pair("gcd", input, other)
+
+
+def lcm(input, other) -> Tensor:  # noqa: A002 - PyTorch's argument name
+    """PyTorch's ``lcm``: the least common multiple of integer tensors, elementwise and
+    never negative (0 where either is 0). No gradient flows through it."""
+    return _integer_pair("lcm", input, other)
+
+
+def _integer_pair(name: str, a, b) -> Tensor:
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError(f"{name}() expects two Tensors, got {type(a).__name__} and {type(b).__name__}")
+    a, b = lift_pair(a, b)
+    if a.dtype.kind not in "iu":
+        raise DtypeError(f"{name} needs integer tensors, got {a.dtype}")
+    return constant(getattr(a.xp, name)(a._data, b._data).astype(a.dtype), a)
+
+
 def bitwise_not(x) -> Tensor:
     """``~x``: logical not of a bool tensor, ones' complement of an integer one."""
     _check_bool_or_integer("bitwise_not", x)
@@ -336,6 +413,44 @@ def isnan(x) -> Tensor:
 def isinf(x) -> Tensor:
     """Where ``x`` is +∞ or −∞, as a boolean tensor outside the graph."""
     return constant(x.xp.isinf(x._data), x)
+
+
+def isposinf(x) -> Tensor:
+    """Where ``x`` is +∞, as a boolean tensor outside the graph."""
+    return constant(x.xp.isposinf(x._data), x)
+
+
+def isneginf(x) -> Tensor:
+    """Where ``x`` is −∞, as a boolean tensor outside the graph."""
+    return constant(x.xp.isneginf(x._data), x)
+
+
+def isreal(x) -> Tensor:
+    """Where ``x`` has no imaginary part: everywhere, as there are no complex dtypes here."""
+    return constant(x.xp.ones(x.shape, dtype=bool), x)
+
+
+def heaviside(input, values) -> Tensor:  # noqa: A002 - PyTorch's argument name
+    """PyTorch's ``heaviside``: 0 where ``input`` < 0 (or NaN), 1 where it is > 0, and
+    ``values`` (a tensor of input's dtype, broadcast) where it is 0; no gradient flows
+    through it, as PyTorch has none.
+
+    >>> from tinygrad_bn import tensor
+    >>> heaviside(tensor([-1.5, 0.0, 2.0]), tensor(0.5)).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    if not isinstance(values, Tensor) or values.dtype != input.dtype:
+        given = f"dtype {values.dtype}" if isinstance(values, Tensor) else type(values).__name__
+        raise DtypeError(f"heaviside expects values as a Tensor of the input's dtype {input.dtype}, got {given}")
+    x, v = input._data, values._data
+    return constant(input.xp.where(x == 0, v, x > 0).astype(input.dtype), input)
+
+
+def positive(input) -> Tensor:  # noqa: A002 - PyTorch's argument name
+    """PyTorch's ``positive`` (unary +): ``input`` itself; a bool tensor is refused."""
+    if input.dtype == bool:
+        raise DtypeError("The `+` operator, on a bool tensor is not supported.")
+    return input
 
 
 def isfinite(x) -> Tensor:

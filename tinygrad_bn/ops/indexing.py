@@ -297,6 +297,11 @@ def sort(x, dim: int = -1, descending: bool = False, stable: bool = False):
     return Extremes(gather(x, dim, order), order)
 
 
+
+def msort(input):  # noqa: A002 - PyTorch's argument name
+    """PyTorch's ``msort``: the values sorted along the first axis, ascending."""
+    return sort(input, dim=0).values
+
 def stable_order(data, dim: int, descending: bool, xp):
     """Indices sorting ``data`` along ``dim``, equal elements in index order and NaN
     the largest value (first when ``descending``), as PyTorch's ``stable=True``."""

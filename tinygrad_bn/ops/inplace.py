@@ -61,7 +61,7 @@ from tinygrad_bn.ops.promotion import constant
 from tinygrad_bn.ops.sampling import bernoulli
 from tinygrad_bn.ops.scatter_reduce import index_reduce, scatter_reduce
 from tinygrad_bn.ops.shape import _index_argument, squeeze, t, transpose, unsqueeze
-from tinygrad_bn.ops.unary import abs, exp, log, neg, relu, sigmoid, sqrt, tanh  # noqa: A004 - the ops' names
+from tinygrad_bn.ops.unary import abs, exp, log, neg, relu, sigmoid, sqrt, square, tanh  # noqa: A004 - the ops' names
 
 LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
 
@@ -396,7 +396,8 @@ METHODS = {
     "scatter_reduce_": scatter_reduce_, "fill_diagonal_": fill_diagonal_, "masked_fill_": masked_fill_,
     "pow_": pow_, "lerp_": lerp_, "index_reduce_": index_reduce_,
     "squeeze_": squeeze_, "unsqueeze_": unsqueeze_, "transpose_": transpose_, "t_": t_,
-    **{f"{op.__name__}_": _unary(op, f"{op.__name__}_") for op in (abs, neg, exp, log, sqrt, sigmoid, tanh, relu)},
+    **{f"{op.__name__}_": _unary(op, f"{op.__name__}_") for op in (abs, neg, exp, log, sqrt, sigmoid, tanh, relu,
+                                                                    square)},
     "__setitem__": setitem, "__iadd__": _operator(add_, "__iadd__"), "__isub__": _operator(sub_, "__isub__"),
     "__imul__": _operator(mul_, "__imul__"), "__itruediv__": _operator(div_, "__itruediv__"),
 }

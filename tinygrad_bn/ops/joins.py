@@ -1,4 +1,5 @@
-"""Tensors brought to one shape and joined, with PyTorch's names: ``broadcast_tensors``,
+"""Tensors brought to one shape and joined, with PyTorch's names: ``broadcast_tensors``
+(and ``broadcast_shapes``, the shape alone),
 ``atleast_1d/2d/3d``, the stacks (``hstack``, ``vstack``, ``column_stack``,
 ``dstack``), coordinate grids (``meshgrid``, ``cartesian_prod``) and ``block_diag``.
 
@@ -11,10 +12,12 @@ from __future__ import annotations
 import warnings
 
 from tinygrad_bn.autograd import Tensor
+from tinygrad_bn.autograd.tensor import Shape
 from tinygrad_bn.dtypes import get_default_dtype
 from tinygrad_bn.errors import ArgumentError, DtypeError, ShapeError
 from tinygrad_bn.ops.creation import zeros
-from tinygrad_bn.ops.promotion import broadcast_shapes, promote
+from tinygrad_bn.ops.promotion import broadcast_shapes as _common_shape
+from tinygrad_bn.ops.promotion import promote
 from tinygrad_bn.ops.shape import _tensor_list, broadcast_to, cat, reshape, stack
 
 
@@ -35,11 +38,31 @@ def broadcast_tensors(*tensors) -> tuple:
     tensors = _tensors("broadcast_tensors", tensors)
     shape = ()
     for t in tensors:
-        common = broadcast_shapes(shape, t.shape)
+        common = _common_shape(shape, t.shape)
         if common is None:
             raise ShapeError(f"broadcast_tensors: shapes {[t.shape for t in tensors]} do not broadcast together")
         shape = common
     return tuple(broadcast_to(t, shape) for t in tensors)
+
+
+def broadcast_shapes(*shapes) -> Shape:
+    """PyTorch's ``broadcast_shapes``: the shape that tensors of the given ``shapes``
+    (each a tuple of ints, or one int for a 1-d shape) broadcast to, without making them.
+
+    >>> broadcast_shapes((3, 1), (1, 4), (2, 1, 1)), broadcast_shapes(5, (3, 1)), broadcast_shapes()
+    ((2, 3, 4), (3, 5), ())
+    """
+    common = ()
+    for shape in shapes:
+        given = (shape,) if isinstance(shape, int) else shape
+        if not isinstance(given, (tuple, list)) or not all(isinstance(n, int) and n >= 0 for n in given):
+            raise TypeError(f"broadcast_shapes expects shapes as tuples of non-negative ints, got {shape!r}")
+        result = _common_shape(common, tuple(given))
+        if result is None:
+            raise ShapeError(f"broadcast_shapes: shapes {list(shapes)} do not broadcast together "
+                             f"({tuple(given)} against {common})")
+        common = result
+    return Shape(common)
 
 
 def _at_least(name: str, ndim: int, place):

@@ -1,6 +1,7 @@
 """The same elements laid out anew, with PyTorch's names: axes moved (``movedim``),
 a slice of one axis (``narrow``, ``select``), one axis split in several
-(``unflatten``) or cut into pieces (``tensor_split``), the tensor tiled (``tile``) or
+(``unflatten``) or cut into pieces (``tensor_split``, ``hsplit``, ``vsplit``,
+``dsplit``), the tensor tiled (``tile``) or
 its elements repeated in place (``repeat_interleave``), rotated and mirrored
 (``rot90``, ``fliplr``, ``flipud``).
 
@@ -72,6 +73,11 @@ def narrow(x, dim: int, start, length: int):
     return x[(slice(None),) * dim + (slice(start, start + length),)]
 
 
+
+def narrow_copy(x, dim: int, start, length: int):
+    """PyTorch's ``narrow_copy``: :func:`narrow`, as a tensor of its own."""
+    return narrow(x, dim, start, length).clone()
+
 def select(x, dim: int, index: int):
     """PyTorch's ``select``: the slice at ``index`` along ``dim``, that axis removed
     (``x.select(1, i)`` is ``x[:, i]``).
@@ -142,6 +148,34 @@ def tensor_split(x, indices_or_sections, dim: int = 0) -> tuple:
         bounds = [i * size + min(i, longer) for i in range(sections + 1)]
     lead = (slice(None),) * dim
     return tuple(x[lead + (slice(start, end),)] for start, end in zip(bounds, bounds[1:]))
+
+
+def _directional_split(name: str, dim: int, least: int):
+    """PyTorch's ``hsplit``/``vsplit``/``dsplit``: :func:`tensor_split` along ``dim``
+    of a tensor of at least ``least`` axes, a number of sections dividing it evenly."""
+
+    def function(input, indices_or_sections):  # noqa: A002 - PyTorch's argument name
+        if input.ndim < least:
+            raise ShapeError(f"torch.{name} requires a tensor with at least {least} dimension, but got a tensor "
+                             f"with {input.ndim} dimensions!")
+        axis = 0 if name == "hsplit" and input.ndim == 1 else dim
+        if not isinstance(indices_or_sections, (tuple, list, Tensor)):
+            sections, length = operator.index(indices_or_sections), input.shape[axis]
+            if sections <= 0 or length % sections:
+                raise ArgumentError(f"torch.{name} attempted to split along dimension {axis}, but the size of the "
+                                    f"dimension {length} is not divisible by the split_size {sections}!")
+        return tensor_split(input, indices_or_sections, axis)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = (f"PyTorch's ``{name}``: :func:`tensor_split` along dim {dim}"
+                        f"{' (dim 0 of a 1-d tensor)' if name == 'hsplit' else ''}; a number of sections "
+                        "must divide that dimension.")
+    return function
+
+
+hsplit = _directional_split("hsplit", 1, 1)
+vsplit = _directional_split("vsplit", 0, 2)
+dsplit = _directional_split("dsplit", 2, 3)
 
 
 def _split_tensor(t):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 from tinygrad_bn.autograd import Function, Tensor
-from tinygrad_bn.errors import ShapeError
-from tinygrad_bn.ops.axes import normalize_axes
-from tinygrad_bn.ops.elementwise import sqrt_flat_at_zero
+from tinygrad_bn.errors import ArgumentError, ShapeError
+from tinygrad_bn.ops.axes import normalize_axes, normalize_axis
+from tinygrad_bn.ops.elementwise import sqrt_flat_at_zero, where
 from tinygrad_bn.ops.promotion import broadcast_shapes, lift
 
 
@@ -110,6 +110,14 @@ def dot(a, b):
     return matmul(a, b)
 
 
+def vdot(input, other):  # noqa: A002 - PyTorch's argument name
+    """PyTorch's ``vdot``: the inner product of two vectors of one length (there are no
+    complex tensors to conjugate here, so it is :func:`dot`)."""
+    if input.ndim != 1 or other.ndim != 1 or input.shape != other.shape:
+        raise ShapeError(f"vdot expects two 1-d tensors of one length, got shapes {input.shape} and {other.shape}")
+    return matmul(input, other)
+
+
 def norm(x, p="fro", dim=None, keepdim=False):
     """PyTorch's ``norm``: the vector norm over ``dim`` (an int or a tuple, every axis
     by default): for p = 2 or "fro" √Σx², for a number p (Σ|x|^p)^(1/p), for inf and
@@ -142,6 +150,25 @@ def norm(x, p="fro", dim=None, keepdim=False):
         return (x.abs() ** p).sum(axes, keepdim=keepdim) ** (1.0 / p)
     raise ValueError(f"norm expects a number p (or 'fro'), got p={p!r}")
 
+
+
+def renorm(input, p, dim: int, maxnorm):  # noqa: A002 - PyTorch's argument name
+    """PyTorch's ``renorm``: each slice ``input.select(dim, i)`` whose p-norm exceeds
+    ``maxnorm`` scaled by maxnorm / (norm + 1e-7), the others as they are.
+
+    >>> from tinygrad_bn import tensor
+    >>> renorm(tensor([[3.0, 4.0], [0.3, 0.4]]), 2, 0, 1.0).tolist()
+    [[0.6000000238418579, 0.800000011920929], [0.30000001192092896, 0.4000000059604645]]
+    """
+    if not (isinstance(p, (int, float)) and p > 0):
+        raise ArgumentError(f"renorm expects a positive norm p, got {p!r}")
+    if maxnorm < 0:
+        raise ArgumentError(f"renorm expects a non-negative maxnorm, got {maxnorm!r}")
+    if input.ndim < 2:
+        raise ShapeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions")
+    dim = normalize_axis(dim, input.ndim, "dim")
+    norms = norm(input, p, tuple(a for a in range(input.ndim) if a != dim), keepdim=True)
+    return input * where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
 
 def dist(a, b, p=2):
     """PyTorch's ``dist``: the p-norm of a − b (broadcast together), as :func:`norm`.

@@ -1,17 +1,20 @@
 """Powers PyTorch names apart from ``pow``: ``exp2`` (2ˣ), ``float_power`` (a power
-computed in float64) and ``logspace`` (powers of a base at evenly spaced exponents)."""
+computed in float64), ``logspace`` (powers of a base at evenly spaced exponents), and
+the binary exponent: ``ldexp`` (x·2ⁿ) and ``frexp`` (x as mantissa·2^exponent)."""
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy
 
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.backend import get_backend
 from tinygrad_bn.dtypes import get_default_dtype
-from tinygrad_bn.errors import ArgumentError
+from tinygrad_bn.errors import ArgumentError, DtypeError
 from tinygrad_bn.ops.elementwise import pow  # noqa: A004 - the op's name
+from tinygrad_bn.ops.promotion import constant
 from tinygrad_bn.ops.unary import Pointwise, floating
 
 LN_2 = math.log(2.0)
@@ -32,6 +35,37 @@ def exp2(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's argument name
     [1.0, 8.0, 0.5]
     """
     return Exp2.apply(floating(input))
+
+
+def ldexp(input, other) -> Tensor:  # noqa: A002 - PyTorch's argument name
+    """input · 2^other, elementwise (integers give the default float dtype).
+
+    >>> from tinygrad_bn import tensor
+    >>> ldexp(tensor([1.5, -3.0]), tensor([2])).tolist()
+    [6.0, -12.0]
+    """
+    return floating(input) * exp2(other)
+
+
+class FrexpResult(NamedTuple):
+    """``torch.return_types.frexp``: input = mantissa · 2^exponent, |mantissa| in [0.5, 1)."""
+
+    mantissa: Tensor
+    exponent: Tensor
+
+
+def frexp(input) -> FrexpResult:  # noqa: A002 - PyTorch's argument name
+    """The mantissa (input's dtype, |m| in [0.5, 1), 0 for 0) and the int32 exponent of
+    each element of a floating tensor; no gradient flows through them.
+
+    >>> from tinygrad_bn import tensor
+    >>> [t.tolist() for t in frexp(tensor([1.5, -3.0, 0.0, 8.0]))]
+    [[0.75, -0.75, 0.0, 0.5], [1, 2, 0, 4]]
+    """
+    if input.dtype.kind != "f":
+        raise DtypeError(f"torch.frexp() only supports floating-point dtypes, got {input.dtype}")
+    mantissa, exponent = input.xp.frexp(input._data)
+    return FrexpResult(constant(mantissa, input), constant(exponent.astype("int32"), input))
 
 
 def float_power(input, exponent) -> Tensor:  # noqa: A002 - PyTorch's argument name

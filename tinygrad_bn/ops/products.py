@@ -76,6 +76,19 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):  # noqa: A002 - PyTorch's
     return _added("addbmm", input, bmm(batch1, batch2).sum(0), beta, alpha)
 
 
+def addr(input, vec1, vec2, *, beta=1, alpha=1):  # noqa: A002 - PyTorch's argument name
+    """PyTorch's ``addr``: beta·input + alpha·(the outer product of vec1 and vec2), as
+    :func:`addmm`.
+
+    >>> from tinygrad_bn import ones, tensor
+    >>> addr(ones(2, 2), ones(2), tensor([1.0, 2.0]), beta=0.5, alpha=2).tolist()
+    [[2.5, 4.5], [2.5, 4.5]]
+    """
+    if vec1.ndim != 1 or vec2.ndim != 1:
+        raise ShapeError(f"addr expects two 1-d vectors, got shapes {vec1.shape} and {vec2.shape}")
+    return _added("addr", input, vec1.reshape(-1, 1) * vec2.reshape(1, -1), beta, alpha)
+
+
 def _added(name: str, input, product, beta, alpha):  # noqa: A002 - PyTorch's argument name
     """beta·input + alpha·product, the ``input`` broadcast to the product's shape; with
     beta = 0 the input is not read, so NaN and ∞ in it do not spread (PyTorch's rule)."""

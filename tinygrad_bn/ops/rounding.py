@@ -31,7 +31,14 @@ def _flat(name: str, step, doc: str):
     return op
 
 
-sign = _flat("sign", lambda xp, x: xp.sign(x), "−1, 0 or 1 by the sign of each element.")
+def _sign(xp, x):
+    """−1, 0 or 1, and 0 for NaN, as PyTorch's ``sign``."""
+    if x.dtype.kind != "f":
+        return xp.sign(x)
+    return xp.where(xp.isnan(x), xp.zeros((), dtype=x.dtype), xp.sign(x))
+
+
+sign = _flat("sign", _sign, "−1, 0 or 1 by the sign of each element (0 for NaN, as in PyTorch).")
 floor = _flat("floor", lambda xp, x: xp.floor(x), "The largest integer ≤ each element.")
 ceil = _flat("ceil", lambda xp, x: xp.ceil(x), "The smallest integer ≥ each element.")
 trunc = _flat("trunc", lambda xp, x: xp.trunc(x), "Each element rounded toward 0.")

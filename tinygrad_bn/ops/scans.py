@@ -12,6 +12,7 @@ scan finds, so their gradient goes to those elements, as PyTorch sends it.
 
 from __future__ import annotations
 
+from tinygrad_bn.dtypes import get_default_dtype
 from tinygrad_bn.errors import ArgumentError, DtypeError, ShapeError
 from tinygrad_bn.ops.axes import NOT_GIVEN, dim_words, normalize_axis
 from tinygrad_bn.ops.composite import logaddexp
@@ -199,3 +200,62 @@ def _trapezoids(y, x, dx, dim: int, who: str):
     else:
         spacing = diff(x, dim=dim - y.ndim)
     return spacing * pair_sums / 2, dim
+
+
+def gradient(input, *, spacing=1, dim=None, edge_order=1) -> tuple:  # noqa: A002 - PyTorch's argument name
+    """PyTorch's ``gradient``: the derivative of samples of a function along each axis of
+    ``dim`` (every axis by default), one tensor per axis: central differences inside
+    (for unequal steps hₗ, hᵣ: (hₗ² f₊ − hᵣ² f₋ + (hᵣ² − hₗ²) f) / (hₗ hᵣ (hₗ + hᵣ))),
+    one-sided ones of order ``edge_order`` (1 or 2) at the ends. ``spacing`` is a
+    number, one number per axis, or one 1-d tensor of coordinates per axis.
+
+    >>> from tinygrad_bn import tensor
+    >>> [g.tolist() for g in gradient(tensor([1.0, 4.0, 9.0, 16.0]))]
+    [[3.0, 4.0, 6.0, 7.0]]
+    """
+    if edge_order not in (1, 2):
+        raise ArgumentError(f"torch.gradient only supports edge_order=1 and edge_order=2, got {edge_order!r}")
+    dims = list(range(input.ndim)) if dim is None else [dim] if isinstance(dim, int) else list(dim)
+    dims = [normalize_axis(d, input.ndim, "dim") for d in dims]
+    spacings = list(spacing) if isinstance(spacing, (tuple, list)) else [spacing] * len(dims)
+    if len(spacings) != len(dims):
+        raise ArgumentError(f"torch.gradient expected spacing to be unspecified, a scalar or a list of length "
+                            f"{len(dims)} (one per dim), got a list of length {len(spacings)}")
+    x = input if input.dtype.kind == "f" else input.astype(get_default_dtype())
+    return tuple(_gradient_along(x, d, h, edge_order) for d, h in zip(dims, spacings, strict=True))
+
+
+def _gradient_along(f, dim: int, spacing, edge_order: int):
+    n = f.shape[dim]
+    if n < edge_order + 1:
+        raise ShapeError(f"torch.gradient expected each dimension size to be at least edge_order+1, got {n} "
+                         f"along dim {dim}")
+    xp = f.xp
+    if hasattr(spacing, "shape"):  # coordinates: the steps between them
+        steps = xp.diff(spacing._data.astype(f._data.dtype))
+    else:
+        steps = xp.full(n - 1, spacing, dtype=f._data.dtype)
+    shape = [1] * f.ndim
+
+    def along(values):  # a 1-d array of coefficients, broadcast along dim
+        shape[dim] = values.shape[0]
+        return constant(values.reshape(shape), f)
+
+    def at(start, stop=None):  # f[start:stop] along dim, f[start] (kept as an axis) without stop
+        start = start + n if start < 0 else start
+        return f.narrow(dim, start, (start + 1 if stop is None else stop) - start)
+
+    left, right = steps[:-1], steps[1:]
+    inner = (at(2, n) * along(left**2) - at(0, n - 2) * along(right**2) + at(1, n - 1) * along(right**2 - left**2)
+             ) / along(left * right * (left + right))
+    if edge_order == 1:
+        first = (at(1) - at(0)) / float(steps[0])
+        last = (at(-1) - at(-2)) / float(steps[-1])
+    else:
+        h1, h2 = float(steps[0]), float(steps[1])
+        first = (at(0) * (-(2 * h1 + h2) / (h1 * (h1 + h2))) + at(1) * ((h1 + h2) / (h1 * h2))
+                 + at(2) * (-h1 / (h2 * (h1 + h2))))
+        h1, h2 = float(steps[-2]), float(steps[-1])
+        last = (at(-3) * (h2 / (h1 * (h1 + h2))) + at(-2) * (-(h1 + h2) / (h1 * h2))
+                + at(-1) * ((2 * h2 + h1) / (h2 * (h1 + h2))))
+    return cat([first, inner, last], dim=dim)

@@ -1,6 +1,6 @@
-"""Elements picked by index or mask, and a slice written, with PyTorch's names:
-``take`` (of the flattened tensor), ``take_along_dim``, ``masked_select`` and
-``slice_scatter``.
+"""Elements picked by index or mask, and a slice or masked places written, with
+PyTorch's names: ``take`` (of the flattened tensor), ``take_along_dim``,
+``masked_select``, ``masked_scatter`` (and ``masked_scatter_``) and ``slice_scatter``.
 
 Picking is indexing, whose gradient goes back to the picked places; writing a slice
 is :class:`~tinygrad_bn.ops.inplace.SetItem`, whose gradient goes to the slice from
@@ -13,7 +13,7 @@ from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.errors import ArgumentError, DtypeError, ShapeError
 from tinygrad_bn.ops.axes import normalize_axis
 from tinygrad_bn.ops.indexing import _checked_index, gather
-from tinygrad_bn.ops.inplace import SetItem
+from tinygrad_bn.ops.inplace import SetItem, _change
 from tinygrad_bn.ops.joins import broadcast_tensors
 from tinygrad_bn.ops.promotion import broadcast_shapes, constant
 
@@ -78,6 +78,35 @@ def masked_select(x, mask):
         raise DtypeError(f"masked_select expects a boolean mask, got dtype {mask.dtype}")
     x, mask = broadcast_tensors(x, mask)
     return x[mask]
+
+
+def masked_scatter(x, mask, source):
+    """PyTorch's ``masked_scatter``: ``x`` with the places where the boolean ``mask`` is
+    true (the two broadcast together) filled, in row-major order, by the first elements
+    of ``source`` (read flattened, of x's dtype, with at least as many elements as the
+    mask has trues). The gradient reaches ``x`` elsewhere and those first elements.
+
+    >>> from tinygrad_bn import arange, tensor, zeros
+    >>> zeros(2, 3).masked_scatter(tensor([True, False, True]), arange(10.0)).tolist()
+    [[0.0, 0.0, 1.0], [2.0, 0.0, 3.0]]
+    """
+    if not isinstance(mask, Tensor) or mask.dtype != bool:
+        given = f"dtype {mask.dtype}" if isinstance(mask, Tensor) else type(mask).__name__
+        raise DtypeError(f"masked_scatter expects a boolean mask Tensor, got {given}")
+    if not isinstance(source, Tensor) or source.dtype != x.dtype:
+        given = f"dtype {source.dtype}" if isinstance(source, Tensor) else type(source).__name__
+        raise DtypeError(f"masked_scatter expects a source Tensor of the input's dtype {x.dtype}, got {given}")
+    x, mask = broadcast_tensors(x, mask)
+    count = int(mask.sum().item())
+    if source.numel() < count:
+        raise ShapeError(f"masked_scatter: source has {source.numel()} elements, fewer than the {count} trues of "
+                         "the mask")
+    return SetItem.apply(x, source.reshape(-1)[:count], index=mask._data)
+
+
+def masked_scatter_(self, mask, source):
+    """self ← :func:`masked_scatter` of it (``mask`` broadcast to self's shape)."""
+    return _change(self, source, "masked_scatter_", lambda x: masked_scatter(x, mask, source))
 
 
 def slice_scatter(x, src, dim: int = 0, start=None, end=None, step: int = 1):

@@ -266,3 +266,15 @@ def erfinv(x):
     [-inf, -0.476936276204, 0.0, 1.163087153677]
     """
     return Erfinv.apply(floating(x))
+
+
+def multigammaln(input, p: int):  # noqa: A002 - PyTorch's argument name
+    """log Γ_p(a) = p(p − 1)/4 · log π + Σ_{i<p} log Γ(a − i/2), the multivariate log-gamma
+    (PyTorch's ``special.multigammaln`` and ``mvlgamma``)."""
+    if isinstance(p, bool) or not isinstance(p, int) or p < 1:
+        raise RuntimeError(f"multigammaln expects p, an int ≥ 1, got {p!r}")
+    a = floating(input)
+    total = lgamma(a)
+    for i in range(1, p):
+        total = total + lgamma(a - i / 2.0)
+    return total + p * (p - 1) / 4.0 * math.log(math.pi)

@@ -50,7 +50,9 @@ def _variance(name: str, x, dim, unbiased, keepdim, correction, axis, keepdims):
     axes = normalize_axes(dim, x.ndim)
     count = math.prod(x.shape[a] for a in axes)
     centred = x - x.mean(axes, keepdim=True)
-    return (centred * centred).sum(axes, keepdim=keepdim) / (count - _correction(name, correction, unbiased))
+    # no degrees of freedom left (m ≤ correction, an empty axis too) divide by 0, giving NaN or ∞, as in PyTorch
+    divisor = max(count - _correction(name, correction, unbiased), 0)
+    return (centred * centred).sum(axes, keepdim=keepdim) / divisor
 
 
 def _correction(name: str, correction, unbiased) -> int:
@@ -105,6 +107,9 @@ def logsumexp(x, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=N
     dim, keepdim = dim_words("logsumexp", dim, keepdim, axis, keepdims)
     if dim is None:
         raise TypeError("logsumexp() needs dim, the axis or axes to reduce, as in PyTorch")
+    if any(x.shape[a] == 0 for a in normalize_axes(dim, x.ndim)):  # an empty sum: log 0 = −∞, as in PyTorch
+        total = x.exp().sum(dim, keepdim=keepdim)
+        return total.log()
     peak = x.amax(dim, keepdim=True).detach()  # an infinite maximum shifts by 0, as PyTorch's: all −∞ gives −∞
     shift = name_constant(peak.masked_fill(isinf(peak), 0.0), "max (held constant)")
     total = (x - shift).exp().sum(dim, keepdim=True)
@@ -120,10 +125,13 @@ class LogSoftmax(Function):
 
     def forward(self, x, axes):
         xp, data = x.xp, x._data
+        self.axes = axes
+        if data.size == 0:  # nothing to normalize (the maximum of an empty axis is undefined)
+            self.save_output(data)
+            return data.copy()
         shifted = data - data.max(axis=axes, keepdims=True)
         total = xp.exp(shifted).sum(axis=axes, keepdims=True, dtype=wider(data.dtype) or data.dtype)
         y = shifted - xp.log(total).astype(data.dtype)
-        self.axes = axes
         self.save_output(y)
         return y
 

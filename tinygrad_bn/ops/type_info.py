@@ -1,5 +1,6 @@
 """What a dtype can hold, and what kind of tensor one is: PyTorch's ``finfo`` and
-``iinfo``, ``is_floating_point``, ``is_complex`` and ``is_nonzero``.
+``iinfo``, ``is_floating_point``, ``is_complex`` and ``is_nonzero``; and the dtype
+an op on two operands gives, ``result_type``, and whether ``can_cast`` allows a cast.
 
 Dtypes here are NumPy's, so the numbers come from NumPy's ``finfo`` and ``iinfo``
 (facts about a dtype, not computations on array data), as Python floats and ints.
@@ -18,7 +19,8 @@ import builtins
 import numpy
 
 from tinygrad_bn.autograd import Tensor
-from tinygrad_bn.dtypes import get_default_dtype
+from tinygrad_bn.dtypes import category, get_default_dtype
+from tinygrad_bn.dtypes import result_type as _promoted
 
 _PYTHON_TYPES = {builtins.float: numpy.dtype("float64"), builtins.int: numpy.dtype("int64"),
                  builtins.bool: numpy.dtype("bool")}
@@ -112,6 +114,17 @@ def is_floating_point(input) -> bool:  # noqa: A002 - PyTorch's argument name
     return _tensor("is_floating_point", input).dtype.kind == "f"
 
 
+def element_size(input) -> int:  # noqa: A002 - PyTorch's argument name
+    """The bytes of one element of ``input`` (its dtype's ``itemsize``), PyTorch's
+    ``Tensor.element_size()``.
+
+    >>> from tinygrad_bn import ones
+    >>> element_size(ones(2)), ones(2, dtype="float16").element_size(), ones(3, dtype="int64").nbytes
+    (4, 2, 24)
+    """
+    return _tensor("element_size", input).dtype.itemsize
+
+
 def is_complex(input) -> bool:  # noqa: A002 - PyTorch's argument name
     """Whether ``input`` has a complex dtype: never, here (there are no complex dtypes)."""
     return _tensor("is_complex", input).dtype.kind == "c"
@@ -130,3 +143,33 @@ def is_nonzero(input) -> bool:  # noqa: A002 - PyTorch's argument name
         raise RuntimeError(f"Boolean value of Tensor with {'no values' if size == 0 else 'more than one value'} "
                            f"is ambiguous (is_nonzero() got shape {input.shape})")
     return bool(input.item())
+
+
+def result_type(tensor, other) -> numpy.dtype:
+    """PyTorch's ``result_type``: the dtype an elementwise op on ``tensor`` and ``other``
+    (each a Tensor or a Python number) gives, by PyTorch's promotion (a 0-d tensor or a
+    number changes the result only by raising its kind, bool < integer < floating).
+
+    >>> from tinygrad_bn import ones, tensor
+    >>> result_type(tensor([1, 2]), 1.0), result_type(ones(2, dtype="int32"), tensor(5)), result_type(2, 3)
+    (dtype('float32'), dtype('int32'), dtype('int64'))
+    """
+    operands = (tensor, other)
+    for name, value in zip(("tensor", "other"), operands, strict=True):
+        if not isinstance(value, (Tensor, builtins.bool, builtins.int, builtins.float, numpy.number, numpy.bool_)):
+            raise TypeError(f"result_type() expects {name} to be a Tensor or a number, got {type(value).__name__}")
+    return _promoted([t.dtype for t in operands if isinstance(t, Tensor) and t.ndim],
+                     [t.dtype for t in operands if isinstance(t, Tensor) and not t.ndim],
+                     [t for t in operands if not isinstance(t, Tensor)])
+
+
+def can_cast(from_, to) -> bool:
+    """PyTorch's ``can_cast``: whether its type promotion may cast dtype ``from_`` to
+    ``to``, which holds unless the cast lowers the kind (floating to integer or bool,
+    integer to bool); within a kind any size goes.
+
+    >>> import tinygrad_bn as torch
+    >>> torch.can_cast(torch.float64, torch.int32), torch.can_cast(torch.int64, torch.uint8)
+    (False, True)
+    """
+    return category(_dtype("can_cast", from_)) <= category(_dtype("can_cast", to))

@@ -1,7 +1,10 @@
 """The LU factorization with partial pivoting, A = P L U, as PyTorch's ``lu_factor``
 and ``lu_factor_ex`` give it: L (unit lower triangular, its diagonal not stored) and
 U packed in one matrix ``LU``, and the row swaps as LAPACK's ``pivots`` (row i was
-swapped with row pivots[i], counting from 1).
+swapped with row pivots[i], counting from 1). ``lu_unpack`` turns them into P, L and
+U, ``lu`` gives those three at once, and ``lu_solve`` solves A X = B with them; each
+is written with triangles, triangular solves and products, so gradients reach ``LU``
+(and through it A) and B.
 
 The factorization is Gaussian elimination, column by column over the whole batch:
 the largest entry of the column (the first of equal ones) is swapped onto the
@@ -26,7 +29,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from tinygrad_bn.autograd import Tensor
-from tinygrad_bn.errors import ArgumentError
+from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.linalg.matrices import Factorization, check_matrices, raise_for, transposed
 from tinygrad_bn.linalg.triangular import solve_triangular
 from tinygrad_bn.ops import cat
@@ -183,3 +186,70 @@ def lu_factor(A, *, pivot=True) -> LUFactorResult:
               "division by zero. If you still want to perform the factorization, consider calling "
               "linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)", RuntimeError)
     return LUFactorResult(LU, pivots)
+
+
+class LUResult(NamedTuple):
+    """``torch.return_types.linalg_lu`` (and ``lu_unpack``): A = P L U."""
+
+    P: Tensor
+    L: Tensor
+    U: Tensor
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True) -> LUResult:  # noqa: N803 - PyTorch's names
+    """P (m, m), L (m, k) and U (k, n), k = min(m, n), of packed factors (..., m, n) and
+    their ``pivots``, as :func:`lu_factor` gives them; what is not unpacked is an empty
+    tensor, as in PyTorch.
+
+    >>> import tinygrad_bn as torch
+    >>> P, L, U = torch.lu_unpack(*torch.linalg.lu_factor(torch.tensor([[1.0, 2.0], [3.0, 4.0]])))
+    >>> P.tolist(), (P @ L @ U).tolist()
+    ([[0.0, 1.0], [1.0, 0.0]], [[1.0, 2.0], [3.0, 4.0]])
+    """
+    check_matrices(LU_data, "lu_unpack", square=False)
+    *batch, m, n = LU_data.shape
+    k = min(m, n)
+    if tuple(LU_pivots.shape) != (*batch, k) or LU_pivots.dtype.kind not in "iu":
+        raise ShapeError(f"lu_unpack expects integer pivots of shape {(*batch, k)} for LU_data of shape "
+                         f"{LU_data.shape}, got {LU_pivots.dtype} of shape {LU_pivots.shape}")
+    empty = constant(LU_data.xp.zeros(0, dtype=LU_data.dtype), LU_data)
+    P = _permutation(LU_pivots, m, LU_data) if unpack_pivots else empty
+    if not unpack_data:
+        return LUResult(P, empty, empty)
+    L = LU_data[..., :k].tril(-1) + constant(LU_data.xp.eye(m, k, dtype=LU_data.dtype), LU_data)
+    return LUResult(P, L, LU_data[..., :k, :].triu())
+
+
+def lu(A, *, pivot=True) -> LUResult:
+    """A = P L U for each (..., m, n) matrix: P (m, m) a permutation, L (m, k) unit lower
+    triangular, U (k, n) upper triangular, k = min(m, n); a singular matrix is no error.
+    ``pivot=False`` is refused, as by PyTorch on the CPU."""
+    LU, pivots, _ = lu_factor_ex(A, pivot=pivot)
+    return lu_unpack(LU, pivots)
+
+
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False):  # noqa: N803 - PyTorch's names
+    """X with A X = B (X A = B when not ``left``; Aᵀ in place of A when ``adjoint``)
+    for A = P L U given by :func:`lu_factor`, B (..., n, k) (or (..., k, n)), their
+    batch axes broadcast together."""
+    check_matrices(LU, "torch.linalg.lu_solve")
+    if B.ndim < 2:
+        raise ShapeError(f"linalg.lu_solve: The input tensor B must have at least 2 dimensions, got shape {B.shape}")
+    n = LU.shape[-1]
+    if (B.shape[-2] if left else B.shape[-1]) != n:
+        equation = "AX = B" if left else "XA = B"
+        raise ShapeError(f"linalg.lu_solve: Incompatible shapes of A and B for the equation {equation} "
+                         f"({n}x{n} and {B.shape[-2]}x{B.shape[-1]})")
+    P, LUt = _permutation(pivots, n, LU), transposed(LU)
+    if left and not adjoint:  # X = U⁻¹ L⁻¹ Pᵀ B
+        Y = solve_triangular(LU, transposed(P) @ B, upper=False, unitriangular=True)
+        return solve_triangular(LU, Y, upper=True)
+    if left:  # Aᵀ X = B: X = P L⁻ᵀ U⁻ᵀ B
+        Y = solve_triangular(LUt, B, upper=False)
+        return P @ solve_triangular(LUt, Y, upper=True, unitriangular=True)
+    if not adjoint:  # X = B U⁻¹ L⁻¹ Pᵀ
+        Y = solve_triangular(LU, B, upper=True, left=False)
+        return solve_triangular(LU, Y, upper=False, left=False, unitriangular=True) @ transposed(P)
+    # X Aᵀ = B: X = B P L⁻ᵀ U⁻ᵀ
+    Y = solve_triangular(LUt, B @ P, upper=True, left=False, unitriangular=True)
+    return solve_triangular(LUt, Y, upper=False, left=False)
