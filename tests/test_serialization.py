@@ -89,6 +89,34 @@ def test_pytorchs_state_dict_keys_and_values_come_back(tmp_path, same):
     numpy.testing.assert_array_equal(ours[0].weight.numpy(), theirs[0].weight.detach().numpy())
 
 
+@pytest.mark.parametrize("pytorch_format", [False, True])
+@pytest.mark.parametrize("map_location", [
+    lambda storage, location: storage, {"cuda:0": "cpu"}, {}, "cpu",
+], ids=["function", "dict", "empty dict", "name"])
+def test_map_location_takes_pytorchs_forms(torch, pytorch_format, map_location):
+    state = {"w": Tensor([1.0, 2.0]), "nested": [(Tensor([3]), 4)], "step": 5}
+    buffer = io.BytesIO()
+    save(state, buffer, format="pytorch" if pytorch_format else "tinygrad_bn")
+    for reader in (load, torch.load) if pytorch_format else (load,):  # PyTorch reads its own format only
+        buffer.seek(0)
+        loaded = reader(buffer, map_location=map_location, weights_only=True)
+        assert loaded["w"].tolist() == [1.0, 2.0] and loaded["nested"][0][0].tolist() == [3]
+        assert loaded["step"] == 5 and str(loaded["w"].device) == "cpu"
+
+
+def test_a_map_location_function_result_is_kept_and_checked():
+    buffer = io.BytesIO()
+    save({"w": Tensor([1.0, 2.0])}, buffer)
+    buffer.seek(0)
+    assert load(buffer, map_location=lambda storage, location: storage * 2)["w"].tolist() == [2.0, 4.0]
+    buffer.seek(0)
+    with pytest.raises(TypeError, match="must return a tensor, got NoneType"):
+        load(buffer, map_location=lambda storage, location: None)
+    buffer.seek(0)
+    with pytest.raises(TypeError, match="to one device"):
+        load(buffer, map_location={"cpu": "cpu", "cuda:0": "cuda:1"})
+
+
 def test_tensors_load_onto_map_location(strict_cuda):
     loaded = round_trip({"w": Tensor([1.0, 2.0], device="cuda")})
     assert loaded["w"].device == "cuda"

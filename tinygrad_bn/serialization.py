@@ -191,19 +191,61 @@ def _encode(value, arrays: list, where: str):
 def load(f, map_location=None, *, weights_only=None):
     """What :func:`save` or PyTorch's ``torch.save`` wrote to ``f`` (a path or a binary
     file), as PyTorch's ``torch.load(f)``: Tensors on the device they were saved from (or
-    on ``map_location``), NumPy arrays, and the dicts, lists, tuples and plain values
+    on ``map_location``: a device, a dict of saved location to device, or a function of
+    ``(storage, location)`` as PyTorch's), NumPy arrays, and the dicts, lists, tuples and plain values
     around them. Nothing in the file is run: ours holds no pickle, and PyTorch's pickle
     is read by :mod:`tinygrad_bn.torch_format`, which allows what PyTorch's
     ``weights_only=True`` allows; ``weights_only`` is accepted and always holds. A
     damaged, malformed or refused file raises :class:`CheckpointError`; none loads
     different data."""
     name = _name(f)
-    device = None if map_location is None else str(map_location)
+    device, relocate = _map_location(map_location)
     with open_archive(f) as (archive, size):
         if torch_format.is_pytorch_archive(archive.namelist()):
-            return torch_format.Archive(archive, device, INFLATION_ALLOWANCE + MAX_INFLATION * size).read()
-        arrays = _read_npz(name, archive)
-    return decode(name, arrays, map_location)
+            obj = torch_format.Archive(archive, device, INFLATION_ALLOWANCE + MAX_INFLATION * size).read()
+        else:
+            obj = decode(name, _read_npz(name, archive), device)
+    return obj if relocate is None else _each_tensor(obj, relocate)
+
+
+def _map_location(map_location) -> tuple:
+    """(the device to load onto or None, a function of each loaded tensor or None) for
+    ``load``'s ``map_location``: a device or its name; a dict from saved locations to
+    devices, all to one device (one device serves each kind here); or PyTorch's
+    ``function(storage, location)``, given each tensor after it is loaded onto the CPU,
+    with location ``"cpu"``, whose result is kept."""
+    if map_location is None:
+        return None, None
+    if isinstance(map_location, dict):
+        targets = {str(target) for target in map_location.values()}
+        if len(targets) > 1:
+            raise TypeError(f"load: a map_location dict must send every location to one device, "
+                            f"got {map_location!r}")
+        return (targets.pop() if targets else None), None
+    if callable(map_location) and not isinstance(map_location, str):
+        return "cpu", lambda tensor: _relocated(map_location, tensor)
+    return str(map_location), None
+
+
+def _relocated(function, tensor):
+    result = function(tensor, "cpu")
+    if not isinstance(result, Tensor):
+        raise TypeError(f"load: map_location function must return a tensor, got {type(result).__name__}")
+    return result
+
+
+def _each_tensor(obj, function):
+    """``obj`` with ``function`` applied to each Tensor inside its dicts, lists and tuples."""
+    if isinstance(obj, Tensor):
+        return function(obj)
+    if isinstance(obj, dict):
+        return type(obj)((key, _each_tensor(value, function)) for key, value in obj.items())
+    if isinstance(obj, list):
+        return [_each_tensor(value, function) for value in obj]
+    if isinstance(obj, tuple):
+        items = [_each_tensor(value, function) for value in obj]
+        return type(obj)(*items) if hasattr(obj, "_fields") else tuple(items)
+    return obj
 
 
 def read_arrays(f) -> dict:

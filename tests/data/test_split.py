@@ -139,3 +139,38 @@ def test_concat_dataset_refuses_an_iterable_dataset_as_pytorchs_does(torch):
         torch.utils.data.ConcatDataset([torch.arange(2), Stream()])
     with pytest.raises(TypeError, match="IterableDataset at position 1; chain IterableDatasets with ChainDataset"):
         ConcatDataset([tinygrad_bn.arange(2), OurStream()])
+
+
+def test_stack_dataset_gives_pytorchs_samples_and_batches(torch):
+    from torch.utils.data import DataLoader as TorchLoader
+    from torch.utils.data import StackDataset as TorchStack
+
+    from tinygrad_bn.data import DataLoader, StackDataset
+
+    x = numpy.arange(12, dtype=numpy.float32).reshape(6, 2)
+    y = numpy.arange(6)
+    ours = [StackDataset(tinygrad_bn.tensor(x), tinygrad_bn.tensor(y)),
+            StackDataset(feat=tinygrad_bn.tensor(x), label=tinygrad_bn.tensor(y))]
+    theirs = [TorchStack(torch.tensor(x), torch.tensor(y)), TorchStack(feat=torch.tensor(x), label=torch.tensor(y))]
+    for mine, other in zip(ours, theirs, strict=True):
+        assert len(mine) == len(other) == 6
+        for got, expected in zip(DataLoader(mine, batch_size=4), TorchLoader(other, batch_size=4), strict=True):
+            if isinstance(expected, dict):
+                assert list(got) == list(expected)
+                got, expected = list(got.values()), list(expected.values())
+            for g, e in zip(got, expected, strict=True):
+                numpy.testing.assert_array_equal(g.numpy(), e.numpy())
+    assert [t.tolist() for t in ours[0][-1]] == [t.tolist() for t in theirs[0][-1]]
+
+
+@pytest.mark.parametrize("args, kwargs, words", [
+    ((), {}, "at least one dataset"), ((range(3),), {"b": range(3)}, "not both"),
+    ((range(3), range(4)), {}, r"one length, got lengths \[3, 4\]"),
+])
+def test_stack_dataset_refuses_what_pytorch_refuses(torch, args, kwargs, words):
+    from tinygrad_bn.data import StackDataset
+
+    with pytest.raises(ValueError):
+        torch.utils.data.StackDataset(*args, **kwargs)
+    with pytest.raises(ValueError, match=words):
+        StackDataset(*args, **kwargs)

@@ -450,3 +450,110 @@ def test_defaults_are_pytorchs(torch, name):
     assert set(ours) - set(theirs) == set()
     for key, parameter in ours.items():
         assert parameter.default == theirs[key].default, key
+
+
+def _hooked_run(lib, optimizer_class, **options):
+    """Record the step hooks' calls on ``lib``'s optimizers (PyTorch's or ours)."""
+    calls = []
+    lib.manual_seed(0)
+    model = lib.nn.Linear(3, 2)
+    optimizer = optimizer_class(model.parameters(), **options)
+
+    def pre(opt, args, kwargs):
+        calls.append(("pre", opt is optimizer, len(args), sorted(kwargs)))
+
+    def post(opt, args, kwargs):
+        calls.append(("post", opt is optimizer, len(args), sorted(kwargs)))
+
+    pre_handle = optimizer.register_step_pre_hook(pre)
+    optimizer.register_step_post_hook(post)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = model(lib.ones(4, 3)).pow(2).sum()
+        loss.backward()
+        calls.append("closure")
+        return loss
+
+    loss = optimizer.step(closure)
+    optimizer.step(closure=closure)
+    pre_handle.remove()
+    optimizer.step()
+    calls.append(round(float(loss.item()), 4))
+    return calls, model.weight.detach().numpy()
+
+
+@pytest.mark.parametrize("name, options", [("SGD", {"lr": 0.1, "momentum": 0.9}), ("Adam", {"lr": 0.1}),
+                                           ("LBFGS", {"lr": 0.5, "max_iter": 2})])
+def test_step_hooks_are_called_as_in_pytorch(torch, name, options):
+    try:
+        theirs = _hooked_run(torch, getattr(torch.optim, name), **options)
+    except TypeError:  # LBFGS.step() without a closure
+        theirs = "TypeError"
+    try:
+        ours = _hooked_run(tg, getattr(optim, name), **options)
+    except TypeError:
+        ours = "TypeError"
+    if isinstance(theirs, str):
+        assert ours == theirs
+        return
+    assert ours[0] == theirs[0]
+    numpy.testing.assert_allclose(ours[1], theirs[1], rtol=1e-5)
+
+
+def test_a_subclass_step_runs_the_hooks_once_and_a_pre_hook_may_change_the_arguments():
+    class Scaling(optim.SGD):
+        def step(self, closure=None, scale=1.0):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p.grad.mul_(scale)
+            return super().step(closure)
+
+    model = nn.Linear(2, 1)
+    bias = model.bias.numpy().copy()
+    optimizer = Scaling(model.parameters(), lr=1.0)
+    calls = []
+    optimizer.register_step_pre_hook(lambda opt, args, kwargs: (args, {**kwargs, "scale": 0.5}))
+    optimizer.register_step_post_hook(lambda opt, args, kwargs: calls.append((args[0] is opt, sorted(kwargs.items()))))
+    model(tg.ones(1, 2)).sum().backward()
+    optimizer.step()
+    assert calls == [(True, [("scale", 0.5)])]
+    numpy.testing.assert_allclose(model.bias.numpy(), bias - 0.5, rtol=1e-6)
+
+
+def test_a_pre_hook_returning_something_else_is_reported():
+    optimizer = optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
+    optimizer.register_step_pre_hook(lambda opt, args, kwargs: "no")
+    with pytest.raises(RuntimeError, match=r"None or a tuple \(new_args, new_kwargs\), got 'no'"):
+        optimizer.step()
+
+
+def test_a_hand_written_optimizer_reads_its_state_as_in_pytorch(torch):
+    def run(lib):
+        class SignMomentum(lib.optim.Optimizer):
+            def __init__(self, params, lr=0.01, momentum=0.5):
+                super().__init__(params, dict(lr=lr, momentum=momentum))
+
+            @lib.no_grad()
+            def step(self, closure=None):
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        state = self.state[p]  # {} before the first step
+                        if len(state) == 0:
+                            state["buf"] = lib.zeros_like(p)
+                        state["buf"].mul_(group["momentum"]).add_(p.grad)
+                        p.add_(lib.sign(state["buf"]), alpha=-group["lr"])
+
+        lib.manual_seed(0)
+        model = lib.nn.Linear(3, 2)
+        optimizer = SignMomentum(model.parameters())
+        for _ in range(3):
+            optimizer.zero_grad()
+            model(lib.ones(4, 3)).pow(2).sum().backward()
+            optimizer.step()
+        resumed = SignMomentum(model.parameters())
+        resumed.load_state_dict(optimizer.state_dict())
+        assert len(resumed.state[model.weight]) == 1 and len(resumed.state[lib.zeros(1)]) == 0
+        return model.weight.detach().numpy()
+
+    numpy.testing.assert_allclose(run(tg), run(torch), rtol=1e-6)

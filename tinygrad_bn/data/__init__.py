@@ -1,5 +1,5 @@
 """Datasets and a loader: the bundled 8×8 handwritten digits, synthetic toy sets
-(spirals, moons, blobs), PyTorch's :class:`TensorDataset`, :class:`Subset`,
+(spirals, moons, blobs), PyTorch's :class:`TensorDataset`, :class:`Subset`, :class:`StackDataset`,
 :func:`random_split`, :class:`IterableDataset` and :class:`ChainDataset`,
 :class:`DataLoader`, its samplers and :func:`get_worker_info`.
 
@@ -22,7 +22,7 @@ from tinygrad_bn.data.sampler import (
     SubsetRandomSampler,
     WeightedRandomSampler,
 )
-from tinygrad_bn.data.split import ConcatDataset, Subset, random_split
+from tinygrad_bn.data.split import ConcatDataset, StackDataset, Subset, random_split
 from tinygrad_bn.data.toy import blobs, moons, spirals
 from tinygrad_bn.data.worker import WorkerInfo, get_worker_info
 
@@ -55,6 +55,7 @@ __all__ = [
     "RandomSampler",
     "Sampler",
     "SequentialSampler",
+    "StackDataset",
     "Subset",
     "SubsetRandomSampler",
     "TensorDataset",

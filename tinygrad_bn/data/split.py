@@ -1,6 +1,6 @@
-"""`Subset`, `ConcatDataset` and `random_split`, as PyTorch's: a dataset seen through
-some of its indices, datasets one after another, and a seeded split of a dataset
-into non-overlapping subsets."""
+"""`Subset`, `ConcatDataset`, `StackDataset` and `random_split`, as PyTorch's: a dataset
+seen through some of its indices, datasets one after another, datasets side by side,
+and a seeded split of a dataset into non-overlapping subsets."""
 
 from __future__ import annotations
 
@@ -41,6 +41,40 @@ class Subset(Dataset):
         if isinstance(index, (int, numpy.integer)):
             return self.dataset[int(self.indices[index])]
         return self.dataset[numpy.asarray(self.indices, dtype=numpy.int64)[index]]
+
+
+class StackDataset(Dataset):
+    """Datasets of one length side by side: sample i is the tuple of their samples i
+    (datasets given by position) or a dict of them (given by keyword), as PyTorch's.
+
+    >>> from tinygrad_bn import arange
+    >>> pairs = StackDataset(arange(3), arange(3) * 10)
+    >>> named = StackDataset(x=arange(3), y=arange(3) * 10)
+    >>> len(pairs), [t.item() for t in pairs[2]], {k: t.item() for k, t in named[1].items()}
+    (3, [2, 20], {'x': 1, 'y': 10})
+    """
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("StackDataset takes datasets either by position (tuple samples) or by keyword "
+                             "(dict samples), not both")
+        datasets = args or kwargs
+        if not datasets:
+            raise ValueError("StackDataset needs at least one dataset")
+        parts = datasets if args else datasets.values()
+        lengths = [len(d) for d in parts]
+        if len(set(lengths)) > 1:
+            raise ValueError(f"StackDataset needs datasets of one length, got lengths {lengths}")
+        self._length = lengths[0]
+        self.datasets = datasets
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {key: dataset[index] for key, dataset in self.datasets.items()}
+        return tuple(dataset[index] for dataset in self.datasets)
 
 
 class ConcatDataset(Dataset):

@@ -15,9 +15,13 @@ rounding of NAdam's and ASGD's counters is PyTorch's.
 
 from __future__ import annotations
 
+import functools
+from collections import defaultdict
+
 import numpy
 
 from tinygrad_bn.autograd import Tensor, enable_grad
+from tinygrad_bn.autograd.hooks import Hooks, RemovableHandle, add_hook
 from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.backend import get_backend
 from tinygrad_bn.dtypes import float32, float64, get_default_dtype
@@ -32,9 +36,16 @@ class Optimizer:
 
     scalar_state: tuple = ()  # the state's counters, kept as 0-d host tensors (see the module's docstring)
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:  # a subclass's own step runs the step hooks too
+            cls.step = _with_step_hooks(cls.__dict__["step"])
+
     def __init__(self, params, defaults: dict):
+        self._optimizer_step_pre_hooks = Hooks()
+        self._optimizer_step_post_hooks = Hooks()
         self.defaults = dict(defaults)
-        self.state = {}
+        self.state = defaultdict(dict)  # a parameter's state is {} until its first step, as in PyTorch
         self.param_groups = []
         groups = [params] if isinstance(params, Tensor) else list(params)
         if not groups:
@@ -81,6 +92,29 @@ class Optimizer:
                     self.update(p, p.grad._data, group, self.state.setdefault(p, {}))
                     bump(p)
         return loss
+
+    def register_step_pre_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(optimizer, args, kwargs)`` before each :meth:`step`, ``args`` being the
+        step's positional arguments with the optimizer first, as PyTorch passes them; it may
+        return None or a pair ``(new_args, new_kwargs)`` that the step is then called with.
+
+        >>> from tinygrad_bn import nn, ones, optim
+        >>> model = nn.Linear(2, 1)
+        >>> optimizer = optim.SGD(model.parameters(), lr=0.1)
+        >>> calls = []
+        >>> handle = optimizer.register_step_pre_hook(lambda opt, args, kwargs: calls.append("pre"))
+        >>> _ = optimizer.register_step_post_hook(lambda opt, args, kwargs: calls.append("post"))
+        >>> optimizer.step()
+        >>> handle.remove()
+        >>> optimizer.step()
+        >>> calls
+        ['pre', 'post', 'post']
+        """
+        return add_hook(_step_hooks(self, "pre"), hook)
+
+    def register_step_post_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(optimizer, args, kwargs)`` after each :meth:`step` (its result is ignored)."""
+        return add_hook(_step_hooks(self, "post"), hook)
 
     def state_dict(self) -> dict:
         """The state in PyTorch's layout, parameters numbered in order across groups:
@@ -148,10 +182,10 @@ class Optimizer:
             param.update(zip(saved["params"], group["params"]))
             missing = {key: value for key, value in self.defaults.items() if key not in saved}
             groups.append({**saved, **missing, "params": group["params"]})
-        self.state = {
+        self.state = defaultdict(dict, {
             param[i]: {key: _state_value(param[i], value, key in self.scalar_state) for key, value in values.items()}
             for i, values in state_dict["state"].items()
-        }
+        })
         self.param_groups = groups
 
     def update(self, param: Tensor, grad, group: dict, state: dict):
@@ -165,6 +199,48 @@ class Optimizer:
             lines.append(f"Parameter Group {index}")
             lines += [f"    {key}: {value}" for key, value in sorted(group.items()) if key != "params"]
         return "\n".join(lines + [")"])
+
+
+def _step_hooks(optimizer: Optimizer, kind: str) -> Hooks:
+    """The optimizer's table of step hooks of ``kind`` ("pre" or "post"), made on first use
+    (a subclass may have skipped ``Optimizer.__init__``)."""
+    name = f"_optimizer_step_{kind}_hooks"
+    table = optimizer.__dict__.get(name)
+    if table is None:
+        table = optimizer.__dict__[name] = Hooks()
+    return table
+
+
+def _with_step_hooks(step):
+    """``step`` running the optimizer's step hooks around it, once per outer call (a
+    subclass's step calling ``super().step()`` runs them once)."""
+
+    @functools.wraps(step)
+    def hooked(*args, **kwargs):
+        self = args[0]  # the hooks see the step's arguments with the optimizer first, as in PyTorch
+        if self.__dict__.get("_in_hooked_step"):
+            return step(*args, **kwargs)
+        for hook in list(_step_hooks(self, "pre").values()):
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(
+                        f"an optimizer step pre-hook must return None or a tuple (new_args, new_kwargs), got {result!r}"
+                    )
+                args, kwargs = result
+        self.__dict__["_in_hooked_step"] = True
+        try:
+            output = step(*args, **kwargs)
+        finally:
+            self.__dict__["_in_hooked_step"] = False
+        for hook in list(_step_hooks(self, "post").values()):
+            hook(self, args, kwargs)
+        return output
+
+    return hooked
+
+
+Optimizer.step = _with_step_hooks(Optimizer.step)
 
 
 def check_at_least(name: str, value: float, low: float, optimizer: str):

@@ -17,6 +17,7 @@ from tinygrad_bn.data import IterableDataset as IterableDataset
 from tinygrad_bn.data import RandomSampler as RandomSampler
 from tinygrad_bn.data import Sampler as Sampler
 from tinygrad_bn.data import SequentialSampler as SequentialSampler
+from tinygrad_bn.data import StackDataset as StackDataset
 from tinygrad_bn.data import Subset as Subset
 from tinygrad_bn.data import SubsetRandomSampler as SubsetRandomSampler
 from tinygrad_bn.data import TensorDataset as TensorDataset
