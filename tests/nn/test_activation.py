@@ -145,7 +145,8 @@ MODULES = [
     ("Hardswish", ()), ("Hardswish", (True,)), ("Hardsigmoid", ()), ("Hardsigmoid", (True,)),
     ("Hardshrink", ()), ("Hardshrink", (0.3,)), ("Softshrink", ()), ("Softshrink", (1.5,)), ("Tanhshrink", ()),
     ("Threshold", (0.1, 20)), ("Threshold", (0.1, 20.0, True)), ("PReLU", ()), ("PReLU", (4, 0.1)),
-    ("RReLU", ()), ("RReLU", (0.1, 0.3, True)),
+    ("RReLU", ()), ("RReLU", (0.1, 0.3, True)), ("ReLU", ()), ("ReLU", (True,)), ("LeakyReLU", ()),
+    ("LeakyReLU", (0.2, True)),
 ]
 
 

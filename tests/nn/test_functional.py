@@ -531,6 +531,24 @@ def test_softmaxes_match_pytorch(torch, name, dim):
     )
 
 
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
+def test_softmaxes_compute_in_the_dtype_given(torch, name):
+    x = rng_array((3, 4), scale=5.0).astype("float32")
+    ours = Tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    out = getattr(F, name)(ours, 1, dtype=tg.float64)
+    expected = getattr(torch.nn.functional, name)(theirs, 1, dtype=torch.float64)
+    assert out.dtype == tg.float64
+    numpy.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-12)
+    v = rng_array((3, 4), 9)
+    out.backward(Tensor(v))
+    expected.backward(torch.from_numpy(v))
+    assert ours.grad.dtype == tg.float32
+    numpy.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-6)
+    # PyTorch's positional order: (input, dim, _stacklevel, dtype)
+    assert getattr(F, name)(ours, 1, 3, tg.float64).dtype == tg.float64
+
+
 @pytest.mark.parametrize("input_shape", [(4, 3), (2, 5, 3)])
 def test_linear_matches_pytorch(torch, input_shape):
     assert_same_values_and_gradients(

@@ -198,3 +198,14 @@ def test_folds_on_a_device_without_handing_arrays_to_numpy(strict_cuda):
         fused = fuse_conv_bn_eval(copy.deepcopy(layer).to(device), copy.deepcopy(bn).to(device))
         results[device] = fused(Tensor(x, device=device)).numpy()
     numpy.testing.assert_allclose(results["cuda"], results["cpu"], rtol=1e-14)
+
+
+def test_pytorchs_fusion_module_path(torch):
+    import torch.nn.utils.fusion as theirs
+
+    from tinygrad_bn.nn.utils import fusion as ours
+
+    for name in theirs.__all__ if hasattr(theirs, "__all__") else ours.__all__:
+        if name.startswith("fuse_"):
+            assert hasattr(ours, name), name
+    assert ours.fuse_conv_bn_eval is nn.utils.fuse_conv_bn_eval

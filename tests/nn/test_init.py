@@ -124,11 +124,40 @@ def test_eye_is_the_identity(torch):
     numpy.testing.assert_array_equal(init.eye_(tg.ones(3, 5)).numpy(), expected)
 
 
+@pytest.mark.parametrize("shape, groups", [((4, 4, 3), 1), ((6, 3, 3, 3), 1), ((3, 5, 2, 4), 1),
+                                           ((4, 2, 3, 3), 2), ((6, 1, 3, 3, 3), 3), ((4, 3, 1, 2, 5), 1)])
+def test_dirac_is_pytorchs(torch, shape, groups):
+    expected = torch.nn.init.dirac_(torch.empty(shape), groups).numpy()
+    tensor = tg.ones(*shape)
+    assert init.dirac_(tensor, groups) is tensor
+    numpy.testing.assert_array_equal(tensor.numpy(), expected)
+
+
+def test_dirac_weight_passes_channels_through(torch):
+    conv = tg.nn.Conv2d(3, 3, 3, padding=1, bias=False)
+    init.dirac_(conv.weight)
+    x = tg.randn(2, 3, 5, 5)
+    numpy.testing.assert_allclose(conv(x).numpy(), x.numpy(), atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["conv1d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"])
+def test_gains_of_the_other_linear_layers(torch, name):
+    assert init.calculate_gain(name) == torch.nn.init.calculate_gain(name)
+
+
+def test_pytorchs_private_fan_name(torch):
+    shape = (5, 3, 2, 4)
+    assert init._calculate_fan_in_and_fan_out(tg.zeros(*shape)) == \
+        torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))
+
+
 @pytest.mark.parametrize(
     "call, words",
     [
         (lambda: init.orthogonal_(tg.zeros(3)), r"at least 2 dimensions, got shape \(3,\)"),
         (lambda: init.eye_(tg.zeros(2, 2, 2)), "2-D"),
+        (lambda: init.dirac_(tg.zeros(2, 2)), "3, 4 or 5 dimensions, got shape \\(2, 2\\)"),
+        (lambda: init.dirac_(tg.zeros(3, 2, 3), groups=2), "divisible by groups"),
         (lambda: init.trunc_normal_(tg.zeros(3), a=1.0, b=-1.0), "a < b"),
         (lambda: init.trunc_normal_(tg.zeros(3), a=10.0, b=11.0), "too little"),
     ],

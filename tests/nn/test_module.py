@@ -68,6 +68,16 @@ def test_reassigning_a_member_keeps_its_place_and_none_empties_it():
     assert [name for name, _ in layer.named_parameters()] == ["weight"]
 
 
+def test_register_module_adds_a_child_as_in_pytorch(torch):
+    ours, theirs = nn.Sequential(nn.Linear(2, 2)), torch.nn.Sequential(torch.nn.Linear(2, 2))
+    for model, lib in ((ours, nn), (theirs, torch.nn)):
+        model.register_module("head", lib.Linear(2, 1))
+        model.register_module("empty", None)
+    assert [n for n, _ in ours.named_children()] == [n for n, _ in theirs.named_children()]
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert repr(ours) == repr(theirs)
+
+
 @pytest.mark.parametrize(
     "action, error, words",
     [
@@ -76,6 +86,7 @@ def test_reassigning_a_member_keeps_its_place_and_none_empties_it():
         (lambda m: m.register_buffer("a.b", tg.zeros(2)), KeyError, "'.'"),
         (lambda m: m.register_buffer("forward", tg.zeros(2)), KeyError, "already has an attribute"),
         (lambda m: m.add_module("child", "not a module"), TypeError, "not a Module"),
+        (lambda m: m.register_module("child", 3), TypeError, "not a Module"),
         (lambda m: m.train("no"), TypeError, "bool"),
         (lambda m: m.missing, AttributeError, "'missing'"),
     ],
@@ -321,3 +332,32 @@ def test_get_parameter_get_buffer_and_set_submodule_are_pytorchs(torch):
     import tinygrad_bn
 
     assert _members_and_errors(tinygrad_bn) == _members_and_errors(torch)
+
+
+def test_shared_members_are_listed_per_name_without_remove_duplicate(torch):
+    def build(lib):
+        lib.manual_seed(0)
+        shared = lib.nn.Linear(2, 2)
+        model = lib.nn.Sequential(shared, lib.nn.BatchNorm1d(2), shared)
+        model.register_buffer("alias", model[1].running_mean)
+        return model
+
+    ours, theirs = build(tg), build(torch)
+    for remove_duplicate in (True, False):
+        for method in ("named_parameters", "named_buffers"):
+            assert [n for n, _ in getattr(ours, method)(remove_duplicate=remove_duplicate)] == \
+                [n for n, _ in getattr(theirs, method)(remove_duplicate=remove_duplicate)]
+        assert [n for n, _ in ours.named_parameters("m", False, remove_duplicate)] == \
+            [n for n, _ in theirs.named_parameters("m", False, remove_duplicate)]
+
+
+def test_load_results_print_as_pytorchs(torch):
+    ours, theirs = nn.Linear(2, 1), torch.nn.Linear(2, 1)
+    state = {"weight": numpy.zeros((1, 2), dtype=numpy.float32), "extra": numpy.ones(1, dtype=numpy.float32)}
+    got = ours.load_state_dict({k: tg.tensor(v) for k, v in state.items()}, strict=False)
+    expected = theirs.load_state_dict({k: torch.tensor(v) for k, v in state.items()}, strict=False)
+    assert repr(got) == repr(expected)
+    assert got.missing_keys == expected.missing_keys and got == tuple(expected)
+    full = {"weight": numpy.zeros((1, 2), dtype=numpy.float32), "bias": numpy.zeros(1, dtype=numpy.float32)}
+    assert repr(ours.load_state_dict({k: tg.tensor(v) for k, v in full.items()})) == \
+        repr(theirs.load_state_dict({k: torch.tensor(v) for k, v in full.items()}))

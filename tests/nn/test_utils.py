@@ -108,3 +108,26 @@ def test_clipping_runs_on_the_device(strict_cuda, norm_type):
     for mine, other in zip(on_device, on_cpu, strict=True):
         assert mine.grad.device == "cuda"
         numpy.testing.assert_allclose(mine.grad.numpy(), other.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
+@pytest.mark.parametrize("max_norm", [0.5, 1e3])
+def test_total_norm_then_clipping_with_it_matches_pytorch(torch, norm_type, max_norm):
+    from tinygrad_bn.nn.utils import clip_grads_with_norm_, get_total_norm
+
+    arrays = gradients(3)
+    ours = with_gradients(arrays)
+    theirs = [torch.zeros(a.shape, dtype=torch.float64, requires_grad=True) for a in arrays]
+    for p, a in zip(theirs, arrays, strict=True):
+        p.grad = torch.from_numpy(a.copy())
+    total = get_total_norm([p.grad for p in ours], norm_type, foreach=None)
+    expected = torch.nn.utils.get_total_norm([p.grad for p in theirs], norm_type)
+    assert total.item() == pytest.approx(expected.item(), rel=1e-12)
+    assert get_total_norm(ours[0].grad).item() == pytest.approx(torch.nn.utils.get_total_norm(theirs[0].grad).item())
+    grads = [p.grad for p in ours]
+    clip_grads_with_norm_(ours, max_norm, total)
+    torch.nn.utils.clip_grads_with_norm_(theirs, max_norm, expected)
+    for mine, other, grad in zip(ours, theirs, grads, strict=True):
+        assert mine.grad is grad
+        numpy.testing.assert_allclose(mine.grad.numpy(), other.grad.numpy(), rtol=1e-12)
+    assert get_total_norm([]).item() == torch.nn.utils.get_total_norm([]).item() == 0.0

@@ -67,6 +67,7 @@ from tinygrad_bn.nn.layers import (
     Softmax,
     Tanh,
 )
+from tinygrad_bn.nn.lazy import LazyLinear, UninitializedParameter
 from tinygrad_bn.nn.local_response_norm import LocalResponseNorm
 from tinygrad_bn.nn.losses import (
     BCELoss,
@@ -154,4 +155,5 @@ __all__ = [
     "UpsamplingBilinear2d", "UpsamplingNearest2d", "CTCLoss",
     "AdaptiveAvgPool1d", "AvgPool1d", "ChannelShuffle", "LPPool1d", "LPPool2d", "MaxPool1d",
     "AlphaDropout", "Dropout1d", "RMSNorm", "Softmax2d",
+    "LazyLinear", "UninitializedParameter",
 ]

@@ -91,8 +91,9 @@ def glu(input, dim=-1):  # noqa: A002 - PyTorch's argument name
     return a * b.sigmoid()
 
 
-def softmin(input, dim=-1, *, dtype=None):  # noqa: A002 - PyTorch's argument name
-    """softmax(−x) along ``dim``, computed in ``dtype`` if given."""
+def softmin(input, dim=-1, _stacklevel=3, dtype=None):  # noqa: A002 - PyTorch's argument name
+    """softmax(−x) along ``dim``, computed in ``dtype`` if given (``_stacklevel`` is PyTorch's
+    and changes nothing)."""
     return ops.softmax(-input, dim, dtype=dtype)
 
 

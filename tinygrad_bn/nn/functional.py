@@ -252,14 +252,20 @@ def leaky_relu(input, negative_slope=0.01):  # noqa: A002 - PyTorch's argument n
     return ops.where(input > 0, input, input * negative_slope)
 
 
-def softmax(input, dim=-1):  # noqa: A002 - PyTorch's argument name
-    """exp(x) / Σ exp(x) along ``dim``."""
-    return ops.softmax(input, dim)
+def softmax(input, dim=-1, _stacklevel=3, dtype=None):  # noqa: A002 - PyTorch's argument name
+    """exp(x) / Σ exp(x) along ``dim``; with ``dtype`` the input is cast to it first, as in
+    PyTorch (``_stacklevel`` is PyTorch's and changes nothing).
+
+    >>> from tinygrad_bn import float64, ones
+    >>> softmax(ones(2), 0, dtype=float64).dtype
+    dtype('float64')
+    """
+    return ops.softmax(input, dim, dtype=dtype)
 
 
-def log_softmax(input, dim=-1):  # noqa: A002 - PyTorch's argument name
-    """log softmax(x) along ``dim``, computed without overflow."""
-    return ops.log_softmax(input, dim)
+def log_softmax(input, dim=-1, _stacklevel=3, dtype=None):  # noqa: A002 - PyTorch's argument name
+    """log softmax(x) along ``dim``, computed without overflow; ``dtype`` as in :func:`softmax`."""
+    return ops.log_softmax(input, dim, dtype=dtype)
 
 
 @also_unbatched(5)

@@ -26,7 +26,9 @@ from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.ops import generator
 
 _GAINS = {
-    "linear": 1.0, "conv2d": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3.0, "relu": math.sqrt(2.0), "selu": 0.75,
+    "linear": 1.0, "conv1d": 1.0, "conv2d": 1.0, "conv3d": 1.0, "conv_transpose1d": 1.0,
+    "conv_transpose2d": 1.0, "conv_transpose3d": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3.0, "relu": math.sqrt(2.0),
+    "selu": 0.75,
 }
 
 
@@ -53,6 +55,10 @@ def fan_in_and_fan_out(tensor: Tensor) -> tuple:
         )
     receptive_field = math.prod(tensor.shape[2:])
     return tensor.shape[1] * receptive_field, tensor.shape[0] * receptive_field
+
+
+# PyTorch's private name, which scripts call for a layer's fans
+_calculate_fan_in_and_fan_out = fan_in_and_fan_out
 
 
 def _fill(tensor: Tensor, host_values) -> Tensor:
@@ -164,6 +170,28 @@ def eye_(tensor: Tensor) -> Tensor:
     if tensor.ndim != 2:
         raise ValueError(f"eye_ needs a 2-D tensor, got shape {tensor.shape}")
     return _fill(tensor, numpy.eye(*tensor.shape))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """The identity of a convolution: a (O, C, k...) weight of 3, 4 or 5 dimensions is
+    zeroed, then each group's first min(O / groups, C) output channels get a 1 at the centre
+    of the kernel of their own input channel, so the layer passes those channels through.
+
+    >>> from tinygrad_bn import zeros
+    >>> dirac_(zeros(2, 2, 3)).numpy()[:, :, 1].tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError(f"dirac_ needs a tensor of 3, 4 or 5 dimensions, got shape {tensor.shape}")
+    if groups < 1 or tensor.shape[0] % groups:
+        raise ValueError(f"dirac_: dim 0 ({tensor.shape[0]}) must be divisible by groups, got groups={groups}")
+    per_group = tensor.shape[0] // groups
+    values = numpy.zeros(tensor.shape)
+    centre = tuple(k // 2 for k in tensor.shape[2:])
+    for g in range(groups):
+        for d in range(min(per_group, tensor.shape[1])):
+            values[(g * per_group + d, d) + centre] = 1.0
+    return _fill(tensor, values)
 
 
 def default_(weight: Tensor, bias: Tensor | None = None):

@@ -251,6 +251,9 @@ class ReLU(Module):
     def forward(self, x):
         return F.relu(x)
 
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
 
 class Tanh(Module):
     """tanh(x), elementwise."""
@@ -278,7 +281,7 @@ class LeakyReLU(Module):
         return F.leaky_relu(x, self.negative_slope)
 
     def extra_repr(self):
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class Softmax(Module):

@@ -132,6 +132,10 @@ class Module:
         self._forget(name, keep="_modules")
         self._modules[name] = module
 
+    def register_module(self, name: str, module: Module | None):
+        """PyTorch's other name for :meth:`add_module`."""
+        self.add_module(name, module)
+
     def _forget(self, name, keep):
         """Drop ``name`` from the plain attributes and from every member table but
         ``keep`` (where a re-assigned member keeps its place)."""
@@ -259,27 +263,28 @@ class Module:
             raise AttributeError(f"{type(owner).__name__} has no attribute `{name}`")
         return owner, name
 
-    def _named_members(self, table: str, prefix: str, recurse: bool):
-        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+    def _named_members(self, table: str, prefix: str, recurse: bool, remove_duplicate: bool = True):
+        modules = self.named_modules(prefix, remove_duplicate) if recurse else [(prefix, self)]
         seen = set()
         for module_name, module in modules:
             for name, member in getattr(module, table).items():
-                if member is None or id(member) in seen:
+                if member is None or (remove_duplicate and id(member) in seen):
                     continue
                 seen.add(id(member))
                 yield (f"{module_name}.{name}" if module_name else name), member
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True):
-        """(dotted name, parameter) pairs, each shared parameter once."""
-        return self._named_members("_parameters", prefix, recurse)
+    def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
+        """(dotted name, parameter) pairs, each shared parameter once unless ``remove_duplicate``
+        is False (then once per name it has)."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True):
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True):
-        """(dotted name, buffer) pairs, each shared buffer once."""
-        return self._named_members("_buffers", prefix, recurse)
+    def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
+        """(dotted name, buffer) pairs, each shared buffer once unless ``remove_duplicate`` is False."""
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True):
         for _, buffer in self.named_buffers(recurse=recurse):
@@ -455,8 +460,8 @@ class Module:
         return ""
 
     def _child_reprs(self) -> list:
-        """(label, repr) of each sub-module, as the repr lists them."""
-        return [(name, repr(module)) for name, module in self.named_children()]
+        """(label, repr) of each sub-module, as the repr lists them (an empty slot as None, as PyTorch's)."""
+        return [(name, repr(module)) for name, module in self._modules.items()]
 
     def __repr__(self):
         lines = [f"({label}): " + text.replace("\n", "\n  ") for label, text in self._child_reprs()]

@@ -1,4 +1,5 @@
-"""`Parameter`, the tensor a :class:`~tinygrad_bn.nn.module.Module` learns, and the
+"""`Parameter`, the tensor a :class:`~tinygrad_bn.nn.module.Module` learns, the
+`UninitializedParameter` of lazy layers (:mod:`tinygrad_bn.nn.lazy`), and the
 checks and zero-filled parameters that layers' constructors share.
 """
 
@@ -26,6 +27,28 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return f"Parameter containing:\n{super().__repr__()}"
+
+
+class UninitializedParameter(Parameter):
+    """A Parameter without a shape yet: empty until :meth:`materialize`, which gives it
+    one (zero-filled) in place and makes it a plain :class:`Parameter`."""
+
+    __slots__ = ()
+    cls_to_become = Parameter
+
+    def __init__(self, requires_grad=True, device=None, dtype=None):
+        super().__init__(zeros(0, dtype=dtype, device=device), requires_grad=requires_grad)
+
+    def materialize(self, shape, device=None, dtype=None):
+        """Give the parameter ``shape`` (zeros of its dtype and device unless given)."""
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        dtype = self.dtype if dtype is None else dtype
+        device = self.device if device is None else device
+        self._data = zeros(*shape, dtype=dtype, device=device)._data
+        self.__class__ = self.cls_to_become
+
+    def __repr__(self):
+        return "<UninitializedParameter>"
 
 
 def positive_int(value, name: str) -> int:

@@ -15,7 +15,7 @@ fails changes nothing.
 >>> from tinygrad_bn import nn
 >>> layer = nn.Linear(2, 1)
 >>> layer.load_state_dict({"weight": [[1.0, 2.0]]}, strict=False)
-IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])
+_IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])
 >>> layer.weight.tolist()
 [[1.0, 2.0]]
 """
@@ -40,14 +40,15 @@ _held_back = contextvars.ContextVar("held_back", default=None)
 
 class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
     """What :meth:`~tinygrad_bn.nn.module.Module.load_state_dict` found missing and
-    unexpected; printed as PyTorch prints it when both are empty."""
+    unexpected; printed as PyTorch prints it (as `_IncompatibleKeys`, or a line saying all
+    keys matched)."""
 
     __slots__ = ()
 
     def __repr__(self):
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
-        return super().__repr__()
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys!r}, unexpected_keys={self.unexpected_keys!r})"
 
 
 def hooks(module, kind: str) -> Hooks:

@@ -5,3 +5,4 @@ elsewhere in ``tinygrad_bn.nn``; this is the path scripts import them by)."""
 
 from tinygrad_bn.nn.bilinear import Bilinear
 from tinygrad_bn.nn.layers import Identity, Linear
+from tinygrad_bn.nn.lazy import LazyLinear

@@ -1,0 +1,293 @@
+"""Unstructured pruning, as PyTorch's ``torch.nn.utils.prune``.
+
+Pruning a module's tensor ``name`` moves the parameter to ``name + "_orig"``, adds a
+buffer ``name + "_mask"`` of ones and zeros, and makes ``name`` the plain tensor
+``orig * mask``, recomputed by a forward pre-hook before each call, so gradients
+reach ``orig`` only where the mask keeps it. Pruning the same tensor again prunes
+among the entries still kept (the new ``amount`` counts those). :func:`remove`
+makes ``name`` a parameter holding ``orig * mask`` again.
+
+>>> from tinygrad_bn import nn, no_grad, tensor
+>>> layer = nn.Linear(2, 2)
+>>> with no_grad():
+...     _ = layer.weight.copy_(tensor([[0.1, -2.0], [0.3, 0.05]]))
+>>> _ = l1_unstructured(layer, "weight", amount=0.5)
+>>> layer.weight.tolist(), sorted(name for name, _ in layer.named_buffers())
+([[0.0, -2.0], [0.30000001192092896, 0.0]], ['weight_mask'])
+>>> _ = remove(layer, "weight")
+>>> sorted(name for name, _ in layer.named_parameters())
+['bias', 'weight']
+
+The amount is a fraction in [0, 1] (rounded to a count as PyTorch rounds it) or a
+count. Which of several equal magnitudes ``l1_unstructured`` prunes may differ from
+PyTorch's choice; ``random_unstructured`` draws PyTorch's numbers after the same seed.
+The structured methods (``ln_structured``, ``random_structured``) are not here.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+from tinygrad_bn.autograd import Tensor, no_grad
+from tinygrad_bn.autograd.version import bump
+from tinygrad_bn.ops import cat, ones_like, rand_like
+
+
+def _check_amount(amount):
+    """``amount`` if it is a fraction in [0, 1] or a non-negative count, as PyTorch checks it."""
+    if isinstance(amount, bool) or not isinstance(amount, numbers.Real):
+        raise TypeError(f"Invalid type for amount: {amount}. Must be int or float.")
+    if (amount < 0 if isinstance(amount, numbers.Integral) else not 0.0 <= amount <= 1.0):
+        raise ValueError(f"amount={amount} should either be a float in the range [0, 1] or a non-negative integer")
+    return amount
+
+
+def _count(amount, size: int) -> int:
+    """How many of ``size`` entries ``amount`` prunes."""
+    _check_amount(amount)
+    if isinstance(amount, numbers.Integral):
+        if amount > size:
+            raise ValueError(f"amount={amount} should be smaller than the number of parameters to prune={size}")
+        return int(amount)
+    return round(amount * size)
+
+
+class BasePruningMethod:
+    """A way of choosing a mask: subclasses write :meth:`compute_mask`."""
+
+    PRUNING_TYPE = "unstructured"
+    _tensor_name: str
+
+    def compute_mask(self, t, default_mask):
+        raise NotImplementedError(f"{type(self).__name__} does not define compute_mask()")
+
+    def __call__(self, module, inputs):
+        setattr(module, self._tensor_name, self.apply_mask(module))
+
+    def apply_mask(self, module):
+        """``orig * mask`` of the pruned tensor."""
+        orig = getattr(module, self._tensor_name + "_orig")
+        return orig * getattr(module, self._tensor_name + "_mask")
+
+    def prune(self, t, default_mask=None, importance_scores=None):
+        """``t`` with this method's mask applied (a new tensor)."""
+        scores = t if importance_scores is None else importance_scores
+        mask = ones_like(t) if default_mask is None else default_mask
+        return t * self.compute_mask(scores, default_mask=mask)
+
+    @classmethod
+    def apply(cls, module, name, *args, importance_scores=None, **kwargs):
+        """Prune ``module``'s tensor ``name`` with ``cls(*args, **kwargs)``."""
+        method = cls(*args, **kwargs)
+        method._tensor_name = name
+        previous = _pruning_hook(module, name)
+        if previous is not None:
+            key, previous = previous
+            orig = module._parameters[name + "_orig"]
+            default_mask = getattr(module, name + "_mask").detach().clone()
+        else:
+            orig = getattr(module, name)
+            if not isinstance(orig, Tensor):
+                raise AttributeError(f"{type(module).__name__} has no tensor named {name!r} to prune")
+            default_mask = ones_like(orig)
+        scores = orig if importance_scores is None else importance_scores
+        if scores.shape != orig.shape:
+            raise ValueError(f"importance_scores should have the shape of parameter {name}, "
+                             f"{tuple(orig.shape)}, got {tuple(scores.shape)}")
+        with no_grad():
+            mask = _combined_mask(method, scores.detach(), default_mask)
+        if previous is None:
+            del module._parameters[name]
+            module.register_parameter(name + "_orig", orig)
+        else:
+            _pre_hooks(module).pop(key)  # the new method replaces the old hook
+        module.register_buffer(name + "_mask", mask)
+        handle = module.register_forward_pre_hook(method)
+        method._handle = handle
+        setattr(module, name, method.apply_mask(module))
+        return method
+
+    def remove(self, module):
+        """Make the pruned tensor a parameter holding ``orig * mask`` again."""
+        name = self._tensor_name
+        with no_grad():
+            weight = self.apply_mask(module)
+        orig = module._parameters[name + "_orig"]
+        orig._data = weight._data.copy()
+        bump(orig)
+        if name in module.__dict__:
+            object.__delattr__(module, name)
+        del module._parameters[name + "_orig"]
+        del module._buffers[name + "_mask"]
+        module.register_parameter(name, orig)
+        self._handle.remove()
+
+
+def _combined_mask(method, scores, default_mask):
+    """The method's mask over the entries ``default_mask`` still keeps, others staying 0
+    (a "global" method such as :class:`CustomFromMask` sees the whole tensor and mask)."""
+    if method.PRUNING_TYPE != "global" and not default_mask.numpy().all():
+        kept = default_mask == 1
+        mask = default_mask.clone()
+        mask[kept] = method.compute_mask(scores[kept], default_mask=default_mask[kept])
+        return mask
+    return method.compute_mask(scores, default_mask=default_mask)
+
+
+def _pre_hooks(module) -> dict:
+    """``module``'s forward pre-hooks by key (registered hooks wrap the function in ``.hook``)."""
+    tables = module.__dict__.get("_hook_tables")
+    return {} if tables is None else tables["forward_pre"]
+
+
+def _pruning_methods(module):
+    """(key, method) of each pruning hook on ``module``."""
+    for key, hook in _pre_hooks(module).items():
+        method = getattr(hook, "hook", hook)
+        if isinstance(method, BasePruningMethod):
+            yield key, method
+
+
+def _pruning_hook(module, name):
+    """(key, method) of the hook pruning ``module``'s ``name``, or None."""
+    return next(((key, method) for key, method in _pruning_methods(module) if method._tensor_name == name), None)
+
+
+def _zeroed(mask, flat_indices):
+    """A copy of ``mask`` with zeros at ``flat_indices`` (None: none)."""
+    flat = mask.reshape(-1).clone()
+    if flat_indices is not None:
+        flat[flat_indices] = 0
+    return flat.reshape(mask.shape)
+
+
+class Identity(BasePruningMethod):
+    """Prunes nothing: the mask is all ones."""
+
+    def compute_mask(self, t, default_mask):
+        return default_mask.clone()
+
+    @classmethod
+    def apply(cls, module, name):  # noqa: D102 - the base's
+        return super().apply(module, name)
+
+
+class RandomUnstructured(BasePruningMethod):
+    """Prunes ``amount`` entries chosen at random: the largest of uniform draws, as PyTorch."""
+
+    def __init__(self, amount):
+        self.amount = _check_amount(amount)
+
+    def compute_mask(self, t, default_mask):
+        k = _count(self.amount, t.numel())
+        return _zeroed(default_mask, rand_like(t).reshape(-1).topk(k).indices if k else None)
+
+    @classmethod
+    def apply(cls, module, name, amount):  # noqa: D102 - the base's
+        return super().apply(module, name, amount=amount)
+
+
+class L1Unstructured(BasePruningMethod):
+    """Prunes the ``amount`` entries of least magnitude."""
+
+    def __init__(self, amount):
+        self.amount = _check_amount(amount)
+
+    def compute_mask(self, t, default_mask):
+        k = _count(self.amount, t.numel())
+        return _zeroed(default_mask, t.abs().reshape(-1).topk(k, largest=False).indices if k else None)
+
+    @classmethod
+    def apply(cls, module, name, amount, importance_scores=None):  # noqa: D102 - the base's
+        return super().apply(module, name, amount=amount, importance_scores=importance_scores)
+
+
+class CustomFromMask(BasePruningMethod):
+    """Prunes where the given ``mask`` is 0."""
+
+    PRUNING_TYPE = "global"
+
+    def __init__(self, mask):
+        self.mask = mask
+
+    def compute_mask(self, t, default_mask):
+        if self.mask.shape != default_mask.shape:
+            raise ValueError(f"the mask's shape {tuple(self.mask.shape)} differs from the tensor's "
+                             f"{tuple(default_mask.shape)}")
+        return default_mask * self.mask.to(dtype=default_mask.dtype)
+
+    @classmethod
+    def apply(cls, module, name, mask):  # noqa: D102 - the base's
+        return super().apply(module, name, mask=mask)
+
+
+def identity(module, name):
+    """Prune nothing, but give ``name`` the ``_orig`` and ``_mask`` of a pruned tensor."""
+    Identity.apply(module, name)
+    return module
+
+
+def random_unstructured(module, name, amount):
+    """Prune ``amount`` random entries of ``module``'s ``name``."""
+    RandomUnstructured.apply(module, name, amount)
+    return module
+
+
+def l1_unstructured(module, name, amount, importance_scores=None):
+    """Prune the ``amount`` entries of ``module``'s ``name`` of least magnitude (of
+    ``importance_scores`` when given)."""
+    L1Unstructured.apply(module, name, amount=amount, importance_scores=importance_scores)
+    return module
+
+
+def custom_from_mask(module, name, mask):
+    """Prune ``module``'s ``name`` where ``mask`` is 0."""
+    CustomFromMask.apply(module, name, mask)
+    return module
+
+
+def global_unstructured(parameters, pruning_method, importance_scores=None, **kwargs):
+    """Prune the (module, name) pairs of ``parameters`` together: ``pruning_method``
+    (``L1Unstructured`` or ``RandomUnstructured``, with its ``amount``) chooses among all
+    their entries at once, each tensor then masked with its share."""
+    parameters = list(parameters)
+    if not parameters:
+        raise ValueError("global_unstructured needs at least one (module, name) pair")
+    importance_scores = importance_scores or {}
+    scores, masks = [], []
+    for module, name in parameters:
+        tensor = getattr(module, name)
+        scores.append(importance_scores.get((module, name), tensor).detach().reshape(-1))
+        mask = getattr(module, name + "_mask", None)
+        masks.append(ones_like(tensor).reshape(-1) if mask is None else mask.reshape(-1))
+    method = pruning_method(**kwargs)
+    if method.PRUNING_TYPE != "unstructured":
+        raise TypeError(f"global_unstructured needs an unstructured pruning method, got {pruning_method.__name__}")
+    with no_grad():
+        flat = _combined_mask(method, cat(scores), cat(masks))
+    start = 0
+    for module, name in parameters:
+        size = getattr(module, name).numel()
+        custom_from_mask(module, name, flat[start:start + size].reshape(getattr(module, name).shape))
+        start += size
+
+
+def remove(module, name):
+    """Make ``module``'s pruned ``name`` a parameter holding its pruned values, dropping
+    ``name + "_orig"``, ``name + "_mask"`` and the hook."""
+    found = _pruning_hook(module, name)
+    if found is None:
+        raise ValueError(f"Parameter '{name}' of module {module} has to be pruned before pruning can be removed")
+    found[1].remove(module)
+    return module
+
+
+def is_pruned(module) -> bool:
+    """Whether a pruning hook is on ``module`` or any module inside it."""
+    return any(True for m in module.modules() for _ in _pruning_methods(m))
+
+
+__all__ = [
+    "BasePruningMethod", "CustomFromMask", "Identity", "L1Unstructured", "RandomUnstructured", "custom_from_mask",
+    "global_unstructured", "identity", "is_pruned", "l1_unstructured", "random_unstructured", "remove",
+]
