@@ -36,12 +36,7 @@ def broadcast_tensors(*tensors) -> tuple:
     [(3, 4), (3, 4)]
     """
     tensors = _tensors("broadcast_tensors", tensors)
-    shape = ()
-    for t in tensors:
-        common = _common_shape(shape, t.shape)
-        if common is None:
-            raise ShapeError(f"broadcast_tensors: shapes {[t.shape for t in tensors]} do not broadcast together")
-        shape = common
+    shape = _broadcast("broadcast_tensors", [t.shape for t in tensors])
     return tuple(broadcast_to(t, shape) for t in tensors)
 
 
@@ -52,17 +47,24 @@ def broadcast_shapes(*shapes) -> Shape:
     >>> broadcast_shapes((3, 1), (1, 4), (2, 1, 1)), broadcast_shapes(5, (3, 1)), broadcast_shapes()
     ((2, 3, 4), (3, 5), ())
     """
+    given = [(shape,) if isinstance(shape, int) else shape for shape in shapes]
+    for shape, each in zip(shapes, given, strict=True):
+        if not isinstance(each, (tuple, list)) or not all(isinstance(n, int) and n >= 0 for n in each):
+            raise TypeError(f"broadcast_shapes expects shapes as tuples of non-negative ints, got {shape!r}")
+    return Shape(_broadcast("broadcast_shapes", [tuple(each) for each in given], shown=list(shapes)))
+
+
+def _broadcast(name: str, shapes: list, shown=None) -> tuple:
+    """The shape all of ``shapes`` broadcast to, or a ShapeError naming ``name`` and the
+    shapes (``shown``, the shapes as given, if not ``shapes``) and the first pair that fails."""
     common = ()
     for shape in shapes:
-        given = (shape,) if isinstance(shape, int) else shape
-        if not isinstance(given, (tuple, list)) or not all(isinstance(n, int) and n >= 0 for n in given):
-            raise TypeError(f"broadcast_shapes expects shapes as tuples of non-negative ints, got {shape!r}")
-        result = _common_shape(common, tuple(given))
+        result = _common_shape(common, shape)
         if result is None:
-            raise ShapeError(f"broadcast_shapes: shapes {list(shapes)} do not broadcast together "
-                             f"({tuple(given)} against {common})")
+            raise ShapeError(f"{name}: shapes {shapes if shown is None else shown} do not broadcast together "
+                             f"({shape} against {common})")
         common = result
-    return Shape(common)
+    return common
 
 
 def _at_least(name: str, ndim: int, place):
