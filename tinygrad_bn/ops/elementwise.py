@@ -99,6 +99,15 @@ class Div(Function):
         return da, db
 
 
+def _integer_power(xp, a, b):
+    """a ** b of integer arrays as PyTorch computes it: a negative exponent gives 1 for a
+    base of 1, ±1 for −1 (by the exponent's parity) and 0 for any other base."""
+    if not (b < 0).any():
+        return a**b
+    negative = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (b % 2), 0)).astype(a.dtype)
+    return xp.where(b < 0, negative, a ** xp.maximum(b, 0)).astype(xp.result_type(a, b))
+
+
 class Pow(Function):
     def forward(self, a, b):
         self.save_for_backward(a, b)
@@ -155,15 +164,6 @@ add = binary(Add, "a + b, elementwise, with NumPy broadcasting.")
 sub = binary(Sub, "a − b, elementwise, with NumPy broadcasting.")
 mul = binary(Mul, "a · b, elementwise, with NumPy broadcasting.")
 div = binary(Div, "a / b, elementwise, with NumPy broadcasting; integers divide as floats.", floating=True)
-def _integer_power(xp, a, b):
-    """a ** b of integer arrays as PyTorch computes it: a negative exponent gives 1 for a
-    base of 1, ±1 for −1 (by the exponent's parity) and 0 for any other base."""
-    if not (b < 0).any():
-        return a**b
-    negative = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (b % 2), 0)).astype(a.dtype)
-    return xp.where(b < 0, negative, a ** xp.maximum(b, 0)).astype(xp.result_type(a, b))
-
-
 _pow = binary(Pow, "a ** b, elementwise, with NumPy broadcasting.")
 
 
@@ -175,6 +175,8 @@ def pow(a, b):  # noqa: A001 - the operator's name
             and a.dtype.kind in "biu"):
         raise ArgumentError("Integers to negative integer powers are not allowed.")
     return _pow(a, b)
+
+
 maximum = binary(Maximum, "Elementwise maximum; at ties each side gets half the gradient.")
 
 

@@ -73,10 +73,10 @@ def narrow(x, dim: int, start, length: int):
     return x[(slice(None),) * dim + (slice(start, start + length),)]
 
 
-
 def narrow_copy(x, dim: int, start, length: int):
     """PyTorch's ``narrow_copy``: :func:`narrow`, as a tensor of its own."""
     return narrow(x, dim, start, length).clone()
+
 
 def select(x, dim: int, index: int):
     """PyTorch's ``select``: the slice at ``index`` along ``dim``, that axis removed
