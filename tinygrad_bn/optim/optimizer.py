@@ -42,8 +42,6 @@ class Optimizer:
             cls.step = _with_step_hooks(cls.__dict__["step"])
 
     def __init__(self, params, defaults: dict):
-        self._optimizer_step_pre_hooks = Hooks()
-        self._optimizer_step_post_hooks = Hooks()
         self.defaults = dict(defaults)
         self.state = defaultdict(dict)  # a parameter's state is {} until its first step, as in PyTorch
         self.param_groups = []
