@@ -8,11 +8,12 @@ passed as ``generator=`` to ``randn``, ``rand``, ``randint``, ``randperm``,
 
 A generator holds PyTorch's CPU stream started from its seed (:mod:`tinygrad_bn.mersenne`),
 and draws from it as PyTorch does: ``rand``, ``randn``, ``randint``, ``uniform_``,
-``normal_``, ``bernoulli``, dropout masks, initial weights, ``randperm``, ``DataLoader``
-shuffling and ``random_split`` give PyTorch's numbers and orders for the same seed, in
-the same sequence. Draws PyTorch makes with kernels of other kinds (gamma, Poisson,
-exponential, the distributions built on them) come from a second stream, NumPy's,
-started from the same seed: reproducible, not PyTorch's.
+``normal_``, ``bernoulli``, ``exponential_``, ``geometric_``, ``log_normal_``, ``cauchy_``,
+``random_``, dropout masks, initial weights, ``randperm``, ``DataLoader`` shuffling and
+``random_split`` give PyTorch's numbers and orders for the same seed, in the same
+sequence. Draws PyTorch makes with kernels of other kinds (gamma, Poisson, the
+distributions built on them) come from a second stream, NumPy's, started from the same
+seed: reproducible, not PyTorch's.
 
 :meth:`Generator.get_state` (and :func:`get_rng_state` for the default generator)
 captures both streams, and the normal PyTorch keeps between draws, in one uint8 Tensor,
@@ -242,3 +243,105 @@ def bernoulli(probabilities, dtype, generator: Generator | None = None) -> numpy
     """True with each of ``probabilities`` (an array, in ``dtype``), as PyTorch's
     ``bernoulli`` of a tensor; ``bernoulli_(p)`` of a number p draws in float64."""
     return mersenne.bernoulli(_chosen(generator).stream, probabilities, dtype)
+
+
+# PyTorch's scalar CPU kernels: one float64 uniform (or one word) per number whatever the
+# tensor's size, each turned into its number with the C library's functions. Python's
+# ``math`` calls the same ones; NumPy's vectorized log1p, log and exp round otherwise
+# now and then, so the transcendental step runs one number at a time.
+
+
+def _unit_uniforms(chosen: Generator, count: int) -> list:
+    """``count`` float64 uniforms in [0, 1), as PyTorch's ``uniform_real_distribution<double>``."""
+    return mersenne.unit_uniform(chosen.stream, count, numpy.float64).tolist()
+
+
+def _each(function, values: list) -> numpy.ndarray:
+    """``function`` of each number of ``values``, as a float64 array."""
+    return numpy.fromiter(map(function, values), numpy.float64, len(values))
+
+
+def _from_double(values: numpy.ndarray, shape, dtype) -> numpy.ndarray:
+    """Float64 ``values`` cast to ``dtype`` as C++ casts a double: float16 through float32."""
+    dtype = numpy.dtype(dtype)
+    with numpy.errstate(over="ignore"):  # beyond the dtype: ±inf, as in PyTorch
+        if dtype == numpy.float16:
+            values = values.astype(numpy.float32)
+        return values.astype(dtype).reshape(shape)
+
+
+def exponential(shape, dtype, lambd: float = 1.0, generator: Generator | None = None) -> numpy.ndarray:
+    """PyTorch's ``exponential_(lambd)``: (−1/λ)·log(1 − u) for each float64 uniform u."""
+    chosen = _chosen(generator)
+    scale = -1.0 / lambd
+    draws = _each(math.log1p, [-u for u in _unit_uniforms(chosen, math.prod(shape))])
+    return _from_double(scale * draws, shape, dtype)
+
+
+def cauchy(shape, dtype, median: float = 0.0, sigma: float = 1.0, generator: Generator | None = None) -> numpy.ndarray:
+    """PyTorch's ``cauchy_(median, sigma)``: median + σ·tan(π(u − ½)) for each float64
+    uniform u, the last step one fused multiply-add."""
+    u = numpy.asarray(_unit_uniforms(_chosen(generator), math.prod(shape)))
+    tangents = _each(math.tan, (math.pi * (u - 0.5)).tolist())
+    return _from_double(mersenne.fused_multiply_add(tangents, sigma, median), shape, dtype)
+
+
+def _log_or_minus_infinity(u: float) -> float:
+    return math.log(u) if u > 0.0 else -math.inf
+
+
+def geometric(shape, dtype, p: float, generator: Generator | None = None) -> numpy.ndarray:
+    """PyTorch's ``geometric_(p)``: the number of trials up to the first success,
+    ⌈log u / log(1 − p)⌉ for each float64 uniform u, cast to ``dtype`` as C++ casts a
+    double (an integer too large for the type comes out as its lowest value; int8, int16
+    and uint8 wrap around from int32)."""
+    u = _unit_uniforms(_chosen(generator), math.prod(shape))
+    trials = numpy.ceil(_each(_log_or_minus_infinity, u) / math.log1p(-p))
+    dtype = numpy.dtype(dtype)
+    if dtype.kind == "f":
+        return _from_double(trials, shape, dtype)
+    wide = numpy.dtype(numpy.int64 if dtype == numpy.int64 else numpy.int32)
+    limit = float(numpy.iinfo(wide).max) + 1.0  # 2**31 or 2**63, exact in float64
+    inside = trials < limit
+    whole = numpy.where(inside, trials, 0.0).astype(wide)
+    return numpy.where(inside, whole, numpy.iinfo(wide).min).astype(dtype).reshape(shape)
+
+
+def log_normal(shape, dtype, mean: float = 1.0, std: float = 2.0, generator: Generator | None = None) -> numpy.ndarray:
+    """PyTorch's ``log_normal_(mean, std)``: exp(z·std + mean) for normals z drawn one at
+    a time in float64 (never in blocks of 16, as ``normal_`` draws many), sharing the
+    Box–Muller sine that ``normal_`` keeps between small draws."""
+    chosen, count = _chosen(generator), math.prod(shape)
+    pieces = []
+    while count > 0:  # fewer than 16 at a time: mersenne.normal's one-at-a-time draws
+        size = min(count, mersenne.BOX_MULLER_BLOCK - 1)
+        piece, chosen.kept_normal = mersenne.normal(chosen.stream, size, numpy.float64, 0.0, 1.0, chosen.kept_normal)
+        pieces.append(piece)
+        count -= size
+    z = numpy.concatenate(pieces) if pieces else numpy.empty(0)
+    values = _each(math.exp, mersenne.fused_multiply_add(z, std, mean).tolist())
+    return _from_double(values, shape, dtype)
+
+
+def random_words(shape, dtype, generator: Generator | None = None) -> numpy.ndarray:
+    """PyTorch's ``random_()``: a 32-bit word w for each number (a 64-bit one for int64 and
+    float64), as w mod (m + 1) where m is the dtype's largest integer (2**d for a float of
+    d significant bits, so that every integer in [0, 2**d] is drawn); w mod 2 for bool."""
+    dtype = numpy.dtype(dtype)
+    bits, count = _chosen(generator).stream, math.prod(shape)
+    words = mersenne.words64(bits, count) if dtype in (numpy.int64, numpy.float64) else bits.random_raw(count)
+    if dtype == numpy.bool_:
+        return (words & numpy.uint64(1)).astype(dtype).reshape(shape)
+    top = 1 << (numpy.finfo(dtype).nmant + 1) if dtype.kind == "f" else int(numpy.iinfo(dtype).max)
+    return (words % numpy.uint64(top + 1)).astype(dtype).reshape(shape)
+
+
+def random_range(shape, dtype, low: int, span: int, generator: Generator | None = None) -> numpy.ndarray:
+    """PyTorch's ``random_(low, low + span)``: low + w mod span, cast to ``dtype``, for a
+    :func:`~tinygrad_bn.mersenne.span_words` word w; a span of 2**64 takes the 64-bit word
+    itself, as an int64."""
+    bits, count = _chosen(generator).stream, math.prod(shape)
+    words = mersenne.span_words(bits, count, span)
+    if span < _TWO_64:
+        words = words % numpy.uint64(span) + numpy.uint64(low % _TWO_64)  # in 64 bits, wrapping as C++ does
+    return words.view(numpy.int64).astype(dtype).reshape(shape)

@@ -167,6 +167,7 @@ from tinygrad_bn.ops.order import kthvalue, median, mode, nanmedian, nanquantile
 from tinygrad_bn.ops.pieces import chunk, cumsum, flip, repeat, roll, split, unbind
 from tinygrad_bn.ops.powers import exp2, float_power, frexp, ldexp, logspace
 from tinygrad_bn.ops.products import addbmm, addmm, addmv, addr, baddbmm, cross, inner, kron, mv, tensordot
+from tinygrad_bn.ops.random_fills import METHODS as _RANDOM_FILL_METHODS
 from tinygrad_bn.ops.reduce import (
     all,  # noqa: A004 - the op's name
     amax,
@@ -450,7 +451,7 @@ _METHODS = {
     "aminmax": aminmax, "argwhere": argwhere, "fmax": fmax, "fmin": fmin, "exp2": exp2, "float_power": float_power,
 }
 
-for _name, _method in {**_METHODS, **_IN_PLACE_METHODS}.items():
+for _name, _method in {**_METHODS, **_IN_PLACE_METHODS, **_RANDOM_FILL_METHODS}.items():
     setattr(Tensor, _name, _method)
 
 for _name, _method in CASTS.items():

@@ -3,7 +3,9 @@
 ``scatter_``, ``scatter_add_``, ``scatter_reduce_``, ``index_add_``, ``index_copy_``, ``index_fill_``, ``index_put_``,
 ``fill_diagonal_``, ``index_reduce_``,
 ``abs_``, ``neg_``, ``exp_``, ``log_``, ``sqrt_``, ``sigmoid_``, ``tanh_``, ``relu_``,
-``x[index] = v``, and ``+=``, ``-=``, ``*=``, ``/=``.
+``x[index] = v``, and ``+=``, ``-=``, ``*=``, ``/=``. The other random fills
+(``exponential_``, ``geometric_``, ``log_normal_``, ``cauchy_``, ``random_``) are in
+:mod:`tinygrad_bn.ops.random_fills`.
 
 Each computes the new value with the ordinary ops, writes it into the tensor's own
 array (so ``.data``, ``detach()`` and views see it) and bumps the tensor's version,
