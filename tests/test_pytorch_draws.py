@@ -38,6 +38,13 @@ def test_uniform_numbers_are_pytorchs_bit_for_bit(torch, seed, count, dtype):
         numpy.testing.assert_array_equal(mine, other)
 
 
+@pytest.mark.parametrize("span", [2**28 - 1, 2**28, 2**29 + 5, 2**31, 2**32 - 1, 2**32])
+def test_randint_takes_64_bit_words_from_pytorchs_threshold(torch, span):
+    """PyTorch 2.13 takes a 64-bit word per integer once the range reaches 2**28, not 2**32."""
+    ours, theirs = _both(torch, 5, lambda framework: (framework.randint(-7, span - 7, (9,)),))
+    numpy.testing.assert_array_equal(ours[0], theirs[0])
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("count", COUNTS)
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -153,12 +153,19 @@ def scaled(z: numpy.ndarray, std, mean) -> numpy.ndarray:
     return (z.astype(numpy.float64) * float(std) + float(mean)).astype(z.dtype)
 
 
+WIDE_SPAN = 1 << 28  # from this span up PyTorch 2.13 draws a 64-bit word per integer (measured)
+
+
+def span_words(bits: numpy.random.MT19937, count: int, span: int) -> numpy.ndarray:
+    """One word per integer drawn from ``span`` values, as PyTorch's CPU kernels take
+    them: 32 bits, or 64 from :data:`WIDE_SPAN` up."""
+    return words64(bits, count) if span >= WIDE_SPAN else bits.random_raw(count)
+
+
 def integers(bits: numpy.random.MT19937, count: int, low: int, high: int) -> numpy.ndarray:
-    """PyTorch's ``randint(low, high)``: low + w mod (high − low), w one 32-bit word, or
-    a 64-bit one when the range reaches 2³²."""
+    """PyTorch's ``randint(low, high)``: low + w mod (high − low), w a :func:`span_words` word."""
     span = high - low
-    words = words64(bits, count) if span >= 1 << 32 else bits.random_raw(count)
-    return (words % numpy.uint64(span)).astype(numpy.int64) + low
+    return (span_words(bits, count, span) % numpy.uint64(span)).astype(numpy.int64) + low
 
 
 def bernoulli(bits: numpy.random.MT19937, probabilities, dtype) -> numpy.ndarray:

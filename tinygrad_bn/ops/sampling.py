@@ -47,16 +47,14 @@ from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.dtypes import get_default_dtype
 from tinygrad_bn.errors import ArgumentError, DtypeError, ShapeError
 from tinygrad_bn.generator import rng, stream
-from tinygrad_bn.mersenne import words64
+from tinygrad_bn.mersenne import span_words, words64
 
 _MANTISSA = 53  # bits of a float64's significand: u = (word mod 2**53) / 2**53
-_WIDE_RANGE = 1 << 28  # randint draws 64-bit words from this range up, measured against PyTorch 2.13
 
 
 def draw_randint(bits: numpy.random.MT19937, n: int, count: int) -> numpy.ndarray:
     """``count`` integers in [0, n) as PyTorch's ``randint(n, (count,))`` draws them."""
-    words = words64(bits, count) if n >= _WIDE_RANGE else bits.random_raw(count)
-    return (words % numpy.uint64(n)).astype(numpy.int64)
+    return (span_words(bits, count, n) % numpy.uint64(n)).astype(numpy.int64)
 
 
 def draw_multinomial(bits: numpy.random.MT19937, weights: numpy.ndarray, count: int,
