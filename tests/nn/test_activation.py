@@ -1,6 +1,7 @@
 """Activations and normalize: finite-difference gradients, values and gradients against
 PyTorch, the gradient PyTorch picks at each kink, modules' reprs, PReLU's parameter,
-the random ones (rrelu in training, gumbel_softmax) by their laws, and the device."""
+the random ones (rrelu in training, gumbel_softmax) by their laws (gumbel_softmax also by PyTorch's
+numbers for the same seed), and the device."""
 
 from __future__ import annotations
 
@@ -228,6 +229,24 @@ def test_gumbel_softmax_samples_the_categorical_of_its_logits():
     # Gumbel-max: the argmax of logits + g is category k with probability softmax(logits)_k
     counts = numpy.bincount(y.numpy().argmax(axis=1), minlength=3) / 20_000
     numpy.testing.assert_allclose(counts, [0.1, 0.2, 0.7], atol=0.015)  # five standard deviations
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("hard", [False, True])
+def test_gumbel_softmax_draws_pytorchs_noise_for_the_same_seed(torch, dtype, hard):
+    logits = numpy.random.default_rng(3).standard_normal((6, 5)).astype(dtype)
+    upstream = numpy.random.default_rng(4).standard_normal((6, 5)).astype(dtype)
+    results = []
+    for framework in (tg, torch):
+        framework.manual_seed(11)
+        x = framework.tensor(logits, requires_grad=True)
+        y = framework.nn.functional.gumbel_softmax(x, tau=0.6, hard=hard)
+        y.backward(framework.tensor(upstream))
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    (ours, our_grad), (theirs, their_grad) = results
+    tolerance = {"float32": 2e-6, "float64": 1e-13}[dtype]
+    numpy.testing.assert_allclose(ours, theirs, rtol=tolerance, atol=tolerance)
+    numpy.testing.assert_allclose(our_grad, their_grad, rtol=tolerance, atol=tolerance)
 
 
 @pytest.mark.parametrize("dim", [-1, 0])

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import math
 
-import numpy
-
 from tinygrad_bn import ops
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.errors import ArgumentError, ShapeError
@@ -191,11 +189,11 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):  
 
 def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
     """A sample of the Gumbel-softmax (concrete) distribution: softmax((logits + g)/τ)
-    along ``dim``, g = −log E with E ~ Exp(1) drawn from the library's generator. With
-    ``hard``, the one-hot of its argmax in value and the soft sample's gradient
-    (straight-through: y_hard − detach(y_soft) + y_soft). ``eps`` is unused, as in PyTorch."""
-    exponential = generator().standard_exponential(size=logits.shape)
-    gumbels = Tensor(-numpy.log(exponential), dtype=logits.dtype, device=logits.device)
+    along ``dim``, g = −log E with E ~ Exp(1) drawn by ``exponential_`` in the logits'
+    dtype, as PyTorch draws it (so its numbers for the same seed). With ``hard``, the
+    one-hot of its argmax in value and the soft sample's gradient (straight-through:
+    y_hard − detach(y_soft) + y_soft). ``eps`` is unused, as in PyTorch."""
+    gumbels = -ops.zeros_like(logits).exponential_().log()
     y_soft = ops.softmax((logits + gumbels) / tau, dim)
     if not hard:
         return y_soft
