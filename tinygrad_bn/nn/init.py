@@ -17,13 +17,14 @@ True
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy
 
 from tinygrad_bn import generator as generators
+from tinygrad_bn import mersenne
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.autograd.version import bump
-from tinygrad_bn.ops import generator
 
 _GAINS = {
     "linear": 1.0, "conv1d": 1.0, "conv2d": 1.0, "conv3d": 1.0, "conv_transpose1d": 1.0,
@@ -67,14 +68,14 @@ def _fill(tensor: Tensor, host_values) -> Tensor:
     return tensor
 
 
-def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
-    """Fill with samples of U(a, b)."""
-    return _fill(tensor, generators.uniform(tensor.shape, tensor.dtype, a, b))
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
+    """Fill with samples of U(a, b), from ``generator`` (the default one when None)."""
+    return _fill(tensor, generators.uniform(tensor.shape, tensor.dtype, a, b, generator=generator))
 
 
-def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
-    """Fill with samples of N(mean, std²)."""
-    return _fill(tensor, generators.normal(tensor.shape, tensor.dtype, mean, std))
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
+    """Fill with samples of N(mean, std²), from ``generator`` (the default one when None)."""
+    return _fill(tensor, generators.normal(tensor.shape, tensor.dtype, mean, std, generator=generator))
 
 
 def constant_(tensor: Tensor, value: float) -> Tensor:
@@ -99,33 +100,33 @@ def _fan(tensor: Tensor, mode: str) -> int:
 
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
-                     nonlinearity: str = "leaky_relu") -> Tensor:
+                     nonlinearity: str = "leaky_relu", generator=None) -> Tensor:
     """He et al.: U(−bound, bound) with bound = √3·gain/√fan, so the variance is gain² / fan."""
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     bound = math.sqrt(3.0) * std
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
-                    nonlinearity: str = "leaky_relu") -> Tensor:
+                    nonlinearity: str = "leaky_relu", generator=None) -> Tensor:
     """He et al.: N(0, std²) with std = gain / √fan."""
-    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode)))
+    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode)), generator)
 
 
-def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     """Glorot & Bengio: U(−bound, bound) with bound = gain·√(6 / (fan_in + fan_out))."""
     fan_in, fan_out = fan_in_and_fan_out(tensor)
     bound = math.sqrt(3.0) * (gain * math.sqrt(2.0 / float(fan_in + fan_out)))
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     """Glorot & Bengio: N(0, std²) with std = gain·√(2 / (fan_in + fan_out))."""
     fan_in, fan_out = fan_in_and_fan_out(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)))
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)), generator)
 
 
-def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     """Saxe et al.: the weight seen as (rows, rest) with orthonormal rows or columns
     (whichever are fewer), times ``gain``: Q of the QR decomposition of a standard normal
     matrix, each column's sign set by R's diagonal so that Q is uniform over the
@@ -141,28 +142,85 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
         raise ValueError(f"orthogonal_ needs a tensor of at least 2 dimensions, got shape {tensor.shape}")
     rows = tensor.shape[0]
     columns = math.prod(tensor.shape) // rows
-    gaussian = generators.normal((rows, columns), tensor.dtype).astype(numpy.float64)
+    gaussian = generators.normal((rows, columns), tensor.dtype, generator=generator).astype(numpy.float64)
     tall = gaussian if rows >= columns else gaussian.T
     q, r = numpy.linalg.qr(tall)
     q = q * numpy.sign(numpy.diag(r))
     return _fill(tensor, gain * (q if rows >= columns else q.T).reshape(tensor.shape))
 
 
-def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0) -> Tensor:
-    """N(mean, std²) conditioned on [a, b] (bounds in the values' own units, as in
-    PyTorch), drawn by redrawing the values that fall outside."""
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
+    """Martens: a 2-D weight of N(0, std²) values with ⌈sparsity·rows⌉ of each column's
+    entries set to zero, the rows picked by a permutation per column. As in PyTorch, the
+    values come from ``generator`` and the permutations from the default generator, so
+    the zeros fall where PyTorch's do for the same seed.
+
+    >>> from tinygrad_bn import manual_seed, zeros
+    >>> _ = manual_seed(0)
+    >>> (sparse_(zeros(10, 4), 0.3).numpy() == 0).sum(axis=0).tolist()
+    [3, 3, 3, 3]
+    """
+    if tensor.ndim != 2:
+        raise ValueError(f"sparse_ needs a 2-D tensor, got shape {tensor.shape}")
+    rows, columns = tensor.shape
+    zeros_per_column = math.ceil(sparsity * rows)
+    values = generators.normal(tensor.shape, tensor.dtype, 0.0, std, generator=generator)
+    for column in range(columns):
+        values[mersenne.randperm(generators.stream(), rows)[:zeros_per_column], column] = 0
+    return _fill(tensor, values)
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
+                  generator=None) -> Tensor:
+    """N(mean, std²) conditioned on [a, b] (bounds in the values' own units), drawn as
+    PyTorch 2.13 draws it, so its numbers for the same seed: when [a, b] holds more than
+    0.3 of the normal, whole normal tensors are drawn and the values outside replaced
+    from the next one until none is; otherwise uniforms on [a, b] are accepted with
+    probability exp(−½((x − mean)/std)²) relative to the density's peak on [a, b], a fresh
+    uniform tensor for every round of rejected values."""
     if not a < b:
         raise ValueError(f"trunc_normal_ needs a < b, got a={a}, b={b}")
-    inside = 0.5 * (math.erf((b - mean) / (std * math.sqrt(2))) - math.erf((a - mean) / (std * math.sqrt(2))))
-    if inside < 1e-3:
-        raise ValueError(f"trunc_normal_: [{a}, {b}] holds {inside:.2g} of N({mean}, {std}²), too little to draw "
-                         "from by redrawing; bring the bounds nearer the mean")
-    values = generator().normal(mean, std, size=tensor.shape)
-    outside = (values < a) | (values > b)
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("trunc_normal_: mean is more than 2 std from [a, b]; the values may follow the truncated "
+                      "normal only roughly", stacklevel=2)
+    inside = _normal_cdf((b - mean) / std) - _normal_cdf((a - mean) / std)
+    draw = _redrawn_normals if inside > 0.3 else _accepted_uniforms
+    return _fill(tensor, draw(tensor.shape, numpy.dtype(tensor.dtype), mean, std, a, b, generator))
+
+
+def _normal_cdf(z: float) -> float:
+    return (1.0 + math.erf(z / math.sqrt(2.0))) / 2.0
+
+
+def _redrawn_normals(shape, dtype, mean, std, a, b, generator):
+    """Normals, each outside [a, b] replaced from a whole new draw, until none is outside."""
+    low, high = dtype.type(a), dtype.type(b)  # the bounds as the tensor's dtype holds them
+    values = generators.normal(shape, dtype, mean, std, generator=generator)
+    outside = (values < low) | (values > high)
     while outside.any():
-        values[outside] = generator().normal(mean, std, size=int(outside.sum()))
-        outside = (values < a) | (values > b)
-    return _fill(tensor, values)
+        values = numpy.where(outside, generators.normal(shape, dtype, mean, std, generator=generator), values)
+        outside = (values < low) | (values > high)
+    return values
+
+
+def _accepted_uniforms(shape, dtype, mean, std, a, b, generator):
+    """Uniforms on [a, b], each kept when log(v) ≤ −½((x − mean)/std)² − log_peak for a
+    fresh uniform v (log_peak: the same at the mode on [a, b]), redrawn until all are kept;
+    the arithmetic in ``dtype``, step by step, as PyTorch does it."""
+    mode = max(a, min(mean, b))
+    log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+    def rejected(candidates):
+        log_density = ((candidates - mean) / std) ** 2 * -0.5 - log_peak
+        return numpy.log(generators.uniform(shape, dtype, generator=generator)) > log_density
+
+    values = generators.uniform(shape, dtype, a, b, generator=generator)
+    pending = rejected(values)
+    while pending.any():
+        candidates = generators.uniform(shape, dtype, a, b, generator=generator)
+        values = numpy.where(pending, candidates, values)
+        pending &= rejected(candidates)
+    return values
 
 
 def eye_(tensor: Tensor) -> Tensor:
