@@ -308,6 +308,22 @@ def test_deepcopy_gives_an_independent_model():
     assert model[0].weight.numpy().any()
 
 
+def _deepcopies(framework):
+    """What deepcopy keeps of parameters with gradients, and of a plain tensor's."""
+    model = framework.nn.Linear(2, 1)
+    model(framework.ones(1, 2)).sum().backward()
+    frozen = framework.nn.Parameter(framework.ones(2), requires_grad=False)
+    plain = framework.ones(2, requires_grad=True)
+    (plain * 2).sum().backward()
+    twin, frozen_twin, plain_twin = (copy.deepcopy(item) for item in (model, frozen, plain))
+    return [twin.weight.grad is None, type(twin.weight).__name__, twin.weight.requires_grad,
+            frozen_twin.requires_grad, plain_twin.grad is None, plain_twin.requires_grad]
+
+
+def test_deepcopy_of_a_parameter_drops_its_grad_as_pytorchs(torch):
+    assert _deepcopies(tg) == _deepcopies(torch)
+
+
 def _members_and_errors(framework):
     nn_ = framework.nn
     model = nn_.Sequential(nn_.Linear(2, 3), nn_.BatchNorm1d(3))

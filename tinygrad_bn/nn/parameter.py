@@ -28,6 +28,13 @@ class Parameter(Tensor):
     def __repr__(self):
         return f"Parameter containing:\n{super().__repr__()}"
 
+    def __deepcopy__(self, memo):
+        """A new parameter of a copy of the data, requiring grad as this one does; as in
+        PyTorch, without this one's ``.grad`` or other attributes (a copied model starts
+        with no gradients)."""
+        copied = memo[id(self)] = Parameter(self.detach().clone(), self.requires_grad)
+        return copied
+
 
 class UninitializedParameter(Parameter):
     """A Parameter without a shape yet: empty until :meth:`materialize`, which gives it
@@ -49,6 +56,10 @@ class UninitializedParameter(Parameter):
 
     def __repr__(self):
         return "<UninitializedParameter>"
+
+    def __deepcopy__(self, memo):
+        copied = memo[id(self)] = UninitializedParameter(self.requires_grad, self.device, self.dtype)
+        return copied
 
 
 def positive_int(value, name: str) -> int:
