@@ -227,10 +227,13 @@ def uniform(shape, dtype, low: float = 0.0, high: float = 1.0, generator: Genera
     return mersenne.uniform(_chosen(generator).stream, math.prod(shape), dtype, low, high).reshape(shape)
 
 
-def normal(shape, dtype, mean: float = 0.0, std: float = 1.0, generator: Generator | None = None) -> numpy.ndarray:
-    """PyTorch's ``normal_(mean, std)``, with the Box–Muller sine it keeps between small draws."""
+def normal(shape, dtype, mean: float = 0.0, std: float = 1.0, generator: Generator | None = None,
+           one_at_a_time: bool = False) -> numpy.ndarray:
+    """PyTorch's ``normal_(mean, std)``, with the Box–Muller sine it keeps between small
+    draws (every draw is small ``one_at_a_time``: see :func:`tinygrad_bn.mersenne.normal`)."""
     chosen = _chosen(generator)
-    values, chosen.kept_normal = mersenne.normal(chosen.stream, math.prod(shape), dtype, mean, std, chosen.kept_normal)
+    values, chosen.kept_normal = mersenne.normal(chosen.stream, math.prod(shape), dtype, mean, std, chosen.kept_normal,
+                                                 one_at_a_time)
     return values.reshape(shape)
 
 
@@ -311,14 +314,7 @@ def log_normal(shape, dtype, mean: float = 1.0, std: float = 2.0, generator: Gen
     """PyTorch's ``log_normal_(mean, std)``: exp(z·std + mean) for normals z drawn one at
     a time in float64 (never in blocks of 16, as ``normal_`` draws many), sharing the
     Box–Muller sine that ``normal_`` keeps between small draws."""
-    chosen, count = _chosen(generator), math.prod(shape)
-    pieces = []
-    while count > 0:  # fewer than 16 at a time: mersenne.normal's one-at-a-time draws
-        size = min(count, mersenne.BOX_MULLER_BLOCK - 1)
-        piece, chosen.kept_normal = mersenne.normal(chosen.stream, size, numpy.float64, 0.0, 1.0, chosen.kept_normal)
-        pieces.append(piece)
-        count -= size
-    z = numpy.concatenate(pieces) if pieces else numpy.empty(0)
+    z = normal((math.prod(shape),), numpy.float64, generator=generator, one_at_a_time=True)
     values = _each(math.exp, mersenne.fused_multiply_add(z, std, mean).tolist())
     return _from_double(values, shape, dtype)
 

@@ -105,17 +105,19 @@ def _halves(a):
 BOX_MULLER_BLOCK = 16  # PyTorch turns uniforms into normals 16 at a time from this many on
 
 
-def normal(bits: numpy.random.MT19937, count: int, dtype, mean: float, std: float, cached):
+def normal(bits: numpy.random.MT19937, count: int, dtype, mean: float, std: float, cached,
+           one_at_a_time: bool = False):
     """PyTorch's ``normal_(mean, std)`` of ``count`` numbers, and the Box–Muller sine it
     keeps for the next call (``cached``: the one kept before, or None).
 
     From 16 numbers on, PyTorch draws all the uniforms first and turns each 16 into
     normals in place, u₁ = 1 − u[j], u₂ = u[j + 8] giving r·cos θ at j and r·sin θ at
     j + 8 (r = √(−2 log u₁), θ = 2π u₂), in ``dtype``; a partial last 16 is drawn anew
-    over the last 16 places. Below 16 each number is one float64 Box–Muller draw
-    (r from log1p(−u₂), θ from u₁) whose sine is kept for the next number."""
+    over the last 16 places. Below 16, or ``one_at_a_time`` (a tensor that is not
+    contiguous, ``log_normal_``), each number is one float64 Box–Muller draw (r from
+    log1p(−u₂), θ from u₁) whose sine is kept for the next number."""
     dtype = numpy.dtype(dtype)
-    if count >= BOX_MULLER_BLOCK:
+    if count >= BOX_MULLER_BLOCK and not one_at_a_time:
         compute = numpy.promote_types(dtype, numpy.float32)
         out = numpy.empty(count, compute)
         whole = count - count % BOX_MULLER_BLOCK

@@ -1,4 +1,4 @@
-"""In-place random fills (exponential_, geometric_, log_normal_, cauchy_, random_):
+"""In-place random fills (normal_, uniform_, exponential_, geometric_, log_normal_, cauchy_, random_):
 PyTorch's numbers bit for bit after the same seed, in every dtype and size (PyTorch's
 vectorized paths start at 16 numbers), the stream left where PyTorch leaves it, memory
 order for transposed tensors, PyTorch's argument checks, and the autograd rules."""
@@ -93,7 +93,8 @@ def test_random_with_from_by_position_and_to_by_name(torch):
     _assert_same_draws(torch, 2, lambda fw: fw.empty(20, dtype=fw.int64).random_(3, to=9))
 
 
-@pytest.mark.parametrize(("name", "args"), [*CONTINUOUS, ("random_", (-3, 50))])
+@pytest.mark.parametrize(("name", "args"), [*CONTINUOUS, ("random_", (-3, 50)), ("normal_", (0.5, 2.0)),
+                                           ("uniform_", (-1.0, 3.0))])
 @pytest.mark.parametrize("shape", [(3, 4), (2, 3, 5)])
 def test_a_transposed_tensor_is_filled_along_its_memory(torch, name, args, shape):
     _assert_same_draws(torch, 1, lambda fw: getattr(fw.empty(*shape, dtype=fw.float64).transpose(0, -1), name)(*args))
@@ -202,8 +203,8 @@ def test_extreme_rates_give_pytorchs_zeros_and_infinities(torch, lambd):
 
 # Autograd ----------------------------------------------------------------------------
 
-FILLS = [("exponential_", ()), ("geometric_", (0.5,)), ("log_normal_", ()), ("cauchy_", ()), ("random_", ()),
-         ("random_", (5, 3))]
+FILLS = [("normal_", ()), ("uniform_", ()), ("exponential_", ()), ("geometric_", (0.5,)), ("log_normal_", ()),
+         ("cauchy_", ()), ("random_", ()), ("random_", (5, 3))]
 
 
 @pytest.mark.parametrize(("name", "args"), FILLS)

@@ -1,11 +1,11 @@
 """In-place ops with PyTorch's names: ``add_``, ``sub_``, ``mul_``, ``div_``, ``pow_``,
-``zero_``, ``fill_``, ``copy_``, ``clamp_``, ``lerp_``, ``masked_fill_``, ``normal_``, ``uniform_``, ``bernoulli_``,
+``zero_``, ``fill_``, ``copy_``, ``clamp_``, ``lerp_``, ``masked_fill_``, ``bernoulli_``,
 ``scatter_``, ``scatter_add_``, ``scatter_reduce_``, ``index_add_``, ``index_copy_``, ``index_fill_``, ``index_put_``,
 ``fill_diagonal_``, ``index_reduce_``,
 ``abs_``, ``neg_``, ``exp_``, ``log_``, ``sqrt_``, ``sigmoid_``, ``tanh_``, ``relu_``,
 ``x[index] = v``, and ``+=``, ``-=``, ``*=``, ``/=``. The other random fills
-(``exponential_``, ``geometric_``, ``log_normal_``, ``cauchy_``, ``random_``) are in
-:mod:`tinygrad_bn.ops.random_fills`.
+(``normal_``, ``uniform_``, ``exponential_``, ``geometric_``, ``log_normal_``, ``cauchy_``,
+``random_``) are in :mod:`tinygrad_bn.ops.random_fills`.
 
 Each computes the new value with the ordinary ops, writes it into the tensor's own
 array (so ``.data``, ``detach()`` and views see it) and bumps the tensor's version,
@@ -41,7 +41,6 @@ import math
 
 import numpy
 
-from tinygrad_bn import generator as generators
 from tinygrad_bn.autograd import Function, Tensor, is_grad_enabled
 from tinygrad_bn.autograd.version import bump
 from tinygrad_bn.errors import ShapeError
@@ -276,18 +275,6 @@ def copy_(self, src):
     return self
 
 
-def normal_(self, mean=0.0, std=1.0, *, generator=None):
-    """self ← samples of N(mean, std²), drawn on the host from ``generator`` (the
-    default one when None): PyTorch's numbers for the same seed."""
-    return copy_(self, generators.normal(self.shape, self.dtype, mean, std, generator=generator))
-
-
-def uniform_(self, a=0.0, b=1.0, *, generator=None):
-    """self ← samples of U(a, b), drawn on the host from ``generator`` (the default one
-    when None): PyTorch's numbers for the same seed."""
-    return copy_(self, generators.uniform(self.shape, self.dtype, a, b, generator=generator))
-
-
 def bernoulli_(self, p=0.5, *, generator=None):
     """self ← 1 with probability ``p`` (a number, or a Tensor broadcast to self), else 0:
     :func:`~tinygrad_bn.ops.sampling.bernoulli`'s draws, PyTorch's for the same seed."""
@@ -392,7 +379,7 @@ def _operator(op, name: str):
 METHODS = {
     "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "clamp_": clamp_, "clip_": clamp_,
     "clamp_min_": clamp_min_, "clamp_max_": clamp_max_, "fill_": fill_, "zero_": zero_, "copy_": copy_,
-    "normal_": normal_, "uniform_": uniform_, "bernoulli_": bernoulli_, "scatter_": scatter_,
+    "bernoulli_": bernoulli_, "scatter_": scatter_,
     "scatter_add_": scatter_add_,
     "index_add_": index_add_, "index_copy_": index_copy_, "index_fill_": index_fill_, "index_put_": index_put_,
     "scatter_reduce_": scatter_reduce_, "fill_diagonal_": fill_diagonal_, "masked_fill_": masked_fill_,

@@ -1,6 +1,6 @@
-"""In-place random fills with PyTorch's names beyond ``normal_``, ``uniform_`` and
-``bernoulli_``: ``exponential_``, ``geometric_``, ``log_normal_``, ``cauchy_`` and
-``random_``.
+"""In-place random fills with PyTorch's names: ``normal_``, ``uniform_``,
+``exponential_``, ``geometric_``, ``log_normal_``, ``cauchy_`` and ``random_``
+(``bernoulli_`` is with the other in-place ops, in :mod:`~tinygrad_bn.ops.inplace`).
 
 Each draws on the host from the generator's PyTorch stream (:mod:`tinygrad_bn.generator`),
 as PyTorch's CPU kernels draw, so after the same seed the numbers are PyTorch's, in the
@@ -70,6 +70,29 @@ def _positive(name: str, argument: str, value) -> float:
     if not value > 0:
         raise ArgumentError(f"{name} expects {argument} > 0, got {argument}={value}")
     return value
+
+
+def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    """self ← samples of N(mean, std²): PyTorch's numbers for the same seed (as PyTorch,
+    a tensor that is not contiguous draws its numbers one at a time, whatever its size).
+
+    >>> from tinygrad_bn import Generator, empty
+    >>> [round(v, 4) for v in normal_(empty(2), 1.0, 0.5, generator=Generator().manual_seed(0)).tolist()]
+    [1.7705, 0.8533]
+    """
+    one_at_a_time = not self.is_contiguous()
+    return _fill(self, lambda shape, dtype: generators.normal(shape, dtype, mean, std, generator=generator,
+                                                               one_at_a_time=one_at_a_time))
+
+
+def uniform_(self, a=0.0, b=1.0, *, generator=None):
+    """self ← samples of U(a, b): PyTorch's numbers for the same seed.
+
+    >>> from tinygrad_bn import Generator, empty
+    >>> [round(v, 4) for v in uniform_(empty(2), -1.0, 1.0, generator=Generator().manual_seed(0)).tolist()]
+    [-0.0075, 0.5364]
+    """
+    return _fill(self, lambda shape, dtype: generators.uniform(shape, dtype, a, b, generator=generator))
 
 
 def exponential_(self, lambd=1, *, generator=None):
@@ -269,6 +292,6 @@ def random_(self, *bounds, generator=None, **named):
 
 
 METHODS = {
-    "exponential_": exponential_, "geometric_": geometric_, "log_normal_": log_normal_, "cauchy_": cauchy_,
-    "random_": random_,
+    "normal_": normal_, "uniform_": uniform_, "exponential_": exponential_, "geometric_": geometric_,
+    "log_normal_": log_normal_, "cauchy_": cauchy_, "random_": random_,
 }
