@@ -32,7 +32,7 @@ from tinygrad_bn.nn.activation_layers import (
     Tanhshrink,
     Threshold,
 )
-from tinygrad_bn.nn.adaptive_pooling import AdaptiveMaxPool1d, AdaptiveMaxPool2d
+from tinygrad_bn.nn.adaptive_pooling import AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d
 from tinygrad_bn.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, momentum_from_keras
 from tinygrad_bn.nn.bilinear import Bilinear
 from tinygrad_bn.nn.channel_shuffle import ChannelShuffle
@@ -114,7 +114,7 @@ from tinygrad_bn.nn.padding import (
 from tinygrad_bn.nn.parameter import Parameter
 from tinygrad_bn.nn.pixel_shuffle import PixelShuffle, PixelUnshuffle
 from tinygrad_bn.nn.pooling1d import AdaptiveAvgPool1d, AvgPool1d, LPPool1d, LPPool2d, MaxPool1d
-from tinygrad_bn.nn.pooling3d import AdaptiveAvgPool3d, AvgPool3d, MaxPool3d
+from tinygrad_bn.nn.pooling3d import AdaptiveAvgPool3d, AvgPool3d, MaxPool3d, MaxUnpool3d
 from tinygrad_bn.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from tinygrad_bn.nn.rms_norm import RMSNorm
 from tinygrad_bn.nn.softmax2d import Softmax2d
@@ -156,4 +156,5 @@ __all__ = [
     "AdaptiveAvgPool1d", "AvgPool1d", "ChannelShuffle", "LPPool1d", "LPPool2d", "MaxPool1d",
     "AlphaDropout", "Dropout1d", "RMSNorm", "Softmax2d",
     "LazyLinear", "UninitializedParameter",
+    "AdaptiveMaxPool3d", "MaxUnpool3d",
 ]

@@ -47,6 +47,8 @@ from tinygrad_bn.nn.adaptive_pooling import (
     adaptive_max_pool1d_with_indices,
     adaptive_max_pool2d,
     adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
 )
 from tinygrad_bn.nn.alpha_dropout import alpha_dropout
 from tinygrad_bn.nn.attention import scaled_dot_product_attention
@@ -93,7 +95,7 @@ from tinygrad_bn.nn.pooling1d import (
     max_pool1d,
     max_pool1d_with_indices,
 )
-from tinygrad_bn.nn.pooling3d import adaptive_avg_pool3d, avg_pool3d, max_pool3d
+from tinygrad_bn.nn.pooling3d import adaptive_avg_pool3d, avg_pool3d, max_pool3d, max_unpool3d
 from tinygrad_bn.nn.probabilistic_losses import gaussian_nll_loss, kl_div, poisson_nll_loss
 from tinygrad_bn.nn.regression_losses import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from tinygrad_bn.nn.rms_norm import rms_norm
@@ -124,6 +126,7 @@ __all__ = [
     "max_pool1d_with_indices", "native_channel_shuffle",
     "alpha_dropout", "dropout1d", "rms_norm",
     "conv3d", "conv_transpose3d", "adaptive_avg_pool3d", "avg_pool3d", "max_pool3d",
+    "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "max_unpool3d",
 ]
 
 

@@ -11,6 +11,8 @@ y = P_h · x · P_wᵀ, with P holding 1/len(window) over each output's window.
 
 from __future__ import annotations
 
+import math
+
 import numpy
 
 from tinygrad_bn.autograd import Tensor
@@ -18,7 +20,7 @@ from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.nn.unbatched import also_unbatched
 from tinygrad_bn.ops.elementwise import constant
 from tinygrad_bn.ops.reduce import Max
-from tinygrad_bn.ops.windows import MaxUnpool, TileMax, ints, pad_images, pair, unfold, windows_per_axis
+from tinygrad_bn.ops.windows import MaxUnpool, TileMax, ints, pad_images, unfold, windows_per_axis
 
 
 def _window_geometry(name: str, images, kernel_size, stride, padding, dilation=1, ceil_mode=False,
@@ -102,36 +104,74 @@ def _pixel_indices(offsets, like, kernel_size, stride, padding, dilation, counts
 
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):  # noqa: A002
-    """The inverse of :func:`max_pool2d` with ``return_indices``: each value goes to
-    its pixel, every other pixel is 0. The output is (H, W) = ``output_size`` (its
-    last two entries), by default ((OH − 1)·sh − 2·ph + kh, (OW − 1)·sw − 2·pw + kw).
-    Where pooling windows overlap, a pixel may be the maximum of several; it is
-    written once (those values are equal), and, as in PyTorch, the gradient at
-    that pixel goes back to every one of them.
+    """The inverse of :func:`max_pool2d` with ``return_indices``: each value of (N, C, OH, OW)
+    or (C, OH, OW) ``input`` goes to its pixel, every other pixel is 0. The output is
+    (H, W) = ``output_size`` (two entries, or four with (N, C) in front), by default
+    ((OH − 1)·sh − 2·ph + kh, (OW − 1)·sw − 2·pw + kw). Unlike PyTorch (and
+    :func:`~tinygrad_bn.nn.pooling3d.max_unpool3d`), any size that holds the indices
+    is taken, not only one strictly within a stride of the default. Where pooling
+    windows overlap, a pixel may be the maximum of several; it is written once
+    (those values are equal), and, as in PyTorch, the gradient at that pixel goes
+    back to every one of them.
 
     >>> from tinygrad_bn import arange
     >>> pooled, where = max_pool2d(arange(16, dtype="float32").reshape(1, 1, 4, 4), 2, return_indices=True)
     >>> max_unpool2d(pooled, where, 2).numpy()[0, 0, :2].tolist()
     [[0.0, 0.0, 0.0, 0.0], [0.0, 5.0, 0.0, 7.0]]
     """
-    if input.ndim != 4:
-        raise ShapeError(f"max_unpool2d expects input of shape (N, C, H, W), got {input.shape}")
+    return _max_unpool("max_unpool2d", "H, W", input, indices, kernel_size, stride, padding, output_size,
+                       near_default=False)
+
+
+def _max_unpool(name: str, axes: str, input, indices, kernel_size, stride, padding, output_size,  # noqa: A002
+                near_default: bool = True):
+    """Max unpooling over the spatial ``axes`` ("H, W" or "D, H, W"), for ``max_unpool2d``
+    and ``max_unpool3d`` (``name``): ``indices`` are flat positions in each (N, C)
+    channel's entries, as max pooling returns them. An unbatched ``input`` (no N)
+    is taken as a batch of one. With ``near_default``, an ``output_size`` must lie
+    strictly within a stride of the default size, as PyTorch requires."""
+    count = len(axes.split(", "))
+    if input.ndim not in (count + 1, count + 2):
+        raise ShapeError(f"{name} expects input of shape (C, {axes}) or (N, C, {axes}), got {input.shape}")
     indices = indices if isinstance(indices, Tensor) else Tensor(indices, device=input.device)
     if indices.shape != input.shape or indices.dtype.kind not in "iu":
-        raise ShapeError(f"max_unpool2d expects integer indices of the input's shape {input.shape}, "
+        raise ShapeError(f"{name} expects integer indices of the input's shape {input.shape}, "
                          f"got {indices.dtype} indices of shape {indices.shape}")
-    kernel_size = pair(kernel_size, "kernel_size")
-    stride = kernel_size if stride is None else pair(stride, "stride")
-    padding = pair(padding, "padding", minimum=0)
-    if output_size is None:
-        size = tuple((n - 1) * s - 2 * p + k for n, s, p, k in zip(input.shape[2:], stride, padding, kernel_size,
-                                                                   strict=True))
-    else:
-        size = pair(tuple(output_size)[-2:], "output_size")
-    if indices.size and not 0 <= int(indices._data.min()) <= int(indices._data.max()) < size[0] * size[1]:
-        raise ValueError(f"max_unpool2d: indices must lie in [0, {size[0] * size[1]}) for an output of size "
-                         f"{size}, got values from {int(indices._data.min())} to {int(indices._data.max())}")
+    if input.ndim == count + 1:
+        unpooled = _max_unpool(name, axes, input.unsqueeze(0), indices.unsqueeze(0), kernel_size, stride, padding,
+                               output_size, near_default)
+        return unpooled.squeeze(0)
+    kernel_size = ints(kernel_size, count, "kernel_size")
+    stride = kernel_size if stride is None else ints(stride, count, "stride")
+    padding = ints(padding, count, "padding", minimum=0)
+    size = _unpooled_size(name, input.shape[2:], kernel_size, stride, padding, output_size, near_default)
+    entries = math.prod(size)
+    if indices.size and not 0 <= int(indices._data.min()) <= int(indices._data.max()) < entries:
+        raise ShapeError(f"{name}: indices must lie in [0, {entries}) for an output of size {size}, "
+                         f"got values from {int(indices._data.min())} to {int(indices._data.max())}")
     return MaxUnpool.apply(input, indices, size=size)
+
+
+def _unpooled_size(name: str, pooled: tuple, kernel_size: tuple, stride: tuple, padding: tuple,
+                   output_size, near_default: bool) -> tuple:
+    """The spatial size max unpooling writes: along each axis (n − 1)·s − 2·p + k by
+    default, or ``output_size`` (its spatial entries, (N, C) in front allowed), which
+    with ``near_default`` must lie strictly between that default minus and plus the
+    stride, as in PyTorch."""
+    default = tuple((n - 1) * s - 2 * p + k for n, s, p, k in zip(pooled, stride, padding, kernel_size, strict=True))
+    if output_size is None:
+        return default
+    count, size = len(default), tuple(int(o) for o in output_size)
+    if len(size) == count + 2:
+        size = size[2:]
+    if len(size) != count:
+        raise ArgumentError(f"{name}: output_size must have {count} or {count + 2} entries, "
+                            f"got {len(size)}: {tuple(output_size)}")
+    for axis, (o, d, s) in enumerate(zip(size, default, stride)):
+        if near_default and not d - s < o < d + s:
+            raise ArgumentError(f"{name}: output_size {size} is out of range: entry {axis} must lie strictly "
+                                f"between {d - s} and {d + s}, got {o}")
+    return size
 
 
 @also_unbatched(4)

@@ -1,5 +1,5 @@
-"""Pooling of (N, C, D, H, W) volumes: max and average over sliding windows, and
-adaptive average pooling to a given output size, as in ``torch.nn.functional``.
+"""Pooling of (N, C, D, H, W) volumes: max and average over sliding windows, max
+unpooling, and adaptive average pooling to a given output size, as in ``torch.nn.functional``.
 
 Each window offset (a, b, c) of a kd × kh × kw window reads one strided slice of the
 padded volumes, the (a, b, c) element of every window at once:
@@ -21,10 +21,11 @@ from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.nn.module import Module
 from tinygrad_bn.nn.padding import pad
-from tinygrad_bn.nn.pooling import _averaging_matrix, _window_geometry, _window_sizes
+from tinygrad_bn.nn.pooling import _averaging_matrix, _max_unpool, _window_geometry, _window_sizes
 from tinygrad_bn.nn.unbatched import also_unbatched
 from tinygrad_bn.ops.elementwise import constant
 from tinygrad_bn.ops.reduce import Max
+from tinygrad_bn.ops.windows import ints
 
 AXES = "D, H, W"
 
@@ -76,6 +77,24 @@ def _volume_indices(windows, size, kernel_size, stride, padding, dilation, count
               for k, (count, s, p, d, offset) in enumerate(zip(counts, stride, padding, dilation, offsets))]
     index = (places[0] * size[1] + places[1]) * size[2] + places[2]
     return constant(index.astype("int64"), windows)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):  # noqa: A002
+    """The inverse of :func:`max_pool3d` with ``return_indices``: each value of (N, C, OD,
+    OH, OW) or (C, OD, OH, OW) ``input`` goes to its entry d·H·W + h·W + w, every other
+    entry is 0. The output is (D, H, W) = ``output_size`` (three entries, or five with
+    (N, C) in front), by default (OD − 1)·s − 2·p + k along each axis; as in PyTorch,
+    a given size must lie strictly within a stride of that default. Where windows
+    overlap, an entry that is the maximum of several is written once and its
+    gradient goes back to each of them, as in
+    :func:`~tinygrad_bn.nn.pooling.max_unpool2d`.
+
+    >>> from tinygrad_bn import arange
+    >>> pooled, where = max_pool3d(arange(8, dtype="float32").reshape(1, 1, 2, 2, 2), 2, return_indices=True)
+    >>> max_unpool3d(pooled, where, 2).numpy().ravel().tolist()
+    [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 7.0]
+    """
+    return _max_unpool("max_unpool3d", AXES, input, indices, kernel_size, stride, padding, output_size)
 
 
 @also_unbatched(5)
@@ -154,6 +173,31 @@ class MaxPool3d(Module):
     def extra_repr(self):
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class MaxUnpool3d(Module):
+    """:func:`max_unpool3d` as a layer: put the maxima :class:`MaxPool3d` (with
+    ``return_indices=True``) took back at their entries; ``stride`` defaults to
+    ``kernel_size``.
+
+    >>> from tinygrad_bn import randn
+    >>> pooled, where = MaxPool3d(2, return_indices=True)(randn(1, 2, 4, 4, 6))
+    >>> unpool = MaxUnpool3d(2)
+    >>> unpool, unpool(pooled, where).shape
+    (MaxUnpool3d(kernel_size=(2, 2, 2), stride=(2, 2, 2), padding=(0, 0, 0)), (1, 2, 4, 4, 6))
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = ints(kernel_size, 3, "kernel_size")
+        self.stride = self.kernel_size if stride is None else ints(stride, 3, "stride")
+        self.padding = ints(padding, 3, "padding", minimum=0)
+
+    def forward(self, input, indices, output_size=None):  # noqa: A002 - PyTorch's argument name
+        return max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class AvgPool3d(Module):

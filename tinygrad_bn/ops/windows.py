@@ -14,6 +14,8 @@ moving one strided slice of every image at once.
 
 from __future__ import annotations
 
+import math
+
 from tinygrad_bn.autograd import Function
 from tinygrad_bn.backend import is_channel_major
 from tinygrad_bn.errors import ArgumentError, ShapeError
@@ -110,15 +112,16 @@ def _fold_channels_last(backend, blocks, image_size, window, counts):
 
 
 class MaxUnpool(Function):
-    """(N, C, OH, OW) values put at their pixel indices of (N, C, H, W) zeros; the
-    gradient reads each value's pixel back (a gather, so double backward works)."""
+    """(N, C, *pooled) values put at their flat indices into each channel's entries of
+    (N, C, *size) zeros (size (H, W) for images, (D, H, W) for volumes); the gradient
+    reads each value's entry back (a gather, so double backward works)."""
 
     def forward(self, x, indices, size):
         n, c = x.shape[:2]
         self.input_shape = x.shape
         self.rows = x.xp.arange(n * c)[:, None]
         self.places = indices._data.reshape(n * c, -1)
-        out = x.xp.zeros((n * c, size[0] * size[1]), dtype=x.dtype)
+        out = x.xp.zeros((n * c, math.prod(size)), dtype=x.dtype)
         out[self.rows, self.places] = x._data.reshape(n * c, -1)
         return out.reshape(n, c, *size)
 
