@@ -1,11 +1,13 @@
-"""Unstructured pruning, as PyTorch's ``torch.nn.utils.prune``.
+"""Unstructured and structured pruning, as PyTorch's ``torch.nn.utils.prune``.
 
 Pruning a module's tensor ``name`` moves the parameter to ``name + "_orig"``, adds a
 buffer ``name + "_mask"`` of ones and zeros, and makes ``name`` the plain tensor
 ``orig * mask``, recomputed by a forward pre-hook before each call, so gradients
 reach ``orig`` only where the mask keeps it. Pruning the same tensor again prunes
-among the entries still kept (the new ``amount`` counts those). :func:`remove`
-makes ``name`` a parameter holding ``orig * mask`` again.
+among the entries still kept (the new ``amount`` counts those), or, for a
+structured method, among the channels still keeping an entry; the scores are then
+the pruned tensor ``name`` itself, as in PyTorch. :func:`remove` makes ``name`` a
+parameter holding ``orig * mask`` again.
 
 >>> from tinygrad_bn import nn, no_grad, tensor
 >>> layer = nn.Linear(2, 2)
@@ -18,10 +20,13 @@ makes ``name`` a parameter holding ``orig * mask`` again.
 >>> sorted(name for name, _ in layer.named_parameters())
 ['bias', 'weight']
 
+Structured pruning zeroes whole channels: the slices along one ``dim`` of least
+n-norm (``ln_structured``) or chosen at random (``random_structured``).
+
 The amount is a fraction in [0, 1] (rounded to a count as PyTorch rounds it) or a
-count. Which of several equal magnitudes ``l1_unstructured`` prunes may differ from
-PyTorch's choice; ``random_unstructured`` draws PyTorch's numbers after the same seed.
-The structured methods (``ln_structured``, ``random_structured``) are not here.
+count. Which of several equal magnitudes (or channel norms) ``l1_unstructured``
+(``ln_structured``) prunes may differ from PyTorch's choice; ``random_unstructured``
+and ``random_structured`` draw PyTorch's numbers after the same seed.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ import numbers
 
 from tinygrad_bn.autograd import Tensor, no_grad
 from tinygrad_bn.autograd.version import bump
-from tinygrad_bn.ops import cat, ones_like, rand_like
+from tinygrad_bn.ops import cat, kthvalue, norm, ones_like, rand, rand_like, zeros_like
 
 
 def _check_amount(amount):
@@ -84,13 +89,14 @@ class BasePruningMethod:
         if previous is not None:
             key, previous = previous
             orig = module._parameters[name + "_orig"]
+            current = getattr(module, name)  # orig * mask: what PyTorch scores when pruning again
             default_mask = getattr(module, name + "_mask").detach().clone()
         else:
             orig = getattr(module, name)
             if not isinstance(orig, Tensor):
                 raise AttributeError(f"{type(module).__name__} has no tensor named {name!r} to prune")
-            default_mask = ones_like(orig)
-        scores = orig if importance_scores is None else importance_scores
+            current, default_mask = orig, ones_like(orig)
+        scores = current if importance_scores is None else importance_scores
         if scores.shape != orig.shape:
             raise ValueError(f"importance_scores should have the shape of parameter {name}, "
                              f"{tuple(orig.shape)}, got {tuple(scores.shape)}")
@@ -124,14 +130,22 @@ class BasePruningMethod:
 
 
 def _combined_mask(method, scores, default_mask):
-    """The method's mask over the entries ``default_mask`` still keeps, others staying 0
-    (a "global" method such as :class:`CustomFromMask` sees the whole tensor and mask)."""
-    if method.PRUNING_TYPE != "global" and not default_mask.numpy().all():
+    """The method's mask over the part of the tensor ``default_mask`` still keeps, the
+    rest staying 0, as PyTorch combines iterative pruning: an unstructured method
+    chooses among the entries still kept, a structured one among the channels (along
+    its ``dim``) that still keep an entry; a "global" method such as
+    :class:`CustomFromMask` sees the whole tensor and mask."""
+    if method.PRUNING_TYPE == "global" or default_mask.numpy().all():
+        return method.compute_mask(scores, default_mask=default_mask)
+    if method.PRUNING_TYPE == "structured":
+        axis = _channel_axis(scores, method.dim)
+        channel_sums = default_mask.sum(tuple(a for a in range(scores.ndim) if a != axis))
+        kept = (slice(None),) * axis + (channel_sums != 0,)
+    else:
         kept = default_mask == 1
-        mask = default_mask.clone()
-        mask[kept] = method.compute_mask(scores[kept], default_mask=default_mask[kept])
-        return mask
-    return method.compute_mask(scores, default_mask=default_mask)
+    mask = default_mask.clone()
+    mask[kept] = method.compute_mask(scores[kept], default_mask=default_mask[kept])
+    return mask
 
 
 def _pre_hooks(module) -> dict:
@@ -221,6 +235,88 @@ class CustomFromMask(BasePruningMethod):
         return super().apply(module, name, mask=mask)
 
 
+def _channel_axis(t, dim) -> int:
+    """``dim`` as a non-negative axis of ``t``, which must have channels to prune (2 axes or more)."""
+    if t.ndim < 2:
+        raise ValueError(f"structured pruning prunes slices of a tensor of 2 or more dimensions, "
+                         f"got a tensor of shape {tuple(t.shape)}")
+    if not -t.ndim <= dim < t.ndim:
+        raise IndexError(f"structured pruning: dim {dim} is out of range for a tensor of shape {tuple(t.shape)}")
+    return dim % t.ndim
+
+
+def _channel_mask(t, default_mask, axis: int, kept):
+    """``default_mask`` times a mask of ``t``'s dtype that is 1 on the channels ``kept``
+    (indices or a bool tensor along ``axis``) and 0 elsewhere."""
+    mask = zeros_like(t)
+    mask[(slice(None),) * axis + (kept,)] = 1
+    return mask * default_mask.to(dtype=mask.dtype)
+
+
+class LnStructured(BasePruningMethod):
+    """Prunes the ``amount`` channels (slices along ``dim``) of least ``n``-norm, the norm
+    taken over every other axis (``n`` a number, inf, -inf or "fro", the 2-norm; PyTorch
+    takes "fro" over two axes at most); the channels of largest norm are kept, as
+    PyTorch keeps its ``topk`` (of tied norms, which are kept may differ).
+
+    >>> from tinygrad_bn import tensor
+    >>> t = tensor([[1.0, -3.0], [0.5, 0.5], [2.0, 0.0]])
+    >>> LnStructured(amount=1, n=1, dim=0).compute_mask(t, default_mask=tensor([[1.0, 1.0]] * 3)).tolist()
+    [[1.0, 1.0], [0.0, 0.0], [1.0, 1.0]]
+    """
+
+    PRUNING_TYPE = "structured"
+
+    def __init__(self, amount, n, dim=-1):
+        self.amount = _check_amount(amount)
+        self.n, self.dim = n, dim
+
+    def compute_mask(self, t, default_mask):
+        axis = _channel_axis(t, self.dim)
+        channels = t.shape[axis]
+        pruned = _count(self.amount, channels)
+        if pruned == 0:
+            return default_mask.clone()
+        # ‖channel‖ₙ over every axis but ``axis``
+        norms = norm(t, p=self.n, dim=tuple(a for a in range(t.ndim) if a != axis))
+        return _channel_mask(t, default_mask, axis, norms.topk(channels - pruned).indices)
+
+    @classmethod
+    def apply(cls, module, name, amount, n, dim, importance_scores=None):  # noqa: D102 - the base's
+        return super().apply(module, name, amount=amount, n=n, dim=dim, importance_scores=importance_scores)
+
+
+class RandomStructured(BasePruningMethod):
+    """Prunes ``amount`` channels (slices along ``dim``) at random: one uniform draw per
+    channel, and the channels drawing more than the ``amount``-th smallest draw are
+    kept, PyTorch's rule and numbers after the same seed.
+
+    >>> from tinygrad_bn import manual_seed, ones
+    >>> _ = manual_seed(0)
+    >>> RandomStructured(amount=2, dim=1).compute_mask(ones(2, 4), default_mask=ones(2, 4)).tolist()
+    [[1.0, 1.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]]
+    """
+
+    PRUNING_TYPE = "structured"
+
+    def __init__(self, amount, dim=-1):
+        self.amount = _check_amount(amount)
+        self.dim = dim
+
+    def compute_mask(self, t, default_mask):
+        axis = _channel_axis(t, self.dim)
+        channels = t.shape[axis]
+        pruned = _count(self.amount, channels)
+        if pruned == 0:
+            return default_mask.clone()
+        draws = rand(channels, device=t.device)
+        return _channel_mask(t, default_mask, axis, draws > kthvalue(draws, pruned).values)
+
+    @classmethod
+    def apply(cls, module, name, amount, dim=-1):  # noqa: D102 - the base's
+        return super().apply(module, name, amount=amount, dim=dim)
+
+
 def identity(module, name):
     """Prune nothing, but give ``name`` the ``_orig`` and ``_mask`` of a pruned tensor."""
     Identity.apply(module, name)
@@ -237,6 +333,33 @@ def l1_unstructured(module, name, amount, importance_scores=None):
     """Prune the ``amount`` entries of ``module``'s ``name`` of least magnitude (of
     ``importance_scores`` when given)."""
     L1Unstructured.apply(module, name, amount=amount, importance_scores=importance_scores)
+    return module
+
+
+def ln_structured(module, name, amount, n, dim, importance_scores=None):
+    """Prune the ``amount`` channels along ``dim`` of ``module``'s ``name`` of least
+    ``n``-norm (of ``importance_scores`` when given).
+
+    >>> from tinygrad_bn import nn, no_grad, tensor
+    >>> layer = nn.Linear(2, 3)
+    >>> with no_grad():
+    ...     _ = layer.weight.copy_(tensor([[1.0, -3.0], [0.5, 0.5], [2.0, 0.0]]))
+    >>> ln_structured(layer, "weight", amount=1, n=2, dim=0).weight_mask.tolist()
+    [[1.0, 1.0], [0.0, 0.0], [1.0, 1.0]]
+    """
+    LnStructured.apply(module, name, amount=amount, n=n, dim=dim, importance_scores=importance_scores)
+    return module
+
+
+def random_structured(module, name, amount, dim):
+    """Prune ``amount`` random channels along ``dim`` of ``module``'s ``name``.
+
+    >>> from tinygrad_bn import manual_seed, nn
+    >>> _ = manual_seed(0)
+    >>> random_structured(nn.Linear(3, 4), "weight", amount=0.5, dim=0).weight_mask[:, 0].tolist()
+    [1.0, 1.0, 0.0, 0.0]
+    """
+    RandomStructured.apply(module, name, amount=amount, dim=dim)
     return module
 
 
@@ -262,7 +385,8 @@ def global_unstructured(parameters, pruning_method, importance_scores=None, **kw
         masks.append(ones_like(tensor).reshape(-1) if mask is None else mask.reshape(-1))
     method = pruning_method(**kwargs)
     if method.PRUNING_TYPE != "unstructured":
-        raise TypeError(f"global_unstructured needs an unstructured pruning method, got {pruning_method.__name__}")
+        raise TypeError(f"global_unstructured needs an unstructured pruning method, got {pruning_method.__name__} "
+                        f"of type {method.PRUNING_TYPE}")
     with no_grad():
         flat = _combined_mask(method, cat(scores), cat(masks))
     start = 0
@@ -288,6 +412,7 @@ def is_pruned(module) -> bool:
 
 
 __all__ = [
-    "BasePruningMethod", "CustomFromMask", "Identity", "L1Unstructured", "RandomUnstructured", "custom_from_mask",
-    "global_unstructured", "identity", "is_pruned", "l1_unstructured", "random_unstructured", "remove",
+    "BasePruningMethod", "CustomFromMask", "Identity", "L1Unstructured", "LnStructured", "RandomStructured",
+    "RandomUnstructured", "custom_from_mask", "global_unstructured", "identity", "is_pruned", "l1_unstructured",
+    "ln_structured", "random_structured", "random_unstructured", "remove",
 ]
