@@ -83,6 +83,7 @@ __all__ = [
 ]
 
 from tinygrad_bn.linalg.chain import multi_dot  # noqa: E402
+from tinygrad_bn.linalg.householder import householder_product  # noqa: E402
 from tinygrad_bn.linalg.rank import matrix_rank  # noqa: E402
 
-__all__ += ["matrix_rank", "multi_dot"]
+__all__ += ["householder_product", "matrix_rank", "multi_dot"]

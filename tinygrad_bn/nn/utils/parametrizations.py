@@ -1,5 +1,5 @@
-"""Weight normalization and spectral normalization as parametrizations (see
-:mod:`.parametrize`), as PyTorch's ``torch.nn.utils.parametrizations``.
+"""Weight normalization, spectral normalization and orthogonal matrices as
+parametrizations (see :mod:`.parametrize`), as PyTorch's ``torch.nn.utils.parametrizations``.
 
 - weight norm: w = g · v / ‖v‖, the norm over every axis but ``dim``, so that the
   length g and the direction v of each slice along ``dim`` are learned apart
@@ -7,19 +7,30 @@
 - spectral norm: w = W / σ(W), σ the largest singular value of W seen as a matrix
   (its axis ``dim`` first, the others flattened), estimated by power iteration with
   vectors u, v kept from call to call and moved one step per training-mode call
-  (Miyato et al., 2018).
+  (Miyato et al., 2018);
+- orthogonal: Q with QᵀQ = I (or QQᵀ = I for a wide Q), the image of an
+  unconstrained X under a map onto the orthogonal matrices: exp(A) or the Cayley
+  transform (I − A/2)⁻¹(I + A/2) of a skew-symmetric A built from X's lower
+  triangle, or the product of Householder reflectors stored below X's diagonal.
+  With ``use_trivialization`` (the default) the map is taken around a fixed
+  orthogonal ``base``, Q = base · map(X), and X starts where map(X) = I
+  (Lezcano-Casado & Martínez-Rubio, 2019).
 """
 
 from __future__ import annotations
 
 from tinygrad_bn.autograd import Tensor, no_grad
+from tinygrad_bn.linalg.exponential import matrix_exp
+from tinygrad_bn.linalg.householder import geqrf, householder_product
+from tinygrad_bn.linalg.inverse import solve
 from tinygrad_bn.nn.conv_transpose import ConvTranspose1d, ConvTranspose2d
 from tinygrad_bn.nn.functional import normalize
 from tinygrad_bn.nn.module import Module
 from tinygrad_bn.nn.utils.parametrize import register_parametrization
-from tinygrad_bn.ops import randn
+from tinygrad_bn.ops import allclose, cat, eye, randn, zeros
+from tinygrad_bn.ops.type_info import finfo
 
-__all__ = ["spectral_norm", "weight_norm"]
+__all__ = ["orthogonal", "spectral_norm", "weight_norm"]
 
 
 def norm_except_dim(v: Tensor, dim: int) -> Tensor:
@@ -160,3 +171,142 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     if dim is None:
         dim = 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d)) else 0
     return register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
+
+
+ORTHOGONAL_MAPS = ("matrix_exp", "cayley", "householder")
+
+
+def _tall(X: Tensor):
+    """``X`` as a tall matrix (n ≥ k: its last two axes swapped when it is wide), and whether it was wide."""
+    wide = X.shape[-2] < X.shape[-1]
+    return (X.mT if wide else X), wide
+
+
+def _is_orthogonal(Q: Tensor) -> bool:
+    """Whether QᵀQ = I for the tall Q (n × k), up to PyTorch's tolerance: an absolute
+    10·n·ε, and the relative 10⁻⁵ of ``allclose``."""
+    n, k = Q.shape[-2:]
+    return allclose(Q.mT @ Q, eye(k, dtype=Q.dtype, device=Q.device), atol=10.0 * n * finfo(Q.dtype).eps)
+
+
+def _make_orthogonal(A: Tensor) -> Tensor:
+    """The Q of A = QR with R's diagonal made positive: Q's columns times sign(diag R)."""
+    a, tau = geqrf(A)
+    return householder_product(a, tau) * a.diagonal(dim1=-2, dim2=-1).sign().unsqueeze(-2)
+
+
+def _skew_symmetric_map(X: Tensor, orthogonal_map: str) -> Tensor:
+    """The first k columns of exp(A) (``matrix_exp``) or of (I − A/2)⁻¹(I + A/2)
+    (``cayley``), orthogonal n × n matrices for the skew-symmetric A = L − Lᵀ, L the
+    lower triangle of the tall X (n × k) with n − k zero columns after it."""
+    n, k = X.shape[-2:]
+    L = X.tril()
+    if n != k:
+        L = cat([L, zeros(*X.shape[:-2], n, n - k, dtype=X.dtype, device=X.device)], dim=-1)
+    A = L - L.mT
+    if orthogonal_map == "matrix_exp":
+        Q = matrix_exp(A)
+    else:
+        identity = eye(n, dtype=X.dtype, device=X.device)
+        Q = solve(identity - 0.5 * A, identity + 0.5 * A)
+    return Q[..., :k]
+
+
+def _householder_map(X: Tensor) -> Tensor:
+    """H₁ ⋯ H_k of the reflectors vᵢ stored below the tall X's diagonal, τᵢ = 2 / ‖vᵢ‖²
+    (each Hᵢ a reflection), its columns times the integer parts of X's diagonal: the
+    signs that :meth:`_Orthogonal.right_inverse` leaves there (no gradient goes to them)."""
+    A = X.tril(-1)
+    tau = 2.0 / (1.0 + (A * A).sum(dim=-2))  # ‖vᵢ‖² = 1 + the squares below the implicit 1
+    signs = X.diagonal(dim1=-2, dim2=-1).detach().trunc()
+    return householder_product(A, tau) * signs.unsqueeze(-2)
+
+
+class _Orthogonal(Module):
+    """The orthogonal parametrization X ↦ Q of a weight of ``shape`` (see :func:`orthogonal`);
+    with ``use_trivialization``, Q = base · map(X), ``base`` a buffer set by :meth:`right_inverse`."""
+
+    def __init__(self, weight: Tensor, orthogonal_map: str, *, use_trivialization: bool = True):
+        super().__init__()
+        self.shape, self.orthogonal_map = weight.shape, orthogonal_map
+        self.use_trivialization = use_trivialization
+        if use_trivialization:
+            self.register_buffer("base", None)
+
+    def forward(self, X):
+        X, wide = _tall(X)
+        if self.orthogonal_map == "householder":
+            Q = _householder_map(X)
+        else:
+            Q = _skew_symmetric_map(X, self.orthogonal_map)
+        if self.use_trivialization:
+            Q = self.base @ Q
+        return Q.mT if wide else Q
+
+    def right_inverse(self, Q):
+        """An X that the forward maps to ``Q`` (made orthogonal first when it is not).
+        With ``use_trivialization``: ``base`` becomes Q (completed to a square orthogonal
+        matrix with normal draws when Q is not square, as PyTorch draws them) and X the
+        −I of the shape, which every map takes to the identity's columns. Without it,
+        only the Householder map has an inverse: the reflectors of Q's QR decomposition,
+        the signs of R's diagonal on X's diagonal (negated where τ = 0)."""
+        if Q.shape != self.shape:
+            raise ValueError(f"orthogonal expects a matrix or batch of matrices of shape {tuple(self.shape)}, "
+                             f"got a tensor of shape {tuple(Q.shape)}")
+        given, (Q, wide) = Q, _tall(Q)
+        n, k = Q.shape[-2:]
+        if not self.use_trivialization:
+            if self.orthogonal_map != "householder":
+                raise NotImplementedError(f"orthogonal: the {self.orthogonal_map} map with use_trivialization=False "
+                                          "has no right inverse, so a matrix cannot be assigned to it")
+            return self._householder_inverse(Q, wide)
+        if n == k:
+            self.base = Q.clone() if _is_orthogonal(Q) else _make_orthogonal(Q)
+        else:
+            completion = randn(*Q.shape[:-2], n, n - k, dtype=Q.dtype, device=Q.device)
+            self.base = _make_orthogonal(cat([Q, completion], dim=-1))
+        return -eye(*given.shape[-2:], dtype=given.dtype, device=given.device).expand(given.shape).clone()
+
+    @staticmethod
+    def _householder_inverse(Q, wide: bool):
+        """The reflectors of the tall Q's QR below the diagonal; on it, sign(Rᵢᵢ), negated where τᵢ = 0."""
+        a, tau = geqrf(Q)
+        signs = a.diagonal(dim1=-2, dim2=-1).sign()
+        signs = signs * (1.0 - 2.0 * (tau == 0).to(dtype=signs.dtype))
+        diagonal = eye(*Q.shape[-2:], dtype=Q.dtype, device=Q.device)
+        X = a * (1.0 - diagonal) + diagonal * signs.unsqueeze(-2)
+        return X.mT if wide else X
+
+
+def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None = None, *,
+               use_trivialization: bool = True) -> Module:
+    """Parametrize ``module.<name>`` (a matrix, or a batch of them along the leading axes)
+    as an orthogonal matrix: QᵀQ = I when it is tall or square, QQᵀ = I when it is wide;
+    return ``module``. ``orthogonal_map`` is ``"matrix_exp"``, ``"cayley"`` or
+    ``"householder"``; by default ``"matrix_exp"`` for square matrices and
+    ``"householder"`` otherwise, as PyTorch chooses for real dtypes. At registration
+    the tensor becomes the orthogonal Q of its QR decomposition (R's diagonal positive),
+    or stays itself when it is square and already orthogonal; assigning a matrix to it
+    later does the same. See the module docstring for ``use_trivialization``; a
+    non-square tensor then draws normal numbers (PyTorch's, after the same seed, when
+    fewer than 16) to complete its ``base``.
+
+    >>> from tinygrad_bn import nn
+    >>> layer = orthogonal(nn.Linear(3, 5))
+    >>> W = layer.weight
+    >>> (W.T @ W - eye(3)).abs().max().item() < 1e-6, list(layer.state_dict())
+    (True, ['bias', 'parametrizations.weight.original', 'parametrizations.weight.0.base'])
+    """
+    weight = getattr(module, name, None)
+    if not isinstance(weight, Tensor):
+        raise ValueError(f"orthogonal expects the name of a parameter or buffer of {type(module).__name__}, "
+                         f"got {name!r}")
+    if weight.ndim < 2:
+        raise ValueError(f"orthogonal expects a matrix or a batch of matrices, got a tensor of shape "
+                         f"{tuple(weight.shape)}")
+    if orthogonal_map is None:
+        orthogonal_map = "matrix_exp" if weight.shape[-2] == weight.shape[-1] else "householder"
+    if orthogonal_map not in ORTHOGONAL_MAPS:
+        raise ValueError(f"orthogonal_map must be one of {', '.join(ORTHOGONAL_MAPS)}, got {orthogonal_map!r}")
+    parametrization = _Orthogonal(weight, orthogonal_map, use_trivialization=use_trivialization)
+    return register_parametrization(module, name, parametrization, unsafe=True)
