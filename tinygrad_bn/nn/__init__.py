@@ -113,7 +113,7 @@ from tinygrad_bn.nn.padding import (
 )
 from tinygrad_bn.nn.parameter import Parameter
 from tinygrad_bn.nn.pixel_shuffle import PixelShuffle, PixelUnshuffle
-from tinygrad_bn.nn.pooling1d import AdaptiveAvgPool1d, AvgPool1d, LPPool1d, LPPool2d, MaxPool1d
+from tinygrad_bn.nn.pooling1d import AdaptiveAvgPool1d, AvgPool1d, LPPool1d, LPPool2d, MaxPool1d, MaxUnpool1d
 from tinygrad_bn.nn.pooling3d import AdaptiveAvgPool3d, AvgPool3d, MaxPool3d, MaxUnpool3d
 from tinygrad_bn.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from tinygrad_bn.nn.rms_norm import RMSNorm
@@ -156,5 +156,5 @@ __all__ = [
     "AdaptiveAvgPool1d", "AvgPool1d", "ChannelShuffle", "LPPool1d", "LPPool2d", "MaxPool1d",
     "AlphaDropout", "Dropout1d", "RMSNorm", "Softmax2d",
     "LazyLinear", "UninitializedParameter",
-    "AdaptiveMaxPool3d", "MaxUnpool3d",
+    "AdaptiveMaxPool3d", "MaxUnpool1d", "MaxUnpool3d",
 ]

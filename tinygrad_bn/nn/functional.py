@@ -86,7 +86,7 @@ from tinygrad_bn.nn.normalization import group_norm, layer_norm
 from tinygrad_bn.nn.padding import pad
 from tinygrad_bn.nn.pdist import pdist
 from tinygrad_bn.nn.pixel_shuffle import pixel_shuffle, pixel_unshuffle
-from tinygrad_bn.nn.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_unpool2d
+from tinygrad_bn.nn.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_unpool1d, max_unpool2d
 from tinygrad_bn.nn.pooling1d import (
     adaptive_avg_pool1d,
     avg_pool1d,
@@ -126,7 +126,7 @@ __all__ = [
     "max_pool1d_with_indices", "native_channel_shuffle",
     "alpha_dropout", "dropout1d", "rms_norm",
     "conv3d", "conv_transpose3d", "adaptive_avg_pool3d", "avg_pool3d", "max_pool3d",
-    "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "max_unpool3d",
+    "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "max_unpool1d", "max_unpool3d",
 ]
 
 

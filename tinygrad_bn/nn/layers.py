@@ -11,7 +11,8 @@ from tinygrad_bn.nn import functional as F
 from tinygrad_bn.nn import init
 from tinygrad_bn.nn.module import Module
 from tinygrad_bn.nn.parameter import conv_channels, positive_int, zero_parameter
-from tinygrad_bn.ops.windows import ints, pair
+from tinygrad_bn.nn.pooling import _MaxUnpoolNd
+from tinygrad_bn.ops.windows import ints
 
 
 class Linear(Module):
@@ -165,9 +166,9 @@ class MaxPool2d(Module):
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
-class MaxUnpool2d(Module):
+class MaxUnpool2d(_MaxUnpoolNd):
     """Put pooled maxima back at the pixels :class:`MaxPool2d` (``return_indices=True``)
-    took them from; zeros elsewhere.
+    took them from; zeros elsewhere (:func:`~tinygrad_bn.nn.pooling.max_unpool2d`).
 
     >>> from tinygrad_bn import randn
     >>> pooled, where = MaxPool2d(2, return_indices=True)(randn(1, 2, 4, 6))
@@ -175,17 +176,8 @@ class MaxUnpool2d(Module):
     (1, 2, 4, 6)
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0):
-        super().__init__()
-        self.kernel_size = pair(kernel_size, "kernel_size")
-        self.stride = self.kernel_size if stride is None else pair(stride, "stride")
-        self.padding = pair(padding, "padding", minimum=0)
-
-    def forward(self, x, indices, output_size=None):
-        return F.max_unpool2d(x, indices, self.kernel_size, self.stride, self.padding, output_size)
-
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+    dims = 2
+    unpool = staticmethod(F.max_unpool2d)
 
 
 class AvgPool2d(Module):

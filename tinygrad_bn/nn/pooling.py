@@ -17,6 +17,7 @@ import numpy
 
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.errors import ArgumentError, ShapeError
+from tinygrad_bn.nn.module import Module
 from tinygrad_bn.nn.unbatched import also_unbatched
 from tinygrad_bn.ops.elementwise import constant
 from tinygrad_bn.ops.reduce import Max
@@ -121,6 +122,39 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     """
     return _max_unpool("max_unpool2d", "H, W", input, indices, kernel_size, stride, padding, output_size,
                        near_default=False)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):  # noqa: A002
+    """The inverse of :func:`~tinygrad_bn.nn.pooling1d.max_pool1d` with
+    ``return_indices``: each value of (N, C, OL) or (C, OL) ``input`` goes to its
+    position, every other one is 0; the length is (OL − 1)·s − 2·p + k, or
+    ``output_size`` (one entry, or three with (N, C) in front) strictly within a stride
+    of it, as in PyTorch.
+
+    >>> from tinygrad_bn import tensor
+    >>> max_unpool1d(tensor([[[5.0, 7.0]]]), tensor([[[1, 3]]]), 2).tolist()
+    [[[0.0, 5.0, 0.0, 7.0]]]
+    """
+    return _max_unpool("max_unpool1d", "L", input, indices, kernel_size, stride, padding, output_size)
+
+
+class _MaxUnpoolNd(Module):
+    """A max-unpooling layer: ``unpool`` (:func:`max_unpool1d`, ``2d`` or ``3d``) over
+    ``dims`` axes, with the window's sizes given once; ``stride`` defaults to ``kernel_size``."""
+
+    dims: int
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = ints(kernel_size, self.dims, "kernel_size")
+        self.stride = self.kernel_size if stride is None else ints(stride, self.dims, "stride")
+        self.padding = ints(padding, self.dims, "padding", minimum=0)
+
+    def forward(self, input, indices, output_size=None):  # noqa: A002 - PyTorch's argument name
+        return self.unpool(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 def _max_unpool(name: str, axes: str, input, indices, kernel_size, stride, padding, output_size,  # noqa: A002

@@ -24,7 +24,7 @@ import math
 
 from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.nn.module import Module
-from tinygrad_bn.nn.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from tinygrad_bn.nn.pooling import _MaxUnpoolNd, adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_unpool1d
 from tinygrad_bn.ops.windows import pair
 
 
@@ -224,6 +224,21 @@ class MaxPool1d(Module):
     def extra_repr(self):
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """Put the maxima :class:`MaxPool1d` (``return_indices=True``) took back at their
+    positions; zeros elsewhere (:func:`~tinygrad_bn.nn.pooling.max_unpool1d`).
+
+    >>> from tinygrad_bn import randn
+    >>> pooled, where = MaxPool1d(2, return_indices=True)(randn(3, 2, 8))
+    >>> unpool = MaxUnpool1d(2)
+    >>> unpool, unpool(pooled, where).shape
+    (MaxUnpool1d(kernel_size=(2,), stride=(2,), padding=(0,)), (3, 2, 8))
+    """
+
+    dims = 1
+    unpool = staticmethod(max_unpool1d)
 
 
 class AdaptiveAvgPool1d(Module):

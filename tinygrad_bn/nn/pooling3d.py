@@ -21,11 +21,10 @@ from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.nn.module import Module
 from tinygrad_bn.nn.padding import pad
-from tinygrad_bn.nn.pooling import _averaging_matrix, _max_unpool, _window_geometry, _window_sizes
+from tinygrad_bn.nn.pooling import _averaging_matrix, _max_unpool, _MaxUnpoolNd, _window_geometry, _window_sizes
 from tinygrad_bn.nn.unbatched import also_unbatched
 from tinygrad_bn.ops.elementwise import constant
 from tinygrad_bn.ops.reduce import Max
-from tinygrad_bn.ops.windows import ints
 
 AXES = "D, H, W"
 
@@ -175,7 +174,7 @@ class MaxPool3d(Module):
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
-class MaxUnpool3d(Module):
+class MaxUnpool3d(_MaxUnpoolNd):
     """:func:`max_unpool3d` as a layer: put the maxima :class:`MaxPool3d` (with
     ``return_indices=True``) took back at their entries; ``stride`` defaults to
     ``kernel_size``.
@@ -187,17 +186,8 @@ class MaxUnpool3d(Module):
     (MaxUnpool3d(kernel_size=(2, 2, 2), stride=(2, 2, 2), padding=(0, 0, 0)), (1, 2, 4, 4, 6))
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0):
-        super().__init__()
-        self.kernel_size = ints(kernel_size, 3, "kernel_size")
-        self.stride = self.kernel_size if stride is None else ints(stride, 3, "stride")
-        self.padding = ints(padding, 3, "padding", minimum=0)
-
-    def forward(self, input, indices, output_size=None):  # noqa: A002 - PyTorch's argument name
-        return max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
-
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+    dims = 3
+    unpool = staticmethod(max_unpool3d)
 
 
 class AvgPool3d(Module):
