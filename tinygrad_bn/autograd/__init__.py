@@ -1,11 +1,11 @@
 """The autodiff core: Tensor, Function, grad mode and the backward engine; with
 PyTorch's ``torch.autograd`` names: ``Function`` (also written PyTorch's way, see
-:mod:`~tinygrad_bn.autograd.custom`), ``grad``, ``functional``, ``gradcheck`` and
-``gradgradcheck``."""
+:mod:`~tinygrad_bn.autograd.custom`), ``grad``, ``functional``, ``forward_ad``,
+``gradcheck`` and ``gradgradcheck``."""
 
 import importlib
 
-from tinygrad_bn.autograd import functional, graph, inference
+from tinygrad_bn.autograd import forward_ad, functional, graph, inference
 from tinygrad_bn.autograd.anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from tinygrad_bn.autograd.engine import backward, grad
 from tinygrad_bn.autograd.function import (
@@ -66,6 +66,7 @@ class inference_mode(set_grad_enabled):  # noqa: N801 - PyTorch's name
 
 __all__ = [
     "Function",
+    "forward_ad",
     "functional",
     "Tensor",
     "Variable",
