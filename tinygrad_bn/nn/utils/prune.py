@@ -245,15 +245,24 @@ def _channel_axis(t, dim) -> int:
     return dim % t.ndim
 
 
-def _channel_mask(t, default_mask, axis: int, kept):
-    """``default_mask`` times a mask of ``t``'s dtype that is 1 on the channels ``kept``
-    (indices or a bool tensor along ``axis``) and 0 elsewhere."""
-    mask = zeros_like(t)
-    mask[(slice(None),) * axis + (kept,)] = 1
-    return mask * default_mask.to(dtype=mask.dtype)
+class _StructuredPruning(BasePruningMethod):
+    """Prunes ``amount`` channels, the slices of a tensor along ``dim``: the mask is
+    ``default_mask`` times one that is 1 on the channels :meth:`kept` picks (indices or
+    a bool tensor along that axis) and 0 elsewhere."""
+
+    PRUNING_TYPE = "structured"
+
+    def compute_mask(self, t, default_mask):
+        axis = _channel_axis(t, self.dim)
+        pruned = _count(self.amount, t.shape[axis])
+        if pruned == 0:
+            return default_mask.clone()
+        mask = zeros_like(t)
+        mask[(slice(None),) * axis + (self.kept(t, axis, pruned),)] = 1
+        return mask * default_mask.to(dtype=mask.dtype)
 
 
-class LnStructured(BasePruningMethod):
+class LnStructured(_StructuredPruning):
     """Prunes the ``amount`` channels (slices along ``dim``) of least ``n``-norm, the norm
     taken over every other axis (``n`` a number, inf, -inf or "fro", the 2-norm; PyTorch
     takes "fro" over two axes at most); the channels of largest norm are kept, as
@@ -265,28 +274,21 @@ class LnStructured(BasePruningMethod):
     [[1.0, 1.0], [0.0, 0.0], [1.0, 1.0]]
     """
 
-    PRUNING_TYPE = "structured"
-
     def __init__(self, amount, n, dim=-1):
         self.amount = _check_amount(amount)
         self.n, self.dim = n, dim
 
-    def compute_mask(self, t, default_mask):
-        axis = _channel_axis(t, self.dim)
-        channels = t.shape[axis]
-        pruned = _count(self.amount, channels)
-        if pruned == 0:
-            return default_mask.clone()
+    def kept(self, t, axis: int, pruned: int):
         # ‖channel‖ₙ over every axis but ``axis``
         norms = norm(t, p=self.n, dim=tuple(a for a in range(t.ndim) if a != axis))
-        return _channel_mask(t, default_mask, axis, norms.topk(channels - pruned).indices)
+        return norms.topk(t.shape[axis] - pruned).indices
 
     @classmethod
     def apply(cls, module, name, amount, n, dim, importance_scores=None):  # noqa: D102 - the base's
         return super().apply(module, name, amount=amount, n=n, dim=dim, importance_scores=importance_scores)
 
 
-class RandomStructured(BasePruningMethod):
+class RandomStructured(_StructuredPruning):
     """Prunes ``amount`` channels (slices along ``dim``) at random: one uniform draw per
     channel, and the channels drawing more than the ``amount``-th smallest draw are
     kept, PyTorch's rule and numbers after the same seed.
@@ -297,20 +299,13 @@ class RandomStructured(BasePruningMethod):
     [[1.0, 1.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]]
     """
 
-    PRUNING_TYPE = "structured"
-
     def __init__(self, amount, dim=-1):
         self.amount = _check_amount(amount)
         self.dim = dim
 
-    def compute_mask(self, t, default_mask):
-        axis = _channel_axis(t, self.dim)
-        channels = t.shape[axis]
-        pruned = _count(self.amount, channels)
-        if pruned == 0:
-            return default_mask.clone()
-        draws = rand(channels, device=t.device)
-        return _channel_mask(t, default_mask, axis, draws > kthvalue(draws, pruned).values)
+    def kept(self, t, axis: int, pruned: int):
+        draws = rand(t.shape[axis], device=t.device)
+        return draws > kthvalue(draws, pruned).values
 
     @classmethod
     def apply(cls, module, name, amount, dim=-1):  # noqa: D102 - the base's
