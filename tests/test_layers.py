@@ -12,18 +12,19 @@ PACKAGE = pathlib.Path(tinygrad_bn.__file__).parent
 # Lowest first. "tinygrad_bn" stands for the names the top-level package exports
 # (``from tinygrad_bn import Tensor``), which it gathers from up to nn and optim.
 LAYERS = [
-    {"device", "errors", "memory", "mersenne", "printing", "settings"},
+    {"device", "errors", "memory", "mersenne", "printing", "settings", "compiler"},
     {"backend", "timing", "dtypes"},
-    {"autograd", "cuda"},
-    {"generator"},  # its states are Tensors
-    {"annotations", "random"},
+    {"autograd"},
+    {"generator", "amp"},  # the generator's states are Tensors; GradScaler scales Tensors
+    {"annotations", "random", "cuda", "cpu"},  # torch.cuda.amp and torch.cpu.amp are the amp names
     {"ops"},
     {"batchnorm", "linalg", "special"},
     {"torch_format"},
     {"torch_save"},
     {"serialization"},
     {"nn", "distributions", "tinygrad_bn"},
-    {"optim"},  # above nn: optim.swa_utils averages Modules and resets BatchNorms, as PyTorch's does
+    {"optim", "jit"},  # above nn: optim.swa_utils averages Modules and resets BatchNorms, as PyTorch's does;
+    # jit.ScriptModule is a Module
     {"data", "checkpoint", "models", "check", "viz", "func"},
     {"train", "utils"},
     {"bench"},

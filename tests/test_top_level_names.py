@@ -46,3 +46,22 @@ def test_the_new_modules_are_reached_from_the_package_and_load_on_first_use():
             "print(torch.func.functional_call.__name__, torch.utils.checkpoint.checkpoint_sequential.__name__)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["functional_call", "checkpoint_sequential"]
+
+
+BOILERPLATE_NAMES = ["pi", "e", "inf", "nan", "newaxis", "bfloat16", "compile", "compiler", "autocast",
+                     "is_autocast_enabled", "amp", "jit", "cpu"]
+
+
+@pytest.mark.parametrize("name", BOILERPLATE_NAMES)
+def test_the_boilerplate_names_are_pytorchs(torch, name):
+    ours, theirs = getattr(tg, name), getattr(torch, name)
+    assert callable(ours) == callable(theirs) and isinstance(ours, type) == isinstance(theirs, type)
+    assert name in dir(tg)
+
+
+def test_jit_loads_on_first_use_and_the_device_amp_modules_import():
+    code = ("import sys, tinygrad_bn as torch; assert 'tinygrad_bn.jit' not in sys.modules; "
+            "from tinygrad_bn.cuda.amp import GradScaler; from tinygrad_bn.cpu.amp import autocast; "
+            "print(torch.jit.script.__name__, GradScaler.__name__, autocast.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["script", "GradScaler", "autocast"]

@@ -3,7 +3,7 @@ Batch Normalization is a first-class op, written twice (composite and fused).
 
 It answers to PyTorch's names, so a script ported from PyTorch changes only its
 imports (``import tinygrad_bn as torch``; see docs/porting.md). The sub-packages
-``nn``, ``optim``, ``distributions``, ``utils``, ``data`` and ``check`` load on first use.
+``nn``, ``optim``, ``distributions``, ``utils``, ``data``, ``check`` and ``jit`` load on first use.
 
 >>> import tinygrad_bn as torch
 >>> model = torch.nn.Linear(3, 2)
@@ -14,9 +14,11 @@ imports (``import tinygrad_bn as torch``; see docs/porting.md). The sub-packages
 # ruff: noqa: F401 - this module re-exports PyTorch's top-level names
 
 import importlib
+import math
 import types
 
-from tinygrad_bn import autograd, batchnorm, cuda, ops, random
+from tinygrad_bn import amp, autograd, batchnorm, compiler, cpu, cuda, ops, random
+from tinygrad_bn.amp import autocast, is_autocast_enabled
 from tinygrad_bn.autograd import (
     Function,
     Tensor,
@@ -30,11 +32,10 @@ from tinygrad_bn.autograd import (
     set_grad_enabled,
 )
 from tinygrad_bn.autograd.tensor import Shape as Size  # PyTorch's torch.Size
+from tinygrad_bn.compiler import compile  # noqa: A004 - PyTorch's name
 from tinygrad_bn.device import device
 from tinygrad_bn.dtypes import (
-    bool_ as bool,  # noqa: A004 - PyTorch's name
-)
-from tinygrad_bn.dtypes import (
+    bfloat16,
     double,
     dtype,
     float16,
@@ -51,6 +52,9 @@ from tinygrad_bn.dtypes import (
     set_default_dtype,
     short,
     uint8,
+)
+from tinygrad_bn.dtypes import (
+    bool_ as bool,  # noqa: A004 - PyTorch's name
 )
 from tinygrad_bn.dtypes import (
     float32 as float,  # noqa: A004 - PyTorch's name
@@ -302,6 +306,9 @@ from tinygrad_bn.settings import (
 
 __version__ = "0.1.0"
 
+# PyTorch's constants: Python floats, and None for indexing (x[:, torch.newaxis])
+pi, e, inf, nan, newaxis = math.pi, math.e, math.inf, math.nan, None
+
 clip = clamp
 concat = cat
 negative, absolute = neg, abs
@@ -411,9 +418,17 @@ def _linalg_function(name: str, linalg_name: str):
 
 for _name, _linalg_name in {"det": "det", "logdet": "logdet", "slogdet": "slogdet", "inverse": "inv",
                             "matrix_power": "matrix_power", "matrix_exp": "matrix_exp",
-                            "cholesky_solve": "cholesky_solve"}.items():
+                            "cholesky_solve": "cholesky_solve", "orgqr": "householder_product"}.items():
     globals()[_name] = _linalg_function(_name, _linalg_name)
     setattr(Tensor, _name, globals()[_name])
+
+
+def geqrf(input):  # noqa: A002 - PyTorch's argument name
+    """PyTorch's ``torch.geqrf``: :func:`tinygrad_bn.linalg.householder.geqrf`."""
+    return importlib.import_module("tinygrad_bn.linalg.householder").geqrf(input)
+
+
+Tensor.geqrf = geqrf
 
 globals().update(LEGACY_TYPES)  # torch.FloatTensor, torch.LongTensor, ... (see ops.conversion)
 
@@ -421,7 +436,7 @@ globals().update(LEGACY_TYPES)  # torch.FloatTensor, torch.LongTensor, ... (see 
 # cuDNN here, and every op is deterministic already, so nothing reads them
 backends = types.SimpleNamespace(cudnn=types.SimpleNamespace(deterministic=False, benchmark=False, enabled=True))
 
-_SUBPACKAGES = ("nn", "optim", "utils", "data", "check", "viz", "linalg", "distributions", "func")
+_SUBPACKAGES = ("nn", "optim", "utils", "data", "check", "viz", "linalg", "distributions", "func", "jit")
 
 
 def __getattr__(name):

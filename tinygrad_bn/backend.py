@@ -121,6 +121,15 @@ def get_backend(device) -> Backend:
     return backend
 
 
+def is_available(device) -> bool:
+    """Whether ``device`` works here (``"cuda"``: CuPy installed and a GPU found)."""
+    try:
+        get_backend(device)
+    except RuntimeError:
+        return False
+    return True
+
+
 def backend_of_array(array) -> Backend | None:
     """The backend whose array type ``array`` is, or None for non-arrays."""
     for backend in _backends.values():

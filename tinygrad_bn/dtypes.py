@@ -24,6 +24,37 @@ int64 = long = numpy.dtype("int64")
 bool_ = numpy.dtype("bool")
 dtype = numpy.dtype  # PyTorch's torch.dtype, the class of them all: isinstance(x.dtype, torch.dtype) holds
 
+
+class UnsupportedDtype:
+    """A PyTorch dtype NumPy has no type for (``bfloat16``): the name exists, so a line
+    such as ``dtype = torch.bfloat16 if use_bf16 else torch.float32`` runs, and making
+    a tensor of it fails with a clear ``TypeError``. NumPy reads a data type from an
+    object's ``dtype`` attribute, so every ``numpy.dtype(d)`` the library calls raises
+    the message below; comparisons with real dtypes are False. It is not a
+    ``torch.dtype`` (``numpy.dtype``) instance.
+
+    >>> import tinygrad_bn as torch
+    >>> torch.float32 == torch.bfloat16
+    False
+    >>> torch.zeros(2, dtype=torch.bfloat16)
+    Traceback (most recent call last):
+    ...
+    TypeError: bfloat16 is not supported: NumPy has no bfloat16 type; use float32 or float16
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+
+    @property
+    def dtype(self):
+        raise TypeError(f"{self.name} is not supported: NumPy has no {self.name} type; use float32 or float16")
+
+    def __repr__(self):
+        return f"torch.{self.name}"
+
+
+bfloat16 = UnsupportedDtype("bfloat16")
+
 # PyTorch's names that shadow Python's builtins (torch.float, torch.int, torch.bool)
 NAMES = {
     "float16": float16, "half": half, "float32": float32, "float": float32, "float64": float64, "double": double,
