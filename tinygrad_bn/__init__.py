@@ -453,6 +453,7 @@ def __dir__():
 from tinygrad_bn import special  # noqa: E402 - PyTorch's torch.special, loaded with the package: it is ops only
 
 mvlgamma = special.multigammaln  # PyTorch's torch.mvlgamma
+igamma, igammac = special.gammainc, special.gammaincc  # PyTorch's torch.igamma, torch.igammac
 
 
 def _legacy_linalg_function(name: str):

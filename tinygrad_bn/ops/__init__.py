@@ -109,6 +109,7 @@ from tinygrad_bn.ops.elementwise import (
 )
 from tinygrad_bn.ops.error_functions import erfc
 from tinygrad_bn.ops.extrema import aminmax, fmax, fmin
+from tinygrad_bn.ops.incomplete_gamma import gammainc, gammaincc
 from tinygrad_bn.ops.index_sets import argwhere, combinations, unravel_index
 from tinygrad_bn.ops.indexing import (
     argsort,
@@ -400,7 +401,7 @@ _METHODS = {
     "nelement": lambda x: x.numel(), "ndimension": lambda x: x.ndim, "unique_consecutive": unique_consecutive,
     "maximum": maximum, "minimum": minimum, "matmul": matmul, "mm": mm, "bmm": bmm, "dot": dot,
     "vdot": vdot, "ger": ger, "msort": msort, "addr": addr, "ldexp": ldexp, "frexp": frexp,
-    "new_empty": new_zeros, "renorm": renorm, "mvlgamma": multigammaln,
+    "new_empty": new_zeros, "renorm": renorm, "mvlgamma": multigammaln, "igamma": gammainc, "igammac": gammaincc,
     "eq": _comparison("=="), "ne": _comparison("!="), "lt": _comparison("<"), "le": _comparison("<="),
     "gt": _comparison(">"), "ge": _comparison(">="),
     "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide),

@@ -1,5 +1,7 @@
 """The modified Bessel functions of the first kind of orders 0 and 1, plain and scaled:
-i0, i1, i0e(x) = e^(−|x|)·i0(x) and i1e(x) = e^(−|x|)·i1(x), as PyTorch's ``torch.special``.
+i0, i1, i0e(x) = e^(−|x|)·i0(x) and i1e(x) = e^(−|x|)·i1(x), as PyTorch's ``torch.special``,
+and its modified_bessel_i0 and modified_bessel_i1: the same values outside the graph, as
+PyTorch records no gradient for its Bessel functions of those names.
 
 Up to |x| = 30 from their power series, whose terms are all positive (no cancellation):
 
@@ -13,13 +15,15 @@ scaled ones i0e′ = i1e − sign(x)·i0e, i1e′ = i0e − i1e·(sign(x) + 1/x)
 >>> from tinygrad_bn import tensor
 >>> [f"{v:.12f}" for v in i0(tensor([0.0, 1.0], dtype="float64")).tolist()]
 ['1.000000000000', '1.266065877752']
+>>> modified_bessel_i1(tensor([1.0], requires_grad=True)).requires_grad
+False
 """
 
 from __future__ import annotations
 
 import math
 
-from tinygrad_bn.autograd import Function
+from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.ops.elementwise import where
 from tinygrad_bn.ops.unary import floating
 
@@ -59,6 +63,11 @@ def scaled_values(xp, x, order: int):
     return xp.where(x < 0, -value, value) if order == 1 else value
 
 
+def unscaled_values(xp, x, order: int):
+    """I_order(x) of a float64 array: e^|x| times the scaled one."""
+    return xp.exp(xp.abs(x)) * scaled_values(xp, x, order)
+
+
 def _on_float64(x, values):
     return values(x.xp, x._data.astype("float64")).astype(x.dtype)
 
@@ -87,7 +96,7 @@ class Bessel(Function):
     def forward(self, x, order):
         self.save_for_backward(x)
         self.order = order
-        return _on_float64(x, lambda xp, a: xp.exp(xp.abs(a)) * scaled_values(xp, a, order))
+        return _on_float64(x, lambda xp, a: unscaled_values(xp, a, order))
 
     def backward(self, grad):
         (x,) = self.saved_tensors
@@ -117,3 +126,21 @@ def i0e(input):  # noqa: A002 - PyTorch's argument name
 def i1e(input):  # noqa: A002 - PyTorch's argument name
     """e^(−|x|)·I₁(x)."""
     return ScaledBessel.apply(floating(input), order=1)
+
+
+def outside_graph(x, values):
+    """``values(xp, array)`` of x's data taken in float64, as a tensor of x's floating dtype
+    that no gradient reaches (backward through it raises, as PyTorch's does for its
+    ``bessel_*``, ``modified_bessel_*`` and polynomial functions)."""
+    x = floating(x)
+    return Tensor._wrap(_on_float64(x, values), x._backend, None)
+
+
+def modified_bessel_i0(input):  # noqa: A002 - PyTorch's argument name
+    """I₀(x), as :func:`i0`, outside the graph."""
+    return outside_graph(input, lambda xp, a: unscaled_values(xp, a, 0))
+
+
+def modified_bessel_i1(input):  # noqa: A002 - PyTorch's argument name
+    """I₁(x), as :func:`i1`, outside the graph."""
+    return outside_graph(input, lambda xp, a: unscaled_values(xp, a, 1))

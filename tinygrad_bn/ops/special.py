@@ -107,7 +107,7 @@ def polygamma_values(xp, n: int, x):
     value = _polygamma_positive(xp, n, xp.where(reflected, 1.0 - safe, safe))
     r = xp.where(reflected, safe - xp.round(safe), 0.5)  # cot πx = cot πr, r = x − round(x) exact, in [−½, ½]
     cot = _cot_of_pi_times(xp, r)
-    value = xp.where(reflected, (-1) ** n * value - math.pi ** (n + 1) * _horner(xp, _cot_derivative(n), cot), value)
+    value = xp.where(reflected, (-1) ** n * value - math.pi ** (n + 1) * horner(xp, _cot_derivative(n), cot), value)
     pole_value = xp.copysign(inf, -x) if n == 0 else (-1) ** (n + 1) * inf
     at_pole = xp.where(x == 0, pole_value, nan if n == 0 else (-1) ** (n + 1) * inf)
     at_infinity = xp.where(x > 0, inf if n == 0 else 0.0, nan)
@@ -160,7 +160,7 @@ def _cot_derivative(n: int) -> tuple:
     return tuple(p)
 
 
-def _horner(xp, coefficients, c):
+def horner(xp, coefficients, c):
     """Σ aₖ cᵏ, the coefficients from the lowest power."""
     result = xp.zeros_like(c) + coefficients[-1]
     for a in reversed(coefficients[:-1]):
@@ -191,7 +191,7 @@ def _lgamma_positive(xp, x):
     s = xp.where(near, x, 2.0)
     j = xp.round(s)
     z = s - j  # exact, in [−½, ½]
-    taylor = z * _horner(xp, _lgamma_taylor(), z)
+    taylor = z * horner(xp, lgamma_taylor(), z)
     # log Γ(s) = log Γ(2 + z) + Σᵢ₌₁ʲ⁻² log(s − i), or − log s (j = 1), or − log s − log(s + 1) (j = 0)
     steps = taylor - xp.log(xp.where(j <= 1, s, 1.0)) - xp.log(xp.where(j == 0, s + 1.0, 1.0))
     for i in range(1, int(STIRLING_FROM) - 1):
@@ -208,7 +208,7 @@ def _lgamma_positive(xp, x):
 
 
 @functools.cache
-def _lgamma_taylor() -> tuple:
+def lgamma_taylor() -> tuple:
     """The coefficients of log Γ(2 + z) = z·Σ cₖ zᵏ, lowest first: cₖ = ψ⁽ᵏ⁾(2)/(k + 1)!."""
     two = numpy.array(2.0)
     return tuple(float(polygamma_values(numpy, k, two)) / math.factorial(k + 1) for k in range(LGAMMA_TAYLOR_TERMS))
