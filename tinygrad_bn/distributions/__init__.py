@@ -4,9 +4,14 @@
 Families: :class:`Normal`, :class:`LogNormal`, :class:`Uniform`, :class:`Exponential`,
 :class:`Laplace`, :class:`Gumbel`, :class:`Cauchy`, :class:`HalfNormal`, :class:`HalfCauchy`,
 :class:`StudentT`, :class:`Gamma`, :class:`Chi2`, :class:`Beta`, :class:`Dirichlet`,
-:class:`Weibull`, :class:`VonMises`, :class:`MultivariateNormal`, :class:`LowRankMultivariateNormal`,
+:class:`Weibull`, :class:`VonMises`, :class:`Pareto`, :class:`InverseGamma`, :class:`Kumaraswamy`,
+:class:`FisherSnedecor`, :class:`GeneralizedPareto`, :class:`LogisticNormal`, :class:`MultivariateNormal`,
+:class:`LowRankMultivariateNormal`, :class:`LKJCholesky`, :class:`Wishart`,
 :class:`Bernoulli`, :class:`Geometric`, :class:`Binomial`, :class:`NegativeBinomial`, :class:`Poisson`,
-:class:`Categorical`, :class:`OneHotCategorical`, :class:`RelaxedBernoulli`, :class:`RelaxedOneHotCategorical`,
+:class:`Categorical`, :class:`OneHotCategorical`, :class:`OneHotCategoricalStraightThrough`,
+:class:`RelaxedBernoulli`, :class:`RelaxedOneHotCategorical`, :class:`ContinuousBernoulli`; the
+:class:`ExponentialFamily` base of the exponential families, with their entropy and KL divergences
+from the log-normalizer;
 :class:`Independent` to read batch axes as event axes, and
 :class:`MixtureSameFamily` of K distributions of one family weighted by a :class:`Categorical`;
 :class:`TransformedDistribution` of a distribution pushed through :mod:`transforms`, and
@@ -103,3 +108,25 @@ __all__ = [
 from tinygrad_bn.distributions.multinomial import Multinomial  # noqa: E402
 
 __all__ += ["Multinomial"]
+
+from tinygrad_bn.distributions.continuous_bernoulli import ContinuousBernoulli  # noqa: E402
+from tinygrad_bn.distributions.exp_family import ExponentialFamily  # noqa: E402
+from tinygrad_bn.distributions.fishersnedecor import FisherSnedecor  # noqa: E402
+from tinygrad_bn.distributions.generalized_pareto import GeneralizedPareto  # noqa: E402
+from tinygrad_bn.distributions.inverse_gamma import InverseGamma  # noqa: E402
+from tinygrad_bn.distributions.kumaraswamy import Kumaraswamy  # noqa: E402
+from tinygrad_bn.distributions.lkj_cholesky import LKJCholesky  # noqa: E402
+from tinygrad_bn.distributions.logistic_normal import LogisticNormal  # noqa: E402
+from tinygrad_bn.distributions.one_hot_categorical import OneHotCategoricalStraightThrough  # noqa: E402
+from tinygrad_bn.distributions.pareto import Pareto  # noqa: E402
+from tinygrad_bn.distributions.transforms import (  # noqa: E402
+    CatTransform,
+    CorrCholeskyTransform,
+    CumulativeDistributionTransform,
+    StackTransform,
+)
+from tinygrad_bn.distributions.wishart import Wishart  # noqa: E402
+
+__all__ += ["ContinuousBernoulli", "ExponentialFamily", "FisherSnedecor", "GeneralizedPareto", "InverseGamma",
+            "Kumaraswamy", "LKJCholesky", "LogisticNormal", "OneHotCategoricalStraightThrough", "Pareto", "Wishart",
+            "CatTransform", "CorrCholeskyTransform", "CumulativeDistributionTransform", "StackTransform"]

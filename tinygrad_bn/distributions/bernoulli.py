@@ -15,8 +15,8 @@ import math
 from tinygrad_bn import ops
 from tinygrad_bn.autograd import no_grad
 from tinygrad_bn.distributions import constraints
-from tinygrad_bn.distributions.distribution import Distribution
 from tinygrad_bn.distributions.draws import uniform
+from tinygrad_bn.distributions.exp_family import ExponentialFamily
 from tinygrad_bn.distributions.utils import (
     BinaryProbabilities,
     broadcast_all,
@@ -25,7 +25,7 @@ from tinygrad_bn.distributions.utils import (
 )
 
 
-class Bernoulli(BinaryProbabilities, Distribution):
+class Bernoulli(BinaryProbabilities, ExponentialFamily):
     """Distributions of 0 or 1, 1 with probability ``probs`` (or σ(``logits``)); samples
     are floats in the parameter's dtype, drawn outside the graph.
 
@@ -38,6 +38,7 @@ class Bernoulli(BinaryProbabilities, Distribution):
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
     has_enumerate_support = True
+    _mean_carrier_measure = 0  # E[log h(X)], h = 1
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         check_one_of(probs, logits)
@@ -83,3 +84,11 @@ class Bernoulli(BinaryProbabilities, Distribution):
 
     def entropy(self):
         return softplus(self.logits) - self.probs * self.logits
+
+    @property
+    def _natural_params(self):
+        return (ops.logit(self.probs),)
+
+    def _log_normalizer(self, x):
+        # A(θ) = log(1 + e^θ)
+        return x.exp().log1p()

@@ -12,11 +12,11 @@ from __future__ import annotations
 from tinygrad_bn import ops
 from tinygrad_bn.distributions import constraints
 from tinygrad_bn.distributions.dirichlet import Dirichlet
-from tinygrad_bn.distributions.distribution import Distribution
+from tinygrad_bn.distributions.exp_family import ExponentialFamily
 from tinygrad_bn.distributions.utils import broadcast_all
 
 
-class Beta(Distribution):
+class Beta(ExponentialFamily):
     """Beta distributions of ``concentration1`` a (the weight of 1) and ``concentration0``
     b (the weight of 0); samples are reparameterized. The parameters live in a
     two-class :class:`Dirichlet`, as in PyTorch (so the repr shows none, and a bad
@@ -69,3 +69,11 @@ class Beta(Distribution):
 
     def _expanded_state(self, batch_shape):
         return {"_dirichlet": self._dirichlet.expand(batch_shape)}
+
+    @property
+    def _natural_params(self):
+        return self.concentration1, self.concentration0
+
+    def _log_normalizer(self, x, y):
+        # A(θ) = log B(θ₁, θ₂)
+        return x.lgamma() + y.lgamma() - (x + y).lgamma()

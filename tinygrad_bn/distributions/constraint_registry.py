@@ -126,3 +126,21 @@ biject_to.register(constraints.simplex, lambda constraint: transforms.StickBreak
 transform_to.register(constraints.simplex, lambda constraint: transforms.SoftmaxTransform())
 transform_to.register(constraints.lower_cholesky, lambda constraint: transforms.LowerCholeskyTransform())
 transform_to.register(constraints.positive_definite, lambda constraint: transforms.PositiveDefiniteTransform())
+
+
+def _joined(registry):
+    """The factories of ``cat`` and ``stack`` for ``registry``: the parts' transforms, joined."""
+
+    def cat(constraint):
+        return transforms.CatTransform([registry(c) for c in constraint.cseq], constraint.dim, constraint.lengths)
+
+    def stack(constraint):
+        return transforms.StackTransform([registry(c) for c in constraint.cseq], constraint.dim)
+
+    registry.register(constraints.Cat, cat)
+    registry.register(constraints.Stack, stack)
+
+
+for _registry in (biject_to, transform_to):
+    _joined(_registry)
+    _registry.register(constraints.corr_cholesky, lambda constraint: transforms.CorrCholeskyTransform())

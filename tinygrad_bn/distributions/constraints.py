@@ -16,16 +16,20 @@ one answer per event, so its result has ``event_dim`` fewer axes than ``value``.
 
 from __future__ import annotations
 
+import numpy
+
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.linalg import eigvalsh
+from tinygrad_bn.ops import cat as concatenate
 from tinygrad_bn.ops import eye, full, isclose, where
+from tinygrad_bn.ops import stack as stacked
 
 __all__ = [
-    "Constraint", "boolean", "greater_than", "greater_than_eq", "half_open_interval", "independent",
-    "integer_interval", "interval", "less_than", "lower_cholesky", "lower_triangular", "nonnegative",
+    "Constraint", "boolean", "cat", "corr_cholesky", "greater_than", "greater_than_eq", "half_open_interval",
+    "independent", "integer_interval", "interval", "less_than", "lower_cholesky", "lower_triangular", "nonnegative",
     "nonnegative_integer", "one_hot", "positive", "positive_definite", "real", "real_vector", "simplex", "square",
-    "symmetric", "unit_interval",
+    "stack", "symmetric", "unit_interval",
 ]
 
 
@@ -208,6 +212,65 @@ class LowerCholesky(LowerTriangular):
         return super().check(value) & (value.diagonal(dim1=-2, dim2=-1) > 0).all(-1)
 
 
+class CorrCholesky(LowerCholesky):
+    """Cholesky factors of correlation matrices: lower-triangular with a positive diagonal
+    and rows of unit length (within 10·n·ε, ε the machine epsilon of the dtype)."""
+
+    def check(self, value):
+        tolerance = float(numpy.finfo(value.dtype).eps) * value.shape[-1] * 10
+        row_norm = value.detach().square().sum(-1).sqrt()
+        return super().check(value) & ((row_norm - 1.0).abs() <= tolerance).all(-1)
+
+
+class Cat(Constraint):
+    """The constraints ``cseq`` on consecutive slices of ``lengths`` (ones by default)
+    along axis ``dim``, as ``cat`` joins them."""
+
+    def __init__(self, cseq, dim: int = 0, lengths=None):
+        self.cseq = list(cseq)
+        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
+        if len(self.lengths) != len(self.cseq):
+            raise ValueError(f"cat expects one length per constraint, got {len(self.lengths)} lengths for "
+                             f"{len(self.cseq)} constraints")
+        self.dim = dim
+
+    @property
+    def is_discrete(self):
+        return any(c.is_discrete for c in self.cseq)
+
+    @property
+    def event_dim(self):
+        return max(c.event_dim for c in self.cseq)
+
+    def check(self, value):
+        checks, start = [], 0
+        for constraint, length in zip(self.cseq, self.lengths):
+            checks.append(constraint.check(value.narrow(self.dim, start, length)))
+            start += length
+        return concatenate(checks, self.dim)
+
+
+class Stack(Constraint):
+    """The constraints ``cseq`` on the slices of axis ``dim``, one each, as ``stack`` joins them."""
+
+    def __init__(self, cseq, dim: int = 0):
+        self.cseq = list(cseq)
+        self.dim = dim
+
+    @property
+    def is_discrete(self):
+        return any(c.is_discrete for c in self.cseq)
+
+    @property
+    def event_dim(self):
+        dim = max(c.event_dim for c in self.cseq)
+        return dim + 1 if self.dim + dim < 0 else dim  # the stacked axis is an event axis when inside the events
+
+    def check(self, value):
+        slices = [value.select(self.dim, i) for i in range(value.shape[self.dim])]
+        return stacked([constraint.check(v) for v, constraint in zip(slices, self.cseq)], self.dim)
+
+
 class IndependentConstraint(Constraint):
     """``base`` on each element, read as one event over the last ``reinterpreted_batch_ndims``
     axes: true where it holds for all of them."""
@@ -257,3 +320,6 @@ symmetric = Symmetric()
 positive_definite = PositiveDefinite()
 lower_triangular = LowerTriangular()
 lower_cholesky = LowerCholesky()
+corr_cholesky = CorrCholesky()
+cat = Cat
+stack = Stack

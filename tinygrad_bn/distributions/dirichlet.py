@@ -14,11 +14,11 @@ from __future__ import annotations
 from tinygrad_bn import ops
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.distributions import constraints
-from tinygrad_bn.distributions.distribution import Distribution
 from tinygrad_bn.distributions.draws import standard_gamma
+from tinygrad_bn.distributions.exp_family import ExponentialFamily
 
 
-class Dirichlet(Distribution):
+class Dirichlet(ExponentialFamily):
     """Dirichlet distributions of ``concentration`` α, a tensor whose last axis holds the K
     classes (the event) and whose other axes are the batch; samples are reparameterized.
 
@@ -80,3 +80,11 @@ class Dirichlet(Distribution):
         total = alpha.sum(-1)
         log_beta = alpha.lgamma().sum(-1) - total.lgamma()
         return log_beta + (total - alpha.shape[-1]) * total.digamma() - ((alpha - 1) * alpha.digamma()).sum(-1)
+
+    @property
+    def _natural_params(self):
+        return (self.concentration,)
+
+    def _log_normalizer(self, x):
+        # A(θ) = Σₖ log Γ(θₖ) − log Γ(Σₖ θₖ)
+        return x.lgamma().sum(-1) - x.sum(-1).lgamma()

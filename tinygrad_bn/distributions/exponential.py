@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from tinygrad_bn import ops
 from tinygrad_bn.distributions import constraints
-from tinygrad_bn.distributions.distribution import Distribution
 from tinygrad_bn.distributions.draws import uniform
+from tinygrad_bn.distributions.exp_family import ExponentialFamily
 from tinygrad_bn.distributions.utils import broadcast_all
 
 
-class Exponential(Distribution):
+class Exponential(ExponentialFamily):
     """Exponential distributions of ``rate`` λ (mean 1/λ); samples are reparameterized
     through the inverse CDF, x = −log(1 − u)/λ.
 
@@ -27,6 +27,7 @@ class Exponential(Distribution):
     arg_constraints = {"rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
+    _mean_carrier_measure = 0  # E[log h(X)], h = 1
 
     def __init__(self, rate, validate_args=None):
         (self.rate,) = broadcast_all(rate)
@@ -64,3 +65,11 @@ class Exponential(Distribution):
 
     def entropy(self):
         return 1 - self.rate.log()
+
+    @property
+    def _natural_params(self):
+        return (-self.rate,)
+
+    def _log_normalizer(self, x):
+        # A(θ) = −log(−θ)
+        return -(-x).log()

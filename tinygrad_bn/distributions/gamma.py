@@ -11,13 +11,13 @@ dz/dα = −(∂P/∂α)/p (see :mod:`~tinygrad_bn.distributions.incomplete_gamm
 from __future__ import annotations
 
 from tinygrad_bn.distributions import constraints
-from tinygrad_bn.distributions.distribution import Distribution
 from tinygrad_bn.distributions.draws import standard_gamma
+from tinygrad_bn.distributions.exp_family import ExponentialFamily
 from tinygrad_bn.distributions.incomplete_gamma import regularized_gamma_p
 from tinygrad_bn.distributions.utils import broadcast_all
 
 
-class Gamma(Distribution):
+class Gamma(ExponentialFamily):
     """Gamma distributions of ``concentration`` α and ``rate`` β (mean α/β); samples are
     reparameterized, differentiable in both.
 
@@ -36,6 +36,7 @@ class Gamma(Distribution):
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
+    _mean_carrier_measure = 0  # E[log h(X)], h = 1
 
     def __init__(self, concentration, rate, validate_args=None):
         self.concentration, self.rate = broadcast_all(concentration, rate)
@@ -69,3 +70,11 @@ class Gamma(Distribution):
     def entropy(self):
         alpha = self.concentration
         return alpha - self.rate.log() + alpha.lgamma() + (1 - alpha) * alpha.digamma()
+
+    @property
+    def _natural_params(self):
+        return self.concentration - 1, -self.rate
+
+    def _log_normalizer(self, x, y):
+        # A(θ) = log Γ(θ₁ + 1) + (θ₁ + 1) log(−1/θ₂)
+        return (x + 1).lgamma() + (x + 1) * (-y.reciprocal()).log()

@@ -27,6 +27,7 @@ from tinygrad_bn.distributions.categorical import Categorical
 from tinygrad_bn.distributions.cauchy import Cauchy
 from tinygrad_bn.distributions.dirichlet import Dirichlet
 from tinygrad_bn.distributions.distribution import Distribution
+from tinygrad_bn.distributions.exp_family import ExponentialFamily, bregman_kl
 from tinygrad_bn.distributions.exponential import Exponential
 from tinygrad_bn.distributions.gamma import Gamma
 from tinygrad_bn.distributions.geometric import Geometric
@@ -256,6 +257,12 @@ def _kl_binomial_binomial(p, q):
         raise NotImplementedError("KL between Binomials where q.total_count > p.total_count is not implemented")
     kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p() - (-q.probs).log1p())
     return ops.where(p.total_count > q.total_count, math.inf, kl)
+
+
+@register_kl(ExponentialFamily, ExponentialFamily)
+def _kl_expfamily_expfamily(p, q):
+    # the Bregman divergence of the log-normalizer, for two members of one family
+    return bregman_kl(p, q)
 
 
 @register_kl(Independent, Independent)

@@ -35,7 +35,35 @@ from tinygrad_bn.ops.promotion import broadcast_shapes
 MATRICES = ("covariance_matrix", "precision_matrix", "scale_tril")
 
 
-class MultivariateNormal(Distribution):
+class ScaleTrilMatrices:
+    """``scale_tril`` L, ``covariance_matrix`` Σ = L Lᵀ and ``precision_matrix`` Σ⁻¹ of a
+    distribution that holds L as ``_unbroadcasted_scale_tril``, each computed on first use
+    (unless given) and broadcast to the batch: MultivariateNormal's, Wishart's."""
+
+    def _matrix(self, matrix):
+        """A matrix of the distribution broadcast to ``batch_shape + (n, n)``."""
+        n = self._unbroadcasted_scale_tril.shape[-1]
+        return matrix.broadcast_to(self.batch_shape + (n, n))
+
+    @lazy_property
+    def scale_tril(self):
+        return self._matrix(self._unbroadcasted_scale_tril)
+
+    @lazy_property
+    def covariance_matrix(self):
+        L = self._unbroadcasted_scale_tril
+        return self._matrix(L @ L.swapaxes(-1, -2))  # Σ = L Lᵀ
+
+    @lazy_property
+    def precision_matrix(self):
+        L = self._unbroadcasted_scale_tril
+        # Σ⁻¹ = (L Lᵀ)⁻¹ = L⁻ᵀ L⁻¹, L⁻¹ by a solve that reads every entry of L, as Σ = L Lᵀ does
+        # (so that the gradients reach the entries above the diagonal, as PyTorch's do)
+        L_inv = linalg.solve(L, eye(L.shape[-1], dtype=L.dtype, device=L.device).broadcast_to(L.shape))
+        return self._matrix(L_inv.swapaxes(-1, -2) @ L_inv)
+
+
+class MultivariateNormal(ScaleTrilMatrices, Distribution):
     """Normal distributions over vectors, of means ``loc`` (..., n) and one of
     ``covariance_matrix`` Σ, ``precision_matrix`` Σ⁻¹ or ``scale_tril`` L (..., n, n);
     the leading axes of ``loc`` and the matrix broadcast to the batch. The other two
@@ -88,28 +116,6 @@ class MultivariateNormal(Distribution):
 
     def _expanded_state(self, batch_shape):
         return {**super()._expanded_state(batch_shape), "_unbroadcasted_scale_tril": self._unbroadcasted_scale_tril}
-
-    def _matrix(self, matrix):
-        """A matrix of the distribution broadcast to ``batch_shape + (n, n)``."""
-        n = self.event_shape[0]
-        return matrix.broadcast_to(self.batch_shape + (n, n))
-
-    @lazy_property
-    def scale_tril(self):
-        return self._matrix(self._unbroadcasted_scale_tril)
-
-    @lazy_property
-    def covariance_matrix(self):
-        L = self._unbroadcasted_scale_tril
-        return self._matrix(L @ L.swapaxes(-1, -2))  # Σ = L Lᵀ
-
-    @lazy_property
-    def precision_matrix(self):
-        L = self._unbroadcasted_scale_tril
-        # Σ⁻¹ = (L Lᵀ)⁻¹ = L⁻ᵀ L⁻¹, L⁻¹ by a solve that reads every entry of L, as Σ = L Lᵀ does
-        # (so that the gradients reach the entries above the diagonal, as PyTorch's do)
-        L_inv = linalg.solve(L, eye(L.shape[-1], dtype=L.dtype, device=L.device).broadcast_to(L.shape))
-        return self._matrix(L_inv.swapaxes(-1, -2) @ L_inv)
 
     @property
     def mean(self):

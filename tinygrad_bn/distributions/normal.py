@@ -11,15 +11,15 @@ from __future__ import annotations
 import math
 
 from tinygrad_bn.distributions import constraints
-from tinygrad_bn.distributions.distribution import Distribution
 from tinygrad_bn.distributions.draws import standard_normal
+from tinygrad_bn.distributions.exp_family import ExponentialFamily
 from tinygrad_bn.distributions.utils import broadcast_all
 from tinygrad_bn.ops import erfinv
 
 LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 
-class Normal(Distribution):
+class Normal(ExponentialFamily):
     """Normal distributions of means ``loc`` and standard deviations ``scale`` (numbers or
     tensors, broadcast together); samples are reparameterized, x = μ + σ·ε.
 
@@ -36,6 +36,7 @@ class Normal(Distribution):
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
+    _mean_carrier_measure = 0  # E[log h(X)], h = 1
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = broadcast_all(loc, scale)
@@ -74,3 +75,13 @@ class Normal(Distribution):
 
     def entropy(self):
         return 0.5 + LOG_SQRT_2PI + self.scale.log()
+
+    @property
+    def _natural_params(self):
+        # θ = (μ/σ², −1/(2σ²))
+        variance = self.scale.square()
+        return self.loc / variance, -0.5 / variance
+
+    def _log_normalizer(self, x, y):
+        # A(θ) = −θ₁²/(4θ₂) + ½ log(−π/θ₂)
+        return -0.25 * x.square() / y + 0.5 * (-math.pi / y).log()

@@ -69,3 +69,23 @@ class OneHotCategorical(CategoricalParameters, Distribution):
         """Class indices as one-hot vectors in the dtype of the probabilities."""
         classes = ops.arange(self.event_shape[0], device=index.device)
         return (index.unsqueeze(-1) == classes).astype(self.probs.dtype)
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """A :class:`OneHotCategorical` with the straight-through estimator of Bengio et al.
+    (2013) as its ``rsample``: the one-hot sample s itself, with the gradient of the
+    probabilities, s + (p − stop_gradient(p)), p the normalized ``probs``.
+
+    >>> import tinygrad_bn as torch
+    >>> probs = torch.tensor([0.25, 0.75], requires_grad=True)
+    >>> s = torch.distributions.OneHotCategoricalStraightThrough(probs).rsample()
+    >>> (s * torch.tensor([1.0, 2.0])).sum().backward()  # ∂/∂p of w·p/Σp = (w − w·p)/Σp
+    >>> s.sum().item(), probs.grad.tolist()
+    (1.0, [-0.75, 0.25])
+    """
+
+    has_rsample = True
+
+    def rsample(self, sample_shape=()):
+        probs = self.probs
+        return self.sample(sample_shape) + (probs - probs.detach())

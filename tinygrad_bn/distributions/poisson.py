@@ -9,11 +9,11 @@ from __future__ import annotations
 from tinygrad_bn import ops
 from tinygrad_bn.autograd import no_grad
 from tinygrad_bn.distributions import constraints
-from tinygrad_bn.distributions.distribution import Distribution
+from tinygrad_bn.distributions.exp_family import ExponentialFamily
 from tinygrad_bn.distributions.utils import broadcast_all
 
 
-class Poisson(Distribution):
+class Poisson(ExponentialFamily):
     """Poisson distributions of ``rate`` λ ≥ 0; samples are counts in the rate's float
     dtype, drawn outside the graph (no ``rsample``).
 
@@ -49,3 +49,11 @@ class Poisson(Distribution):
     def log_prob(self, value):
         self._validate_sample(value)
         return value.xlogy(self.rate) - self.rate - (value + 1).lgamma()
+
+    @property
+    def _natural_params(self):
+        return (self.rate.log(),)
+
+    def _log_normalizer(self, x):
+        # A(θ) = e^θ
+        return x.exp()

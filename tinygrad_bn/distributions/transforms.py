@@ -844,3 +844,11 @@ class PositiveDefiniteTransform(Transform):
 
     def _inverse(self, y):
         return LowerCholeskyTransform().inv(cholesky(y))
+
+
+# the transforms of their own modules, here under PyTorch's names for them
+from tinygrad_bn.distributions.corr_cholesky import CorrCholeskyTransform  # noqa: E402
+from tinygrad_bn.distributions.cumulative_distribution_transform import CumulativeDistributionTransform  # noqa: E402
+from tinygrad_bn.distributions.joined_transforms import CatTransform, StackTransform  # noqa: E402
+
+__all__ += ["CatTransform", "CorrCholeskyTransform", "CumulativeDistributionTransform", "StackTransform"]
