@@ -222,21 +222,28 @@ class CorrCholesky(LowerCholesky):
         return super().check(value) & ((row_norm - 1.0).abs() <= tolerance).all(-1)
 
 
-class Cat(Constraint):
-    """The constraints ``cseq`` on consecutive slices of ``lengths`` (ones by default)
-    along axis ``dim``, as ``cat`` joins them."""
+class _Joined(Constraint):
+    """Constraints ``cseq`` on slices of axis ``dim``: discrete if any of them is."""
 
-    def __init__(self, cseq, dim: int = 0, lengths=None):
+    def __init__(self, cseq, dim: int = 0):
         self.cseq = list(cseq)
-        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
-        if len(self.lengths) != len(self.cseq):
-            raise ValueError(f"cat expects one length per constraint, got {len(self.lengths)} lengths for "
-                             f"{len(self.cseq)} constraints")
         self.dim = dim
 
     @property
     def is_discrete(self):
         return any(c.is_discrete for c in self.cseq)
+
+
+class Cat(_Joined):
+    """The constraints ``cseq`` on consecutive slices of ``lengths`` (ones by default)
+    along axis ``dim``, as ``cat`` joins them."""
+
+    def __init__(self, cseq, dim: int = 0, lengths=None):
+        super().__init__(cseq, dim)
+        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
+        if len(self.lengths) != len(self.cseq):
+            raise ValueError(f"cat expects one length per constraint, got {len(self.lengths)} lengths for "
+                             f"{len(self.cseq)} constraints")
 
     @property
     def event_dim(self):
@@ -250,16 +257,8 @@ class Cat(Constraint):
         return concatenate(checks, self.dim)
 
 
-class Stack(Constraint):
+class Stack(_Joined):
     """The constraints ``cseq`` on the slices of axis ``dim``, one each, as ``stack`` joins them."""
-
-    def __init__(self, cseq, dim: int = 0):
-        self.cseq = list(cseq)
-        self.dim = dim
-
-    @property
-    def is_discrete(self):
-        return any(c.is_discrete for c in self.cseq)
 
     @property
     def event_dim(self):
