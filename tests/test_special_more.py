@@ -258,7 +258,7 @@ BESSEL = {
     "scaled_modified_bessel_k1": lambda m, x: m.besselk(1, x) * m.exp(x),
     "spherical_bessel_j0": lambda m, x: m.sin(x) / x,
 }
-BESSEL_POINTS = numpy.concatenate([rng.uniform(-40.0, 40.0, 300), numpy.exp(rng.uniform(-30.0, 6.5, 150)),
+BESSEL_POINTS = numpy.concatenate([rng.uniform(-40.0, 40.0, 120), numpy.exp(rng.uniform(-30.0, 6.5, 60)),
                                    [0.1, 0.09999, 2.0, 2.0001, 25.0, 25.0001, 29.999, 30.0, 1e5, 1e10]])
 POSITIVE_ONLY = {"bessel_y0", "bessel_y1", "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0",
                  "scaled_modified_bessel_k1"}
