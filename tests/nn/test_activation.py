@@ -1,7 +1,7 @@
 """Activations and normalize: finite-difference gradients, values and gradients against
 PyTorch, the gradient PyTorch picks at each kink, modules' reprs, PReLU's parameter,
-the random ones (rrelu in training, gumbel_softmax) by their laws (gumbel_softmax also by PyTorch's
-numbers for the same seed), and the device."""
+the random ones (rrelu in training, gumbel_softmax) by their laws and by PyTorch's numbers for the
+same seed, and the device."""
 
 from __future__ import annotations
 
@@ -229,6 +229,22 @@ def test_gumbel_softmax_samples_the_categorical_of_its_logits():
     # Gumbel-max: the argmax of logits + g is category k with probability softmax(logits)_k
     counts = numpy.bincount(y.numpy().argmax(axis=1), minlength=3) / 20_000
     numpy.testing.assert_allclose(counts, [0.1, 0.2, 0.7], atol=0.015)  # five standard deviations
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(7,), (40, 50)])
+def test_rrelu_in_training_draws_pytorchs_slopes_for_the_same_seed(torch, dtype, shape):
+    x = numpy.random.default_rng(1).standard_normal(shape)
+    x.ravel()[::7] = 0.0  # a zero draws a slope too
+    results = []
+    for framework in (tg, torch):
+        framework.manual_seed(0)
+        t = framework.tensor(x, dtype=getattr(framework, dtype), requires_grad=True)
+        y = framework.nn.functional.rrelu(t, 0.1, 1 / 3, training=True)
+        y.backward(framework.ones_like(y))
+        results.append((y.detach().numpy(), t.grad.numpy(), framework.rand(2).numpy()))
+    for ours, theirs in zip(*results, strict=True):
+        numpy.testing.assert_array_equal(ours, theirs)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import math
 
+import numpy
+
+from tinygrad_bn import generator as generators
 from tinygrad_bn import ops
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.errors import ArgumentError, ShapeError
-from tinygrad_bn.ops import generator, minimum, where
+from tinygrad_bn.ops import minimum, where
 from tinygrad_bn.ops.promotion import lift
 
 APPROXIMATIONS = ("none", "tanh")
@@ -178,13 +181,26 @@ def prelu(input, weight):  # noqa: A002 - PyTorch's argument name
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):  # noqa: A002 - PyTorch's name
     """x where x > 0, else a·x: in training a drawn from U(lower, upper) for each element
-    (from the library's generator), otherwise the mean slope (lower + upper)/2."""
+    (PyTorch's numbers for the same seed, see :func:`_random_slopes`), otherwise the mean
+    slope (lower + upper)/2."""
     if lower > upper:
         raise ArgumentError(f"rrelu: lower must be at most upper, got lower={lower}, upper={upper}")
     if not training:
         return where(input > 0, input, input * ((lower + upper) / 2))
-    slopes = generator().uniform(lower, upper, size=input.shape)
-    return where(input > 0, input, input * Tensor(slopes, dtype=input.dtype, device=input.device))
+    return where(input > 0, input, input * _random_slopes(input, lower, upper))
+
+
+def _random_slopes(input, lower: float, upper: float) -> Tensor:  # noqa: A002 - PyTorch's name
+    """rrelu's slopes, drawn as PyTorch draws them: for each element ≤ 0, in memory order,
+    one float64 uniform on [lower, upper] with both bounds first rounded to the input's
+    dtype, then rounded to that dtype; 1 elsewhere (those elements keep their value)."""
+    dtype = numpy.dtype(input.dtype)
+    drawn = input._backend.to_host(input.contiguous()._data <= 0)
+    low, high = float(dtype.type(lower)), float(dtype.type(upper))
+    u = generators.uniform((int(drawn.sum()),), numpy.float64)
+    slopes = numpy.ones(input.shape, dtype)
+    slopes[drawn] = (u * (high - low) + low).astype(dtype)  # two roundings in float64, as PyTorch's kernel
+    return Tensor(slopes, device=input.device)
 
 
 def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
