@@ -13,7 +13,7 @@ import math
 from tinygrad_bn import ops
 from tinygrad_bn.distributions import constraints
 from tinygrad_bn.distributions.distribution import Distribution
-from tinygrad_bn.distributions.draws import uniform
+from tinygrad_bn.distributions.draws import standard_cauchy
 from tinygrad_bn.distributions.utils import broadcast_all
 
 
@@ -48,7 +48,7 @@ class Cauchy(Distribution):
         return ops.full_like(self.loc.detach(), math.inf)
 
     def rsample(self, sample_shape=()):
-        return self.icdf(uniform(self._extended_shape(sample_shape), self.loc))
+        return self.loc + standard_cauchy(self._extended_shape(sample_shape), self.loc) * self.scale
 
     def log_prob(self, value):
         self._validate_sample(value)

@@ -8,7 +8,8 @@ and c = 1/√(9d), a normal x and a uniform u give d·v, v = (1 + cx)³, accepte
 v > 0 and log u < x²/2 + d − dv + d·log v (more than 95% of the time for α ≥ 1); for
 α < 1, a Gamma(α + 1) sample times u^(1/α) is a Gamma(α) sample.
 
-The normals and uniforms are PyTorch's for the same seed; the Gamma samples are not.
+The normals, uniforms, exponentials and Cauchy samples are PyTorch's for the same seed;
+the Gamma samples are not.
 """
 
 from __future__ import annotations
@@ -41,6 +42,18 @@ def uniform(shape: tuple, like: Tensor) -> Tensor:
     """
     eps = float(numpy.finfo(like.dtype).eps)
     return ops.rand(shape, dtype=like.dtype, device=like.device).clamp(eps, 1.0 - eps)
+
+
+def standard_exponential(shape: tuple, like: Tensor) -> Tensor:
+    """Exp(1) samples of ``shape``, drawn by ``exponential_`` as PyTorch's ``Exponential``
+    draws them (so its numbers for the same seed), in the dtype and on the device of ``like``."""
+    return ops.zeros(shape, dtype=like.dtype, device=like.device).exponential_()
+
+
+def standard_cauchy(shape: tuple, like: Tensor) -> Tensor:
+    """Cauchy(0, 1) samples of ``shape``, drawn by ``cauchy_`` as PyTorch's ``Cauchy`` draws
+    them, in the dtype and on the device of ``like``."""
+    return ops.zeros(shape, dtype=like.dtype, device=like.device).cauchy_()
 
 
 def standard_gamma(concentration: Tensor, shape: tuple) -> Tensor:

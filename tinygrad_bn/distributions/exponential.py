@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tinygrad_bn import ops
 from tinygrad_bn.distributions import constraints
-from tinygrad_bn.distributions.draws import uniform
+from tinygrad_bn.distributions.draws import standard_exponential
 from tinygrad_bn.distributions.exp_family import ExponentialFamily
 from tinygrad_bn.distributions.utils import broadcast_all
 
@@ -50,7 +50,7 @@ class Exponential(ExponentialFamily):
         return 1 / self.rate.square()
 
     def rsample(self, sample_shape=()):
-        return self.icdf(uniform(self._extended_shape(sample_shape), self.rate))
+        return standard_exponential(self._extended_shape(sample_shape), self.rate) / self.rate
 
     def log_prob(self, value):
         self._validate_sample(value)
