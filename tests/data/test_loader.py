@@ -202,6 +202,19 @@ def test_iterable_dataset_batches_and_length_are_pytorchs(torch, plain, n, batch
     assert batches(tinygrad_bn) == batches(torch)
 
 
+@pytest.mark.parametrize("batch_size, drop_last", BATCHINGS)
+def test_an_iterable_dataset_of_tensors_batches_as_pytorchs(torch, plain, batch_size, drop_last):
+    """Samples that are tensors, whose == is elementwise, end a batch only when the data does."""
+    def batches(library):
+        class Stream(library.utils.data.IterableDataset):
+            def __iter__(self):
+                return (library.tensor([float(i), -1.0]) for i in range(5))
+
+        return plain(list(load(library, Stream(), batch_size=batch_size, drop_last=drop_last)))
+
+    assert batches(tinygrad_bn) == batches(torch)
+
+
 @pytest.mark.parametrize("sizes", [[5, 2], [2, 5], [0, 3], [1, 4, 3]])
 @pytest.mark.parametrize("batch_size, drop_last", [(None, False), (2, False), (2, True)])
 def test_workers_batches_of_a_split_iterable_dataset_come_in_pytorchs_order(torch, plain, sizes, batch_size,

@@ -303,7 +303,9 @@ class _Reader:
         batch."""
         if count is None:
             return self._next()
-        batch = list(itertools.islice(iter(self._next, _ENDED), count))
+        # taken while not _ENDED by identity: iter(self._next, _ENDED) would compare samples with ==
+        samples = (self._next() for _ in range(count))
+        batch = list(itertools.takewhile(lambda sample: sample is not _ENDED, samples))
         if not batch or (self.ended and self.loader.drop_last):
             return _ENDED
         return batch
