@@ -269,7 +269,7 @@ def test_state_dict_numbers_parameters_in_order_across_groups():
     model(tg.ones(1, 3)).sum().backward()
     optimizer.step()
     state = optimizer.state_dict()
-    hyper = {"momentum": 0.9, "dampening": 0.0, "weight_decay": 0.0, "nesterov": False}
+    hyper = {"momentum": 0.9, "dampening": 0.0, "weight_decay": 0.0, "nesterov": False, "maximize": False}
     assert state["param_groups"] == [{"lr": 0.1, **hyper, "params": [0]}, {"lr": 0.5, **hyper, "params": [1]}]
     assert sorted(state["state"]) == [0, 1]
     buffer = state["state"][1]["momentum_buffer"]
@@ -304,17 +304,43 @@ def test_loading_a_state_dict_of_other_groups_is_reported(groups, words):
         optimizer.load_state_dict(saved)
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam", "Adamax", "NAdam", "RAdam", "Adadelta", "ASGD", "Rprop"])
-def test_a_state_dict_asking_to_maximize_is_refused(name):
-    model = nn.Linear(3, 2)
-    optimizer = getattr(optim, name)(model.parameters(), lr=0.1)
+MAXIMIZING = ["SGD", "Adam", "AdamW", "Adadelta", "Adagrad", "Adamax", "ASGD", "NAdam", "RAdam", "RMSprop", "Rprop"]
+
+
+def _maximized_weights(framework, name, load_state=False):
+    """The weights after four steps that maximize a model's mean squared output, the flag
+    given to the constructor or through a loaded state dict."""
+    framework.manual_seed(0)
+    model = framework.nn.Linear(3, 2)
+    options = {"momentum": 0.9} if name == "SGD" else {}
+    kind = getattr(framework.optim, name)
+    optimizer = kind(model.parameters(), lr=0.05, **options, **({} if load_state else {"maximize": True}))
+    if load_state:
+        saved = optimizer.state_dict()
+        saved["param_groups"][0]["maximize"] = True
+        optimizer.load_state_dict(saved)
+    x = framework.tensor(numpy.linspace(-1, 1, 12, dtype="float32").reshape(4, 3))
+    for _ in range(4):
+        optimizer.zero_grad()
+        (model(x) ** 2).mean().backward()
+        optimizer.step()
+    return model.weight.detach().numpy(), optimizer.param_groups[0]["maximize"]
+
+
+@pytest.mark.parametrize("name", MAXIMIZING)
+def test_maximize_steps_uphill_as_pytorchs(torch, name):
+    (ours, flag), (theirs, their_flag) = _maximized_weights(tg, name), _maximized_weights(torch, name)
+    numpy.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    assert flag is their_flag is True
+    numpy.testing.assert_array_equal(_maximized_weights(tg, name, load_state=True)[0], ours)
+
+
+def test_a_state_dict_asking_an_lbfgs_to_maximize_is_refused():
+    optimizer = optim.LBFGS(nn.Linear(3, 2).parameters())
     saved = optimizer.state_dict()
     saved["param_groups"][0]["maximize"] = True
-    with pytest.raises(ValueError, match=f"group 0 asks for maximize=True, which {name} does not implement"):
+    with pytest.raises(ValueError, match="group 0 asks for maximize=True, which LBFGS does not take"):
         optimizer.load_state_dict(saved)
-    saved["param_groups"][0]["maximize"] = False
-    optimizer.load_state_dict(saved)
-    assert optimizer.param_groups[0]["maximize"] is False
 
 
 # Counters: the step (and NAdam's, ASGD's) as 0-d tensors -----------------------------------
@@ -430,11 +456,11 @@ ALL = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "NAdam", "RAdam",
 
 @pytest.mark.parametrize("name", ALL)
 def test_pytorchs_flags_are_not_arguments_here(torch, name):
-    """What PyTorch's optimizers take beyond their update rule (maximize, foreach, differentiable,
+    """What PyTorch's optimizers take beyond their update rule (foreach, differentiable,
     capturable, fused) is refused as an unknown argument, whatever its value."""
     import inspect
 
-    flags = {"maximize", "foreach", "differentiable", "capturable", "fused"}
+    flags = {"foreach", "differentiable", "capturable", "fused"}
     for flag in flags & set(inspect.signature(getattr(torch.optim, name)).parameters):
         with pytest.raises(TypeError, match=f"unexpected keyword argument '{flag}'"):
             getattr(optim, name)([nn.Parameter(tg.zeros(2))], **{flag: False})

@@ -25,12 +25,12 @@ class Adagrad(Optimizer):
     scalar_state = ("step",)
 
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0, eps: float = 1e-10):
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, *, maximize: bool = False):
         check_non_negative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                            initial_accumulator_value=initial_accumulator_value, eps=eps)
         defaults = {"lr": lr, "lr_decay": lr_decay, "weight_decay": weight_decay,
                     "initial_accumulator_value": initial_accumulator_value, "eps": eps}
-        super().__init__(params, defaults)
+        super().__init__(params, defaults, maximize=maximize)
 
     def update(self, param, grad, group, state):
         xp = param.xp

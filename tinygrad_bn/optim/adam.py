@@ -37,13 +37,14 @@ class Adam(Optimizer):
     scalar_state = ("step",)
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, amsgrad: bool = False, *, decoupled_weight_decay: bool = False):
+                 weight_decay: float = 0.0, amsgrad: bool = False, *, decoupled_weight_decay: bool = False,
+                 maximize: bool = False):
         check_non_negative(lr=lr, eps=eps)
         betas = check_betas(betas)
         check_non_negative(weight_decay=weight_decay)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "amsgrad": bool(amsgrad),
                     "decoupled_weight_decay": bool(decoupled_weight_decay)}
-        super().__init__(params, defaults)
+        super().__init__(params, defaults, maximize=maximize)
 
     def update(self, param, grad, group, state):
         xp = param.xp
@@ -69,5 +70,5 @@ class AdamW(Adam):
     instead of adding λ·θ to the gradient. PyTorch's default λ = 0.01."""
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, amsgrad: bool = False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, decoupled_weight_decay=True)
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, decoupled_weight_decay=True, maximize=maximize)

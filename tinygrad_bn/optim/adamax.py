@@ -26,11 +26,12 @@ class Adamax(Optimizer):
     scalar_state = ("step",)
 
     def __init__(self, params, lr: float = 2e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0):
+                 weight_decay: float = 0.0, *, maximize: bool = False):
         check_non_negative(lr=lr, eps=eps)
         betas = check_betas(betas)
         check_non_negative(weight_decay=weight_decay)
-        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay})
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay}
+        super().__init__(params, defaults, maximize=maximize)
 
     def update(self, param, grad, group, state):
         xp = param.xp

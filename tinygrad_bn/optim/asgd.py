@@ -31,10 +31,10 @@ class ASGD(Optimizer):
     scalar_state = ("step", "eta", "mu")
 
     def __init__(self, params, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75, t0: float = 1e6,
-                 weight_decay: float = 0.0):
+                 weight_decay: float = 0.0, *, maximize: bool = False):
         check_non_negative(lr=lr, weight_decay=weight_decay)
         defaults = {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0, "weight_decay": weight_decay}
-        super().__init__(params, defaults)
+        super().__init__(params, defaults, maximize=maximize)
 
     def update(self, param, grad, group, state):
         xp = param.xp

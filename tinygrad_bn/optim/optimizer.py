@@ -41,8 +41,10 @@ class Optimizer:
         if "step" in cls.__dict__:  # a subclass's own step runs the step hooks too
             cls.step = _with_step_hooks(cls.__dict__["step"])
 
-    def __init__(self, params, defaults: dict):
-        self.defaults = dict(defaults)
+    def __init__(self, params, defaults: dict, maximize: bool | None = None):
+        """``maximize`` (given by the optimizers that take it, as PyTorch's do) joins the
+        defaults: a group that maximizes steps along +∇ (its gradients negated first)."""
+        self.defaults = dict(defaults) if maximize is None else {**defaults, "maximize": bool(maximize)}
         self.state = defaultdict(dict)  # a parameter's state is {} until its first step, as in PyTorch
         self.param_groups = []
         groups = [params] if isinstance(params, Tensor) else list(params)
@@ -87,7 +89,8 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    self.update(p, p.grad._data, group, self.state.setdefault(p, {}))
+                    grad = -p.grad._data if group.get("maximize", False) else p.grad._data
+                    self.update(p, grad, group, self.state.setdefault(p, {}))
                     bump(p)
         return loss
 
@@ -145,8 +148,8 @@ class Optimizer:
         whether saved as tensors, NumPy scalars or numbers, keeping a float dtype they
         have. Group entries are taken as given, as PyTorch does (its own speed flags,
         such as ``foreach``, ride along unused), and an entry the saved group lacks
-        takes this optimizer's default. A flag that would change the update and is not
-        implemented here (``maximize=True``) is refused.
+        takes this optimizer's default. ``maximize=True`` for an optimizer that does not take
+        it (LBFGS) is refused.
 
         >>> from tinygrad_bn import nn, ones, optim
         >>> model = nn.Linear(2, 1)
@@ -172,10 +175,10 @@ class Optimizer:
                     f"{name}.load_state_dict: expected {len(group['params'])} parameter(s) in group {i}, "
                     f"got a state dict with {len(saved['params'])}"
                 )
-            if saved.get("maximize", False):
+            if saved.get("maximize", False) and "maximize" not in self.defaults:
                 raise ValueError(
                     f"{name}.load_state_dict: group {i} asks for maximize=True, which {name} does not "
-                    "implement; negate the loss instead"
+                    "take; negate the loss instead"
                 )
             param.update(zip(saved["params"], group["params"]))
             missing = {key: value for key, value in self.defaults.items() if key not in saved}
