@@ -583,3 +583,26 @@ def test_a_hand_written_optimizer_reads_its_state_as_in_pytorch(torch):
         return model.weight.detach().numpy()
 
     numpy.testing.assert_allclose(run(tg), run(torch), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", MAXIMIZING)
+def test_state_buffers_are_tensors_holding_pytorchs_values(torch, name):
+    """``optimizer.state[p]`` holds Tensors, as PyTorch's, also after a state dict is loaded."""
+    def states(framework):
+        framework.manual_seed(0)
+        model = framework.nn.Linear(3, 2)
+        options = {"momentum": 0.9} if name == "SGD" else {}
+        optimizer = getattr(framework.optim, name)(model.parameters(), lr=0.05, **options)
+        for _ in range(2):
+            optimizer.zero_grad()
+            (model(framework.ones(4, 3)) ** 2).mean().backward()
+            optimizer.step()
+        resumed = getattr(framework.optim, name)(model.parameters(), lr=0.05, **options)
+        resumed.load_state_dict(optimizer.state_dict())
+        return [{key: value for key, value in o.state[model.weight].items()} for o in (optimizer, resumed)]
+
+    for ours, theirs in zip(states(tg), states(torch), strict=True):
+        assert sorted(ours) == sorted(theirs)
+        for key, value in theirs.items():
+            assert isinstance(ours[key], tg.Tensor), key
+            numpy.testing.assert_allclose(ours[key].numpy(), value.numpy(), rtol=1e-5, atol=1e-7, err_msg=key)

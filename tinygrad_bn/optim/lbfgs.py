@@ -46,6 +46,8 @@ class LBFGS(Optimizer):
     ``tolerance_change``, when d is not a descent direction, or at ``max_iter``/``max_eval``.
     """
 
+    tensor_state = False  # its step works on the arrays of its state directly
+
     def __init__(self, params, lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
                  tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9, history_size: int = 100,
                  line_search_fn: str | None = None):

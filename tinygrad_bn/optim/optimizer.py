@@ -6,6 +6,8 @@ so they run on the parameter's device, and never write into a gradient's array.
 Each update bumps the parameter's version, so a backward through a graph recorded
 before the step refuses to run (its saved weights are no longer the ones it used).
 
+The state's buffers (``exp_avg``, ``momentum_buffer`` ...) are Tensors on the
+parameter's device, as in PyTorch; :meth:`Optimizer.update` works on their arrays.
 Counters in the state (``step``, and NAdam's ``mu_product``, ASGD's ``eta`` and
 ``mu``; a subclass names them in ``scalar_state``) are 0-d tensors on the host, as
 PyTorch keeps them: float32 (float64 under a float64 default dtype), incremented in
@@ -35,6 +37,7 @@ class Optimizer:
     override ``defaults``."""
 
     scalar_state: tuple = ()  # the state's counters, kept as 0-d host tensors (see the module's docstring)
+    tensor_state = True  # the state's buffers kept as Tensors (an optimizer with a step of its own may not)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -90,7 +93,11 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is not None:
                     grad = -p.grad._data if group.get("maximize", False) else p.grad._data
-                    self.update(p, grad, group, self.state.setdefault(p, {}))
+                    state = self.state.setdefault(p, {})
+                    arrays = {name: _array(value) if name not in self.scalar_state else value
+                              for name, value in state.items()}
+                    self.update(p, grad, group, arrays)
+                    _keep_as_tensors(state, arrays, p)
                     bump(p)
         return loss
 
@@ -187,6 +194,9 @@ class Optimizer:
             param[i]: {key: _state_value(param[i], value, key in self.scalar_state) for key, value in values.items()}
             for i, values in state_dict["state"].items()
         })
+        if self.tensor_state:
+            for p, values in self.state.items():
+                _keep_as_tensors(values, dict(values), p)
         self.param_groups = groups
 
     def update(self, param: Tensor, grad, group: dict, state: dict):
@@ -314,6 +324,24 @@ def update_moments(xp, state: dict, grad, betas: tuple):
     xp.multiply(v, beta2, out=v)
     xp.add(v, (1 - beta2) * (grad * grad), out=v)
     return m, v
+
+
+def _array(value):
+    """A state buffer as :meth:`Optimizer.update` works on it: a Tensor's array."""
+    return value._data if isinstance(value, Tensor) else value
+
+
+def _keep_as_tensors(state: dict, arrays: dict, param: Tensor):
+    """Put what :meth:`Optimizer.update` left in ``arrays`` back into ``state``, each
+    buffer as a Tensor on ``param``'s device (the one it held already when ``update``
+    changed its array in place), so ``optimizer.state[p]["exp_avg"]`` is a Tensor, as
+    in PyTorch."""
+    for name, value in arrays.items():
+        held = state.get(name)
+        if isinstance(value, param._backend.array_type) and not (isinstance(held, Tensor) and held._data is value):
+            state[name] = Tensor._wrap(value, param._backend, None)
+        elif not isinstance(value, param._backend.array_type):
+            state[name] = value
 
 
 def _host_copy(param: Tensor, value):
