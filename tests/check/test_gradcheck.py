@@ -5,6 +5,7 @@ import re
 import numpy
 import pytest
 
+import tinygrad_bn as tg
 from tinygrad_bn import Function, Tensor
 from tinygrad_bn.autograd import grad
 from tinygrad_bn.check import GradcheckError, gradcheck, gradgradcheck
@@ -129,3 +130,30 @@ def test_random_upstream_gradients_catch_what_ones_would_miss():
     # a random dy exposes it
     with pytest.raises(GradcheckError):
         gradcheck(FlippedCentre.apply, x)
+
+
+def test_a_failed_check_is_a_runtime_error_naming_a_jacobian_mismatch_as_pytorchs(torch):
+    for framework in (tg, torch):
+        class Wrong(framework.autograd.Function):
+            @staticmethod
+            def forward(ctx, t):
+                return t * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 3
+
+        x = framework.tensor([0.5, -1.0, 2.0], dtype=framework.float64, requires_grad=True)
+        with pytest.raises(RuntimeError, match="Jacobian mismatch"):
+            framework.autograd.gradcheck(Wrong.apply, (x,))
+
+
+def test_random_numbers_after_gradgradcheck_are_pytorchs(torch):
+    numbers = []
+    for framework in (tg, torch):
+        x = framework.tensor([[0.5, -1.0], [2.0, 0.1], [0.3, 0.7]], dtype=framework.float64, requires_grad=True)
+        framework.manual_seed(5)
+        assert framework.autograd.gradgradcheck(lambda t: (t.sin(), (t * t).sum()), (x,))
+        assert framework.autograd.gradcheck(lambda t: t.exp(), (x,))  # draws nothing, in either
+        numbers.append(framework.rand(3).numpy())
+    numpy.testing.assert_array_equal(*numbers)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import numpy
 
+from tinygrad_bn import generator as generators
 from tinygrad_bn.autograd import Tensor, grad
 from tinygrad_bn.autograd.tensor import as_tensors
 
 
-class GradcheckError(AssertionError):
-    """Raised when analytical and numerical gradients disagree."""
+class GradcheckError(RuntimeError):
+    """Raised when analytical and numerical gradients disagree (a RuntimeError, as
+    PyTorch's, so ``except RuntimeError`` catches it)."""
 
 
 def _checked(t) -> bool:
@@ -109,7 +111,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
         return False
     _, index, element, a, n = worst
     raise GradcheckError(
-        f"gradient of input {index} disagrees with finite differences at element {element}: "
+        f"Jacobian mismatch with respect to input {index}: the gradient of ⟨v, outputs⟩ for a random v "
+        f"disagrees with finite differences at element {element}: "
         f"analytical {a:.10g}, numerical {n:.10g}, |difference| {abs(a - n):.3g} "
         f"> atol {atol:g} + rtol {rtol:g}·|numerical|"
     )
@@ -119,7 +122,9 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
                   raise_exception=True, seed=0) -> bool:
     """Check second derivatives: gradcheck the map (inputs, v) ↦ ∂⟨v, f(inputs)⟩/∂inputs,
     built with ``create_graph=True``, where v is a random upstream gradient (or
-    ``grad_outputs``) that is itself differentiated.
+    ``grad_outputs``) that is itself differentiated. v is drawn from ``seed``; without
+    ``grad_outputs`` the default generator moves on as PyTorch's gradgradcheck moves it
+    (it draws its v there), so the random numbers after the check are PyTorch's.
 
     >>> from tinygrad_bn import Tensor
     >>> x = Tensor([0.3, -0.7, 1.1], dtype="float64", requires_grad=True)
@@ -132,6 +137,8 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     outputs = as_tensors(fn(*inputs))
     if grad_outputs is None:
         upstream = tuple(random_like(out, rng, requires_grad=True) for out in outputs)
+        for out in outputs:  # PyTorch draws its upstream gradients there: the numbers after this one stay its
+            generators.uniform(out.shape, out.dtype, -1.0, 1.0)
     else:
         given = grad_outputs if isinstance(grad_outputs, (tuple, list)) else (grad_outputs,)
         upstream = tuple(
