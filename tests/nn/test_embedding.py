@@ -96,7 +96,8 @@ def test_init_is_standard_normal_with_a_zero_padding_row_and_follows_the_seed():
          r"padding_idx must be in \[-6, 6\) for 6 rows, got 6"),
         (lambda: nn.Embedding(6, 4, padding_idx=-7), ValueError, r"Embedding: padding_idx must be in \[-6, 6\)"),
         (lambda: nn.Embedding(0, 4), ValueError, "num_embeddings must be a positive int, got 0"),
-        (lambda: F.embedding(Tensor([1]), Tensor(table()), sparse=True), ValueError, "leave it at False"),
+        (lambda: F.embedding(Tensor([1]), Tensor(table(), requires_grad=True), scale_grad_by_freq=True, sparse=True),
+         RuntimeError, "scale_grad_by_freq=True is not supported with sparse=True"),
     ],
 )
 def test_bad_arguments_are_reported(call, error, words):

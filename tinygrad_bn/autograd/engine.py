@@ -30,7 +30,7 @@ import warnings
 from tinygrad_bn.autograd import anomaly
 from tinygrad_bn.autograd.function import Function, set_grad_enabled
 from tinygrad_bn.autograd.hooks import has_leaf_hooks, leaf_hooks, run_hooks
-from tinygrad_bn.autograd.tensor import Tensor, as_tensors
+from tinygrad_bn.autograd.tensor import RowSparseGrad, Tensor, as_tensors
 from tinygrad_bn.autograd.version import bump
 
 
@@ -151,10 +151,19 @@ def _accumulate(store: dict, target, grad: Tensor):
 
 
 def _add(a: Tensor, b: Tensor) -> Tensor:
-    """a + b, recorded only while the backward itself is being recorded."""
+    """a + b, recorded only while the backward itself is being recorded. Two gradients
+    that name their rows (:class:`RowSparseGrad`) add into one that names both's; one
+    and an ordinary gradient, into an ordinary tensor, as PyTorch's sparse and dense."""
     if a.requires_grad or b.requires_grad:
-        return a + b
-    return Tensor._wrap(a._data + b._data, a._backend, None)
+        total = a + b
+    else:
+        total = Tensor._wrap(a._data + b._data, a._backend, None)
+    return RowSparseGrad.naming(total, _rows_of_sum(a, b)) if a.is_sparse and b.is_sparse else total
+
+
+def _rows_of_sum(a: RowSparseGrad, b: RowSparseGrad):
+    """The rows the sum of two RowSparseGrads names: those either names."""
+    return a.xp.unique(a.xp.concatenate((a.rows, b.rows)))
 
 
 def _added_to(kept: Tensor | None, grad: Tensor, create_graph: bool, unshared: bool = False) -> Tensor:
@@ -166,23 +175,28 @@ def _added_to(kept: Tensor | None, grad: Tensor, create_graph: bool, unshared: b
     if kept is not None:
         return _add(kept, grad)
     if create_graph:
-        return grad.clone()
-    return Tensor._wrap(grad._data if unshared else grad._data.copy(), grad._backend, None)
+        first = grad.clone()
+    else:
+        first = Tensor._wrap(grad._data if unshared else grad._data.copy(), grad._backend, None)
+    return RowSparseGrad.naming(first, grad.rows) if grad.is_sparse else first
 
 
 def _added_in_place(kept: Tensor | None, grad: Tensor, create_graph: bool) -> bool:
     """Add ``grad`` into a leaf's existing ``.grad`` ``kept`` in place, as PyTorch does
     outside a recorded backward, so that the ``.grad`` stays the same tensor (whoever
     holds it sees the sum) and its version goes up. False, and nothing done, when
-    there is none yet, the backward is recorded, or its array cannot take the sum
-    (read-only, or of another shape or a narrower dtype)."""
-    if kept is None or create_graph:
+    there is none yet, the backward is recorded, its array cannot take the sum
+    (read-only, or of another shape or a narrower dtype), or it names its rows and
+    ``grad`` does not (the sum is then an ordinary tensor, see :func:`_add`)."""
+    if kept is None or create_graph or (kept.is_sparse and not grad.is_sparse):
         return False
     target, data = kept._data, grad._data
     widened = data.dtype != target.dtype and kept._backend.xp.result_type(target, data) != target.dtype
     if widened or target.shape != data.shape or not getattr(target.flags, "writeable", True):
         return False
     target += data
+    if kept.is_sparse:
+        kept.rows = _rows_of_sum(kept, grad)
     bump(kept)
     return True
 

@@ -100,6 +100,7 @@ class Tensor:
                  "__weakref__")
     __array_priority__ = 1000  # so ndarray (op) Tensor defers to Tensor's reflected op
     __array_ufunc__ = None  # and NumPy's ufuncs too: numpy_array + tensor is a Tensor
+    is_sparse = False  # PyTorch's layout test; True only for a RowSparseGrad (there are no sparse layouts)
 
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
         if isinstance(data, Tensor):
@@ -399,6 +400,36 @@ class Tensor:
         return int(self.item())
 
     __hash__ = object.__hash__
+
+
+class RowSparseGrad(Tensor):
+    """The gradient an embedding with ``sparse=True`` gives its weight, in place of PyTorch's
+    sparse one: a dense tensor (zero outside the rows looked up) that also names those rows,
+    in ``rows`` (sorted, unique, on its device). ``is_sparse`` is True, so code that asks
+    takes PyTorch's branch: SparseAdam updates those rows only, Adam refuses it. Every op
+    works on it as on any tensor and gives an ordinary one; in-place ops keep the rows. The
+    backward engine adds two of them into one naming both's rows, and one and an ordinary
+    gradient into an ordinary tensor, as PyTorch adds sparse and dense gradients.
+
+    >>> from tinygrad_bn import nn, tensor
+    >>> table = nn.Embedding(5, 2, sparse=True)
+    >>> table(tensor([3, 1, 3])).sum().backward()
+    >>> table.weight.grad.is_sparse, table.weight.grad.rows.tolist(), (table.weight.grad * 2).is_sparse
+    (True, [1, 3], False)
+    """
+
+    __slots__ = ("rows",)
+    is_sparse = True
+
+    @staticmethod
+    def naming(grad: Tensor, rows) -> RowSparseGrad:
+        """``grad`` (its array, not a copy, and its place in the graph) naming ``rows``."""
+        marked = object.__new__(RowSparseGrad)
+        marked._data, marked._backend, marked._ctx = grad._data, grad._backend, grad._ctx
+        marked._grad, marked._version_counter = None, grad._version_counter
+        marked.requires_grad = grad.requires_grad
+        marked.rows = rows
+        return marked
 
 
 def is_scalar(value) -> bool:

@@ -7,6 +7,12 @@ gradients of repeated indices into their row (a scatter-add), so
 With ``max_norm``, every row looked up whose norm exceeds it is first scaled
 down to it, in place (by max_norm / (‖W[r]‖ + 1e-7), as PyTorch does).
 
+With ``sparse=True`` the gradient of W is the same dense array, but it also names
+the rows looked up (all but ``padding_idx``): a
+:class:`~tinygrad_bn.autograd.tensor.RowSparseGrad`, which stands in for PyTorch's
+sparse gradient, so that ``optim.SparseAdam`` updates those rows only. The lookup
+goes through :class:`NamingRows`, whose backward names them.
+
 >>> from tinygrad_bn import Tensor
 >>> weight = Tensor([[0.0, 0.0], [1.0, 2.0], [3.0, 4.0]], requires_grad=True)
 >>> out = embedding(Tensor([[1, 2], [1, 0]]), weight, padding_idx=0)
@@ -20,7 +26,8 @@ down to it, in place (by max_norm / (‖W[r]‖ + 1e-7), as PyTorch does).
 from __future__ import annotations
 
 from tinygrad_bn import ops
-from tinygrad_bn.autograd import Tensor, no_grad
+from tinygrad_bn.autograd import Function, Tensor, is_grad_enabled, no_grad
+from tinygrad_bn.autograd.tensor import RowSparseGrad
 from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.nn import init
 from tinygrad_bn.nn.module import Module
@@ -32,32 +39,56 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # 
     """Row i of ``weight`` (num_embeddings, embedding_dim) for each integer i in
     ``input`` of any shape: (*) -> (*, embedding_dim). Lookups of ``padding_idx``
     (negative counts from the end) give its row but send it no gradient.
-    ``max_norm`` renormalizes the rows looked up, in place; ``sparse`` is not implemented.
+    ``max_norm`` renormalizes the rows looked up, in place; with ``sparse`` the gradient of
+    ``weight`` names the rows looked up (see :class:`NamingRows`).
 
     >>> from tinygrad_bn import Tensor
     >>> embedding(Tensor([2, 0, 2]), Tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])).tolist()
     [[4.0, 5.0], [0.0, 1.0], [4.0, 5.0]]
     """
-    _refuse_unimplemented("embedding", sparse)
     if weight.ndim != 2:
         raise ShapeError(f"embedding expects a weight of shape (num_embeddings, embedding_dim), got {weight.shape}")
+    if sparse:
+        refuse_frequency_scaling("embedding", weight, scale_grad_by_freq)
     indices = _indices(input, weight)
+    if padding_idx is not None:
+        padding_idx = _padding_index(padding_idx, weight.shape[0], "embedding")
     if max_norm is not None:
         renormalize_rows(weight, indices, max_norm, norm_type)
-    looked_up = weight[indices]
+    table = NamingRows.apply(weight, indices=indices._data, padding_idx=padding_idx) if sparse else weight
+    looked_up = table[indices]
     if scale_grad_by_freq:
         looked_up = gradient_by_frequency(looked_up, indices, weight.shape[0])
     if padding_idx is None:
         return looked_up
-    padding_idx = _padding_index(padding_idx, weight.shape[0], "embedding")
     counted = (indices._data != padding_idx)[..., None]
     # the same values either way; the gradient flows through the lookups of other rows only
     return ops.where(counted, looked_up, looked_up.detach())
 
 
-def _refuse_unimplemented(who: str, sparse):
-    if sparse:
-        raise ValueError(f"{who}: sparse=True is not implemented here (gradients are dense); leave it at False")
+class NamingRows(Function):
+    """``weight`` as it is (a view), whose gradient names the rows that ``indices`` (an
+    array) look up, but ``padding_idx``: a :class:`RowSparseGrad`, PyTorch's sparse
+    gradient in our terms. A lookup with ``sparse=True`` goes through it."""
+
+    def forward(self, weight, indices, padding_idx):
+        self.indices, self.padding_idx = indices, padding_idx
+        self.output_views(weight)
+        return weight._data
+
+    def backward(self, grad):
+        rows = grad.xp.unique(self.indices)
+        if self.padding_idx is not None:  # PyTorch's sparse gradient leaves the padding row out
+            rows = rows[rows != self.padding_idx]
+        return RowSparseGrad.naming(grad, rows)
+
+
+def refuse_frequency_scaling(who: str, weight: Tensor, scale_grad_by_freq: bool):
+    """PyTorch's refusal of ``scale_grad_by_freq`` with ``sparse=True``, made here as soon as
+    a gradient is to be recorded (PyTorch makes it in backward)."""
+    if scale_grad_by_freq and weight.requires_grad and is_grad_enabled():
+        raise RuntimeError(f"{who}: scale_grad_by_freq=True is not supported with sparse=True gradients, "
+                           "as in PyTorch; leave one of them False")
 
 
 def renormalize_rows(weight, indices: Tensor, max_norm: float, norm_type: float):
@@ -107,8 +138,8 @@ class Embedding(Module):
     """A lookup table: row i of ``weight`` (num_embeddings, embedding_dim) for each
     index i of the input, of any shape. The weight starts as N(0, 1), as in PyTorch,
     with the ``padding_idx`` row zero; that row gets no gradient. ``max_norm``,
-    ``norm_type`` and ``scale_grad_by_freq`` as in :func:`embedding`; ``sparse`` is
-    not implemented.
+    ``norm_type``, ``scale_grad_by_freq`` and ``sparse`` (the weight's gradient names
+    the rows looked up, for ``optim.SparseAdam``) as in :func:`embedding`.
 
     >>> from tinygrad_bn import Tensor
     >>> table = Embedding(10, 3, padding_idx=-1)
@@ -121,7 +152,6 @@ class Embedding(Module):
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx=None, max_norm=None, norm_type=2.0,
                  scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None, dtype=None):
         super().__init__()
-        _refuse_unimplemented("Embedding", sparse)
         self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, scale_grad_by_freq
         self.sparse = sparse
         for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
@@ -171,7 +201,8 @@ class Embedding(Module):
         text += "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
         text += "" if self.max_norm is None else f", max_norm={self.max_norm}"
         text += "" if self.norm_type == 2 else f", norm_type={self.norm_type}"
-        return text + (", scale_grad_by_freq=True" if self.scale_grad_by_freq else "")
+        text += ", scale_grad_by_freq=True" if self.scale_grad_by_freq else ""
+        return text + (", sparse=True" if self.sparse else "")
 
 
 def one_hot(tensor, num_classes=-1):

@@ -4,7 +4,8 @@ without the (bag, index, dim) array in between.
 Bags are the rows of a 2-d input, or the runs of a 1-d input that ``offsets`` start.
 The rows are looked up (indexing, whose gradient adds back into them) and reduced per
 bag by ``index_add`` or ``scatter_reduce``, so the engine derives every gradient.
-Indices equal to ``padding_idx`` belong to no bag; an empty bag gives zeros.
+Indices equal to ``padding_idx`` belong to no bag; an empty bag gives zeros. With
+``sparse=True`` the weight's gradient names the rows the bags look up, as Embedding's.
 
 >>> from tinygrad_bn import Tensor
 >>> weight = Tensor([[1.0, 1.0], [2.0, 4.0], [6.0, 0.0]])
@@ -19,10 +20,11 @@ from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.nn import init
 from tinygrad_bn.nn.embedding import (
+    NamingRows,
     _indices,
     _padding_index,
-    _refuse_unimplemented,
     gradient_by_frequency,
+    refuse_frequency_scaling,
     renormalize_rows,
 )
 from tinygrad_bn.nn.module import Module
@@ -34,10 +36,13 @@ MODES = ("sum", "mean", "max")
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,  # noqa: A002
                   mode="mean", sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
     """PyTorch's ``embedding_bag``: (bags, embedding_dim), each bag's rows of ``weight``
-    summed (times ``per_sample_weights`` with mode "sum"), averaged or maximized."""
-    _refuse_unimplemented("embedding_bag", sparse)
+    summed (times ``per_sample_weights`` with mode "sum"), averaged or maximized; with
+    ``sparse`` (modes "sum" and "mean", as in PyTorch) the gradient of ``weight`` names
+    the rows the bags look up."""
     if mode not in MODES:
         raise ValueError(f"embedding_bag: mode must be one of {MODES}, got {mode!r}")
+    if sparse:
+        _refuse_for_sparse(mode, weight, scale_grad_by_freq)
     if per_sample_weights is not None and mode != "sum":
         raise NotImplementedError(f"embedding_bag: per_sample_weights is only supported for mode='sum', got {mode!r}")
     indices = _indices(input, weight)
@@ -49,9 +54,11 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     if padding_idx is not None:
         counted = counted & (indices._data != _padding_index(padding_idx, weight.shape[0], "embedding_bag"))
     places = Tensor(weight.xp.nonzero(counted)[0], device=weight.device)
-    rows, bag_of = weight[indices[places]], Tensor(bag_of[places._data], device=weight.device)
+    looked_up = indices[places]
+    table = NamingRows.apply(weight, indices=looked_up._data, padding_idx=None) if sparse else weight
+    rows, bag_of = table[looked_up], Tensor(bag_of[places._data], device=weight.device)
     if scale_grad_by_freq:
-        rows = gradient_by_frequency(rows, indices[places], weight.shape[0])
+        rows = gradient_by_frequency(rows, looked_up, weight.shape[0])
     if per_sample_weights is not None:
         rows = rows * per_sample_weights.reshape(-1)[places].reshape(-1, 1)
     totals = ops.zeros(bags, weight.shape[1], dtype=weight.dtype, device=weight.device)
@@ -63,6 +70,14 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         return totals
     sizes = weight.xp.bincount(bag_of._data, minlength=bags).clip(1, None).astype(weight.dtype)
     return totals / Tensor(sizes.reshape(-1, 1), device=weight.device)
+
+
+def _refuse_for_sparse(mode: str, weight: Tensor, scale_grad_by_freq: bool):
+    """What PyTorch refuses with ``sparse=True``: mode "max", and ``scale_grad_by_freq``."""
+    if mode == "max":
+        raise ValueError("embedding_bag: mode='max' does not support sparse=True, as in PyTorch; "
+                         "use mode='sum' or 'mean', or sparse=False")
+    refuse_frequency_scaling("embedding_bag", weight, scale_grad_by_freq)
 
 
 def _bags(indices: Tensor, offsets, include_last_offset: bool) -> tuple:
@@ -100,7 +115,6 @@ class EmbeddingBag(Module):
                  scale_grad_by_freq=False, mode="mean", sparse=False, _weight=None, include_last_offset=False,
                  padding_idx=None, device=None, dtype=None):
         super().__init__()
-        _refuse_unimplemented("EmbeddingBag", sparse)
         self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, scale_grad_by_freq
         self.sparse = sparse
         if mode not in MODES:

@@ -10,6 +10,9 @@
 >>> model.weight.grad is None
 True
 
+Embeddings with ``sparse=True`` take :class:`SparseAdam`, which moves only the rows
+looked up; SGD takes their gradients too, Adam refuses them, as in PyTorch.
+
 Learning-rate schedules are in :mod:`tinygrad_bn.optim.lr_scheduler`, weight averaging (SWA, EMA)
 in :mod:`tinygrad_bn.optim.swa_utils`, as in PyTorch.
 """
@@ -27,6 +30,7 @@ from tinygrad_bn.optim.radam import RAdam
 from tinygrad_bn.optim.rmsprop import RMSprop
 from tinygrad_bn.optim.rprop import Rprop
 from tinygrad_bn.optim.sgd import SGD
+from tinygrad_bn.optim.sparse_adam import SparseAdam
 
 __all__ = ["ASGD", "LBFGS", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RAdam",
-           "RMSprop", "Rprop", "lr_scheduler", "swa_utils"]
+           "RMSprop", "Rprop", "SparseAdam", "lr_scheduler", "swa_utils"]

@@ -24,6 +24,8 @@ class Adagrad(Optimizer):
 
     scalar_state = ("step",)
 
+    sparse_gradients = True
+
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
                  initial_accumulator_value: float = 0.0, eps: float = 1e-10, *, maximize: bool = False):
         check_non_negative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,

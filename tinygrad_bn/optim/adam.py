@@ -24,6 +24,8 @@ class Adam(Optimizer):
         θ ← θ − η/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
 
     ``decoupled_weight_decay=True`` (keyword-only, as in PyTorch 2.13) makes it AdamW.
+    A sparse gradient (from an embedding with ``sparse=True``) is refused, as in PyTorch:
+    SparseAdam is for those.
 
     >>> from tinygrad_bn import nn, ones
     >>> model = nn.Linear(2, 1)
@@ -35,6 +37,8 @@ class Adam(Optimizer):
     """
 
     scalar_state = ("step",)
+
+    sparse_refusal = "Adam does not support sparse gradients, please consider SparseAdam instead"  # also AdamW's
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False, *, decoupled_weight_decay: bool = False,

@@ -38,6 +38,7 @@ class Optimizer:
 
     scalar_state: tuple = ()  # the state's counters, kept as 0-d host tensors (see the module's docstring)
     tensor_state = True  # the state's buffers kept as Tensors (an optimizer with a step of its own may not)
+    sparse_gradients = False  # whether it takes the gradient of an embedding with sparse=True, as in PyTorch
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -90,6 +91,7 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
+            self._check_sparse(group)
             for p in group["params"]:
                 if p.grad is not None:
                     grad = -p.grad._data if group.get("maximize", False) else p.grad._data
@@ -100,6 +102,23 @@ class Optimizer:
                     _keep_as_tensors(state, arrays, p)
                     bump(p)
         return loss
+
+    def _check_sparse(self, group: dict):
+        """Refuse a group with a sparse gradient (an embedding's with ``sparse=True``) before
+        any of it is updated, unless this optimizer takes them (SGD, Adagrad, SparseAdam)."""
+        if self.sparse_gradients:
+            return
+        for p in group["params"]:
+            if p.grad is not None and p.grad.is_sparse:
+                raise RuntimeError(
+                    f"{self.sparse_refusal}: the parameter of shape {tuple(p.shape)} gets its gradient from an "
+                    "embedding with sparse=True; give it to optim.SparseAdam (or SGD, Adagrad), or make the "
+                    "embedding with sparse=False")
+
+    @property
+    def sparse_refusal(self) -> str:
+        """PyTorch's words for refusing a sparse gradient."""
+        return f"{type(self).__name__} does not support sparse gradients"
 
     def register_step_pre_hook(self, hook) -> RemovableHandle:
         """Call ``hook(optimizer, args, kwargs)`` before each :meth:`step`, ``args`` being the

@@ -12,7 +12,13 @@ class SGD(Optimizer):
         b ← g at the first step, then μ·b + (1 − τ)·g  (momentum μ, dampening τ)
         g ← g + μ·b if nesterov else b               (when μ ≠ 0)
         θ ← θ − η·g                                  (lr η)
+
+    A sparse gradient (from an embedding with ``sparse=True``) is taken as it is, with
+    momentum too, but not with weight decay, as in PyTorch (λ·θ is dense); the momentum
+    buffer is then dense, PyTorch's sparse, with the same numbers.
     """
+
+    sparse_gradients = True
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False):
@@ -27,6 +33,12 @@ class SGD(Optimizer):
         xp = param.xp
         momentum = group["momentum"]
         if group["weight_decay"] != 0:
+            if param.grad.is_sparse:  # λ·θ is dense
+                raise RuntimeError(
+                    f"SGD: weight_decay={group['weight_decay']} does not work with a sparse gradient, as in "
+                    f"PyTorch: the parameter of shape {tuple(param.shape)} gets its gradient from an embedding "
+                    "with sparse=True; put it in a parameter group with weight_decay=0, or use sparse=False"
+                )
             grad = grad + group["weight_decay"] * param._data
         if momentum != 0:
             buffer = state.get("momentum_buffer")
