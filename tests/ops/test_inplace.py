@@ -4,6 +4,7 @@
 import numpy
 import pytest
 
+import tinygrad_bn as tg
 from tinygrad_bn import Tensor, no_grad
 from tinygrad_bn.check import gradcheck, gradgradcheck
 
@@ -315,3 +316,12 @@ def test_fill_diagonal_needs_a_matrix_or_equal_sides_as_pytorch(shape):
         torch.zeros(shape).fill_diagonal_(1.0)
     with pytest.raises(RuntimeError, match=r"a matrix, or a tensor whose sides are all equal, got shape \("):
         Tensor(numpy.zeros(shape)).fill_diagonal_(1.0)
+
+
+@pytest.mark.parametrize("change", [lambda t: t.add_(1), lambda t: t.mul_(2), lambda t: t.copy_(t.clone()),
+                                    lambda t: t.clamp_(0.5), lambda t: t.exp_()])
+def test_writing_into_an_expanded_tensor_is_refused_as_pytorchs(torch, change):
+    for framework in (tg, torch):
+        expanded = framework.zeros(1, 3).expand(2, 3)
+        with pytest.raises(RuntimeError, match="more than one element of the written-to tensor refers to a single"):
+            change(expanded)

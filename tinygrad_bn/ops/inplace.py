@@ -95,7 +95,18 @@ def _recording(self: Tensor, *operands) -> bool:
     return self.requires_grad or any(isinstance(t, Tensor) and t.requires_grad for t in operands)
 
 
+def _check_writable(self: Tensor, name: str):
+    """Refuse to write into an expanded tensor, whose elements share memory, as PyTorch does."""
+    if any(step == 0 and size > 1 for step, size in zip(self._data.strides, self.shape, strict=True)):
+        raise RuntimeError(
+            f"{name}: unsupported operation: more than one element of the written-to tensor refers to a single "
+            f"memory location (a tensor of shape {self.shape} made by expand or broadcast_to). Please clone() "
+            "the tensor before performing the operation."
+        )
+
+
 def _check_result(self: Tensor, new: Tensor, name: str):
+    _check_writable(self, name)
     if new.shape != self.shape:
         raise RuntimeError(
             f"{name}: the result of shape {new.shape} does not fit the tensor of shape {self.shape}, "
@@ -271,6 +282,7 @@ def copy_(self, src):
         src = Tensor(src, device=self.device)
     elif src.device != self.device:
         src = src.to(self.device)
+    _check_writable(self, "copy_")
     setitem(self, Ellipsis, src)
     return self
 
