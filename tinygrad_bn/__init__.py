@@ -166,6 +166,7 @@ from tinygrad_bn.ops import (
     multinomial,
     nan_to_num,
     neg,
+    nextafter,
     nonzero,
     norm,
     normal,

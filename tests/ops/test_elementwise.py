@@ -189,3 +189,16 @@ def test_masked_fill_keeps_the_dtype_of_x_as_pytorch():
 def test_masked_fill_rejects_what_pytorch_rejects(mask, value, error, problem):
     with pytest.raises(error, match=problem):
         Tensor(numpy.ones((2, 3), dtype="float32")).masked_fill(mask, value)
+
+
+@pytest.mark.parametrize("dtypes", [("float32", "float32"), ("float64", "float64"), ("float32", "float64")])
+def test_nextafter_is_pytorchs(torch, dtypes):
+    x = numpy.array([1.0, 0.0, -1.0, 1e30, numpy.inf, numpy.nan, 2.0])
+    y = numpy.array([2.0, -1.0, 0.0, numpy.inf, 0.0, 1.0, 2.0])
+    results = []
+    for framework in (tg, torch):
+        a, b = (framework.tensor(v, dtype=getattr(framework, d)) for v, d in zip((x, y), dtypes, strict=True))
+        out = framework.nextafter(a, b)
+        results.append((out.numpy(), str(out.dtype).replace("torch.", "")))
+    numpy.testing.assert_array_equal(results[0][0], results[1][0])
+    assert results[0][1] == results[1][1]

@@ -448,6 +448,21 @@ def heaviside(input, values) -> Tensor:  # noqa: A002 - PyTorch's argument name
     return constant(input.xp.where(x == 0, v, x > 0).astype(input.dtype), input)
 
 
+def nextafter(input, other) -> Tensor:  # noqa: A002 - PyTorch's argument name
+    """PyTorch's ``nextafter``: the floating-point number next to each element of ``input``
+    in the direction of ``other`` (both promoted to one floating dtype and broadcast);
+    outside the graph, as PyTorch has no gradient for it.
+
+    >>> from tinygrad_bn import tensor
+    >>> nextafter(tensor([1.0, 0.0]), tensor([2.0, -1.0])).tolist()
+    [1.0000001192092896, -1.401298464324817e-45]
+    """
+    a, b = lift_pair(input, other)
+    if a.dtype.kind != "f":
+        raise DtypeError(f"nextafter expects floating-point tensors, got {a.dtype}")
+    return constant(a.xp.nextafter(a._data, b._data), a)
+
+
 def positive(input) -> Tensor:  # noqa: A002 - PyTorch's argument name
     """PyTorch's ``positive`` (unary +): ``input`` itself; a bool tensor is refused."""
     if input.dtype == bool:
