@@ -7,9 +7,9 @@ import pytest
 
 from tinygrad_bn import nn
 
-SUBMODULES = ["activation", "batchnorm", "channelshuffle", "container", "conv", "distance", "dropout", "flatten",
-              "fold", "instancenorm", "linear", "loss", "module", "normalization", "padding", "pixelshuffle", "pooling",
-              "rnn", "sparse", "transformer", "upsampling"]
+SUBMODULES = ["activation", "adaptive", "batchnorm", "channelshuffle", "container", "conv", "distance", "dropout",
+              "flatten", "fold", "instancenorm", "linear", "loss", "module", "normalization", "padding",
+              "pixelshuffle", "pooling", "rnn", "sparse", "transformer", "upsampling"]
 BASES = {"batchnorm": "_BatchNorm", "conv": "_ConvNd", "loss": "_Loss", "module": "Module", "rnn": "RNNBase"}
 
 

@@ -8,7 +8,7 @@
 ()
 """
 
-from tinygrad_bn.nn import functional, init, modules, utils
+from tinygrad_bn.nn import functional, grad, init, modules, utils
 from tinygrad_bn.nn.activation_layers import (
     CELU,
     ELU,
@@ -32,6 +32,7 @@ from tinygrad_bn.nn.activation_layers import (
     Tanhshrink,
     Threshold,
 )
+from tinygrad_bn.nn.adaptive_log_softmax import AdaptiveLogSoftmaxWithLoss
 from tinygrad_bn.nn.adaptive_pooling import AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d
 from tinygrad_bn.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, momentum_from_keras
 from tinygrad_bn.nn.bilinear import Bilinear
@@ -41,10 +42,11 @@ from tinygrad_bn.nn.conv3d import Conv3d
 from tinygrad_bn.nn.conv_transpose import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from tinygrad_bn.nn.ctc_loss import CTCLoss
 from tinygrad_bn.nn.distance import CosineSimilarity, PairwiseDistance
-from tinygrad_bn.nn.dropout_layers import AlphaDropout, Dropout1d
+from tinygrad_bn.nn.dropout_layers import AlphaDropout, Dropout1d, Dropout3d, FeatureAlphaDropout
 from tinygrad_bn.nn.embedding import Embedding
 from tinygrad_bn.nn.embedding_bag import EmbeddingBag
 from tinygrad_bn.nn.fold import Fold, Unfold
+from tinygrad_bn.nn.fractional_pooling import FractionalMaxPool2d, FractionalMaxPool3d
 from tinygrad_bn.nn.frozen import FrozenBatchNorm1d, FrozenBatchNorm2d, FrozenBatchNorm3d
 from tinygrad_bn.nn.instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from tinygrad_bn.nn.interpolate import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
@@ -67,8 +69,23 @@ from tinygrad_bn.nn.layers import (
     Softmax,
     Tanh,
 )
-from tinygrad_bn.nn.lazy import LazyLinear, UninitializedParameter
-from tinygrad_bn.nn.local_response_norm import LocalResponseNorm
+from tinygrad_bn.nn.lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConv3d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
+    LazyConvTranspose3d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyInstanceNorm3d,
+    LazyLinear,
+    UninitializedParameter,
+)
+from tinygrad_bn.nn.local_response_norm import CrossMapLRN2d, LocalResponseNorm
 from tinygrad_bn.nn.losses import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -85,6 +102,7 @@ from tinygrad_bn.nn.losses import (
     MultiLabelSoftMarginLoss,
     MultiMarginLoss,
     NLLLoss,
+    NLLLoss2d,
     PoissonNLLLoss,
     SmoothL1Loss,
     SoftMarginLoss,
@@ -111,13 +129,22 @@ from tinygrad_bn.nn.padding import (
     ZeroPad2d,
     ZeroPad3d,
 )
-from tinygrad_bn.nn.parameter import Parameter
+from tinygrad_bn.nn.parameter import Buffer, Parameter, UninitializedBuffer
 from tinygrad_bn.nn.pixel_shuffle import PixelShuffle, PixelUnshuffle
-from tinygrad_bn.nn.pooling1d import AdaptiveAvgPool1d, AvgPool1d, LPPool1d, LPPool2d, MaxPool1d, MaxUnpool1d
+from tinygrad_bn.nn.pooling1d import (
+    AdaptiveAvgPool1d,
+    AvgPool1d,
+    LPPool1d,
+    LPPool2d,
+    LPPool3d,
+    MaxPool1d,
+    MaxUnpool1d,
+)
 from tinygrad_bn.nn.pooling3d import AdaptiveAvgPool3d, AvgPool3d, MaxPool3d, MaxUnpool3d
 from tinygrad_bn.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from tinygrad_bn.nn.rms_norm import RMSNorm
 from tinygrad_bn.nn.softmax2d import Softmax2d
+from tinygrad_bn.nn.sync_batchnorm import SyncBatchNorm
 from tinygrad_bn.nn.transformer import (
     Transformer,
     TransformerDecoder,
@@ -147,7 +174,7 @@ __all__ = [
     "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer",
     "CosineEmbeddingLoss", "CosineSimilarity", "GaussianNLLLoss", "HingeEmbeddingLoss", "KLDivLoss",
     "MarginRankingLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "PairwiseDistance",
-    "PoissonNLLLoss", "SoftMarginLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss",
+    "NLLLoss2d", "PoissonNLLLoss", "SoftMarginLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss",
     "CELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish", "PReLU", "ReLU6",
     "RReLU", "SELU", "Softmin", "Softshrink", "Softsign", "Tanhshrink", "Threshold",
     "ParameterDict", "ParameterList", "Unflatten",
@@ -157,4 +184,9 @@ __all__ = [
     "AlphaDropout", "Dropout1d", "RMSNorm", "Softmax2d",
     "LazyLinear", "UninitializedParameter",
     "AdaptiveMaxPool3d", "MaxUnpool1d", "MaxUnpool3d",
+    "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyConv1d", "LazyConv2d", "LazyConv3d",
+    "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d",
+    "LazyInstanceNorm3d", "Buffer", "UninitializedBuffer", "SyncBatchNorm",
+    "Dropout3d", "FeatureAlphaDropout", "LPPool3d", "FractionalMaxPool2d", "FractionalMaxPool3d",
+    "CrossMapLRN2d", "AdaptiveLogSoftmaxWithLoss", "grad",
 ]

@@ -6,6 +6,8 @@ At a kink the gradient is the one PyTorch picks: hardtanh, relu6, hardsigmoid, t
 hardshrink and softshrink pass none at their bounds (the interval is open), elu, celu, selu,
 prelu and rrelu take their negative branch at 0. ``inplace=True`` is accepted and printed
 as PyTorch prints it; the result is a new tensor either way (the input is left as it is).
+The functions named with a trailing underscore (``elu_``, ``relu_``, ``threshold_`` ...)
+do change their input, as :mod:`tinygrad_bn.ops.inplace`'s ops do, and return it.
 
 Two draw random numbers from the library's seeded generator
 (:func:`tinygrad_bn.manual_seed`), so with PyTorch's laws but not its numbers: ``rrelu``
@@ -29,6 +31,7 @@ from tinygrad_bn import ops
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.ops import minimum, where
+from tinygrad_bn.ops.inplace import _change
 from tinygrad_bn.ops.promotion import lift
 
 APPROXIMATIONS = ("none", "tanh")
@@ -201,6 +204,95 @@ def _random_slopes(input, lower: float, upper: float) -> Tensor:  # noqa: A002 -
     slopes = numpy.ones(input.shape, dtype)
     slopes[drawn] = (u * (high - low) + low).astype(dtype)  # two roundings in float64, as PyTorch's kernel
     return Tensor(slopes, device=input.device)
+
+
+# In place -------------------------------------------------------------------------
+# Each overwrites its input with the activation and returns it; recorded as
+# tinygrad_bn.ops.inplace records a change (a leaf that requires grad is refused).
+
+
+def relu_(input):  # noqa: A002 - PyTorch's argument name
+    """max(x, 0), written into ``input``.
+
+    >>> from tinygrad_bn import Tensor
+    >>> x = Tensor([-1.0, 2.0])
+    >>> relu_(x) is x, x.tolist()
+    (True, [0.0, 2.0])
+    """
+    return input.relu_()
+
+
+def elu_(input, alpha: float = 1.0):  # noqa: A002 - PyTorch's argument name
+    """:func:`elu`, written into ``input``.
+
+    >>> from tinygrad_bn import Tensor
+    >>> elu_(Tensor([-1.0, 2.0]), alpha=0.0).tolist()
+    [-0.0, 2.0]
+    """
+    return _change(input, None, "elu_", lambda x: elu(x, alpha))
+
+
+def celu_(input, alpha: float = 1.0):  # noqa: A002 - PyTorch's argument name
+    """:func:`celu`, written into ``input``.
+
+    >>> from tinygrad_bn import Tensor
+    >>> celu_(Tensor([0.0, 2.0])).tolist()
+    [0.0, 2.0]
+    """
+    return _change(input, None, "celu_", lambda x: celu(x, alpha))
+
+
+def selu_(input):  # noqa: A002 - PyTorch's argument name
+    """:func:`selu`, written into ``input``.
+
+    >>> from tinygrad_bn import Tensor
+    >>> selu_(Tensor([0.0, 1.0], dtype="float64")).tolist() == [0.0, SELU_SCALE]
+    True
+    """
+    return _change(input, None, "selu_", selu)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):  # noqa: A002 - PyTorch's argument name
+    """:func:`hardtanh`, written into ``input``.
+
+    >>> from tinygrad_bn import Tensor
+    >>> hardtanh_(Tensor([-3.0, 0.5, 3.0])).tolist()
+    [-1.0, 0.5, 1.0]
+    """
+    return _change(input, None, "hardtanh_", lambda x: hardtanh(x, min_val, max_val))
+
+
+def leaky_relu_(input, negative_slope=0.01):  # noqa: A002 - PyTorch's argument name
+    """x where x > 0, negative_slope·x elsewhere (``leaky_relu``), written into ``input``.
+
+    >>> from tinygrad_bn import Tensor
+    >>> leaky_relu_(Tensor([-2.0, 3.0]), 0.5).tolist()
+    [-1.0, 3.0]
+    """
+    return _change(input, None, "leaky_relu_", lambda x: where(x > 0, x, x * negative_slope))
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):  # noqa: A002 - PyTorch's argument name
+    """:func:`rrelu`, written into ``input`` (in training with PyTorch's slopes for the same seed).
+
+    >>> from tinygrad_bn import Tensor
+    >>> rrelu_(Tensor([-3.0, 3.0]), 0.5, 0.5).tolist()
+    [-1.5, 3.0]
+    """
+    return _change(input, None, "rrelu_", lambda x: rrelu(x, lower, upper, training))
+
+
+_threshold = threshold  # threshold_'s argument, named as PyTorch's, hides the function
+
+
+def threshold_(input, threshold, value):  # noqa: A002 - PyTorch's argument names
+    """:func:`threshold`, written into ``input``.
+
+    >>> from tinygrad_bn import Tensor
+    >>> threshold_(Tensor([0.5, 2.0]), 1.0, -1.0).tolist()
+    [-1.0, 2.0]
+    """
+    return _change(input, None, "threshold_", lambda x: _threshold(x, threshold, value))
 
 
 def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):

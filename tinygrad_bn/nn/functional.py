@@ -20,7 +20,9 @@ from tinygrad_bn.batchnorm import batch_norm
 from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.nn.activation import (
     celu,
+    celu_,
     elu,
+    elu_,
     gelu,
     glu,
     gumbel_softmax,
@@ -28,12 +30,17 @@ from tinygrad_bn.nn.activation import (
     hardsigmoid,
     hardswish,
     hardtanh,
+    hardtanh_,
+    leaky_relu_,
     logsigmoid,
     mish,
     prelu,
     relu6,
+    relu_,
     rrelu,
+    rrelu_,
     selu,
+    selu_,
     silu,
     softmin,
     softplus,
@@ -41,6 +48,7 @@ from tinygrad_bn.nn.activation import (
     softsign,
     tanhshrink,
     threshold,
+    threshold_,
 )
 from tinygrad_bn.nn.adaptive_pooling import (
     adaptive_max_pool1d,
@@ -50,10 +58,10 @@ from tinygrad_bn.nn.adaptive_pooling import (
     adaptive_max_pool3d,
     adaptive_max_pool3d_with_indices,
 )
-from tinygrad_bn.nn.alpha_dropout import alpha_dropout
+from tinygrad_bn.nn.alpha_dropout import alpha_dropout, feature_alpha_dropout
 from tinygrad_bn.nn.attention import scaled_dot_product_attention
 from tinygrad_bn.nn.bilinear import bilinear
-from tinygrad_bn.nn.channel_dropout import dropout1d
+from tinygrad_bn.nn.channel_dropout import dropout1d, dropout3d
 from tinygrad_bn.nn.channel_shuffle import channel_shuffle, native_channel_shuffle
 from tinygrad_bn.nn.classification_losses import (
     binary_cross_entropy,
@@ -67,6 +75,12 @@ from tinygrad_bn.nn.distance import cosine_similarity, pairwise_distance
 from tinygrad_bn.nn.dropout import dropout, dropout2d
 from tinygrad_bn.nn.embedding import embedding, one_hot
 from tinygrad_bn.nn.embedding_bag import embedding_bag
+from tinygrad_bn.nn.fractional_pooling import (
+    fractional_max_pool2d,
+    fractional_max_pool2d_with_indices,
+    fractional_max_pool3d,
+    fractional_max_pool3d_with_indices,
+)
 from tinygrad_bn.nn.grid_sample import affine_grid, grid_sample
 from tinygrad_bn.nn.instance_norm import instance_norm
 from tinygrad_bn.nn.interpolate import interpolate
@@ -92,10 +106,18 @@ from tinygrad_bn.nn.pooling1d import (
     avg_pool1d,
     lp_pool1d,
     lp_pool2d,
+    lp_pool3d,
     max_pool1d,
     max_pool1d_with_indices,
+    max_pool2d_with_indices,
 )
-from tinygrad_bn.nn.pooling3d import adaptive_avg_pool3d, avg_pool3d, max_pool3d, max_unpool3d
+from tinygrad_bn.nn.pooling3d import (
+    adaptive_avg_pool3d,
+    avg_pool3d,
+    max_pool3d,
+    max_pool3d_with_indices,
+    max_unpool3d,
+)
 from tinygrad_bn.nn.probabilistic_losses import gaussian_nll_loss, kl_div, poisson_nll_loss
 from tinygrad_bn.nn.regression_losses import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from tinygrad_bn.nn.rms_norm import rms_norm
@@ -108,7 +130,7 @@ __all__ = [
     "instance_norm", "local_response_norm",
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "cross_entropy", "dropout", "dropout2d", "elu",
-    "embedding", "fold", "gelu", "group_norm",
+    "conv_tbc", "embedding", "fold", "gelu", "group_norm",
     "huber_loss", "interpolate", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d",
     "max_unpool2d",
     "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "relu", "softplus",
@@ -127,6 +149,11 @@ __all__ = [
     "alpha_dropout", "dropout1d", "rms_norm",
     "conv3d", "conv_transpose3d", "adaptive_avg_pool3d", "avg_pool3d", "max_pool3d",
     "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "max_unpool1d", "max_unpool3d",
+    "dropout3d", "feature_alpha_dropout", "lp_pool3d",
+    "celu_", "elu_", "hardtanh_", "leaky_relu_", "relu_", "rrelu_", "selu_", "threshold_",
+    "max_pool2d_with_indices", "max_pool3d_with_indices",
+    "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
+    "fractional_max_pool3d_with_indices",
 ]
 
 
@@ -160,6 +187,26 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     output = convolution.conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, *stride), sides, (1, *dilation),
                                 groups)
     return output.squeeze(2)
+
+
+def conv_tbc(input, weight, bias, pad=0):  # noqa: A002 - PyTorch's argument name
+    """1-D convolution of (T, B, C_in) sequences, time first, with a (k, C_in, C_out) weight
+    and (C_out,) bias, ``pad`` zeros at each end of time: :func:`conv1d` of the (B, C_in, T)
+    view with the (C_out, C_in, k) weight, its output put back time first,
+    (T + 2·pad − k + 1, B, C_out).
+
+    >>> from tinygrad_bn import ones, zeros
+    >>> conv_tbc(ones(5, 2, 3), ones(2, 3, 4), zeros(4), pad=1).shape
+    (6, 2, 4)
+    """
+    if input.ndim != 3 or weight.ndim != 3 or bias.ndim != 1:
+        raise ShapeError(f"conv_tbc expects input (T, B, C_in), weight (k, C_in, C_out) and bias (C_out,), "
+                         f"got {input.shape}, {weight.shape} and {bias.shape}")
+    if input.shape[2] != weight.shape[1] or bias.shape[0] != weight.shape[2]:
+        raise ShapeError(f"conv_tbc: input (T, B, C_in) {input.shape}, weight (k, C_in, C_out) {weight.shape} and "
+                         f"bias (C_out,) {bias.shape} do not fit")
+    output = conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=pad)  # (B, C_out, T')
+    return output.permute(2, 0, 1)
 
 
 @also_unbatched(4)

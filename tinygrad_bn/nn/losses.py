@@ -18,6 +18,8 @@ CrossEntropyLoss()
 
 from __future__ import annotations
 
+import warnings
+
 from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.nn import functional as F
 from tinygrad_bn.nn.distance import PairwiseDistance
@@ -76,6 +78,17 @@ class NLLLoss(_ClassLoss):
 
     def forward(self, input, target):  # noqa: A002 - PyTorch's argument name
         return F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
+
+
+class NLLLoss2d(NLLLoss):
+    """PyTorch's deprecated name of :class:`NLLLoss`, which takes (N, C, H, W) log-probabilities
+    and (N, H, W) targets itself; making one warns, as PyTorch's does."""
+
+    def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean"):
+        warnings.warn("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in replacement and "
+                      "see https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for more details.",
+                      FutureWarning, stacklevel=2)
+        super().__init__(weight, ignore_index, reduction)
 
 
 class MSELoss(_Loss):

@@ -2,7 +2,8 @@
 
 A Module owns three kinds of named members, registered when they are assigned
 as attributes: parameters (learned, :class:`Parameter`), buffers (state such as
-BatchNorm's running statistics, registered with :meth:`Module.register_buffer`)
+BatchNorm's running statistics, registered with :meth:`Module.register_buffer`
+or assigned as a :class:`~tinygrad_bn.nn.parameter.Buffer`)
 and sub-modules. Everything else (listing parameters, train/eval, state dicts)
 walks that tree.
 """
@@ -17,7 +18,7 @@ from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.backend import get_backend
 from tinygrad_bn.nn import hooks
 from tinygrad_bn.nn import state_dict as state_dicts
-from tinygrad_bn.nn.parameter import Parameter
+from tinygrad_bn.nn.parameter import Buffer, Parameter
 from tinygrad_bn.nn.state_dict import IncompatibleKeys
 from tinygrad_bn.ops.conversion import device_and_dtype
 from tinygrad_bn.ops.inplace import clear_grad
@@ -153,10 +154,12 @@ class Module:
             self.add_module(name, value)
         elif "_parameters" in self.__dict__ and name in self._parameters:
             self.register_parameter(name, value)
-        elif "_buffers" in self.__dict__ and name in self._buffers:
-            self.register_buffer(name, value, persistent=name not in self._non_persistent_buffers)
         elif "_modules" in self.__dict__ and name in self._modules:
             self.add_module(name, value)
+        elif isinstance(value, Buffer):
+            self.register_buffer(name, value, persistent=value.persistent)
+        elif "_buffers" in self.__dict__ and name in self._buffers:
+            self.register_buffer(name, value, persistent=name not in self._non_persistent_buffers)
         else:
             object.__setattr__(self, name, value)
 

@@ -1,6 +1,7 @@
-"""`Parameter`, the tensor a :class:`~tinygrad_bn.nn.module.Module` learns, the
-`UninitializedParameter` of lazy layers (:mod:`tinygrad_bn.nn.lazy`), and the
-checks and zero-filled parameters that layers' constructors share.
+"""`Parameter`, the tensor a :class:`~tinygrad_bn.nn.module.Module` learns, `Buffer`,
+the state it keeps without learning, the `UninitializedParameter` and
+`UninitializedBuffer` of lazy layers (:mod:`tinygrad_bn.nn.lazy`), and the checks
+and zero-filled parameters that layers' constructors share.
 """
 
 from __future__ import annotations
@@ -36,18 +37,40 @@ class Parameter(Tensor):
         return copied
 
 
-class UninitializedParameter(Parameter):
-    """A Parameter without a shape yet: empty until :meth:`materialize`, which gives it
-    one (zero-filled) in place and makes it a plain :class:`Parameter`."""
+class Buffer(Tensor):
+    """A tensor that, assigned as a module's attribute (``self.x = nn.Buffer(t)``),
+    is registered as a buffer, ``persistent`` (in the state dict) or not, as
+    :meth:`Module.register_buffer` would. It shares ``data``'s array and keeps its
+    ``requires_grad``.
+
+    >>> from tinygrad_bn import nn, zeros
+    >>> model = nn.Module()
+    >>> model.steps = nn.Buffer(zeros(1))
+    >>> model.cache = nn.Buffer(zeros(2), persistent=False)
+    >>> [name for name, _ in model.named_buffers()], list(model.state_dict())
+    (['steps', 'cache'], ['steps'])
+    """
+
+    __slots__ = ("persistent",)
+
+    def __init__(self, data=None, *, persistent: bool = True):
+        if data is not None and not isinstance(data, Tensor):
+            raise TypeError(f"nn.Buffer expects a Tensor, got {type(data).__name__}; wrap it with tensor(...) first")
+        source = zeros(0) if data is None else data
+        super().__init__(source, requires_grad=source.requires_grad)
+        self.persistent = persistent
+
+
+class UninitializedTensorMixin:
+    """What :class:`UninitializedParameter` and :class:`UninitializedBuffer` share: an
+    empty tensor until :meth:`materialize` gives it a shape, in place (the same object,
+    which an optimizer or a module may already hold), and makes it ``cls_to_become``."""
 
     __slots__ = ()
-    cls_to_become = Parameter
-
-    def __init__(self, requires_grad=True, device=None, dtype=None):
-        super().__init__(zeros(0, dtype=dtype, device=device), requires_grad=requires_grad)
+    cls_to_become: type
 
     def materialize(self, shape, device=None, dtype=None):
-        """Give the parameter ``shape`` (zeros of its dtype and device unless given)."""
+        """Give the tensor ``shape`` (zeros of its dtype and device unless given)."""
         shape = (shape,) if isinstance(shape, int) else tuple(shape)
         dtype = self.dtype if dtype is None else dtype
         device = self.device if device is None else device
@@ -55,11 +78,47 @@ class UninitializedParameter(Parameter):
         self.__class__ = self.cls_to_become
 
     def __repr__(self):
-        return "<UninitializedParameter>"
+        return f"<{type(self).__name__}>"
 
     def __deepcopy__(self, memo):
-        copied = memo[id(self)] = UninitializedParameter(self.requires_grad, self.device, self.dtype)
+        copied = memo[id(self)] = type(self)(**self._arguments())
         return copied
+
+    def _arguments(self) -> dict:
+        return {"requires_grad": self.requires_grad, "device": self.device, "dtype": self.dtype}
+
+
+class UninitializedParameter(UninitializedTensorMixin, Parameter):
+    """A Parameter without a shape yet, as lazy layers hold before their first input:
+    :meth:`materialize` makes it a plain :class:`Parameter` of that shape."""
+
+    __slots__ = ()
+    cls_to_become = Parameter
+
+    def __init__(self, requires_grad=True, device=None, dtype=None):
+        super().__init__(zeros(0, dtype=dtype, device=device), requires_grad=requires_grad)
+
+
+class UninitializedBuffer(UninitializedTensorMixin, Buffer):
+    """A buffer without a shape yet, as the running statistics of a lazy BatchNorm:
+    :meth:`materialize` makes it a :class:`Buffer` of that shape.
+
+    >>> buffer = UninitializedBuffer()
+    >>> buffer, buffer.requires_grad
+    (<UninitializedBuffer>, False)
+    >>> buffer.materialize((2, 3))
+    >>> type(buffer).__name__, buffer.shape
+    ('Buffer', (2, 3))
+    """
+
+    __slots__ = ()
+    cls_to_become = Buffer
+
+    def __init__(self, requires_grad=False, device=None, dtype=None, persistent=True):
+        super().__init__(zeros(0, dtype=dtype, device=device).requires_grad_(requires_grad), persistent=persistent)
+
+    def _arguments(self) -> dict:
+        return {**super()._arguments(), "persistent": self.persistent}
 
 
 def positive_int(value, name: str) -> int:

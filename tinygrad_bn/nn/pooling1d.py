@@ -1,6 +1,6 @@
-"""Pooling of (N, C, L) or (C, L) signals, and power-average pooling of signals and
-images, as PyTorch's ``avg_pool1d``, ``max_pool1d``, ``adaptive_avg_pool1d``,
-``lp_pool1d`` and ``lp_pool2d`` and their layers.
+"""Pooling of (N, C, L) or (C, L) signals, and power-average pooling of signals, images
+and volumes, as PyTorch's ``avg_pool1d``, ``max_pool1d``, ``adaptive_avg_pool1d``,
+``lp_pool1d``, ``lp_pool2d`` and ``lp_pool3d`` and their layers.
 
 A signal of length L is pooled as an image of one row: (N, C, L) is viewed as
 (N, C, 1, L) and handed to the 2-D pool with kernel (1, k), stride (1, s),
@@ -25,7 +25,8 @@ import math
 from tinygrad_bn.errors import ArgumentError, ShapeError
 from tinygrad_bn.nn.module import Module
 from tinygrad_bn.nn.pooling import _MaxUnpoolNd, adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_unpool1d
-from tinygrad_bn.ops.windows import pair
+from tinygrad_bn.nn.pooling3d import avg_pool3d, max_pool3d
+from tinygrad_bn.ops.windows import ints, pair
 
 
 def _single(value, function: str, name: str):
@@ -103,6 +104,19 @@ def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation
     return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=True)
 
 
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
+                            return_indices=False):
+    """:func:`~tinygrad_bn.nn.pooling.max_pool2d` returning (values, indices) whatever
+    ``return_indices`` says, as PyTorch's function of that name.
+
+    >>> from tinygrad_bn import arange
+    >>> pooled, where = max_pool2d_with_indices(arange(4.0).reshape(1, 1, 2, 2), 2)
+    >>> pooled.tolist(), where.tolist()
+    ([[[[3.0]]]], [[[[3]]]])
+    """
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=True)
+
+
 def adaptive_avg_pool1d(input, output_size):  # noqa: A002 - PyTorch's argument name
     """Average (N, C, L) or (C, L) signals down to ``output_size`` (an int or a tuple of
     one): output i of o averages elements ⌊i·L/o⌋ … ⌈(i + 1)·L/o⌉ − 1.
@@ -121,7 +135,7 @@ def adaptive_avg_pool1d(input, output_size):  # noqa: A002 - PyTorch's argument 
 
 
 def _power_average(pool, input, norm_type, kernel_size, stride, ceil_mode, elements: int):  # noqa: A002
-    """(Σ xᵖ)^(1/p) over each window of ``pool`` (a 1-D or 2-D pool), from the windows'
+    """(Σ xᵖ)^(1/p) over each window of ``pool`` (a 1-D, 2-D or 3-D pool), from the windows'
     means of xᵖ; ``elements`` is the kernel's size."""
     if isinstance(norm_type, (int, float)) and math.isinf(norm_type):
         magnitudes = input.abs()
@@ -143,6 +157,12 @@ def _pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, kind):  # 
     if kind == "max":
         return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode)
     return avg_pool2d(input, kernel_size, stride, padding, ceil_mode)
+
+
+def _pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, kind):  # noqa: A002
+    if kind == "max":
+        return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return avg_pool3d(input, kernel_size, stride, padding, ceil_mode)
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):  # noqa: A002 - PyTorch's name
@@ -169,6 +189,19 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):  # n
     """
     kh, kw = pair(kernel_size, "kernel_size")
     return _power_average(_pool2d, input, norm_type, kernel_size, stride, ceil_mode, kh * kw)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):  # noqa: A002 - PyTorch's name
+    """Power-average pooling of order ``norm_type`` over each ``kernel_size`` window of
+    (N, C, D, H, W) or (C, D, H, W) volumes: (Σ xᵖ)^(1/p), unpadded; ``stride`` defaults
+    to ``kernel_size``.
+
+    >>> from tinygrad_bn import ones
+    >>> lp_pool3d(ones(1, 1, 2, 2, 2), 1, 2).numpy().ravel().tolist()
+    [8.0]
+    """
+    kd, kh, kw = ints(kernel_size, 3, "kernel_size")
+    return _power_average(_pool3d, input, norm_type, kernel_size, stride, ceil_mode, kd * kh * kw)
 
 
 def _as_tuple(value) -> tuple:
@@ -303,3 +336,15 @@ class LPPool2d(_LPPoolNd):
     """
 
     pool = staticmethod(lp_pool2d)
+
+
+class LPPool3d(_LPPoolNd):
+    """:func:`lp_pool3d` as a layer.
+
+    >>> from tinygrad_bn import ones
+    >>> pool = LPPool3d(2, (1, 2, 3), 1)
+    >>> pool, pool(ones(2, 3, 4, 5, 5)).shape
+    (LPPool3d(norm_type=2, kernel_size=(1, 2, 3), stride=1, ceil_mode=False), (2, 3, 4, 4, 3))
+    """
+
+    pool = staticmethod(lp_pool3d)

@@ -66,6 +66,18 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return pooled, _volume_indices(windows, input.shape[2:], kernel_size, stride, padding, dilation, counts)
 
 
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
+                            return_indices=False):
+    """:func:`max_pool3d` returning (values, indices) whatever ``return_indices`` says, as
+    PyTorch's function of that name.
+
+    >>> from tinygrad_bn import arange
+    >>> max_pool3d_with_indices(arange(8.0).reshape(1, 1, 2, 2, 2), 2)[1].numpy().ravel().tolist()
+    [7]
+    """
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=True)
+
+
 def _volume_indices(windows, size, kernel_size, stride, padding, dilation, counts):
     """Where each window's first maximum sits, as an index d·H·W + h·W + w into the
     unpadded volume: along each axis, window o's offset i is at o·s − p + i·d."""

@@ -11,6 +11,7 @@
 
 from tinygrad_bn.nn.modules import (
     activation,
+    adaptive,
     batchnorm,
     channelshuffle,
     container,
@@ -20,6 +21,7 @@ from tinygrad_bn.nn.modules import (
     flatten,
     fold,
     instancenorm,
+    lazy,
     linear,
     loss,
     module,

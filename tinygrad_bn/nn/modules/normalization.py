@@ -4,6 +4,6 @@ scripts import them by)."""
 
 # ruff: noqa: F401 - re-exports
 
-from tinygrad_bn.nn.local_response_norm import LocalResponseNorm
+from tinygrad_bn.nn.local_response_norm import CrossMapLRN2d, LocalResponseNorm
 from tinygrad_bn.nn.normalization import GroupNorm, LayerNorm
 from tinygrad_bn.nn.rms_norm import RMSNorm
