@@ -389,3 +389,18 @@ def test_errors_where_pytorch_raises_them(call, arrays, words, torch):
 def test_solve_triangular_needs_upper_as_pytorchs_does():
     with pytest.raises(TypeError, match="upper"):
         tg.linalg.solve_triangular(Tensor(_float64(2, 2)), Tensor(_float64(2, 2)))
+
+
+@pytest.mark.parametrize("shapes", [((3, 3), (2, 3)), ((4, 2, 2), (4, 5, 2)), ((2, 3, 3), (1, 3))])
+def test_solve_with_left_false_solves_x_a_equals_b_as_pytorchs(torch, shapes):
+    rng = numpy.random.default_rng(4)
+    a = rng.standard_normal(shapes[0]) + 3 * numpy.eye(shapes[0][-1])
+    b = rng.standard_normal(shapes[1])
+    ours_a, ours_b = tg.tensor(a, requires_grad=True), tg.tensor(b, requires_grad=True)
+    theirs_a, theirs_b = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    ours, theirs = tg.linalg.solve(ours_a, ours_b, left=False), torch.linalg.solve(theirs_a, theirs_b, left=False)
+    numpy.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-12)
+    ours.sum().backward()
+    theirs.sum().backward()
+    numpy.testing.assert_allclose(ours_a.grad.numpy(), theirs_a.grad.numpy(), rtol=1e-10, atol=1e-12)
+    numpy.testing.assert_allclose(ours_b.grad.numpy(), theirs_b.grad.numpy(), rtol=1e-10, atol=1e-12)

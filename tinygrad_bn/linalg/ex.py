@@ -18,7 +18,7 @@ from tinygrad_bn.autograd import Tensor
 from tinygrad_bn.errors import ShapeError
 from tinygrad_bn.linalg.decompositions import cholesky
 from tinygrad_bn.linalg.inverse import inv, solve
-from tinygrad_bn.linalg.matrices import check_matrices, raise_for, transposed
+from tinygrad_bn.linalg.matrices import check_matrices, raise_for
 from tinygrad_bn.linalg.pivoted_lu import eliminate
 from tinygrad_bn.ops import where
 from tinygrad_bn.ops.promotion import constant
@@ -96,7 +96,7 @@ def solve_ex(A, B, *, left=True, check_errors=False) -> SolveExResult:
         raise_for(info, "torch.linalg.solve_ex", "The solver failed because the input matrix is singular.")
 
     def solved(M):
-        return solve(M, B) if left else transposed(solve(transposed(M), transposed(B)))
+        return solve(M, B, left=left)
 
     vectors = left and (B.ndim == 1 or B.shape == A.shape[:-1])  # as solve tells them apart
     return SolveExResult(_where_failed(info, solved, A, axes=1 if vectors else 2), info)

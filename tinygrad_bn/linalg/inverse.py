@@ -154,11 +154,21 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
     return PseudoInverse.apply(A, atol=0.0 if atol is None else float(atol), rtol=float(rtol), hermitian=hermitian)
 
 
-def solve(A, B):
+def solve(A, B, *, left=True):
     """X with A X = B, for (..., n, n) A and B of (..., n, k), or of (..., n) (a vector
     per matrix: B is 1-d, or of A's shape without its last axis), as PyTorch's
-    ``linalg.solve``; the batch axes broadcast together."""
+    ``linalg.solve``; the batch axes broadcast together. With ``left=False``, X with
+    X A = B for B of (..., k, n): the transpose of Aᵀ Xᵀ = Bᵀ.
+
+    >>> from tinygrad_bn import tensor
+    >>> solve(tensor([[2.0, 0.0], [0.0, 4.0]]), tensor([[1.0, 1.0]]), left=False).tolist()
+    [[0.5, 0.25]]
+    """
     check_matrices(A, "solve")
+    if not left:
+        if B.ndim < 2:
+            raise ShapeError(f"linalg.solve with left=False expects B of shape (..., k, {A.shape[-1]}), got {B.shape}")
+        return transposed(solve(transposed(A), transposed(B)))
     if B.ndim == 1 or B.shape == A.shape[:-1]:
         return solve(A, B.unsqueeze(-1)).squeeze(-1)
     if B.ndim < 2 or B.shape[-2] != A.shape[-1]:
