@@ -227,7 +227,7 @@ from tinygrad_bn.ops.distinct import unique, unique_consecutive
 from tinygrad_bn.ops.error_functions import erfc
 from tinygrad_bn.ops.extrema import aminmax, fmax, fmin
 from tinygrad_bn.ops.index_sets import argwhere, combinations, unravel_index
-from tinygrad_bn.ops.indexing import index_copy, index_fill, index_put
+from tinygrad_bn.ops.indexing import index_copy, index_fill, index_put, put
 from tinygrad_bn.ops.joins import (
     atleast_1d,
     atleast_2d,

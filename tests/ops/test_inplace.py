@@ -325,3 +325,27 @@ def test_writing_into_an_expanded_tensor_is_refused_as_pytorchs(torch, change):
         expanded = framework.zeros(1, 3).expand(2, 3)
         with pytest.raises(RuntimeError, match="more than one element of the written-to tensor refers to a single"):
             change(expanded)
+
+
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_put_and_put_are_pytorchs_with_their_gradients(torch, accumulate):
+    index = [-1, 0, 4, 0] if accumulate else [-1, 0, 4]
+    results = []
+    for framework in (tg, torch):
+        x = framework.tensor(numpy.arange(6.0).reshape(2, 3), requires_grad=True)
+        source = framework.tensor(numpy.linspace(1.0, 2.0, len(index)), requires_grad=True)
+        y = framework.put(x, framework.tensor(index), source, accumulate)
+        (y * framework.tensor(numpy.arange(6.0).reshape(2, 3) + 1)).sum().backward()
+        changed = framework.zeros(2, 3, dtype=framework.float64).put_(framework.tensor(index), source.detach(),
+                                                                        accumulate=accumulate)
+        results.append([y.detach().numpy(), x.grad.numpy(), source.grad.numpy(), changed.numpy()])
+    for ours, theirs in zip(*results, strict=True):
+        numpy.testing.assert_allclose(ours, theirs, rtol=1e-14)
+
+
+def test_put_refuses_what_pytorch_refuses(torch):
+    for framework in (tg, torch):
+        with pytest.raises(IndexError):
+            framework.zeros(2, 3).put_(framework.tensor([6]), framework.tensor([1.0]))
+        with pytest.raises(IndexError):
+            framework.zeros(2, 3).put_(framework.tensor([1, 2]), framework.tensor([1.0]))

@@ -160,6 +160,27 @@ def index_put(x, indices, values, accumulate: bool = False):
     return Scatter.apply(x, values.astype(x.dtype).expand(*places[0].shape), places=places, accumulate=accumulate)
 
 
+def put(input, index, source, accumulate: bool = False):  # noqa: A002 - PyTorch's argument name
+    """PyTorch's ``put``: ``input`` read as one row in C order, with ``source``'s values
+    (as many as ``index`` has, in its order) written at the positions ``index`` (negative
+    ones count from the end), or with ``accumulate`` added there.
+
+    >>> from tinygrad_bn import tensor, zeros
+    >>> zeros(2, 3).put(tensor([-1, 0]), tensor([1.0, 2.0])).tolist()
+    [[2.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    """
+    index = index if isinstance(index, Tensor) else Tensor(index, device=input.device)
+    if index.numel() != source.numel():
+        raise IndexError(f"put expects source and index of as many elements, got source of {source.numel()} and "
+                         f"index of {index.numel()}")
+    count = input.numel()
+    if index.numel() and not -count <= int(index._data.min()) <= int(index._data.max()) < count:
+        raise IndexError(f"put: index out of range for a tensor of {count} elements, got values from "
+                         f"{int(index._data.min())} to {int(index._data.max())}")
+    flat = input.reshape(-1)
+    return index_put(flat, (index.reshape(-1),), source.reshape(-1), accumulate).reshape(input.shape)
+
+
 def index_copy(x, dim: int, index, source):
     """PyTorch's ``index_copy``: ``x`` with x[..., index[i], ...] = source[..., i, ...]
     along ``dim`` (where an index repeats, which write wins is not specified). The

@@ -1,7 +1,7 @@
 """In-place ops with PyTorch's names: ``add_``, ``sub_``, ``mul_``, ``div_``, ``pow_``,
 ``zero_``, ``fill_``, ``copy_``, ``clamp_``, ``lerp_``, ``masked_fill_``, ``bernoulli_``,
 ``scatter_``, ``scatter_add_``, ``scatter_reduce_``, ``index_add_``, ``index_copy_``, ``index_fill_``, ``index_put_``,
-``fill_diagonal_``, ``index_reduce_``,
+``put_``, ``fill_diagonal_``, ``index_reduce_``,
 ``abs_``, ``neg_``, ``exp_``, ``log_``, ``sqrt_``, ``sigmoid_``, ``tanh_``, ``relu_``,
 ``x[index] = v``, and ``+=``, ``-=``, ``*=``, ``/=``. The other random fills
 (``normal_``, ``uniform_``, ``exponential_``, ``geometric_``, ``log_normal_``, ``cauchy_``,
@@ -57,7 +57,7 @@ from tinygrad_bn.ops.elementwise import (
     scaled,
     sub,
 )
-from tinygrad_bn.ops.indexing import index_add, index_copy, index_fill, index_put, scatter, scatter_add
+from tinygrad_bn.ops.indexing import index_add, index_copy, index_fill, index_put, put, scatter, scatter_add
 from tinygrad_bn.ops.promotion import constant
 from tinygrad_bn.ops.sampling import bernoulli
 from tinygrad_bn.ops.scatter_reduce import index_reduce, scatter_reduce
@@ -228,6 +228,11 @@ def index_put_(self, indices, values, accumulate=False):
     return _change(self, values, "index_put_", lambda x: index_put(x, indices, values, accumulate))
 
 
+def put_(self, index, source, accumulate=False):
+    """self ← :func:`~tinygrad_bn.ops.indexing.put` of it (PyTorch's ``put_``)."""
+    return _change(self, source, "put_", lambda x: put(x, index, source, accumulate))
+
+
 def index_copy_(self, dim, index, source):
     """self ← :func:`~tinygrad_bn.ops.indexing.index_copy` of it (PyTorch's ``index_copy_``)."""
     return _change(self, source, "index_copy_", lambda x: index_copy(x, dim, index, source))
@@ -394,7 +399,7 @@ METHODS = {
     "bernoulli_": bernoulli_, "scatter_": scatter_,
     "scatter_add_": scatter_add_,
     "index_add_": index_add_, "index_copy_": index_copy_, "index_fill_": index_fill_, "index_put_": index_put_,
-    "scatter_reduce_": scatter_reduce_, "fill_diagonal_": fill_diagonal_, "masked_fill_": masked_fill_,
+    "scatter_reduce_": scatter_reduce_, "fill_diagonal_": fill_diagonal_, "masked_fill_": masked_fill_, "put_": put_,
     "pow_": pow_, "lerp_": lerp_, "index_reduce_": index_reduce_,
     "squeeze_": squeeze_, "unsqueeze_": unsqueeze_, "transpose_": transpose_, "t_": t_,
     **{f"{op.__name__}_": _unary(op, f"{op.__name__}_") for op in (abs, neg, exp, log, sqrt, sigmoid, tanh, relu,
