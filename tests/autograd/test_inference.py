@@ -128,3 +128,16 @@ def test_is_inference_mode_enabled_is_exported_where_pytorchs_is(torch):
     assert tinygrad_bn.is_inference_mode_enabled is tinygrad_bn.autograd.is_inference_mode_enabled
     assert "is_inference_mode_enabled" in tinygrad_bn.autograd.__all__
     assert hasattr(torch, "is_inference_mode_enabled") and hasattr(torch, "is_inference")
+
+
+def test_an_inference_tensor_saved_for_backward_is_refused_as_pytorchs(torch):
+    for framework in (tinygrad_bn, torch):
+        layer = framework.nn.Linear(3, 1)
+        with framework.inference_mode():
+            a = layer(framework.ones(2, 3))
+        weight = framework.ones(1, requires_grad=True)
+        with pytest.raises(RuntimeError, match="Inference tensors cannot be saved for backward"):
+            a * weight  # the product keeps a for weight's gradient
+        (a + weight).sum().backward()  # a sum keeps nothing: allowed
+        (a.clone() * weight).sum().backward()  # a clone is an ordinary tensor
+        assert weight.grad.item() == pytest.approx(2 + float(a.sum()))

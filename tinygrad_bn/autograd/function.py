@@ -41,7 +41,7 @@ import contextlib
 import functools
 import threading
 
-from tinygrad_bn.autograd import anomaly
+from tinygrad_bn.autograd import anomaly, inference
 from tinygrad_bn.autograd.switch import Switch
 from tinygrad_bn.autograd.tensor import Tensor
 from tinygrad_bn.autograd.version import VersionCounter, check_unchanged, clock, modified_error, view_counter
@@ -234,6 +234,8 @@ class Function:
             fn.params = params
             fn.shape = data.shape
             fn.dtype = data.dtype
+            if inference.made:
+                inference.refuse_saved(fn.saved, cls.__name__)
             if mode.record_hook is not None:
                 mode.record_hook(fn)
             if anomaly.mode.enabled:

@@ -26,6 +26,17 @@ class _InferenceMode(threading.local):
 
 mode = _InferenceMode()
 entered = 0  # the threads in the mode now
+made = False  # whether an inference tensor was ever made: until then, a recorded op checks nothing
+
+
+def refuse_saved(saved: tuple, name: str):
+    """Refuse to keep an inference tensor for a backward, as PyTorch does: its value is
+    not guarded against in-place changes, so the gradient could silently be wrong."""
+    if any(getattr(t, "_inference", False) for t in saved):
+        raise RuntimeError(
+            f"{name}: Inference tensors cannot be saved for backward. To work around you can make a clone to get a "
+            "normal tensor and use it in autograd."
+        )
 _counting = threading.Lock()
 
 

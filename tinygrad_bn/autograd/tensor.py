@@ -120,7 +120,7 @@ class Tensor:
         self._version_counter = UNCHANGED
         self.requires_grad = False
         if inference.entered and inference.mode.enabled:
-            self._inference = True
+            self._inference = inference.made = True
         if requires_grad:
             self.requires_grad_(True)
 
@@ -139,7 +139,7 @@ class Tensor:
         t._version_counter = UNCHANGED
         t.requires_grad = ctx is not None
         if inference.entered and inference.mode.enabled:
-            t._inference = True
+            t._inference = inference.made = True
         return t
 
     # What a tensor is ---------------------------------------------------------------
