@@ -109,3 +109,41 @@ def test_masked_scatter_in_place_records_the_gradient_of_self_and_source(torch):
         grads.append((x.grad.numpy(), src.grad.numpy()))
     for ours, theirs in zip(*grads, strict=True):
         numpy.testing.assert_array_equal(ours, theirs)
+
+
+# integers beside index arrays: PyTorch takes the integers first, NumPy reads them as index arrays
+MIXED_INDICES = [(0, slice(None), [1, 2], [0, 3]), (0, slice(None), [1, 2]), ([0, 1], slice(None), 0),
+                 (slice(None), 0, [1, 2]), (1, Ellipsis, [0, 2]), (0, None, slice(None), [1, 2]),
+                 (1, [[0], [2]], slice(1, 3), [0, 4])]
+
+
+@pytest.mark.parametrize("index", MIXED_INDICES)
+def test_integers_beside_index_arrays_are_read_as_pytorch_reads_them(torch, index):
+    x = numpy.arange(120.0).reshape(2, 3, 4, 5)
+    results = []
+    for framework in (tg, torch):
+        t = framework.tensor(x, requires_grad=True)
+        picked = t[index]
+        upstream = framework.tensor(numpy.arange(picked.numel(), dtype=float).reshape(tuple(picked.shape)))
+        (picked * upstream).sum().backward()
+        written = framework.tensor(x)
+        written[index] = -upstream
+        results.append((picked.detach().numpy(), t.grad.numpy(), written.numpy()))
+    for ours, theirs in zip(*results, strict=True):
+        numpy.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("index", MIXED_INDICES[:3])
+def test_a_recorded_write_beside_index_arrays_has_pytorchs_gradients(torch, index):
+    x = numpy.arange(120.0).reshape(2, 3, 4, 5)
+    results = []
+    for framework in (tg, torch):
+        t = framework.tensor(x, requires_grad=True)
+        shape = tuple(framework.tensor(x)[index].shape)
+        value = framework.tensor(numpy.linspace(1.0, 2.0, int(numpy.prod(shape))).reshape(shape), requires_grad=True)
+        changed = t * 1.0
+        changed[index] = value * 3
+        (changed * framework.tensor(x + 1)).sum().backward()
+        results.append((changed.detach().numpy(), t.grad.numpy(), value.grad.numpy()))
+    for ours, theirs in zip(*results, strict=True):
+        numpy.testing.assert_array_equal(ours, theirs)

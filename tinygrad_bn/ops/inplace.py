@@ -61,7 +61,7 @@ from tinygrad_bn.ops.indexing import index_add, index_copy, index_fill, index_pu
 from tinygrad_bn.ops.promotion import constant
 from tinygrad_bn.ops.sampling import bernoulli
 from tinygrad_bn.ops.scatter_reduce import index_reduce, scatter_reduce
-from tinygrad_bn.ops.shape import _index_argument, squeeze, t, transpose, unsqueeze
+from tinygrad_bn.ops.shape import _index_argument, getitem, integers_first, squeeze, t, transpose, unsqueeze
 from tinygrad_bn.ops.unary import abs, exp, log, neg, relu, sigmoid, sqrt, square, tanh  # noqa: A004 - the ops' names
 
 LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -189,9 +189,21 @@ def clamp_max_(self, max):  # noqa: A002 - PyTorch's argument name
 
 def setitem(self, index, value):
     """``self[index] = value``: ``value`` (a number or a Tensor) broadcast over the
-    indexed part; integer, slice, mask and integer-array indices as in reading."""
+    indexed part; integer, slice, mask and integer-array indices as in reading (integers
+    beside index arrays taken first, as PyTorch takes them: see
+    :func:`~tinygrad_bn.ops.shape.integers_first`)."""
     index = _index_argument(index)
     value = value if isinstance(value, Tensor) else lift(value, self)
+    steps = integers_first(index)
+    if steps is not None:
+        selected, rest = steps
+        if not _recording(self, value):
+            setitem(Tensor._wrap(self._data[selected], self._backend, None), rest, value)  # a view of self's memory
+            bump(self)
+            return
+        _change(self, value, "setitem",
+                lambda x: SetItem.apply(x, SetItem.apply(getitem(x, selected), value, index=rest), index=selected))
+        return
     target = self._data[index].shape
     while value.ndim > len(target) and value.shape[0] == 1:  # NumPy drops leading ones, so does the gradient
         value = value.reshape(value.shape[1:])

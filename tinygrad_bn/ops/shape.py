@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 import math
 
+import numpy
+
 from tinygrad_bn.autograd import Function, Tensor
 from tinygrad_bn.dtypes import promote_types
 from tinygrad_bn.errors import ArgumentError, ShapeError
@@ -257,8 +259,15 @@ def sum_to(x, shape):
 
 
 def getitem(x, index):
-    """``x[index]``: slices, integers, None, Ellipsis, boolean masks and integer arrays."""
-    return GetItem.apply(x, index=_index_argument(index))
+    """``x[index]``: slices, integers, None, Ellipsis, boolean masks and integer arrays.
+    Integers beside index arrays are taken first, as PyTorch takes them (see
+    :func:`integers_first`)."""
+    index = _index_argument(index)
+    steps = integers_first(index)
+    if steps is None:
+        return GetItem.apply(x, index=index)
+    selected, rest = steps
+    return GetItem.apply(GetItem.apply(x, index=selected), index=rest)
 
 
 def concatenate(tensors, axis=0):
@@ -357,6 +366,30 @@ def _shape_argument(shape) -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
     return tuple(int(n) for n in shape)
+
+
+def _is_integer(part) -> bool:
+    return isinstance(part, (int, numpy.integer)) and not isinstance(part, (bool, numpy.bool_))
+
+
+def integers_first(index):
+    """PyTorch's reading of an index that has both integers and index arrays, as two
+    steps: the integers first, a view that drops their axes, then the rest. NumPy reads
+    the integers as index arrays of their own, which moves the arrays' axes to the front
+    when a slice separates them (``x[0, :, [1, 2]]`` of a (2, 3, 4, 5) tensor is
+    (3, 2, 5) in PyTorch, (2, 3, 5) in NumPy). Returns (integers, rest), or None when
+    the index has no such mix."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if not any(_is_integer(p) for p in parts) or not _is_advanced(parts):
+        return None
+    selected = []
+    for part in parts:
+        if _is_integer(part) or part is Ellipsis:
+            selected.append(part)
+        elif part is not None:  # a slice or an index array takes one axis, a boolean mask as many as it has
+            mask = getattr(part, "dtype", None) is not None and part.dtype == bool
+            selected += [slice(None)] * (part.ndim if mask else 1)
+    return tuple(selected), tuple(p for p in parts if not _is_integer(p))
 
 
 def _index_argument(index):
