@@ -41,7 +41,7 @@ import contextlib
 import functools
 import threading
 
-from tinygrad_bn.autograd import anomaly, inference
+from tinygrad_bn.autograd import anomaly, inference, saved_hooks
 from tinygrad_bn.autograd.switch import Switch
 from tinygrad_bn.autograd.tensor import Tensor
 from tinygrad_bn.autograd.version import VersionCounter, check_unchanged, clock, modified_error, view_counter
@@ -189,6 +189,7 @@ class Function:
 
     saved = ()
     saved_at = 0
+    packed = None  # (unpack_hook, packed tensors) in place of ``saved``, under saved-tensor hooks
     output_counter = None
     released = False
     retains_grad = False
@@ -257,7 +258,13 @@ class Function:
 
     def save_for_backward(self, *tensors: Tensor):
         """Keep ``tensors`` (inputs, or constants wrapped as Tensors) for backward;
-        :attr:`saved_tensors` refuses them if one is changed in place meanwhile."""
+        :attr:`saved_tensors` refuses them if one is changed in place meanwhile. Under
+        saved-tensor hooks (:mod:`~tinygrad_bn.autograd.saved_hooks`) a recorded op keeps
+        them packed instead, and unpacks them when the backward reads them."""
+        if saved_hooks.active and True in self.needs_input_grad:
+            self.packed = saved_hooks.pack(tensors)
+            if self.packed is not None:
+                return
         self.saved = tensors
         self.saved_at = clock.now
 
@@ -265,6 +272,9 @@ class Function:
     def saved_tensors(self):
         if self.released:
             raise self._released_error()
+        if self.packed is not None:
+            unpack, packed = self.packed
+            return tuple(None if p is None else unpack(p) for p in packed)
         if self.saved_at != clock.now:  # something somewhere was changed in place since
             check_unchanged(self, self.saved, self.saved_at)
         return self.saved
@@ -306,8 +316,8 @@ class Function:
         """Drop what forward saved; a later backward through this node raises. A node
         that saved nothing (a sum, an add, a reshape) has nothing to drop, and may run
         again, as in PyTorch."""
-        if self.saved or self._output_data is not None:
-            self.saved = ()
+        if self.saved or self.packed is not None or self._output_data is not None:
+            self.saved, self.packed = (), None
             self._output_data = None
             self.released = True
 

@@ -1,4 +1,5 @@
-"""Walking a recorded graph: its nodes in order, and the memory they keep for backward.
+"""Walking a recorded graph: its nodes in order, and the memory they keep for backward;
+and PyTorch's saved-tensor hooks (:mod:`~tinygrad_bn.autograd.saved_hooks`), at its path.
 
 The walk is an iterative depth-first search, so a graph of any depth is safe,
 and it visits inputs in the order the ops received them, so the same graph
@@ -8,7 +9,11 @@ always comes out in the same order (the graph renderer numbers its nodes by it).
 from __future__ import annotations
 
 from tinygrad_bn.autograd.function import Function
+from tinygrad_bn.autograd.saved_hooks import disable_saved_tensors_hooks, save_on_cpu, saved_tensors_hooks
 from tinygrad_bn.autograd.tensor import Tensor
+
+__all__ = ["arrays_saved_by", "disable_saved_tensors_hooks", "nodes", "save_on_cpu", "saved_arrays", "saved_bytes",
+           "saved_tensors_hooks", "topological_order"]
 
 
 def _roots(outputs) -> list:
