@@ -89,26 +89,29 @@ def conv3d_weight(input, weight_size, grad_output, stride=1, padding=0, dilation
 
 def _input_gradient(conv, input_size, weight, grad_output, stride, padding, dilation, groups):
     """∂⟨g, conv(x, W)⟩/∂x at x = 0, x of ``input_size``."""
-    _check_size("input_size", input_size, weight.ndim)
-    recording = is_grad_enabled()
-    with enable_grad():
-        x = ops.zeros(tuple(input_size), dtype=weight.dtype, device=weight.device, requires_grad=True)
-        y = conv(x, weight, None, stride, padding, dilation, groups)
-        _check_output(y, grad_output)
-        (dx,) = grad(y, x, grad_output, create_graph=recording)
-    return dx
+    return _gradient_at_zero(conv, "input_size", input_size, weight, grad_output, (stride, padding, dilation, groups),
+                             of_input=True)
 
 
 def _weight_gradient(conv, x, weight_size, grad_output, stride, padding, dilation, groups):
     """∂⟨g, conv(x, W)⟩/∂W at W = 0, W of ``weight_size``."""
-    _check_size("weight_size", weight_size, x.ndim)
+    return _gradient_at_zero(conv, "weight_size", weight_size, x, grad_output, (stride, padding, dilation, groups),
+                             of_input=False)
+
+
+def _gradient_at_zero(conv, name: str, size, other, grad_output, options: tuple, of_input: bool):
+    """∂⟨g, conv(x, W)⟩ with respect to x (``of_input``) or W, taken at zeros of ``size``,
+    ``other`` being the operand given; differentiable again when grad mode is on (the
+    gradient is linear in g and in ``other``, so its value does not depend on the zeros)."""
+    _check_size(name, size, other.ndim)
     recording = is_grad_enabled()
     with enable_grad():
-        weight = ops.zeros(tuple(weight_size), dtype=x.dtype, device=x.device, requires_grad=True)
-        y = conv(x, weight, None, stride, padding, dilation, groups)
+        zeros = ops.zeros(tuple(size), dtype=other.dtype, device=other.device, requires_grad=True)
+        x, weight = (zeros, other) if of_input else (other, zeros)
+        y = conv(x, weight, None, *options)
         _check_output(y, grad_output)
-        (dweight,) = grad(y, weight, grad_output, create_graph=recording)
-    return dweight
+        (gradient,) = grad(y, zeros, grad_output, create_graph=recording)
+    return gradient
 
 
 def _check_size(name: str, size, axes: int):
