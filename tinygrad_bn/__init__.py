@@ -283,6 +283,7 @@ from tinygrad_bn.ops.scans import (
 from tinygrad_bn.ops.scans import trapezoid as trapz  # PyTorch's older name
 from tinygrad_bn.ops.scatter_reduce import index_reduce, scatter_reduce
 from tinygrad_bn.ops.selection import (
+    as_strided,
     masked_scatter,
     masked_select,
     select_scatter,

@@ -147,3 +147,25 @@ def test_a_recorded_write_beside_index_arrays_has_pytorchs_gradients(torch, inde
         results.append((changed.detach().numpy(), t.grad.numpy(), value.grad.numpy()))
     for ours, theirs in zip(*results, strict=True):
         numpy.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("size, stride, offset", [((3, 3), (1, 3), 0), ((4, 3), (2, 1), 0), ((2, 2), (1, 2), 1),
+                                                  ((3,), (4,), 0), ((2, 3, 2), (0, 2, 1), 2), ((), (), 5)])
+def test_as_strided_of_a_contiguous_tensor_is_pytorchs_with_its_gradient(torch, size, stride, offset):
+    results = []
+    for framework in (tg, torch):
+        x = framework.tensor(numpy.linspace(-1.0, 2.0, 10), requires_grad=True)
+        y = x.as_strided(size, stride, offset)
+        upstream = framework.tensor(numpy.arange(1.0, 1.0 + y.numel()).reshape(tuple(y.shape)))
+        (y * upstream).sum().backward()
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    for ours, theirs in zip(*results, strict=True):
+        numpy.testing.assert_allclose(ours, theirs, rtol=1e-15)
+
+
+@pytest.mark.parametrize("size, stride, words", [((11,), (1,), "out of bounds"), ((2,), (-1,), "Negative strides"),
+                                                 ((2, 2), (1,), "mismatch in length")])
+def test_as_strided_refuses_what_pytorch_refuses(torch, size, stride, words):
+    for framework in (tg, torch):
+        with pytest.raises(RuntimeError, match=words):
+            framework.arange(10.0).as_strided(size, stride)

@@ -198,6 +198,7 @@ from tinygrad_bn.ops.scans import (
 )
 from tinygrad_bn.ops.scatter_reduce import index_reduce, scatter_reduce
 from tinygrad_bn.ops.selection import (
+    as_strided,
     masked_scatter,
     masked_scatter_,
     masked_select,
@@ -283,7 +284,7 @@ __all__ = [
     "moveaxis", "movedim", "mv", "nanmean", "nanmedian", "nanquantile", "nansum", "narrow", "quantile", "ravel",
     "repeat_interleave", "rot90", "row_stack", "scatter_reduce", "searchsorted", "select", "select_scatter",
     "slice_scatter", "std_mean", "index_reduce",
-    "swapdims", "take", "take_along_dim", "tensor_split", "hsplit", "vsplit", "dsplit",
+    "swapdims", "as_strided", "take", "take_along_dim", "tensor_split", "hsplit", "vsplit", "dsplit",
     "tensordot", "tile", "trace", "trapezoid", "tril_indices",
     "triu_indices", "unflatten", "var_mean", "vstack",
     "aminmax", "argwhere", "combinations", "unravel_index", "vdot", "ger", "msort", "addr", "ldexp", "frexp",
@@ -440,7 +441,7 @@ _METHODS = {
     "swapdims": swapdims, "tensor_split": tensor_split, "hsplit": hsplit, "vsplit": vsplit, "dsplit": dsplit,
     "unflatten": unflatten, "ravel": ravel, "rot90": rot90,
     "fliplr": fliplr, "flipud": flipud, "diag": diag, "diagonal": diagonal, "diag_embed": diag_embed,
-    "diagflat": diagflat, "trace": trace, "take": take, "take_along_dim": take_along_dim,
+    "diagflat": diagflat, "trace": trace, "as_strided": as_strided, "take": take, "take_along_dim": take_along_dim,
     "masked_select": masked_select, "masked_scatter": masked_scatter, "masked_scatter_": masked_scatter_,
     "index_fill": index_fill, "index_copy": index_copy, "index_put": index_put, "put": put,
     "select": select, "unfold": sliding_windows,

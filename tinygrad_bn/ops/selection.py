@@ -30,6 +30,35 @@ def take(x, index):
     return flat[_int64_index("take", index, flat)]
 
 
+def as_strided(input, size, stride, storage_offset=0):  # noqa: A002 - PyTorch's argument name
+    """PyTorch's ``as_strided``: the elements at ``storage_offset + Σ iₖ·strideₖ`` of the
+    tensor's elements laid out in C order, for every index (i₀, i₁, ...) of ``size``;
+    differentiable, an element read twice getting both gradients. Unlike PyTorch's it is a
+    copy, not a view, and it reads the tensor's own elements: the same as PyTorch for a
+    contiguous tensor that is not a slice of a larger one (PyTorch reads the underlying
+    storage, so a transposed or sliced tensor gives other numbers there).
+
+    >>> from tinygrad_bn import arange
+    >>> arange(9).as_strided((3, 3), (1, 3)).tolist()
+    [[0, 3, 6], [1, 4, 7], [2, 5, 8]]
+    """
+    size, stride = tuple(int(n) for n in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"as_strided: mismatch in length of strides and shape, got size {size} and stride {stride}")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: {list(stride)}")
+    xp = input.xp
+    positions = xp.full(size, int(storage_offset), dtype=xp.int64)
+    for axis, (length, step) in enumerate(zip(size, stride, strict=True)):
+        positions = positions + xp.arange(length, dtype=xp.int64).reshape((-1,) + (1,) * (len(size) - axis - 1)) * step
+    needed = int(positions.max()) + 1 if positions.size else 0
+    if needed > input.numel():
+        raise RuntimeError(f"as_strided: sizes {list(size)}, strides {list(stride)} and storage offset "
+                           f"{storage_offset} reach element {needed - 1}, out of bounds for a tensor of "
+                           f"{input.numel()} elements")
+    return take(input, Tensor._wrap(positions, input._backend, None))
+
+
 def take_along_dim(x, indices, dim=None):
     """PyTorch's ``take_along_dim``: the elements at ``indices`` along ``dim``, the other
     axes of ``x`` and ``indices`` broadcast together (:func:`~tinygrad_bn.ops.indexing.gather`
