@@ -141,3 +141,25 @@ def test_an_inference_tensor_saved_for_backward_is_refused_as_pytorchs(torch):
         (a + weight).sum().backward()  # a sum keeps nothing: allowed
         (a.clone() * weight).sum().backward()  # a clone is an ordinary tensor
         assert weight.grad.item() == pytest.approx(2 + float(a.sum()))
+
+
+def test_a_custom_function_may_not_save_an_inference_tensor_as_in_pytorch(torch):
+    for framework in (tinygrad_bn, torch):
+        class Product(framework.autograd.Function):
+            @staticmethod
+            def forward(ctx, a, w):
+                ctx.save_for_backward(a, w)
+                return a * w
+
+            @staticmethod
+            def backward(ctx, g):
+                a, w = ctx.saved_tensors
+                return g * w, g * a
+
+        with framework.inference_mode():
+            a = framework.ones(2) * 2
+        w = framework.tensor([1.0, 2.0], requires_grad=True)
+        with pytest.raises(RuntimeError, match="Inference tensors cannot be saved for backward"):
+            Product.apply(a, w)
+        with framework.no_grad():  # nothing recorded, nothing kept
+            assert Product.apply(a, w).tolist() == [2.0, 4.0]

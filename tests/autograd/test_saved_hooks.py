@@ -72,3 +72,25 @@ def test_hooks_are_refused_inside_disable_saved_tensors_hooks(torch):
                     pass
         with graph.saved_tensors_hooks(lambda t: t, lambda t: t):  # allowed again after the block
             pass
+
+
+def test_a_custom_function_saves_through_the_hooks_as_in_pytorch(torch):
+    for framework in (tinygrad_bn, torch):
+        class Square(framework.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * x
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                return 2 * x * g
+
+        calls = []
+        x = framework.tensor([1.0, 2.0], requires_grad=True)
+        with framework.autograd.graph.saved_tensors_hooks(lambda t, calls=calls: calls.append("pack") or t * 2,
+                                                          lambda t: t):
+            y = Square.apply(x).sum()
+        y.backward()
+        assert calls == ["pack"] and x.grad.tolist() == [4.0, 8.0], framework

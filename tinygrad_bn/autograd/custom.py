@@ -188,6 +188,8 @@ def apply(cls, *args, **kwargs):
     node = CustomNode()
     node.function = cls
     node.arguments = tuple((type(a).__name__, a.shape if isinstance(a, Tensor) else None) for a in args)
+    # per tensor input, set before forward as Function.apply sets it: what forward saves knows whether it is recorded
+    node.needs_input_grad = tuple(t.requires_grad and record for t in tensors)
     ctx = node.ctx = FunctionCtx(node, needs)  # as in PyTorch, whether or not grad mode is on
     with no_grad():
         result = _forward(cls, ctx, args)
@@ -195,7 +197,6 @@ def apply(cls, *args, **kwargs):
     if not record:
         return result
     node.backend = tensors[0]._backend
-    node.needs_input_grad = tuple(t.requires_grad for t in tensors)
     node.parents = tuple(t if t._ctx is None else t._ctx for t in tensors)
     if _mode.record_hook is not None:
         _mode.record_hook(node)

@@ -235,8 +235,6 @@ class Function:
             fn.params = params
             fn.shape = data.shape
             fn.dtype = data.dtype
-            if inference.made:
-                inference.refuse_saved(fn.saved, cls.__name__)
             if mode.record_hook is not None:
                 mode.record_hook(fn)
             if anomaly.mode.enabled:
@@ -260,9 +258,12 @@ class Function:
         """Keep ``tensors`` (inputs, or constants wrapped as Tensors) for backward;
         :attr:`saved_tensors` refuses them if one is changed in place meanwhile. Under
         saved-tensor hooks (:mod:`~tinygrad_bn.autograd.saved_hooks`) a recorded op keeps
-        them packed instead, and unpacks them when the backward reads them."""
-        if saved_hooks.active and True in self.needs_input_grad:
-            self.packed = saved_hooks.pack(tensors)
+        them packed instead, and unpacks them when the backward reads them. A recorded op
+        may not keep an inference tensor, as in PyTorch (see ``inference``)."""
+        if (inference.made or saved_hooks.active) and True in self.needs_input_grad:  # recorded
+            if inference.made:
+                inference.refuse_saved(tensors, self.name)
+            self.packed = saved_hooks.pack(tensors) if saved_hooks.active else None
             if self.packed is not None:
                 return
         self.saved = tensors
