@@ -32,6 +32,7 @@ class _Hooks(threading.local):
 
 _hooks = _Hooks()
 active = 0  # how many blocks of hooks are open in any thread: recorded ops test it first
+_counting = threading.Lock()  # += is no single step: two threads entering together would lose one
 
 
 class saved_tensors_hooks:  # noqa: N801 - PyTorch's name
@@ -46,13 +47,15 @@ class saved_tensors_hooks:  # noqa: N801 - PyTorch's name
         if _hooks.forbidden is not None:
             raise RuntimeError(_hooks.forbidden)
         _hooks.pairs = (*_hooks.pairs, (self.pack_hook, self.unpack_hook))
-        active += 1
+        with _counting:
+            active += 1
         return self
 
     def __exit__(self, *exc):
         global active
         _hooks.pairs = _hooks.pairs[:-1]
-        active -= 1
+        with _counting:
+            active -= 1
 
 
 class save_on_cpu(saved_tensors_hooks):  # noqa: N801 - PyTorch's name
