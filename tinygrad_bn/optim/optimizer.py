@@ -356,11 +356,12 @@ def _keep_as_tensors(state: dict, arrays: dict, param: Tensor):
     changed its array in place), so ``optimizer.state[p]["exp_avg"]`` is a Tensor, as
     in PyTorch."""
     for name, value in arrays.items():
-        held = state.get(name)
-        if isinstance(value, param._backend.array_type) and not (isinstance(held, Tensor) and held._data is value):
-            state[name] = Tensor._wrap(value, param._backend, None)
-        elif not isinstance(value, param._backend.array_type):
+        if not isinstance(value, param._backend.array_type):  # a counter, a number, None
             state[name] = value
+            continue
+        held = state.get(name)
+        if not (isinstance(held, Tensor) and held._data is value):
+            state[name] = Tensor._wrap(value, param._backend, None)
 
 
 def _host_copy(param: Tensor, value):
