@@ -189,6 +189,7 @@ class Function:
 
     saved = ()
     saved_at = 0
+    needs_input_grad = ()  # set by apply before forward; a node made another way records nothing through it
     packed = None  # (unpack_hook, packed tensors) in place of ``saved``, under saved-tensor hooks
     output_counter = None
     released = False
