@@ -163,3 +163,12 @@ def test_a_custom_function_may_not_save_an_inference_tensor_as_in_pytorch(torch)
             Product.apply(a, w)
         with framework.no_grad():  # nothing recorded, nothing kept
             assert Product.apply(a, w).tolist() == [2.0, 4.0]
+
+
+def test_a_number_first_used_in_inference_mode_can_be_saved_later():
+    """Numbers are lifted to cached constants: one made inside the mode is shared outside it."""
+    with tinygrad_bn.inference_mode():
+        tinygrad_bn.ones(2) * 1.375
+    x = tinygrad_bn.tensor([1.0, 2.0], requires_grad=True)
+    (x * 1.375).pow(2).sum().backward()  # the product keeps the constant 1.375 for x's gradient
+    assert x.grad.tolist() == [2 * 1.375**2, 4 * 1.375**2]

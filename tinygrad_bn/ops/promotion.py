@@ -40,6 +40,8 @@ def number(value, dtype, backend) -> Tensor:
         if len(_numbers) >= 1024:
             _numbers.clear()
         t = _numbers[key] = Tensor._wrap(backend.xp.asarray(value, dtype=dtype), backend, None)
+        if t.is_inference():  # shared by every later op, so it belongs to no mode (a number is no inference tensor)
+            del t._inference
     return t
 
 
